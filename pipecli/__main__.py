@@ -1,0 +1,3 @@
+from pipecli.cli.main import main
+
+main()
