@@ -1,0 +1,47 @@
+"""`pipe check`: every problem in the workspace, as Problem records with path and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from pipecli.core.config import read_config
+from pipecli.core.deal import Deal
+from pipecli.core.errors import NotFound, ParseError
+from pipecli.core.problems import Problem
+from pipecli.core.storage import Workspace
+from pipecli.core.validate import id_problems, meaning_problems, type_problems
+
+
+def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
+    """All problems: pipelines.yaml first, then each deal file in id order."""
+    config, problems = read_config(workspace.root)
+    external_ids: dict[str, list[str]] = defaultdict(list)
+    for name in workspace.stray_files():
+        problems.append(Problem(f"deals/{name}", None, "error",
+                                "not a valid deal file name (lowercase letters, digits and '-'); pipe ignores it"))
+    for deal_id in workspace.deal_ids():
+        path = workspace.relative(workspace.deal_path(deal_id))
+        try:
+            document = workspace.read_document(deal_id)
+        except (ParseError, NotFound) as error:
+            line = getattr(error, "line", None)
+            message = getattr(error, "message", str(error))
+            problems.append(Problem(path, line, "error", message))
+            continue
+        found = type_problems(document.data) + id_problems(document.data, deal_id)
+        if not found and config is not None:
+            deal = Deal(document.data, document.body, document)
+            found = meaning_problems(deal, config, today, deal_id)
+            external = document.data.get("external_id")
+            if isinstance(external, (str, int)):
+                external_ids[str(external)].append(path)
+        for p in found:
+            problems.append(Problem(path, document.line_of(p.key_path) if p.key_path else 2, p.severity, p.message))
+    for external, paths in external_ids.items():
+        if len(paths) > 1:
+            for path in paths:
+                others = ", ".join(p for p in paths if p != path)
+                problems.append(Problem(path, None, "error", f"external_id '{external}' is also in {others}"))
+    return problems
+

@@ -1,0 +1,406 @@
+"""pipelines.yaml: the pipelines and their stages, the team and the workspace settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pipecli.core import yamlio
+from pipecli.core.errors import Ambiguous, ConfigError, NotFound
+from pipecli.core.problems import Problem
+
+CONFIG_FILE = "pipelines.yaml"
+STAGE_KINDS = ("open", "won", "lost", "parked")
+NEXT_STEP_RULES = ("strict", "warn", "off")
+QUOTA_PERIODS = ("month", "quarter", "year")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+MAX_STAGES_BEFORE_WARNING = 10
+DEFAULT_INACTIVITY_DAYS = 10
+
+DEFAULT_CONFIG = """\
+# pipe workspace: the pipelines, their stages and the team. Format: docs/format.md
+currency: EUR
+rates: {}            # e.g. USD: 0.92 (1 USD is worth 0.92 EUR)
+team: []             # - {id: alice, name: Alice Martin, email: alice@example.com}
+lost_reasons: [price, competitor, no budget, no decision, bad timing, not a fit, stale]
+sources: []          # optional list of lead sources, e.g. [inbound, outbound, referral]
+inactivity_days: 10  # open deals with no activity for this long are suggested back
+next_step: warn      # strict | warn | off: must every open deal have an open task?
+pipelines:
+- id: sales
+  name: Sales
+  stages:
+  - {id: lead, name: Lead, probability: 10, rot_days: 14, kind: open}
+  - {id: contacted, name: Contacted, probability: 20, rot_days: 14, kind: open}
+  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}
+  - {id: proposal, name: Proposal, probability: 60, rot_days: 21, kind: open}
+  - {id: won, name: Won, probability: 100, kind: won}
+  - {id: lost, name: Lost, probability: 0, kind: lost}
+  - {id: fridge, name: Fridge, probability: 0, kind: parked}
+"""
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One column of a pipeline."""
+
+    id: str
+    name: str
+    probability: int
+    kind: str
+    rot_days: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == "open"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.kind in ("won", "lost")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An ordered list of stages that deals move through."""
+
+    id: str
+    name: str
+    stages: tuple[Stage, ...]
+
+    def stage(self, stage_id: str) -> Stage | None:
+        """The stage with this exact id, or None."""
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def find_stage(self, text: str) -> Stage:
+        """The stage named by id, display name (any case) or unique id prefix."""
+        exact = self.stage(text)
+        if exact:
+            return exact
+        by_name = [s for s in self.stages if s.name.lower() == text.lower()]
+        if len(by_name) == 1:
+            return by_name[0]
+        prefixed = [s for s in self.stages if s.id.startswith(text.lower())] if text else []
+        if len(prefixed) == 1:
+            return prefixed[0]
+        known = ", ".join(s.id for s in self.stages)
+        if len(prefixed) > 1:
+            raise Ambiguous(f"stage '{text}' is ambiguous in pipeline {self.id}: {', '.join(s.id for s in prefixed)}")
+        raise NotFound(f"unknown stage '{text}' in pipeline {self.id} (stages: {known})")
+
+    def first_of_kind(self, kind: str) -> Stage | None:
+        return next((s for s in self.stages if s.kind == kind), None)
+
+    def index(self, stage_id: str) -> int:
+        """Position of a stage in the pipeline; unknown stages sort last."""
+        for i, s in enumerate(self.stages):
+            if s.id == stage_id:
+                return i
+        return len(self.stages)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person on the team who can own deals and tasks."""
+
+    id: str
+    name: str
+    email: str | None = None
+    quota_amount: Decimal | None = None
+    quota_period: str | None = None
+
+
+@dataclass
+class Config:
+    """The parsed pipelines.yaml."""
+
+    pipelines: tuple[Pipeline, ...]
+    currency: str = "EUR"
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    team: tuple[Member, ...] = ()
+    lost_reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    inactivity_days: int = DEFAULT_INACTIVITY_DAYS
+    next_step: str = "warn"
+    raw: dict = field(default_factory=dict)
+
+    def pipeline(self, pipeline_id: str) -> Pipeline | None:
+        return next((p for p in self.pipelines if p.id == pipeline_id), None)
+
+    def find_pipeline(self, text: str) -> Pipeline:
+        """The pipeline named by id, display name (any case) or unique id prefix."""
+        exact = self.pipeline(text)
+        if exact:
+            return exact
+        matches = [p for p in self.pipelines if p.name.lower() == text.lower()] or [
+            p for p in self.pipelines if text and p.id.startswith(text.lower())
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(p.id for p in self.pipelines)
+        if matches:
+            raise Ambiguous(f"pipeline '{text}' is ambiguous: {', '.join(p.id for p in matches)}")
+        raise NotFound(f"unknown pipeline '{text}' (pipelines: {known})")
+
+    @property
+    def default_pipeline(self) -> Pipeline:
+        return self.pipelines[0]
+
+    def member(self, member_id: str | None) -> Member | None:
+        return next((m for m in self.team if m.id == member_id), None)
+
+    def find_member(self, text: str) -> Member:
+        """The team member named by id or email (any case)."""
+        lowered = text.lower()
+        for m in self.team:
+            if m.id == text or (m.email and m.email.lower() == lowered):
+                return m
+        known = ", ".join(m.id for m in self.team) or "none: add them under 'team' in pipelines.yaml"
+        raise NotFound(f"unknown team member '{text}' (team: {known})")
+
+    def rate(self, currency: str) -> Decimal | None:
+        """How many base-currency units one unit of currency is worth, or None without a rate."""
+        if currency == self.currency:
+            return Decimal(1)
+        return self.rates.get(currency)
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate root/pipelines.yaml; raises ParseError or ConfigError on any error."""
+    config, problems = read_config(root)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or config is None:
+        raise ConfigError(errors)
+    return config
+
+
+def read_config(root: Path) -> tuple[Config | None, list[Problem]]:
+    """Parse and validate pipelines.yaml, returning the config (None if unusable) and every problem."""
+    path = root / CONFIG_FILE
+    shown = CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, None, "error", "not UTF-8 text")]
+    except OSError as error:
+        return None, [Problem(shown, None, "error", f"cannot read: {error.strerror}")]
+    try:
+        raw, lines = yamlio.load_with_lines(text)
+    except yamlio.YAMLError as error:
+        return None, [Problem(shown, yamlio.error_line(error), "error", yamlio.error_message(error))]
+    return ConfigValidator(raw, lines, shown).run()
+
+
+class ConfigValidator:
+    """Checks every field of pipelines.yaml, collecting problems with their lines."""
+
+    def __init__(self, raw: Any, lines: dict[tuple, int], path: str):
+        self.raw = raw
+        self.lines = lines
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def problem(self, key_path: tuple, message: str, severity: str = "error") -> None:
+        line = None
+        for cut in range(len(key_path), -1, -1):
+            line = self.lines.get(key_path[:cut])
+            if line:
+                break
+        self.problems.append(Problem(self.path, line, severity, message))
+
+    def run(self) -> tuple[Config | None, list[Problem]]:
+        raw = self.raw
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            self.problem((), "pipelines.yaml must be a mapping of settings")
+            return None, self.problems
+        known = {"currency", "rates", "team", "lost_reasons", "sources", "inactivity_days",
+                 "next_step", "pipelines"}
+        for key in raw:
+            if key not in known:
+                self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
+                             "warning")
+        currency = raw.get("currency", "EUR")
+        if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
+            self.problem(("currency",), "currency must be a three-letter code like EUR or USD")
+            currency = "EUR"
+        config = Config(
+            pipelines=self.pipelines(raw.get("pipelines")),
+            currency=currency,
+            rates=self.rates(raw.get("rates"), currency),
+            team=self.team(raw.get("team")),
+            lost_reasons=self.string_list(raw.get("lost_reasons"), "lost_reasons"),
+            sources=self.string_list(raw.get("sources"), "sources"),
+            inactivity_days=self.inactivity(raw.get("inactivity_days", DEFAULT_INACTIVITY_DAYS)),
+            next_step=self.next_step(raw.get("next_step", "warn")),
+            raw=raw,
+        )
+        if not config.pipelines:
+            return None, self.problems
+        return config, self.problems
+
+    def pipelines(self, value: Any) -> tuple[Pipeline, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(("pipelines",), "'pipelines' must be a non-empty list of pipelines")
+            return ()
+        result = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            where = ("pipelines", i)
+            if not isinstance(item, dict):
+                self.problem(where, "each pipeline must be a mapping with id, name and stages")
+                continue
+            pid = item.get("id")
+            if not isinstance(pid, str) or not ID_PATTERN.match(pid):
+                self.problem(where + ("id",), f"pipeline id must be a slug like 'new-business', got {pid!r}")
+                continue
+            if pid in seen:
+                self.problem(where + ("id",), f"duplicate pipeline id '{pid}'")
+                continue
+            seen.add(pid)
+            name = item.get("name", pid)
+            if not isinstance(name, str) or not name.strip():
+                self.problem(where + ("name",), "pipeline name must be text")
+                name = pid
+            stages = self.stages(item.get("stages"), where + ("stages",), pid)
+            if stages:
+                result.append(Pipeline(pid, name, stages))
+        return tuple(result)
+
+    def stages(self, value: Any, where: tuple, pid: str) -> tuple[Stage, ...]:
+        if not isinstance(value, list) or not value:
+            self.problem(where, f"pipeline '{pid}' needs a non-empty list of stages")
+            return ()
+        stages = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            at = where + (i,)
+            if not isinstance(item, dict):
+                self.problem(at, "each stage must be a mapping with id, name, probability and kind")
+                continue
+            for key in item:
+                if key not in ("id", "name", "probability", "rot_days", "kind"):
+                    self.problem(at + (key,), f"unknown stage field '{key}'", "warning")
+            sid = item.get("id")
+            if not isinstance(sid, str) or not ID_PATTERN.match(sid):
+                self.problem(at + ("id",), f"stage id must be a slug like 'qualified', got {sid!r}")
+                continue
+            if sid in seen:
+                self.problem(at + ("id",), f"duplicate stage id '{sid}' in pipeline '{pid}'")
+                continue
+            seen.add(sid)
+            name = item.get("name", sid.capitalize())
+            if not isinstance(name, str) or not name.strip():
+                self.problem(at + ("name",), "stage name must be text")
+                name = sid
+            kind = item.get("kind", "open")
+            if kind not in STAGE_KINDS:
+                self.problem(at + ("kind",), f"stage kind must be one of {', '.join(STAGE_KINDS)}, got {kind!r}")
+                kind = "open"
+            probability = item.get("probability", 100 if kind == "won" else 0)
+            if isinstance(probability, bool) or not isinstance(probability, (int, float)) or not 0 <= probability <= 100:
+                self.problem(at + ("probability",), f"probability must be a number from 0 to 100, got {probability!r}")
+                probability = 0
+            rot_days = item.get("rot_days")
+            if rot_days is not None and (isinstance(rot_days, bool) or not isinstance(rot_days, int) or rot_days < 1):
+                self.problem(at + ("rot_days",), f"rot_days must be a whole number of days >= 1, got {rot_days!r}")
+                rot_days = None
+            stages.append(Stage(sid, name, probability, kind, rot_days))
+        if len(stages) > MAX_STAGES_BEFORE_WARNING:
+            self.problem(where, f"pipeline '{pid}' has {len(stages)} stages; more than "
+                         f"{MAX_STAGES_BEFORE_WARNING} is hard to work with", "warning")
+        kinds = {s.kind for s in stages}
+        for needed in ("open", "won", "lost"):
+            if stages and needed not in kinds:
+                self.problem(where, f"pipeline '{pid}' has no stage of kind '{needed}'")
+        return tuple(stages)
+
+    def rates(self, value: Any, base: str) -> dict[str, Decimal]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(("rates",), "rates must be a mapping like {USD: 0.92}")
+            return {}
+        rates = {}
+        for code, rate in value.items():
+            if not isinstance(code, str) or not CURRENCY_PATTERN.match(code):
+                self.problem(("rates", code), f"rate currency must be a three-letter code, got {code!r}")
+            elif isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
+                self.problem(("rates", code), f"rate for {code} must be a positive number, got {rate!r}")
+            else:
+                rates[code] = Decimal(str(rate))
+        return rates
+
+    def team(self, value: Any) -> tuple[Member, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(("team",), "team must be a list of members with id, name and email")
+            return ()
+        members = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            at = ("team", i)
+            if not isinstance(item, dict):
+                self.problem(at, "each team member must be a mapping with id, name and email")
+                continue
+            mid = item.get("id")
+            if not isinstance(mid, str) or not ID_PATTERN.match(mid):
+                self.problem(at + ("id",), f"member id must be a slug like 'alice', got {mid!r}")
+                continue
+            if mid in seen:
+                self.problem(at + ("id",), f"duplicate team member '{mid}'")
+                continue
+            seen.add(mid)
+            name = item.get("name", mid)
+            if not isinstance(name, str):
+                self.problem(at + ("name",), "member name must be text")
+                name = mid
+            email = item.get("email")
+            if email is not None and (not isinstance(email, str) or "@" not in email):
+                self.problem(at + ("email",), f"member email must be an address, got {email!r}")
+                email = None
+            amount, period = self.quota(item.get("quota"), at + ("quota",))
+            members.append(Member(mid, name, email, amount, period))
+        return tuple(members)
+
+    def quota(self, value: Any, at: tuple) -> tuple[Decimal | None, str | None]:
+        if value is None:
+            return None, None
+        if not isinstance(value, dict):
+            self.problem(at, "quota must be a mapping like {period: quarter, amount: 90000}")
+            return None, None
+        amount = value.get("amount")
+        period = value.get("period", "quarter")
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0:
+            self.problem(at + ("amount",), f"quota amount must be a number >= 0, got {amount!r}")
+            return None, None
+        if period not in QUOTA_PERIODS:
+            self.problem(at + ("period",), f"quota period must be one of {', '.join(QUOTA_PERIODS)}, got {period!r}")
+            return None, None
+        return Decimal(str(amount)), period
+
+    def string_list(self, value: Any, key: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem((key,), f"{key} must be a list of names")
+            return ()
+        return tuple(value)
+
+    def inactivity(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(("inactivity_days",), f"inactivity_days must be a whole number >= 1, got {value!r}")
+            return DEFAULT_INACTIVITY_DAYS
+        return value
+
+    def next_step(self, value: Any) -> str:
+        if value not in NEXT_STEP_RULES:
+            self.problem(("next_step",), f"next_step must be one of {', '.join(NEXT_STEP_RULES)}, got {value!r}")
+            return "warn"
+        return value
+

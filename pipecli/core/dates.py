@@ -1,0 +1,87 @@
+"""Today (which PIPE_TODAY can freeze), dates typed by people, and durations like 10d or 3m."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+
+from pipecli.core.errors import InvalidValue
+
+_DURATION = re.compile(r"^(\d+)\s*([dwmy])$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def today() -> dt.date:
+    """The current date, or PIPE_TODAY (YYYY-MM-DD) when set, for reproducible output."""
+    frozen = os.environ.get("PIPE_TODAY")
+    if frozen:
+        try:
+            return dt.date.fromisoformat(frozen)
+        except ValueError:
+            raise InvalidValue(f"PIPE_TODAY must be a date YYYY-MM-DD, got '{frozen}'") from None
+    return dt.date.today()
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A span of calendar time: some days, weeks, months or years."""
+
+    count: int
+    unit: str  # one of d, w, m, y
+
+    def before(self, date: dt.date) -> dt.date:
+        """The date this long before date (months and years keep the day, clamped to month end)."""
+        return self._shift(date, -1)
+
+    def after(self, date: dt.date) -> dt.date:
+        """The date this long after date."""
+        return self._shift(date, 1)
+
+    def _shift(self, date: dt.date, sign: int) -> dt.date:
+        if self.unit == "d":
+            return date + sign * dt.timedelta(days=self.count)
+        if self.unit == "w":
+            return date + sign * dt.timedelta(weeks=self.count)
+        months = self.count * (12 if self.unit == "y" else 1)
+        index = date.year * 12 + date.month - 1 + sign * months
+        year, month = divmod(index, 12)
+        last_day = calendar.monthrange(year, month + 1)[1]
+        return dt.date(year, month + 1, min(date.day, last_day))
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}"
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse 10d, 6w, 3m or 1y; raises InvalidValue otherwise."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise InvalidValue(f"bad duration '{text}': use a number and d, w, m or y, like 10d, 6w, 3m, 1y")
+    return Duration(int(match.group(1)), match.group(2))
+
+
+def parse_date(text: str, *, relative_to: dt.date | None = None, future: bool = True) -> dt.date:
+    """Parse YYYY-MM-DD, today, tomorrow, yesterday, or a duration counted from today.
+
+    A duration counts forward when future is true (a due date: `3d` is in three days) and
+    backward otherwise (a filter like --created-since 30d).
+    """
+    base = relative_to or today()
+    cleaned = text.strip().lower()
+    words = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if cleaned in words:
+        return base + dt.timedelta(days=words[cleaned])
+    if _DURATION.match(cleaned):
+        duration = parse_duration(cleaned)
+        return duration.after(base) if future else duration.before(base)
+    try:
+        if not _ISO_DATE.match(cleaned):
+            raise ValueError(cleaned)
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidValue(
+            f"bad date '{text}': use YYYY-MM-DD, today, tomorrow, or a duration like 10d"
+        ) from None

@@ -1,0 +1,194 @@
+"""The deal: its frontmatter fields in their fixed order, typed accessors, and its notes body."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Any
+
+from pipecli.core.dealfile import DealDocument, insert_key
+
+# The order fields take in a new file; existing files keep their own order.
+FIELD_ORDER: tuple[str, ...] = (
+    "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account",
+    "contacts", "source", "tags", "created", "expected_close", "closed", "lost_reason", "bant",
+    "history", "tasks", "activities",
+)
+BANT_KEYS = ("budget", "authority", "need", "timeline")
+TASK_STATUSES = ("open", "done", "cancelled")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 60
+
+
+class Deal:
+    """One deal file: the frontmatter as an ordered dict, the notes, and where it came from.
+
+    The dict keeps unknown keys and the file's own key order; accessors give typed views of the
+    known fields (the validator has checked their types before a Deal reaches other code).
+    """
+
+    def __init__(self, data: dict, body: str = "", document: DealDocument | None = None):
+        self.data = data
+        self.body = body
+        self.document = document  # what was read from disk, for diff-friendly writes
+
+    # -- identity and placement -------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.data.get("id", "")
+
+    @property
+    def title(self) -> str:
+        return self.data.get("title") or self.id
+
+    @property
+    def pipeline(self) -> str:
+        return self.data.get("pipeline", "")
+
+    @property
+    def stage(self) -> str:
+        return self.data.get("stage", "")
+
+    # -- money ------------------------------------------------------------------------------
+    @property
+    def value(self) -> Decimal:
+        raw = self.data.get("value")
+        return Decimal(str(raw)) if raw is not None else Decimal(0)
+
+    @property
+    def currency(self) -> str | None:
+        return self.data.get("currency")
+
+    @property
+    def probability(self) -> float | None:
+        """The deal's own win probability (0-100), overriding its stage's, or None."""
+        return self.data.get("probability")
+
+    # -- people and context -----------------------------------------------------------------
+    @property
+    def owner(self) -> str | None:
+        return self.data.get("owner")
+
+    @property
+    def account(self) -> str | None:
+        return self.data.get("account")
+
+    @property
+    def source(self) -> str | None:
+        return self.data.get("source")
+
+    @property
+    def tags(self) -> list[str]:
+        return self.data.get("tags") or []
+
+    @property
+    def contacts(self) -> list[dict]:
+        return self.data.get("contacts") or []
+
+    @property
+    def bant(self) -> dict:
+        return self.data.get("bant") or {}
+
+    # -- dates ------------------------------------------------------------------------------
+    @property
+    def created(self) -> dt.date | None:
+        return self.data.get("created")
+
+    @property
+    def expected_close(self) -> dt.date | None:
+        return self.data.get("expected_close")
+
+    @property
+    def closed(self) -> dt.date | None:
+        return self.data.get("closed")
+
+    @property
+    def lost_reason(self) -> str | None:
+        return self.data.get("lost_reason")
+
+    # -- timeline ---------------------------------------------------------------------------
+    @property
+    def history(self) -> list[dict]:
+        return self.data.get("history") or []
+
+    @property
+    def tasks(self) -> list[dict]:
+        return self.data.get("tasks") or []
+
+    @property
+    def activities(self) -> list[dict]:
+        return self.data.get("activities") or []
+
+    @property
+    def open_tasks(self) -> list[dict]:
+        """Open tasks, earliest due first (tasks without a due date last)."""
+        open_ = [t for t in self.tasks if t.get("status", "open") == "open"]
+        return sorted(open_, key=lambda t: (t.get("due") is None, t.get("due") or dt.date.max))
+
+    @property
+    def next_task(self) -> dict | None:
+        """The next step: the open task due first."""
+        tasks = self.open_tasks
+        return tasks[0] if tasks else None
+
+    def stage_entered(self) -> dt.date | None:
+        """When the deal entered its current stage: the last history entry for it, else created."""
+        for entry in reversed(self.history):
+            if entry.get("stage") == self.stage:
+                return entry.get("date")
+        return self.created
+
+    def last_activity(self) -> dt.date | None:
+        """The latest of: created, a stage move, a logged interaction, a task done."""
+        dates = [self.created]
+        dates += [h.get("date") for h in self.history]
+        dates += [a.get("date") for a in self.activities]
+        dates += [t.get("done") for t in self.tasks]
+        known = [d for d in dates if isinstance(d, dt.date)]
+        return max(known) if known else None
+
+    def searchable_text(self) -> str:
+        """Everything a --search looks through, lowercased."""
+        parts = [self.id, self.title, self.account or "", self.source or "", self.body]
+        parts += self.tags
+        for contact in self.contacts:
+            parts += [str(v) for v in contact.values() if v is not None]
+        parts += [str(t.get("text", "")) for t in self.tasks]
+        parts += [str(a.get("summary", "")) for a in self.activities]
+        return "\n".join(parts).lower()
+
+    # -- changes ----------------------------------------------------------------------------
+    def set(self, key: str, value: Any) -> None:
+        """Set a field, keeping the file's key order (new keys go to their usual place)."""
+        self.data = insert_key(self.data, key, value, FIELD_ORDER)
+
+    def unset(self, key: str) -> None:
+        self.data = {k: v for k, v in self.data.items() if k != key}
+
+    def append(self, key: str, item: dict) -> None:
+        """Append an entry to a list field (history, tasks, activities, contacts)."""
+        self.set(key, list(self.data.get(key) or []) + [item])
+
+    def __repr__(self) -> str:
+        return f"Deal({self.id!r}, stage={self.stage!r})"
+
+
+def slugify(title: str) -> str:
+    """A deal id made from a title: lowercase ASCII words joined by '-'."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > MAX_ID_LENGTH:
+        slug = slug[:MAX_ID_LENGTH].rsplit("-", 1)[0] or slug[:MAX_ID_LENGTH]
+    return slug.strip("-") or "deal"
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """base, or base-2, base-3... whichever is not taken."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

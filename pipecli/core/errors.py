@@ -1,0 +1,44 @@
+"""The one exception hierarchy of the core; the CLI turns each into a line on stderr."""
+
+from __future__ import annotations
+
+
+class PipeError(Exception):
+    """Bad input or bad data: shown to the user as one line, never as a traceback."""
+
+
+class WorkspaceNotFound(PipeError):
+    """No pipelines.yaml in this folder or any folder above it."""
+
+
+class ParseError(PipeError):
+    """A file that does not parse; carries the path and the 1-based line."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(PipeError):
+    """pipelines.yaml is invalid; carries every problem found."""
+
+    def __init__(self, problems: list):
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more; run 'pipe check')" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}")
+
+
+class NotFound(PipeError):
+    """An id, prefix or name that matches nothing."""
+
+
+class Ambiguous(PipeError):
+    """A prefix or name that matches more than one thing."""
+
+
+class InvalidValue(PipeError):
+    """A value that breaks the rules of the field it is meant for."""

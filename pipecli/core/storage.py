@@ -1,0 +1,223 @@
+"""The workspace on disk: finding it, reading and writing deal files atomically, and locking.
+
+This is the only module that touches deal files. Every write goes through write_atomic (temp
+file in the same folder, fsync, rename), and commands that change deals hold the workspace
+lock from read to write, so two pipe processes never lose each other's change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipecli.core import dealfile
+from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
+from pipecli.core.deal import ID_PATTERN, Deal
+from pipecli.core.errors import Ambiguous, NotFound, ParseError, PipeError, WorkspaceNotFound
+from pipecli.core.validate import id_problems, type_problems
+
+DEALS_DIR = "deals"
+CACHE_DIR = ".pipe"
+LOCK_FILE = "lock"
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from start upward that holds pipelines.yaml, as git finds .git."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise WorkspaceNotFound(
+        f"no pipe workspace in {start} or any folder above it (no {CONFIG_FILE}); "
+        "run 'pipe init' to create one, or use -C DIR"
+    )
+
+
+def discover(directory: str | None = None) -> "Workspace":
+    """The workspace at -C DIR or $PIPE_DIR if given (that folder exactly), else found upward from cwd."""
+    chosen = directory or os.environ.get("PIPE_DIR")
+    if chosen:
+        root = Path(chosen).expanduser()
+        if not (root / CONFIG_FILE).is_file():
+            raise WorkspaceNotFound(f"no {CONFIG_FILE} in {root}: not a pipe workspace")
+        return Workspace(root.resolve())
+    return Workspace(find_root(Path.cwd()))
+
+
+def init_workspace(root: Path) -> Path:
+    """Create a workspace with the default pipelines; refuses if one is already there."""
+    if (root / CONFIG_FILE).exists():
+        raise PipeError(f"{root / CONFIG_FILE} already exists: not overwriting an existing workspace")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / DEALS_DIR).mkdir(exist_ok=True)
+    write_atomic(root / CONFIG_FILE, DEFAULT_CONFIG)
+    gitignore = root / ".gitignore"
+    line = f"{CACHE_DIR}/"
+    existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    if line not in existing.splitlines():
+        prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+        write_atomic(gitignore, f"{prefix}# pipe's cache and lock\n{line}\n")
+    return root
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace path with text so that a crash leaves either the old or the new file, never half."""
+    folder = path.parent
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(temp_name, path.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp_name, 0o666 & ~umask)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Workspace:
+    """A folder with pipelines.yaml and deals/."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.deals_dir = root / DEALS_DIR
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.root)
+        return self._config
+
+    def relative(self, path: Path) -> str:
+        """path as shown to the user: relative to the workspace root."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # -- naming -----------------------------------------------------------------------------
+    def deal_path(self, deal_id: str) -> Path:
+        """deals/<id>.md; refuses anything that is not a plain id, so no path can leave deals/."""
+        if not ID_PATTERN.match(deal_id):
+            raise NotFound(f"'{deal_id}' is not a deal id (lowercase letters, digits and '-')")
+        return self.deals_dir / f"{deal_id}.md"
+
+    def deal_ids(self) -> list[str]:
+        """The ids of all deal files, sorted."""
+        return [name for name in self._markdown_names() if ID_PATTERN.match(name)]
+
+    def stray_files(self) -> list[str]:
+        """Markdown files in deals/ whose names are not deal ids (pipe check reports them)."""
+        return [f"{name}.md" for name in self._markdown_names() if not ID_PATTERN.match(name)]
+
+    def _markdown_names(self) -> list[str]:
+        # Hidden files (our own temp files among them) and symlinks, which could point
+        # outside deals/, are never deals.
+        if not self.deals_dir.is_dir():
+            return []
+        names = []
+        with os.scandir(self.deals_dir) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.endswith(".md") and not name.startswith(".") and entry.is_file(follow_symlinks=False):
+                    names.append(name[:-3])
+        return sorted(names)
+
+    def resolve(self, ref: str) -> str:
+        """The id named by ref: an exact id, or a unique prefix of one (as git takes commits)."""
+        ids = self.deal_ids()
+        if ref in ids:
+            return ref
+        matches = [i for i in ids if ref and i.startswith(ref)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(f"no deal matches '{ref}' (see 'pipe list')")
+        shown = ", ".join(matches[:10]) + (f" and {len(matches) - 10} more" if len(matches) > 10 else "")
+        raise Ambiguous(f"'{ref}' matches {len(matches)} deals: {shown}")
+
+    # -- reading ----------------------------------------------------------------------------
+    def read_document(self, deal_id: str) -> dealfile.DealDocument:
+        """Parse one deal file without checking its fields; raises ParseError."""
+        path = self.deal_path(deal_id)
+        shown = self.relative(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no deal '{deal_id}' ({shown} does not exist)") from None
+        except OSError as error:
+            raise ParseError(shown, None, f"cannot read: {error.strerror}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise ParseError(shown, line, "not UTF-8 text") from None
+        return dealfile.parse(text, shown)
+
+    def load(self, deal_id: str) -> Deal:
+        """Read one deal; raises ParseError (with path and line) if it does not parse or type-check."""
+        document = self.read_document(deal_id)
+        problems = type_problems(document.data) + id_problems(document.data, deal_id)
+        if problems:
+            first = problems[0]
+            raise ParseError(self.relative(self.deal_path(deal_id)), document.line_of(first.key_path), first.message)
+        return Deal(document.data, document.body, document)
+
+    def deals(self) -> list[Deal]:
+        """Every deal, sorted by id; stops at the first file that does not parse."""
+        return [self.load(deal_id) for deal_id in self.deal_ids()]
+
+    # -- writing ----------------------------------------------------------------------------
+    def save(self, deal: Deal) -> bool:
+        """Write a deal back, changing only the lines of what changed; returns whether it wrote."""
+        path = self.deal_path(deal.id)
+        text = dealfile.render(deal.data, deal.body, deal.document)
+        if deal.document is not None and text == deal.document.text:
+            return False
+        write_atomic(path, text)
+        deal.document = dealfile.parse(text, self.relative(path))
+        return True
+
+    def create(self, deal: Deal) -> Path:
+        """Write a new deal file; refuses to replace an existing one."""
+        path = self.deal_path(deal.id)
+        if path.exists():
+            raise PipeError(f"{self.relative(path)} already exists")
+        self.deals_dir.mkdir(exist_ok=True)
+        deal.document = None
+        self.save(deal)
+        return path
+
+    def remove(self, deal_id: str) -> Path:
+        path = self.deal_path(deal_id)
+        path.unlink()
+        return path
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the workspace's write lock: one pipe process changes deals at a time."""
+        cache = self.root / CACHE_DIR
+        cache.mkdir(exist_ok=True)
+        with open(cache / LOCK_FILE, "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,251 @@
+"""Rules for a deal's fields: their types (checked on every load) and their meaning (pipe check)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pipecli.core.config import Config
+from pipecli.core.deal import BANT_KEYS, ID_PATTERN, TASK_STATUSES, Deal
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
+DIRECTIONS = ("in", "out")
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A problem with one field of one deal, before it is given a file and line."""
+
+    key_path: tuple
+    message: str
+    severity: str = "error"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+_SCALAR_TYPES = {
+    "id": ("text", _text), "title": ("text", _text), "pipeline": ("text", _text),
+    "stage": ("text", _text), "currency": ("text", _text), "owner": ("text", _text),
+    "account": ("text", _text), "source": ("text", _text), "lost_reason": ("text", _text),
+    "value": ("a number", _is_number), "probability": ("a number", _is_number),
+    "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+    "expected_close": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+    "closed": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+}
+
+_ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
+    "contacts": {"name": ("text", _text), "email": ("text", _text), "role": ("text", _text),
+                 "phone": ("text", _text)},
+    "history": {"stage": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                "by": ("text", _text), "pipeline": ("text", _text)},
+    "tasks": {"id": ("text", _text), "text": ("text", _text),
+              "due": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+              "assignee": ("text", _text), "status": ("text", _text),
+              "snoozed_until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+              "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+              "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date))},
+    "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                   "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
+                   "summary": ("text", _text)},
+}
+_REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind")}
+
+
+def type_problems(data: dict) -> list[FieldProblem]:
+    """Fields whose type is wrong: a deal with any of these cannot be used by other commands."""
+    problems: list[FieldProblem] = []
+    for key in ("title", "pipeline", "stage"):
+        if data.get(key) in (None, ""):
+            problems.append(FieldProblem((key,) if key in data else (), f"missing required field '{key}'"))
+    for key, (kind, ok) in _SCALAR_TYPES.items():
+        value = data.get(key)
+        if value is not None and not ok(value):
+            problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
+    tags = data.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        problems.append(FieldProblem(("tags",), "tags must be a list of text"))
+    bant = data.get("bant")
+    if bant is not None:
+        if not isinstance(bant, dict):
+            problems.append(FieldProblem(("bant",), f"bant must be a mapping of {', '.join(BANT_KEYS)}"))
+        else:
+            for key, value in bant.items():
+                if value is not None and not isinstance(value, (str, int, float, bool)):
+                    problems.append(FieldProblem(("bant", key), f"bant.{key} must be text"))
+    for key, fields in _ENTRY_FIELDS.items():
+        entries = data.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            problems.append(FieldProblem((key,), f"{key} must be a list"))
+            continue
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                problems.append(FieldProblem((key, i), f"each entry of {key} must be a mapping"))
+                continue
+            for name in _REQUIRED_ENTRY_FIELDS.get(key, ()):
+                if entry.get(name) in (None, ""):
+                    problems.append(FieldProblem((key, i), f"{key} entry {i + 1} has no '{name}'"))
+            for name, (kind, ok) in fields.items():
+                value = entry.get(name)
+                if value is not None and not ok(value):
+                    problems.append(FieldProblem((key, i, name), f"{key} entry {i + 1}: {name} must be {kind}, got {value!r}"))
+    return problems
+
+
+def id_problems(data: dict, file_id: str) -> list[FieldProblem]:
+    """The deal's id must be its file name, so that a save can never land in another file."""
+    deal_id = data.get("id")
+    if deal_id is None:
+        return [FieldProblem((), f"missing required field 'id' (it should be '{file_id}')")]
+    if deal_id != file_id:
+        return [FieldProblem(("id",), f"id '{deal_id}' does not match the file name '{file_id}.md'")]
+    return []
+
+
+def meaning_problems(deal: Deal, config: Config, today: dt.date, file_id: str) -> list[FieldProblem]:
+    """Problems a well-typed deal can still have: unknown names, impossible dates, broken rules."""
+    problems: list[FieldProblem] = []
+    add = lambda path, message, severity="error": problems.append(FieldProblem(path, message, severity))  # noqa: E731
+
+    if not ID_PATTERN.match(file_id):
+        add((), f"file name '{file_id}.md' is not a valid deal id (lowercase letters, digits and '-')")
+
+    pipeline = config.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    if pipeline is None:
+        add(("pipeline",), f"unknown pipeline '{deal.pipeline}' (pipelines: {', '.join(p.id for p in config.pipelines)})")
+    elif stage is None:
+        add(("stage",), f"unknown stage '{deal.stage}' in pipeline '{pipeline.id}' (stages: {', '.join(s.id for s in pipeline.stages)})")
+
+    if deal.data.get("value") is not None and deal.value < 0:
+        add(("value",), "value must not be negative")
+    currency = deal.currency or config.currency
+    if config.rate(currency) is None:
+        add(("currency",), f"no exchange rate for {currency}: add it under 'rates' in pipelines.yaml")
+    if deal.probability is not None and not 0 <= deal.probability <= 100:
+        add(("probability",), "probability must be from 0 to 100")
+
+    team = {m.id for m in config.team}
+    if deal.owner is not None and deal.owner not in team:
+        add(("owner",), f"unknown owner '{deal.owner}' (team: {', '.join(sorted(team)) or 'empty'})")
+    if deal.source is not None and config.sources and deal.source not in config.sources:
+        add(("source",), f"unknown source '{deal.source}' (sources: {', '.join(config.sources)})", "warning")
+
+    for i, contact in enumerate(deal.contacts):
+        email = contact.get("email")
+        if email is not None and not _EMAIL.match(email):
+            add(("contacts", i, "email"), f"contact email '{email}' is not an address")
+        if not contact.get("name") and not email:
+            add(("contacts", i), "a contact needs a name or an email")
+
+    for key in deal.bant:
+        if key not in BANT_KEYS:
+            add(("bant", key), f"unknown BANT key '{key}' (use {', '.join(BANT_KEYS)})", "warning")
+
+    _check_dates(deal, today, add)
+    if stage is not None:
+        _check_closing(deal, stage.kind, config, add)
+    _check_timeline(deal, config, team, today, add)
+    return problems
+
+
+def _check_dates(deal: Deal, today: dt.date, add) -> None:
+    created = deal.created
+    if created is None:
+        add((), "missing 'created' date")
+    elif created > today:
+        add(("created",), f"created {created} is in the future")
+    if deal.closed is not None:
+        if created is not None and deal.closed < created:
+            add(("closed",), f"closed {deal.closed} is before created {created}")
+        if deal.closed > today:
+            add(("closed",), f"closed {deal.closed} is in the future")
+    if deal.expected_close is not None and created is not None and deal.expected_close < created:
+        add(("expected_close",), f"expected_close {deal.expected_close} is before created {created}")
+
+
+def _check_closing(deal: Deal, kind: str, config: Config, add) -> None:
+    if kind == "lost":
+        if not deal.lost_reason:
+            add(("stage",), "a lost deal needs a lost_reason")
+        elif config.lost_reasons and deal.lost_reason not in config.lost_reasons:
+            add(("lost_reason",), f"unknown lost reason '{deal.lost_reason}' (reasons: {', '.join(config.lost_reasons)})")
+    elif deal.lost_reason:
+        add(("lost_reason",), f"lost_reason is set but the deal is in stage '{deal.stage}', which is not lost", "warning")
+    if kind in ("won", "lost") and deal.closed is None:
+        add(("stage",), f"a {kind} deal needs a closed date")
+    if kind not in ("won", "lost") and deal.closed is not None:
+        add(("closed",), f"closed is set but the deal is in stage '{deal.stage}', which is not closed", "warning")
+
+
+def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, add) -> None:
+    previous: dt.date | None = None
+    pipeline_id = deal.pipeline
+    for i, entry in enumerate(deal.history):
+        date = entry.get("date")
+        if deal.created and date < deal.created:
+            add(("history", i, "date"), f"history entry {i + 1} ({date}) is before created {deal.created}")
+        if date > today:
+            add(("history", i, "date"), f"history entry {i + 1} ({date}) is in the future")
+        if previous and date < previous:
+            add(("history", i, "date"), f"history entry {i + 1} ({date}) is earlier than the one before it")
+        previous = date
+        by = entry.get("by")
+        if by is not None and by not in team:
+            add(("history", i, "by"), f"history entry {i + 1}: unknown team member '{by}'", "warning")
+        pipeline = config.pipeline(entry.get("pipeline", pipeline_id))
+        if pipeline is not None and pipeline.stage(entry.get("stage")) is None:
+            add(("history", i, "stage"), f"history entry {i + 1}: unknown stage '{entry.get('stage')}'", "warning")
+    if deal.history and deal.history[-1].get("stage") != deal.stage:
+        add(("history",), f"the last history entry is stage '{deal.history[-1].get('stage')}' but the deal is in '{deal.stage}'", "warning")
+
+    seen_task_ids: set[str] = set()
+    for i, task in enumerate(deal.tasks):
+        status = task.get("status", "open")
+        if status not in TASK_STATUSES:
+            add(("tasks", i, "status"), f"task {i + 1}: status must be one of {', '.join(TASK_STATUSES)}, got '{status}'")
+        if status != "open" and task.get("done") is None:
+            add(("tasks", i), f"task {i + 1} is {status} but has no 'done' date", "warning")
+        task_id = task.get("id")
+        if task_id is not None:
+            if task_id in seen_task_ids:
+                add(("tasks", i, "id"), f"task {i + 1}: duplicate task id '{task_id}'")
+            seen_task_ids.add(task_id)
+        assignee = task.get("assignee")
+        if assignee is not None and assignee not in team:
+            add(("tasks", i, "assignee"), f"task {i + 1}: unknown assignee '{assignee}'")
+        created, done = task.get("created"), task.get("done")
+        if created and done and done < created:
+            add(("tasks", i, "done"), f"task {i + 1}: done {done} is before created {created}")
+        if done and done > today:
+            add(("tasks", i, "done"), f"task {i + 1}: done {done} is in the future")
+
+    for i, activity in enumerate(deal.activities):
+        if activity.get("kind") not in ACTIVITY_KINDS:
+            add(("activities", i, "kind"), f"activity {i + 1}: kind must be one of {', '.join(ACTIVITY_KINDS)}", "warning")
+        direction = activity.get("direction")
+        if direction is not None and direction not in DIRECTIONS:
+            add(("activities", i, "direction"), f"activity {i + 1}: direction must be 'in' or 'out'")
+        by = activity.get("by")
+        if by is not None and by not in team:
+            add(("activities", i, "by"), f"activity {i + 1}: unknown team member '{by}'", "warning")
+        if activity.get("date") > today:
+            add(("activities", i, "date"), f"activity {i + 1} ({activity.get('date')}) is in the future")
+
+    stage = None
+    pipeline = config.pipeline(deal.pipeline)
+    if pipeline is not None:
+        stage = pipeline.stage(deal.stage)
+    if stage is not None and stage.is_open and not deal.open_tasks and config.next_step != "off":
+        severity = "error" if config.next_step == "strict" else "warning"
+        add(("stage",), "open deal has no next step (no open task)", severity)

@@ -1,0 +1,181 @@
+"""YAML for pipe's files: a strict safe loader (plain types only) and the canonical dumper.
+
+The loader resolves a deliberately small set of plain scalars so that text stays text: `NO`,
+`on`, `01234` and `12:30` load as strings (YAML 1.1 would turn them into a bool, an octal int
+and a sexagesimal int). It rejects every explicit tag but `!!str` and friends, and duplicate
+keys. The dumper is PyYAML's safe dumper, which quotes anything YAML 1.1 would read as
+another type, so what it writes reads back the same here and in any other YAML tool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+try:  # the libyaml bindings are several times faster; fall back to pure Python
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+YAMLError = yaml.YAMLError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Loader(_BaseLoader):
+    """Safe loader with YAML 1.2-like plain scalars, dates, and no object construction."""
+
+    yaml_implicit_resolvers: dict = {}
+    yaml_constructors: dict = {}
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
+)
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^-?(?:0|[1-9][0-9]*)\.[0-9]+$"), list("-0123456789")
+)
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", _DATE, list("0123456789"))
+
+
+def _construct_date(loader: Loader, node: yaml.ScalarNode) -> dt.date | str:
+    text = loader.construct_scalar(node)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        # 2026-02-30 looks like a date but is not one: keep it as text for the validator.
+        return text
+
+
+def _construct_mapping(loader: Loader, node: yaml.MappingNode) -> dict:
+    if not isinstance(node, yaml.MappingNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping, found {node.id}", node.start_mark
+        )
+    mapping: dict = {}
+    yield mapping
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "keys must be plain text", key_node.start_mark
+            )
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+
+
+def _construct_sequence(loader: Loader, node: yaml.SequenceNode) -> list:
+    items: list = []
+    yield items
+    items.extend(loader.construct_sequence(node, deep=True))
+
+
+def _reject_tag(loader: Loader, node: yaml.Node) -> None:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"YAML tag {node.tag} is not allowed here", node.start_mark
+    )
+
+
+for _tag, _fn in {
+    "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
+    "tag:yaml.org,2002:int": yaml.constructor.SafeConstructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
+    "tag:yaml.org,2002:str": yaml.constructor.SafeConstructor.construct_yaml_str,
+    "tag:yaml.org,2002:timestamp": _construct_date,
+    "tag:yaml.org,2002:map": _construct_mapping,
+    "tag:yaml.org,2002:seq": _construct_sequence,
+    None: _reject_tag,
+}.items():
+    Loader.add_constructor(_tag, _fn)
+
+
+class Dumper(_BaseDumper):
+    """The canonical writer: block style, insertion order, no line wrapping."""
+
+
+def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
+    # Multi-line text reads best as a literal block; PyYAML only uses it when asked.
+    if "\n" in value and not value.endswith((" ", "\t")) and "\r" not in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_str(value)
+
+
+Dumper.add_representer(str, _represent_str)
+
+
+def load(text: str) -> Any:
+    """Parse YAML text with the strict loader; raises yaml.YAMLError with a mark on failure."""
+    loader = Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def dump(data: Any) -> str:
+    """Serialise data the canonical way (the same bytes for the same data, always)."""
+    return yaml.dump(
+        data,
+        Dumper=Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10**9,
+    )
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML text and also map each key path, like ('pipelines', 0, 'id'), to its 1-based line."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (key_node.value,)
+            _index_lines(value_node, key_path, lines)
+            # A key's own line is more useful than where its value starts (a block list).
+            lines[key_path] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, path + (index,), lines)
+
+
+def error_line(error: yaml.YAMLError) -> int | None:
+    """The 1-based line a YAML error points at, when it has one."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+def error_message(error: yaml.YAMLError) -> str:
+    """A one-line description of a YAML error, without PyYAML's multi-line excerpt."""
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    if problem:
+        return f"{context}: {problem}" if context and "tag" not in problem else problem
+    return str(error).splitlines()[0]
