@@ -87,11 +87,20 @@ def check_reason(config: Config, reason: str | None) -> str:
     return reason
 
 
+_ID_LETTERS = "abcdefghijkmnpqrstuvwxyz"
+_ID_CHARS = _ID_LETTERS + "23456789"
+
+
+def new_task_id() -> str:
+    """Six random characters starting with a letter (so YAML never reads it as a number)."""
+    return secrets.choice(_ID_LETTERS) + "".join(secrets.choice(_ID_CHARS) for _ in range(5))
+
+
 def new_task(text: str, due: dt.date | None, assignee: str | None, today: dt.date) -> dict:
     """A fresh open task with a random id, so two clones never make the same one."""
     if not text.strip():
         raise InvalidValue("a task needs some text")
-    task: dict[str, Any] = {"id": secrets.token_hex(3), "text": text.strip()}
+    task: dict[str, Any] = {"id": new_task_id(), "text": text.strip()}
     if due is not None:
         task["due"] = due
     if assignee is not None:

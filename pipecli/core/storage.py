@@ -11,8 +11,9 @@ import contextlib
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from pipecli.core import dealfile
 from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
@@ -23,6 +24,7 @@ from pipecli.core.validate import id_problems, type_problems
 DEALS_DIR = "deals"
 CACHE_DIR = ".pipe"
 LOCK_FILE = "lock"
+T = TypeVar("T")
 
 
 def find_root(start: Path) -> Path:
@@ -204,6 +206,14 @@ class Workspace:
         deal.document = None
         self.save(deal)
         return path
+
+    def update(self, ref: str, change: Callable[[Deal], T]) -> tuple[Deal, T]:
+        """Under the lock: load the deal ref names, apply change to it, save it; returns both."""
+        with self.lock():
+            deal = self.load(self.resolve(ref))
+            result = change(deal)
+            self.save(deal)
+        return deal, result
 
     def remove(self, deal_id: str) -> Path:
         path = self.deal_path(deal_id)

@@ -105,7 +105,11 @@ for _tag, _fn in {
 
 
 class Dumper(_BaseDumper):
-    """The canonical writer: block style, insertion order, no line wrapping."""
+    """The canonical writer: block style, insertion order, no line wrapping, no anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # One date object used twice must be written twice, not as &id001 / *id001.
+        return True
 
 
 def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:

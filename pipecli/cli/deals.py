@@ -1,0 +1,244 @@
+"""Commands for one deal: add, show, set, edit, move, won, lost, rm."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
+from pipecli.core import dealfile, lifecycle
+from pipecli.core.errors import ParseError, PipeError
+from pipecli.core.queries import facts
+from pipecli.core.storage import CACHE_DIR, write_atomic
+from pipecli.core.validate import id_problems, meaning_problems, type_problems
+from pipecli.render.deals import render_show
+
+
+@click.command()
+@click.argument("title")
+@click.option("--value", metavar="N", help="What the deal is worth, in its currency.")
+@click.option("--currency", metavar="CODE", help="Currency code (default: the workspace's).")
+@click.option("--owner", metavar="WHO", help="Team member id or email (default: you).")
+@click.option("--account", metavar="NAME", help="The company the deal is with.")
+@click.option("--contact", "contacts", multiple=True, metavar="'NAME <EMAIL>'", help="A contact (repeatable).")
+@click.option("--source", metavar="S", help="Lead source.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable, or comma-separated).")
+@click.option("--stage", metavar="S", shell_complete=complete_stage, help="Starting stage (default: the first).")
+@click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Pipeline (default: the first).")
+@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, or a duration like 6w).")
+@click.option("--next", "next_step", metavar="TEXT", help="The next step: an open task on the deal.")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, today, tomorrow, 3d).")
+@click.pass_obj
+def add(app, title, **options):
+    """Add a deal and print its id.
+
+    \b
+    Example:
+      pipe add "Acme rollout" --value 18000 --account "Acme GmbH" \\
+        --contact "Jonas Weber <jonas@acme.example>" --next "Send pricing" --due 2d
+    """
+    spec = lifecycle.NewDeal(title=title, **options)
+    workspace = app.workspace
+    with workspace.lock():
+        deal = lifecycle.create_deal(spec, app.config, set(workspace.deal_ids()), app.today, app.user)
+        workspace.create(deal)
+    click.echo(deal.id)
+
+
+@click.command()
+@deal_argument()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.pass_obj
+def show(app, deal, fmt):
+    """Show a deal: its stage, value, people, next steps, timeline and notes.
+
+    \b
+    Example:
+      pipe show acme      # a unique prefix of the id is enough
+    """
+    workspace = app.workspace
+    loaded = workspace.load(workspace.resolve(deal))
+    deal_facts = facts(loaded, app.config, app.today)
+    if fmt == "json":
+        record = dealfile.iso(dict(loaded.data))
+        record["notes"] = loaded.body
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_show(deal_facts, app.style, app.today), nl=False)
+
+
+@click.command("set")
+@deal_argument()
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@click.pass_obj
+def set_(app, deal, assignments):
+    """Set fields of a deal; an empty VALUE removes the field.
+
+    \b
+    Fields: title value currency probability owner account source tags
+    (comma-separated) contacts ('Name <email>; ...') created expected_close
+    bant.budget bant.authority bant.need bant.timeline.
+
+    \b
+    Example:
+      pipe set acme value=24000 expected_close=2026-12-15 "bant.budget=approved, 25k"
+    """
+    def change(loaded):
+        return [lifecycle.set_field(loaded, app.config, a, app.today) for a in assignments]
+
+    updated, changes = app.workspace.update(deal, change)
+    for key, old, new in changes:
+        click.echo(f"{updated.id}: {key}: {_show_value(old)} -> {_show_value(new)}")
+
+
+def _show_value(value) -> str:
+    if value is None:
+        return "(none)"
+    return ", ".join(map(str, value)) if isinstance(value, list) and all(isinstance(v, str) for v in value) else str(dealfile.iso(value))
+
+
+@click.command()
+@deal_argument()
+@click.pass_obj
+def edit(app, deal):
+    """Edit a deal file in $VISUAL or $EDITOR; an invalid edit leaves the deal unchanged.
+
+    When the edited file does not parse or breaks a rule, the deal keeps its old
+    content and your edit is saved under .pipe/rejected/ so nothing you typed is lost.
+
+    \b
+    Example:
+      EDITOR=nano pipe edit acme
+    """
+    workspace = app.workspace
+    deal_id = workspace.resolve(deal)
+    path = workspace.deal_path(deal_id)
+    shown = workspace.relative(path)
+    before = path.read_bytes().decode("utf-8")
+    fd, temp_name = tempfile.mkstemp(prefix=f"pipe-{deal_id}-", suffix=".md")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(before)
+        click.edit(filename=temp_name)
+        after = Path(temp_name).read_bytes().decode("utf-8", errors="replace")
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    if after == before:
+        click.echo(f"{shown}: no changes", err=True)
+        return
+    try:
+        problem = _first_error(after, shown, deal_id, app)
+    except ParseError as error:
+        problem = str(error)
+    if problem:
+        kept = _keep_rejected(workspace.root, deal_id, after)
+        raise PipeError(f"{problem}; {shown} is unchanged and your edit is in {workspace.relative(kept)}")
+    with workspace.lock():
+        if path.read_bytes().decode("utf-8") != before:
+            kept = _keep_rejected(workspace.root, deal_id, after)
+            raise PipeError(f"{shown} changed while you were editing; your edit is in {workspace.relative(kept)}")
+        write_atomic(path, after)
+    click.echo(f"{shown}: saved", err=True)
+
+
+def _first_error(text: str, shown: str, deal_id: str, app) -> str | None:
+    """The first error in an edited deal file, as 'path:line: message', or None if it is valid."""
+    from pipecli.core.deal import Deal
+
+    document = dealfile.parse(text, shown)
+    problems = type_problems(document.data) + id_problems(document.data, deal_id)
+    if not problems:
+        deal_obj = Deal(document.data, document.body, document)
+        problems = [p for p in meaning_problems(deal_obj, app.config, app.today, deal_id) if p.severity == "error"]
+    if not problems:
+        return None
+    first = problems[0]
+    return f"{shown}:{document.line_of(first.key_path) or 2}: {first.message}"
+
+
+def _keep_rejected(root: Path, deal_id: str, text: str) -> Path:
+    folder = root / CACHE_DIR / "rejected"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{deal_id}.md"
+    write_atomic(target, text)
+    return target
+
+
+@click.command()
+@deal_argument()
+@click.argument("stage", shell_complete=complete_stage)
+@click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Move the deal into pipeline P (STAGE is one of its stages).")
+@click.option("--reason", metavar="R", help="Why the deal was lost (required for a lost stage; one of lost_reasons).")
+@click.pass_obj
+def move(app, deal, stage, pipeline, reason):
+    """Move a deal to another stage, recorded in its history.
+
+    STAGE is a stage id, name or unique prefix. A move to a won or lost stage
+    sets the closed date; a lost stage needs --reason.
+
+    \b
+    Example:
+      pipe move acme proposal
+      pipe move acme lost --reason price
+    """
+    _, moved = app.workspace.update(
+        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline, reason=reason)
+    )
+    _echo_move(moved)
+
+
+def _echo_move(moved: lifecycle.Move) -> None:
+    where = f"{moved.from_pipeline}/{moved.from_stage} -> {moved.pipeline.id}/{moved.to.id}" if moved.from_pipeline != moved.pipeline.id \
+        else f"{moved.from_stage} -> {moved.to.id}"
+    click.echo(f"{moved.deal.id}: {where}")
+
+
+@click.command()
+@deal_argument()
+@click.pass_obj
+def won(app, deal):
+    """Mark a deal won: move it to its pipeline's won stage.
+
+    \b
+    Example:
+      pipe won acme
+    """
+    _, moved = app.workspace.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
+    _echo_move(moved)
+
+
+@click.command()
+@deal_argument()
+@click.option("--reason", required=True, metavar="R", help="Why it was lost (one of lost_reasons in pipelines.yaml).")
+@click.pass_obj
+def lost(app, deal, reason):
+    """Mark a deal lost, with the reason.
+
+    \b
+    Example:
+      pipe lost acme --reason competitor
+    """
+    _, moved = app.workspace.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
+    _echo_move(moved)
+
+
+@click.command()
+@deal_argument()
+@click.pass_obj
+def rm(app, deal):
+    """Delete a deal file (git history still has it).
+
+    Prefer 'pipe lost' for a deal that did not work out: it keeps the record.
+
+    \b
+    Example:
+      pipe rm test-deal
+    """
+    workspace = app.workspace
+    with workspace.lock():
+        path = workspace.remove(workspace.resolve(deal))
+    click.echo(f"removed {workspace.relative(path)}")

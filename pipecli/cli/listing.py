@@ -1,0 +1,66 @@
+"""Commands that show many deals: list and board."""
+
+from __future__ import annotations
+
+import shutil
+
+import click
+
+from pipecli.cli.options import complete_pipeline, deal_filter_options, format_option
+from pipecli.core.queries import SORT_KEYS, select, sort_facts
+from pipecli.render.board import board_columns, render_board
+from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
+from pipecli.render.formats import render_rows
+
+
+@click.command("list")
+@deal_filter_options
+@click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
+@format_option("table", "csv", "json", "md")
+@click.pass_obj
+def list_(app, deal_filter, sort, fmt):
+    """List deals, filtered and sorted.
+
+    \b
+    Example:
+      pipe list --open --owner maya --sort -value
+      pipe list --inactive 30d --format csv > stale.csv
+    """
+    chosen = sort_facts(select(app.workspace.deals(), app.config, deal_filter, app.today), app.config, sort)
+    if fmt in ("table", "md"):
+        text = render_rows([table_row(f) for f in chosen], TABLE_COLUMNS, fmt)
+        if not chosen:
+            click.echo("no deals match", err=True)
+    else:
+        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt)
+    click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("pipeline", required=False, shell_complete=complete_pipeline)
+@deal_filter_options
+@click.option("--all", "show_closed", is_flag=True, help="Also show the won and lost columns.")
+@click.option("--width", type=click.IntRange(min=20), metavar="N", help="Width in characters (default: the terminal's).")
+@click.pass_obj
+def board(app, pipeline, deal_filter, show_closed, width):
+    """Show a pipeline as a kanban board with the totals of each stage.
+
+    Each column shows its deal count, total value and weighted value (value x
+    probability) in the base currency. Cards are marked when rotting, without
+    a next step, or with an overdue next step. Won and lost columns appear
+    with --all, or with --won or --lost.
+
+    \b
+    Example:
+      pipe board
+      pipe board partnerships --owner tom
+    """
+    config = app.config
+    chosen_pipeline = config.find_pipeline(pipeline) if pipeline else (
+        config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else config.default_pipeline)
+    show_closed = show_closed or bool({"won", "lost"} & set(deal_filter.statuses))
+    chosen = select(app.workspace.deals(), config, deal_filter, app.today)
+    columns = board_columns(chosen_pipeline, chosen, show_closed)
+    others = [p.id for p in config.pipelines if p.id != chosen_pipeline.id]
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    click.echo(render_board(chosen_pipeline, columns, width, app.style, config.currency, others), nl=False)

@@ -1,0 +1,111 @@
+"""Options shared by commands: the deal filters, the output format, and completing deal ids."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import click
+from click.shell_completion import CompletionItem
+
+from pipecli.core.errors import PipeError
+from pipecli.core.queries import build_filter
+
+
+def _workspace_or_none(ctx: click.Context):
+    from pipecli.core.storage import discover
+
+    root = ctx.find_root()
+    directory = root.params.get("directory") if root else None
+    try:
+        return discover(directory)
+    except PipeError:
+        return None
+
+
+def complete_deal(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Deal ids starting with what has been typed."""
+    workspace = _workspace_or_none(ctx)
+    if workspace is None:
+        return []
+    return [CompletionItem(i) for i in workspace.deal_ids() if i.startswith(incomplete)]
+
+
+def complete_stage(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Stage ids of every pipeline starting with what has been typed."""
+    workspace = _workspace_or_none(ctx)
+    if workspace is None:
+        return []
+    try:
+        config = workspace.config
+    except PipeError:
+        return []
+    ids = sorted({s.id for p in config.pipelines for s in p.stages})
+    return [CompletionItem(i) for i in ids if i.startswith(incomplete)]
+
+
+def complete_pipeline(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    workspace = _workspace_or_none(ctx)
+    if workspace is None:
+        return []
+    try:
+        return [CompletionItem(p.id) for p in workspace.config.pipelines if p.id.startswith(incomplete)]
+    except PipeError:
+        return []
+
+
+def deal_argument(name: str = "deal") -> Callable:
+    return click.argument(name, metavar="DEAL", shell_complete=complete_deal)
+
+
+def format_option(*choices: str, default: str = "table") -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+_FILTER_OPTIONS = [
+    click.option("--pipeline", "f_pipeline", metavar="P", shell_complete=complete_pipeline, help="Only deals in pipeline P."),
+    click.option("--stage", "f_stages", multiple=True, metavar="S", shell_complete=complete_stage, help="Only deals in stage S (repeatable)."),
+    click.option("--owner", "f_owners", multiple=True, metavar="WHO", help="Only deals owned by WHO: id or email (repeatable)."),
+    click.option("--account", "f_account", metavar="TEXT", help="Only deals whose account contains TEXT (any case)."),
+    click.option("--source", "f_source", metavar="S", help="Only deals from lead source S."),
+    click.option("--tag", "f_tags", multiple=True, metavar="T", help="Only deals tagged T (repeatable: all must match)."),
+    click.option("--open", "f_is_open", is_flag=True, help="Only open deals."),
+    click.option("--won", "f_is_won", is_flag=True, help="Only won deals."),
+    click.option("--lost", "f_is_lost", is_flag=True, help="Only lost deals."),
+    click.option("--parked", "f_is_parked", is_flag=True, help="Only parked deals (the fridge)."),
+    click.option("--min-value", "f_min_value", metavar="N", help="Only deals worth at least N (base currency)."),
+    click.option("--max-value", "f_max_value", metavar="N", help="Only deals worth at most N (base currency)."),
+    click.option("--created-since", "f_created_since", metavar="DATE", help="Created on or after DATE (or a duration ago, like 30d)."),
+    click.option("--created-before", "f_created_before", metavar="DATE", help="Created before DATE (or a duration ago)."),
+    click.option("--closing-before", "f_closing_before", metavar="DATE", help="Expected to close before DATE (or a duration from today, like 30d)."),
+    click.option("--inactive", "f_inactive", metavar="DURATION", help="No activity, task done or stage move for DURATION (10d, 6w, 3m, 1y)."),
+    click.option("--rotting", "f_rotting", is_flag=True, help="Only deals in their stage for longer than its rot_days."),
+    click.option("--no-next-step", "f_no_next_step", is_flag=True, help="Only open deals without an open task."),
+    click.option("--search", "f_search", metavar="TEXT", help="Only deals mentioning TEXT (title, account, contacts, notes...)."),
+]
+
+
+def deal_filter_options(command: Callable) -> Callable:
+    """Add the shared deal filters to a command; it receives them as one DealFilter, `deal_filter`."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        raw = {key[2:]: kwargs.pop(key) for key in list(kwargs) if key.startswith("f_")}
+        statuses = tuple(s for s in ("open", "won", "lost", "parked") if raw.pop(f"is_{s}"))
+        app = click.get_current_context().obj
+        kwargs["deal_filter"] = build_filter(
+            app.config, app.today,
+            pipeline=raw["pipeline"], stages=raw["stages"], owners=raw["owners"],
+            account=raw["account"], source=raw["source"], tags=raw["tags"],
+            statuses=statuses, min_value=raw["min_value"], max_value=raw["max_value"],
+            created_since=raw["created_since"], created_before=raw["created_before"],
+            closing_before=raw["closing_before"], inactive=raw["inactive"],
+            rotting=raw["rotting"], no_next_step=raw["no_next_step"], search=raw["search"],
+        )
+        return command(*args, **kwargs)
+
+    for option in reversed(_FILTER_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper
+

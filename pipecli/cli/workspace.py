@@ -1,0 +1,70 @@
+"""Commands about the workspace itself: init, check, completion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipecli.core.check import check_workspace
+from pipecli.core.storage import init_workspace
+from pipecli.render.problems import problems_json, problems_text, summary
+
+
+@click.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+def init(directory):
+    """Create a workspace: pipelines.yaml with the standard stages, deals/, .gitignore.
+
+    Refuses to overwrite a folder that already has a pipelines.yaml.
+
+    \b
+    Example:
+      pipe init ~/sales && cd ~/sales && pipe add "First deal"
+    """
+    root = init_workspace(Path(directory))
+    click.echo(f"created a pipe workspace in {root.resolve()}")
+    click.echo("next: edit pipelines.yaml to add your team, then 'pipe add TITLE'")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.pass_obj
+def check(app, fmt):
+    """Validate the whole workspace; exit 1 if there is any error.
+
+    Checks pipelines.yaml, every deal's fields, stages, owners, lost reasons,
+    dates, conflict markers, duplicate ids and the next-step rule. Prints one
+    'path:line: severity: message' line per problem; warnings alone exit 0.
+
+    \b
+    Example:
+      pipe check && git push
+    """
+    workspace = app.workspace
+    problems = check_workspace(workspace, app.today)
+    if fmt == "json":
+        click.echo(problems_json(problems), nl=False)
+    else:
+        click.echo(problems_text(problems), nl=False)
+        click.echo(summary(problems, len(workspace.deal_ids())), err=True)
+    if any(p.severity == "error" for p in problems):
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print the shell completion script (deal ids, stages, pipelines, options).
+
+    \b
+    Example:
+      eval "$(pipe completion bash)"     # in ~/.bashrc
+      pipe completion fish > ~/.config/fish/completions/pipe.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from pipecli.cli.main import cli
+
+    completer = get_completion_class(shell)(cli, {}, "pipe", "_PIPE_COMPLETE")
+    click.echo(completer.source())

@@ -1,0 +1,131 @@
+"""Deals as rows for `pipe list` and as a page for `pipe show`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipecli.core.dealfile import iso
+from pipecli.core.queries import Facts
+from pipecli.render import money
+from pipecli.render.style import Style
+
+TABLE_COLUMNS = ("id", "title", "stage", "value", "owner", "account", "close", "next_step", "due", "flags")
+FULL_COLUMNS = (
+    "id", "title", "pipeline", "stage", "value", "currency", "base_value", "probability",
+    "weighted_value", "owner", "account", "source", "tags", "created", "expected_close", "closed",
+    "lost_reason", "last_activity", "days_in_stage", "next_step", "next_step_due", "rotting",
+    "no_next_step", "next_step_overdue",
+)
+
+
+def deal_record(f: Facts) -> dict:
+    """Every listed fact of a deal, with machine-friendly values (for csv and json)."""
+    deal = f.deal
+    next_task = f.next_task or {}
+    return {
+        "id": deal.id,
+        "title": deal.title,
+        "pipeline": deal.pipeline,
+        "stage": deal.stage,
+        "value": deal.data.get("value"),
+        "currency": deal.currency,
+        "base_value": f.base_value,
+        "probability": f.probability,
+        "weighted_value": f.weighted_value,
+        "owner": deal.owner,
+        "account": deal.account,
+        "source": deal.source,
+        "tags": deal.tags,
+        "created": deal.created,
+        "expected_close": deal.expected_close,
+        "closed": deal.closed,
+        "lost_reason": deal.lost_reason,
+        "last_activity": f.last_activity,
+        "days_in_stage": f.days_in_stage,
+        "next_step": next_task.get("text"),
+        "next_step_due": next_task.get("due"),
+        "rotting": f.rotting,
+        "no_next_step": f.missing_next_step,
+        "next_step_overdue": f.next_step_overdue,
+    }
+
+
+def table_row(f: Facts) -> dict:
+    """A deal as a compact row for the terminal or markdown."""
+    deal = f.deal
+    next_task = f.next_task or {}
+    flags = []
+    if f.rotting:
+        flags.append("rotting")
+    if f.missing_next_step:
+        flags.append("no-next-step")
+    elif f.next_step_overdue and f.kind == "open":
+        flags.append("overdue")
+    return {
+        "id": deal.id,
+        "title": deal.title,
+        "stage": deal.stage,
+        "value": money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "",
+        "owner": deal.owner,
+        "account": deal.account,
+        "close": deal.closed or deal.expected_close,
+        "next_step": next_task.get("text"),
+        "due": next_task.get("due"),
+        "flags": " ".join(flags),
+    }
+
+
+def render_show(f: Facts, style: Style, today: dt.date) -> str:
+    """A deal as a page: the headline, its people and qualification, its timeline, its notes."""
+    deal = f.deal
+    stage_name = f.stage.name if f.stage else deal.stage
+    pipeline_name = f.pipeline.name if f.pipeline else deal.pipeline
+    lines = [style(deal.title, "bold") + style(f"  ({deal.id})", "dim")]
+    value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
+    lines.append(f"{pipeline_name} › {stage_name} · {value} · {f.probability:f}% · owner {deal.owner or '-'}")
+    facts = [
+        ("account", deal.account),
+        ("source", deal.source),
+        ("tags", ", ".join(deal.tags) if deal.tags else None),
+        ("created", deal.created),
+        ("expected close", deal.expected_close),
+        ("closed", deal.closed),
+        ("lost reason", deal.lost_reason),
+        ("in stage", f"{f.days_in_stage} days" + (" (rotting)" if f.rotting else "") if f.days_in_stage is not None else None),
+        ("last activity", f.last_activity),
+    ]
+    lines.append("")
+    lines += [f"  {name + ':':<15} {iso(value)}" for name, value in facts if value not in (None, "")]
+    if deal.contacts:
+        lines += ["", style("Contacts", "bold")]
+        for c in deal.contacts:
+            who = c.get("name") or ""
+            if c.get("email"):
+                who = f"{who} <{c['email']}>".strip()
+            lines.append(f"  {who}" + (f" · {c['role']}" if c.get("role") else ""))
+    if deal.bant:
+        lines += ["", style("BANT", "bold")]
+        lines += [f"  {k + ':':<15} {deal.bant[k]}" for k in deal.bant]
+    lines += ["", style("Next steps", "bold")]
+    open_tasks = [(i, t) for i, t in enumerate(deal.tasks, start=1) if t.get("status", "open") == "open"]
+    if not open_tasks:
+        lines.append(style("  none: add one so this deal keeps moving", "yellow") if f.kind == "open" else "  none")
+    for number, task in open_tasks:
+        due = task.get("due")
+        late = due is not None and due < today
+        when = f" (due {due})" if due else ""
+        who = f" @{task['assignee']}" if task.get("assignee") else ""
+        lines.append(style(f"  {deal.id}#{number} {task.get('text')}{when}{who}", "red" if late else ""))
+    timeline = [(h["date"], f"moved to {h.get('stage')}" + (f" ({h['pipeline']})" if h.get("pipeline") else ""), h.get("by"))
+                for h in deal.history]
+    timeline += [(a["date"], f"{a.get('kind')}" + (f" {a['direction']}" if a.get("direction") else "")
+                  + (f": {a['summary']}" if a.get("summary") else ""), a.get("by")) for a in deal.activities]
+    timeline += [(t["done"], f"task {t.get('status')}: {t.get('text')}", t.get("assignee"))
+                 for t in deal.tasks if t.get("status") in ("done", "cancelled") and t.get("done")]
+    if timeline:
+        lines += ["", style("Timeline", "bold")]
+        for date, what, who in sorted(timeline, key=lambda item: item[0]):
+            lines.append(f"  {date}  {what}" + (style(f"  ({who})", "dim") if who else ""))
+    if deal.body.strip():
+        lines += ["", style("Notes", "bold"), deal.body.rstrip("\n")]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,25 @@
+"""`pipe check` output: one `path:line: severity: message` line per problem, or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pipecli.core.problems import Problem
+
+
+def problems_text(problems: Sequence[Problem]) -> str:
+    return "".join(f"{p}\n" for p in problems)
+
+
+def problems_json(problems: Sequence[Problem]) -> str:
+    records = [{"path": p.path, "line": p.line, "severity": p.severity, "message": p.message} for p in problems]
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def summary(problems: Sequence[Problem], deal_count: int) -> str:
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return f"ok: {deal_count} deals, no problems"
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} in {deal_count} deals"

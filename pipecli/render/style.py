@@ -1,0 +1,30 @@
+"""Terminal colour, used only on a terminal and never when NO_COLOR is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+_CODES = {"red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36, "dim": 2, "bold": 1}
+
+
+def colour_wanted(stream: TextIO | None = None) -> bool:
+    """True when output goes to a terminal and NO_COLOR (https://no-color.org) is not set."""
+    if "NO_COLOR" in os.environ:
+        return False
+    stream = stream or sys.stdout
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+class Style:
+    """Wraps text in ANSI colour codes when enabled, else returns it unchanged."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, text: str, *names: str) -> str:
+        if not self.enabled or not names:
+            return text
+        codes = ";".join(str(_CODES[n]) for n in names)
+        return f"\033[{codes}m{text}\033[0m"
