@@ -45,8 +45,8 @@ def list_(app, deal_filter, sort, fmt):
 def board(app, pipeline, deal_filter, show_closed, width):
     """Show a pipeline as a kanban board with the totals of each stage.
 
-    Each column shows its deal count, total value and weighted value (value x
-    probability) in the base currency. Cards are marked when rotting, without
+    Each column shows its deal count, total value and weighted value ('wtd':
+    value x probability) in the base currency. Cards are marked when rotting, without
     a next step, or with an overdue next step. Won and lost columns appear
     with --all, or with --won or --lost.
 

@@ -45,7 +45,7 @@ def _column_lines(column: Column, width: int, style: Style) -> list[str]:
     head = f"{stage.name} ({count})"
     totals = f"{money.short(column.total)}"
     if stage.is_open:
-        totals += f" · weighted {money.short(column.weighted)}"
+        totals += f" · wtd {money.short(column.weighted)}"
     lines = [style(_fit(head, width), "bold"), _fit(totals, width), "─" * width]
     if not column.deals:
         lines.append(style(_fit("(no deals)", width), "dim"))

@@ -1,0 +1,100 @@
+"""Shared fixtures: a frozen today, no stray user or colour settings, and small workspaces."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipecli.cli.main import cli
+from pipecli.core.storage import Workspace
+
+TODAY = "2026-11-27"
+
+CONFIG = """\
+currency: EUR
+rates: {USD: 0.9}
+team:
+- {id: alice, name: Alice Martin, email: alice@example.com}
+- {id: bob, name: Bob Stone, email: bob@example.com}
+lost_reasons: [price, competitor, stale]
+sources: [inbound, referral]
+next_step: warn
+pipelines:
+- id: sales
+  name: Sales
+  stages:
+  - {id: lead, name: Lead, probability: 10, rot_days: 14, kind: open}
+  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}
+  - {id: proposal, name: Proposal, probability: 60, kind: open}
+  - {id: won, name: Won, probability: 100, kind: won}
+  - {id: lost, name: Lost, probability: 0, kind: lost}
+  - {id: fridge, name: Fridge, probability: 0, kind: parked}
+- id: partners
+  name: Partners
+  stages:
+  - {id: intro, name: Intro, probability: 10, kind: open}
+  - {id: signed, name: Signed, probability: 100, kind: won}
+  - {id: declined, name: Declined, probability: 0, kind: lost}
+"""
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch, tmp_path):
+    """Every test runs on 2026-11-27, as nobody in particular, without colour or git identity."""
+    monkeypatch.setenv("PIPE_TODAY", TODAY)
+    monkeypatch.delenv("PIPE_USER", raising=False)
+    monkeypatch.delenv("PIPE_DIR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def deal_text(front: str, body: str = "") -> str:
+    """A deal file from dedented frontmatter and body."""
+    return f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body)}"
+
+
+def simple_deal(deal_id: str, **fields) -> str:
+    """A valid open deal with an open task; fields override or add frontmatter lines."""
+    data = {
+        "id": deal_id, "title": deal_id.replace("-", " ").title(), "pipeline": "sales", "stage": "lead",
+        "value": 1000, "currency": "EUR", "owner": "alice", "created": "2026-11-01",
+    }
+    data.update(fields)
+    lines = [f"{k}: {v}" for k, v in data.items() if v is not None]
+    if "history" not in fields:
+        lines.append(f"history:\n- stage: {data['stage']}\n  date: {data['created']}")
+    if "tasks" not in fields:
+        lines.append("tasks:\n- id: ta1234\n  text: Call them\n  due: 2026-12-01\n  status: open")
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+@pytest.fixture
+def make_workspace(tmp_path):
+    """make_workspace(deals={id: text}, config=CONFIG) -> Workspace in a fresh folder."""
+
+    def make(deals: dict[str, str] | None = None, config: str = CONFIG, name: str = "ws") -> Workspace:
+        root = tmp_path / name
+        (root / "deals").mkdir(parents=True)
+        (root / "pipelines.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
+        for deal_id, text in (deals or {}).items():
+            (root / "deals" / f"{deal_id}.md").write_text(text, encoding="utf-8")
+        return Workspace(root)
+
+    return make
+
+
+@pytest.fixture
+def run():
+    """run(workspace, *args, input=None) -> click Result, with -C pointing at the workspace."""
+    runner = CliRunner()
+
+    def invoke(workspace: Workspace | Path | None, *args: str, **kwargs):
+        prefix = ["-C", str(workspace.root if isinstance(workspace, Workspace) else workspace)] if workspace else []
+        return runner.invoke(cli, [*prefix, *args], catch_exceptions=False, **kwargs)
+
+    return invoke

@@ -1,0 +1,138 @@
+"""The deal file format: parsing, errors with lines, and diff-friendly writing."""
+
+import datetime as dt
+import difflib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipecli.core import dealfile, yamlio
+from pipecli.core.errors import ParseError
+
+HAND_EDITED = """\
+---
+# Acme: big one, be careful with pricing
+id: acme
+title: Acme rollout
+stage: proposal   # moved after the demo
+value: 18000
+tags: [enterprise, eu]
+custom_field: kept as is
+history:
+  - stage: lead
+    date: 2026-01-05
+---
+# Notes
+
+Jonas wants SSO.
+"""
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_parse_splits_frontmatter_and_body():
+    doc = dealfile.parse(HAND_EDITED, "deals/acme.md")
+    assert doc.data["value"] == 18000
+    assert doc.data["custom_field"] == "kept as is"
+    assert doc.body == "# Notes\n\nJonas wants SSO.\n"
+
+
+def test_unchanged_save_gives_the_same_bytes():
+    doc = dealfile.parse(HAND_EDITED, "deals/acme.md")
+    assert dealfile.render(dict(doc.data), doc.body, doc) == HAND_EDITED
+
+
+def test_changing_one_field_changes_only_its_line_and_keeps_comments_and_style():
+    doc = dealfile.parse(HAND_EDITED, "deals/acme.md")
+    data = dict(doc.data)
+    data["value"] = 24000
+    after = dealfile.render(data, doc.body, doc)
+    assert changed_lines(HAND_EDITED, after) == ["-value: 18000", "+value: 24000"]
+
+
+def test_a_new_field_goes_in_its_usual_place():
+    doc = dealfile.parse("---\nid: a\ntitle: A\nstage: lead\ncreated: 2026-01-05\n---\n", "x")
+    data = dealfile.insert_key(doc.data, "value", 5, ("id", "title", "stage", "value", "created"))
+    assert list(data) == ["id", "title", "stage", "value", "created"]
+    after = dealfile.render(data, doc.body, doc)
+    assert changed_lines(doc.text, after) == ["+value: 5"]
+
+
+def test_crlf_and_bom_survive_a_change():
+    text = "\ufeff---\r\nid: a\r\ntitle: A\r\nvalue: 1\r\n---\r\nnotes\r\n"
+    doc = dealfile.parse(text, "x")
+    assert doc.body == "notes\n"
+    data = dict(doc.data, value=2)
+    assert dealfile.render(data, "notes\n", doc) == "\ufeff---\r\nid: a\r\ntitle: A\r\nvalue: 2\r\n---\r\nnotes\r\n"
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("id: a\n", 1, "start with a '---'"),
+    ("---\nid: a\n", 1, "never closed"),
+    ("---\nid: a\ntitle: [oops\n---\n", 4, ""),
+    ("---\nid: a\n<<<<<<< HEAD\nvalue: 1\n=======\nvalue: 2\n>>>>>>> theirs\n---\n", 3, "conflict"),
+    ("---\nid: a\n---\nnotes\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> b\n", 5, "conflict"),
+    ("---\nid: a\nid: b\n---\n", 3, "duplicate key"),
+    ("---\n- a\n- b\n---\n", 2, "mapping"),
+    ("---\nx: !!python/object/apply:os.system [ls]\n---\n", 2, "not allowed"),
+])
+def test_unparseable_files_report_path_and_line(text, line, words):
+    with pytest.raises(ParseError) as caught:
+        dealfile.parse(text, "deals/a.md")
+    assert caught.value.path == "deals/a.md"
+    assert caught.value.line == line
+    assert words in caught.value.message
+
+
+def test_a_setext_heading_in_the_body_is_not_a_conflict():
+    doc = dealfile.parse("---\nid: a\n---\nTitle\n=======\n", "x")
+    assert doc.body == "Title\n=======\n"
+
+
+def test_line_of_points_into_nested_fields():
+    doc = dealfile.parse(HAND_EDITED, "x")
+    assert doc.line_of(("value",)) == 6
+    assert doc.line_of(("history", 0, "date")) == 11
+
+
+def test_unusual_layout_falls_back_to_a_full_rewrite_that_still_reads_back():
+    text = "---\n? id\n: a\ntitle: A\n---\n"
+    doc = dealfile.parse(text, "x")
+    assert doc.blocks is None
+    after = dealfile.render(dict(doc.data, title="B"), "", doc)
+    assert dealfile.parse(after, "x").data == {"id": "a", "title": "B"}
+
+
+text_values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x85\u2028\u2029\ufeff"), max_size=30)
+scalars = st.one_of(
+    text_values, st.integers(-10**6, 10**6), st.booleans(), st.none(),
+    st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+)
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), inner, max_size=3),
+), max_leaves=8)
+frontmatters = st.dictionaries(st.from_regex(r"[a-z_]{1,10}", fullmatch=True), values, min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(frontmatters, frontmatters, text_values)
+def test_any_change_reads_back_exactly_and_unchanged_keys_keep_their_text(before, changes, body):
+    original = dealfile.render(before, body)
+    doc = dealfile.parse(original, "x")
+    assert dealfile.same(doc.data, before)
+    assert dealfile.render(dict(doc.data), doc.body, doc) == original
+    after_data = dict(doc.data)
+    after_data.update(changes)
+    after = dealfile.render(after_data, body, doc)
+    reread = dealfile.parse(after, "x")
+    assert dealfile.same(reread.data, after_data)
+    assert reread.body == body
+    for key, value in before.items():
+        if key not in changes or dealfile.same(changes[key], value):
+            assert yamlio.dump({key: value}) in after

@@ -1,0 +1,62 @@
+"""The strict YAML loader and the canonical dumper."""
+
+import datetime as dt
+
+import pytest
+
+from pipecli.core import yamlio
+
+
+@pytest.mark.parametrize("text", ["NO", "no", "on", "Off", "yes", "01234", "12:30", "0x1f", "1e5", "0o17", "+1", "2026-02-30"])
+def test_text_that_yaml_1_1_would_convert_stays_text(text):
+    assert yamlio.load(f"a: {text}\n") == {"a": text}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("12", 12), ("-3", -3), ("1.5", 1.5), ("true", True), ("False", False), ("", None), ("null", None),
+    ("2026-01-05", dt.date(2026, 1, 5)),
+])
+def test_plain_scalars_that_are_typed(text, value):
+    loaded = yamlio.load(f"a: {text}\n")["a"]
+    assert loaded == value and type(loaded) is type(value)
+
+
+@pytest.mark.parametrize("text", [
+    "a: !!python/object/apply:os.system ['true']\n",
+    "a: !!python/name:os.system\n",
+    "a: !custom x\n",
+    "a: !!binary aGVsbG8=\n",
+    "a: !!set {x}\n",
+])
+def test_tags_that_construct_objects_are_rejected(text):
+    with pytest.raises(yamlio.YAMLError) as caught:
+        yamlio.load(text)
+    assert "not allowed" in yamlio.error_message(caught.value)
+    assert yamlio.error_line(caught.value) == 1
+
+
+def test_duplicate_keys_are_an_error_with_the_line_of_the_second():
+    with pytest.raises(yamlio.YAMLError) as caught:
+        yamlio.load("a: 1\nb: 2\na: 3\n")
+    assert yamlio.error_line(caught.value) == 3
+    assert "duplicate key 'a'" in yamlio.error_message(caught.value)
+
+
+@pytest.mark.parametrize("value", ["NO", "01234", "12:30", "2026-01-05", "true", "null", "", " lead", "a: b", "- x", "#x", "~"])
+def test_dumped_text_reads_back_as_the_same_text(value):
+    assert yamlio.load(yamlio.dump({"a": value})) == {"a": value}
+
+
+def test_dump_is_block_style_unwrapped_and_without_aliases():
+    day = dt.date(2026, 1, 5)
+    text = yamlio.dump({"created": day, "history": [{"date": day}], "long": "word " * 40})
+    assert "&" not in text and "*" not in text
+    assert text.startswith("created: 2026-01-05\nhistory:\n- date: 2026-01-05\n")
+    assert len(text.splitlines()) == 4
+
+
+def test_load_with_lines_maps_nested_keys_to_lines():
+    _, lines = yamlio.load_with_lines("a: 1\nb:\n- x: 1\n  y: 2\n")
+    assert lines[("a",)] == 1
+    assert lines[("b",)] == 2
+    assert lines[("b", 0, "y")] == 4
