@@ -13,6 +13,9 @@ from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table
 from pipecli.render.formats import render_rows
 
 
+TABLE_TEXT_WIDTH = 28
+
+
 @click.command("list")
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
@@ -28,7 +31,9 @@ def list_(app, deal_filter, sort, fmt):
     """
     chosen = sort_facts(select(app.workspace.deals(), app.config, deal_filter, app.today), app.config, sort)
     if fmt in ("table", "md"):
-        text = render_rows([table_row(f) for f in chosen], TABLE_COLUMNS, fmt)
+        # The terminal table clips long texts so rows stay on one line; markdown keeps them whole.
+        clip = TABLE_TEXT_WIDTH if fmt == "table" else None
+        text = render_rows([table_row(f, clip) for f in chosen], TABLE_COLUMNS, fmt)
         if not chosen:
             click.echo("no deals match", err=True)
     else:

@@ -50,8 +50,14 @@ def deal_record(f: Facts) -> dict:
     }
 
 
-def table_row(f: Facts) -> dict:
-    """A deal as a compact row for the terminal or markdown."""
+def _clip(text: str | None, limit: int | None) -> str | None:
+    if text is None or limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def table_row(f: Facts, clip: int | None = None) -> dict:
+    """A deal as a compact row for the terminal (long texts clipped to clip) or markdown."""
     deal = f.deal
     next_task = f.next_task or {}
     flags = []
@@ -63,13 +69,13 @@ def table_row(f: Facts) -> dict:
         flags.append("overdue")
     return {
         "id": deal.id,
-        "title": deal.title,
+        "title": _clip(deal.title, clip),
         "stage": deal.stage,
         "value": money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "",
         "owner": deal.owner,
-        "account": deal.account,
+        "account": _clip(deal.account, clip),
         "close": deal.closed or deal.expected_close,
-        "next_step": next_task.get("text"),
+        "next_step": _clip(next_task.get("text"), clip),
         "due": next_task.get("due"),
         "flags": " ".join(flags),
     }
@@ -116,8 +122,9 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         when = f" (due {due})" if due else ""
         who = f" @{task['assignee']}" if task.get("assignee") else ""
         lines.append(style(f"  {deal.id}#{number} {task.get('text')}{when}{who}", "red" if late else ""))
-    timeline = [(h["date"], f"moved to {h.get('stage')}" + (f" ({h['pipeline']})" if h.get("pipeline") else ""), h.get("by"))
-                for h in deal.history]
+    timeline = [(h["date"], ("created in " if i == 0 else "moved to ") + f"{h.get('stage')}"
+                 + (f" ({h['pipeline']})" if h.get("pipeline") else ""), h.get("by"))
+                for i, h in enumerate(deal.history)]
     timeline += [(a["date"], f"{a.get('kind')}" + (f" {a['direction']}" if a.get("direction") else "")
                   + (f": {a['summary']}" if a.get("summary") else ""), a.get("by")) for a in deal.activities]
     timeline += [(t["done"], f"task {t.get('status')}: {t.get('text')}", t.get("assignee"))

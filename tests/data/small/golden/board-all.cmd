@@ -1,0 +1,1 @@
+board --all --width 100

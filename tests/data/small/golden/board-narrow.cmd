@@ -1,0 +1,1 @@
+board --width 50

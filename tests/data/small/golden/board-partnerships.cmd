@@ -1,0 +1,1 @@
+board partnerships --width 100

@@ -1,0 +1,1 @@
+list --format json --owner maya --open
