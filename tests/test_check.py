@@ -1,0 +1,106 @@
+"""pipe check: every kind of problem, found with its file and line."""
+
+import json
+
+import pytest
+
+from pipecli.core.check import check_workspace
+from pipecli.core.dates import today
+from tests.conftest import CONFIG, simple_deal
+
+
+def problems_for(make_workspace, text, config=CONFIG):
+    workspace = make_workspace({"a": text}, config=config)
+    return [(p.line, p.severity, p.message) for p in check_workspace(workspace, today()) if p.path == "deals/a.md"]
+
+
+def test_a_valid_deal_has_no_problems(make_workspace):
+    assert problems_for(make_workspace, simple_deal("a")) == []
+
+
+@pytest.mark.parametrize("fields, line, severity, words", [
+    (dict(stage="nowhere"), 5, "error", "unknown stage 'nowhere'"),
+    (dict(pipeline="other"), 4, "error", "unknown pipeline 'other'"),
+    (dict(owner="zed"), 8, "error", "unknown owner 'zed'"),
+    (dict(currency="JPY"), 7, "error", "no exchange rate for JPY"),
+    (dict(source="tv"), 10, "warning", "unknown source"),
+    (dict(created="2027-01-01"), 9, "error", "in the future"),
+    (dict(stage="lost", lost_reason="weather", closed="2026-11-20"), 10, "error", "unknown lost reason 'weather'"),
+    (dict(stage="lost", closed="2026-11-20"), 5, "error", "needs a lost_reason"),
+    (dict(stage="won"), 5, "error", "needs a closed date"),
+    (dict(stage="won", closed="2026-10-01"), 10, "error", "before created"),
+    (dict(expected_close="2026-01-01"), 10, "error", "expected_close 2026-01-01 is before created"),
+    (dict(value=-5), 6, "error", "must not be negative"),
+    (dict(probability=140), 10, "error", "from 0 to 100"),
+    (dict(id="b"), 2, "error", "does not match the file name"),
+    (dict(value="'12k'"), 6, "error", "value must be a number"),
+    (dict(created="2026-02-30"), 9, "error", "created must be a date"),
+])
+def test_each_problem_is_reported_on_its_line(make_workspace, fields, line, severity, words):
+    found = problems_for(make_workspace, simple_deal("a", **fields))
+    assert any(l == line and s == severity and words in m for l, s, m in found), found
+
+
+def test_timeline_problems_point_into_the_list(make_workspace):
+    text = simple_deal("a", history="\n- stage: lead\n  date: 2026-11-05\n- stage: qualified\n  date: 2026-11-02\n  by: zed",
+                       tasks="\n- text: Call\n  status: later\n  assignee: carol",
+                       activities="\n- date: 2026-12-30\n  kind: call")
+    found = problems_for(make_workspace, text)
+    messages = {m: (l, s) for l, s, m in found}
+    assert messages["history entry 2 (2026-11-02) is earlier than the one before it"][0] == 14
+    assert messages["history entry 2: unknown team member 'zed'"] == (15, "warning")
+    assert messages["task 1: status must be one of open, done, cancelled, got 'later'"][0] == 18
+    assert messages["task 1: unknown assignee 'carol'"][0] == 19
+    assert messages["activity 1 (2026-12-30) is in the future"][0] == 21
+
+
+@pytest.mark.parametrize("rule, severity", [("strict", "error"), ("warn", "warning"), ("off", None)])
+def test_the_next_step_rule(make_workspace, rule, severity):
+    text = simple_deal("a", tasks="\n- text: Call\n  status: done\n  done: 2026-11-02")
+    found = problems_for(make_workspace, text, CONFIG.replace("next_step: warn", f"next_step: {rule}"))
+    flagged = [s for _, s, m in found if "no next step" in m]
+    assert flagged == ([severity] if severity else [])
+
+
+def test_closed_deals_need_no_next_step(make_workspace):
+    text = simple_deal("a", stage="won", closed="2026-11-20", tasks="[]")
+    assert problems_for(make_workspace, text, CONFIG.replace("next_step: warn", "next_step: strict")) == []
+
+
+def test_unparseable_files_and_stray_names_are_reported_not_fatal(make_workspace):
+    workspace = make_workspace({
+        "a": simple_deal("a"),
+        "b": "---\nid: b\n<<<<<<< HEAD\ntitle: B\n=======\ntitle: C\n>>>>>>> x\n---\n",
+        "c": "---\nid: c\ntitle: [\n---\n",
+    })
+    (workspace.deals_dir / "Notes.md").write_text("hi")
+    found = [(p.path, p.line, p.message) for p in check_workspace(workspace, today())]
+    assert ("deals/b.md", 3, "unresolved git merge conflict (conflict markers in the file)") in found
+    assert any(path == "deals/c.md" and line == 4 for path, line, _ in found)
+    assert any(path == "deals/Notes.md" for path, _, _ in found)
+
+
+def test_duplicate_external_ids_are_errors(make_workspace):
+    workspace = make_workspace({"a": simple_deal("a", external_id="sf-1"), "b": simple_deal("b", external_id="sf-1")})
+    found = [str(p) for p in check_workspace(workspace, today())]
+    assert "deals/a.md: error: external_id 'sf-1' is also in deals/b.md" in found
+
+
+def test_check_command_exit_codes_and_json(make_workspace, run):
+    clean = make_workspace({"a": simple_deal("a")}, name="clean")
+    result = run(clean, "check")
+    assert result.exit_code == 0 and result.stdout == "" and "ok: 1 deals" in result.stderr
+    broken = make_workspace({"a": simple_deal("a", owner="zed")}, name="broken")
+    result = run(broken, "check")
+    assert result.exit_code == 1
+    assert result.stdout == "deals/a.md:8: error: unknown owner 'zed' (team: alice, bob)\n"
+    records = json.loads(run(broken, "check", "--format", "json").stdout)
+    assert records == [{"path": "deals/a.md", "line": 8, "severity": "error", "message": "unknown owner 'zed' (team: alice, bob)"}]
+
+
+def test_a_broken_config_is_reported_by_check_with_its_line(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a")}, config=CONFIG.replace("next_step: warn", "next_step: maybe"))
+    result = run(workspace, "check")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("pipelines.yaml:8: error: next_step must be one of strict, warn, off")
+
