@@ -113,8 +113,11 @@ class Dumper(_BaseDumper):
 
 
 def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
-    # Multi-line text reads best as a literal block; PyYAML only uses it when asked.
-    if "\n" in value and not value.endswith((" ", "\t")) and "\r" not in value:
+    # Multi-line text reads best as a literal block; PyYAML only uses it when asked. Only for
+    # tidy text: edge whitespace would need chomping indicators and a '...' document end.
+    core = value[:-1] if value.endswith("\n") else value
+    tidy = core == core.strip() and "\n" in core and "\r" not in value
+    if tidy and not any(line != line.rstrip() for line in core.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_str(value)
 
@@ -133,7 +136,7 @@ def load(text: str) -> Any:
 
 def dump(data: Any) -> str:
     """Serialise data the canonical way (the same bytes for the same data, always)."""
-    return yaml.dump(
+    text = yaml.dump(
         data,
         Dumper=Dumper,
         sort_keys=False,
@@ -141,6 +144,8 @@ def dump(data: Any) -> str:
         default_flow_style=False,
         width=10**9,
     )
+    # An explicit document end would cut a frontmatter assembled from several dumps short.
+    return text[: -len("...\n")] if text.endswith("\n...\n") else text
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:

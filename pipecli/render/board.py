@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -92,7 +93,8 @@ def render_board(
 ) -> str:
     """The board as text, stages wrapped into rows when the width is too narrow for all of them."""
     per_row, column_width = layout(len(columns), width)
-    out = [style(f"{pipeline.name} ({pipeline.id}) · values in {currency}", "bold"), ""]
+    out = [style(line, "bold") for line in textwrap.wrap(f"{pipeline.name} ({pipeline.id}) · values in {currency}", width)]
+    out.append("")
     for start in range(0, len(columns), per_row):
         row = [_column_lines(c, column_width, style) for c in columns[start : start + per_row]]
         height = max(len(lines) for lines in row)
@@ -106,12 +108,14 @@ def render_board(
     deals = sum(len(c.deals) for c in open_columns)
     total = sum((c.total for c in open_columns), Decimal(0))
     weighted = sum((c.weighted for c in open_columns), Decimal(0))
-    out.append(f"Open: {deals} deal{'s' * (deals != 1)} · {money.amount(total, currency)} · weighted {money.amount(weighted, currency)}")
+    footer = [f"Open: {deals} deal{'s' * (deals != 1)} · {money.amount(total, currency)} · weighted {money.amount(weighted, currency)}"]
     attention = [f for c in open_columns for f in c.deals if _flags(f)]
     if attention:
-        out.append(f"Need attention: {len(attention)} (rotting, no next step or overdue)")
+        footer.append(f"Need attention: {len(attention)} (rotting, no next step or overdue)")
     if other_pipelines:
-        out.append(f"Other pipelines: {', '.join(other_pipelines)} (pipe board NAME)")
+        footer.append(f"Other pipelines: {', '.join(other_pipelines)} (pipe board NAME)")
+    for line in footer:
+        out += textwrap.wrap(line, width)
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,144 @@
+"""The commands as a user runs them (CliRunner), on small workspaces."""
+
+import difflib
+import io
+import json
+import sys
+import textwrap
+
+from click.shell_completion import ShellComplete
+
+from pipecli.cli.main import cli
+from pipecli.render.style import colour_wanted
+from tests.conftest import simple_deal
+
+
+def test_add_prints_the_id_and_writes_a_complete_deal(make_workspace, run, monkeypatch):
+    workspace = make_workspace()
+    monkeypatch.setenv("PIPE_USER", "bob@example.com")
+    result = run(workspace, "add", "Acme rollout", "--value", "18000", "--account", "Acme GmbH",
+                 "--contact", "Jonas Weber <jonas@acme.example>", "--source", "referral", "--tag", "eu",
+                 "--close-date", "2027-01-31", "--next", "Send pricing", "--due", "tomorrow")
+    assert result.exit_code == 0 and result.stdout == "acme-rollout\n"
+    deal = workspace.load("acme-rollout")
+    assert deal.owner == "bob" and deal.created.isoformat() == "2026-11-27"
+    assert deal.history == [{"stage": "lead", "date": deal.created, "by": "bob"}]
+    assert deal.next_task["due"].isoformat() == "2026-11-28"
+    assert run(workspace, "add", "Acme rollout").stdout == "acme-rollout-2\n"
+
+
+def test_show_text_and_json(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", account="Acme GmbH")})
+    text = run(workspace, "show", "ac").stdout
+    assert text.startswith("Acme  (acme)\nSales › Lead · 1,000 EUR · 10% · owner alice\n")
+    assert "acme#1 Call them (due 2026-12-01)" in text
+    record = json.loads(run(workspace, "show", "acme", "--format", "json").stdout)
+    assert record["account"] == "Acme GmbH" and record["created"] == "2026-11-01" and record["notes"] == ""
+
+
+def test_set_changes_only_the_lines_of_the_fields_it_sets(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    before = workspace.deal_path("acme").read_text()
+    result = run(workspace, "set", "acme", "value=24000", "account=Acme GmbH")
+    assert result.exit_code == 0
+    assert result.stdout == "acme: value: 1000 -> 24000\nacme: account: (none) -> Acme GmbH\n"
+    after = workspace.deal_path("acme").read_text()
+    diff = [l for l in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    assert diff == ["-value: 1000", "+value: 24000", "+account: Acme GmbH"]
+
+
+def test_move_won_lost_and_their_output(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme"), "beta": simple_deal("beta")})
+    assert run(workspace, "move", "acme", "Qualified").stdout == "acme: lead -> qualified\n"
+    assert run(workspace, "won", "acme").stdout == "acme: qualified -> won\n"
+    assert workspace.load("acme").closed.isoformat() == "2026-11-27"
+    assert run(workspace, "lost", "beta", "--reason", "price").stdout == "beta: lead -> lost\n"
+    assert workspace.load("beta").lost_reason == "price"
+    assert run(workspace, "move", "beta", "intro", "--pipeline", "partners").stdout == "beta: sales/lost -> partners/intro\n"
+
+
+def test_rm_deletes_the_file(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    assert run(workspace, "rm", "acme").stdout == "removed deals/acme.md\n"
+    assert workspace.deal_ids() == []
+
+
+def test_edit_saves_a_valid_edit(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    editor = tmp_path / "editor.py"
+    editor.write_text(textwrap.dedent("""
+        import sys
+        path = sys.argv[1]
+        text = open(path).read().replace("value: 1000", "value: 5000") + "Met at FOSDEM.\\n"
+        open(path, "w").write(text)
+    """))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 0, result.stderr
+    deal = workspace.load("acme")
+    assert deal.data["value"] == 5000 and deal.body == "Met at FOSDEM.\n"
+
+
+def test_init_creates_a_workspace_that_works(tmp_path, run):
+    result = run(None, "init", str(tmp_path / "sales"))
+    assert result.exit_code == 0
+    assert run(tmp_path / "sales", "add", "First deal").stdout == "first-deal\n"
+    assert run(tmp_path / "sales", "check").exit_code == 0
+
+
+def test_list_filters_sorts_and_formats(make_workspace, run):
+    workspace = make_workspace({
+        "acme": simple_deal("acme", value=5000, owner="bob"),
+        "beta": simple_deal("beta", value=9000, stage="qualified"),
+        "gamma": simple_deal("gamma", stage="won", closed="2026-11-20", tasks="[]"),
+    })
+    ids = lambda *args: [r["id"] for r in json.loads(run(workspace, "list", "--format", "json", *args).stdout)]
+    assert ids() == ["acme", "beta", "gamma"]
+    assert ids("--open", "--sort", "-value") == ["beta", "acme"]
+    assert ids("--owner", "alice", "--won") == ["gamma"]
+    assert ids("--min-value", "6000") == ["beta"]
+    csv_lines = run(workspace, "list", "--format", "csv", "--stage", "lead").stdout.splitlines()
+    assert csv_lines[0].startswith("id,title,pipeline,stage,value") and csv_lines[1].startswith("acme,Acme,sales,lead,5000")
+    assert run(workspace, "list", "--format", "md").stdout.startswith("| id ")
+    empty = run(workspace, "list", "--lost")
+    assert empty.exit_code == 0 and empty.stdout == "" and "no deals match" in empty.stderr
+
+
+def test_board_columns_follow_the_filters_and_width(make_workspace, run):
+    workspace = make_workspace({
+        "acme": simple_deal("acme", value=5000),
+        "beta": simple_deal("beta", stage="won", closed="2026-11-20", tasks="[]"),
+    })
+    default = run(workspace, "board", "--width", "200").stdout
+    assert "Lead (1)" in default and "Won (" not in default and "Fridge (0)" in default
+    assert "Won (1)" in run(workspace, "board", "--all").stdout
+    narrow = run(workspace, "board", "--width", "30").stdout
+    assert max(len(line) for line in narrow.splitlines()) <= 30
+    assert "Intro (0)" in run(workspace, "board", "partners").stdout
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert colour_wanted(Terminal()) is True
+    assert colour_wanted(io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "")
+    assert colour_wanted(Terminal()) is False
+
+
+def test_shell_completion_of_deals_and_stages(make_workspace, monkeypatch):
+    workspace = make_workspace({"acme": simple_deal("acme"), "acorn": simple_deal("acorn"), "beta": simple_deal("beta")})
+    monkeypatch.chdir(workspace.root)
+    complete = ShellComplete(cli, {}, "pipe", "_PIPE_COMPLETE")
+    assert [c.value for c in complete.get_completions(["move"], "ac")] == ["acme", "acorn"]
+    assert [c.value for c in complete.get_completions(["move", "acme"], "q")] == ["qualified"]
+    assert [c.value for c in complete.get_completions(["board"], "p")] == ["partners"]
+
+
+def test_completion_command_prints_a_script(run):
+    result = run(None, "completion", "bash")
+    assert result.exit_code == 0 and "_PIPE_COMPLETE" in result.stdout
