@@ -9,8 +9,8 @@ from pipecli.core.dates import today
 from tests.conftest import CONFIG, simple_deal
 
 
-def problems_for(make_workspace, text, config=CONFIG):
-    workspace = make_workspace({"a": text}, config=config)
+def problems_for(make_workspace, text, config=CONFIG, name="ws"):
+    workspace = make_workspace({"a": text}, config=config, name=name)
     return [(p.line, p.severity, p.message) for p in check_workspace(workspace, today()) if p.path == "deals/a.md"]
 
 
@@ -104,3 +104,16 @@ def test_a_broken_config_is_reported_by_check_with_its_line(make_workspace, run)
     assert result.exit_code == 1
     assert result.stdout.startswith("pipelines.yaml:8: error: next_step must be one of strict, warn, off")
 
+
+
+def test_history_before_a_pipeline_move_is_checked_against_the_old_pipeline(make_workspace):
+    text = simple_deal("a", pipeline="partners", stage="intro", tasks="[]",
+                       history="\n- stage: lead\n  date: 2026-11-01\n- stage: intro\n  date: 2026-11-02\n  pipeline: partners")
+    assert [m for _, _, m in problems_for(make_workspace, text) if "history" in m] == []
+    wrong = text.replace("- stage: intro\n  date: 2026-11-02", "- stage: lead\n  date: 2026-11-02")
+    assert "history entry 2: unknown stage 'lead'" in [m for _, _, m in problems_for(make_workspace, wrong, name="wrong")]
+
+
+def test_a_misspelt_field_is_a_warning_but_a_custom_one_is_not(make_workspace):
+    found = problems_for(make_workspace, simple_deal("a", valeu=5, crm_url="https://x.example"))
+    assert found == [(10, "warning", "unknown field 'valeu': did you mean 'value'?")]

@@ -142,3 +142,22 @@ def test_shell_completion_of_deals_and_stages(make_workspace, monkeypatch):
 def test_completion_command_prints_a_script(run):
     result = run(None, "completion", "bash")
     assert result.exit_code == 0 and "_PIPE_COMPLETE" in result.stdout
+
+
+def test_no_command_writes_a_deal_that_check_would_reject(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    before = workspace.deal_path("acme").read_bytes()
+    result = run(workspace, "set", "acme", "created=2026-11-20", "value=5")
+    assert result.exit_code == 1
+    assert result.stderr == "pipe: acme: history entry 1 (2026-11-01) is before created 2026-11-20\n"
+    assert workspace.deal_path("acme").read_bytes() == before
+
+
+def test_strict_next_step_rule_on_add(make_workspace, run):
+    from tests.conftest import CONFIG
+
+    workspace = make_workspace(config=CONFIG.replace("next_step: warn", "next_step: strict"))
+    result = run(workspace, "add", "Acme")
+    assert result.exit_code == 1 and "no next step" in result.stderr and "--next" in result.stderr
+    assert workspace.deal_ids() == []
+    assert run(workspace, "add", "Acme", "--next", "Call").exit_code == 0

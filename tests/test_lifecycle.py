@@ -65,6 +65,7 @@ def test_ids_are_slugs_whatever_the_title():
     assert slugify("../../etc/passwd") == "etc-passwd"
     assert slugify("Grünwald Medtech — devices") == "grunwald-medtech-devices"
     assert slugify("???") == "deal"
+    assert slugify("Straße Øresund Æble Łódź") == "strasse-oresund-aeble-lodz"
     assert len(slugify("word " * 40)) <= 60
 
 

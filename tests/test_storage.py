@@ -39,6 +39,12 @@ def test_no_workspace_is_a_clear_error(tmp_path, monkeypatch):
         discover(str(tmp_path))
 
 
+def test_a_home_folder_that_does_not_exist_is_not_a_crash(monkeypatch):
+    monkeypatch.setenv("PIPE_DIR", "~nosuchuser-pipe/sales")
+    with pytest.raises(WorkspaceNotFound):
+        discover()
+
+
 def test_init_creates_a_workspace_and_refuses_to_overwrite(tmp_path):
     root = init_workspace(tmp_path / "sales")
     assert (root / "deals").is_dir()

@@ -60,3 +60,15 @@ def test_load_with_lines_maps_nested_keys_to_lines():
     assert lines[("a",)] == 1
     assert lines[("b",)] == 2
     assert lines[("b", 0, "y")] == 4
+
+
+@pytest.mark.parametrize("text", ["a: !!int abc\n", "a: !!float x\n", "a: !!bool maybe\n"])
+def test_explicit_tags_with_bad_values_are_yaml_errors_not_crashes(text):
+    with pytest.raises(yamlio.YAMLError) as caught:
+        yamlio.load(text)
+    assert "is not a valid" in yamlio.error_message(caught.value)
+
+
+@pytest.mark.parametrize("value", ["1e3", "0o17", "0x1F", ".5", "-2.5e-3", ".inf"])
+def test_text_that_yaml_1_2_reads_as_a_number_is_quoted(value):
+    assert yamlio.dump({"a": value}) == f"a: '{value}'\n"

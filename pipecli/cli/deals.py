@@ -14,7 +14,7 @@ from pipecli.core import dealfile, lifecycle
 from pipecli.core.errors import ParseError, PipeError
 from pipecli.core.queries import facts
 from pipecli.core.storage import CACHE_DIR, write_atomic
-from pipecli.core.validate import id_problems, meaning_problems, type_problems
+from pipecli.core.validate import error_messages, id_problems, meaning_problems, refuse_new_errors, type_problems
 from pipecli.render.deals import render_show
 
 
@@ -45,6 +45,9 @@ def add(app, title, **options):
     workspace = app.workspace
     with workspace.lock():
         deal = lifecycle.create_deal(spec, app.config, set(workspace.deal_ids()), app.today, app.user)
+        errors = error_messages(deal, app.config, app.today)
+        if errors:
+            raise PipeError(f"not added: {errors[0]}" + (" (give one with --next TEXT)" if "next step" in errors[0] else ""))
         workspace.create(deal)
     click.echo(deal.id)
 
@@ -90,9 +93,14 @@ def set_(app, deal, assignments):
     def change(loaded):
         return [lifecycle.set_field(loaded, app.config, a, app.today) for a in assignments]
 
-    updated, changes = app.workspace.update(deal, change)
+    updated, changes = _update(app, deal, change)
     for key, old, new in changes:
         click.echo(f"{updated.id}: {key}: {_show_value(old)} -> {_show_value(new)}")
+
+
+def _update(app, ref, change):
+    """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
+    return app.workspace.update(ref, lambda d: refuse_new_errors(d, app.config, app.today, change))
 
 
 def _show_value(value) -> str:
@@ -153,7 +161,7 @@ def _first_error(text: str, shown: str, deal_id: str, app) -> str | None:
     problems = type_problems(document.data) + id_problems(document.data, deal_id)
     if not problems:
         deal_obj = Deal(document.data, document.body, document)
-        problems = [p for p in meaning_problems(deal_obj, app.config, app.today, deal_id) if p.severity == "error"]
+        problems = [p for p in meaning_problems(deal_obj, app.config, app.today) if p.severity == "error"]
     if not problems:
         return None
     first = problems[0]
@@ -185,8 +193,8 @@ def move(app, deal, stage, pipeline, reason):
       pipe move acme proposal
       pipe move acme lost --reason price
     """
-    _, moved = app.workspace.update(
-        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline, reason=reason)
+    _, moved = _update(
+        app, deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline, reason=reason)
     )
     _echo_move(moved)
 
@@ -207,7 +215,7 @@ def won(app, deal):
     Example:
       pipe won acme
     """
-    _, moved = app.workspace.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
+    _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
     _echo_move(moved)
 
 
@@ -222,7 +230,7 @@ def lost(app, deal, reason):
     Example:
       pipe lost acme --reason competitor
     """
-    _, moved = app.workspace.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
+    _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
     _echo_move(moved)
 
 

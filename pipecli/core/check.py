@@ -32,7 +32,7 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
         found = type_problems(document.data) + id_problems(document.data, deal_id)
         if not found and config is not None:
             deal = Deal(document.data, document.body, document)
-            found = meaning_problems(deal, config, today, deal_id)
+            found = meaning_problems(deal, config, today)
             external = document.data.get("external_id")
             if isinstance(external, (str, int)):
                 external_ids[str(external)].append(path)

@@ -175,9 +175,15 @@ class Deal:
         return f"Deal({self.id!r}, stage={self.stage!r})"
 
 
+# Letters that NFKD does not split into an ASCII letter and an accent.
+_SPELLED_OUT = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                              "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d"})
+
+
 def slugify(title: str) -> str:
     """A deal id made from a title: lowercase ASCII words joined by '-'."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    spelled = title.translate(_SPELLED_OUT)
+    ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > MAX_ID_LENGTH:
         slug = slug[:MAX_ID_LENGTH].rsplit("-", 1)[0] or slug[:MAX_ID_LENGTH]

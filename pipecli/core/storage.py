@@ -43,7 +43,10 @@ def discover(directory: str | None = None) -> "Workspace":
     """The workspace at -C DIR or $PIPE_DIR if given (that folder exactly), else found upward from cwd."""
     chosen = directory or os.environ.get("PIPE_DIR")
     if chosen:
-        root = Path(chosen).expanduser()
+        try:
+            root = Path(chosen).expanduser()
+        except RuntimeError:  # ~nosuchuser: take the text literally, it will not be found
+            root = Path(chosen)
         if not (root / CONFIG_FILE).is_file():
             raise WorkspaceNotFound(f"no {CONFIG_FILE} in {root}: not a pipe workspace")
         return Workspace(root.resolve())

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pipecli.core.config import Config
-from pipecli.core.deal import BANT_KEYS, ID_PATTERN, TASK_STATUSES, Deal
+from pipecli.core.errors import InvalidValue
+from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
+T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
@@ -112,13 +116,16 @@ def id_problems(data: dict, file_id: str) -> list[FieldProblem]:
     return []
 
 
-def meaning_problems(deal: Deal, config: Config, today: dt.date, file_id: str) -> list[FieldProblem]:
+def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldProblem]:
     """Problems a well-typed deal can still have: unknown names, impossible dates, broken rules."""
     problems: list[FieldProblem] = []
     add = lambda path, message, severity="error": problems.append(FieldProblem(path, message, severity))  # noqa: E731
 
-    if not ID_PATTERN.match(file_id):
-        add((), f"file name '{file_id}.md' is not a valid deal id (lowercase letters, digits and '-')")
+    for key in deal.data:
+        if key not in FIELD_ORDER:
+            close = difflib.get_close_matches(str(key), FIELD_ORDER, n=1, cutoff=0.75)
+            if close:
+                add((key,), f"unknown field '{key}': did you mean '{close[0]}'?", "warning")
 
     pipeline = config.pipeline(deal.pipeline)
     stage = pipeline.stage(deal.stage) if pipeline else None
@@ -188,9 +195,26 @@ def _check_closing(deal: Deal, kind: str, config: Config, add) -> None:
         add(("closed",), f"closed is set but the deal is in stage '{deal.stage}', which is not closed", "warning")
 
 
+def _history_stage_ids(deal: Deal, config: Config) -> list[tuple[int, set[str]]]:
+    """For each history entry, the stage ids it may name: those of the pipeline the deal was in.
+
+    An entry carries `pipeline` only when the deal changed pipeline, so walking back from the
+    deal's current pipeline, entries before such a change may be in any pipeline.
+    """
+    every = {s.id for p in config.pipelines for s in p.stages}
+    current: str | None = deal.pipeline
+    result = []
+    for i in range(len(deal.history) - 1, -1, -1):
+        entry = deal.history[i]
+        pipeline = config.pipeline(entry.get("pipeline") or current or "")
+        result.append((i, {s.id for s in pipeline.stages} if pipeline else every))
+        if entry.get("pipeline"):
+            current = None
+    return sorted(result, key=lambda item: item[0])
+
+
 def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, add) -> None:
     previous: dt.date | None = None
-    pipeline_id = deal.pipeline
     for i, entry in enumerate(deal.history):
         date = entry.get("date")
         if deal.created and date < deal.created:
@@ -203,9 +227,10 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         by = entry.get("by")
         if by is not None and by not in team:
             add(("history", i, "by"), f"history entry {i + 1}: unknown team member '{by}'", "warning")
-        pipeline = config.pipeline(entry.get("pipeline", pipeline_id))
-        if pipeline is not None and pipeline.stage(entry.get("stage")) is None:
-            add(("history", i, "stage"), f"history entry {i + 1}: unknown stage '{entry.get('stage')}'", "warning")
+    for i, stage_ids in _history_stage_ids(deal, config):
+        stage_id = deal.history[i].get("stage")
+        if stage_id not in stage_ids:
+            add(("history", i, "stage"), f"history entry {i + 1}: unknown stage '{stage_id}'", "warning")
     if deal.history and deal.history[-1].get("stage") != deal.stage:
         add(("history",), f"the last history entry is stage '{deal.history[-1].get('stage')}' but the deal is in '{deal.stage}'", "warning")
 
@@ -249,3 +274,22 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
     if stage is not None and stage.is_open and not deal.open_tasks and config.next_step != "off":
         severity = "error" if config.next_step == "strict" else "warning"
         add(("stage",), "open deal has no next step (no open task)", severity)
+
+
+def error_messages(deal: Deal, config: Config, today: dt.date) -> list[str]:
+    """The errors (not warnings) `pipe check` would report for a deal."""
+    return [p.message for p in meaning_problems(deal, config, today) if p.severity == "error"]
+
+
+def refuse_new_errors(deal: Deal, config: Config, today: dt.date, change: Callable[[Deal], T]) -> T:
+    """Apply change to deal, raising InvalidValue if it adds an error `pipe check` would report.
+
+    So no command can write a deal that check rejects; errors the deal already had (fixed by
+    hand later) do not block unrelated changes.
+    """
+    before = set(error_messages(deal, config, today))
+    result = change(deal)
+    new = [m for m in error_messages(deal, config, today) if m not in before]
+    if new:
+        raise InvalidValue(f"{deal.id}: {new[0]}")
+    return result

@@ -4,7 +4,8 @@ The loader resolves a deliberately small set of plain scalars so that text stays
 `on`, `01234` and `12:30` load as strings (YAML 1.1 would turn them into a bool, an octal int
 and a sexagesimal int). It rejects every explicit tag but `!!str` and friends, and duplicate
 keys. The dumper is PyYAML's safe dumper, which quotes anything YAML 1.1 would read as
-another type, so what it writes reads back the same here and in any other YAML tool.
+another type, and it also quotes what YAML 1.2 would read as a number, so what it writes reads back
+the same here and in other YAML tools.
 """
 
 from __future__ import annotations
@@ -90,11 +91,25 @@ def _reject_tag(loader: Loader, node: yaml.Node) -> None:
     )
 
 
+def _strict(construct):
+    """A scalar constructor that reports `!!int abc` as a YAML error, not a ValueError."""
+
+    def construct_checked(loader: Loader, node: yaml.Node):
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}", node.start_mark
+            ) from None
+
+    return construct_checked
+
+
 for _tag, _fn in {
     "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
-    "tag:yaml.org,2002:bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
-    "tag:yaml.org,2002:int": yaml.constructor.SafeConstructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _strict(yaml.constructor.SafeConstructor.construct_yaml_bool),
+    "tag:yaml.org,2002:int": _strict(yaml.constructor.SafeConstructor.construct_yaml_int),
+    "tag:yaml.org,2002:float": _strict(yaml.constructor.SafeConstructor.construct_yaml_float),
     "tag:yaml.org,2002:str": yaml.constructor.SafeConstructor.construct_yaml_str,
     "tag:yaml.org,2002:timestamp": _construct_date,
     "tag:yaml.org,2002:map": _construct_mapping,
@@ -119,7 +134,13 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
     tidy = core == core.strip() and "\n" in core and "\r" not in value
     if tidy and not any(line != line.rstrip() for line in core.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if _YAML12_NUMBER.match(value):
+        # PyYAML (YAML 1.1) leaves 1e3 or 0o17 plain; YAML 1.2 tools would read them as numbers.
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
+
+
+_YAML12_NUMBER = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 Dumper.add_representer(str, _represent_str)
