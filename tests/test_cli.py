@@ -46,6 +46,8 @@ def test_set_changes_only_the_lines_of_the_fields_it_sets(make_workspace, run):
     diff = [l for l in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
             if l[:1] in "+-" and not l.startswith(("+++", "---"))]
     assert diff == ["-value: 1000", "+value: 24000", "+account: Acme GmbH"]
+    result = run(workspace, "set", "acme", "contacts=Al <al@x.example>; Bo", "tags=eu, smb")
+    assert result.stdout == "acme: contacts: (none) -> Al <al@x.example>; Bo\nacme: tags: (none) -> eu, smb\n"
 
 
 def test_move_won_lost_and_their_output(make_workspace, run):

@@ -57,7 +57,7 @@ def add(app, title, **options):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
 @click.pass_obj
 def show(app, deal, fmt):
-    """Show a deal: its stage, value, people, next steps, timeline and notes.
+    """Show a deal with its next steps, timeline and notes.
 
     \b
     Example:
@@ -104,16 +104,21 @@ def _update(app, ref, change):
 
 
 def _show_value(value) -> str:
-    if value is None:
+    """A field's value as `pipe set` reports it: tags and contacts the way they are typed."""
+    if value is None or value == []:
         return "(none)"
-    return ", ".join(map(str, value)) if isinstance(value, list) and all(isinstance(v, str) for v in value) else str(dealfile.iso(value))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return "; ".join(lifecycle.format_contact(v) for v in value)
+    return str(dealfile.iso(value))
 
 
 @click.command()
 @deal_argument()
 @click.pass_obj
 def edit(app, deal):
-    """Edit a deal file in $VISUAL or $EDITOR; an invalid edit leaves the deal unchanged.
+    """Edit a deal in $VISUAL or $EDITOR, checked on save.
 
     When the edited file does not parse or breaks a rule, the deal keeps its old
     content and your edit is saved under .pipe/rejected/ so nothing you typed is lost.

@@ -48,7 +48,7 @@ def list_(app, deal_filter, sort, fmt):
 @click.option("--width", type=click.IntRange(min=20), metavar="N", help="Width in characters (default: the terminal's).")
 @click.pass_obj
 def board(app, pipeline, deal_filter, show_closed, width):
-    """Show a pipeline as a kanban board with the totals of each stage.
+    """Show a pipeline as a kanban board.
 
     Each column shows its deal count, total value and weighted value ('wtd':
     value x probability) in the base currency. Cards are marked when rotting, without

@@ -79,7 +79,7 @@ _FILTER_OPTIONS = [
     click.option("--created-since", "f_created_since", metavar="DATE", help="Created on or after DATE (or a duration ago, like 30d)."),
     click.option("--created-before", "f_created_before", metavar="DATE", help="Created before DATE (or a duration ago)."),
     click.option("--closing-before", "f_closing_before", metavar="DATE", help="Expected to close before DATE (or a duration from today, like 30d)."),
-    click.option("--inactive", "f_inactive", metavar="DURATION", help="No activity, task done or stage move for DURATION (10d, 6w, 3m, 1y)."),
+    click.option("--inactive", "f_inactive", metavar="DURATION", help="No activity, task done or stage move for DURATION (10d, 6w, 3m, 1y); with --open, the forgotten deals."),
     click.option("--rotting", "f_rotting", is_flag=True, help="Only deals in their stage for longer than its rot_days."),
     click.option("--no-next-step", "f_no_next_step", is_flag=True, help="Only open deals without an open task."),
     click.option("--search", "f_search", metavar="TEXT", help="Only deals mentioning TEXT (title, account, contacts, notes...)."),

@@ -14,9 +14,11 @@ from pipecli.render.problems import problems_json, problems_text, summary
 @click.command()
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 def init(directory):
-    """Create a workspace: pipelines.yaml with the standard stages, deals/, .gitignore.
+    """Create a workspace here or in DIR.
 
-    Refuses to overwrite a folder that already has a pipelines.yaml.
+    Writes pipelines.yaml with the standard stages (Lead, Contacted, Qualified,
+    Proposal, Won, Lost and a parked Fridge), an empty deals/ and a .gitignore
+    for pipe's own .pipe/ folder. Refuses to overwrite a folder that already has a pipelines.yaml.
 
     \b
     Example:
@@ -55,7 +57,9 @@ def check(app, fmt):
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 def completion(shell):
-    """Print the shell completion script (deal ids, stages, pipelines, options).
+    """Print the shell completion script.
+
+    Completes commands, options, deal ids, stages and pipelines.
 
     \b
     Example:

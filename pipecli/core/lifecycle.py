@@ -63,6 +63,12 @@ def parse_contact(text: str) -> dict:
     return {"name": stripped}
 
 
+def format_contact(contact: dict) -> str:
+    """A contact the way parse_contact reads it: 'Name <email>', or whichever part there is."""
+    name, email = contact.get("name") or "", contact.get("email") or ""
+    return f"{name} <{email}>".strip() if email and name else (email or name)
+
+
 def check_currency(config: Config, currency: str) -> str:
     code = currency.strip().upper()
     if not _CURRENCY.match(code):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipecli.core.dealfile import iso
+from pipecli.core.lifecycle import format_contact
 from pipecli.core.queries import Facts
 from pipecli.render import money
 from pipecli.render.style import Style
@@ -105,10 +106,7 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
     if deal.contacts:
         lines += ["", style("Contacts", "bold")]
         for c in deal.contacts:
-            who = c.get("name") or ""
-            if c.get("email"):
-                who = f"{who} <{c['email']}>".strip()
-            lines.append(f"  {who}" + (f" · {c['role']}" if c.get("role") else ""))
+            lines.append(f"  {format_contact(c)}" + (f" · {c['role']}" if c.get("role") else ""))
     if deal.bant:
         lines += ["", style("BANT", "bold")]
         lines += [f"  {k + ':':<15} {deal.bant[k]}" for k in deal.bant]
