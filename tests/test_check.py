@@ -117,3 +117,15 @@ def test_history_before_a_pipeline_move_is_checked_against_the_old_pipeline(make
 def test_a_misspelt_field_is_a_warning_but_a_custom_one_is_not(make_workspace):
     found = problems_for(make_workspace, simple_deal("a", valeu=5, crm_url="https://x.example"))
     assert found == [(10, "warning", "unknown field 'valeu': did you mean 'value'?")]
+
+
+def test_free_text_written_as_a_number_reads_as_text(make_workspace, run):
+    text = simple_deal("a", account=1234, tags="[2026, eu]",
+                       tasks="\n- id: 123456\n  text: 42\n  status: open",
+                       activities="\n- date: 2026-11-02\n  kind: call\n  summary: 100")
+    text = text.replace("---\n", "---\ncontacts:\n- name: 7\n  phone: 5551234\n", 1)
+    assert problems_for(make_workspace, text) == []
+    workspace = make_workspace({"a": text}, name="cli")
+    shown = run(workspace, "show", "a").stdout
+    assert "account:        1234" in shown and "tags:           2026, eu" in shown and "a#1 42" in shown
+    assert run(workspace, "list", "--account", "123", "--tag", "2026", "--format", "csv").stdout.count("\n") == 2

@@ -41,7 +41,8 @@ class Deal:
 
     @property
     def title(self) -> str:
-        return self.data.get("title") or self.id
+        title = self.data.get("title")
+        return str(title) if title is not None and title != "" else self.id
 
     @property
     def pipeline(self) -> str:
@@ -73,7 +74,8 @@ class Deal:
 
     @property
     def account(self) -> str | None:
-        return self.data.get("account")
+        account = self.data.get("account")
+        return str(account) if account is not None else None
 
     @property
     def source(self) -> str | None:
@@ -81,7 +83,7 @@ class Deal:
 
     @property
     def tags(self) -> list[str]:
-        return self.data.get("tags") or []
+        return [str(t) for t in self.data.get("tags") or []]
 
     @property
     def contacts(self) -> list[dict]:

@@ -36,10 +36,15 @@ def _text(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _free_text(value: Any) -> bool:
+    """Free text may be written as a plain number (`account: 1234`, `phone: 5551234`): it reads as text."""
+    return isinstance(value, str) or _is_number(value)
+
+
 _SCALAR_TYPES = {
-    "id": ("text", _text), "title": ("text", _text), "pipeline": ("text", _text),
+    "id": ("text", _text), "title": ("text", _free_text), "pipeline": ("text", _text),
     "stage": ("text", _text), "currency": ("text", _text), "owner": ("text", _text),
-    "account": ("text", _text), "source": ("text", _text), "lost_reason": ("text", _text),
+    "account": ("text", _free_text), "source": ("text", _text), "lost_reason": ("text", _text),
     "value": ("a number", _is_number), "probability": ("a number", _is_number),
     "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
     "expected_close": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
@@ -47,11 +52,11 @@ _SCALAR_TYPES = {
 }
 
 _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
-    "contacts": {"name": ("text", _text), "email": ("text", _text), "role": ("text", _text),
-                 "phone": ("text", _text)},
+    "contacts": {"name": ("text", _free_text), "email": ("text", _text), "role": ("text", _free_text),
+                 "phone": ("text", _free_text)},
     "history": {"stage": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
                 "by": ("text", _text), "pipeline": ("text", _text)},
-    "tasks": {"id": ("text", _text), "text": ("text", _text),
+    "tasks": {"id": ("text", _free_text), "text": ("text", _free_text),
               "due": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "assignee": ("text", _text), "status": ("text", _text),
               "snoozed_until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
@@ -59,7 +64,7 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
               "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date))},
     "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
                    "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
-                   "summary": ("text", _text)},
+                   "summary": ("text", _free_text)},
 }
 _REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind")}
 
@@ -75,7 +80,7 @@ def type_problems(data: dict) -> list[FieldProblem]:
         if value is not None and not ok(value):
             problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
     tags = data.get("tags")
-    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+    if tags is not None and not (isinstance(tags, list) and all(_free_text(t) for t in tags)):
         problems.append(FieldProblem(("tags",), "tags must be a list of text"))
     bant = data.get("bant")
     if bant is not None:
