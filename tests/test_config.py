@@ -69,6 +69,18 @@ def test_unknown_settings_are_warnings_and_yaml_errors_have_lines(tmp_path):
     assert problems[0].severity == "error" and problems[0].line == 26
 
 
+@pytest.mark.parametrize("change, line, words", [
+    (("- {id: bob, name: Bob Stone,", "- {id: bob, nmae: Bob Stone,"), 5, "unknown team member field 'nmae'"),
+    (("  name: Partners\n", "  name: Partners\n  colour: red\n"), 21, "unknown pipeline field 'colour'"),
+    (("rot_days: 14, kind: open}", "rot_days: 14, kind: open, wip: 3}"), 13, "unknown stage field 'wip'"),
+])
+def test_unknown_keys_in_entries_are_warnings(tmp_path, change, line, words):
+    config, problems = read_config(write(tmp_path, CONFIG.replace(*change, 1)))
+    assert config is not None
+    assert [(p.severity, p.line) for p in problems] == [("warning", line)]
+    assert words in problems[0].message
+
+
 def test_a_missing_or_empty_pipelines_list_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="non-empty list of pipelines"):
         load_config(write(tmp_path, "currency: EUR\n"))

@@ -243,25 +243,37 @@ class ConfigValidator:
             return None, self.problems
         return config, self.problems
 
+    def identified(self, items: list, where: tuple, what: str, example: str, fields: tuple[str, ...]):
+        """Yield (key path, mapping, id) for each entry of a list of mappings with unique slug ids.
+
+        Entries that are not mappings, or whose id is not a slug or is taken, are reported and
+        skipped; unknown keys in an entry are warnings.
+        """
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            at = where + (i,)
+            if not isinstance(item, dict):
+                self.problem(at, f"each {what} must be a mapping with {', '.join(fields)}")
+                continue
+            for key in item:
+                if key not in fields:
+                    self.problem(at + (key,), f"unknown {what} field '{key}' (known: {', '.join(fields)})", "warning")
+            item_id = item.get("id")
+            if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
+                self.problem(at + ("id",), f"{what} id must be a slug like '{example}', got {item_id!r}")
+            elif item_id in seen:
+                self.problem(at + ("id",), f"duplicate {what} id '{item_id}'")
+            else:
+                seen.add(item_id)
+                yield at, item, item_id
+
     def pipelines(self, value: Any) -> tuple[Pipeline, ...]:
         if not isinstance(value, list) or not value:
             self.problem(("pipelines",), "'pipelines' must be a non-empty list of pipelines")
             return ()
         result = []
-        seen: set[str] = set()
-        for i, item in enumerate(value):
-            where = ("pipelines", i)
-            if not isinstance(item, dict):
-                self.problem(where, "each pipeline must be a mapping with id, name and stages")
-                continue
-            pid = item.get("id")
-            if not isinstance(pid, str) or not ID_PATTERN.match(pid):
-                self.problem(where + ("id",), f"pipeline id must be a slug like 'new-business', got {pid!r}")
-                continue
-            if pid in seen:
-                self.problem(where + ("id",), f"duplicate pipeline id '{pid}'")
-                continue
-            seen.add(pid)
+        for where, item, pid in self.identified(value, ("pipelines",), "pipeline", "new-business",
+                                                 ("id", "name", "stages")):
             name = item.get("name", pid)
             if not isinstance(name, str) or not name.strip():
                 self.problem(where + ("name",), "pipeline name must be text")
@@ -276,23 +288,8 @@ class ConfigValidator:
             self.problem(where, f"pipeline '{pid}' needs a non-empty list of stages")
             return ()
         stages = []
-        seen: set[str] = set()
-        for i, item in enumerate(value):
-            at = where + (i,)
-            if not isinstance(item, dict):
-                self.problem(at, "each stage must be a mapping with id, name, probability and kind")
-                continue
-            for key in item:
-                if key not in ("id", "name", "probability", "rot_days", "kind"):
-                    self.problem(at + (key,), f"unknown stage field '{key}'", "warning")
-            sid = item.get("id")
-            if not isinstance(sid, str) or not ID_PATTERN.match(sid):
-                self.problem(at + ("id",), f"stage id must be a slug like 'qualified', got {sid!r}")
-                continue
-            if sid in seen:
-                self.problem(at + ("id",), f"duplicate stage id '{sid}' in pipeline '{pid}'")
-                continue
-            seen.add(sid)
+        for at, item, sid in self.identified(value, where, "stage", "qualified",
+                                             ("id", "name", "probability", "rot_days", "kind")):
             name = item.get("name", sid.capitalize())
             if not isinstance(name, str) or not name.strip():
                 self.problem(at + ("name",), "stage name must be text")
@@ -342,20 +339,8 @@ class ConfigValidator:
             self.problem(("team",), "team must be a list of members with id, name and email")
             return ()
         members = []
-        seen: set[str] = set()
-        for i, item in enumerate(value):
-            at = ("team", i)
-            if not isinstance(item, dict):
-                self.problem(at, "each team member must be a mapping with id, name and email")
-                continue
-            mid = item.get("id")
-            if not isinstance(mid, str) or not ID_PATTERN.match(mid):
-                self.problem(at + ("id",), f"member id must be a slug like 'alice', got {mid!r}")
-                continue
-            if mid in seen:
-                self.problem(at + ("id",), f"duplicate team member '{mid}'")
-                continue
-            seen.add(mid)
+        for at, item, mid in self.identified(value, ("team",), "team member", "alice",
+                                             ("id", "name", "email", "quota")):
             name = item.get("name", mid)
             if not isinstance(name, str):
                 self.problem(at + ("name",), "member name must be text")

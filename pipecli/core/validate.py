@@ -246,7 +246,7 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
             add(("tasks", i, "status"), f"task {i + 1}: status must be one of {', '.join(TASK_STATUSES)}, got '{status}'")
         if status != "open" and task.get("done") is None:
             add(("tasks", i), f"task {i + 1} is {status} but has no 'done' date", "warning")
-        task_id = task.get("id")
+        task_id = str(task["id"]) if task.get("id") is not None else None
         if task_id is not None:
             if task_id in seen_task_ids:
                 add(("tasks", i, "id"), f"task {i + 1}: duplicate task id '{task_id}'")
