@@ -95,7 +95,7 @@ def ws(make_workspace):
     (["list", "--created-since", "2026-02-30"], ["bad date '2026-02-30'"]),
     (["add", "New deal", "--value", "-5"], ["bad value '-5'", "negative"]),
     (["set", "beta", "value=-5"], ["bad value '-5'", "negative"]),
-    (["list", "--min-value", "-1"], ["bad value '-1'"]),
+    (["list", "--min-value", "-1"], ["bad --min-value '-1'"]),
     (["add", "New deal", "--value", "lots"], ["bad value 'lots'"]),
     (["set", "beta", "value=lots"], ["bad value 'lots'"]),
     (["set", "beta", "probability=150"], ["probability"]),

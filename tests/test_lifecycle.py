@@ -55,6 +55,10 @@ def test_create_deal_fills_history_task_and_defaults(config):
     (dict(title="A", due="3d"), "--due needs --next"),
     (dict(title="A", close_date="2026-13-01"), "bad date"),
     (dict(title="A", contacts=("Jo <not-an-email>",)), "contact"),
+    (dict(title="A\nB"), "one line"),
+    (dict(title="A", account="Acme\nGmbH"), "account must be one line"),
+    (dict(title="A", next_step="Call\nthem"), "must be one line"),
+    (dict(title="A", value="1e30"), "bad value"),
 ])
 def test_create_deal_rejects_bad_input(config, spec, words):
     with pytest.raises(PipeError, match=words):

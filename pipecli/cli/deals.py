@@ -15,6 +15,7 @@ from pipecli.core.errors import ParseError, PipeError
 from pipecli.core.queries import facts
 from pipecli.core.storage import CACHE_DIR, write_atomic
 from pipecli.core.validate import error_messages, id_problems, meaning_problems, refuse_new_errors, type_problems
+from pipecli.core.values import format_contact
 from pipecli.render.deals import render_show
 
 
@@ -110,7 +111,7 @@ def _show_value(value) -> str:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ", ".join(value)
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return "; ".join(lifecycle.format_contact(v) for v in value)
+        return "; ".join(format_contact(v) for v in value)
     return str(dealfile.iso(value))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -10,14 +9,13 @@ from typing import Any
 
 from pipecli.core import yamlio
 from pipecli.core.errors import Ambiguous, ConfigError, NotFound
+from pipecli.core.names import CURRENCY_PATTERN, ID_PATTERN
 from pipecli.core.problems import Problem
 
 CONFIG_FILE = "pipelines.yaml"
 STAGE_KINDS = ("open", "won", "lost", "parked")
 NEXT_STEP_RULES = ("strict", "warn", "off")
 QUOTA_PERIODS = ("month", "quarter", "year")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 MAX_STAGES_BEFORE_WARNING = 10
 DEFAULT_INACTIVITY_DAYS = 10
 
@@ -125,7 +123,6 @@ class Config:
     sources: tuple[str, ...] = ()
     inactivity_days: int = DEFAULT_INACTIVITY_DAYS
     next_step: str = "warn"
-    raw: dict = field(default_factory=dict)
 
     def pipeline(self, pipeline_id: str) -> Pipeline | None:
         return next((p for p in self.pipelines if p.id == pipeline_id), None)
@@ -237,7 +234,6 @@ class ConfigValidator:
             sources=self.string_list(raw.get("sources"), "sources"),
             inactivity_days=self.inactivity(raw.get("inactivity_days", DEFAULT_INACTIVITY_DAYS)),
             next_step=self.next_step(raw.get("next_step", "warn")),
-            raw=raw,
         )
         if not config.pipelines:
             return None, self.problems

@@ -18,7 +18,6 @@ FIELD_ORDER: tuple[str, ...] = (
 )
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 60
 
 

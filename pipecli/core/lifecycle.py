@@ -7,71 +7,20 @@ what changed; saving is the caller's (under the workspace lock).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import parse_date
 from pipecli.core.deal import BANT_KEYS, Deal, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
-
-_CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
-_BARE_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def parse_value(text: str | int | float | Decimal) -> int | float:
-    """A deal value from user input: a number >= 0 (commas and '_' allowed as separators)."""
-    cleaned = str(text).strip().replace(",", "").replace("_", "")
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidValue(f"bad value '{text}': expected a number like 12000 or 12000.50") from None
-    if not number.is_finite():
-        raise InvalidValue(f"bad value '{text}': expected a number like 12000 or 12000.50")
-    if number < 0:
-        raise InvalidValue(f"bad value '{text}': a deal value cannot be negative")
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def parse_probability(text: str | int | float) -> int | float:
-    number = parse_value(text)
-    if number > 100:
-        raise InvalidValue(f"bad probability '{text}': expected a percentage from 0 to 100")
-    return number
-
-
-def parse_contact(text: str) -> dict:
-    """A contact from 'Name <email>', a bare email address, or a bare name."""
-    match = _CONTACT.match(text)
-    if match:
-        contact = {"name": match.group("name")} if match.group("name") else {}
-        contact["email"] = match.group("email")
-        return contact
-    stripped = text.strip()
-    if not stripped:
-        raise InvalidValue("empty contact: use 'Name <email>', an email or a name")
-    if "@" in stripped:
-        if not _BARE_EMAIL.match(stripped):
-            raise InvalidValue(f"bad contact email '{text}'")
-        return {"email": stripped}
-    if "<" in stripped or ">" in stripped:
-        raise InvalidValue(f"bad contact '{text}': use 'Name <email>'")
-    return {"name": stripped}
-
-
-def format_contact(contact: dict) -> str:
-    """A contact the way parse_contact reads it: 'Name <email>', or whichever part there is."""
-    name, email = contact.get("name") or "", contact.get("email") or ""
-    return f"{name} <{email}>".strip() if email and name else (email or name)
-
+from pipecli.core.names import CURRENCY_PATTERN
+from pipecli.core.values import clean_tags, one_line, parse_amount, parse_contact, parse_probability
 
 def check_currency(config: Config, currency: str) -> str:
     code = currency.strip().upper()
-    if not _CURRENCY.match(code):
+    if not CURRENCY_PATTERN.match(code):
         raise InvalidValue(f"bad currency '{currency}': use a three-letter code like EUR")
     if config.rate(code) is None:
         raise InvalidValue(f"no exchange rate for {code}: add it under 'rates' in pipelines.yaml")
@@ -104,7 +53,7 @@ def new_task_id() -> str:
 
 def new_task(text: str, due: dt.date | None, assignee: str | None, today: dt.date) -> dict:
     """A fresh open task with a random id, so two clones never make the same one."""
-    if not text.strip():
+    if not one_line(text, "a task").strip():
         raise InvalidValue("a task needs some text")
     task: dict[str, Any] = {"id": new_task_id(), "text": text.strip()}
     if due is not None:
@@ -137,11 +86,9 @@ class NewDeal:
 
 def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, user: str | None) -> Deal:
     """A new deal from spec, with a unique id, its first history entry and its next step."""
-    title = spec.title.strip()
+    title = one_line(spec.title, "a deal title").strip()
     if not title:
         raise InvalidValue("a deal needs a title")
-    if "\n" in title:
-        raise InvalidValue("a deal title must be one line")
     pipeline = config.find_pipeline(spec.pipeline) if spec.pipeline else config.default_pipeline
     if spec.stage:
         stage = pipeline.find_stage(spec.stage)
@@ -156,16 +103,16 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     deal_id = unique_id(slugify(title), taken)
     data: dict[str, Any] = {"id": deal_id, "title": title, "pipeline": pipeline.id, "stage": stage.id}
     if spec.value is not None:
-        data["value"] = parse_value(spec.value)
+        data["value"] = parse_amount(spec.value)
     data["currency"] = check_currency(config, spec.currency) if spec.currency else config.currency
     if owner:
         data["owner"] = owner
     if spec.account:
-        data["account"] = spec.account.strip()
+        data["account"] = one_line(spec.account, "account").strip()
     if spec.contacts:
         data["contacts"] = [parse_contact(c) for c in spec.contacts]
     if spec.source:
-        data["source"] = check_source(config, spec.source)
+        data["source"] = check_source(config, one_line(spec.source, "source"))
     if spec.tags:
         data["tags"] = clean_tags(spec.tags)
     data["created"] = today
@@ -176,17 +123,6 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
         due = parse_date(spec.due, relative_to=today) if spec.due else None
         data["tasks"] = [new_task(spec.next_step, due, owner, today)]
     return Deal(data)
-
-
-def clean_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
-    """Tags as given, split on commas, stripped, without duplicates, in the order first seen."""
-    result: list[str] = []
-    for tag in tags:
-        for part in str(tag).split(","):
-            part = part.strip()
-            if part and part not in result:
-                result.append(part)
-    return result
 
 
 def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | None = None) -> dict:
@@ -298,12 +234,12 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
             deal.unset("bant")
         return key, old, text or None
     readers = {
-        "title": lambda t: _one_line(t, "title"),
-        "value": parse_value,
+        "title": lambda t: one_line(t, "title"),
+        "value": parse_amount,
         "currency": lambda t: check_currency(config, t),
         "probability": parse_probability,
         "owner": lambda t: config.find_member(t).id,
-        "account": lambda t: _one_line(t, "account"),
+        "account": lambda t: one_line(t, "account"),
         "source": lambda t: check_source(config, t),
         "tags": lambda t: clean_tags([t]),
         "contacts": lambda t: [parse_contact(c) for c in t.split(";") if c.strip()],
@@ -322,12 +258,6 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
     value = readers[key](text)
     deal.set(key, value)
     return key, old, value
-
-
-def _one_line(text: str, what: str) -> str:
-    if "\n" in text:
-        raise InvalidValue(f"{what} must be one line")
-    return text
 
 
 def _past_date(text: str, today: dt.date) -> dt.date:

@@ -10,7 +10,7 @@ from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date, parse_duration
 from pipecli.core.deal import Deal
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.lifecycle import parse_value
+from pipecli.core.values import parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
 
@@ -182,8 +182,8 @@ def build_filter(
     for status in statuses:
         if status not in STATUSES:
             raise InvalidValue(f"unknown status '{status}' (use {', '.join(STATUSES)})")
-    low = Decimal(str(parse_value(min_value))) if min_value is not None else None
-    high = Decimal(str(parse_value(max_value))) if max_value is not None else None
+    low = Decimal(str(parse_amount(min_value, "--min-value"))) if min_value is not None else None
+    high = Decimal(str(parse_amount(max_value, "--max-value"))) if max_value is not None else None
     if low is not None and high is not None and low > high:
         raise InvalidValue(f"--min-value {min_value} is above --max-value {max_value}")
     return DealFilter(

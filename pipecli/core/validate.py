@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 
 from pipecli.core.config import Config
 from pipecli.core.errors import InvalidValue
+from pipecli.core.names import EMAIL_PATTERN
 from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
 T = TypeVar("T")
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
 
@@ -155,7 +155,7 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
 
     for i, contact in enumerate(deal.contacts):
         email = contact.get("email")
-        if email is not None and not _EMAIL.match(email):
+        if email is not None and not EMAIL_PATTERN.match(email):
             add(("contacts", i, "email"), f"contact email '{email}' is not an address")
         if not contact.get("name") and not email:
             add(("contacts", i), "a contact needs a name or an email")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipecli.core.dealfile import iso
-from pipecli.core.lifecycle import format_contact
+from pipecli.core.values import format_contact
 from pipecli.core.queries import Facts
 from pipecli.render import money
 from pipecli.render.style import Style

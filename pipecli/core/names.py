@@ -1,0 +1,11 @@
+"""What ids, currency codes and email addresses look like, for every module that checks them."""
+
+from __future__ import annotations
+
+import re
+
+# Deal, pipeline, stage and member ids: lowercase words joined by single dashes. A deal id is
+# also a file name, so this pattern is what keeps every path inside deals/.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")

@@ -1,0 +1,85 @@
+"""Reading values typed by a user: amounts, percentages, contacts, tags, one-line text."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from pipecli.core.errors import InvalidValue
+from pipecli.core.names import EMAIL_PATTERN
+
+# Beyond this an amount is a typo, and Decimal arithmetic (28 digits) would start rounding.
+MAX_AMOUNT = Decimal(10) ** 15
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
+
+
+def parse_amount(text: str | int | float | Decimal, what: str = "value") -> int | float:
+    """A number >= 0 from user input, like 12000, 12,000 or 12000.50; returns an int when whole."""
+    cleaned = str(text).strip().replace("_", "")
+    if cleaned.startswith("-") and _AMOUNT.match(cleaned[1:]):
+        raise InvalidValue(f"bad {what} '{text}': it cannot be negative")
+    if not _AMOUNT.match(cleaned):
+        raise InvalidValue(f"bad {what} '{text}': expected a number like 12000, 12,000 or 12000.50")
+    try:
+        number = Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise InvalidValue(f"bad {what} '{text}'") from None
+    if number >= MAX_AMOUNT:
+        raise InvalidValue(f"bad {what} '{text}': too large (the limit is {MAX_AMOUNT:,})")
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def parse_probability(text: str | int | float) -> int | float:
+    """A win probability in percent, 0 to 100."""
+    number = parse_amount(text, "probability")
+    if number > 100:
+        raise InvalidValue(f"bad probability '{text}': expected a percentage from 0 to 100")
+    return number
+
+
+def parse_contact(text: str) -> dict:
+    """A contact from 'Name <email>', a bare email address, or a bare name."""
+    one_line(text, "a contact")
+    match = _CONTACT.match(text)
+    if match:
+        contact = {"name": match.group("name")} if match.group("name") else {}
+        if not EMAIL_PATTERN.match(match.group("email")):
+            raise InvalidValue(f"bad contact email '{match.group('email')}'")
+        contact["email"] = match.group("email")
+        return contact
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidValue("empty contact: use 'Name <email>', an email or a name")
+    if "@" in stripped:
+        if not EMAIL_PATTERN.match(stripped):
+            raise InvalidValue(f"bad contact email '{text}'")
+        return {"email": stripped}
+    if "<" in stripped or ">" in stripped:
+        raise InvalidValue(f"bad contact '{text}': use 'Name <email>'")
+    return {"name": stripped}
+
+
+def format_contact(contact: dict) -> str:
+    """A contact the way parse_contact reads it: 'Name <email>', or whichever part there is."""
+    name = "" if contact.get("name") is None else str(contact["name"])
+    email = contact.get("email") or ""
+    return f"{name} <{email}>".strip() if email and name else (email or name)
+
+
+def clean_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
+    """Tags as given, split on commas, stripped, without duplicates, in the order first seen."""
+    result: list[str] = []
+    for tag in tags:
+        for part in one_line(str(tag), "a tag").split(","):
+            part = part.strip()
+            if part and part not in result:
+                result.append(part)
+    return result
+
+
+def one_line(text: str, what: str) -> str:
+    """text, refused if it spans lines: it would break tables, cards and the YAML layout."""
+    if "\n" in text or "\r" in text:
+        raise InvalidValue(f"{what} must be one line")
+    return text
