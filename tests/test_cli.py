@@ -128,7 +128,9 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert colour_wanted(Terminal()) is True
     assert colour_wanted(io.StringIO()) is False
-    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: only a non-empty value turns colour off
+    assert colour_wanted(Terminal()) is True
+    monkeypatch.setenv("NO_COLOR", "1")
     assert colour_wanted(Terminal()) is False
 
 

@@ -60,6 +60,17 @@ class Facts:
     def missing_next_step(self) -> bool:
         return self.kind == "open" and self.next_task is None
 
+    def attention(self) -> list[str]:
+        """Why an open deal needs attention: 'rotting', 'no-next-step', 'overdue' (its next step)."""
+        if self.kind != "open":
+            return []
+        flags = ["rotting"] if self.rotting else []
+        if self.missing_next_step:
+            flags.append("no-next-step")
+        elif self.next_step_overdue:
+            flags.append("overdue")
+        return flags
+
 
 def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
     """Work out the facts of one deal as of today."""

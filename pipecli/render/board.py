@@ -5,75 +5,86 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from pipecli.core.config import Pipeline, Stage
+from pipecli.core.metrics import Totals, totals
 from pipecli.core.queries import Facts
 from pipecli.render import money
 from pipecli.render.style import Style
 
 GAP = "  "
-MIN_WIDTH = 22
+MIN_WIDTH = 20
 MAX_WIDTH = 34
+
+# A board line is a list of cells; a cell is its text and the style names to show it in.
+Cell = tuple[str, tuple[str, ...]]
 
 
 @dataclass
 class Column:
-    """One stage and the deals in it."""
+    """One stage and the deals in it, highest value first."""
 
     stage: Stage
     deals: list[Facts]
 
     @property
-    def total(self) -> Decimal:
-        return sum((f.base_value for f in self.deals), Decimal(0))
+    def totals(self) -> Totals:
+        return totals(self.deals)
 
-    @property
-    def weighted(self) -> Decimal:
-        return sum((f.weighted_value for f in self.deals), Decimal(0))
+
+def board_columns(pipeline: Pipeline, deals: Sequence[Facts], show_closed: bool) -> list[Column]:
+    """Columns in stage order; won and lost columns only when asked for."""
+    columns = []
+    for stage in pipeline.stages:
+        if stage.is_closed and not show_closed:
+            continue
+        in_stage = [f for f in deals if f.deal.pipeline == pipeline.id and f.deal.stage == stage.id]
+        in_stage.sort(key=lambda f: (-f.base_value, f.deal.id))
+        columns.append(Column(stage, in_stage))
+    return columns
+
+
+def _card_flags(f: Facts) -> list[str]:
+    words = {"rotting": f"rotting {f.days_in_stage}d", "no-next-step": "no next step", "overdue": "overdue"}
+    return [words[flag] for flag in f.attention()]
+
+
+def _column_cells(column: Column, width: int) -> list[Cell]:
+    stage, sums = column.stage, column.totals
+    heading = f"{money.short(sums.value)}" + (f" · wtd {money.short(sums.weighted)}" if stage.is_open else "")
+    cells: list[Cell] = [(f"{stage.name} ({sums.count})", ("bold",)), (heading, ()), ("─" * width, ())]
+    if not column.deals:
+        cells.append(("(no deals)", ("dim",)))
+    for f in column.deals:
+        deal = f.deal
+        cells.append((deal.title, ("bold",)))
+        if deal.account:
+            cells.append((deal.account, ()))
+        value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
+        cells.append((f"{value} · {deal.owner or 'no owner'}", ()))
+        flags = _card_flags(f)
+        if flags:
+            cells.append((" · ".join(flags), ("red",) if f.rotting or f.next_step_overdue else ("yellow",)))
+        cells.append(("", ()))
+    return cells
 
 
 def _fit(text: str, width: int) -> str:
-    """text cut to width (with an ellipsis) and padded to exactly width."""
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return text.ljust(width)
+    """text cut to width, with an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _column_lines(column: Column, width: int, style: Style) -> list[str]:
-    stage = column.stage
-    count = len(column.deals)
-    head = f"{stage.name} ({count})"
-    totals = f"{money.short(column.total)}"
-    if stage.is_open:
-        totals += f" · wtd {money.short(column.weighted)}"
-    lines = [style(_fit(head, width), "bold"), _fit(totals, width), "─" * width]
-    if not column.deals:
-        lines.append(style(_fit("(no deals)", width), "dim"))
-    for f in column.deals:
-        deal = f.deal
-        lines.append(style(_fit(deal.title, width), "bold"))
-        if deal.account:
-            lines.append(_fit(deal.account, width))
-        value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
-        lines.append(_fit(f"{value} · {deal.owner or 'no owner'}", width))
-        flags = _flags(f)
-        if flags:
-            lines.append(style(_fit(" · ".join(flags), width), "red" if f.next_step_overdue or f.rotting else "yellow"))
-        lines.append(" " * width)
-    return lines
-
-
-def _flags(f: Facts) -> list[str]:
-    """Why a card needs attention: rotting in its stage, no next step, next step overdue."""
-    flags = []
-    if f.rotting:
-        flags.append(f"rotting {f.days_in_stage}d")
-    if f.missing_next_step:
-        flags.append("no next step")
-    elif f.next_step_overdue and f.kind == "open":
-        flags.append("overdue")
-    return flags
+def _line(cells: Sequence[Cell], width: int, style: Style) -> str:
+    """Cells side by side, padded to width; styled after padding, with no trailing blanks."""
+    while cells and not cells[-1][0]:
+        cells = cells[:-1]
+    parts = []
+    for i, (text, names) in enumerate(cells):
+        text = _fit(text, width)
+        if i < len(cells) - 1:
+            text = text.ljust(width)
+        parts.append(style(text, *names))
+    return GAP.join(parts)
 
 
 def layout(count: int, width: int) -> tuple[int, int]:
@@ -96,20 +107,18 @@ def render_board(
     out = [style(line, "bold") for line in textwrap.wrap(f"{pipeline.name} ({pipeline.id}) · values in {currency}", width)]
     out.append("")
     for start in range(0, len(columns), per_row):
-        row = [_column_lines(c, column_width, style) for c in columns[start : start + per_row]]
-        height = max(len(lines) for lines in row)
-        for i in range(height):
-            cells = [lines[i] if i < len(lines) else " " * column_width for lines in row]
-            out.append(GAP.join(cells).rstrip())
-        while out and not out[-1].strip():
-            out.pop()
-        out.append("")
-    open_columns = [c for c in columns if c.stage.is_open]
-    deals = sum(len(c.deals) for c in open_columns)
-    total = sum((c.total for c in open_columns), Decimal(0))
-    weighted = sum((c.weighted for c in open_columns), Decimal(0))
-    footer = [f"Open: {deals} deal{'s' * (deals != 1)} · {money.amount(total, currency)} · weighted {money.amount(weighted, currency)}"]
-    attention = [f for c in open_columns for f in c.deals if _flags(f)]
+        row = [_column_cells(c, column_width) for c in columns[start : start + per_row]]
+        height = max(len(cells) for cells in row)
+        lines = [_line([cells[i] if i < len(cells) else ("", ()) for cells in row], column_width, style)
+                 for i in range(height)]
+        while lines and not lines[-1]:
+            lines.pop()
+        out += lines + [""]
+    open_deals = [f for c in columns if c.stage.is_open for f in c.deals]
+    sums = totals(open_deals)
+    footer = [f"Open: {sums.count} deal{'s' * (sums.count != 1)} · {money.amount(sums.value, currency)}"
+              f" · weighted {money.amount(sums.weighted, currency)}"]
+    attention = [f for f in open_deals if f.attention()]
     if attention:
         footer.append(f"Need attention: {len(attention)} (rotting, no next step or overdue)")
     if other_pipelines:
@@ -117,15 +126,3 @@ def render_board(
     for line in footer:
         out += textwrap.wrap(line, width)
     return "\n".join(out) + "\n"
-
-
-def board_columns(pipeline: Pipeline, deals: Sequence[Facts], show_closed: bool) -> list[Column]:
-    """Columns in stage order, deals by value (highest first); won/lost columns only when asked."""
-    columns = []
-    for stage in pipeline.stages:
-        if stage.is_closed and not show_closed:
-            continue
-        in_stage = [f for f in deals if f.deal.pipeline == pipeline.id and f.deal.stage == stage.id]
-        in_stage.sort(key=lambda f: (-f.base_value, f.deal.id))
-        columns.append(Column(stage, in_stage))
-    return columns

@@ -61,13 +61,6 @@ def table_row(f: Facts, clip: int | None = None) -> dict:
     """A deal as a compact row for the terminal (long texts clipped to clip) or markdown."""
     deal = f.deal
     next_task = f.next_task or {}
-    flags = []
-    if f.rotting:
-        flags.append("rotting")
-    if f.missing_next_step:
-        flags.append("no-next-step")
-    elif f.next_step_overdue and f.kind == "open":
-        flags.append("overdue")
     return {
         "id": deal.id,
         "title": _clip(deal.title, clip),
@@ -78,7 +71,7 @@ def table_row(f: Facts, clip: int | None = None) -> dict:
         "close": deal.closed or deal.expected_close,
         "next_step": _clip(next_task.get("text"), clip),
         "due": next_task.get("due"),
-        "flags": " ".join(flags),
+        "flags": " ".join(f.attention()),
     }
 
 

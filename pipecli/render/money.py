@@ -18,9 +18,13 @@ def amount(value: Decimal | int | float, currency: str | None = None) -> str:
 def short(value: Decimal | int | float) -> str:
     """A compact amount for narrow places: 950, 12.5k, 1.2M."""
     number = Decimal(str(value))
-    for limit, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
-        if abs(number) >= limit:
-            scaled = (number / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            text = f"{scaled:f}".rstrip("0").rstrip(".")
-            return f"{text}{suffix}"
-    return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP)}"
+    shown = number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if abs(shown) < 1000:
+        return f"{shown}"
+    # Move up a unit while the rounded figure would need four digits: 999,950 is 1M, not 1000k.
+    for suffix in ("k", "M", "G", "T"):
+        number /= 1000
+        scaled = number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if abs(scaled) < 1000 or suffix == "T":
+            break
+    return f"{scaled:f}".rstrip("0").rstrip(".") + suffix

@@ -10,8 +10,8 @@ _CODES = {"red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan
 
 
 def colour_wanted(stream: TextIO | None = None) -> bool:
-    """True when output goes to a terminal and NO_COLOR (https://no-color.org) is not set."""
-    if "NO_COLOR" in os.environ:
+    """True when output goes to a terminal and NO_COLOR (https://no-color.org) is not set to a value."""
+    if os.environ.get("NO_COLOR"):
         return False
     stream = stream or sys.stdout
     return hasattr(stream, "isatty") and stream.isatty()
@@ -24,6 +24,8 @@ class Style:
         self.enabled = enabled
 
     def __call__(self, text: str, *names: str) -> str:
+        """text in the named styles; empty names are no style at all."""
+        names = tuple(n for n in names if n)
         if not self.enabled or not names:
             return text
         codes = ";".join(str(_CODES[n]) for n in names)

@@ -1,0 +1,37 @@
+"""Rendering details: amounts, and colour that never changes the text."""
+
+import re
+
+import pytest
+
+from pipecli.render.money import amount, short
+from tests.conftest import simple_deal
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("value, text", [(0, "0"), (950, "950"), (999.6, "1k"), (12500, "12.5k"), (999949, "999.9k"),
+                                         (999950, "1M"), (1234567, "1.2M"), (-2500, "-2.5k"), (5 * 10**12, "5T")])
+def test_short_amounts(value, text):
+    assert short(value) == text
+
+
+def test_full_amounts():
+    assert amount(18000, "EUR") == "18,000 EUR"
+    assert amount(12000.5) == "12,000.50"
+
+
+@pytest.mark.parametrize("args", [["show", "acme"], ["board"], ["board", "--all"], ["list"], ["check"]])
+def test_colour_adds_codes_and_changes_nothing_else(make_workspace, run, monkeypatch, args):
+    workspace = make_workspace({
+        "acme": simple_deal("acme", tasks="\n- id: t1\n  text: Later\n  due: 2026-12-30\n  status: open"
+                                          "\n- id: t2\n  text: Late\n  due: 2026-11-01\n  status: open"),
+        "old": simple_deal("old", created="2026-01-05", tasks="[]"),
+    })
+    plain = run(workspace, *args)
+    monkeypatch.setattr("pipecli.cli.context.colour_wanted", lambda *a: True)
+    coloured = run(workspace, *args, color=True)
+    assert coloured.exit_code == plain.exit_code == 0, coloured.stderr
+    if args[0] in ("show", "board"):
+        assert ANSI.search(coloured.stdout)
+    assert ANSI.sub("", coloured.stdout) == plain.stdout
