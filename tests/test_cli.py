@@ -165,3 +165,74 @@ def test_strict_next_step_rule_on_add(make_workspace, run):
     assert result.exit_code == 1 and "no next step" in result.stderr and "--next" in result.stderr
     assert workspace.deal_ids() == []
     assert run(workspace, "add", "Acme", "--next", "Call").exit_code == 0
+
+
+def _editor(tmp_path, monkeypatch, code: str) -> None:
+    """Make $EDITOR a Python script running code with `path` bound to the file to edit."""
+    script = tmp_path / "editor.py"
+    script.write_text(f"import sys\npath = sys.argv[1]\n{textwrap.dedent(code)}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+
+
+def test_edit_rejects_bytes_that_are_not_utf8_and_keeps_them(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    before = workspace.deal_path("acme").read_bytes()
+    _editor(tmp_path, monkeypatch, "open(path, 'ab').write(b'Caf\\xe9\\n')")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and "not UTF-8 text" in result.stderr
+    assert workspace.deal_path("acme").read_bytes() == before
+    assert (workspace.root / ".pipe" / "rejected" / "acme.md").read_bytes() == before + b"Caf\xe9\n"
+
+
+def test_edit_can_repair_a_file_that_is_not_utf8(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    workspace.deal_path("acme").write_bytes(simple_deal("acme").encode() + b"Caf\xe9\n")
+    _editor(tmp_path, monkeypatch, "data = open(path, 'rb').read()\nopen(path, 'wb').write(data.replace(b'\\xe9', b'\\xc3\\xa9'))")
+    assert run(workspace, "edit", "acme").exit_code == 0
+    assert workspace.load("acme").body == "Café\n"
+
+
+def test_edit_keeps_old_errors_but_refuses_new_ones(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme", owner="zed")})
+    _editor(tmp_path, monkeypatch, "text = open(path).read()\nopen(path, 'w').write(text.replace('value: 1000', 'value: 7000'))")
+    assert run(workspace, "edit", "acme").exit_code == 0
+    assert workspace.load("acme").data["value"] == 7000
+    _editor(tmp_path, monkeypatch, "text = open(path).read()\nopen(path, 'w').write(text.replace('stage: lead', 'stage: nowhere'))")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and "deals/acme.md:5: unknown stage 'nowhere'" in result.stderr
+
+
+def test_an_editor_that_fails_is_one_clear_line(make_workspace, run, monkeypatch):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "false")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1
+
+
+def test_init_honours_dash_c_like_git(tmp_path, run, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(None, "-C", "sales", "init").exit_code == 0
+    assert (tmp_path / "sales" / "pipelines.yaml").is_file() and not (tmp_path / "pipelines.yaml").exists()
+    assert run(None, "-C", "sales", "init", "sub").exit_code == 0
+    assert (tmp_path / "sales" / "sub" / "pipelines.yaml").is_file()
+    monkeypatch.setenv("PIPE_DIR", str(tmp_path / "other"))
+    assert run(None, "init").exit_code == 0 and (tmp_path / "other" / "pipelines.yaml").is_file()
+
+
+def test_durations_past_the_calendar_are_bad_input(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    for args in (["list", "--inactive", "99999y"], ["list", "--created-since", "9999999d"],
+                 ["add", "X", "--close-date", "99999y"], ["set", "acme", "expected_close=99999y"]):
+        result = run(workspace, *args)
+        assert result.exit_code == 1 and "past the calendar" in result.stderr, args
+
+
+def test_an_edit_that_empties_the_file_saves_nothing(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    before = workspace.deal_path("acme").read_bytes()
+    _editor(tmp_path, monkeypatch, "open(path, 'w').close()")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and "empty" in result.stderr and "pipe rm" in result.stderr
+    assert workspace.deal_path("acme").read_bytes() == before

@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
-from pipecli.core import dealfile, lifecycle
-from pipecli.core.errors import ParseError, PipeError
+from pipecli.core import lifecycle
+from pipecli.core.errors import PipeError
 from pipecli.core.queries import facts
-from pipecli.core.storage import CACHE_DIR, write_atomic
-from pipecli.core.validate import error_messages, id_problems, meaning_problems, refuse_new_errors, type_problems
+from pipecli.core.validate import edit_problem, error_messages, refuse_new_errors
 from pipecli.core.values import format_contact
 from pipecli.render.deals import render_show
+from pipecli.render.formats import plain
 
 
 @click.command()
@@ -68,7 +68,7 @@ def show(app, deal, fmt):
     loaded = workspace.load(workspace.resolve(deal))
     deal_facts = facts(loaded, app.config, app.today)
     if fmt == "json":
-        record = dealfile.iso(dict(loaded.data))
+        record = plain(dict(loaded.data))
         record["notes"] = loaded.body
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
     else:
@@ -112,7 +112,7 @@ def _show_value(value) -> str:
         return ", ".join(value)
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
         return "; ".join(format_contact(v) for v in value)
-    return str(dealfile.iso(value))
+    return str(plain(value))
 
 
 @click.command()
@@ -130,56 +130,35 @@ def edit(app, deal):
     """
     workspace = app.workspace
     deal_id = workspace.resolve(deal)
-    path = workspace.deal_path(deal_id)
-    shown = workspace.relative(path)
-    before = path.read_bytes().decode("utf-8")
-    fd, temp_name = tempfile.mkstemp(prefix=f"pipe-{deal_id}-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(before)
-        click.edit(filename=temp_name)
-        after = Path(temp_name).read_bytes().decode("utf-8", errors="replace")
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+    shown = workspace.relative(workspace.deal_path(deal_id))
+    before = workspace.read_bytes(deal_id)
+    after = _run_editor(before, deal_id)
     if after == before:
         click.echo(f"{shown}: no changes", err=True)
         return
-    try:
-        problem = _first_error(after, shown, deal_id, app)
-    except ParseError as error:
-        problem = str(error)
+    if not after.strip():
+        raise PipeError(f"the edited file is empty: {shown} is unchanged (to delete a deal, use 'pipe rm')")
+    problem = edit_problem(before, after, shown, deal_id, app.config, app.today)
     if problem:
-        kept = _keep_rejected(workspace.root, deal_id, after)
+        kept = workspace.keep_rejected(deal_id, after)
         raise PipeError(f"{problem}; {shown} is unchanged and your edit is in {workspace.relative(kept)}")
-    with workspace.lock():
-        if path.read_bytes().decode("utf-8") != before:
-            kept = _keep_rejected(workspace.root, deal_id, after)
-            raise PipeError(f"{shown} changed while you were editing; your edit is in {workspace.relative(kept)}")
-        write_atomic(path, after)
+    workspace.replace_bytes(deal_id, before, after)
     click.echo(f"{shown}: saved", err=True)
 
 
-def _first_error(text: str, shown: str, deal_id: str, app) -> str | None:
-    """The first error in an edited deal file, as 'path:line: message', or None if it is valid."""
-    from pipecli.core.deal import Deal
-
-    document = dealfile.parse(text, shown)
-    problems = type_problems(document.data) + id_problems(document.data, deal_id)
-    if not problems:
-        deal_obj = Deal(document.data, document.body, document)
-        problems = [p for p in meaning_problems(deal_obj, app.config, app.today) if p.severity == "error"]
-    if not problems:
-        return None
-    first = problems[0]
-    return f"{shown}:{document.line_of(first.key_path) or 2}: {first.message}"
-
-
-def _keep_rejected(root: Path, deal_id: str, text: str) -> Path:
-    folder = root / CACHE_DIR / "rejected"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{deal_id}.md"
-    write_atomic(target, text)
-    return target
+def _run_editor(content: bytes, deal_id: str) -> bytes:
+    """What the user's editor leaves in a temporary copy of content."""
+    fd, temp_name = tempfile.mkstemp(prefix=f"pipe-{deal_id}-", suffix=".md")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        try:
+            click.edit(filename=temp_name)
+        except click.ClickException as error:  # the editor could not be started, or failed
+            raise PipeError(error.format_message()) from None
+        return Path(temp_name).read_bytes()
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
 
 
 @click.command()

@@ -42,7 +42,7 @@ class PipeGroup(click.Group):
 
 
 @click.group(cls=PipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-C", "directory", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("-C", "directory", metavar="DIR",
               help="Run in the workspace at DIR (default: $PIPE_DIR, else the nearest folder up with pipelines.yaml).")
 @click.version_option(__version__, "--version", prog_name="pipe", message="%(prog)s %(version)s")
 @click.pass_context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -12,8 +13,9 @@ from pipecli.render.problems import problems_json, problems_text, summary
 
 
 @click.command()
-@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
-def init(directory):
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.pass_obj
+def init(app, directory):
     """Create a workspace here or in DIR.
 
     Writes pipelines.yaml with the standard stages (Lead, Contacted, Qualified,
@@ -24,7 +26,9 @@ def init(directory):
     Example:
       pipe init ~/sales && cd ~/sales && pipe add "First deal"
     """
-    root = init_workspace(Path(directory))
+    # Like `git -C DIR init`: -C (else $PIPE_DIR) names where to start, DIR is taken from there.
+    base = Path(app.directory or os.environ.get("PIPE_DIR") or ".").expanduser()
+    root = init_workspace(base / directory if directory else base)
     click.echo(f"created a pipe workspace in {root.resolve()}")
     click.echo("next: edit pipelines.yaml to add your team, then 'pipe add TITLE'")
 

@@ -10,7 +10,7 @@ from pipecli.core.deal import Deal
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.problems import Problem
 from pipecli.core.storage import Workspace
-from pipecli.core.validate import id_problems, meaning_problems, type_problems
+from pipecli.core.validate import load_problems, meaning_problems
 
 
 def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
@@ -29,7 +29,7 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
             message = getattr(error, "message", str(error))
             problems.append(Problem(path, line, "error", message))
             continue
-        found = type_problems(document.data) + id_problems(document.data, deal_id)
+        found = load_problems(document.data, deal_id)
         if not found and config is not None:
             deal = Deal(document.data, document.body, document)
             found = meaning_problems(deal, config, today)

@@ -41,6 +41,12 @@ class Duration:
         return self._shift(date, 1)
 
     def _shift(self, date: dt.date, sign: int) -> dt.date:
+        try:
+            return self._shift_unchecked(date, sign)
+        except (OverflowError, ValueError):
+            raise InvalidValue(f"duration {self} reaches past the calendar (years 1 to 9999)") from None
+
+    def _shift_unchecked(self, date: dt.date, sign: int) -> dt.date:
         if self.unit == "d":
             return date + sign * dt.timedelta(days=self.count)
         if self.unit == "w":

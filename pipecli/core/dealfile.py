@@ -7,7 +7,6 @@ same bytes and changing one field changes only that field's lines.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,13 +196,3 @@ def insert_key(data: dict, key: str, value: Any, order: tuple[str, ...]) -> dict
     items.insert(index, (key, value))
     return dict(items)
 
-
-def iso(value: Any) -> Any:
-    """Dates as ISO strings, recursively, for JSON output."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: iso(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [iso(v) for v in value]
-    return value

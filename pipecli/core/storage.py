@@ -20,7 +20,7 @@ from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.deal import Deal
 from pipecli.core.names import ID_PATTERN
 from pipecli.core.errors import Ambiguous, NotFound, ParseError, PipeError, WorkspaceNotFound
-from pipecli.core.validate import id_problems, type_problems
+from pipecli.core.validate import load_problems
 
 DEALS_DIR = "deals"
 CACHE_DIR = ".pipe"
@@ -70,13 +70,14 @@ def init_workspace(root: Path) -> Path:
     return root
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace path with text so that a crash leaves either the old or the new file, never half."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Replace path with content so that a crash leaves either the old or the new file, never half."""
     folder = path.parent
+    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
@@ -180,7 +181,7 @@ class Workspace:
     def load(self, deal_id: str) -> Deal:
         """Read one deal; raises ParseError (with path and line) if it does not parse or type-check."""
         document = self.read_document(deal_id)
-        problems = type_problems(document.data) + id_problems(document.data, deal_id)
+        problems = load_problems(document.data, deal_id)
         if problems:
             first = problems[0]
             raise ParseError(self.relative(self.deal_path(deal_id)), document.line_of(first.key_path), first.message)
@@ -218,6 +219,33 @@ class Workspace:
             result = change(deal)
             self.save(deal)
         return deal, result
+
+    def read_bytes(self, deal_id: str) -> bytes:
+        """A deal file's exact content, for an editor."""
+        path = self.deal_path(deal_id)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no deal '{deal_id}'") from None
+        except OSError as error:
+            raise ParseError(self.relative(path), None, f"cannot read: {error.strerror}") from None
+
+    def replace_bytes(self, deal_id: str, before: bytes, after: bytes) -> None:
+        """Write an edited deal file, unless it changed on disk since `before` was read."""
+        with self.lock():
+            if self.read_bytes(deal_id) != before:
+                kept = self.keep_rejected(deal_id, after)
+                raise PipeError(f"{self.relative(self.deal_path(deal_id))} changed while you were editing; "
+                                f"your edit is in {self.relative(kept)}")
+            write_atomic(self.deal_path(deal_id), after)
+
+    def keep_rejected(self, deal_id: str, content: bytes) -> Path:
+        """Save a rejected edit under .pipe/rejected/ so that nothing typed is lost."""
+        folder = self.root / CACHE_DIR / "rejected"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{deal_id}.md"
+        write_atomic(target, content)
+        return target
 
     def remove(self, deal_id: str) -> Path:
         path = self.deal_path(deal_id)

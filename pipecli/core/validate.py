@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pipecli.core.config import Config
-from pipecli.core.errors import InvalidValue
+from pipecli.core.dealfile import parse
+from pipecli.core.errors import InvalidValue, ParseError
 from pipecli.core.names import EMAIL_PATTERN
 from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
@@ -109,6 +110,11 @@ def type_problems(data: dict) -> list[FieldProblem]:
                 if value is not None and not ok(value):
                     problems.append(FieldProblem((key, i, name), f"{key} entry {i + 1}: {name} must be {kind}, got {value!r}"))
     return problems
+
+
+def load_problems(data: dict, file_id: str) -> list[FieldProblem]:
+    """What keeps a parsed deal from being loaded at all: wrong types, or an id that is not its file's."""
+    return type_problems(data) + id_problems(data, file_id)
 
 
 def id_problems(data: dict, file_id: str) -> list[FieldProblem]:
@@ -298,3 +304,39 @@ def refuse_new_errors(deal: Deal, config: Config, today: dt.date, change: Callab
     if new:
         raise InvalidValue(f"{deal.id}: {new[0]}")
     return result
+
+
+def edit_problem(before: bytes, after: bytes, shown: str, file_id: str, config: Config, today: dt.date) -> str | None:
+    """Why an edited deal file cannot replace the old one, as 'path:line: message', or None.
+
+    Like every other write, an edit may keep errors the deal already had, but not add any.
+    """
+    try:
+        text = after.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = after[: error.start].count(b"\n") + 1
+        return f"{shown}:{line}: not UTF-8 text"
+    try:
+        document = parse(text, shown)
+    except ParseError as error:
+        return str(error)
+    problems = load_problems(document.data, file_id)
+    if problems:
+        return f"{shown}:{document.line_of(problems[0].key_path) or 2}: {problems[0].message}"
+    old_errors = set(_errors_of_text(before, shown, file_id, config, today))
+    deal = Deal(document.data, document.body, document)
+    for problem in meaning_problems(deal, config, today):
+        if problem.severity == "error" and problem.message not in old_errors:
+            return f"{shown}:{document.line_of(problem.key_path) or 2}: {problem.message}"
+    return None
+
+
+def _errors_of_text(raw: bytes, shown: str, file_id: str, config: Config, today: dt.date) -> list[str]:
+    """The errors of a deal file's old content (none counted if it did not even load)."""
+    try:
+        document = parse(raw.decode("utf-8"), shown)
+    except (UnicodeDecodeError, ParseError):
+        return []
+    if load_problems(document.data, file_id):
+        return []
+    return error_messages(Deal(document.data, document.body, document), config, today)

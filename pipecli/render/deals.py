@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipecli.core.dealfile import iso
 from pipecli.core.values import format_contact
 from pipecli.core.queries import Facts
 from pipecli.render import money
@@ -95,7 +94,7 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         ("last activity", f.last_activity),
     ]
     lines.append("")
-    lines += [f"  {name + ':':<15} {iso(value)}" for name, value in facts if value not in (None, "")]
+    lines += [f"  {name + ':':<15} {value}" for name, value in facts if value not in (None, "")]
     if deal.contacts:
         lines += ["", style("Contacts", "bold")]
         for c in deal.contacts:

@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from pipecli.core.dealfile import iso
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-friendly version of a value: dates as ISO text, Decimals as numbers."""
-    value = iso(value)
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of a value: dates as ISO text, Decimals as numbers, recursively."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
 def _cell(value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return ""
     if isinstance(value, list):
@@ -34,7 +35,7 @@ def _cell(value: Any) -> str:
 
 
 def to_json(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    return json.dumps([{c: _plain(row.get(c)) for c in columns} for row in rows], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows], indent=2, ensure_ascii=False) + "\n"
 
 
 def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
