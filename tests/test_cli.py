@@ -236,3 +236,21 @@ def test_an_edit_that_empties_the_file_saves_nothing(make_workspace, run, monkey
     result = run(workspace, "edit", "acme")
     assert result.exit_code == 1 and "empty" in result.stderr and "pipe rm" in result.stderr
     assert workspace.deal_path("acme").read_bytes() == before
+
+
+def test_board_says_what_it_cannot_show(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme"), "odd": simple_deal("odd", stage="negotiation")})
+    result = run(workspace, "board")
+    assert result.exit_code == 0 and "Lead (1)" in result.stdout
+    assert "1 deal(s) in unknown stages are not on the board: odd (negotiation)" in result.stderr
+    conflict = run(workspace, "board", "partners", "--pipeline", "sales")
+    assert conflict.exit_code == 1 and "give one" in conflict.stderr
+    elsewhere = run(workspace, "board", "--stage", "intro")
+    assert elsewhere.exit_code == 1 and "not in pipeline sales" in elsewhere.stderr
+    assert "Intro (0)" in run(workspace, "board", "partners", "--stage", "intro").stdout
+
+
+def test_stage_filters_take_names_and_prefixes_and_tags_ignore_case(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", stage="qualified", tags="[EU]"), "beta": simple_deal("beta")})
+    ids = lambda *args: [r["id"] for r in json.loads(run(workspace, "list", "--format", "json", *args).stdout)]
+    assert ids("--stage", "qual") == ["acme"] == ids("--stage", "Qualified") == ids("--tag", "eu")

@@ -7,6 +7,7 @@ import shutil
 import click
 
 from pipecli.cli.options import complete_pipeline, deal_filter_options, format_option
+from pipecli.core.errors import PipeError
 from pipecli.core.queries import SORT_KEYS, select, sort_facts
 from pipecli.render.board import board_columns, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
@@ -63,9 +64,21 @@ def board(app, pipeline, deal_filter, show_closed, width):
     config = app.config
     chosen_pipeline = config.find_pipeline(pipeline) if pipeline else (
         config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else config.default_pipeline)
+    if deal_filter.pipeline and deal_filter.pipeline != chosen_pipeline.id:
+        raise PipeError(f"the board is of pipeline {chosen_pipeline.id} but --pipeline says {deal_filter.pipeline}: give one")
+    elsewhere = [s for s in deal_filter.stages if chosen_pipeline.stage(s) is None]
+    if elsewhere and len(elsewhere) == len(deal_filter.stages):
+        raise PipeError(f"stage '{elsewhere[0]}' is not in pipeline {chosen_pipeline.id}: name the pipeline, "
+                        f"like 'pipe board PIPELINE --stage {elsewhere[0]}'")
     show_closed = show_closed or bool({"won", "lost"} & set(deal_filter.statuses))
     chosen = select(app.workspace.deals(), config, deal_filter, app.today)
     columns = board_columns(chosen_pipeline, chosen, show_closed)
+    # A deal in a stage the pipeline does not have has no column: say so rather than drop it.
+    unplaced = [f.deal for f in chosen if f.deal.pipeline == chosen_pipeline.id and f.stage is None]
+    if unplaced:
+        shown = ", ".join(f"{d.id} ({d.stage})" for d in unplaced[:5]) + (" ..." if len(unplaced) > 5 else "")
+        click.echo(f"pipe: warning: {len(unplaced)} deal(s) in unknown stages are not on the board: {shown}; "
+                   "run 'pipe check'", err=True)
     others = [p.id for p in config.pipelines if p.id != chosen_pipeline.id]
     width = width or shutil.get_terminal_size((100, 24)).columns
     click.echo(render_board(chosen_pipeline, columns, width, app.style, config.currency, others), nl=False)

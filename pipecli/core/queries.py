@@ -9,7 +9,7 @@ from decimal import Decimal
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date, parse_duration
 from pipecli.core.deal import Deal
-from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, PipeError
 from pipecli.core.values import parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
@@ -130,7 +130,7 @@ class DealFilter:
             return False
         if self.source and (deal.source or "").lower() != self.source.lower():
             return False
-        if self.tags and not all(tag in deal.tags for tag in self.tags):
+        if self.tags and not {t.lower() for t in self.tags} <= {t.lower() for t in deal.tags}:
             return False
         if self.statuses and f.kind not in self.statuses:
             return False
@@ -182,14 +182,7 @@ def build_filter(
     pipeline_obj = config.find_pipeline(pipeline) if pipeline else None
     stage_ids: list[str] = []
     for text in stages:
-        if pipeline_obj:
-            stage_ids.append(pipeline_obj.find_stage(text).id)
-        else:
-            found = {s.id for p in config.pipelines for s in p.stages if s.id == text or s.name.lower() == text.lower()}
-            if not found:
-                known = sorted({s.id for p in config.pipelines for s in p.stages})
-                raise InvalidValue(f"unknown stage '{text}' (stages: {', '.join(known)})")
-            stage_ids.extend(sorted(found))
+        stage_ids.extend(_stage_ids(config, pipeline_obj, text))
     for status in statuses:
         if status not in STATUSES:
             raise InvalidValue(f"unknown status '{status}' (use {', '.join(STATUSES)})")
@@ -216,6 +209,27 @@ def build_filter(
         search=search,
         today=today,
     )
+
+
+def _stage_ids(config: Config, pipeline: Pipeline | None, text: str) -> list[str]:
+    """The stage ids text names (id, name or unique prefix) in pipeline, or in any pipeline."""
+    if pipeline:
+        return [pipeline.find_stage(text).id]
+    found: set[str] = set()
+    ambiguity: PipeError | None = None
+    for candidate in config.pipelines:
+        try:
+            found.add(candidate.find_stage(text).id)
+        except Ambiguous as error:
+            ambiguity = error
+        except NotFound:
+            pass
+    if found:
+        return sorted(found)
+    if ambiguity:
+        raise ambiguity
+    known = sorted({s.id for p in config.pipelines for s in p.stages})
+    raise InvalidValue(f"unknown stage '{text}' (stages: {', '.join(known)})")
 
 
 def select(deals: list[Deal], config: Config, deal_filter: DealFilter, today: dt.date) -> list[Facts]:
