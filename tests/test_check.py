@@ -129,3 +129,19 @@ def test_free_text_written_as_a_number_reads_as_text(make_workspace, run):
     shown = run(workspace, "show", "a").stdout
     assert "account:        1234" in shown and "tags:           2026, eu" in shown and "a#1 42" in shown
     assert run(workspace, "list", "--account", "123", "--tag", "2026", "--format", "csv").stdout.count("\n") == 2
+
+
+def test_things_in_deals_that_are_not_deal_files_are_reported(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a")})
+    (workspace.deals_dir / "x.md").mkdir()
+    (workspace.deals_dir / "Notes.md").write_text("hi")
+    found = {p.path: p.message for p in check_workspace(workspace, today())}
+    assert "not a deal file" in found["deals/x.md"] and "not a deal file" in found["deals/Notes.md"]
+    assert run(workspace, "add", "X").stdout == "x-2\n"
+
+
+def test_a_missing_deals_folder_is_an_error(make_workspace):
+    workspace = make_workspace()
+    workspace.deals_dir.rmdir()
+    assert [str(p) for p in check_workspace(workspace, today())] == [
+        "deals: error: no deals/ folder: create it (pipe init makes one)"]

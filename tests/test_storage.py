@@ -79,7 +79,7 @@ def test_links_and_hidden_files_are_not_deals(make_workspace, tmp_path):
     (workspace.deals_dir / ".a.md.x.tmp").write_text("half")
     (workspace.deals_dir / "Bad Name.md").write_text("x")
     assert workspace.deal_ids() == ["a"]
-    assert workspace.stray_files() == ["Bad Name.md"]
+    assert workspace.stray_files() == ["Bad Name.md", "outside.md"]  # check reports both
 
 
 def test_resolve_takes_a_unique_prefix_and_lists_ambiguous_ones(make_workspace):

@@ -45,7 +45,7 @@ def add(app, title, **options):
     spec = lifecycle.NewDeal(title=title, **options)
     workspace = app.workspace
     with workspace.lock():
-        deal = lifecycle.create_deal(spec, app.config, set(workspace.deal_ids()), app.today, app.user)
+        deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
         errors = error_messages(deal, app.config, app.today)
         if errors:
             raise PipeError(f"not added: {errors[0]}" + (" (give one with --next TEXT)" if "next step" in errors[0] else ""))

@@ -17,9 +17,12 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
     """All problems: pipelines.yaml first, then each deal file in id order."""
     config, problems = read_config(workspace.root)
     external_ids: dict[str, list[str]] = defaultdict(list)
+    if not workspace.deals_dir.is_dir():
+        problems.append(Problem("deals", None, "error", "no deals/ folder: create it (pipe init makes one)"))
     for name in workspace.stray_files():
         problems.append(Problem(f"deals/{name}", None, "error",
-                                "not a valid deal file name (lowercase letters, digits and '-'); pipe ignores it"))
+                                "not a deal file (a deal is a regular file named <id>.md, with a lowercase id "
+                                "of letters, digits and '-'); pipe ignores it"))
     for deal_id in workspace.deal_ids():
         path = workspace.relative(workspace.deal_path(deal_id))
         try:

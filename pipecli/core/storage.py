@@ -131,10 +131,18 @@ class Workspace:
         return [name for name in self._markdown_names() if ID_PATTERN.match(name)]
 
     def stray_files(self) -> list[str]:
-        """Markdown files in deals/ whose names are not deal ids (pipe check reports them)."""
-        return [f"{name}.md" for name in self._markdown_names() if not ID_PATTERN.match(name)]
+        """Entries in deals/ named like deals that are not deal files (pipe check reports them)."""
+        names = self._markdown_names()
+        return sorted(
+            [f"{name}.md" for name in names if not ID_PATTERN.match(name)]
+            + [f"{name}.md" for name in self._markdown_names(files_only=False) if name not in names]
+        )
 
-    def _markdown_names(self) -> list[str]:
+    def taken_ids(self) -> set[str]:
+        """Every name a new deal must not take: deal files, and anything else called <id>.md."""
+        return set(self._markdown_names(files_only=False))
+
+    def _markdown_names(self, files_only: bool = True) -> list[str]:
         # Hidden files (our own temp files among them) and symlinks, which could point
         # outside deals/, are never deals.
         if not self.deals_dir.is_dir():
@@ -143,8 +151,9 @@ class Workspace:
         with os.scandir(self.deals_dir) as entries:
             for entry in entries:
                 name = entry.name
-                if name.endswith(".md") and not name.startswith(".") and entry.is_file(follow_symlinks=False):
-                    names.append(name[:-3])
+                if name.endswith(".md") and not name.startswith("."):
+                    if entry.is_file(follow_symlinks=False) or not files_only:
+                        names.append(name[:-3])
         return sorted(names)
 
     def resolve(self, ref: str) -> str:

@@ -163,7 +163,7 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
         email = contact.get("email")
         if email is not None and not EMAIL_PATTERN.match(email):
             add(("contacts", i, "email"), f"contact email '{email}' is not an address")
-        if not contact.get("name") and not email:
+        if contact.get("name") in (None, "") and not email:
             add(("contacts", i), "a contact needs a name or an email")
 
     for key in deal.bant:
