@@ -47,3 +47,42 @@ def test_the_sample_is_a_believable_pipeline():
     history_dates = [h["date"] for d in deals for h in d.history]
     assert (max(history_dates) - min(history_dates)).days >= 330
     assert any(d.activities for d in deals) and any(d.open_tasks for d in deals)
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    import difflib
+
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+@pytest.mark.parametrize("deal_id", SAMPLE_IDS)
+def test_changing_a_sample_deal_changes_only_the_lines_of_what_changed(deal_id, tmp_path):
+    import shutil
+
+    from pipecli.core import lifecycle
+
+    root = tmp_path / "ws"
+    shutil.copytree(ROOT / "deals", root / "deals")
+    shutil.copy(ROOT / "pipelines.yaml", root)
+    workspace = Workspace(root)
+    path = workspace.deal_path(deal_id)
+    original = path.read_text(encoding="utf-8")
+
+    deal = workspace.load(deal_id)
+    old_value = deal.data.get("value")
+    lifecycle.set_field(deal, workspace.config, "value=123456", today())
+    workspace.save(deal)
+    expected = ([f"-value: {old_value}"] if old_value is not None else []) + ["+value: 123456"]
+    assert _changed_lines(original, path.read_text(encoding="utf-8")) == expected
+
+    path.write_text(original, encoding="utf-8")
+    deal = workspace.load(deal_id)
+    pipeline = workspace.config.pipeline(deal.pipeline)
+    target = next(s for s in pipeline.stages if s.is_open and s.id != deal.stage)
+    lifecycle.move(deal, workspace.config, target.id, today(), "maya")
+    workspace.save(deal)
+    changed = _changed_lines(original, path.read_text(encoding="utf-8"))
+    assert f"+stage: {target.id}" in changed
+    assert all(line.startswith(("-stage:", "+stage:", "+- stage:", "+  date:", "+  by:", "-closed:", "-lost_reason:"))
+               for line in changed), changed
