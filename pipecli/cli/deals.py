@@ -13,7 +13,7 @@ from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
 from pipecli.core.queries import facts
-from pipecli.core.validate import edit_problem, error_messages, refuse_new_errors
+from pipecli.core.validate import edit_problem, error_messages
 from pipecli.core.values import format_contact
 from pipecli.render.deals import render_show
 from pipecli.render.formats import plain
@@ -101,7 +101,7 @@ def set_(app, deal, assignments):
 
 def _update(app, ref, change):
     """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
-    return app.workspace.update(ref, lambda d: refuse_new_errors(d, app.config, app.today, change))
+    return app.workspace.update(ref, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
 
 
 def _show_value(value) -> str:

@@ -35,8 +35,8 @@ def init(app, directory):
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
-@click.pass_obj
-def check(app, fmt):
+@click.pass_context
+def check(ctx, fmt):
     """Validate the whole workspace; exit 1 if there is any error.
 
     Checks pipelines.yaml, every deal's fields, stages, owners, lost reasons,
@@ -47,6 +47,7 @@ def check(app, fmt):
     Example:
       pipe check && git push
     """
+    app = ctx.obj
     workspace = app.workspace
     problems = check_workspace(workspace, app.today)
     if fmt == "json":
@@ -55,7 +56,7 @@ def check(app, fmt):
         click.echo(problems_text(problems), nl=False)
         click.echo(summary(problems, len(workspace.deal_ids())), err=True)
     if any(p.severity == "error" for p in problems):
-        raise SystemExit(1)
+        ctx.exit(1)
 
 
 @click.command()

@@ -6,6 +6,7 @@ import os
 import subprocess
 
 from pipecli.core.config import Config, Member
+from pipecli.core.errors import NotFound
 
 
 def git_email(cwd: str | None = None) -> str | None:
@@ -25,8 +26,7 @@ def current_user(config: Config, cwd: str | None = None) -> Member | None:
     wanted = os.environ.get("PIPE_USER") or git_email(cwd)
     if not wanted:
         return None
-    lowered = wanted.lower()
-    for member in config.team:
-        if member.id == wanted or (member.email and member.email.lower() == lowered):
-            return member
-    return None
+    try:
+        return config.find_member(wanted)
+    except NotFound:
+        return None

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import parse_date
 from pipecli.core.deal import BANT_KEYS, Deal, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
+from pipecli.core.validate import error_messages
 from pipecli.core.values import clean_tags, one_line, parse_amount, parse_contact, parse_probability
 
 def check_currency(config: Config, currency: str) -> str:
@@ -28,6 +30,8 @@ def check_currency(config: Config, currency: str) -> str:
 
 
 def check_source(config: Config, source: str) -> str:
+    if not source.strip():
+        raise InvalidValue("an empty source: leave --source out instead")
     if config.sources and source not in config.sources:
         raise InvalidValue(f"unknown source '{source}' (sources: {', '.join(config.sources)})")
     return source
@@ -65,6 +69,9 @@ def new_task(text: str, due: dt.date | None, assignee: str | None, today: dt.dat
     return task
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class NewDeal:
     """What `pipe add` was told."""
@@ -89,38 +96,38 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     title = one_line(spec.title, "a deal title").strip()
     if not title:
         raise InvalidValue("a deal needs a title")
-    pipeline = config.find_pipeline(spec.pipeline) if spec.pipeline else config.default_pipeline
-    if spec.stage:
+    pipeline = config.find_pipeline(spec.pipeline) if spec.pipeline is not None else config.default_pipeline
+    if spec.stage is not None:
         stage = pipeline.find_stage(spec.stage)
         if stage.is_closed:
             raise InvalidValue(f"a new deal cannot start in the {stage.kind} stage '{stage.id}': add it, then 'pipe {stage.kind} ID'")
     else:
         stage = pipeline.first_of_kind("open")
-    owner = config.find_member(spec.owner).id if spec.owner else user
-    if spec.due and not spec.next_step:
+    owner = config.find_member(spec.owner).id if spec.owner is not None else user
+    if spec.due is not None and spec.next_step is None:
         raise InvalidValue("--due needs --next TEXT: the task it is the due date of")
 
     deal_id = unique_id(slugify(title), taken)
     data: dict[str, Any] = {"id": deal_id, "title": title, "pipeline": pipeline.id, "stage": stage.id}
     if spec.value is not None:
         data["value"] = parse_amount(spec.value)
-    data["currency"] = check_currency(config, spec.currency) if spec.currency else config.currency
+    data["currency"] = check_currency(config, spec.currency) if spec.currency is not None else config.currency
     if owner:
         data["owner"] = owner
     if spec.account:
         data["account"] = one_line(spec.account, "account").strip()
     if spec.contacts:
         data["contacts"] = [parse_contact(c) for c in spec.contacts]
-    if spec.source:
+    if spec.source is not None:
         data["source"] = check_source(config, one_line(spec.source, "source"))
     if spec.tags:
         data["tags"] = clean_tags(spec.tags)
     data["created"] = today
-    if spec.close_date:
+    if spec.close_date is not None:
         data["expected_close"] = parse_date(spec.close_date, relative_to=today)
     data["history"] = [history_entry(stage.id, today, user)]
-    if spec.next_step:
-        due = parse_date(spec.due, relative_to=today) if spec.due else None
+    if spec.next_step is not None:
+        due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
         data["tasks"] = [new_task(spec.next_step, due, owner, today)]
     return Deal(data)
 
@@ -265,3 +272,18 @@ def _past_date(text: str, today: dt.date) -> dt.date:
     if date > today:
         raise InvalidValue(f"created cannot be in the future ({date})")
     return date
+
+
+def refuse_new_errors(deal: Deal, config: Config, today: dt.date, change: Callable[[Deal], T]) -> T:
+    """Apply change to deal, raising InvalidValue if it adds an error `pipe check` would report.
+
+    So no command can write a deal that check rejects; errors the deal already had (fixed by
+    hand later) do not block unrelated changes.
+    """
+    before = set(error_messages(deal, config, today))
+    result = change(deal)
+    new = [m for m in error_messages(deal, config, today) if m not in before]
+    if new:
+        raise InvalidValue(f"{deal.id}: {new[0]}")
+    return result
+

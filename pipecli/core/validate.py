@@ -6,16 +6,14 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from pipecli.core.config import Config
 from pipecli.core.dealfile import parse
-from pipecli.core.errors import InvalidValue, ParseError
+from pipecli.core.errors import ParseError
 from pipecli.core.names import EMAIL_PATTERN
 from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
-T = TypeVar("T")
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
 
@@ -290,20 +288,6 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
 def error_messages(deal: Deal, config: Config, today: dt.date) -> list[str]:
     """The errors (not warnings) `pipe check` would report for a deal."""
     return [p.message for p in meaning_problems(deal, config, today) if p.severity == "error"]
-
-
-def refuse_new_errors(deal: Deal, config: Config, today: dt.date, change: Callable[[Deal], T]) -> T:
-    """Apply change to deal, raising InvalidValue if it adds an error `pipe check` would report.
-
-    So no command can write a deal that check rejects; errors the deal already had (fixed by
-    hand later) do not block unrelated changes.
-    """
-    before = set(error_messages(deal, config, today))
-    result = change(deal)
-    new = [m for m in error_messages(deal, config, today) if m not in before]
-    if new:
-        raise InvalidValue(f"{deal.id}: {new[0]}")
-    return result
 
 
 def edit_problem(before: bytes, after: bytes, shown: str, file_id: str, config: Config, today: dt.date) -> str | None:
