@@ -59,6 +59,10 @@ def test_create_deal_fills_history_task_and_defaults(config):
     (dict(title="A", account="Acme\nGmbH"), "account must be one line"),
     (dict(title="A", next_step="Call\nthem"), "must be one line"),
     (dict(title="A", value="1e30"), "bad value"),
+    (dict(title="A", source=" "), "empty source"),
+    (dict(title="A", currency=""), "bad currency"),
+    (dict(title="A", stage=""), "unknown stage ''"),
+    (dict(title="A", next_step=""), "needs some text"),
 ])
 def test_create_deal_rejects_bad_input(config, spec, words):
     with pytest.raises(PipeError, match=words):
