@@ -13,7 +13,7 @@ from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
 from pipecli.core.queries import facts
-from pipecli.core.validate import edit_problem, error_messages
+from pipecli.core.validate import edit_problem
 from pipecli.core.values import format_contact
 from pipecli.render.deals import render_show
 from pipecli.render.formats import plain
@@ -46,9 +46,6 @@ def add(app, title, **options):
     workspace = app.workspace
     with workspace.lock():
         deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
-        errors = error_messages(deal, app.config, app.today)
-        if errors:
-            raise PipeError(f"not added: {errors[0]}" + (" (give one with --next TEXT)" if "next step" in errors[0] else ""))
         workspace.create(deal)
     click.echo(deal.id)
 

@@ -129,7 +129,13 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     if spec.next_step is not None:
         due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
         data["tasks"] = [new_task(spec.next_step, due, owner, today)]
-    return Deal(data)
+    deal = Deal(data)
+    # Like every write, a new deal must pass pipe check (under next_step: strict, it needs --next).
+    errors = error_messages(deal, config, today)
+    if errors:
+        hint = " (give one with --next TEXT)" if "next step" in errors[0] else ""
+        raise InvalidValue(f"not added: {errors[0]}{hint}")
+    return deal
 
 
 def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | None = None) -> dict:

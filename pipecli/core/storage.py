@@ -18,8 +18,8 @@ from typing import TypeVar
 from pipecli.core import dealfile
 from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.deal import Deal
-from pipecli.core.names import ID_PATTERN
 from pipecli.core.errors import Ambiguous, NotFound, ParseError, PipeError, WorkspaceNotFound
+from pipecli.core.names import ID_PATTERN
 from pipecli.core.validate import load_problems
 
 DEALS_DIR = "deals"
