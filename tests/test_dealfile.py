@@ -136,3 +136,16 @@ def test_any_change_reads_back_exactly_and_unchanged_keys_keep_their_text(before
     for key, value in before.items():
         if key not in changes or dealfile.same(changes[key], value):
             assert yamlio.dump({key: value}) in after
+
+
+@pytest.mark.parametrize("text", [
+    "---\r\nid: a\r\nvalue: 1\r\n---\r\nbody crlf\r\nbody lf only\nlast\r\n",
+    "--- \nid: a\nvalue: 1\n---  \nnotes\n",
+    "---\nid: a\nvalue: 1\n---",
+    "---\nid: a\r\nvalue: 1\r\n---\r\nnotes\r\n",
+    "\ufeff---\nid: a\nvalue: 1\n---\n\n\nnotes without final newline",
+], ids=["mixed-body", "fence-spaces", "no-final-newline", "lf-then-crlf", "bom"])
+def test_a_change_keeps_every_other_byte(text):
+    doc = dealfile.parse(text, "x")
+    after = dealfile.render(dict(doc.data, value=2), doc.body, doc)
+    assert after == text.replace("value: 1", "value: 2")

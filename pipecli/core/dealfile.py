@@ -32,17 +32,24 @@ class Block:
 
 @dataclass
 class DealDocument:
-    """A parsed deal file, with what is needed to write it back without needless changes."""
+    """A parsed deal file, with what is needed to write it back without needless changes.
+
+    Lines are split on LF only and keep any CR, so every byte outside a changed field, from
+    the fences' trailing spaces to the notes' mixed line endings, is written back as it was.
+    """
 
     data: dict
-    body: str
+    body: str  # the notes with LF line endings, as commands see them
     text: str = ""
-    newline: str = "\n"
-    bom: bool = False
+    newline: str = "\n"  # what the opening fence line ends with: the style for new lines
     blocks: dict[str, Block] | None = None
     trailer: str = ""
     key_lines: dict[str, int] = field(default_factory=dict)
     front: str = ""
+    head: str = FENCE + "\n"  # the opening fence line as written, BOM included
+    close: str = FENCE  # the closing fence line as written, without its LF
+    raw_body: str = ""  # everything after the closing fence's LF, byte for byte
+    closed_with_newline: bool = True
 
     def line_of(self, key_path: tuple) -> int | None:
         """The 1-based file line of a field like ('tasks', 2, 'due'), or of its nearest parent."""
@@ -61,36 +68,28 @@ class DealDocument:
 def find_conflict_marker(text: str) -> int | None:
     """The 1-based line of the first git conflict marker in text, or None."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if _CONFLICT_MARKER.match(line):
+        if _CONFLICT_MARKER.match(line.rstrip("\r")):
             return number
     return None
 
 
 def parse(text: str, path: str) -> DealDocument:
     """Parse the text of a deal file; raises ParseError with path and line when it cannot."""
-    original = text
-    bom = text.startswith(BOM)
-    if bom:
-        text = text[1:]
-    first_line_end = text.find("\n")
-    newline = "\r\n" if first_line_end > 0 and text[first_line_end - 1] == "\r" else "\n"
-    if newline == "\r\n":
-        text = text.replace("\r\n", "\n")
-
     marker = find_conflict_marker(text)
     if marker:
         raise ParseError(path, marker, "unresolved git merge conflict (conflict markers in the file)")
 
     lines = text.split("\n")
-    if lines[0].rstrip() != FENCE:
+    first = lines[0][1:] if lines[0].startswith(BOM) else lines[0]
+    if first.rstrip() != FENCE:
         raise ParseError(path, 1, "a deal file must start with a '---' line opening its frontmatter")
     try:
         close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == FENCE)
     except StopIteration:
         raise ParseError(path, 1, "the frontmatter is never closed by a '---' line") from None
 
-    front = "\n".join(lines[1:close]) + "\n"
-    body = "\n".join(lines[close + 1 :])
+    front_lines = lines[1:close]
+    front = "".join(line + "\n" for line in front_lines)
     try:
         data = yamlio.load(front)
     except yamlio.YAMLError as error:
@@ -99,8 +98,19 @@ def parse(text: str, path: str) -> DealDocument:
     if not isinstance(data, dict):
         raise ParseError(path, 2, "the frontmatter must be a mapping of fields (key: value)")
 
-    doc = DealDocument(data=data, body=body, text=original, newline=newline, bom=bom, front=front)
-    _split_blocks(doc, lines[1:close])
+    raw_body = "\n".join(lines[close + 1 :])
+    doc = DealDocument(
+        data=data,
+        body=raw_body.replace("\r\n", "\n"),
+        text=text,
+        newline="\r\n" if lines[0].endswith("\r") else "\n",
+        front=front,
+        head=lines[0] + "\n",
+        close=lines[close],
+        raw_body=raw_body,
+        closed_with_newline=close + 1 < len(lines),
+    )
+    _split_blocks(doc, front_lines)
     return doc
 
 
@@ -143,27 +153,33 @@ def _split_blocks(doc: DealDocument, front_lines: list[str]) -> None:
 
 def render(data: dict, body: str, original: DealDocument | None = None) -> str:
     """The text of a deal file for data and body, reusing original's text wherever it still holds."""
-    if original is not None and same(data, original.data) and body == original.body:
+    if original is None:
+        front = yamlio.dump(data) if data else ""
+        return f"{FENCE}\n{front}{FENCE}\n{body}"
+    if same(data, original.data) and body == original.body:
         return original.text
-    if original is not None and original.blocks is not None:
+
+    def fresh(text: str, newline: str = original.newline) -> str:
+        """Newly written lines, in the line-ending style of what they replace (else the file's)."""
+        return text.replace("\n", newline) if newline != "\n" else text
+
+    if original.blocks is not None:
         parts = []
         for key, value in data.items():
             block = original.blocks.get(key)
             if block is not None and same(value, original.data[key]):
                 parts.append(block.trivia + block.text)
+            elif block is not None:
+                newline = "\r\n" if block.text.endswith("\r\n") else "\n"
+                parts.append(block.trivia + fresh(yamlio.dump({key: value}), newline))
             else:
-                trivia = block.trivia if block is not None else ""
-                parts.append(trivia + yamlio.dump({key: value}))
+                parts.append(fresh(yamlio.dump({key: value})))
         front = "".join(parts) + original.trailer
     else:
-        front = yamlio.dump(data) if data else ""
-    text = f"{FENCE}\n{front}{FENCE}\n{body}"
-    if original is not None:
-        if original.newline != "\n":
-            text = text.replace("\n", original.newline)
-        if original.bom:
-            text = BOM + text
-    return text
+        front = fresh(yamlio.dump(data)) if data else ""
+    raw_body = original.raw_body if body == original.body else fresh(body)
+    after_close = "\n" if original.closed_with_newline or raw_body else ""
+    return f"{original.head}{front}{original.close}{after_close}{raw_body}"
 
 
 def same(a: Any, b: Any) -> bool:
