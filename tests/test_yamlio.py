@@ -72,3 +72,27 @@ def test_explicit_tags_with_bad_values_are_yaml_errors_not_crashes(text):
 @pytest.mark.parametrize("value", ["1e3", "0o17", "0x1F", ".5", "-2.5e-3", ".inf"])
 def test_text_that_yaml_1_2_reads_as_a_number_is_quoted(value):
     assert yamlio.dump({"a": value}) == f"a: '{value}'\n"
+
+
+@pytest.mark.parametrize("text", ["a: !!int 010\n", "a: !!int 0x1F\n", "a: !!int 1:30\n", "a: !!bool NO\n",
+                                  "a: !!float .inf\n", "a: !!float .nan\n", "a: 1.0e+999\n"])
+def test_explicit_tags_and_huge_floats_follow_the_strict_rules(text):
+    with pytest.raises(yamlio.YAMLError, match="is not a valid"):
+        yamlio.load(text)
+
+
+def test_aliases_of_lists_and_mappings_are_refused_but_scalar_ones_are_read():
+    bomb = "l0: &l0 [a, a]\nl1: &l1 [*l0, *l0]\nl2: [*l1, *l1]\n"
+    with pytest.raises(yamlio.YAMLError, match="aliases"):
+        yamlio.load(bomb)
+    assert yamlio.load("a: &d 2026-01-05\nb: *d\n") == {"a": dt.date(2026, 1, 5), "b": dt.date(2026, 1, 5)}
+
+
+@pytest.mark.parametrize("value", ["y", "n", "Y", "N"])
+def test_yaml_1_1_one_letter_booleans_are_quoted(value):
+    assert yamlio.dump({"a": value}) == f"a: '{value}'\n"
+
+
+def test_output_is_the_same_with_or_without_libyaml():
+    # The pure emitter writes emoji as they are; libyaml would escape them.
+    assert yamlio.dump({"account": "Ä 💥"}) == "account: Ä 💥\n"

@@ -11,21 +11,30 @@ the same here and in other YAML tools.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 import yaml
 
-try:  # the libyaml bindings are several times faster; fall back to pure Python
-    from yaml import CSafeDumper as _BaseDumper
+# Reading uses libyaml when present: it is several times faster. Writing always uses the pure
+# Python emitter: libyaml escapes characters outside the BMP (an emoji becomes "\U0001F4A5")
+# and a few others differently, so the same deal would get different bytes on different
+# machines. What pipe writes is a few lines at a time, so the speed does not matter there.
+try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from yaml import SafeDumper as _BaseDumper
 
 YAMLError = yaml.YAMLError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_TRUE = ("true", "True", "TRUE")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z")
+_INT = re.compile(r"^-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"^-?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][-+][0-9]+)?\Z")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)\Z")
 
 
 class Loader(_BaseLoader):
@@ -34,19 +43,20 @@ class Loader(_BaseLoader):
     yaml_implicit_resolvers: dict = {}
     yaml_constructors: dict = {}
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # An alias (*name) of a list or mapping shares one object between keys: a few lines
+        # of such aliases can expand into millions on the next write (a "billion laughs").
+        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) of lists or mappings are not supported", node.start_mark
+            )
+        return super().construct_object(node, deep)
 
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789")
-)
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^-?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][-+][0-9]+)?$"), list("-0123456789")
-)
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
+
+Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-0123456789"))
+Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-0123456789"))
+Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
 Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", _DATE, list("0123456789"))
 
 
@@ -91,25 +101,29 @@ def _reject_tag(loader: Loader, node: yaml.Node) -> None:
     )
 
 
-def _strict(construct):
-    """A scalar constructor that reports `!!int abc` as a YAML error, not a ValueError."""
+def _scalar(kind: str, pattern: re.Pattern, convert):
+    """A constructor for a typed scalar that accepts only what the plain form of it may be.
 
-    def construct_checked(loader: Loader, node: yaml.Node):
-        try:
-            return construct(loader, node)
-        except (ValueError, KeyError, TypeError):
+    So an explicit `!!int 010` or `!!bool NO` is an error, not YAML 1.1's 8 or False.
+    """
+
+    def construct(loader: Loader, node: yaml.Node):
+        text = loader.construct_scalar(node)
+        value = convert(text) if pattern.match(text) else None
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
             raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}", node.start_mark
-            ) from None
+                None, None, f"'{text}' is not a valid {kind}", node.start_mark
+            )
+        return value
 
-    return construct_checked
+    return construct
 
 
 for _tag, _fn in {
     "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
-    "tag:yaml.org,2002:bool": _strict(yaml.constructor.SafeConstructor.construct_yaml_bool),
-    "tag:yaml.org,2002:int": _strict(yaml.constructor.SafeConstructor.construct_yaml_int),
-    "tag:yaml.org,2002:float": _strict(yaml.constructor.SafeConstructor.construct_yaml_float),
+    "tag:yaml.org,2002:bool": _scalar("bool", _BOOL, lambda text: text in _TRUE),
+    "tag:yaml.org,2002:int": _scalar("int", _INT, int),
+    "tag:yaml.org,2002:float": _scalar("float", _FLOAT, float),
     "tag:yaml.org,2002:str": yaml.constructor.SafeConstructor.construct_yaml_str,
     "tag:yaml.org,2002:timestamp": _construct_date,
     "tag:yaml.org,2002:map": _construct_mapping,
@@ -135,12 +149,12 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
     if tidy and not any(line != line.rstrip() for line in core.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     if _YAML12_NUMBER.match(value):
-        # PyYAML (YAML 1.1) leaves 1e3 or 0o17 plain; YAML 1.2 tools would read them as numbers.
+        # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain.
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
 
-_YAML12_NUMBER = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 Dumper.add_representer(str, _represent_str)
