@@ -145,3 +145,15 @@ def test_a_missing_deals_folder_is_an_error(make_workspace):
     workspace.deals_dir.rmdir()
     assert [str(p) for p in check_workspace(workspace, today())] == [
         "deals: error: no deals/ folder: create it (pipe init makes one)"]
+
+
+def test_values_too_large_to_add_up_stop_the_load(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a", value=10**35)})
+    for args in (["list"], ["board"], ["show", "a"]):
+        result = run(workspace, *args)
+        assert result.exit_code == 1 and result.stderr == "pipe: deals/a.md:6: value must be below 10,000,000,000,000\n"
+
+
+def test_a_date_in_bant_is_fine(make_workspace, run):
+    text = simple_deal("a", bant="\n  timeline: 2027-03-31\n  budget: 25000")
+    assert problems_for(make_workspace, text) == []

@@ -17,6 +17,7 @@ STAGE_KINDS = ("open", "won", "lost", "parked")
 NEXT_STEP_RULES = ("strict", "warn", "off")
 QUOTA_PERIODS = ("month", "quarter", "year")
 MAX_STAGES_BEFORE_WARNING = 10
+MAX_RATE = 1_000_000  # no currency is worth a million of another; a bigger rate is a typo
 DEFAULT_INACTIVITY_DAYS = 10
 
 DEFAULT_CONFIG = """\
@@ -322,8 +323,8 @@ class ConfigValidator:
         for code, rate in value.items():
             if not isinstance(code, str) or not CURRENCY_PATTERN.match(code):
                 self.problem(("rates", code), f"rate currency must be a three-letter code, got {code!r}")
-            elif isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate <= 0:
-                self.problem(("rates", code), f"rate for {code} must be a positive number, got {rate!r}")
+            elif isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < MAX_RATE:
+                self.problem(("rates", code), f"rate for {code} must be a positive number below {MAX_RATE:,}, got {rate!r}")
             else:
                 rates[code] = Decimal(str(rate))
         return rates

@@ -12,6 +12,7 @@ from pipecli.core.config import Config
 from pipecli.core.dealfile import parse
 from pipecli.core.errors import ParseError
 from pipecli.core.names import EMAIL_PATTERN
+from pipecli.core.values import MAX_AMOUNT
 from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
@@ -78,6 +79,9 @@ def type_problems(data: dict) -> list[FieldProblem]:
         value = data.get(key)
         if value is not None and not ok(value):
             problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
+    value = data.get("value")
+    if _is_number(value) and abs(value) >= MAX_AMOUNT:
+        problems.append(FieldProblem(("value",), f"value must be below {MAX_AMOUNT:,}"))
     tags = data.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(_free_text(t) for t in tags)):
         problems.append(FieldProblem(("tags",), "tags must be a list of text"))
@@ -87,7 +91,7 @@ def type_problems(data: dict) -> list[FieldProblem]:
             problems.append(FieldProblem(("bant",), f"bant must be a mapping of {', '.join(BANT_KEYS)}"))
         else:
             for key, value in bant.items():
-                if value is not None and not isinstance(value, (str, int, float, bool)):
+                if isinstance(value, (list, dict)):
                     problems.append(FieldProblem(("bant", key), f"bant.{key} must be text"))
     for key, fields in _ENTRY_FIELDS.items():
         entries = data.get(key)

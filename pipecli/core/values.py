@@ -8,9 +8,10 @@ from decimal import Decimal, InvalidOperation
 from pipecli.core.errors import InvalidValue
 from pipecli.core.names import EMAIL_PATTERN
 
-# Beyond this an amount is a typo, and Decimal arithmetic (28 digits) would start rounding.
-MAX_AMOUNT = Decimal(10) ** 15
-_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# Amounts are kept as YAML numbers, that is as floats when they have cents. Below 10^13 with
+# at most two decimals an amount has at most 15 significant digits, which a float holds exactly.
+MAX_AMOUNT = Decimal(10) ** 13
+_AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\Z")
 _CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
 
 
@@ -20,7 +21,7 @@ def parse_amount(text: str | int | float | Decimal, what: str = "value") -> int 
     if cleaned.startswith("-") and _AMOUNT.match(cleaned[1:]):
         raise InvalidValue(f"bad {what} '{text}': it cannot be negative")
     if not _AMOUNT.match(cleaned):
-        raise InvalidValue(f"bad {what} '{text}': expected a number like 12000, 12,000 or 12000.50")
+        raise InvalidValue(f"bad {what} '{text}': expected a number like 12000, 12,000 or 12000.50 (at most two decimals)")
     try:
         number = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
