@@ -157,3 +157,8 @@ def test_values_too_large_to_add_up_stop_the_load(make_workspace, run):
 def test_a_date_in_bant_is_fine(make_workspace, run):
     text = simple_deal("a", bant="\n  timeline: 2027-03-31\n  budget: 25000")
     assert problems_for(make_workspace, text) == []
+
+
+def test_a_title_over_several_lines_is_an_error(make_workspace):
+    text = simple_deal("a", title="|\n  Acme\n  rollout")
+    assert (3, "error", "title must be one line") in problems_for(make_workspace, text)

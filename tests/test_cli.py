@@ -6,6 +6,7 @@ import json
 import sys
 import textwrap
 
+import pytest
 from click.shell_completion import ShellComplete
 
 from pipecli.cli.main import cli
@@ -242,7 +243,7 @@ def test_board_says_what_it_cannot_show(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme"), "odd": simple_deal("odd", stage="negotiation")})
     result = run(workspace, "board")
     assert result.exit_code == 0 and "Lead (1)" in result.stdout
-    assert "1 deal(s) in unknown stages are not on the board: odd (negotiation)" in result.stderr
+    assert "1 deal(s) in unknown stages or pipelines are not on any board: odd (sales/negotiation)" in result.stderr
     conflict = run(workspace, "board", "partners", "--pipeline", "sales")
     assert conflict.exit_code == 1 and "give one" in conflict.stderr
     elsewhere = run(workspace, "board", "--stage", "intro")
@@ -254,3 +255,46 @@ def test_stage_filters_take_names_and_prefixes_and_tags_ignore_case(make_workspa
     workspace = make_workspace({"acme": simple_deal("acme", stage="qualified", tags="[EU]"), "beta": simple_deal("beta")})
     ids = lambda *args: [r["id"] for r in json.loads(run(workspace, "list", "--format", "json", *args).stdout)]
     assert ids("--stage", "qual") == ["acme"] == ids("--stage", "Qualified") == ids("--tag", "eu")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["list", "--account", ""], "empty --account"), (["list", "--search", " "], "empty --search"),
+    (["list", "--tag", ""], "empty --tag"), (["list", "--pipeline", ""], "empty --pipeline"),
+    (["add", "X", "--account", " "], "empty account"), (["add", "X", "--tag", ","], "empty tags"),
+    (["set", "acme", "bant.need=a\n---\nb"], "must be one line"),
+    (["show", "x\ny"], "no deal matches 'x\\ny'"),
+])
+def test_empty_and_multi_line_input_is_refused_on_one_line(make_workspace, run, args, words):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    result = run(workspace, *args)
+    assert result.exit_code == 1 and words in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_set_to_nothing_removes_list_fields(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", tags="[a]")})
+    assert run(workspace, "set", "acme", "tags=,").stdout == "acme: tags: a -> (none)\n"
+    assert "tags" not in workspace.load("acme").data
+
+
+@pytest.mark.parametrize("today, args", [
+    ("20261127", ["list"]), ("2026-W48-5", ["list"]),
+    ("9999-12-31", ["add", "X", "--next", "a", "--due", "tomorrow"]),
+    ("0001-01-01", ["list", "--created-since", "yesterday"]),
+])
+def test_odd_todays_are_clear_errors(make_workspace, run, monkeypatch, today, args):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    monkeypatch.setenv("PIPE_TODAY", today)
+    result = run(workspace, *args)
+    assert result.exit_code == 1 and result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1
+
+
+def test_a_deal_in_an_unknown_pipeline_is_reported_by_the_board(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme"), "odd": simple_deal("odd", pipeline="newbiz")})
+    result = run(workspace, "board", "partners")
+    assert "odd (newbiz/lead)" in result.stderr
+
+
+def test_a_file_name_with_a_newline_is_not_a_deal(make_workspace):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    (workspace.deals_dir / "abc\n.md").write_text(simple_deal("abc"))
+    assert workspace.deal_ids() == ["acme"]

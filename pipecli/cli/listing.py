@@ -73,12 +73,13 @@ def board(app, pipeline, deal_filter, show_closed, width):
     show_closed = show_closed or bool({"won", "lost"} & set(deal_filter.statuses))
     chosen = select(app.workspace.deals(), config, deal_filter, app.today)
     columns = board_columns(chosen_pipeline, chosen, show_closed)
-    # A deal in a stage the pipeline does not have has no column: say so rather than drop it.
-    unplaced = [f.deal for f in chosen if f.deal.pipeline == chosen_pipeline.id and f.stage is None]
+    # A deal in a stage or pipeline that does not exist has no column: say so rather than drop it.
+    unplaced = [f.deal for f in chosen
+                if f.pipeline is None or (f.deal.pipeline == chosen_pipeline.id and f.stage is None)]
     if unplaced:
-        shown = ", ".join(f"{d.id} ({d.stage})" for d in unplaced[:5]) + (" ..." if len(unplaced) > 5 else "")
-        click.echo(f"pipe: warning: {len(unplaced)} deal(s) in unknown stages are not on the board: {shown}; "
-                   "run 'pipe check'", err=True)
+        shown = ", ".join(f"{d.id} ({d.pipeline}/{d.stage})" for d in unplaced[:5]) + (" ..." if len(unplaced) > 5 else "")
+        click.echo(f"pipe: warning: {len(unplaced)} deal(s) in unknown stages or pipelines are not on any board: "
+                   f"{shown}; run 'pipe check'", err=True)
     others = [p.id for p in config.pipelines if p.id != chosen_pipeline.id]
     width = width or shutil.get_terminal_size((100, 24)).columns
     click.echo(render_board(chosen_pipeline, columns, width, app.style, config.currency, others), nl=False)

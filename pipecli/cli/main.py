@@ -20,7 +20,9 @@ class UserError(click.ClickException):
     """A PipeError on its way out: one line on stderr, exit code 1."""
 
     def show(self, file=None) -> None:
-        click.echo(f"pipe: {self.format_message()}", err=True)
+        # Messages quote what the user typed, which may hold a newline: keep them one line.
+        message = self.format_message().replace("\r", "\\r").replace("\n", "\\n")
+        click.echo(f"pipe: {message}", err=True)
 
 
 class PipeGroup(click.Group):

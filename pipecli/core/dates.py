@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from pipecli.core.errors import InvalidValue
 
-_DURATION = re.compile(r"^(\d+)\s*([dwmy])$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DURATION = re.compile(r"^(\d+)\s*([dwmy])\Z")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 def today() -> dt.date:
@@ -19,9 +19,11 @@ def today() -> dt.date:
     frozen = os.environ.get("PIPE_TODAY")
     if frozen:
         try:
+            if not _ISO_DATE.match(frozen):
+                raise ValueError(frozen)
             return dt.date.fromisoformat(frozen)
         except ValueError:
-            raise InvalidValue(f"PIPE_TODAY must be a date YYYY-MM-DD, got '{frozen}'") from None
+            raise InvalidValue(f"PIPE_TODAY must be a date YYYY-MM-DD, got {frozen!r}") from None
     return dt.date.today()
 
 
@@ -79,7 +81,7 @@ def parse_date(text: str, *, relative_to: dt.date | None = None, future: bool = 
     cleaned = text.strip().lower()
     words = {"today": 0, "tomorrow": 1, "yesterday": -1}
     if cleaned in words:
-        return base + dt.timedelta(days=words[cleaned])
+        return Duration(abs(words[cleaned]), "d")._shift(base, 1 if words[cleaned] >= 0 else -1)
     if _DURATION.match(cleaned):
         duration = parse_duration(cleaned)
         return duration.after(base) if future else duration.before(base)

@@ -114,14 +114,18 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     data["currency"] = check_currency(config, spec.currency) if spec.currency is not None else config.currency
     if owner:
         data["owner"] = owner
-    if spec.account:
+    if spec.account is not None:
         data["account"] = one_line(spec.account, "account").strip()
+        if not data["account"]:
+            raise InvalidValue("an empty account: leave --account out instead")
     if spec.contacts:
         data["contacts"] = [parse_contact(c) for c in spec.contacts]
     if spec.source is not None:
         data["source"] = check_source(config, one_line(spec.source, "source"))
     if spec.tags:
         data["tags"] = clean_tags(spec.tags)
+        if not data["tags"]:
+            raise InvalidValue("empty tags: leave --tag out instead")
     data["created"] = today
     if spec.close_date is not None:
         data["expected_close"] = parse_date(spec.close_date, relative_to=today)
@@ -237,6 +241,7 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
             raise InvalidValue(f"unknown BANT key '{part}' (use {', '.join(BANT_KEYS)})")
         bant = dict(deal.bant)
         old = bant.get(part)
+        one_line(text, key)
         if text:
             bant[part] = text
         else:
@@ -269,6 +274,9 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
         deal.unset(key)
         return key, old, None
     value = readers[key](text)
+    if value == []:  # tags=, or contacts=; : nothing left, so the field goes
+        deal.unset(key)
+        return key, old, None
     deal.set(key, value)
     return key, old, value
 

@@ -6,6 +6,7 @@ import re
 
 # Deal, pipeline, stage and member ids: lowercase words joined by single dashes. A deal id is
 # also a file name, so this pattern is what keeps every path inside deals/.
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# \Z, not $: `$` also matches before a final newline, and "abc\n" is no id.
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}\Z")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+\Z")

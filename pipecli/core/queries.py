@@ -179,7 +179,11 @@ def build_filter(
     search: str | None = None,
 ) -> DealFilter:
     """A DealFilter from text as typed by a user, every part checked against the config."""
-    pipeline_obj = config.find_pipeline(pipeline) if pipeline else None
+    for option, given in (("--pipeline", pipeline), ("--account", account), ("--source", source),
+                          ("--search", search), *(("--tag", tag) for tag in tags)):
+        if given is not None and not given.strip():
+            raise InvalidValue(f"an empty {option}: leave it out to select every deal")
+    pipeline_obj = config.find_pipeline(pipeline) if pipeline is not None else None
     stage_ids: list[str] = []
     for text in stages:
         stage_ids.extend(_stage_ids(config, pipeline_obj, text))

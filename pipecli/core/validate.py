@@ -147,6 +147,9 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
     elif stage is None:
         add(("stage",), f"unknown stage '{deal.stage}' in pipeline '{pipeline.id}' (stages: {', '.join(s.id for s in pipeline.stages)})")
 
+    for key in ("title", "account"):
+        if "\n" in str(deal.data.get(key) or ""):
+            add((key,), f"{key} must be one line")
     if deal.data.get("value") is not None and deal.value < 0:
         add(("value",), "value must not be negative")
     currency = deal.currency or config.currency

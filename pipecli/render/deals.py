@@ -50,8 +50,12 @@ def deal_record(f: Facts) -> dict:
     }
 
 
-def _clip(text: str | None, limit: int | None) -> str | None:
-    if text is None or limit is None or len(text) <= limit:
+def _clip(value: object, limit: int | None) -> str | None:
+    """value as text, cut to limit characters with an ellipsis."""
+    if value is None:
+        return None
+    text = str(value)
+    if limit is None or len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
 
