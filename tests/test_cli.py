@@ -298,3 +298,36 @@ def test_a_file_name_with_a_newline_is_not_a_deal(make_workspace):
     workspace = make_workspace({"acme": simple_deal("acme")})
     (workspace.deals_dir / "abc\n.md").write_text(simple_deal("abc"))
     assert workspace.deal_ids() == ["acme"]
+
+
+def test_rm_takes_only_a_whole_id(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme"), "acme-2": simple_deal("acme-2")})
+    result = run(workspace, "rm", "acme-")
+    assert result.exit_code == 1 and "did you mean acme-2?" in result.stderr
+    assert workspace.deal_ids() == ["acme", "acme-2"]
+
+
+def test_edit_never_loses_what_was_typed(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    deal_file = workspace.deal_path("acme")
+    _editor(tmp_path, monkeypatch, f"open(path, 'a').write('typed')\nimport os\nos.remove({str(deal_file)!r})")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and ".pipe/rejected/acme.md" in result.stderr
+    assert (workspace.root / ".pipe" / "rejected" / "acme.md").read_text().endswith("typed")
+
+
+def test_edit_with_a_broken_config_fails_before_the_editor_opens(make_workspace, run, monkeypatch, tmp_path):
+    from tests.conftest import CONFIG
+
+    workspace = make_workspace({"acme": simple_deal("acme")}, config=CONFIG.replace("currency: EUR", "currency: eur"))
+    marker = tmp_path / "editor-ran"
+    _editor(tmp_path, monkeypatch, f"open({str(marker)!r}, 'w').close()")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and "pipelines.yaml:1" in result.stderr and not marker.exists()
+
+
+def test_init_refuses_before_making_anything_when_something_is_in_the_way(tmp_path, run):
+    (tmp_path / "sales" / ".gitignore").mkdir(parents=True)
+    result = run(None, "init", str(tmp_path / "sales"))
+    assert result.exit_code == 1 and "in the way" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "sales").iterdir()) == [".gitignore"]

@@ -126,6 +126,7 @@ def edit(app, deal):
       EDITOR=nano pipe edit acme
     """
     workspace = app.workspace
+    config, today = app.config, app.today  # fail now, not after the user has typed
     deal_id = workspace.resolve(deal)
     shown = workspace.relative(workspace.deal_path(deal_id))
     before = workspace.read_bytes(deal_id)
@@ -135,11 +136,15 @@ def edit(app, deal):
         return
     if not after.strip():
         raise PipeError(f"the edited file is empty: {shown} is unchanged (to delete a deal, use 'pipe rm')")
-    problem = edit_problem(before, after, shown, deal_id, app.config, app.today)
-    if problem:
+    try:
+        problem = edit_problem(before, after, shown, deal_id, config, today)
+        if problem:
+            raise PipeError(problem)
+        workspace.replace_bytes(deal_id, before, after)
+    except PipeError as error:
+        # Whatever went wrong, what the user typed is kept.
         kept = workspace.keep_rejected(deal_id, after)
-        raise PipeError(f"{problem}; {shown} is unchanged and your edit is in {workspace.relative(kept)}")
-    workspace.replace_bytes(deal_id, before, after)
+        raise PipeError(f"{error}; {shown} is unchanged and your edit is in {workspace.relative(kept)}") from None
     click.echo(f"{shown}: saved", err=True)
 
 
@@ -230,5 +235,8 @@ def rm(app, deal):
     """
     workspace = app.workspace
     with workspace.lock():
-        path = workspace.remove(workspace.resolve(deal))
+        deal_id = workspace.resolve(deal)
+        if deal_id != deal:  # a prefix is fine for reading, not for deleting
+            raise PipeError(f"pipe rm takes a whole id: did you mean {deal_id}?")
+        path = workspace.remove(deal_id)
     click.echo(f"removed {workspace.relative(path)}")

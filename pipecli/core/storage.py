@@ -58,6 +58,10 @@ def init_workspace(root: Path) -> Path:
     """Create a workspace with the default pipelines; refuses if one is already there."""
     if (root / CONFIG_FILE).exists():
         raise PipeError(f"{root / CONFIG_FILE} already exists: not overwriting an existing workspace")
+    for name in (DEALS_DIR, ".gitignore"):  # check first, so a refusal leaves nothing half made
+        path = root / name
+        if path.exists() and path.is_dir() != (name == DEALS_DIR):
+            raise PipeError(f"{path} is in the way: it should be a {'folder' if name == DEALS_DIR else 'file'}")
     root.mkdir(parents=True, exist_ok=True)
     (root / DEALS_DIR).mkdir(exist_ok=True)
     write_atomic(root / CONFIG_FILE, DEFAULT_CONFIG)
@@ -243,9 +247,7 @@ class Workspace:
         """Write an edited deal file, unless it changed on disk since `before` was read."""
         with self.lock():
             if self.read_bytes(deal_id) != before:
-                kept = self.keep_rejected(deal_id, after)
-                raise PipeError(f"{self.relative(self.deal_path(deal_id))} changed while you were editing; "
-                                f"your edit is in {self.relative(kept)}")
+                raise PipeError(f"{self.relative(self.deal_path(deal_id))} changed while you were editing")
             write_atomic(self.deal_path(deal_id), after)
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:
