@@ -35,3 +35,13 @@ def test_colour_adds_codes_and_changes_nothing_else(make_workspace, run, monkeyp
     if args[0] in ("show", "board"):
         assert ANSI.search(coloured.stdout)
     assert ANSI.sub("", coloured.stdout) == plain.stdout
+
+
+def test_board_lines_fit_the_width_with_wide_characters(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a", title="東京のデータセンター監視プロジェクト"),
+                                "b": simple_deal("b", title="Café 💥 launch with a very long title indeed")})
+    from pipecli.render.board import _char_width
+
+    for width in (40, 60, 100):
+        out = run(workspace, "board", "--width", str(width)).stdout
+        assert max(sum(_char_width(c) for c in line) for line in out.splitlines()) <= width

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,9 +70,25 @@ def _column_cells(column: Column, width: int) -> list[Cell]:
     return cells
 
 
+def _char_width(char: str) -> int:
+    """Columns a character takes in a terminal: 2 for wide East Asian ones, 0 for combining marks."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _fit(text: str, width: int) -> str:
-    """text cut to width, with an ellipsis when cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """text padded or cut (with an ellipsis) to exactly width terminal columns."""
+    used, kept = 0, []
+    for char in text:
+        size = _char_width(char)
+        if used + size > width:
+            while kept and used + 1 > width:  # make room for the ellipsis
+                used -= _char_width(kept.pop())
+            return "".join(kept) + "…" + " " * (width - used - 1)
+        kept.append(char)
+        used += size
+    return "".join(kept) + " " * (width - used)
 
 
 def _line(cells: Sequence[Cell], width: int, style: Style) -> str:
@@ -81,8 +98,8 @@ def _line(cells: Sequence[Cell], width: int, style: Style) -> str:
     parts = []
     for i, (text, names) in enumerate(cells):
         text = _fit(text, width)
-        if i < len(cells) - 1:
-            text = text.ljust(width)
+        if i == len(cells) - 1:
+            text = text.rstrip(" ")
         parts.append(style(text, *names))
     return GAP.join(parts)
 
