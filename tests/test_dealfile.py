@@ -102,7 +102,7 @@ def test_line_of_points_into_nested_fields():
 def test_unusual_layout_falls_back_to_a_full_rewrite_that_still_reads_back():
     text = "---\n? id\n: a\ntitle: A\n---\n"
     doc = dealfile.parse(text, "x")
-    assert doc.blocks is None
+    assert doc.layout is None
     after = dealfile.render(dict(doc.data, title="B"), "", doc)
     assert dealfile.parse(after, "x").data == {"id": "a", "title": "B"}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pipecli.core import yamlio
@@ -31,6 +32,15 @@ class Block:
 
 
 @dataclass
+class Layout:
+    """Where each top-level key of a frontmatter is, as text."""
+
+    blocks: dict[str, Block]
+    key_lines: dict[str, int]  # key -> 1-based file line
+    trailer: str  # comment and blank lines after the last key
+
+
+@dataclass
 class DealDocument:
     """A parsed deal file, with what is needed to write it back without needless changes.
 
@@ -42,19 +52,26 @@ class DealDocument:
     body: str  # the notes with LF line endings, as commands see them
     text: str = ""
     newline: str = "\n"  # what the opening fence line ends with: the style for new lines
-    blocks: dict[str, Block] | None = None
-    trailer: str = ""
-    key_lines: dict[str, int] = field(default_factory=dict)
+    front_lines: list[str] = field(default_factory=list)
     front: str = ""
     head: str = FENCE + "\n"  # the opening fence line as written, BOM included
     close: str = FENCE  # the closing fence line as written, without its LF
     raw_body: str = ""  # everything after the closing fence's LF, byte for byte
     closed_with_newline: bool = True
 
+    @cached_property
+    def layout(self) -> Layout | None:
+        """The frontmatter cut into one block per top-level key, or None when it cannot be.
+
+        Worked out only when a deal is written or a line is wanted: parsing every key on its
+        own costs more than reading the whole file.
+        """
+        return _split_blocks(self.data, self.front_lines)
+
     def line_of(self, key_path: tuple) -> int | None:
         """The 1-based file line of a field like ('tasks', 2, 'due'), or of its nearest parent."""
-        if len(key_path) == 1 and key_path[0] in self.key_lines:
-            return self.key_lines[key_path[0]]
+        if len(key_path) == 1 and self.layout and key_path[0] in self.layout.key_lines:
+            return self.layout.key_lines[key_path[0]]
         try:
             _, lines = yamlio.load_with_lines(self.front)
         except yamlio.YAMLError:
@@ -104,18 +121,18 @@ def parse(text: str, path: str) -> DealDocument:
         body=raw_body.replace("\r\n", "\n"),
         text=text,
         newline="\r\n" if lines[0].endswith("\r") else "\n",
+        front_lines=front_lines,
         front=front,
         head=lines[0] + "\n",
         close=lines[close],
         raw_body=raw_body,
         closed_with_newline=close + 1 < len(lines),
     )
-    _split_blocks(doc, front_lines)
     return doc
 
 
-def _split_blocks(doc: DealDocument, front_lines: list[str]) -> None:
-    """Cut the frontmatter into one block per top-level key; leave blocks None if unsure."""
+def _split_blocks(data: dict, front_lines: list[str]) -> Layout | None:
+    """Cut the frontmatter into one block per top-level key; None if unsure."""
     chunks: list[tuple[str, list[str], int]] = []  # (trivia, own lines, first line number)
     pending_trivia: list[str] = []
     for number, line in enumerate(front_lines, start=2):
@@ -128,7 +145,7 @@ def _split_blocks(doc: DealDocument, front_lines: list[str]) -> None:
             chunks[-1][1].extend(pending_trivia + [line])
             pending_trivia = []
         else:
-            return  # content before the first key: not a shape we can edit in place
+            return None  # content before the first key: not a shape we can edit in place
     blocks: dict[str, Block] = {}
     key_lines: dict[str, int] = {}
     for trivia, own, number in chunks:
@@ -136,19 +153,17 @@ def _split_blocks(doc: DealDocument, front_lines: list[str]) -> None:
         try:
             piece = yamlio.load(text)
         except yamlio.YAMLError:
-            return
+            return None
         if not isinstance(piece, dict) or len(piece) != 1:
-            return
+            return None
         ((key, value),) = piece.items()
-        if key in blocks or key not in doc.data or not same(value, doc.data[key]):
-            return
+        if key in blocks or key not in data or not same(value, data[key]):
+            return None
         blocks[key] = Block(trivia, text)
         key_lines[key] = number
-    if list(blocks) != list(doc.data):
-        return
-    doc.blocks = blocks
-    doc.key_lines = key_lines
-    doc.trailer = "".join(t + "\n" for t in pending_trivia)
+    if list(blocks) != list(data):
+        return None
+    return Layout(blocks, key_lines, "".join(t + "\n" for t in pending_trivia))
 
 
 def render(data: dict, body: str, original: DealDocument | None = None) -> str:
@@ -163,10 +178,11 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
         """Newly written lines, in the line-ending style of what they replace (else the file's)."""
         return text.replace("\n", newline) if newline != "\n" else text
 
-    if original.blocks is not None:
+    layout = original.layout
+    if layout is not None:
         parts = []
         for key, value in data.items():
-            block = original.blocks.get(key)
+            block = layout.blocks.get(key)
             if block is not None and same(value, original.data[key]):
                 parts.append(block.trivia + block.text)
             elif block is not None:
@@ -174,7 +190,7 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
                 parts.append(block.trivia + fresh(yamlio.dump({key: value}), newline))
             else:
                 parts.append(fresh(yamlio.dump({key: value})))
-        front = "".join(parts) + original.trailer
+        front = "".join(parts) + layout.trailer
     else:
         front = fresh(yamlio.dump(data)) if data else ""
     raw_body = original.raw_body if body == original.body else fresh(body)
