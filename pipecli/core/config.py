@@ -43,6 +43,20 @@ pipelines:
 """
 
 
+def _find(items: tuple, text: str, kind: str, where: str = ""):
+    """The item named by exact id, display name (any case), or unique id prefix, as git takes refs."""
+    for matches in (
+        [i for i in items if i.id == text],
+        [i for i in items if i.name.lower() == text.lower()],
+        [i for i in items if text and i.id.startswith(text.lower())],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise Ambiguous(f"{kind} '{text}' is ambiguous{where}: {', '.join(i.id for i in matches)}")
+    raise NotFound(f"unknown {kind} '{text}'{where} ({kind}s: {', '.join(i.id for i in items)})")
+
+
 @dataclass(frozen=True)
 class Stage:
     """One column of a pipeline."""
@@ -76,19 +90,7 @@ class Pipeline:
 
     def find_stage(self, text: str) -> Stage:
         """The stage named by id, display name (any case) or unique id prefix."""
-        exact = self.stage(text)
-        if exact:
-            return exact
-        by_name = [s for s in self.stages if s.name.lower() == text.lower()]
-        if len(by_name) == 1:
-            return by_name[0]
-        prefixed = [s for s in self.stages if s.id.startswith(text.lower())] if text else []
-        if len(prefixed) == 1:
-            return prefixed[0]
-        known = ", ".join(s.id for s in self.stages)
-        if len(prefixed) > 1:
-            raise Ambiguous(f"stage '{text}' is ambiguous in pipeline {self.id}: {', '.join(s.id for s in prefixed)}")
-        raise NotFound(f"unknown stage '{text}' in pipeline {self.id} (stages: {known})")
+        return _find(self.stages, text, "stage", f" in pipeline {self.id}")
 
     def first_of_kind(self, kind: str) -> Stage | None:
         return next((s for s in self.stages if s.kind == kind), None)
@@ -130,18 +132,7 @@ class Config:
 
     def find_pipeline(self, text: str) -> Pipeline:
         """The pipeline named by id, display name (any case) or unique id prefix."""
-        exact = self.pipeline(text)
-        if exact:
-            return exact
-        matches = [p for p in self.pipelines if p.name.lower() == text.lower()] or [
-            p for p in self.pipelines if text and p.id.startswith(text.lower())
-        ]
-        if len(matches) == 1:
-            return matches[0]
-        known = ", ".join(p.id for p in self.pipelines)
-        if matches:
-            raise Ambiguous(f"pipeline '{text}' is ambiguous: {', '.join(p.id for p in matches)}")
-        raise NotFound(f"unknown pipeline '{text}' (pipelines: {known})")
+        return _find(self.pipelines, text, "pipeline")
 
     @property
     def default_pipeline(self) -> Pipeline:
