@@ -331,3 +331,30 @@ def test_init_refuses_before_making_anything_when_something_is_in_the_way(tmp_pa
     result = run(None, "init", str(tmp_path / "sales"))
     assert result.exit_code == 1 and "in the way" in result.stderr
     assert sorted(p.name for p in (tmp_path / "sales").iterdir()) == [".gitignore"]
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--created-since", ""], ["list", "--inactive", ""], ["list", "--sort", ""], ["list", "--tag", ","],
+    ["board", ""], ["move", "acme", "lead", "--pipeline", ""], ["move", "acme", "qualified", "--reason", ""],
+    ["set", "acme", "source=a\nb"],
+])
+def test_more_empty_or_broken_values_are_refused(make_workspace, run, args):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    before = workspace.deal_path("acme").read_bytes()
+    result = run(workspace, *args)
+    assert result.exit_code == 1 and result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1
+    assert workspace.deal_path("acme").read_bytes() == before
+
+
+def test_check_output_stays_one_line_per_problem(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", owner='"a\\nb"')})
+    result = run(workspace, "check")
+    assert result.stdout == "deals/acme.md:8: error: unknown owner 'a\\nb' (team: alice, bob)\n"
+
+
+def test_an_editor_that_fails_after_typing_keeps_the_text(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    _editor(tmp_path, monkeypatch, "open(path, 'a').write('typed')\nsys.exit(3)")
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and ".pipe/rejected/acme.md" in result.stderr
+    assert (workspace.root / ".pipe" / "rejected" / "acme.md").read_text().endswith("typed")

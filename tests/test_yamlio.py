@@ -96,3 +96,9 @@ def test_yaml_1_1_one_letter_booleans_are_quoted(value):
 def test_output_is_the_same_with_or_without_libyaml():
     # The pure emitter writes emoji as they are; libyaml would escape them.
     assert yamlio.dump({"account": "Ä 💥"}) == "account: Ä 💥\n"
+
+
+@pytest.mark.parametrize("text", ["a: !!timestamp 20260105\n", "a: !!timestamp 2026-W01-1\n", "a: !!null x\n"])
+def test_explicit_dates_and_nulls_are_strict_too(text):
+    with pytest.raises(yamlio.YAMLError, match="is not a valid"):
+        yamlio.load(text)

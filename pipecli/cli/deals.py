@@ -130,7 +130,7 @@ def edit(app, deal):
     deal_id = workspace.resolve(deal)
     shown = workspace.relative(workspace.deal_path(deal_id))
     before = workspace.read_bytes(deal_id)
-    after = _run_editor(before, deal_id)
+    after = _run_editor(workspace, before, deal_id)
     if after == before:
         click.echo(f"{shown}: no changes", err=True)
         return
@@ -148,7 +148,7 @@ def edit(app, deal):
     click.echo(f"{shown}: saved", err=True)
 
 
-def _run_editor(content: bytes, deal_id: str) -> bytes:
+def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
     """What the user's editor leaves in a temporary copy of content."""
     fd, temp_name = tempfile.mkstemp(prefix=f"pipe-{deal_id}-", suffix=".md")
     try:
@@ -156,8 +156,13 @@ def _run_editor(content: bytes, deal_id: str) -> bytes:
             handle.write(content)
         try:
             click.edit(filename=temp_name)
-        except click.ClickException as error:  # the editor could not be started, or failed
-            raise PipeError(error.format_message()) from None
+        except click.ClickException as error:  # the editor could not be started, or exited with an error
+            typed = Path(temp_name).read_bytes()
+            if typed == content:
+                raise PipeError(error.format_message()) from None
+            kept = workspace.keep_rejected(deal_id, typed)
+            raise PipeError(f"{error.format_message()}; the deal is unchanged and your edit is in "
+                            f"{workspace.relative(kept)}") from None
         return Path(temp_name).read_bytes()
     finally:
         Path(temp_name).unlink(missing_ok=True)

@@ -62,7 +62,7 @@ def board(app, pipeline, deal_filter, show_closed, width):
       pipe board partnerships --owner tom
     """
     config = app.config
-    chosen_pipeline = config.find_pipeline(pipeline) if pipeline else (
+    chosen_pipeline = config.find_pipeline(pipeline) if pipeline is not None else (
         config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else config.default_pipeline)
     if deal_filter.pipeline and deal_filter.pipeline != chosen_pipeline.id:
         raise PipeError(f"the board is of pipeline {chosen_pipeline.id} but --pipeline says {deal_filter.pipeline}: give one")

@@ -174,7 +174,7 @@ def move(
 ) -> Move:
     """Move a deal to a stage (of its pipeline, or of pipeline_text), recording it in the history."""
     current = config.pipeline(deal.pipeline)
-    target = config.find_pipeline(pipeline_text) if pipeline_text else current
+    target = config.find_pipeline(pipeline_text) if pipeline_text is not None else current
     if target is None:
         raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}': use --pipeline")
     stage = target.find_stage(stage_text)
@@ -182,7 +182,7 @@ def move(
         raise PipeError(f"{deal.id} is already in {stage.id}")
     if stage.kind == "lost":
         reason = check_reason(config, reason)
-    elif reason:
+    elif reason is not None:
         raise InvalidValue(f"--reason is only for a move to a lost stage; {stage.id} is {stage.kind}")
 
     result = Move(deal, deal.pipeline, deal.stage, stage, target)
@@ -258,7 +258,7 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
         "probability": parse_probability,
         "owner": lambda t: config.find_member(t).id,
         "account": lambda t: one_line(t, "account"),
-        "source": lambda t: check_source(config, t),
+        "source": lambda t: check_source(config, one_line(t, "source")),
         "tags": lambda t: clean_tags([t]),
         "contacts": lambda t: [parse_contact(c) for c in t.split(";") if c.strip()],
         "created": lambda t: _past_date(t, today),

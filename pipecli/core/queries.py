@@ -10,7 +10,7 @@ from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date, parse_duration
 from pipecli.core.deal import Deal
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, PipeError
-from pipecli.core.values import parse_amount
+from pipecli.core.values import clean_tags, parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
 
@@ -179,10 +179,11 @@ def build_filter(
     search: str | None = None,
 ) -> DealFilter:
     """A DealFilter from text as typed by a user, every part checked against the config."""
-    for option, given in (("--pipeline", pipeline), ("--account", account), ("--source", source),
-                          ("--search", search), *(("--tag", tag) for tag in tags)):
-        if given is not None and not given.strip():
-            raise InvalidValue(f"an empty {option}: leave it out to select every deal")
+    empty = [option for option, given in (("--pipeline", pipeline), ("--account", account), ("--source", source),
+                                          ("--search", search)) if given is not None and not given.strip()]
+    empty += ["--tag" for tag in tags if not clean_tags([tag])]
+    if empty:
+        raise InvalidValue(f"an empty {empty[0]}: leave it out to select every deal")
     pipeline_obj = config.find_pipeline(pipeline) if pipeline is not None else None
     stage_ids: list[str] = []
     for text in stages:
@@ -200,14 +201,14 @@ def build_filter(
         owners=tuple(config.find_member(o).id for o in owners),
         account=account,
         source=source,
-        tags=tuple(tags),
+        tags=tuple(clean_tags(tags)),
         statuses=tuple(statuses),
         min_value=low,
         max_value=high,
-        created_since=parse_date(created_since, relative_to=today, future=False) if created_since else None,
-        created_before=parse_date(created_before, relative_to=today, future=False) if created_before else None,
-        closing_before=parse_date(closing_before, relative_to=today) if closing_before else None,
-        inactive=parse_duration(inactive) if inactive else None,
+        created_since=parse_date(created_since, relative_to=today, future=False) if created_since is not None else None,
+        created_before=parse_date(created_before, relative_to=today, future=False) if created_before is not None else None,
+        closing_before=parse_date(closing_before, relative_to=today) if closing_before is not None else None,
+        inactive=parse_duration(inactive) if inactive is not None else None,
         rotting=rotting,
         no_next_step=no_next_step,
         search=search,
@@ -254,7 +255,7 @@ def sort_facts(items: list[Facts], config: Config, key: str | None) -> list[Fact
         return (pipeline_rank.get(f.deal.pipeline, 999), index)
 
     base = sorted(items, key=lambda f: (stage_order(f), f.deal.id))
-    if not key:
+    if key is None:
         return base
     descending = key.startswith("-")
     name = key.lstrip("-")

@@ -245,9 +245,14 @@ class Workspace:
 
     def replace_bytes(self, deal_id: str, before: bytes, after: bytes) -> None:
         """Write an edited deal file, unless it changed on disk since `before` was read."""
+        shown = self.relative(self.deal_path(deal_id))
         with self.lock():
-            if self.read_bytes(deal_id) != before:
-                raise PipeError(f"{self.relative(self.deal_path(deal_id))} changed while you were editing")
+            try:
+                now = self.read_bytes(deal_id)
+            except NotFound:
+                raise PipeError(f"{shown} was removed while you were editing") from None
+            if now != before:
+                raise PipeError(f"{shown} changed while you were editing")
             write_atomic(self.deal_path(deal_id), after)
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:

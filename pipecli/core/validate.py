@@ -81,7 +81,7 @@ def type_problems(data: dict) -> list[FieldProblem]:
             problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
     value = data.get("value")
     if _is_number(value) and abs(value) >= MAX_AMOUNT:
-        problems.append(FieldProblem(("value",), f"value must be below {MAX_AMOUNT:,}"))
+        problems.append(FieldProblem(("value",), f"value is too large (the limit is {MAX_AMOUNT:,})"))
     tags = data.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(_free_text(t) for t in tags)):
         problems.append(FieldProblem(("tags",), "tags must be a list of text"))
@@ -148,7 +148,8 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
         add(("stage",), f"unknown stage '{deal.stage}' in pipeline '{pipeline.id}' (stages: {', '.join(s.id for s in pipeline.stages)})")
 
     for key in ("title", "account"):
-        if "\n" in str(deal.data.get(key) or ""):
+        text = str(deal.data.get(key) or "")
+        if "\n" in text or "\r" in text:
             add((key,), f"{key} must be one line")
     if deal.data.get("value") is not None and deal.value < 0:
         add(("value",), "value must not be negative")

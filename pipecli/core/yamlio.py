@@ -62,11 +62,20 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", _DATE, list("0123456
 
 def _construct_date(loader: Loader, node: yaml.ScalarNode) -> dt.date | str:
     text = loader.construct_scalar(node)
+    if not _DATE.match(text):  # only an explicit !!timestamp gets here with another shape
+        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a valid date YYYY-MM-DD", node.start_mark)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
         # 2026-02-30 looks like a date but is not one: keep it as text for the validator.
         return text
+
+
+def _construct_null(loader: Loader, node: yaml.ScalarNode) -> None:
+    text = loader.construct_scalar(node)
+    if not _NULL.match(text):  # an explicit `!!null x` would silently drop the x
+        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a valid null", node.start_mark)
+    return None
 
 
 def _construct_mapping(loader: Loader, node: yaml.MappingNode) -> dict:
@@ -120,7 +129,7 @@ def _scalar(kind: str, pattern: re.Pattern, convert):
 
 
 for _tag, _fn in {
-    "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
+    "tag:yaml.org,2002:null": _construct_null,
     "tag:yaml.org,2002:bool": _scalar("bool", _BOOL, lambda text: text in _TRUE),
     "tag:yaml.org,2002:int": _scalar("int", _INT, int),
     "tag:yaml.org,2002:float": _scalar("float", _FLOAT, float),

@@ -9,7 +9,8 @@ from pipecli.core.problems import Problem
 
 
 def problems_text(problems: Sequence[Problem]) -> str:
-    return "".join(f"{p}\n" for p in problems)
+    """One line per problem, whatever the message quotes from the file."""
+    return "".join(str(p).replace("\r", "\\r").replace("\n", "\\n") + "\n" for p in problems)
 
 
 def problems_json(problems: Sequence[Problem]) -> str:
