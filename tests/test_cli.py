@@ -358,3 +358,24 @@ def test_an_editor_that_fails_after_typing_keeps_the_text(make_workspace, run, m
     result = run(workspace, "edit", "acme")
     assert result.exit_code == 1 and ".pipe/rejected/acme.md" in result.stderr
     assert (workspace.root / ".pipe" / "rejected" / "acme.md").read_text().endswith("typed")
+
+
+def test_edit_keeps_the_text_when_the_write_itself_fails(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    (workspace.root / ".pipe" / "lock").mkdir(parents=True)  # taking the lock will fail with an OSError
+    _editor(tmp_path, monkeypatch, "text = open(path).read()\nopen(path, 'w').write(text.replace('value: 1000', 'value: 7'))")
+    before = workspace.deal_path("acme").read_bytes()
+    result = run(workspace, "edit", "acme")
+    assert result.exit_code == 1 and ".pipe/rejected/acme.md" in result.stderr and "Traceback" not in result.output
+    assert b"value: 7" in (workspace.root / ".pipe" / "rejected" / "acme.md").read_bytes()
+    assert workspace.deal_path("acme").read_bytes() == before
+
+
+def test_move_with_an_empty_pipeline_and_set_with_a_multi_line_source(make_workspace, run):
+    from tests.conftest import CONFIG
+
+    workspace = make_workspace({"acme": simple_deal("acme", source=None)}, config=CONFIG.replace("sources: [inbound, referral]\n", ""))
+    result = run(workspace, "move", "acme", "qualified", "--pipeline", "")
+    assert result.exit_code == 1 and "unknown pipeline ''" in result.stderr
+    result = run(workspace, "set", "acme", "source=a\nb")
+    assert result.exit_code == 1 and "source must be one line" in result.stderr

@@ -84,3 +84,8 @@ def test_unknown_keys_in_entries_are_warnings(tmp_path, change, line, words):
 def test_a_missing_or_empty_pipelines_list_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="non-empty list of pipelines"):
         load_config(write(tmp_path, "currency: EUR\n"))
+
+
+def test_rates_have_a_ceiling(tmp_path):
+    _, problems = read_config(write(tmp_path, CONFIG.replace("rates: {USD: 0.9}", "rates: {USD: 5000000}")))
+    assert [(p.line, p.severity) for p in problems] == [(2, "error")] and "below 1,000,000" in problems[0].message

@@ -149,3 +149,37 @@ def test_a_change_keeps_every_other_byte(text):
     doc = dealfile.parse(text, "x")
     after = dealfile.render(dict(doc.data, value=2), doc.body, doc)
     assert after == text.replace("value: 1", "value: 2")
+
+
+def test_crlf_file_with_a_bare_dash_item_keeps_its_layout():
+    text = "---\r\nid: a\r\nvalue: 1\r\n# who to call first\r\ncontacts:\r\n-\r\n  name: Bo\r\n---\r\n"
+    doc = dealfile.parse(text, "x")
+    assert dealfile.render(dict(doc.data, value=2), doc.body, doc) == text.replace("value: 1", "value: 2")
+
+
+def test_crlf_files_get_crlf_for_added_keys_and_whole_rewrites():
+    text = "---\r\nid: a\r\nvalue: 1\r\n---\r\n"
+    doc = dealfile.parse(text, "x")
+    added = dealfile.render(dealfile.insert_key(doc.data, "closed", dt.date(2026, 1, 5), ("id", "value", "closed")), "", doc)
+    assert added == "---\r\nid: a\r\nvalue: 1\r\nclosed: 2026-01-05\r\n---\r\n"
+    odd = dealfile.parse("---\r\n? id\r\n: a\r\nvalue: 1\r\n---\r\n", "x")
+    assert odd.layout is None
+    assert dealfile.render(dict(odd.data, value=2), "", odd) == "---\r\nid: a\r\nvalue: 2\r\n---\r\n"
+
+
+def test_conflict_markers_are_found_in_crlf_files():
+    with pytest.raises(ParseError) as caught:
+        dealfile.parse("---\r\nid: a\r\n<<<<<<< HEAD\r\nvalue: 1\r\n=======\r\nvalue: 2\r\n>>>>>>> b\r\n---\r\n", "x")
+    assert caught.value.line == 3
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])
+def test_unicode_line_breaks_survive_a_write(char):
+    doc = dealfile.parse("---\nid: a\ntitle: A\n---\n", "x")
+    title = f"Acme{char}Corp"
+    assert dealfile.parse(dealfile.render(dict(doc.data, title=title), "", doc), "x").data["title"] == title
+
+
+def test_nesting_too_deep_is_a_parse_error():
+    with pytest.raises(ParseError, match="nested too deeply"):
+        dealfile.parse("---\nid: a\nx: " + "[" * 2000 + "]" * 2000 + "\n---\n", "x")

@@ -37,11 +37,30 @@ def test_colour_adds_codes_and_changes_nothing_else(make_workspace, run, monkeyp
     assert ANSI.sub("", coloured.stdout) == plain.stdout
 
 
-def test_board_lines_fit_the_width_with_wide_characters(make_workspace, run):
-    workspace = make_workspace({"a": simple_deal("a", title="東京のデータセンター監視プロジェクト"),
-                                "b": simple_deal("b", title="Café 💥 launch with a very long title indeed")})
-    from pipecli.render.board import _char_width
+def _columns(text: str) -> int:
+    """Terminal columns, measured here independently of the code under test."""
+    import unicodedata
 
-    for width in (40, 60, 100):
-        out = run(workspace, "board", "--width", str(width)).stdout
-        assert max(sum(_char_width(c) for c in line) for line in out.splitlines()) <= width
+    return sum(0 if unicodedata.category(c) in ("Mn", "Me", "Cf") else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+@pytest.mark.parametrize("title", ["東京のデータセンター監視プロジェクト", "Family 👨\u200d👩\u200d👧 café", "Tab\tand \x1b[31m escape",
+                                   "Zero\u200bwidth soft\u00adhyphen", "देवनागरी शीर्षक"])
+def test_board_columns_stay_aligned_with_any_text(make_workspace, run, title):
+    from pipecli.core import yamlio
+    from tests.conftest import CONFIG
+
+    config = CONFIG.replace("name: Sales", "name: 東京データセンター監視パイプライン大型案件")
+    workspace = make_workspace({
+        "a": simple_deal("a", title=yamlio.dump(title).strip().removesuffix("...").strip()),
+        "b": simple_deal("b", title="Plain second", stage="qualified"),
+    }, config=config)
+    for width in (40, 100):
+        lines = run(workspace, "board", "--width", str(width)).stdout.splitlines()
+        assert max(_columns(line) for line in lines) <= width
+        assert not any("\t" in line or "\x1b" in line for line in lines)
+    separator = next(line for line in lines if line.startswith("─"))
+    column = len(separator.split()[0])
+    title_line = next(line for line in lines if "Plain second" in line)
+    assert _columns(title_line[: title_line.index("Plain second")]) == column + 2

@@ -141,11 +141,22 @@ def edit(app, deal):
         if problem:
             raise PipeError(problem)
         workspace.replace_bytes(deal_id, before, after)
-    except PipeError as error:
-        # Whatever went wrong, what the user typed is kept.
-        kept = workspace.keep_rejected(deal_id, after)
-        raise PipeError(f"{error}; {shown} is unchanged and your edit is in {workspace.relative(kept)}") from None
+    except (PipeError, OSError) as error:
+        # Whatever went wrong (a bad edit, a full disk, a read-only folder), what was typed is kept.
+        reason = str(error) if isinstance(error, PipeError) else f"{error.filename or shown}: {error.strerror or error}"
+        raise PipeError(f"{reason}; {shown} is unchanged and {_keep_typed(workspace, deal_id, after)}") from None
     click.echo(f"{shown}: saved", err=True)
+
+
+def _keep_typed(workspace, deal_id: str, typed: bytes) -> str:
+    """Save typed text under .pipe/rejected/, or failing that next to the system's temp files; say where."""
+    try:
+        return f"your edit is in {workspace.relative(workspace.keep_rejected(deal_id, typed))}"
+    except OSError:
+        fd, name = tempfile.mkstemp(prefix=f"pipe-rejected-{deal_id}-", suffix=".md")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(typed)
+        return f"your edit is in {name}"
 
 
 def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
@@ -160,9 +171,8 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
             typed = Path(temp_name).read_bytes()
             if typed == content:
                 raise PipeError(error.format_message()) from None
-            kept = workspace.keep_rejected(deal_id, typed)
-            raise PipeError(f"{error.format_message()}; the deal is unchanged and your edit is in "
-                            f"{workspace.relative(kept)}") from None
+            raise PipeError(f"{error.format_message()}; the deal is unchanged and "
+                            f"{_keep_typed(workspace, deal_id, typed)}") from None
         return Path(temp_name).read_bytes()
     finally:
         Path(temp_name).unlink(missing_ok=True)

@@ -136,7 +136,7 @@ def _split_blocks(data: dict, front_lines: list[str]) -> Layout | None:
     chunks: list[tuple[str, list[str], int]] = []  # (trivia, own lines, first line number)
     pending_trivia: list[str] = []
     for number, line in enumerate(front_lines, start=2):
-        if _KEY_START.match(line):
+        if _KEY_START.match(line.rstrip("\r")):
             chunks.append(("".join(t + "\n" for t in pending_trivia), [line], number))
             pending_trivia = []
         elif not line.strip() or line.startswith("#"):

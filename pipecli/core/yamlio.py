@@ -157,12 +157,17 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
     tidy = core == core.strip() and "\n" in core and "\r" not in value
     if tidy and not any(line != line.rstrip() for line in core.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if any(char in value for char in _LINE_BREAKS_TO_ESCAPE):
+        # The pure emitter writes NEL, LS and PS raw inside single quotes, where they read back
+        # as spaces; double quotes escape them (\N, \L, \P).
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if _YAML12_NUMBER.match(value):
         # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain.
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
 
+_LINE_BREAKS_TO_ESCAPE = ("\x85", "\u2028", "\u2029")
 _YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
@@ -174,6 +179,8 @@ def load(text: str) -> Any:
     loader = Loader(text)
     try:
         return loader.get_single_data()
+    except RecursionError:
+        raise yaml.YAMLError("lists or mappings nested too deeply") from None
     finally:
         loader.dispose()
 
@@ -198,6 +205,8 @@ def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise yaml.YAMLError("lists or mappings nested too deeply") from None
     finally:
         loader.dispose()
     lines: dict[tuple, int] = {}

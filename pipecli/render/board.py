@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,16 +70,40 @@ def _column_cells(column: Column, width: int) -> list[Cell]:
 
 
 def _char_width(char: str) -> int:
-    """Columns a character takes in a terminal: 2 for wide East Asian ones, 0 for combining marks."""
-    if unicodedata.combining(char):
+    """Columns a character takes in a terminal: 2 for wide East Asian ones, 0 for marks and joiners."""
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def text_width(text: str) -> int:
+    return sum(_char_width(char) for char in text)
+
+
+def _printable(text: str) -> str:
+    """text with control characters (tabs, escapes from a pulled file) shown as spaces."""
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """text broken at spaces into lines of at most width terminal columns (a long word is cut)."""
+    lines: list[str] = []
+    current = ""
+    for word in _printable(text).split():
+        candidate = f"{current} {word}" if current else word
+        if text_width(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if text_width(word) <= width else _fit(word, width).rstrip()
+    return lines + [current] if current else lines
 
 
 def _fit(text: str, width: int) -> str:
     """text padded or cut (with an ellipsis) to exactly width terminal columns."""
     used, kept = 0, []
-    for char in text:
+    for char in _printable(text):
         size = _char_width(char)
         if used + size > width:
             while kept and used + 1 > width:  # make room for the ellipsis
@@ -121,7 +144,7 @@ def render_board(
 ) -> str:
     """The board as text, stages wrapped into rows when the width is too narrow for all of them."""
     per_row, column_width = layout(len(columns), width)
-    out = [style(line, "bold") for line in textwrap.wrap(f"{pipeline.name} ({pipeline.id}) · values in {currency}", width)]
+    out = [style(line, "bold") for line in _wrap(f"{pipeline.name} ({pipeline.id}) · values in {currency}", width)]
     out.append("")
     for start in range(0, len(columns), per_row):
         row = [_column_cells(c, column_width) for c in columns[start : start + per_row]]
@@ -141,5 +164,5 @@ def render_board(
     if other_pipelines:
         footer.append(f"Other pipelines: {', '.join(other_pipelines)} (pipe board NAME)")
     for line in footer:
-        out += textwrap.wrap(line, width)
+        out += _wrap(line, width)
     return "\n".join(out) + "\n"
