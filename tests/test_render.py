@@ -64,3 +64,12 @@ def test_board_columns_stay_aligned_with_any_text(make_workspace, run, title):
     column = len(separator.split()[0])
     title_line = next(line for line in lines if "Plain second" in line)
     assert _columns(title_line[: title_line.index("Plain second")]) == column + 2
+
+
+@pytest.mark.parametrize("args", [["show", "a"], ["list"], ["list", "--format", "md"], ["board"]])
+def test_escape_sequences_in_a_deal_never_reach_the_terminal(make_workspace, run, args):
+    workspace = make_workspace({"a": simple_deal("a", title='"Evil \\e]0;pwned\\a \\e[2J title"', account='"\\e[31mRed"')
+                                + "Notes with \x1b[5m blink\n"})
+    result = run(workspace, *args)
+    assert result.exit_code == 0 and "Evil" in result.stdout
+    assert "\x1b" not in result.stdout and "\a" not in result.stdout

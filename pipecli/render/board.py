@@ -10,7 +10,7 @@ from pipecli.core.config import Pipeline, Stage
 from pipecli.core.metrics import Totals, totals
 from pipecli.core.queries import Facts
 from pipecli.render import money
-from pipecli.render.style import Style
+from pipecli.render.style import Style, printable
 
 GAP = "  "
 MIN_WIDTH = 20
@@ -80,16 +80,11 @@ def text_width(text: str) -> int:
     return sum(_char_width(char) for char in text)
 
 
-def _printable(text: str) -> str:
-    """text with control characters (tabs, escapes from a pulled file) shown as spaces."""
-    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
-
-
 def _wrap(text: str, width: int) -> list[str]:
     """text broken at spaces into lines of at most width terminal columns (a long word is cut)."""
     lines: list[str] = []
     current = ""
-    for word in _printable(text).split():
+    for word in printable(text).split():
         candidate = f"{current} {word}" if current else word
         if text_width(candidate) <= width:
             current = candidate
@@ -103,7 +98,7 @@ def _wrap(text: str, width: int) -> list[str]:
 def _fit(text: str, width: int) -> str:
     """text padded or cut (with an ellipsis) to exactly width terminal columns."""
     used, kept = 0, []
-    for char in _printable(text):
+    for char in printable(text):
         size = _char_width(char)
         if used + size > width:
             while kept and used + 1 > width:  # make room for the ellipsis

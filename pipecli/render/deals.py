@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from pipecli.core.values import format_contact
+from pipecli.core.deal import Deal
 from pipecli.core.queries import Facts
+from pipecli.core.values import format_contact
 from pipecli.render import money
-from pipecli.render.style import Style
+from pipecli.render.style import Style, printable
 
 TABLE_COLUMNS = ("id", "title", "stage", "value", "owner", "account", "close", "next_step", "due", "flags")
 FULL_COLUMNS = (
@@ -78,8 +80,20 @@ def table_row(f: Facts, clip: int | None = None) -> dict:
     }
 
 
+def _for_terminal(value):
+    """A copy of deal data whose text cannot carry control characters to the terminal."""
+    if isinstance(value, str):
+        return printable(value, keep="\n\t")
+    if isinstance(value, dict):
+        return {k: _for_terminal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_for_terminal(v) for v in value]
+    return value
+
+
 def render_show(f: Facts, style: Style, today: dt.date) -> str:
     """A deal as a page: the headline, its people and qualification, its timeline, its notes."""
+    f = dataclasses.replace(f, deal=Deal(_for_terminal(f.deal.data), _for_terminal(f.deal.body)))
     deal = f.deal
     stage_name = f.stage.name if f.stage else deal.stage
     pipeline_name = f.pipeline.name if f.pipeline else deal.pipeline

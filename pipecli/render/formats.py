@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from pipecli.render.style import printable
+
 
 
 def plain(value: Any) -> Any:
@@ -53,7 +55,7 @@ def _tabulated(style: str) -> Callable[[Sequence[dict], Sequence[str]], str]:
 
         if not rows:
             return ""
-        cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+        cells = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
         if style == "github":
             cells = [[c.replace("|", "\\|") for c in row] for row in cells]
         # disable_numparse keeps ids like 0800-telecom and values exactly as we formatted them.

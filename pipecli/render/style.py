@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from typing import TextIO
 
 _CODES = {"red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36, "dim": 2, "bold": 1}
@@ -15,6 +16,15 @@ def colour_wanted(stream: TextIO | None = None) -> bool:
         return False
     stream = stream or sys.stdout
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def printable(text: str, keep: str = "") -> str:
+    """text with control characters shown as spaces, but those in keep.
+
+    A deal file may come from anyone through git: an escape sequence in a title must not
+    reach the terminal and repaint it.
+    """
+    return "".join(" " if unicodedata.category(c) == "Cc" and c not in keep else c for c in text)
 
 
 class Style:
