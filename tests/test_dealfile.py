@@ -181,5 +181,5 @@ def test_unicode_line_breaks_survive_a_write(char):
 
 
 def test_nesting_too_deep_is_a_parse_error():
-    with pytest.raises(ParseError, match="nested too deeply"):
+    with pytest.raises(ParseError, match="nest"):  # PyYAML >= 6.0.4 stops it itself, with its own words
         dealfile.parse("---\nid: a\nx: " + "[" * 2000 + "]" * 2000 + "\n---\n", "x")
