@@ -8,7 +8,7 @@ import click
 
 from pipecli.cli.options import complete_pipeline, deal_filter_options, format_option
 from pipecli.core.errors import PipeError
-from pipecli.core.queries import SORT_KEYS, select, sort_facts
+from pipecli.core.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
 from pipecli.render.formats import render_rows
@@ -30,7 +30,11 @@ def list_(app, deal_filter, sort, fmt):
       pipe list --open --owner maya --sort -value
       pipe list --inactive 30d --format csv > stale.csv
     """
-    chosen = sort_facts(select(app.workspace.deals(), app.config, deal_filter, app.today), app.config, sort)
+    if sort is not None:
+        parse_sort_key(sort)  # a typo fails now, not after reading every deal
+    chosen = select(app.workspace.deals(), app.config, deal_filter, app.today)
+    if sort is not None:
+        chosen = sort_facts(chosen, app.config, sort)
     if fmt in ("table", "md"):
         # The terminal table clips long texts so rows stay on one line; markdown keeps them whole.
         clip = TABLE_TEXT_WIDTH if fmt == "table" else None

@@ -138,9 +138,6 @@ class Config:
     def default_pipeline(self) -> Pipeline:
         return self.pipelines[0]
 
-    def member(self, member_id: str | None) -> Member | None:
-        return next((m for m in self.team if m.id == member_id), None)
-
     def find_member(self, text: str) -> Member:
         """The team member named by id or email (any case)."""
         lowered = text.lower()

@@ -42,3 +42,7 @@ class Ambiguous(PipeError):
 
 class InvalidValue(PipeError):
     """A value that breaks the rules of the field it is meant for."""
+
+
+class MissingRate(PipeError):
+    """A deal in a currency with no exchange rate: totals would be silently wrong."""

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pipecli.core.config import Config, Pipeline, Stage
-from pipecli.core.dates import Duration, parse_date, parse_duration
+from pipecli.core.dates import parse_date, parse_duration
 from pipecli.core.deal import Deal
-from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, PipeError
+from pipecli.core.errors import Ambiguous, InvalidValue, MissingRate, NotFound, PipeError
 from pipecli.core.values import clean_tags, parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
-
-
-class MissingRate(PipeError):
-    """A deal in a currency with no exchange rate: totals would be silently wrong."""
 
 
 def to_base(deal: Deal, config: Config) -> Decimal:
@@ -112,11 +108,10 @@ class DealFilter:
     created_since: dt.date | None = None
     created_before: dt.date | None = None
     closing_before: dt.date | None = None
-    inactive: Duration | None = None
+    quiet_since: dt.date | None = None  # --inactive: no activity after this day
     rotting: bool = False
     no_next_step: bool = False
     search: str | None = None
-    today: dt.date = field(default_factory=dt.date.today)
 
     def matches(self, f: Facts) -> bool:
         deal = f.deal
@@ -144,10 +139,8 @@ class DealFilter:
             return False
         if self.closing_before and not (deal.expected_close and deal.expected_close < self.closing_before):
             return False
-        if self.inactive:
-            cutoff = self.inactive.before(self.today)
-            if f.last_activity is None or f.last_activity > cutoff:
-                return False
+        if self.quiet_since and (f.last_activity is None or f.last_activity > self.quiet_since):
+            return False
         if self.rotting and not f.rotting:
             return False
         if self.no_next_step and not f.missing_next_step:
@@ -208,11 +201,10 @@ def build_filter(
         created_since=parse_date(created_since, relative_to=today, future=False) if created_since is not None else None,
         created_before=parse_date(created_before, relative_to=today, future=False) if created_before is not None else None,
         closing_before=parse_date(closing_before, relative_to=today) if closing_before is not None else None,
-        inactive=parse_duration(inactive) if inactive is not None else None,
+        quiet_since=parse_duration(inactive).before(today) if inactive is not None else None,
         rotting=rotting,
         no_next_step=no_next_step,
         search=search,
-        today=today,
     )
 
 
@@ -246,6 +238,14 @@ def select(deals: list[Deal], config: Config, deal_filter: DealFilter, today: dt
 SORT_KEYS = ("stage", "value", "weighted", "created", "close", "activity", "title", "owner", "account", "id")
 
 
+def parse_sort_key(key: str) -> tuple[str, bool]:
+    """A --sort value as (key name, descending); raises InvalidValue for an unknown key."""
+    name = key.lstrip("-")
+    if name not in SORT_KEYS:
+        raise InvalidValue(f"unknown sort key '{name}' (use {', '.join(SORT_KEYS)}, '-' before it for descending)")
+    return name, key.startswith("-")
+
+
 def sort_facts(items: list[Facts], config: Config, key: str | None) -> list[Facts]:
     """Order facts by a sort key (prefix '-' for descending); the default is pipeline and stage order."""
     pipeline_rank = {p.id: i for i, p in enumerate(config.pipelines)}
@@ -257,10 +257,7 @@ def sort_facts(items: list[Facts], config: Config, key: str | None) -> list[Fact
     base = sorted(items, key=lambda f: (stage_order(f), f.deal.id))
     if key is None:
         return base
-    descending = key.startswith("-")
-    name = key.lstrip("-")
-    if name not in SORT_KEYS:
-        raise InvalidValue(f"unknown sort key '{name}' (use {', '.join(SORT_KEYS)}, '-' before it for descending)")
+    name, descending = parse_sort_key(key)
     getters = {
         "stage": stage_order,
         "value": lambda f: f.base_value,
