@@ -54,9 +54,10 @@ def test_set_changes_only_the_lines_of_the_fields_it_sets(make_workspace, run):
 def test_move_won_lost_and_their_output(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme"), "beta": simple_deal("beta")})
     assert run(workspace, "move", "acme", "Qualified").stdout == "acme: lead -> qualified\n"
-    assert run(workspace, "won", "acme").stdout == "acme: qualified -> won\n"
+    assert run(workspace, "won", "acme").stdout == "acme: qualified -> won\nacme: cancelled 1 open task(s): Call them\n"
     assert workspace.load("acme").closed.isoformat() == "2026-11-27"
-    assert run(workspace, "lost", "beta", "--reason", "price").stdout == "beta: lead -> lost\n"
+    assert workspace.load("acme").tasks[0]["status"] == "cancelled"
+    assert run(workspace, "lost", "beta", "--reason", "price").stdout.startswith("beta: lead -> lost\n")
     assert workspace.load("beta").lost_reason == "price"
     assert run(workspace, "move", "beta", "intro", "--pipeline", "partners").stdout == "beta: sales/lost -> partners/intro\n"
 

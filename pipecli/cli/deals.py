@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
+from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
 from pipecli.core.queries import facts
 from pipecli.core.validate import edit_problem
-from pipecli.core.values import format_contact
 from pipecli.render.deals import render_show
 from pipecli.render.formats import plain
 
@@ -48,6 +48,14 @@ def add(app, title, **options):
         deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
         workspace.create(deal)
     click.echo(deal.id)
+    # Say which tasks the first stage created on entry (the --next task comes after them).
+    stage_tasks = deal.tasks[:-1] if spec.next_step is not None else deal.tasks
+    for task in stage_tasks:
+        click.echo(f"{deal.task_ref(task)} added: {describe_task(task)}", err=True)
+    warning = lifecycle.next_step_warning(deal, app.config, app.today,
+                                          f"add one with 'pipe task add {deal.id} TEXT --due DATE'")
+    if warning:
+        warn(warning)
 
 
 @click.command()
@@ -93,23 +101,12 @@ def set_(app, deal, assignments):
 
     updated, changes = _update(app, deal, change)
     for key, old, new in changes:
-        click.echo(f"{updated.id}: {key}: {_show_value(old)} -> {_show_value(new)}")
+        click.echo(f"{updated.id}: {key}: {show_value(old)} -> {show_value(new)}")
 
 
 def _update(app, ref, change):
     """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
     return app.workspace.update(ref, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
-
-
-def _show_value(value) -> str:
-    """A field's value as `pipe set` reports it: tags and contacts the way they are typed."""
-    if value is None or value == []:
-        return "(none)"
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(value)
-    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return "; ".join(format_contact(v) for v in value)
-    return str(plain(value))
 
 
 @click.command()
@@ -183,28 +180,33 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
 @click.argument("stage", shell_complete=complete_stage)
 @click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Move the deal into pipeline P (STAGE is one of its stages).")
 @click.option("--reason", metavar="R", help="Why the deal was lost (required for a lost stage; one of lost_reasons).")
+@click.option("--next", "next_text", metavar="TEXT", help="The next step in the new stage: a new task.")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...).")
+@click.option("--assignee", metavar="WHO", help="Who the next step is for (default: the deal's owner).")
+@click.option("--force", is_flag=True, help="Move even if the deal lacks what the stage requires (recorded in the history).")
 @click.pass_obj
-def move(app, deal, stage, pipeline, reason):
+def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
     """Move a deal to another stage, recorded in its history.
 
-    STAGE is a stage id, name or unique prefix. A move to a won or lost stage
-    sets the closed date; a lost stage needs --reason.
+    STAGE is a stage id, name or unique prefix. A stage may require fields
+    first (its gate, 'requires' in pipelines.yaml) and create tasks on entry
+    ('on_enter'). A move into an open stage needs a next step: an open task the
+    deal has or gets, or --next. A move to a won or lost stage sets the closed
+    date and cancels open tasks; a lost stage needs --reason.
 
     \b
     Example:
-      pipe move acme proposal
+      pipe move acme proposal --next "Walk Jonas through the proposal" --due 3d
       pipe move acme lost --reason price
     """
+    if (due is not None or assignee is not None) and next_text is None:
+        raise PipeError("--due and --assignee are for the next step: give it with --next TEXT")
+    next_step = lifecycle.NextStep(next_text, due, assignee) if next_text is not None else None
     _, moved = _update(
-        app, deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline, reason=reason)
+        app, deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
+                                            reason=reason, force=force, next_step=next_step)
     )
-    _echo_move(moved)
-
-
-def _echo_move(moved: lifecycle.Move) -> None:
-    where = f"{moved.from_pipeline}/{moved.from_stage} -> {moved.pipeline.id}/{moved.to.id}" if moved.from_pipeline != moved.pipeline.id \
-        else f"{moved.from_stage} -> {moved.to.id}"
-    click.echo(f"{moved.deal.id}: {where}")
+    echo_move(moved)
 
 
 @click.command()
@@ -218,7 +220,7 @@ def won(app, deal):
       pipe won acme
     """
     _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
-    _echo_move(moved)
+    echo_move(moved)
 
 
 @click.command()
@@ -233,7 +235,7 @@ def lost(app, deal, reason):
       pipe lost acme --reason competitor
     """
     _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
-    _echo_move(moved)
+    echo_move(moved)
 
 
 @click.command()

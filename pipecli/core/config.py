@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,12 @@ QUOTA_PERIODS = ("month", "quarter", "year")
 MAX_STAGES_BEFORE_WARNING = 10
 MAX_RATE = 1_000_000  # no currency is worth a million of another; a bigger rate is a typo
 DEFAULT_INACTIVITY_DAYS = 10
+DEFAULT_FLUSH_REASON = "stale"
+# What a stage gate may require of a deal before it enters the stage.
+GATE_FIELDS = ("value", "expected_close", "account", "contacts", "source", "owner", "bant",
+               "bant.budget", "bant.authority", "bant.need", "bant.timeline")
+# The kinds of suggested task, each of which `suggestions:` can switch off.
+SUGGESTION_KINDS = ("inactive", "unanswered", "meeting-notes", "rotting")
 
 DEFAULT_CONFIG = """\
 # pipe workspace: the pipelines, their stages and the team. Format: docs/format.md
@@ -29,14 +36,23 @@ lost_reasons: [price, competitor, no budget, no decision, bad timing, not a fit,
 sources: []          # optional list of lead sources, e.g. [inbound, outbound, referral]
 inactivity_days: 10  # open deals with no activity for this long are suggested back
 next_step: warn      # strict | warn | off: must every open deal have an open task?
+flush_reason: stale  # the lost reason `pipe flush` gives (one of lost_reasons)
 pipelines:
 - id: sales
   name: Sales
   stages:
   - {id: lead, name: Lead, probability: 10, rot_days: 14, kind: open}
   - {id: contacted, name: Contacted, probability: 20, rot_days: 14, kind: open}
-  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}
-  - {id: proposal, name: Proposal, probability: 60, rot_days: 21, kind: open}
+  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open,
+     requires: [bant]}
+  - id: proposal
+    name: Proposal
+    probability: 60
+    rot_days: 21
+    kind: open
+    requires: [value, expected_close]
+    on_enter:
+    - {task: Follow up on the proposal, due: 5d}
   - {id: won, name: Won, probability: 100, kind: won}
   - {id: lost, name: Lost, probability: 0, kind: lost}
   - {id: fridge, name: Fridge, probability: 0, kind: parked}
@@ -58,6 +74,15 @@ def _find(items: tuple, text: str, kind: str, where: str = ""):
 
 
 @dataclass(frozen=True)
+class StageTask:
+    """A task a stage creates on each deal that enters it (stage-entry automation)."""
+
+    text: str
+    due_days: int | None = None  # due this many days after the deal enters; None: no due date
+    assignee: str | None = None  # a member id; None: the deal's owner
+
+
+@dataclass(frozen=True)
 class Stage:
     """One column of a pipeline."""
 
@@ -66,6 +91,8 @@ class Stage:
     probability: int
     kind: str
     rot_days: int | None = None
+    requires: tuple[str, ...] = ()  # the gate: fields a deal needs before it may enter
+    on_enter: tuple[StageTask, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -126,6 +153,8 @@ class Config:
     sources: tuple[str, ...] = ()
     inactivity_days: int = DEFAULT_INACTIVITY_DAYS
     next_step: str = "warn"
+    flush_reason: str = DEFAULT_FLUSH_REASON
+    suggestions: frozenset[str] = frozenset(SUGGESTION_KINDS)  # the kinds switched on
 
     def pipeline(self, pipeline_id: str) -> Pipeline | None:
         return next((p for p in self.pipelines if p.id == pipeline_id), None)
@@ -188,6 +217,7 @@ class ConfigValidator:
         self.lines = lines
         self.path = path
         self.problems: list[Problem] = []
+        self.team_ids: set[str] = set()
 
     def problem(self, key_path: tuple, message: str, severity: str = "error") -> None:
         line = None
@@ -205,7 +235,7 @@ class ConfigValidator:
             self.problem((), "pipelines.yaml must be a mapping of settings")
             return None, self.problems
         known = {"currency", "rates", "team", "lost_reasons", "sources", "inactivity_days",
-                 "next_step", "pipelines"}
+                 "next_step", "flush_reason", "suggestions", "pipelines"}
         for key in raw:
             if key not in known:
                 self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
@@ -214,15 +244,20 @@ class ConfigValidator:
         if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
             self.problem(("currency",), "currency must be a three-letter code like EUR or USD")
             currency = "EUR"
+        team = self.team(raw.get("team"))
+        self.team_ids = {m.id for m in team}  # stage tasks' assignees are checked against it
+        lost_reasons = self.string_list(raw.get("lost_reasons"), "lost_reasons")
         config = Config(
             pipelines=self.pipelines(raw.get("pipelines")),
             currency=currency,
             rates=self.rates(raw.get("rates"), currency),
-            team=self.team(raw.get("team")),
-            lost_reasons=self.string_list(raw.get("lost_reasons"), "lost_reasons"),
+            team=team,
+            lost_reasons=lost_reasons,
             sources=self.string_list(raw.get("sources"), "sources"),
             inactivity_days=self.inactivity(raw.get("inactivity_days", DEFAULT_INACTIVITY_DAYS)),
             next_step=self.next_step(raw.get("next_step", "warn")),
+            flush_reason=self.flush_reason(raw.get("flush_reason", DEFAULT_FLUSH_REASON), lost_reasons),
+            suggestions=self.suggestions(raw.get("suggestions")),
         )
         if not config.pipelines:
             return None, self.problems
@@ -274,7 +309,8 @@ class ConfigValidator:
             return ()
         stages = []
         for at, item, sid in self.identified(value, where, "stage", "qualified",
-                                             ("id", "name", "probability", "rot_days", "kind")):
+                                             ("id", "name", "probability", "rot_days", "kind", "requires",
+                                              "on_enter")):
             name = item.get("name", sid.capitalize())
             if not isinstance(name, str) or not name.strip():
                 self.problem(at + ("name",), "stage name must be text")
@@ -291,7 +327,9 @@ class ConfigValidator:
             if rot_days is not None and (isinstance(rot_days, bool) or not isinstance(rot_days, int) or rot_days < 1):
                 self.problem(at + ("rot_days",), f"rot_days must be a whole number of days >= 1, got {rot_days!r}")
                 rot_days = None
-            stages.append(Stage(sid, name, probability, kind, rot_days))
+            requires = self.requires(item.get("requires"), at + ("requires",))
+            on_enter = self.on_enter(item.get("on_enter"), at + ("on_enter",))
+            stages.append(Stage(sid, name, probability, kind, rot_days, requires, on_enter))
         if len(stages) > MAX_STAGES_BEFORE_WARNING:
             self.problem(where, f"pipeline '{pid}' has {len(stages)} stages; more than "
                          f"{MAX_STAGES_BEFORE_WARNING} is hard to work with", "warning")
@@ -300,6 +338,55 @@ class ConfigValidator:
             if stages and needed not in kinds:
                 self.problem(where, f"pipeline '{pid}' has no stage of kind '{needed}'")
         return tuple(stages)
+
+    def requires(self, value: Any, at: tuple) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(at, f"requires must be a list of fields, from: {', '.join(GATE_FIELDS)}")
+            return ()
+        unknown = [v for v in value if v not in GATE_FIELDS]
+        if unknown:
+            self.problem(at, f"requires: unknown field '{unknown[0]}' (use {', '.join(GATE_FIELDS)})")
+        return tuple(v for v in value if v in GATE_FIELDS)
+
+    def on_enter(self, value: Any, at: tuple) -> tuple[StageTask, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(at, "on_enter must be a list like [{task: Send the proposal, due: 3d}]")
+            return ()
+        tasks = []
+        for i, item in enumerate(value):
+            where = at + (i,)
+            if not isinstance(item, dict):
+                self.problem(where, "each on_enter entry must be a mapping like {task: Send the proposal, due: 3d}")
+                continue
+            for key in item:
+                if key not in ("task", "due", "assignee"):
+                    self.problem(where + (key,), f"unknown on_enter field '{key}' (known: task, due, assignee)", "warning")
+            text = item.get("task")
+            if not isinstance(text, str) or not text.strip() or "\n" in text:
+                self.problem(where + ("task",), "on_enter needs 'task': one line of text")
+                continue
+            due_days = self.offset_days(item.get("due"), where + ("due",))
+            assignee = item.get("assignee")
+            if assignee is not None and (not isinstance(assignee, str) or assignee not in self.team_ids):
+                known = ", ".join(sortedself.team_ids) or "none"
+                self.problem(where + ("assignee",), f"on_enter assignee must be a team member id (team: {known}), got {assignee!r}")
+                assignee = None
+            tasks.append(StageTask(text.strip(), due_days, assignee))
+        return tuple(tasks)
+
+    def offset_days(self, value: Any, at: tuple) -> int | None:
+        """A due offset like 3d, +2w or 0d, as days; None when not given or wrong (reported)."""
+        if value is None:
+            return None
+        match = re.fullmatch(r"\+?(\d{1,4})([dw])", value) if isinstance(value, str) else None
+        if match is None:
+            self.problem(at, f"due must be an offset in days or weeks like 3d, +2w or 0d, got {value!r}")
+            return None
+        return int(match.group(1)) * (7 if match.group(2) == "w" else 1)
 
     def rates(self, value: Any, base: str) -> dict[str, Decimal]:
         if value is None:
@@ -367,6 +454,31 @@ class ConfigValidator:
             self.problem(("inactivity_days",), f"inactivity_days must be a whole number >= 1, got {value!r}")
             return DEFAULT_INACTIVITY_DAYS
         return value
+
+    def flush_reason(self, value: Any, lost_reasons: tuple[str, ...]) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.problem(("flush_reason",), f"flush_reason must be a lost reason, got {value!r}")
+            return DEFAULT_FLUSH_REASON
+        if lost_reasons and value not in lost_reasons:
+            self.problem(("flush_reason",), f"flush_reason '{value}' is not one of lost_reasons ({', '.join(lost_reasons)})")
+        return value
+
+    def suggestions(self, value: Any) -> frozenset[str]:
+        """Which kinds of suggested task are on: `suggestions: {rotting: false}` switches one off."""
+        if value is None:
+            return frozenset(SUGGESTION_KINDS)
+        if not isinstance(value, dict):
+            self.problem(("suggestions",), "suggestions must be a mapping like {inactive: true, rotting: false}")
+            return frozenset(SUGGESTION_KINDS)
+        on = set(SUGGESTION_KINDS)
+        for kind, enabled in value.items():
+            if kind not in SUGGESTION_KINDS:
+                self.problem(("suggestions", kind), f"unknown suggestion '{kind}' (known: {', '.join(SUGGESTION_KINDS)})")
+            elif not isinstance(enabled, bool):
+                self.problem(("suggestions", kind), f"suggestions.{kind} must be true or false, got {enabled!r}")
+            elif not enabled:
+                on.discard(kind)
+        return frozenset(on)
 
     def next_step(self, value: Any) -> str:
         if value not in NEXT_STEP_RULES:

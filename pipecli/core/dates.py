@@ -93,3 +93,32 @@ def parse_date(text: str, *, relative_to: dt.date | None = None, future: bool = 
         raise InvalidValue(
             f"bad date '{text}': use YYYY-MM-DD, today, tomorrow, or a duration like 10d"
         ) from None
+
+
+_DATE_TIME = re.compile(r"^(?P<date>.+?)(?:[T ](?P<time>\d{1,2}:\d{2}))?\Z")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})\Z")
+
+
+def parse_datetime(text: str, *, relative_to: dt.date | None = None) -> tuple[dt.date, str | None]:
+    """A date with an optional time, for when something happened: `2026-11-20 14:30`,
+    `2026-11-20T14:30`, `14:30` (today), `yesterday`, or a duration ago like `2d`.
+
+    Returns the date and the time as HH:MM (or None).
+    """
+    cleaned = text.strip()
+    base = relative_to or today()
+    only_time = _TIME.match(cleaned)
+    if only_time:
+        return base, _clock(cleaned, text)
+    match = _DATE_TIME.match(cleaned)
+    if match is None:
+        raise InvalidValue(f"bad date '{text}': use YYYY-MM-DD, YYYY-MM-DD HH:MM, HH:MM, yesterday or a duration ago like 2d")
+    date = parse_date(match.group("date"), relative_to=base, future=False)
+    return date, _clock(match.group("time"), text) if match.group("time") else None
+
+
+def _clock(value: str, text: str) -> str:
+    hours, minutes = (int(part) for part in _TIME.match(value).groups())
+    if hours > 23 or minutes > 59:
+        raise InvalidValue(f"bad time in '{text}': use HH:MM from 00:00 to 23:59")
+    return f"{hours:02d}:{minutes:02d}"

@@ -141,14 +141,24 @@ class Deal:
                 return entry.get("date")
         return self.created
 
-    def last_activity(self) -> dt.date | None:
-        """The latest of: created, a stage move, a logged interaction, a task done."""
+    def last_activity(self, today: dt.date | None = None) -> dt.date | None:
+        """The latest of: created, a stage move, a logged interaction, a task done.
+
+        A meeting planned for later is not activity yet: with today given, later dates are ignored.
+        """
         dates = [self.created]
         dates += [h.get("date") for h in self.history]
         dates += [a.get("date") for a in self.activities]
-        dates += [t.get("done") for t in self.tasks]
-        known = [d for d in dates if isinstance(d, dt.date)]
+        dates += [t.get("done") for t in self.tasks if t.get("status") == "done"]
+        known = [d for d in dates if isinstance(d, dt.date) and (today is None or d <= today)]
         return max(known) if known else None
+
+    def task_ref(self, task: dict) -> str:
+        """How commands name a task: DEAL#N, N counting the deal's tasks from 1 in file order."""
+        for number, candidate in enumerate(self.tasks, start=1):
+            if candidate is task:
+                return f"{self.id}#{number}"
+        raise ValueError(f"task not on deal {self.id}")
 
     def searchable_text(self) -> str:
         """Everything a --search looks through, lowercased."""

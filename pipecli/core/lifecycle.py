@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from pipecli.core.dates import parse_date
 from pipecli.core.deal import BANT_KEYS, Deal, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
-from pipecli.core.validate import error_messages
+from pipecli.core.validate import error_messages, gate_missing
 from pipecli.core.values import clean_tags, one_line, parse_amount, parse_contact, parse_probability
 
 def check_currency(config: Config, currency: str) -> str:
@@ -130,16 +130,70 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     if spec.close_date is not None:
         data["expected_close"] = parse_date(spec.close_date, relative_to=today)
     data["history"] = [history_entry(stage.id, today, user)]
+    deal = Deal(data)
+    missing = gate_missing(deal, stage)
+    if missing:
+        raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: "
+                           f"give {_gate_options(missing)}, or add the deal in an earlier stage")
+    stage_tasks(deal, stage, today)
     if spec.next_step is not None:
         due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
-        data["tasks"] = [new_task(spec.next_step, due, owner, today)]
-    deal = Deal(data)
+        deal.append("tasks", new_task(spec.next_step, due, owner, today))
     # Like every write, a new deal must pass pipe check (under next_step: strict, it needs --next).
     errors = error_messages(deal, config, today)
     if errors:
         hint = " (give one with --next TEXT)" if "next step" in errors[0] else ""
         raise InvalidValue(f"not added: {errors[0]}{hint}")
     return deal
+
+
+def _gate_options(missing: list[str]) -> str:
+    """How to provide missing gate fields when adding a deal."""
+    options = {"value": "--value", "expected_close": "--close-date", "account": "--account",
+               "contacts": "--contact", "source": "--source", "owner": "--owner"}
+    given = [options.get(m, f"'pipe set ID {m}=...' afterwards") for m in missing]
+    return ", ".join(dict.fromkeys(given))
+
+
+def stage_tasks(deal: Deal, stage: Stage, today: dt.date) -> list[dict]:
+    """Stage-entry automation: append the tasks the stage creates on entry; returns them."""
+    created = []
+    for rule in stage.on_enter:
+        due = today + dt.timedelta(days=rule.due_days) if rule.due_days is not None else None
+        task = new_task(rule.text, due, rule.assignee or deal.owner, today)
+        deal.append("tasks", task)
+        created.append(task)
+    return created
+
+
+def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
+    """Mark every open task cancelled (a closed deal has nothing left to do); returns them."""
+    cancelled = []
+    tasks = []
+    for task in deal.tasks:
+        if task.get("status", "open") == "open":
+            task = {**task, "status": "cancelled", "done": today}
+            cancelled.append(task)
+        tasks.append(task)
+    if cancelled:
+        deal.set("tasks", tasks)
+    return cancelled
+
+
+def next_step_warning(deal: Deal, config: Config, today: dt.date, hint: str) -> str | None:
+    """The next-step rule after a change: an open deal must keep an open task.
+
+    Under `strict` a deal left without one raises InvalidValue (hint says what to do instead);
+    under `warn` the warning is returned for the caller to print; otherwise None.
+    """
+    pipeline = config.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    if config.next_step == "off" or stage is None or not stage.is_open or deal.open_tasks:
+        return None
+    message = f"{deal.id} would have no next step (no open task): {hint}"
+    if config.next_step == "strict":
+        raise InvalidValue(message)
+    return f"{deal.id} has no next step: {hint}"
 
 
 def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | None = None) -> dict:
@@ -153,13 +207,35 @@ def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | N
 
 @dataclass
 class Move:
-    """A stage change, as it was done."""
+    """A stage change, as it was done, with what came with it."""
 
     deal: Deal
     from_pipeline: str
     from_stage: str
     to: Stage
     pipeline: Pipeline
+    forced: list[str] = field(default_factory=list)  # gate requirements overridden by --force
+    created_tasks: list[dict] = field(default_factory=list)  # stage-entry automation and --next
+    cancelled_tasks: list[dict] = field(default_factory=list)  # open tasks of a deal that closed
+    warning: str | None = None  # the next-step rule's, under `warn`
+
+
+@dataclass
+class NextStep:
+    """A --next TEXT [--due DATE] [--assignee WHO] given to a command."""
+
+    text: str
+    due: str | None = None
+    assignee: str | None = None
+
+    def task(self, deal: Deal, config: Config, today: dt.date, default_assignee: str | None) -> dict:
+        due = parse_date(self.due, relative_to=today) if self.due is not None else None
+        assignee = config.find_member(self.assignee).id if self.assignee is not None else default_assignee
+        return new_task(self.text, due, assignee, today)
+
+
+class GateRefused(InvalidValue):
+    """A move into a stage whose gate the deal does not meet."""
 
 
 def move(
@@ -171,8 +247,15 @@ def move(
     *,
     pipeline_text: str | None = None,
     reason: str | None = None,
+    force: bool = False,
+    next_step: NextStep | None = None,
 ) -> Move:
-    """Move a deal to a stage (of its pipeline, or of pipeline_text), recording it in the history."""
+    """Move a deal to a stage (of its pipeline, or of pipeline_text), recording it in the history.
+
+    The stage's gate must be met (unless force, which records what was missing); the stage's
+    entry tasks are created; a deal that closes has its open tasks cancelled; and a deal moved
+    into an open stage must keep a next step (next_step, or a task it already has).
+    """
     current = config.pipeline(deal.pipeline)
     target = config.find_pipeline(pipeline_text) if pipeline_text is not None else current
     if target is None:
@@ -184,13 +267,23 @@ def move(
         reason = check_reason(config, reason)
     elif reason is not None:
         raise InvalidValue(f"--reason is only for a move to a lost stage; {stage.id} is {stage.kind}")
+    if next_step is not None and stage.is_closed:
+        raise InvalidValue(f"--next is for a move into an open or parked stage; {stage.id} is {stage.kind}")
+    missing = gate_missing(deal, stage)
+    if missing and not force:
+        raise GateRefused(f"{deal.id} cannot enter {stage.id}, which requires {', '.join(missing)}: "
+                          f"set {'them' if len(missing) > 1 else 'it'} first (pipe set {deal.id} "
+                          f"{' '.join(m + '=...' for m in missing)}), or move anyway with --force")
 
-    result = Move(deal, deal.pipeline, deal.stage, stage, target)
+    result = Move(deal, deal.pipeline, deal.stage, stage, target, forced=missing)
     moved_pipeline = target.id if target.id != deal.pipeline else None
     if moved_pipeline:
         deal.set("pipeline", target.id)
     deal.set("stage", stage.id)
-    deal.append("history", history_entry(stage.id, today, user, moved_pipeline))
+    entry = history_entry(stage.id, today, user, moved_pipeline)
+    if missing:
+        entry["forced"] = missing
+    deal.append("history", entry)
     if stage.kind in ("won", "lost"):
         deal.set("closed", today)
     elif "closed" in deal.data:
@@ -199,18 +292,28 @@ def move(
         deal.set("lost_reason", reason)
     elif "lost_reason" in deal.data:
         deal.unset("lost_reason")
+    if stage.is_closed:
+        result.cancelled_tasks = cancel_open_tasks(deal, today)
+    result.created_tasks = stage_tasks(deal, stage, today)
+    if next_step is not None:
+        task = next_step.task(deal, config, today, deal.owner or user)
+        deal.append("tasks", task)
+        result.created_tasks.append(task)
+    result.warning = next_step_warning(deal, config, today, f"give one with --next TEXT, as in "
+                                       f"'pipe move {deal.id} {stage.id} --next \"Call them\"'")
     return result
 
 
-def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | None, reason: str | None = None) -> Move:
-    """Move a deal to its pipeline's won or lost stage."""
+def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | None, reason: str | None = None,
+          *, force: bool = False, next_step: NextStep | None = None) -> Move:
+    """Move a deal to its pipeline's (first) stage of a kind: won, lost or parked."""
     pipeline = config.pipeline(deal.pipeline)
     if pipeline is None:
         raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}'")
     stage = pipeline.first_of_kind(kind)
     if stage is None:
         raise NotFound(f"pipeline {pipeline.id} has no {kind} stage")
-    return move(deal, config, stage.id, today, user, reason=reason)
+    return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step)
 
 
 # Fields `pipe set` can change, with how to read the text given for them.

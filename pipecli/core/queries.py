@@ -84,7 +84,7 @@ def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
         pipeline=pipeline,
         stage=stage,
         probability=Decimal(str(probability)),
-        last_activity=deal.last_activity(),
+        last_activity=deal.last_activity(today),
         days_in_stage=days,
         rotting=rotting,
         next_task=next_task,

@@ -200,6 +200,18 @@ class Workspace:
             raise ParseError(self.relative(self.deal_path(deal_id)), document.line_of(first.key_path), first.message)
         return Deal(document.data, document.body, document)
 
+    def deals_mentioning(self, text: str) -> list[str]:
+        """Ids of the deal files whose bytes contain text: a cheap first pass before parsing."""
+        needle = text.encode("utf-8")
+        found = []
+        for deal_id in self.deal_ids():
+            try:
+                if needle in self.deal_path(deal_id).read_bytes():
+                    found.append(deal_id)
+            except OSError:
+                continue  # gone or unreadable: loading it would report why
+        return found
+
     def deals(self) -> list[Deal]:
         """Every deal, sorted by id; stops at the first file that does not parse."""
         return [self.load(deal_id) for deal_id in self.deal_ids()]

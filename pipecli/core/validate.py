@@ -17,6 +17,7 @@ from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,19 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "contacts": {"name": ("text", _free_text), "email": ("text", _text), "role": ("text", _free_text),
                  "phone": ("text", _free_text)},
     "history": {"stage": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                "by": ("text", _text), "pipeline": ("text", _text)},
+                "by": ("text", _text), "pipeline": ("text", _text),
+                "forced": ("a list of fields", lambda v: isinstance(v, list) and all(_text(x) for x in v))},
     "tasks": {"id": ("text", _free_text), "text": ("text", _free_text),
               "due": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "assignee": ("text", _text), "status": ("text", _text),
               "snoozed_until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-              "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date))},
+              "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+              "suggested": ("text", _text)},
     "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                   "time": ("a time HH:MM", lambda v: isinstance(v, str) and TIME_PATTERN.match(v) is not None),
                    "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
-                   "summary": ("text", _free_text)},
+                   "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text)},
 }
 _REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind")}
 
@@ -281,7 +285,7 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         by = activity.get("by")
         if by is not None and by not in team:
             add(("activities", i, "by"), f"activity {i + 1}: unknown team member '{by}'", "warning")
-        if activity.get("date") > today:
+        if activity.get("date") > today and activity.get("kind") != "meeting":  # a meeting may be planned ahead
             add(("activities", i, "date"), f"activity {i + 1} ({activity.get('date')}) is in the future")
 
     stage = None
@@ -291,6 +295,29 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
     if stage is not None and stage.is_open and not deal.open_tasks and config.next_step != "off":
         severity = "error" if config.next_step == "strict" else "warning"
         add(("stage",), "open deal has no next step (no open task)", severity)
+    if stage is not None:
+        missing = gate_missing(deal, stage)
+        if missing:
+            forced = any(h.get("stage") == stage.id and h.get("forced") for h in deal.history[-1:])
+            add(("stage",), f"in stage {stage.id} without {', '.join(missing)}, which it requires"
+                + (" (moved there with --force)" if forced else ""), "warning")
+
+
+def gate_missing(deal: Deal, stage) -> list[str]:
+    """What a deal lacks of what the stage's gate requires (its `requires:` list), in that order."""
+    missing = []
+    for need in stage.requires:
+        if need == "bant":
+            missing += [f"bant.{k}" for k in BANT_KEYS if not str(deal.bant.get(k) or "").strip()]
+        elif need.startswith("bant."):
+            if not str(deal.bant.get(need[5:]) or "").strip():
+                missing.append(need)
+        elif need == "value":
+            if deal.data.get("value") in (None, 0):
+                missing.append(need)
+        elif deal.data.get(need) in (None, "", []):
+            missing.append(need)
+    return list(dict.fromkeys(missing))
 
 
 def error_messages(deal: Deal, config: Config, today: dt.date) -> list[str]:

@@ -7,9 +7,11 @@ import datetime as dt
 
 from pipecli.core.deal import Deal
 from pipecli.core.queries import Facts
+from pipecli.core.timeline import events
 from pipecli.core.values import format_contact
 from pipecli.render import money
 from pipecli.render.style import Style, printable
+from pipecli.render.timeline import render_timeline
 
 TABLE_COLUMNS = ("id", "title", "stage", "value", "owner", "account", "close", "next_step", "due", "flags")
 FULL_COLUMNS = (
@@ -130,17 +132,9 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         when = f" (due {due})" if due else ""
         who = f" @{task['assignee']}" if task.get("assignee") else ""
         lines.append(style(f"  {deal.id}#{number} {task.get('text')}{when}{who}", "red" if late else ""))
-    timeline = [(h["date"], ("created in " if i == 0 else "moved to ") + f"{h.get('stage')}"
-                 + (f" ({h['pipeline']})" if h.get("pipeline") else ""), h.get("by"))
-                for i, h in enumerate(deal.history)]
-    timeline += [(a["date"], f"{a.get('kind')}" + (f" {a['direction']}" if a.get("direction") else "")
-                  + (f": {a['summary']}" if a.get("summary") else ""), a.get("by")) for a in deal.activities]
-    timeline += [(t["done"], f"task {t.get('status')}: {t.get('text')}", t.get("assignee"))
-                 for t in deal.tasks if t.get("status") in ("done", "cancelled") and t.get("done")]
-    if timeline:
-        lines += ["", style("Timeline", "bold")]
-        for date, what, who in sorted(timeline, key=lambda item: item[0]):
-            lines.append(f"  {date}  {what}" + (style(f"  ({who})", "dim") if who else ""))
+    found = events(deal)
+    if found:
+        lines += ["", style("Timeline", "bold"), render_timeline(found, style, indent="  ").rstrip("\n")]
     if deal.body.strip():
         lines += ["", style("Notes", "bold"), deal.body.rstrip("\n")]
     return "\n".join(lines) + "\n"

@@ -1,0 +1,228 @@
+"""Commands that change many deals: flush, and bulk move, set and tag; all confirm first."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from decimal import Decimal
+
+import click
+
+from pipecli.cli.options import complete_stage, deal_filter_options
+from pipecli.cli.output import progress, show_value, warn
+from pipecli.core import bulk, lifecycle
+from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.queries import DealFilter, select
+from pipecli.core.values import clean_tags
+from pipecli.render import money
+from pipecli.render.formats import render_rows
+
+LIST_COLUMNS = ("id", "title", "value", "last_activity", "change")
+
+
+def _confirm_options(command):
+    command = click.option("--yes", "-y", is_flag=True, help="Do not ask: for scripts and CI.")(command)
+    return click.option("--dry-run", is_flag=True, help="Only show what would change.")(command)
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_run: bool, yes: bool) -> None:
+    """Select, plan every change in memory, show it, confirm, then write deal by deal.
+
+    action: what the question asks ('close as lost (stale)'); done: the last line ('14 deals lost').
+    The workspace lock is held throughout, so what was shown is what gets written.
+    """
+    workspace, config, today = app.workspace, app.config, app.today
+    with workspace.lock():
+        chosen = select(workspace.deals(), config, deal_filter, today)
+        total = sum((f.base_value for f in chosen), start=Decimal(0))
+        last_activity = {f.deal.id: f.last_activity for f in chosen}
+        planned = bulk.plan([f.deal for f in chosen], config, today, change)
+        for deal_id, why in planned.skipped:
+            click.echo(f"{deal_id}: skipped: {why}", err=True)
+        if not planned.changes:
+            click.echo("no deals to change" if not chosen else "nothing to change", err=True)
+            return
+        rows = [{"id": p.deal.id, "title": p.deal.title,
+                 "value": money.amount(p.deal.value, p.deal.currency) if p.deal.data.get("value") is not None else "",
+                 "last_activity": last_activity[p.deal.id], "change": p.summary} for p in planned.changes]
+        click.echo(render_rows(rows, LIST_COLUMNS, "table"), nl=False)
+        count = len(planned.changes)
+        click.echo(f"{count} deal{'s' if count != 1 else ''}, {money.amount(total, config.currency)} in total")
+        if dry_run:
+            click.echo("dry run: nothing changed", err=True)
+            return
+        if not yes:
+            if not stdin_is_terminal():
+                raise PipeError(f"{count} deals would change: confirm with --yes, or look first with --dry-run")
+            if not click.confirm(f"{action.capitalize()}: {count} deals?", default=False, err=True):
+                raise PipeError("nothing changed")
+        bulk.write(workspace.save, planned.changes, progress(action))
+    for p in planned.changes:
+        if p.warning:
+            warn(p.warning)
+    click.echo(f"{done}: {count} deal{'s' if count != 1 else ''}")
+
+
+def _require_filter(deal_filter: DealFilter, command: str, example: str, count_status: bool) -> None:
+    bare = deal_filter if count_status else dataclasses.replace(deal_filter, statuses=())
+    if bare == DealFilter():
+        raise InvalidValue(f"{command} needs at least one filter, like {example}: it would change every deal")
+
+
+@click.command()
+@deal_filter_options
+@click.option("--reason", metavar="R", help="The lost reason (default: flush_reason in pipelines.yaml, e.g. stale).")
+@click.option("--park", is_flag=True, help="Park the deals (the fridge) instead of losing them.")
+@_confirm_options
+@click.pass_obj
+def flush(app, deal_filter, reason, park, dry_run, yes):
+    """Close dead deals as lost, or park them, to keep the pipeline honest.
+
+    Takes the deal filters (at least one), and changes the open deals they
+    select (add --parked to flush parked ones). Shows the deals and their total,
+    then asks; --dry-run only shows, --yes does not ask.
+
+    \b
+    Example:
+      pipe flush --inactive 90d --dry-run
+      pipe flush --inactive 90d --yes
+      pipe flush --stage lead --created-before 6m --park
+    """
+    config = app.config
+    _require_filter(deal_filter, "pipe flush", "--inactive 90d", count_status=False)
+    statuses = deal_filter.statuses or ("open",)
+    if set(statuses) - {"open", "parked"}:
+        raise InvalidValue("pipe flush closes open (or --parked) deals: leave out --won and --lost")
+    if park and "parked" in statuses:
+        raise InvalidValue("--park with --parked: those deals are parked already")
+    if park and reason is not None:
+        raise InvalidValue("--reason is for lost deals; --park keeps no reason")
+    deal_filter = dataclasses.replace(deal_filter, statuses=tuple(statuses))
+    kind = "parked" if park else "lost"
+    lost_reason = None if park else (reason if reason is not None else config.flush_reason)
+
+    def change(deal):
+        before = deal.stage
+        moved = lifecycle.close(deal, config, kind, app.today, app.user, lost_reason)
+        return f"{before} -> {moved.to.id}", moved.warning
+
+    what = "park" if park else f"close as lost ({lost_reason})"
+    _run(app, deal_filter, change, action=what, done="flush: parked" if park else f"flush: lost ({lost_reason})",
+         dry_run=dry_run, yes=yes)
+
+
+@click.group("bulk")
+def bulk_():
+    """Change many deals at once: move, set fields, tag.
+
+    Each takes the deal filters (at least one), shows what changes and asks
+    first; --dry-run only shows, --yes does not ask. Every deal is checked
+    before any is written, so a refusal changes nothing.
+
+    \b
+    Example:
+      pipe bulk move fridge --stage lead --inactive 60d --dry-run
+      pipe bulk tag q1-push --owner maya --open --yes
+    """
+
+
+@bulk_.command("move")
+@click.argument("stage", shell_complete=complete_stage)
+@deal_filter_options
+@click.option("--reason", metavar="R", help="The lost reason, for a move to a lost stage.")
+@click.option("--next", "next_text", metavar="TEXT", help="A next step to add to each deal.")
+@click.option("--due", metavar="DATE", help="When that next step is due.")
+@click.option("--force", is_flag=True, help="Move even deals that lack what the stage requires.")
+@_confirm_options
+@click.pass_obj
+def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, yes):
+    """Move the selected deals to STAGE (in each deal's own pipeline).
+
+    \b
+    Example:
+      pipe bulk move fridge --stage lead --inactive 60d --yes
+    """
+    _require_filter(deal_filter, "pipe bulk move", "--stage lead", count_status=True)
+    if due is not None and next_text is None:
+        raise InvalidValue("--due is for the next step: give it with --next TEXT")
+    next_step = lifecycle.NextStep(next_text, due) if next_text is not None else None
+
+    def change(deal):
+        pipeline = app.config.pipeline(deal.pipeline)
+        target = pipeline.find_stage(stage) if pipeline else None
+        if target is not None and target.id == deal.stage:
+            raise bulk.Unchanged(f"already in {target.id}")
+        before = deal.stage
+        moved = lifecycle.move(deal, app.config, stage, app.today, app.user, reason=reason, force=force,
+                               next_step=next_step)
+        forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
+        return f"{before} -> {moved.to.id}{forced}", moved.warning
+
+    _run(app, deal_filter, change, action=f"move to {stage}", done="moved", dry_run=dry_run, yes=yes)
+
+
+@bulk_.command("set")
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@deal_filter_options
+@_confirm_options
+@click.pass_obj
+def bulk_set(app, assignments, deal_filter, dry_run, yes):
+    """Set fields on the selected deals, as 'pipe set' does on one.
+
+    \b
+    Example:
+      pipe bulk set owner=tom --owner maya --stage lead --yes
+    """
+    _require_filter(deal_filter, "pipe bulk set", "--owner maya", count_status=True)
+
+    def change(deal):
+        changes = [lifecycle.set_field(deal, app.config, a, app.today) for a in assignments]
+        changed = [(k, old, new) for k, old, new in changes if old != new]
+        if not changed:
+            raise bulk.Unchanged("already set")
+        return "; ".join(f"{k}: {show_value(old)} -> {show_value(new)}" for k, old, new in changed), None
+
+    _run(app, deal_filter, change, action=f"set {' '.join(assignments)}", done="set", dry_run=dry_run, yes=yes)
+
+
+@bulk_.command("tag")
+@click.argument("tags", nargs=-1, required=True, metavar="TAG...")
+@click.option("--remove", is_flag=True, help="Remove the tags instead of adding them.")
+@deal_filter_options
+@_confirm_options
+@click.pass_obj
+def bulk_tag(app, tags, remove, deal_filter, dry_run, yes):
+    """Add tags to the selected deals (or remove them with --remove).
+
+    \b
+    Example:
+      pipe bulk tag q1-push --owner maya --open --yes
+      pipe bulk tag q1-push --remove --tag q1-push --yes
+    """
+    _require_filter(deal_filter, "pipe bulk tag", "--owner maya", count_status=True)
+    wanted = clean_tags(tags)
+    if not wanted:
+        raise InvalidValue("no tags given")
+
+    def change(deal):
+        current = deal.tags
+        lowered = {t.lower() for t in wanted}
+        if remove:
+            kept = [t for t in current if t.lower() not in lowered]
+            if len(kept) == len(current):
+                raise bulk.Unchanged("has none of these tags")
+            deal.set("tags", kept) if kept else deal.unset("tags")
+            return f"tags -{' -'.join(t for t in current if t.lower() in lowered)}", None
+        have = {t.lower() for t in current}
+        added = [t for t in wanted if t.lower() not in have]
+        if not added:
+            raise bulk.Unchanged("already tagged")
+        deal.set("tags", current + added)
+        return f"tags +{' +'.join(added)}", None
+
+    _run(app, deal_filter, change, action=f"{'untag' if remove else 'tag'} {' '.join(wanted)}",
+         done="untagged" if remove else "tagged", dry_run=dry_run, yes=yes)

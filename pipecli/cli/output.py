@@ -1,0 +1,61 @@
+"""Messages several commands print: warnings, tasks, and what a move did."""
+
+from __future__ import annotations
+
+import click
+
+from pipecli.core.lifecycle import Move
+from pipecli.core.values import format_contact
+from pipecli.render.formats import plain
+
+
+def warn(message: str) -> None:
+    click.echo(f"pipe: warning: {message}", err=True)
+
+
+def describe_task(task: dict) -> str:
+    """'text (due DATE) @assignee', as command output shows a task."""
+    due = f" (due {task['due']})" if task.get("due") else ""
+    who = f" @{task['assignee']}" if task.get("assignee") else ""
+    return f"{task.get('text')}{due}{who}"
+
+
+def show_value(value) -> str:
+    """A field's value as `pipe set` reports it: tags and contacts the way they are typed."""
+    if value is None or value == []:
+        return "(none)"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return "; ".join(format_contact(v) for v in value)
+    return str(plain(value))
+
+
+def echo_move(moved: Move) -> None:
+    """What a move did: the stages, the tasks it created and cancelled, and any warning."""
+    where = f"{moved.from_pipeline}/{moved.from_stage} -> {moved.pipeline.id}/{moved.to.id}" \
+        if moved.from_pipeline != moved.pipeline.id else f"{moved.from_stage} -> {moved.to.id}"
+    forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
+    click.echo(f"{moved.deal.id}: {where}{forced}")
+    for task in moved.created_tasks:
+        click.echo(f"{moved.deal.task_ref(task)} added: {describe_task(task)}")
+    if moved.cancelled_tasks:
+        click.echo(f"{moved.deal.id}: cancelled {len(moved.cancelled_tasks)} open task(s): "
+                   + "; ".join(str(t.get("text")) for t in moved.cancelled_tasks))
+    if moved.warning:
+        warn(moved.warning)
+
+
+def progress(label: str):
+    """A function wrapping an iterable in a progress bar on stderr when it is a terminal, else as is."""
+    import sys
+
+    def wrap(items):
+        items = list(items)
+        if not sys.stderr.isatty() or len(items) < 2:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+
+    return wrap

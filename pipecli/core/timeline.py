@@ -1,0 +1,112 @@
+"""A deal's timeline: logging interactions, and every stage move, finished task and interaction in date order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from pipecli.core.config import Config
+from pipecli.core.dates import parse_datetime
+from pipecli.core.deal import Deal
+from pipecli.core.errors import InvalidValue
+from pipecli.core.validate import DIRECTIONS
+from pipecli.core.values import one_line
+
+INTERACTION_KINDS = ("email", "call", "meeting", "note")
+
+
+def log_interaction(
+    deal: Deal,
+    config: Config,
+    kind: str,
+    summary: str,
+    today: dt.date,
+    user: str | None,
+    *,
+    at: str | None = None,
+    by: str | None = None,
+    direction: str | None = None,
+    notes: str | None = None,
+) -> dict:
+    """Append an interaction to the deal's activities (appended, so the other entries keep their lines)."""
+    if kind not in INTERACTION_KINDS:
+        raise InvalidValue(f"unknown kind '{kind}' (use {', '.join(INTERACTION_KINDS)})")
+    text = one_line(summary, "a summary").strip()
+    if not text:
+        raise InvalidValue("an interaction needs a summary")
+    date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
+    if date > today and kind != "meeting":
+        raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+    if direction is not None:
+        if direction not in DIRECTIONS:
+            raise InvalidValue(f"bad direction '{direction}' (use in or out)")
+        if kind == "note":
+            raise InvalidValue("a note has no direction: leave --direction out")
+    who = config.find_member(by).id if by is not None else user
+    entry: dict[str, Any] = {"date": date}
+    if time is not None:
+        entry["time"] = time
+    entry["kind"] = kind
+    if direction is not None:
+        entry["direction"] = direction
+    if who:
+        entry["by"] = who
+    entry["summary"] = text
+    if notes is not None and notes.strip():
+        entry["notes"] = notes.strip()
+    deal.append("activities", entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a timeline."""
+
+    date: dt.date
+    time: str | None
+    kind: str  # created, moved, email, call, meeting, note, ..., done, cancelled
+    text: str
+    by: str | None = None
+    direction: str | None = None
+    notes: str | None = None
+
+
+def events(deal: Deal) -> list[Event]:
+    """Stage moves, interactions and finished tasks, oldest first (the file order breaks ties)."""
+    found: list[tuple[tuple, Event]] = []
+    for i, entry in enumerate(deal.history):
+        where = entry.get("stage", "")
+        if entry.get("pipeline"):
+            where += f" ({entry['pipeline']})"
+        text = where
+        if entry.get("forced"):
+            text += f" (forced without {', '.join(str(f) for f in entry['forced'])})"
+        kind = "created" if i == 0 else "moved"
+        found.append(((entry["date"], "", 0, i), Event(entry["date"], None, kind, text, entry.get("by"))))
+    for i, activity in enumerate(deal.activities):
+        time = activity.get("time")
+        notes = activity.get("notes")
+        found.append(((activity["date"], time or "", 1, i), Event(
+            activity["date"], time, str(activity.get("kind")), str(activity.get("summary") or ""),
+            activity.get("by"), activity.get("direction"), str(notes) if notes is not None else None)))
+    for i, task in enumerate(deal.tasks):
+        status = task.get("status", "open")
+        if status in ("done", "cancelled") and isinstance(task.get("done"), dt.date):
+            found.append(((task["done"], "", 2, i), Event(
+                task["done"], None, status, f"#{i + 1} {task.get('text', '')}", task.get("assignee"))))
+    return [event for _, event in sorted(found, key=lambda item: item[0])]
+
+
+def last_interaction(deal: Deal, today: dt.date) -> dict | None:
+    """The latest interaction up to today (by date and time; later in the file wins a tie)."""
+    best = None
+    best_key = None
+    for i, activity in enumerate(deal.activities):
+        date = activity.get("date")
+        if not isinstance(date, dt.date) or date > today:
+            continue
+        key = (date, activity.get("time") or "", i)
+        if best_key is None or key > best_key:
+            best, best_key = activity, key
+    return best

@@ -1,0 +1,79 @@
+"""The agenda and the suggested tasks as tables grouped by when, or as flat csv/json/markdown rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipecli.core.agenda import GROUPS, AgendaItem
+from pipecli.core.suggest import Suggestion
+from pipecli.render.formats import render_rows
+from pipecli.render.style import Style
+
+AGENDA_COLUMNS = ("task", "text", "deal", "account", "due", "assignee")
+AGENDA_FULL_COLUMNS = ("group", "task", "id", "text", "deal", "title", "account", "due", "assignee",
+                       "status", "snoozed_until", "created", "done")
+SUGGESTION_COLUMNS = ("n", "deal", "kind", "reason", "task")
+GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", "snoozed": "Snoozed",
+                "closed": "Done and cancelled"}
+_GROUP_STYLE = {"overdue": "red", "today": "yellow", "snoozed": "dim", "closed": "dim"}
+TEXT_WIDTH = 40
+
+
+def _clip(text: object, limit: int | None) -> str:
+    text = "" if text is None else str(text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def agenda_record(item: AgendaItem) -> dict:
+    task = item.task
+    return {
+        "group": item.group, "task": item.ref, "id": task.get("id"), "text": task.get("text"),
+        "deal": item.deal.id, "title": item.deal.title, "account": item.deal.account, "due": item.due,
+        "assignee": item.assignee, "status": task.get("status", "open"),
+        "snoozed_until": task.get("snoozed_until"), "created": task.get("created"), "done": task.get("done"),
+    }
+
+
+def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style) -> str:
+    """The agenda: one table with a heading above each group (table), else flat rows with a group column."""
+    if fmt != "table":
+        columns = AGENDA_FULL_COLUMNS if fmt in ("csv", "json") else ("group",) + AGENDA_COLUMNS
+        return render_rows([agenda_record(i) for i in items], columns, fmt)
+    if not items:
+        return ""
+    rows = []
+    for item in items:
+        row = agenda_record(item)
+        row["text"] = _clip(row["text"], TEXT_WIDTH)
+        row["account"] = _clip(row["account"], 24)
+        if item.group == "snoozed":
+            row["due"] = f"{item.due or ''} (until {item.task.get('snoozed_until')})".strip()
+        if item.group == "closed":
+            row["due"] = f"{row['status']} {row['done'] or ''}".strip()
+        rows.append(row)
+    lines = render_rows(rows, AGENDA_COLUMNS, "table").splitlines()
+    header, rule, body = lines[0], lines[1], lines[2:]
+    out = [header, rule]
+    for group in GROUPS:
+        members = [line for line, item in zip(body, items) if item.group == group]
+        if members:
+            out.append(style(f"{GROUP_TITLES[group]} ({len(members)})", "bold", _GROUP_STYLE.get(group, "")))
+            out += members
+    return "\n".join(out) + "\n"
+
+
+def suggestion_record(s: Suggestion) -> dict:
+    return {"n": s.number, "deal": s.deal.id, "kind": s.kind, "reason": s.reason, "task": s.text,
+            "owner": s.deal.owner, "since": s.since}
+
+
+def render_suggestions(found: Sequence[Suggestion], fmt: str) -> str:
+    if fmt in ("csv", "json"):
+        return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt)
+    rows = [suggestion_record(s) for s in found]
+    if fmt == "table":
+        for row in rows:
+            row["reason"] = _clip(row["reason"], 48)
+            row["task"] = None
+        return render_rows(rows, SUGGESTION_COLUMNS[:-1], fmt)
+    return render_rows(rows, SUGGESTION_COLUMNS, fmt)
