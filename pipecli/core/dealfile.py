@@ -7,6 +7,7 @@ same bytes and changing one field changes only that field's lines.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -187,7 +188,8 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
                 parts.append(block.trivia + block.text)
             elif block is not None:
                 newline = "\r\n" if block.text.endswith("\r\n") else "\n"
-                parts.append(block.trivia + fresh(yamlio.dump({key: value}), newline))
+                text = _list_block(key, block.text, original.data[key], value, newline)
+                parts.append(block.trivia + (text if text is not None else fresh(yamlio.dump({key: value}), newline)))
             else:
                 parts.append(fresh(yamlio.dump({key: value})))
         front = "".join(parts) + layout.trailer
@@ -196,6 +198,57 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
     raw_body = original.raw_body if body == original.body else fresh(body)
     after_close = "\n" if original.closed_with_newline or raw_body else ""
     return f"{original.head}{front}{original.close}{after_close}{raw_body}"
+
+
+_ITEM_START = re.compile(r"^-( |\r?$)")
+
+
+def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> str | None:
+    """The text of a list key (tasks, history, activities...) whose items changed, keeping the
+    lines of every item that did not: an appended entry adds lines, a changed task changes only
+    its own lines. None when the old text is not one item per `- ` line at column 0, or when
+    the result would not read back as the new value.
+    """
+    if not (isinstance(old, list) and isinstance(new, list) and old and new):
+        return None
+    lines = old_text.splitlines(keepends=True)
+    if lines[0].rstrip("\r\n") != f"{key}:":
+        return None
+    chunks: list[str] = []
+    for line in lines[1:]:
+        if _ITEM_START.match(line):
+            chunks.append(line)
+        elif chunks:
+            chunks[-1] += line
+        else:
+            return None
+    if len(chunks) != len(old):
+        return None
+
+    def item_text(item: Any) -> str:
+        text = yamlio.dump({key: [item]}).split("\n", 1)[1]
+        return text.replace("\n", newline) if newline != "\n" else text
+
+    # Pair old and new items as a diff of their canonical texts, keeping old text for equal runs.
+    old_keys = [yamlio.dump([item]) for item in old]
+    new_keys = [yamlio.dump([item]) for item in new]
+    parts = [lines[0]]
+    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for offset in range(j2 - j1):
+            if tag == "equal" and same(old[i1 + offset], new[j1 + offset]):
+                parts.append(chunks[i1 + offset])
+            else:
+                parts.append(item_text(new[j1 + offset]))
+    result = "".join(parts)
+    if not result.endswith("\n"):
+        return None
+    try:
+        if not same(yamlio.load(result), {key: new}):
+            return None
+    except yamlio.YAMLError:
+        return None
+    return result
 
 
 def same(a: Any, b: Any) -> bool:

@@ -54,8 +54,10 @@ def _candidates(f: Facts, config: Config, today: dt.date) -> list[tuple[str, str
         summary = latest.get("summary") or "(no summary)"
         found.append(("unanswered", f"inbound email of {latest['date']} has no reply: {summary}",
                       f"Reply to the email of {latest['date']}: {summary}", latest["date"]))
+    # The latest meeting of the last inactivity_days: older ones are past writing up.
+    recent = today - dt.timedelta(days=config.inactivity_days)
     meetings = [(a["date"], a.get("time") or "", i, a) for i, a in enumerate(deal.activities)
-                if a.get("kind") == "meeting" and isinstance(a.get("date"), dt.date) and a["date"] < today]
+                if a.get("kind") == "meeting" and isinstance(a.get("date"), dt.date) and recent <= a["date"] < today]
     if "meeting-notes" in on and meetings:
         date, _, index, meeting = max(meetings, key=lambda m: m[:3])
         noted = meeting.get("notes") or any(

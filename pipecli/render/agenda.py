@@ -9,7 +9,7 @@ from pipecli.core.suggest import Suggestion
 from pipecli.render.formats import render_rows
 from pipecli.render.style import Style
 
-AGENDA_COLUMNS = ("task", "text", "deal", "account", "due", "assignee")
+AGENDA_COLUMNS = ("task", "text", "deal", "account", "due", "assignee")  # deal: its title (the id is in task)
 AGENDA_FULL_COLUMNS = ("group", "task", "id", "text", "deal", "title", "account", "due", "assignee",
                        "status", "snoozed_until", "created", "done")
 SUGGESTION_COLUMNS = ("n", "deal", "kind", "reason", "task")
@@ -37,8 +37,10 @@ def agenda_record(item: AgendaItem) -> dict:
 def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style) -> str:
     """The agenda: one table with a heading above each group (table), else flat rows with a group column."""
     if fmt != "table":
-        columns = AGENDA_FULL_COLUMNS if fmt in ("csv", "json") else ("group",) + AGENDA_COLUMNS
-        return render_rows([agenda_record(i) for i in items], columns, fmt)
+        if fmt in ("csv", "json"):
+            return render_rows([agenda_record(i) for i in items], AGENDA_FULL_COLUMNS, fmt)
+        rows = [{**agenda_record(i), "deal": i.deal.title} for i in items]
+        return render_rows(rows, ("group",) + AGENDA_COLUMNS, fmt)
     if not items:
         return ""
     rows = []
@@ -46,8 +48,9 @@ def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style) -> str:
         row = agenda_record(item)
         row["text"] = _clip(row["text"], TEXT_WIDTH)
         row["account"] = _clip(row["account"], 24)
-        if item.group == "snoozed":
-            row["due"] = f"{item.due or ''} (until {item.task.get('snoozed_until')})".strip()
+        row["deal"] = _clip(row["title"], 32)
+        if item.group == "snoozed":  # when it comes back matters more here than when it is due
+            row["due"] = f"until {item.task.get('snoozed_until')}"
         if item.group == "closed":
             row["due"] = f"{row['status']} {row['done'] or ''}".strip()
         rows.append(row)
