@@ -9,6 +9,7 @@ from a seeded RNG, so every run produces byte-identical files.
 Run from the repository root:  python tools/make_sample.py
 """
 import random
+import sys
 import re
 import unicodedata
 from datetime import date
@@ -19,7 +20,9 @@ import yaml
 TODAY = date(2026, 11, 27)
 EARLIEST = date(2025, 11, 20)
 ROOT = Path(__file__).resolve().parent.parent
-DUMP_OPTS = dict(sort_keys=False, allow_unicode=True, default_flow_style=False, width=10**9)
+sys.path.insert(0, str(ROOT))
+from pipecli.core import yamlio  # noqa: E402  (the files are written exactly as pipe writes them)
+from pipecli.core.lifecycle import _ID_CHARS as TASK_ID_CHARS, _ID_LETTERS as TASK_ID_LETTERS  # noqa: E402
 
 PIPELINES_YAML = """\
 # Tidewater Labs sales workspace: the pipelines, their stages and the team.
@@ -44,14 +47,23 @@ lost_reasons: [price, competitor, no budget, no decision, bad timing, not a fit,
 sources: [inbound, outbound, referral, event, partner, content]
 inactivity_days: 10
 next_step: warn
+flush_reason: stale  # what `pipe flush` gives as the lost reason
 pipelines:
 - id: new-business
   name: New business
   stages:
   - {id: lead, name: Lead, probability: 10, rot_days: 14, kind: open}
   - {id: contacted, name: Contacted, probability: 20, rot_days: 14, kind: open}
-  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}
-  - {id: proposal, name: Proposal, probability: 60, rot_days: 21, kind: open}
+  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open,
+     requires: [bant]}                     # the gate: all four BANT answers first
+  - id: proposal
+    name: Proposal
+    probability: 60
+    rot_days: 21
+    kind: open
+    requires: [value, expected_close]
+    on_enter:                              # tasks every deal entering the stage gets
+    - {task: Follow up on the proposal, due: 5d}
   - {id: won, name: Won, probability: 100, kind: won}
   - {id: lost, name: Lost, probability: 0, kind: lost}
   - {id: fridge, name: Fridge, probability: 0, kind: parked}
@@ -588,7 +600,8 @@ deal("Halvard Systems migration off Datadog", "maya", "Halvard Systems", 55000, 
            "2026-10-02 meeting @tom: Sizing workshop",
            "2026-10-30 email out: Proposal, 55k",
            "2026-11-18 meeting: Merger announced, scope changes",
-           "2026-11-24 meeting @tom: Scoping the merged estate with Mette"],
+           "2026-11-24 meeting @tom: Scoping the merged estate with Mette"
+           " || Merged estate is ~900 hosts, not 400. Mette wants one proposal for both companies."],
      notes="""Biggest open deal. Copenhagen SaaS company paying Datadog ~180k a year.
 
         ## Status
@@ -878,6 +891,11 @@ def d(text):
     return date.fromisoformat(text)
 
 
+def new_task_id(rng):
+    """Like pipe's own task ids: six characters starting with a letter, from the seeded RNG."""
+    return rng.choice(TASK_ID_LETTERS) + "".join(rng.choice(TASK_ID_CHARS) for _ in range(5))
+
+
 def fresh(day):
     """A new date object: safe_dump writes &anchors/*aliases for shared objects."""
     return date.fromordinal(day.toordinal())
@@ -940,9 +958,9 @@ def build(spec, rng, used_ids):
         if snooze:
             tokens.remove(snooze)
         created, due, status = d(tokens[0]), d(tokens[1]), tokens[2]
-        task_id = f"{rng.getrandbits(24):06x}"
+        task_id = new_task_id(rng)
         while task_id in used_ids:
-            task_id = f"{rng.getrandbits(24):06x}"
+            task_id = new_task_id(rng)
         used_ids.add(task_id)
         task = {"id": task_id, "text": text, "due": due, "assignee": assignee, "status": status}
         if snooze:
@@ -961,7 +979,10 @@ def build(spec, rng, used_ids):
         act = {"date": d(tokens[0]), "kind": tokens[1]}
         if tokens[1] == "email":
             act["direction"] = tokens[2]
+        summary, _, meeting_notes = summary.partition(" || ")
         act.update(by=by, summary=summary)
+        if meeting_notes:
+            act["notes"] = meeting_notes
         activities.append(act)
     if activities:
         data["activities"] = activities
@@ -1017,7 +1038,7 @@ def main():
         check(data, cfg)
         assert data["id"] not in seen, f"duplicate deal id {data['id']}"
         seen.add(data["id"])
-        text = "---\n" + yaml.safe_dump(data, **DUMP_OPTS) + "---\n" + (notes + "\n" if notes else "")
+        text = "---\n" + yamlio.dump(data) + "---\n" + (notes + "\n" if notes else "")
         with open(deals_dir / f"{data['id']}.md", "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     print(f"wrote pipelines.yaml and {len(DEALS)} deals to {deals_dir}")
