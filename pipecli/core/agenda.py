@@ -87,4 +87,8 @@ def agenda(
             if due_by is not None and (group not in ("overdue", "today", "upcoming") or item.due is None or item.due > due_by):
                 continue
             items.append(item)
-    return sorted(items, key=lambda i: (GROUPS.index(i.group), i.due is None, i.due or dt.date.max, i.deal.id, i.number))
+    def order(i: AgendaItem) -> tuple:
+        when = i.task.get("done") if i.group == "closed" else i.due  # finished ones by when they were
+        return (GROUPS.index(i.group), when is None, when or dt.date.max, i.deal.id, i.number)
+
+    return sorted(items, key=order)

@@ -1,0 +1,1 @@
+tasks --format json --deal halvard

@@ -1,0 +1,1 @@
+tasks --due week --format md

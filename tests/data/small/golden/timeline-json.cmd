@@ -1,0 +1,1 @@
+timeline 0800 --format json
