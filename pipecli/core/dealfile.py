@@ -212,7 +212,7 @@ def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> st
     if not (isinstance(old, list) and isinstance(new, list) and old and new):
         return None
     lines = old_text.splitlines(keepends=True)
-    if lines[0].rstrip("\r\n") != f"{key}:":
+    if not re.match(rf"{re.escape(str(key))}:\s*(#.*)?$", lines[0].rstrip("\r\n")):
         return None
     chunks: list[str] = []
     for line in lines[1:]:
