@@ -7,8 +7,8 @@ import click
 from pipecli.cli.options import deal_argument
 from pipecli.core import lifecycle
 from pipecli.core.timeline import INTERACTION_KINDS, events, log_interaction
-from pipecli.render.timeline import event_line, render_timeline, timeline_json
-from pipecli.core.timeline import Event
+from pipecli.render.style import printable
+from pipecli.render.timeline import render_timeline, timeline_json
 
 
 @click.command()
@@ -38,9 +38,10 @@ def log(app, deal, kind, summary, at, by, direction, notes):
 
     updated, entry = app.workspace.update(
         deal, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
-    event = Event(entry["date"], entry.get("time"), kind, entry["summary"], entry.get("by"),
-                  entry.get("direction"))
-    click.echo(f"{updated.id}: {event_line(event, app.style)}")
+    what = kind + (f" {entry['direction']}" if entry.get("direction") else "")
+    when = f"{entry['date']}" + (f" {entry['time']}" if entry.get("time") else "")
+    by = f" by {entry['by']}" if entry.get("by") else ""
+    click.echo(f"{updated.id}: logged {what} of {when}{by}: {printable(entry['summary'])}")
 
 
 @click.command()

@@ -372,7 +372,7 @@ class ConfigValidator:
             due_days = self.offset_days(item.get("due"), where + ("due",))
             assignee = item.get("assignee")
             if assignee is not None and (not isinstance(assignee, str) or assignee not in self.team_ids):
-                known = ", ".join(sortedself.team_ids) or "none"
+                known = ", ".join(sorted(self.team_ids)) or "none"
                 self.problem(where + ("assignee",), f"on_enter assignee must be a team member id (team: {known}), got {assignee!r}")
                 assignee = None
             tasks.append(StageTask(text.strip(), due_days, assignee))
