@@ -183,3 +183,68 @@ def test_unicode_line_breaks_survive_a_write(char):
 def test_nesting_too_deep_is_a_parse_error():
     with pytest.raises(ParseError, match="nest"):  # PyYAML >= 6.0.4 stops it itself, with its own words
         dealfile.parse("---\nid: a\nx: " + "[" * 2000 + "]" * 2000 + "\n---\n", "x")
+
+
+LISTS = """\
+---
+id: acme
+tasks:
+- id: ta1
+  text: First   # a comment inside an item
+  status: open
+- id: ta2
+  text: Second
+  status: open
+activities:
+- {date: 2026-11-01, kind: call}
+---
+"""
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_changing_one_list_item_rewrites_only_that_item():
+    doc = dealfile.parse(LISTS, "x")
+    data = dict(doc.data)
+    data["tasks"] = [doc.data["tasks"][0], {**doc.data["tasks"][1], "status": "done"}]
+    after = dealfile.render(data, doc.body, doc)
+    assert _changed_lines(LISTS, after) == ["-  status: open", "+  status: done"]
+    assert "# a comment inside an item" in after
+
+
+def test_appending_to_a_list_only_adds_lines():
+    doc = dealfile.parse(LISTS, "x")
+    data = dict(doc.data)
+    data["tasks"] = doc.data["tasks"] + [{"id": "ta3", "text": "Third", "status": "open"}]
+    after = dealfile.render(data, doc.body, doc)
+    assert _changed_lines(LISTS, after) == ["+- id: ta3", "+  text: Third", "+  status: open"]
+
+
+def test_removing_a_list_item_keeps_the_others():
+    doc = dealfile.parse(LISTS, "x")
+    data = {**doc.data, "tasks": doc.data["tasks"][1:]}
+    after = dealfile.render(data, doc.body, doc)
+    assert _changed_lines(LISTS, after) == [
+        "-- id: ta1", "-  text: First   # a comment inside an item", "-  status: open"]
+
+
+def test_a_flow_item_is_kept_as_written_beside_new_block_items():
+    doc = dealfile.parse(LISTS, "x")
+    data = {**doc.data, "activities": doc.data["activities"] + [{"date": dt.date(2026, 11, 2), "kind": "note"}]}
+    after = dealfile.render(data, doc.body, doc)
+    assert dealfile.parse(after, "x").data == data
+    assert "- {date: 2026-11-01, kind: call}\n- date: 2026-11-02\n  kind: note\n" in after
+
+
+@pytest.mark.parametrize("block", ["activities: [{date: 2026-11-01, kind: call}]\n",
+                                   "activities:\n  - date: 2026-11-01\n    kind: call\n"])
+def test_a_list_in_another_shape_is_rewritten_whole_and_reads_back(block):
+    text = LISTS.replace("activities:\n- {date: 2026-11-01, kind: call}\n", block)
+    doc = dealfile.parse(text, "x")
+    data = {**doc.data, "activities": doc.data["activities"] + [{"date": dt.date(2026, 11, 2), "kind": "note"}]}
+    after = dealfile.render(data, doc.body, doc)
+    assert dealfile.parse(after, "x").data == data
+    assert "activities:\n- date: 2026-11-01\n  kind: call\n- date: 2026-11-02\n  kind: note\n" in after
