@@ -12,7 +12,8 @@ from pipecli.cli.options import complete_stage, deal_filter_options
 from pipecli.cli.output import progress, show_value, warn
 from pipecli.core import bulk, lifecycle
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.queries import DealFilter, select
+from pipecli.core.deal import Deal
+from pipecli.core.queries import DealFilter, select, stage_ids
 from pipecli.core.values import clean_tags
 from pipecli.render import money
 from pipecli.render.formats import render_rows
@@ -38,9 +39,9 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
     workspace, config, today = app.workspace, app.config, app.today
     with workspace.lock():
         chosen = select(workspace.deals(), config, deal_filter, today)
-        total = sum((f.base_value for f in chosen), start=Decimal(0))
-        last_activity = {f.deal.id: f.last_activity for f in chosen}
+        before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change
         planned = bulk.plan([f.deal for f in chosen], config, today, change)
+        total = sum((before[p.deal.id].base_value for p in planned.changes), start=Decimal(0))
         for deal_id, why in planned.skipped:
             click.echo(f"{deal_id}: skipped: {why}", err=True)
         if not planned.changes:
@@ -48,23 +49,27 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
             return
         rows = [{"id": p.deal.id, "title": p.deal.title,
                  "value": money.amount(p.deal.value, p.deal.currency) if p.deal.data.get("value") is not None else "",
-                 "last_activity": last_activity[p.deal.id], "change": p.summary} for p in planned.changes]
+                 "last_activity": before[p.deal.id].last_activity, "change": p.summary} for p in planned.changes]
         click.echo(render_rows(rows, LIST_COLUMNS, "table"), nl=False)
-        count = len(planned.changes)
-        click.echo(f"{count} deal{'s' if count != 1 else ''}, {money.amount(total, config.currency)} in total")
+        deals = _count(len(planned.changes))
+        click.echo(f"{deals}, {money.amount(total, config.currency)} in total")
         if dry_run:
             click.echo("dry run: nothing changed", err=True)
             return
         if not yes:
             if not stdin_is_terminal():
-                raise PipeError(f"{count} deals would change: confirm with --yes, or look first with --dry-run")
-            if not click.confirm(f"{action.capitalize()}: {count} deals?", default=False, err=True):
+                raise PipeError(f"{deals} would change: confirm with --yes, or look first with --dry-run")
+            if not click.confirm(f"{action.capitalize()}: {deals}?", default=False, err=True):
                 raise PipeError("nothing changed")
-        bulk.write(workspace.save, planned.changes, progress(action))
+        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(action))
     for p in planned.changes:
         if p.warning:
             warn(p.warning)
-    click.echo(f"{done}: {count} deal{'s' if count != 1 else ''}")
+    click.echo(f"{done}: {deals}")
+
+
+def _count(n: int) -> str:
+    return f"{n} deal{'s' if n != 1 else ''}"
 
 
 def _require_filter(deal_filter: DealFilter, command: str, example: str, count_status: bool) -> None:
@@ -103,7 +108,7 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
         raise InvalidValue("--reason is for lost deals; --park keeps no reason")
     deal_filter = dataclasses.replace(deal_filter, statuses=tuple(statuses))
     kind = "parked" if park else "lost"
-    lost_reason = None if park else (reason if reason is not None else config.flush_reason)
+    lost_reason = None if park else lifecycle.check_reason(config, reason if reason is not None else config.flush_reason)
 
     def change(deal):
         before = deal.stage
@@ -150,6 +155,9 @@ def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, y
     if due is not None and next_text is None:
         raise InvalidValue("--due is for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due) if next_text is not None else None
+    stage_ids(app.config, None, stage)  # an unknown stage fails now, even when no deal matches
+    if reason is not None:
+        lifecycle.check_reason(app.config, reason)
 
     def change(deal):
         pipeline = app.config.pipeline(deal.pipeline)
@@ -178,6 +186,9 @@ def bulk_set(app, assignments, deal_filter, dry_run, yes):
       pipe bulk set owner=tom --owner maya --stage lead --yes
     """
     _require_filter(deal_filter, "pipe bulk set", "--owner maya", count_status=True)
+    scratch = Deal({"id": "scratch", "title": "scratch"})  # bad keys and values fail now, even when no deal matches
+    for assignment in assignments:
+        lifecycle.set_field(scratch, app.config, assignment, app.today)
 
     def change(deal):
         changes = [lifecycle.set_field(deal, app.config, a, app.today) for a in assignments]

@@ -35,7 +35,9 @@ class PipeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PipeError as error:
-            raise UserError(str(error)) from None
+            failure = UserError(str(error))
+            failure.exit_code = getattr(error, "exit_code", 1)
+            raise failure from None
         except OSError as error:
             if isinstance(error, BrokenPipeError):
                 raise

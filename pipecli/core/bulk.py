@@ -52,7 +52,7 @@ def plan(deals: list[Deal], config: Config, today: dt.date,
             continue
         except PipeError as error:
             message = str(error)
-            refused.append(message if message.startswith(deal.id) else f"{deal.id}: {message}")
+            refused.append(message if message.startswith(f"{deal.id}: ") else f"{deal.id}: {message}")
             continue
         changes.append(Planned(deal, summary, warning))
     if refused:
@@ -65,7 +65,8 @@ def plan(deals: list[Deal], config: Config, today: dt.date,
 class Stopped(PipeError):
     """Writing stopped part way; says which deals were written and which were not."""
 
-    def __init__(self, cause: str, changed: list[str], unchanged: list[str]):
+    def __init__(self, cause: str, changed: list[str], unchanged: list[str], exit_code: int = 1):
+        self.exit_code = exit_code  # 130 after Ctrl-C, as shells expect
         total = len(changed) + len(unchanged)
         super().__init__(
             f"{cause}: stopped after changing {len(changed)} of {total} deals; "
@@ -75,18 +76,28 @@ class Stopped(PipeError):
         self.unchanged = unchanged
 
 
-def write(save: Callable[[Deal], object], changes: list[Planned],
+def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], changes: list[Planned],
           progress: Callable[[Iterable[Planned]], Iterator[Planned]] = iter) -> list[str]:
-    """Save each planned deal (save is Workspace.save); returns the ids written, in order."""
+    """Save each planned deal (Workspace.save); returns the ids written, in order.
+
+    If writing stops, is_saved (Workspace.is_saved) tells whether the deal being written when
+    it stopped made it to disk (Ctrl-C can land after the rename), so the report is exact.
+    """
     done: list[str] = []
+    current: Planned | None = None
+
+    def stopped(cause: str, exit_code: int = 1) -> Stopped:
+        if current is not None and current.deal.id not in done and is_saved(current.deal):
+            done.append(current.deal.id)
+        return Stopped(cause, done, [c.deal.id for c in changes if c.deal.id not in set(done)], exit_code)
+
     try:
-        for item in progress(changes):
-            save(item.deal)
-            done.append(item.deal.id)
+        for current in progress(changes):
+            save(current.deal)
+            done.append(current.deal.id)
     except KeyboardInterrupt:
-        raise Stopped("interrupted", done, [c.deal.id for c in changes if c.deal.id not in set(done)]) from None
+        raise stopped("interrupted", 130) from None
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
-        raise Stopped(f"{where}{error.strerror or error}", done,
-                      [c.deal.id for c in changes if c.deal.id not in set(done)]) from None
+        raise stopped(f"{where}{error.strerror or error}") from None
     return done

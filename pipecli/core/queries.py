@@ -178,9 +178,9 @@ def build_filter(
     if empty:
         raise InvalidValue(f"an empty {empty[0]}: leave it out to select every deal")
     pipeline_obj = config.find_pipeline(pipeline) if pipeline is not None else None
-    stage_ids: list[str] = []
+    chosen_stages: list[str] = []
     for text in stages:
-        stage_ids.extend(_stage_ids(config, pipeline_obj, text))
+        chosen_stages.extend(stage_ids(config, pipeline_obj, text))
     for status in statuses:
         if status not in STATUSES:
             raise InvalidValue(f"unknown status '{status}' (use {', '.join(STATUSES)})")
@@ -190,7 +190,7 @@ def build_filter(
         raise InvalidValue(f"--min-value {min_value} is above --max-value {max_value}")
     return DealFilter(
         pipeline=pipeline_obj.id if pipeline_obj else None,
-        stages=tuple(stage_ids),
+        stages=tuple(chosen_stages),
         owners=tuple(config.find_member(o).id for o in owners),
         account=account,
         source=source,
@@ -208,7 +208,7 @@ def build_filter(
     )
 
 
-def _stage_ids(config: Config, pipeline: Pipeline | None, text: str) -> list[str]:
+def stage_ids(config: Config, pipeline: Pipeline | None, text: str) -> list[str]:
     """The stage ids text names (id, name or unique prefix) in pipeline, or in any pipeline."""
     if pipeline:
         return [pipeline.find_stage(text).id]

@@ -109,6 +109,7 @@ class Workspace:
         self.root = root
         self.deals_dir = root / DEALS_DIR
         self._config: Config | None = None
+        self._lock_depth = 0  # lock() is re-entrant: an update inside a locked section must not wait on itself
 
     @property
     def config(self) -> Config:
@@ -227,6 +228,14 @@ class Workspace:
         deal.document = dealfile.parse(text, self.relative(path))
         return True
 
+    def is_saved(self, deal: Deal) -> bool:
+        """Whether the deal's file on disk already holds what saving the deal would write."""
+        try:
+            on_disk = self.deal_path(deal.id).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        return on_disk == dealfile.render(deal.data, deal.body, deal.document)
+
     def create(self, deal: Deal) -> Path:
         """Write a new deal file; refuses to replace an existing one."""
         path = self.deal_path(deal.id)
@@ -282,12 +291,25 @@ class Workspace:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the workspace's write lock: one pipe process changes deals at a time."""
+        """Hold the workspace's write lock: one pipe process changes deals at a time.
+
+        Re-entrant within this Workspace: flock locks belong to an open file, so taking it
+        again through a second open would wait forever on ourselves.
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         cache = self.root / CACHE_DIR
         cache.mkdir(exist_ok=True)
         with open(cache / LOCK_FILE, "a+") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            self._lock_depth = 1
             try:
                 yield
             finally:
+                self._lock_depth = 0
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

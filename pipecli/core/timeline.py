@@ -99,14 +99,17 @@ def events(deal: Deal) -> list[Event]:
 
 
 def last_interaction(deal: Deal, today: dt.date) -> dict | None:
-    """The latest interaction up to today (by date and time; later in the file wins a tie)."""
+    """The latest interaction up to today: by date; on one day by time when both entries have
+    one, else by file order (an entry without a time says nothing about when in the day)."""
     best = None
-    best_key = None
-    for i, activity in enumerate(deal.activities):
+    for activity in deal.activities:
         date = activity.get("date")
         if not isinstance(date, dt.date) or date > today:
             continue
-        key = (date, activity.get("time") or "", i)
-        if best_key is None or key > best_key:
-            best, best_key = activity, key
+        if best is None or date > best["date"]:
+            best = activity
+        elif date == best["date"]:
+            times = (activity.get("time"), best.get("time"))
+            if not all(times) or times[0] >= times[1]:
+                best = activity
     return best
