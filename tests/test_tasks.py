@@ -354,3 +354,14 @@ def test_empty_agenda_says_so_on_stderr(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme", tasks="[]")})
     result = run(workspace, "tasks")
     assert result.exit_code == 0 and result.stdout == "" and result.stderr == "no tasks match\n"
+
+
+def test_a_snoozed_task_is_not_overdue_until_it_comes_back(make_workspace, run, monkeypatch):
+    tasks = "\n- {id: ta1, text: Later, due: 2026-11-20, snoozed_until: 2026-12-01, status: open}"
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
+    record = json.loads(run(workspace, "list", "--format", "json").stdout)[0]
+    assert record["next_step_overdue"] is False
+    assert "acme#1 Later (due 2026-11-20) (snoozed until 2026-12-01) @" not in run(workspace, "show", "acme").stdout
+    assert "acme#1 Later (due 2026-11-20) (snoozed until 2026-12-01)" in run(workspace, "show", "acme").stdout
+    monkeypatch.setenv("PIPE_TODAY", "2026-12-01")
+    assert json.loads(run(workspace, "list", "--format", "json").stdout)[0]["next_step_overdue"] is True

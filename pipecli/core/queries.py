@@ -78,6 +78,9 @@ def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
     rotting = bool(stage and stage.is_open and stage.rot_days and days is not None and days > stage.rot_days)
     next_task = deal.next_task
     due = next_task.get("due") if next_task else None
+    snoozed = next_task.get("snoozed_until") if next_task else None
+    if snoozed is not None and snoozed > today:
+        due = None  # a snoozed task is not overdue until it comes back
     return Facts(
         deal=deal,
         config=config,

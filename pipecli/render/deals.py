@@ -130,6 +130,10 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         due = task.get("due")
         late = due is not None and due < today
         when = f" (due {due})" if due else ""
+        snoozed = task.get("snoozed_until")
+        if snoozed is not None and snoozed > today:
+            when += f" (snoozed until {snoozed})"
+            late = False
         who = f" @{task['assignee']}" if task.get("assignee") else ""
         lines.append(style(f"  {deal.id}#{number} {task.get('text')}{when}{who}", "red" if late else ""))
     found = events(deal)
