@@ -143,6 +143,7 @@ def test_shell_completion_of_deals_and_stages(make_workspace, monkeypatch):
     assert [c.value for c in complete.get_completions(["move"], "ac")] == ["acme", "acorn"]
     assert [c.value for c in complete.get_completions(["move", "acme"], "q")] == ["qualified"]
     assert [c.value for c in complete.get_completions(["board"], "p")] == ["partners"]
+    assert [(c.value, c.help) for c in complete.get_completions(["task", "done"], "acm")] == [("acme#1", "Call them")]
 
 
 def test_completion_command_prints_a_script(run):

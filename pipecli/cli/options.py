@@ -31,6 +31,27 @@ def complete_deal(ctx: click.Context, param: click.Parameter, incomplete: str) -
     return [CompletionItem(i) for i in workspace.deal_ids() if i.startswith(incomplete)]
 
 
+def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Open tasks as DEAL#N, with their text as the description, for deals starting with what was typed."""
+    workspace = _workspace_or_none(ctx)
+    if workspace is None:
+        return []
+    prefix = incomplete.split("#", 1)[0]
+    items = []
+    for deal_id in workspace.deal_ids():
+        if not deal_id.startswith(prefix):
+            continue
+        try:
+            deal = workspace.load(deal_id)
+        except PipeError:
+            continue
+        for number, task in enumerate(deal.tasks, start=1):
+            ref = f"{deal_id}#{number}"
+            if task.get("status", "open") == "open" and ref.startswith(incomplete):
+                items.append(CompletionItem(ref, help=str(task.get("text", ""))))
+    return items
+
+
 def complete_stage(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Stage ids of every pipeline starting with what has been typed."""
     workspace = _workspace_or_none(ctx)

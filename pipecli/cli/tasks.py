@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import deal_argument, deal_filter_options, format_option
+from pipecli.cli.options import complete_task, deal_argument, deal_filter_options, format_option
 from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core import lifecycle
 from pipecli.core import tasks as task_ops
@@ -114,7 +114,7 @@ def _next_options(command):
 
 
 @task.command("done")
-@click.argument("task_ref", metavar="TASK")
+@click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @_next_options
 @click.pass_obj
 def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
@@ -133,7 +133,7 @@ def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
 
 
 @task.command("cancel")
-@click.argument("task_ref", metavar="TASK")
+@click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @_next_options
 @click.pass_obj
 def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
@@ -147,7 +147,7 @@ def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
 
 
 @task.command("snooze")
-@click.argument("task_ref", metavar="TASK")
+@click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.option("--until", required=True, metavar="DATE", help="When it comes back: YYYY-MM-DD or a duration like 2w.")
 @click.pass_obj
 def task_snooze(app, task_ref, until):
@@ -162,7 +162,7 @@ def task_snooze(app, task_ref, until):
 
 
 @task.command("assign")
-@click.argument("task_ref", metavar="TASK")
+@click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.argument("who")
 @click.pass_obj
 def task_assign(app, task_ref, who):
@@ -178,7 +178,7 @@ def task_assign(app, task_ref, who):
 
 
 @task.command("edit")
-@click.argument("task_ref", metavar="TASK")
+@click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.option("--text", metavar="TEXT", help="New text.")
 @click.option("--due", metavar="DATE", help="New due date ('' removes it).")
 @click.pass_obj
