@@ -135,3 +135,15 @@ def test_new_settings_are_checked(make_workspace, setting, message):
 def test_suggestions_setting_switches_kinds_off(make_workspace):
     workspace = make_workspace(config=CONFIG + "suggestions: {rotting: false, inactive: true}\n")
     assert workspace.config.suggestions == {"inactive", "unanswered", "meeting-notes"}
+
+
+def test_add_into_a_bant_gated_stage_says_how_to_get_there(make_workspace, run):
+    workspace = make_workspace(config=GATED)
+    failed(run(workspace, "add", "Acme", "--stage", "qualified"),
+           "add the deal in an earlier stage, set bant.budget, bant.authority, bant.need, bant.timeline with 'pipe set', then move it")
+
+
+def test_a_bant_answer_of_no_or_zero_is_an_answer(make_workspace, run):
+    bant = "\n  budget: 0\n  authority: false\n  need: logs\n  timeline: Q1"
+    workspace = make_workspace({"acme": simple_deal("acme", bant=bant)}, config=GATED)
+    assert run(workspace, "move", "acme", "qualified").exit_code == 0

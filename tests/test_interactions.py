@@ -148,3 +148,34 @@ def test_any_interaction_move_or_done_task_is_activity_but_not_a_cancelled_task_
     run(workspace, "log", "planned", "meeting", "Demo", "--at", "2026-12-03")
     listed = run(workspace, "list", "--inactive", "10d", "--format", "json").stdout
     assert sorted(d["id"] for d in json.loads(listed)) == ["cancelled", "planned"]
+
+
+def test_a_hand_typed_time_without_a_leading_zero_loads_and_sorts(make_workspace, run):
+    acts = ("\n- {date: 2026-11-10, time: '10:00', kind: call, summary: Ten}"
+            "\n- {date: 2026-11-10, time: '9:05', kind: call, summary: Nine}")
+    workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
+    lines = run(workspace, "timeline", "acme").stdout.splitlines()
+    assert [line.split()[-1] for line in lines[1:]] == ["Nine", "Ten"]
+    assert run(workspace, "check").exit_code == 0
+
+
+def test_a_time_that_is_no_time_is_a_check_error(make_workspace, run):
+    acts = "\n- {date: 2026-11-10, time: 'noon', kind: call, summary: x}"
+    workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
+    result = run(workspace, "check")
+    assert result.exit_code == 1 and "time must be HH:MM" in result.stdout
+
+
+def test_untimed_entries_keep_their_place_after_the_timed_entry_above_them(make_workspace, run):
+    acts = ("\n- {date: 2026-11-10, time: '10:00', kind: call, summary: Ten}"
+            "\n- {date: 2026-11-10, kind: note, summary: Untimed}"
+            "\n- {date: 2026-11-10, time: '09:00', kind: call, summary: Nine}")
+    workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
+    lines = run(workspace, "timeline", "acme").stdout.splitlines()
+    assert [line.split()[-1] for line in lines[1:]] == ["Nine", "Ten", "Untimed"]
+
+
+def test_search_finds_words_in_meeting_notes(make_workspace, run):
+    acts = "\n- {date: 2026-11-10, kind: meeting, summary: Demo, notes: They want SSO}"
+    workspace = make_workspace({"acme": simple_deal("acme", activities=acts), "beta": simple_deal("beta")})
+    assert [d["id"] for d in json.loads(run(workspace, "list", "--search", "sso", "--format", "json").stdout)] == ["acme"]

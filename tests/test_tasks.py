@@ -260,6 +260,7 @@ def test_won_and_lost_cancel_open_tasks_but_parking_keeps_them(make_workspace, r
     result = run(workspace, "won", "a")
     assert "a: cancelled 2 open task(s): Call them; Send pricing" in result.stdout
     assert {t["status"] for t in workspace.load("a").tasks} == {"cancelled"}
+    assert list(workspace.load("a").tasks[1]) == ["id", "text", "due", "assignee", "status", "done"]
     run(workspace, "move", "b", "fridge")
     assert {t["status"] for t in workspace.load("b").tasks} == {"open"}
 

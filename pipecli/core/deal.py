@@ -18,6 +18,8 @@ FIELD_ORDER: tuple[str, ...] = (
 )
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")
+# The order of a task's keys as pipe writes them; a key added to a task goes to its place.
+TASK_ORDER = ("id", "text", "due", "assignee", "status", "snoozed_until", "created", "done", "suggested")
 MAX_ID_LENGTH = 60
 
 
@@ -167,7 +169,7 @@ class Deal:
         for contact in self.contacts:
             parts += [str(v) for v in contact.values() if v is not None]
         parts += [str(t.get("text", "")) for t in self.tasks]
-        parts += [str(a.get("summary", "")) for a in self.activities]
+        parts += [str(a.get(key) or "") for a in self.activities for key in ("summary", "notes")]
         return "\n".join(parts).lower()
 
     # -- changes ----------------------------------------------------------------------------
@@ -184,6 +186,12 @@ class Deal:
 
     def __repr__(self) -> str:
         return f"Deal({self.id!r}, stage={self.stage!r})"
+
+
+def ordered_task(task: dict) -> dict:
+    """A task with its known keys in TASK_ORDER, unknown keys after them."""
+    known = {k: task[k] for k in TASK_ORDER if k in task}
+    return {**known, **{k: v for k, v in task.items() if k not in known}}
 
 
 # Letters that NFKD does not split into an ASCII letter and an accent.

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import parse_date
-from pipecli.core.deal import BANT_KEYS, Deal, slugify, unique_id
+from pipecli.core.deal import BANT_KEYS, Deal, ordered_task, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
 from pipecli.core.validate import error_messages, gate_missing
@@ -133,8 +133,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     deal = Deal(data)
     missing = gate_missing(deal, stage)
     if missing:
-        raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: "
-                           f"give {_gate_options(missing)}, or add the deal in an earlier stage")
+        raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: {_gate_hint(missing)}")
     stage_tasks(deal, stage, today)
     if spec.next_step is not None:
         due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
@@ -147,12 +146,14 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     return deal
 
 
-def _gate_options(missing: list[str]) -> str:
-    """How to provide missing gate fields when adding a deal."""
+def _gate_hint(missing: list[str]) -> str:
+    """What to do when a new deal lacks what its stage requires (BANT answers have no add option)."""
     options = {"value": "--value", "expected_close": "--close-date", "account": "--account",
                "contacts": "--contact", "source": "--source", "owner": "--owner"}
-    given = [options.get(m, f"'pipe set ID {m}=...' afterwards") for m in missing]
-    return ", ".join(dict.fromkeys(given))
+    without = [m for m in missing if m not in options]
+    if not without:
+        return f"give {', '.join(options[m] for m in missing)}, or add the deal in an earlier stage"
+    return f"add the deal in an earlier stage, set {', '.join(without)} with 'pipe set', then move it"
 
 
 def stage_tasks(deal: Deal, stage: Stage, today: dt.date) -> list[dict]:
@@ -172,7 +173,7 @@ def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
     tasks = []
     for task in deal.tasks:
         if task.get("status", "open") == "open":
-            task = {**task, "status": "cancelled", "done": today}
+            task = ordered_task({**task, "status": "cancelled", "done": today})
             cancelled.append(task)
         tasks.append(task)
     if cancelled:

@@ -14,7 +14,7 @@ from pipecli.core.config import Config
 from pipecli.core.deal import Deal
 from pipecli.core.errors import NotFound
 from pipecli.core.queries import Facts, facts
-from pipecli.core.timeline import last_interaction
+from pipecli.core.timeline import in_order, last_interaction
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,15 @@ def _candidates(f: Facts, config: Config, today: dt.date) -> list[tuple[str, str
                       f"Reply to the email of {latest['date']}: {summary}", latest["date"]))
     # The latest meeting of the last inactivity_days: older ones are past writing up.
     recent = today - dt.timedelta(days=config.inactivity_days)
-    meetings = [(a["date"], a.get("time") or "", i, a) for i, a in enumerate(deal.activities)
-                if a.get("kind") == "meeting" and isinstance(a.get("date"), dt.date) and recent <= a["date"] < today]
+    ordered = in_order(deal.activities)
+    meetings = [(position, a) for position, (_, a) in enumerate(ordered)
+                if a.get("kind") == "meeting" and recent <= a["date"] < today]
     if "meeting-notes" in on and meetings:
-        date, _, index, meeting = max(meetings, key=lambda m: m[:3])
+        position, meeting = meetings[-1]
+        date = meeting["date"]
         noted = meeting.get("notes") or any(
-            a.get("kind") == "note" and isinstance(a.get("date"), dt.date) and date <= a["date"] <= today
-            for i, a in enumerate(deal.activities) if i != index)
+            a.get("kind") == "note" and date <= a["date"] <= today
+            for later, (_, a) in enumerate(ordered) if later > position)
         if not noted:
             summary = meeting.get("summary") or "(no summary)"
             found.append(("meeting-notes", f"meeting of {date} has no notes: {summary}",

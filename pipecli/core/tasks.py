@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pipecli.core import lifecycle
 from pipecli.core.config import Config
 from pipecli.core.dates import parse_date
-from pipecli.core.deal import Deal
+from pipecli.core.deal import Deal, ordered_task
 from pipecli.core.errors import InvalidValue, NotFound
 from pipecli.core.lifecycle import Move, NextStep
 from pipecli.core.values import one_line
@@ -112,7 +112,7 @@ def finish(
     task = _open_task(deal, number, "finish" if status == "done" else "cancel")
     task["status"] = status
     task["done"] = today
-    _replace(deal, number, _ordered(task))
+    _replace(deal, number, ordered_task(task))
     result = Finished(f"{deal.id}#{number}", task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
@@ -139,7 +139,7 @@ def snooze(deal: Deal, number: int, until: str, today: dt.date) -> dict:
     if date <= today:
         raise InvalidValue(f"--until {until} is not after today ({today}): snooze until a later date")
     task["snoozed_until"] = date
-    return _replace(deal, number, _ordered(task))
+    return _replace(deal, number, ordered_task(task))
 
 
 def assign(deal: Deal, config: Config, number: int, who: str) -> tuple[str | None, dict]:
@@ -147,7 +147,7 @@ def assign(deal: Deal, config: Config, number: int, who: str) -> tuple[str | Non
     task = dict(deal.tasks[number - 1])
     old = task.get("assignee")
     task["assignee"] = config.find_member(who).id
-    return old, _replace(deal, number, _ordered(task))
+    return old, _replace(deal, number, ordered_task(task))
 
 
 def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
@@ -165,13 +165,4 @@ def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, du
             task["due"] = parse_date(due, relative_to=today)
         else:
             task.pop("due", None)
-    return _replace(deal, number, _ordered(task))
-
-
-_TASK_ORDER = ("id", "text", "due", "assignee", "status", "snoozed_until", "created", "done", "suggested")
-
-
-def _ordered(task: dict) -> dict:
-    """A task with its known keys in the usual order (an added key goes to its usual place)."""
-    known = {k: task[k] for k in _TASK_ORDER if k in task}
-    return {**known, **{k: v for k, v in task.items() if k not in known}}
+    return _replace(deal, number, ordered_task(task))

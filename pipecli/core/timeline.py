@@ -59,6 +59,37 @@ def log_interaction(
     return entry
 
 
+def in_order(activities: list[dict]) -> list[tuple[int, dict]]:
+    """(file index, activity) from oldest to newest: by date, then by time of day.
+
+    An entry without a time takes the time of the timed entry above it on the same day (or the
+    start of the day), so entries appended as things happen keep their file order.
+    """
+    keyed = []
+    clock_of_day: dict[dt.date, str] = {}
+    for index, activity in enumerate(activities):
+        date = activity.get("date")
+        if not isinstance(date, dt.date):
+            continue
+        time = clock(activity.get("time"))
+        if time is None:
+            time = clock_of_day.get(date, "")
+        else:
+            clock_of_day[date] = time
+        keyed.append(((date, time, index), index, activity))
+    return [(index, activity) for _, index, activity in sorted(keyed, key=lambda item: item[0])]
+
+
+def clock(value) -> str | None:
+    """A time of day as sortable HH:MM ('9:05' -> '09:05'), or None when there is none or it is not one."""
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit()):
+        return None
+    return f"{int(hours):02d}:{minutes}"
+
+
 @dataclass(frozen=True)
 class Event:
     """One line of a timeline."""
@@ -84,10 +115,10 @@ def events(deal: Deal) -> list[Event]:
             text += f" (forced without {', '.join(str(f) for f in entry['forced'])})"
         kind = "created" if i == 0 else "moved"
         found.append(((entry["date"], "", 0, i), Event(entry["date"], None, kind, text, entry.get("by"))))
-    for i, activity in enumerate(deal.activities):
+    for order, (i, activity) in enumerate(in_order(deal.activities)):
         time = activity.get("time")
         notes = activity.get("notes")
-        found.append(((activity["date"], time or "", 1, i), Event(
+        found.append(((activity["date"], "", 1, order), Event(
             activity["date"], time, str(activity.get("kind")), str(activity.get("summary") or ""),
             activity.get("by"), activity.get("direction"), str(notes) if notes is not None else None)))
     for i, task in enumerate(deal.tasks):
@@ -99,17 +130,6 @@ def events(deal: Deal) -> list[Event]:
 
 
 def last_interaction(deal: Deal, today: dt.date) -> dict | None:
-    """The latest interaction up to today: by date; on one day by time when both entries have
-    one, else by file order (an entry without a time says nothing about when in the day)."""
-    best = None
-    for activity in deal.activities:
-        date = activity.get("date")
-        if not isinstance(date, dt.date) or date > today:
-            continue
-        if best is None or date > best["date"]:
-            best = activity
-        elif date == best["date"]:
-            times = (activity.get("time"), best.get("time"))
-            if not all(times) or times[0] >= times[1]:
-                best = activity
-    return best
+    """The latest interaction up to today, in the order of in_order()."""
+    past = [activity for _, activity in in_order(deal.activities) if activity["date"] <= today]
+    return past[-1] if past else None

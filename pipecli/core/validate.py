@@ -17,7 +17,7 @@ from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
-TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d\Z")
+TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d\Z")  # 9:05 as typed by hand is fine
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
               "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "suggested": ("text", _text)},
     "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                   "time": ("a time HH:MM", lambda v: isinstance(v, str) and TIME_PATTERN.match(v) is not None),
+                   "time": ("a time HH:MM", _text),
                    "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
                    "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text)},
 }
@@ -279,6 +279,9 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
     for i, activity in enumerate(deal.activities):
         if activity.get("kind") not in ACTIVITY_KINDS:
             add(("activities", i, "kind"), f"activity {i + 1}: kind must be one of {', '.join(ACTIVITY_KINDS)}", "warning")
+        time = activity.get("time")
+        if time is not None and not TIME_PATTERN.match(time):
+            add(("activities", i, "time"), f"activity {i + 1}: time must be HH:MM from 00:00 to 23:59, got '{time}'")
         direction = activity.get("direction")
         if direction is not None and direction not in DIRECTIONS:
             add(("activities", i, "direction"), f"activity {i + 1}: direction must be 'in' or 'out'")
@@ -305,12 +308,16 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
 
 def gate_missing(deal: Deal, stage) -> list[str]:
     """What a deal lacks of what the stage's gate requires (its `requires:` list), in that order."""
+    def answered(key: str) -> bool:
+        value = deal.bant.get(key)
+        return value is not None and str(value).strip() != ""
+
     missing = []
     for need in stage.requires:
         if need == "bant":
-            missing += [f"bant.{k}" for k in BANT_KEYS if not str(deal.bant.get(k) or "").strip()]
+            missing += [f"bant.{k}" for k in BANT_KEYS if not answered(k)]
         elif need.startswith("bant."):
-            if not str(deal.bant.get(need[5:]) or "").strip():
+            if not answered(need[5:]):
                 missing.append(need)
         elif need == "value":
             if deal.data.get("value") in (None, 0):
