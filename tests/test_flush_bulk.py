@@ -459,11 +459,18 @@ def test_the_total_counts_only_the_deals_that_change(make_workspace, run):
 
 
 def test_a_refusal_names_the_deal_even_when_its_id_begins_the_message(make_workspace, run):
-    # A deal called "a" (a deal titled "A"): the message "a lost deal needs --reason" starts with its id.
-    workspace = make_workspace({"a": simple_deal("a")})
+    # A partner deal called "pipeline": "pipeline partners has no parked stage" starts with its id.
+    workspace = make_workspace({"pipeline": partner("pipeline", created=OLD)})
+    result = run(workspace, "flush", "--inactive", "90d", "--park", "--yes")
+    assert_refused(result, "no parked stage")
+    assert "cannot be changed: pipeline: pipeline partners" in result.stderr, result.stderr
+
+
+def test_bulk_move_to_lost_without_a_reason_is_refused_once_up_front(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a"), "b": simple_deal("b")})
     result = run(workspace, "bulk", "move", "lost", "--open", "--yes")
-    assert_refused(result, "--reason")
-    assert "cannot be changed: a: " in result.stderr, result.stderr
+    assert_refused(result, "a lost deal needs --reason")
+    assert "cannot be changed" not in result.stderr
 
 
 # -- stopping part way --------------------------------------------------------------------------
@@ -594,3 +601,16 @@ def test_one_deal_is_one_deal(make_workspace, run):
     result = run(workspace, "flush", "--inactive", "90d")
     assert "1 deal, " in result.stdout
     assert_refused(result, "1 deal would change")
+
+
+def test_the_default_flush_reason_does_not_break_a_workspace_without_it(make_workspace, run):
+    config = CONFIG.replace("lost_reasons: [price, competitor, stale]", "lost_reasons: [price, competitor]")
+    workspace = make_workspace({"d1": stale("d1")}, config=config)
+    assert run(workspace, "list").exit_code == 0
+    assert_refused(run(workspace, "flush", "--inactive", "90d", "--yes"), "default flush reason 'stale'", "--reason")
+    assert run(workspace, "flush", "--inactive", "90d", "--reason", "price", "--yes").exit_code == 0
+
+
+def test_bulk_move_next_into_a_closed_stage_is_refused_up_front(make_workspace, run):
+    workspace = make_workspace({"d1": simple_deal("d1")})
+    assert_refused(run(workspace, "bulk", "move", "won", "--open", "--next", "x", "--yes"), "--next is for a move into")

@@ -147,3 +147,18 @@ def test_a_bant_answer_of_no_or_zero_is_an_answer(make_workspace, run):
     bant = "\n  budget: 0\n  authority: false\n  need: logs\n  timeline: Q1"
     workspace = make_workspace({"acme": simple_deal("acme", bant=bant)}, config=GATED)
     assert run(workspace, "move", "acme", "qualified").exit_code == 0
+
+
+def test_coming_back_to_a_stage_does_not_repeat_its_open_entry_tasks(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", expected_close="2027-01-31", bant=FULL_BANT)}, config=GATED)
+    run(workspace, "move", "acme", "proposal")
+    run(workspace, "move", "acme", "qualified")
+    result = run(workspace, "move", "acme", "proposal")
+    assert result.stdout == "acme: qualified -> proposal\n"
+    texts = [t["text"] for t in workspace.load("acme").tasks]
+    assert texts.count("Follow up on the proposal") == 1
+
+
+def test_a_missing_parked_stage_says_how_to_add_one(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", pipeline="partners", stage="intro")})
+    failed(run(workspace, "task", "done", "acme#1", "--park"), "has no parked stage", "kind: parked")

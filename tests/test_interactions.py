@@ -179,3 +179,10 @@ def test_search_finds_words_in_meeting_notes(make_workspace, run):
     acts = "\n- {date: 2026-11-10, kind: meeting, summary: Demo, notes: They want SSO}"
     workspace = make_workspace({"acme": simple_deal("acme", activities=acts), "beta": simple_deal("beta")})
     assert [d["id"] for d in json.loads(run(workspace, "list", "--search", "sso", "--format", "json").stdout)] == ["acme"]
+
+
+def test_check_warns_about_an_interaction_before_the_deal_was_created(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    run(workspace, "log", "acme", "call", "Long ago", "--at", "2020-01-01")
+    result = run(workspace, "check")
+    assert result.exit_code == 0 and "warning: activity 1 (2020-01-01) is before created 2026-11-01" in result.stdout

@@ -371,3 +371,10 @@ def test_times_order_two_timed_emails_of_one_day_whatever_the_file_order(make_wo
         act("2026-11-25", "email", direction="in", time="'15:00'", summary="Asked again"),
         act("2026-11-25", "email", direction="out", time="'09:00'", summary="Sent pricing")))
     assert pairs(suggested(make_workspace({"acme": deal}))) == {("acme", "unanswered")}
+
+
+def test_a_note_does_not_answer_an_inbound_email(make_workspace, suggested):
+    deal = simple_deal("acme", stage="proposal", created="2026-11-20", activities=entries(
+        act("2026-11-25", "email", direction="in", summary="Asked about pricing"),
+        act("2026-11-26", "note", summary="Must reply to them")))
+    assert pairs(suggested(make_workspace({"acme": deal}))) == {("acme", "unanswered")}

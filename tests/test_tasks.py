@@ -365,3 +365,68 @@ def test_a_snoozed_task_is_not_overdue_until_it_comes_back(make_workspace, run, 
     assert "acme#1 Later (due 2026-11-20) (snoozed until 2026-12-01)" in run(workspace, "show", "acme").stdout
     monkeypatch.setenv("PIPE_TODAY", "2026-12-01")
     assert json.loads(run(workspace, "list", "--format", "json").stdout)[0]["next_step_overdue"] is True
+
+
+def test_task_text_from_a_file_cannot_send_escape_sequences(make_workspace, run):
+    tasks = '\n- {id: ta1, text: "Pricing \\e]0;owned\\a\\e[2J", status: open}\n- {id: ta2, text: Other, status: open}'
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks), "beta": simple_deal("beta", tasks=tasks)})
+    outputs = [run(workspace, "task", "snooze", "acme#1", "--until", "3d").stdout,
+               run(workspace, "task", "done", "acme#1").stdout,
+               run(workspace, "lost", "beta", "--reason", "price").stdout]
+    for output in outputs:
+        assert "\x1b" not in output and "\x07" not in output, output
+
+
+def test_an_unknown_pipe_user_is_an_error_not_a_silent_nobody(make_workspace, run, monkeypatch):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    monkeypatch.setenv("PIPE_USER", "alcie")
+    failed(run(workspace, "add", "Typo"), "PIPE_USER 'alcie' is not on the team", "alice, bob")
+    failed(run(workspace, "log", "acme", "call", "hi"), "PIPE_USER 'alcie'")
+    assert workspace.deal_ids() == ["acme"] and "activities" not in workspace.load("acme").data
+
+
+def test_mine_names_the_git_email_that_matched_nobody(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\temail = someone@else.example\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    failed(run(workspace, "tasks", "--mine"), "someone@else.example", "PIPE_USER")
+
+
+def test_member_ids_are_matched_in_any_case(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    assert run(workspace, "task", "assign", "acme#1", "BOB").stdout == "acme#1 assignee: (none) -> bob\n"
+
+
+@pytest.mark.parametrize("today, args", [
+    ("9999-12-31", ["tasks", "--due", "week"]),
+    ("9999-12-28", ["add", "x", "--stage", "proposal", "--value", "1", "--close-date", "9999-12-31"]),
+])
+def test_calendar_edges_are_errors_not_tracebacks(make_workspace, run, monkeypatch, today, args):
+    config = CONFIG.replace("{id: proposal, name: Proposal, probability: 60, kind: open}",
+                            "{id: proposal, probability: 60, on_enter: [{task: Follow up, due: 5d}]}")
+    workspace = make_workspace(config=config)
+    monkeypatch.setenv("PIPE_TODAY", today)
+    failed(run(workspace, *args), "reaches past the calendar")
+
+
+def test_list_and_agenda_agree_on_overdue_when_the_first_task_sleeps(make_workspace, run):
+    tasks = ("\n- {id: ta1, text: Sleeping, due: 2026-11-20, snoozed_until: 2026-12-05, status: open}"
+             "\n- {id: ta2, text: Chase, due: 2026-11-25, status: open}")
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
+    record = json.loads(run(workspace, "list", "--format", "json").stdout)[0]
+    assert (record["next_step"], record["next_step_overdue"]) == ("Chase", True)
+    assert refs(run, workspace, "--overdue") == ["acme#2"]
+
+
+def test_the_next_step_goes_to_the_finished_tasks_assignee_with_or_without_park(make_workspace, run):
+    workspace = make_workspace({"a": two_task_deal("a"), "b": two_task_deal("b")})
+    run(workspace, "task", "done", "a#2", "--next", "Later")
+    run(workspace, "task", "done", "b#2", "--park", "--next", "Later")
+    assert workspace.load("a").tasks[-1]["assignee"] == workspace.load("b").tasks[-1]["assignee"] == "bob"
+    assert workspace.load("b").stage == "fridge"
+
+
+def test_lost_without_a_reason_says_how(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    failed(run(workspace, "task", "done", "acme#1", "--lost", ""), "--lost needs the reason, like --lost price")

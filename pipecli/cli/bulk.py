@@ -72,6 +72,14 @@ def _count(n: int) -> str:
     return f"{n} deal{'s' if n != 1 else ''}"
 
 
+def _has_stage(pipeline, text: str) -> bool:
+    try:
+        pipeline.find_stage(text)
+        return True
+    except PipeError:
+        return False
+
+
 def _require_filter(deal_filter: DealFilter, command: str, example: str, count_status: bool) -> None:
     bare = deal_filter if count_status else dataclasses.replace(deal_filter, statuses=())
     if bare == DealFilter():
@@ -87,9 +95,9 @@ def _require_filter(deal_filter: DealFilter, command: str, example: str, count_s
 def flush(app, deal_filter, reason, park, dry_run, yes):
     """Close dead deals as lost, or park them, to keep the pipeline honest.
 
-    Takes the deal filters (at least one), and changes the open deals they
-    select (add --parked to flush parked ones). Shows the deals and their total,
-    then asks; --dry-run only shows, --yes does not ask.
+    Takes the deal filters (at least one besides --open/--parked), and changes
+    the open deals they select; with --parked, the parked ones instead. Shows
+    the deals and their total, then asks; --dry-run only shows, --yes does not ask.
 
     \b
     Example:
@@ -108,7 +116,15 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
         raise InvalidValue("--reason is for lost deals; --park keeps no reason")
     deal_filter = dataclasses.replace(deal_filter, statuses=tuple(statuses))
     kind = "parked" if park else "lost"
-    lost_reason = None if park else lifecycle.check_reason(config, reason if reason is not None else config.flush_reason)
+    if park:
+        lost_reason = None
+    elif reason is not None:
+        lost_reason = lifecycle.check_reason(config, reason)
+    elif config.lost_reasons and config.flush_reason not in config.lost_reasons:
+        raise InvalidValue(f"the default flush reason '{config.flush_reason}' is not one of lost_reasons: "
+                           "give --reason, or set flush_reason in pipelines.yaml")
+    else:
+        lost_reason = config.flush_reason
 
     def change(deal):
         before = deal.stage
@@ -155,9 +171,17 @@ def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, y
     if due is not None and next_text is None:
         raise InvalidValue("--due is for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due) if next_text is not None else None
-    stage_ids(app.config, None, stage)  # an unknown stage fails now, even when no deal matches
+    # What can be checked before reading deals fails now, once, even when no deal matches.
+    targets = [p.find_stage(stage) for p in app.config.pipelines if _has_stage(p, stage)]
+    if not targets:
+        stage_ids(app.config, None, stage)  # raises the unknown (or ambiguous) stage error
+    kinds = {target.kind for target in targets}
     if reason is not None:
         lifecycle.check_reason(app.config, reason)
+    elif "lost" in kinds:
+        lifecycle.check_reason(app.config, None)
+    if next_step is not None and kinds & {"won", "lost"}:
+        raise InvalidValue(f"--next is for a move into an open or parked stage; {stage} is closed")
 
     def change(deal):
         pipeline = app.config.pipeline(deal.pipeline)
@@ -220,20 +244,11 @@ def bulk_tag(app, tags, remove, deal_filter, dry_run, yes):
         raise InvalidValue("no tags given")
 
     def change(deal):
-        current = deal.tags
-        lowered = {t.lower() for t in wanted}
-        if remove:
-            kept = [t for t in current if t.lower() not in lowered]
-            if len(kept) == len(current):
-                raise bulk.Unchanged("has none of these tags")
-            deal.set("tags", kept) if kept else deal.unset("tags")
-            return f"tags -{' -'.join(t for t in current if t.lower() in lowered)}", None
-        have = {t.lower() for t in current}
-        added = [t for t in wanted if t.lower() not in have]
-        if not added:
-            raise bulk.Unchanged("already tagged")
-        deal.set("tags", current + added)
-        return f"tags +{' +'.join(added)}", None
+        changed = lifecycle.retag(deal, wanted, remove=remove)
+        if not changed:
+            raise bulk.Unchanged("has none of these tags" if remove else "already tagged")
+        sign = "-" if remove else "+"
+        return f"tags {' '.join(sign + t for t in changed)}", None
 
     _run(app, deal_filter, change, action=f"{'untag' if remove else 'tag'} {' '.join(wanted)}",
          done="untagged" if remove else "tagged", dry_run=dry_run, yes=yes)

@@ -52,7 +52,7 @@ def add(app, title, **options):
     stage_tasks = deal.tasks[:-1] if spec.next_step is not None else deal.tasks
     for task in stage_tasks:
         click.echo(f"{deal.task_ref(task)} added: {describe_task(task)}", err=True)
-    warning = lifecycle.next_step_warning(deal, app.config, app.today,
+    warning = lifecycle.enforce_next_step(deal, app.config, app.today,
                                           f"add one with 'pipe task add {deal.id} TEXT --due DATE'")
     if warning:
         warn(warning)

@@ -7,6 +7,7 @@ import click
 from pipecli.core.lifecycle import Move
 from pipecli.core.values import format_contact
 from pipecli.render.formats import plain
+from pipecli.render.style import printable
 
 
 def warn(message: str) -> None:
@@ -17,11 +18,15 @@ def describe_task(task: dict) -> str:
     """'text (due DATE) @assignee', as command output shows a task."""
     due = f" (due {task['due']})" if task.get("due") else ""
     who = f" @{task['assignee']}" if task.get("assignee") else ""
-    return f"{task.get('text')}{due}{who}"
+    return printable(f"{task.get('text')}{due}{who}")
 
 
 def show_value(value) -> str:
-    """A field's value as `pipe set` reports it: tags and contacts the way they are typed."""
+    """A field's value as `pipe set` reports it (tags and contacts the way they are typed), printable."""
+    return printable(_typed(value))
+
+
+def _typed(value) -> str:
     if value is None or value == []:
         return "(none)"
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -41,7 +46,7 @@ def echo_move(moved: Move) -> None:
         click.echo(f"{moved.deal.task_ref(task)} added: {describe_task(task)}")
     if moved.cancelled_tasks:
         click.echo(f"{moved.deal.id}: cancelled {len(moved.cancelled_tasks)} open task(s): "
-                   + "; ".join(str(t.get("text")) for t in moved.cancelled_tasks))
+                   + printable("; ".join(str(t.get("text")) for t in moved.cancelled_tasks)))
     if moved.warning:
         warn(moved.warning)
 

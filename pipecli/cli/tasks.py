@@ -10,10 +10,12 @@ from pipecli.core import lifecycle
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
+from pipecli.core.identity import unknown_user_hint
 from pipecli.core.lifecycle import NextStep
 from pipecli.core.queries import select
-from pipecli.core.suggest import pick, suggestions
+from pipecli.core.suggest import accept, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions
+from pipecli.render.style import printable
 
 
 def _locate(app, text: str) -> tuple[str, task_ops.TaskRef]:
@@ -91,7 +93,7 @@ def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
                                close=closing[0] if closing else None, reason=lost)
 
     deal, finished = _update_task(app, task_text, change)
-    click.echo(f"{finished.ref} {status}: {finished.task.get('text')}")
+    click.echo(f"{finished.ref} {status}: {printable(str(finished.task.get('text')))}")
     if finished.next_task is not None:
         click.echo(f"{deal.task_ref(finished.next_task)} added: {describe_task(finished.next_task)}")
     if finished.move is not None:
@@ -158,7 +160,7 @@ def task_snooze(app, task_ref, until):
       pipe task snooze acme#2 --until 2w
     """
     deal, (number, snoozed) = _update_task(app, task_ref, lambda d, n: (n, task_ops.snooze(d, n, until, app.today)))
-    click.echo(f"{deal.id}#{number} snoozed until {snoozed['snoozed_until']}: {snoozed.get('text')}")
+    click.echo(f"{deal.id}#{number} snoozed until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
 
 
 @task.command("assign")
@@ -212,12 +214,8 @@ def task_accept(app, number, due, assignee):
         chosen = pick(suggestions(workspace.deals(), app.config, app.today), number)
 
         def change(deal):
-            created = task_ops.add(deal, app.config, chosen.text, app.today, due=due, assignee=assignee,
-                                   default_assignee=app.user)
-            tasks = list(deal.tasks)
-            tasks[-1] = {**created, "suggested": chosen.kind}
-            deal.set("tasks", tasks)
-            return deal.task_ref(tasks[-1]), tasks[-1]
+            created = accept(deal, chosen, app.config, app.today, due=due, assignee=assignee, default_assignee=app.user)
+            return deal.task_ref(created), created
 
         deal, (ref, created) = workspace.update(
             chosen.deal.id, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
@@ -252,8 +250,7 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         raise InvalidValue("give --mine or --assignee, not both")
     if mine:
         if app.user is None:
-            raise InvalidValue("--mine needs to know who you are: set PIPE_USER, or git config user.email "
-                               "to a team member's email")
+            raise InvalidValue(f"--mine needs to know who you are: {unknown_user_hint(str(workspace.root))}")
         who = (app.user,)
     else:
         who = tuple(config.find_member(a).id for a in assignees)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipecli.core.dates import parse_date
+from pipecli.core.dates import Duration, parse_date
 from pipecli.core.deal import Deal
 from pipecli.core.errors import InvalidValue
 from pipecli.core.queries import Facts
@@ -54,8 +54,11 @@ def group_of(task: dict, today: dt.date) -> str:
 def due_cutoff(text: str, today: dt.date) -> dt.date:
     """--due today|tomorrow|week|DATE as the last due date to show (week: the next seven days)."""
     if text.strip().lower() == "week":
-        return today + dt.timedelta(days=7)
-    return parse_date(text, relative_to=today)
+        return Duration(7, "d").after(today)
+    try:
+        return parse_date(text, relative_to=today)
+    except InvalidValue as error:
+        raise InvalidValue(f"{error} (or week)" if "bad date" in str(error) else str(error)) from None
 
 
 def agenda(

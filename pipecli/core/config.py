@@ -171,7 +171,7 @@ class Config:
         """The team member named by id or email (any case)."""
         lowered = text.lower()
         for m in self.team:
-            if m.id == text or (m.email and m.email.lower() == lowered):
+            if m.id == lowered or (m.email and m.email.lower() == lowered):
                 return m
         known = ", ".join(m.id for m in self.team) or "none: add them under 'team' in pipelines.yaml"
         raise NotFound(f"unknown team member '{text}' (team: {known})")
@@ -256,7 +256,7 @@ class ConfigValidator:
             sources=self.string_list(raw.get("sources"), "sources"),
             inactivity_days=self.inactivity(raw.get("inactivity_days", DEFAULT_INACTIVITY_DAYS)),
             next_step=self.next_step(raw.get("next_step", "warn")),
-            flush_reason=self.flush_reason(raw.get("flush_reason", DEFAULT_FLUSH_REASON), lost_reasons),
+            flush_reason=self.flush_reason(raw.get("flush_reason"), lost_reasons),
             suggestions=self.suggestions(raw.get("suggestions")),
         )
         if not config.pipelines:
@@ -456,6 +456,9 @@ class ConfigValidator:
         return value
 
     def flush_reason(self, value: Any, lost_reasons: tuple[str, ...]) -> str:
+        # Not set: the default, which `pipe flush` checks when it runs (lost_reasons may lack it).
+        if value is None:
+            return DEFAULT_FLUSH_REASON
         if not isinstance(value, str) or not value.strip():
             self.problem(("flush_reason",), f"flush_reason must be a lost reason, got {value!r}")
             return DEFAULT_FLUSH_REASON

@@ -22,11 +22,31 @@ def git_email(cwd: str | None = None) -> str | None:
 
 
 def current_user(config: Config, cwd: str | None = None) -> Member | None:
-    """The team member running this command, or None when they are not on the team."""
-    wanted = os.environ.get("PIPE_USER") or git_email(cwd)
-    if not wanted:
+    """The team member running this command, or None when git's email is not on the team.
+
+    PIPE_USER is said on purpose, so one that names nobody on the team is an error rather
+    than deals and tasks silently written without an owner or author.
+    """
+    chosen = os.environ.get("PIPE_USER")
+    if chosen:
+        try:
+            return config.find_member(chosen)
+        except NotFound:
+            known = ", ".join(m.id for m in config.team) or "none"
+            raise NotFound(f"PIPE_USER '{chosen}' is not on the team (team: {known}): "
+                           "set it to a member id or email from pipelines.yaml") from None
+    email = git_email(cwd)
+    if not email:
         return None
     try:
-        return config.find_member(wanted)
+        return config.find_member(email)
     except NotFound:
         return None
+
+
+def unknown_user_hint(cwd: str | None = None) -> str:
+    """Why no team member could be found for the person running pipe."""
+    email = git_email(cwd)
+    if email:
+        return f"git config user.email ({email}) is not a team member's email; set PIPE_USER to your member id"
+    return "set PIPE_USER to your member id, or git config user.email to your team email"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pipecli.core.config import Config, Pipeline, Stage
-from pipecli.core.dates import parse_date
+from pipecli.core.dates import Duration, parse_date
 from pipecli.core.deal import BANT_KEYS, Deal, ordered_task, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
@@ -160,7 +160,9 @@ def stage_tasks(deal: Deal, stage: Stage, today: dt.date) -> list[dict]:
     """Stage-entry automation: append the tasks the stage creates on entry; returns them."""
     created = []
     for rule in stage.on_enter:
-        due = today + dt.timedelta(days=rule.due_days) if rule.due_days is not None else None
+        if any(t.get("text") == rule.text for t in deal.open_tasks):
+            continue  # back in the stage with the task still open: one is enough
+        due = Duration(rule.due_days, "d").after(today) if rule.due_days is not None else None
         task = new_task(rule.text, due, rule.assignee or deal.owner, today)
         deal.append("tasks", task)
         created.append(task)
@@ -181,8 +183,8 @@ def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
     return cancelled
 
 
-def next_step_warning(deal: Deal, config: Config, today: dt.date, hint: str) -> str | None:
-    """The next-step rule after a change: an open deal must keep an open task.
+def enforce_next_step(deal: Deal, config: Config, today: dt.date, hint: str) -> str | None:
+    """Apply the next-step rule after a change: an open deal must keep an open task.
 
     Under `strict` a deal left without one raises InvalidValue (hint says what to do instead);
     under `warn` the warning is returned for the caller to print; otherwise None.
@@ -300,7 +302,7 @@ def move(
         task = next_step.task(deal, config, today, deal.owner or user)
         deal.append("tasks", task)
         result.created_tasks.append(task)
-    result.warning = next_step_warning(deal, config, today, f"give one with --next TEXT, as in "
+    result.warning = enforce_next_step(deal, config, today, f"give one with --next TEXT, as in "
                                        f"'pipe move {deal.id} {stage.id} --next \"Call them\"'")
     return result
 
@@ -313,7 +315,7 @@ def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | Non
         raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}'")
     stage = pipeline.first_of_kind(kind)
     if stage is None:
-        raise NotFound(f"pipeline {pipeline.id} has no {kind} stage")
+        raise NotFound(f"pipeline {pipeline.id} has no {kind} stage: add one (kind: {kind}) to it in pipelines.yaml")
     return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step)
 
 
@@ -383,6 +385,25 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
         return key, old, None
     deal.set(key, value)
     return key, old, value
+
+
+def retag(deal: Deal, tags: list[str], *, remove: bool = False) -> list[str]:
+    """Add tags the deal lacks (or remove those it has), in any case; returns the tags changed."""
+    current = deal.tags
+    wanted = {t.lower() for t in tags}
+    if remove:
+        gone = [t for t in current if t.lower() in wanted]
+        kept = [t for t in current if t.lower() not in wanted]
+        if kept:
+            deal.set("tags", kept)
+        elif "tags" in deal.data:
+            deal.unset("tags")
+        return gone
+    have = {t.lower() for t in current}
+    added = [t for t in dict.fromkeys(tags) if t.lower() not in have]
+    if added:
+        deal.set("tags", current + added)
+    return added
 
 
 def _past_date(text: str, today: dt.date) -> dt.date:

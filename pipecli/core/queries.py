@@ -76,11 +76,11 @@ def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
     entered = deal.stage_entered()
     days = (today - entered).days if entered else None
     rotting = bool(stage and stage.is_open and stage.rot_days and days is not None and days > stage.rot_days)
-    next_task = deal.next_task
-    due = next_task.get("due") if next_task else None
-    snoozed = next_task.get("snoozed_until") if next_task else None
-    if snoozed is not None and snoozed > today:
-        due = None  # a snoozed task is not overdue until it comes back
+    # The next step is the first open task that is awake; a snoozed one only when all sleep.
+    open_tasks = deal.open_tasks
+    awake = [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)]
+    next_task = (awake or open_tasks or [None])[0]
+    overdue = any(t.get("due") and t["due"] < today for t in awake)
     return Facts(
         deal=deal,
         config=config,
@@ -91,7 +91,7 @@ def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
         days_in_stage=days,
         rotting=rotting,
         next_task=next_task,
-        next_step_overdue=bool(due and due < today),
+        next_step_overdue=overdue,
     )
 
 

@@ -49,13 +49,16 @@ def _candidates(f: Facts, config: Config, today: dt.date) -> list[tuple[str, str
         days = (today - last).days
         found.append(("inactive", f"no activity for {days} days (since {last})",
                       f"Follow up: no activity since {last}", last))
-    latest = last_interaction(deal, today)
+    latest = last_interaction(deal, today, with_customer=True)
     if "unanswered" in on and latest and latest.get("kind") == "email" and latest.get("direction") == "in":
         summary = latest.get("summary") or "(no summary)"
         found.append(("unanswered", f"inbound email of {latest['date']} has no reply: {summary}",
                       f"Reply to the email of {latest['date']}: {summary}", latest["date"]))
     # The latest meeting of the last inactivity_days: older ones are past writing up.
-    recent = today - dt.timedelta(days=config.inactivity_days)
+    try:
+        recent = today - dt.timedelta(days=config.inactivity_days)
+    except OverflowError:  # today is near the year 1
+        recent = dt.date.min
     ordered = in_order(deal.activities)
     meetings = [(position, a) for position, (_, a) in enumerate(ordered)
                 if a.get("kind") == "meeting" and recent <= a["date"] < today]
@@ -86,6 +89,17 @@ def suggestions(deals: list[Deal], config: Config, today: dt.date) -> list[Sugge
         for kind, reason, text, since in _candidates(f, config, today):
             result.append(Suggestion(len(result) + 1, deal, kind, reason, text, since))
     return result
+
+
+def accept(deal: Deal, suggestion: Suggestion, config: Config, today: dt.date, *, due: str | None = None,
+           assignee: str | None = None, default_assignee: str | None = None) -> dict:
+    """Add the suggested task to the deal, marked `suggested: KIND` so the suggestion goes away."""
+    from pipecli.core.tasks import add  # tasks imports lifecycle, which this module does not need otherwise
+
+    task = add(deal, config, suggestion.text, today, due=due, assignee=assignee, default_assignee=default_assignee)
+    marked = {**task, "suggested": suggestion.kind}
+    deal.set("tasks", deal.tasks[:-1] + [marked])
+    return marked
 
 
 def pick(found: list[Suggestion], number: int) -> Suggestion:

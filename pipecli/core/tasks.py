@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipecli.core import lifecycle
 from pipecli.core.config import Config
@@ -88,7 +88,6 @@ class Finished:
     next_task: dict | None = None
     move: Move | None = None
     warning: str | None = None
-    created: list[dict] = field(default_factory=list)
 
 
 def finish(
@@ -116,17 +115,19 @@ def finish(
     result = Finished(f"{deal.id}#{number}", task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
+    if close == "lost" and not reason:
+        raise InvalidValue("--lost needs the reason, like --lost price")
     if close is not None:
         if next_step is not None and close != "parked":
             raise InvalidValue(f"--next and --{close} do not go together: a {close} deal has no next step")
-        result.move = lifecycle.close(deal, config, close, today, user, reason, next_step=next_step)
-        result.created = result.move.created_tasks
+        result.move = lifecycle.close(deal, config, close, today, user, reason)
         result.warning = result.move.warning
-        return result
-    if next_step is not None:
+    if next_step is not None:  # the next step goes to whoever had this one
         result.next_task = next_step.task(deal, config, today, task.get("assignee") or deal.owner or user)
         deal.append("tasks", result.next_task)
-    result.warning = lifecycle.next_step_warning(
+    if close is not None:
+        return result
+    result.warning = lifecycle.enforce_next_step(
         deal, config, today,
         f"give the next one with --next TEXT, or close the deal with --won, --lost REASON or --park")
     return result

@@ -129,7 +129,9 @@ def events(deal: Deal) -> list[Event]:
     return [event for _, event in sorted(found, key=lambda item: item[0])]
 
 
-def last_interaction(deal: Deal, today: dt.date) -> dict | None:
-    """The latest interaction up to today, in the order of in_order()."""
-    past = [activity for _, activity in in_order(deal.activities) if activity["date"] <= today]
+def last_interaction(deal: Deal, today: dt.date, *, with_customer: bool = False) -> dict | None:
+    """The latest interaction up to today, in the order of in_order(); with_customer skips
+    notes, which are written for the team and answer nobody."""
+    past = [a for _, a in in_order(deal.activities)
+            if a["date"] <= today and not (with_customer and a.get("kind") == "note")]
     return past[-1] if past else None

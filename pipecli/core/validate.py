@@ -288,6 +288,8 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         by = activity.get("by")
         if by is not None and by not in team:
             add(("activities", i, "by"), f"activity {i + 1}: unknown team member '{by}'", "warning")
+        if deal.created and activity.get("date") < deal.created:
+            add(("activities", i, "date"), f"activity {i + 1} ({activity.get('date')}) is before created {deal.created}", "warning")
         if activity.get("date") > today and activity.get("kind") != "meeting":  # a meeting may be planned ahead
             add(("activities", i, "date"), f"activity {i + 1} ({activity.get('date')}) is in the future")
 

@@ -74,9 +74,8 @@ def render_suggestions(found: Sequence[Suggestion], fmt: str) -> str:
     if fmt in ("csv", "json"):
         return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt)
     rows = [suggestion_record(s) for s in found]
-    if fmt == "table":
+    if fmt == "table":  # the task text repeats the reason: the terminal shows the reason only
         for row in rows:
             row["reason"] = _clip(row["reason"], 48)
-            row["task"] = None
         return render_rows(rows, SUGGESTION_COLUMNS[:-1], fmt)
     return render_rows(rows, SUGGESTION_COLUMNS, fmt)
