@@ -239,12 +239,28 @@ def test_a_flow_item_is_kept_as_written_beside_new_block_items():
     assert "- {date: 2026-11-01, kind: call}\n- date: 2026-11-02\n  kind: note\n" in after
 
 
-@pytest.mark.parametrize("block", ["activities: [{date: 2026-11-01, kind: call}]\n",
-                                   "activities:\n  - date: 2026-11-01\n    kind: call\n"])
-def test_a_list_in_another_shape_is_rewritten_whole_and_reads_back(block):
-    text = LISTS.replace("activities:\n- {date: 2026-11-01, kind: call}\n", block)
+def test_a_flow_list_is_rewritten_whole_and_reads_back():
+    text = LISTS.replace("activities:\n- {date: 2026-11-01, kind: call}\n", "activities: [{date: 2026-11-01, kind: call}]\n")
     doc = dealfile.parse(text, "x")
     data = {**doc.data, "activities": doc.data["activities"] + [{"date": dt.date(2026, 11, 2), "kind": "note"}]}
     after = dealfile.render(data, doc.body, doc)
     assert dealfile.parse(after, "x").data == data
     assert "activities:\n- date: 2026-11-01\n  kind: call\n- date: 2026-11-02\n  kind: note\n" in after
+
+
+def test_an_indented_list_keeps_its_indentation():
+    text = LISTS.replace("activities:\n- {date: 2026-11-01, kind: call}\n",
+                         "activities:\n  - date: 2026-11-01\n    kind: call\n")
+    doc = dealfile.parse(text, "x")
+    data = {**doc.data, "activities": doc.data["activities"] + [{"date": dt.date(2026, 11, 2), "kind": "note"}]}
+    after = dealfile.render(data, doc.body, doc)
+    assert _changed_lines(text, after) == ["+  - date: 2026-11-02", "+    kind: note"]
+
+
+def test_a_changed_item_keeps_its_comments_and_its_unknown_keys_in_place():
+    text = LISTS.replace("  text: Second\n", "  priority: high\n  text: Second   # promised\n# between items\n")
+    doc = dealfile.parse(text, "x")
+    changed = {**doc.data["tasks"][1], "status": "done", "done": dt.date(2026, 11, 27)}
+    after = dealfile.render({**doc.data, "tasks": [doc.data["tasks"][0], changed]}, doc.body, doc)
+    assert _changed_lines(text, after) == ["-  status: open", "+  status: done", "+  done: 2026-11-27"]
+    assert dealfile.parse(after, "x").data["tasks"][1] == changed

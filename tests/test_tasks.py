@@ -430,3 +430,18 @@ def test_the_next_step_goes_to_the_finished_tasks_assignee_with_or_without_park(
 def test_lost_without_a_reason_says_how(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
     failed(run(workspace, "task", "done", "acme#1", "--lost", ""), "--lost needs the reason, like --lost price")
+
+
+def test_finishing_a_hand_edited_task_keeps_its_comments_and_extra_keys(make_workspace, run):
+    tasks = ("\n- id: ta1\n  priority: high   # they asked twice\n  text: Call them\n  status: open\n"
+             "# waiting on legal for this one\n- id: ta2\n  text: Other\n  status: open")
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
+    before = workspace.read_bytes("acme").decode()
+    run(workspace, "task", "done", "acme#1")
+    after = workspace.read_bytes("acme").decode()
+    assert after == before.replace("  status: open\n# waiting", "  status: done\n  done: 2026-11-27\n# waiting")
+
+
+def test_a_status_pipe_does_not_know_is_named(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", tasks="\n- {id: ta1, text: x, status: todo}")})
+    failed(run(workspace, "task", "done", "acme#1"), "status 'todo' is not one of open, done, cancelled", "pipe edit acme")

@@ -188,10 +188,23 @@ class Deal:
         return f"Deal({self.id!r}, stage={self.stage!r})"
 
 
-def ordered_task(task: dict) -> dict:
-    """A task with its known keys in TASK_ORDER, unknown keys after them."""
-    known = {k: task[k] for k in TASK_ORDER if k in task}
-    return {**known, **{k: v for k, v in task.items() if k not in known}}
+def task_with(task: dict, **fields: Any) -> dict:
+    """A copy of task with fields set: existing keys in place, a new key after the last key that
+    comes before it in TASK_ORDER (so hand-added keys and their order are left alone)."""
+    rank = {name: i for i, name in enumerate(TASK_ORDER)}
+    result = dict(task)
+    for key, value in fields.items():
+        if key in result:
+            result[key] = value
+            continue
+        items = list(result.items())
+        position = 0
+        for index, (existing, _) in enumerate(items):
+            if rank.get(existing, len(TASK_ORDER)) < rank.get(key, len(TASK_ORDER)):
+                position = index + 1
+        items.insert(position, (key, value))
+        result = dict(items)
+    return result
 
 
 # Letters that NFKD does not split into an ASCII letter and an accent.

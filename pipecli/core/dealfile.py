@@ -200,46 +200,54 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
     return f"{original.head}{front}{original.close}{after_close}{raw_body}"
 
 
-_ITEM_START = re.compile(r"^-( |\r?$)")
-
-
 def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> str | None:
     """The text of a list key (tasks, history, activities...) whose items changed, keeping the
     lines of every item that did not: an appended entry adds lines, a changed task changes only
-    its own lines. None when the old text is not one item per `- ` line at column 0, or when
-    the result would not read back as the new value.
+    the lines of its changed keys. None when the old text is not one `- ` item per line start
+    (at one indentation), or when the result would not read back as the new value.
     """
     if not (isinstance(old, list) and isinstance(new, list) and old and new):
         return None
     lines = old_text.splitlines(keepends=True)
-    if not re.match(rf"{re.escape(str(key))}:\s*(#.*)?$", lines[0].rstrip("\r\n")):
+    if len(lines) < 2 or not re.match(rf"{re.escape(str(key))}:\s*(#.*)?$", lines[0].rstrip("\r\n")):
         return None
+    first_item = re.match(r"^( *)-( |\r?$)", lines[1])
+    if first_item is None:
+        return None
+    indent = first_item.group(1)
+    item_start = re.compile(rf"^{indent}-( |\r?$)")
     chunks: list[str] = []
     for line in lines[1:]:
-        if _ITEM_START.match(line):
+        if item_start.match(line):
             chunks.append(line)
-        elif chunks:
-            chunks[-1] += line
         else:
-            return None
+            chunks[-1] += line
     if len(chunks) != len(old):
         return None
 
-    def item_text(item: Any) -> str:
-        text = yamlio.dump({key: [item]}).split("\n", 1)[1]
+    def fresh(text: str) -> str:
+        text = "".join(indent + line for line in text.splitlines(keepends=True))
         return text.replace("\n", newline) if newline != "\n" else text
 
-    # Pair old and new items as a diff of their canonical texts, keeping old text for equal runs.
+    def item_text(item: Any) -> str:
+        return fresh(yamlio.dump({key: [item]}).split("\n", 1)[1])
+
+    # Pair old and new items as a diff of their canonical texts: equal items keep their text,
+    # a changed item in place of an old one keeps the text of its unchanged keys.
     old_keys = [yamlio.dump([item]) for item in old]
     new_keys = [yamlio.dump([item]) for item in new]
     parts = [lines[0]]
     matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         for offset in range(j2 - j1):
-            if tag == "equal" and same(old[i1 + offset], new[j1 + offset]):
+            new_item = new[j1 + offset]
+            if tag == "equal" and same(old[i1 + offset], new_item):
                 parts.append(chunks[i1 + offset])
+            elif tag == "replace" and i1 + offset < i2:
+                kept = _changed_item(chunks[i1 + offset], old[i1 + offset], new_item, indent, fresh)
+                parts.append(kept if kept is not None else item_text(new_item))
             else:
-                parts.append(item_text(new[j1 + offset]))
+                parts.append(item_text(new_item))
     result = "".join(parts)
     if not result.endswith("\n"):
         return None
@@ -249,6 +257,49 @@ def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> st
     except yamlio.YAMLError:
         return None
     return result
+
+
+_TRIVIA = re.compile(r"^\s*(#.*)?\r?$")
+
+
+def _changed_item(chunk: str, old: Any, new: Any, indent: str, fresh) -> str | None:
+    """The text of a changed mapping item, keeping the lines (and comments) of its unchanged keys.
+
+    chunk is the old item's text (`- key: ...` then `  key: ...` lines at indent); None when the
+    item is not such a mapping, and the caller writes the whole item anew.
+    """
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return None
+    lines = chunk.splitlines(keepends=True)
+    trailer: list[str] = []
+    while len(lines) > 1 and _TRIVIA.match(lines[-1]):  # comments between items stay put
+        trailer.insert(0, lines.pop())
+    key_start = re.compile(rf"^{indent}(- |  )(?P<key>[^\s#'\"{{\[&*!|>%@`-][^:#]*?):( |\r?$)")
+    blocks: dict[str, list[str]] = {}
+    current = None
+    for line in lines:
+        match = key_start.match(line)
+        if match:
+            current = match.group("key")
+            if current in blocks:
+                return None
+            blocks[current] = [line[len(indent) + 2:]]  # without the `- ` or `  ` before the key
+        elif current is None:
+            return None
+        else:
+            blocks[current].append(line)
+    if set(blocks) != {str(k) for k in old}:
+        return None
+    out = []
+    for position, (k, value) in enumerate(new.items()):
+        lead = indent + ("- " if position == 0 else "  ")
+        if k in old and str(k) in blocks and same(old[k], value):
+            text = "".join(blocks[str(k)])
+        else:
+            first, *rest = fresh(yamlio.dump({k: value})).splitlines(keepends=True)
+            text = first[len(indent):] + "".join("  " + line for line in rest)  # its lines sit under the item
+        out.append(lead + text)
+    return "".join(out) + "".join(trailer)
 
 
 def same(a: Any, b: Any) -> bool:

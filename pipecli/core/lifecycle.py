@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date
-from pipecli.core.deal import BANT_KEYS, Deal, ordered_task, slugify, unique_id
+from pipecli.core.deal import BANT_KEYS, Deal, slugify, task_with, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
 from pipecli.core.validate import error_messages, gate_missing
@@ -55,11 +55,17 @@ def new_task_id() -> str:
     return secrets.choice(_ID_LETTERS) + "".join(secrets.choice(_ID_CHARS) for _ in range(5))
 
 
+def task_text(text: str) -> str:
+    """A task's text as typed: one line, not empty."""
+    cleaned = one_line(text, "a task").strip()
+    if not cleaned:
+        raise InvalidValue("a task needs some text")
+    return cleaned
+
+
 def new_task(text: str, due: dt.date | None, assignee: str | None, today: dt.date) -> dict:
     """A fresh open task with a random id, so two clones never make the same one."""
-    if not one_line(text, "a task").strip():
-        raise InvalidValue("a task needs some text")
-    task: dict[str, Any] = {"id": new_task_id(), "text": text.strip()}
+    task: dict[str, Any] = {"id": new_task_id(), "text": task_text(text)}
     if due is not None:
         task["due"] = due
     if assignee is not None:
@@ -175,7 +181,7 @@ def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
     tasks = []
     for task in deal.tasks:
         if task.get("status", "open") == "open":
-            task = ordered_task({**task, "status": "cancelled", "done": today})
+            task = task_with(task, status="cancelled", done=today)
             cancelled.append(task)
         tasks.append(task)
     if cancelled:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pipecli.core import lifecycle
 from pipecli.core.config import Config
 from pipecli.core.dates import parse_date
-from pipecli.core.deal import Deal, ordered_task
+from pipecli.core.deal import TASK_STATUSES, Deal, task_with
 from pipecli.core.errors import InvalidValue, NotFound
 from pipecli.core.lifecycle import Move, NextStep
-from pipecli.core.values import one_line
 
 _NUMBERED = re.compile(r"^(?P<deal>[^#\s]+)#(?P<number>\d{1,6})\Z")
 _TASK_ID = re.compile(r"^[a-z][a-z0-9]{2,15}\Z")
@@ -66,6 +65,9 @@ def _replace(deal: Deal, number: int, task: dict) -> dict:
 def _open_task(deal: Deal, number: int, doing: str) -> dict:
     task = deal.tasks[number - 1]
     status = task.get("status", "open")
+    if status not in TASK_STATUSES:
+        raise InvalidValue(f"cannot {doing} {deal.id}#{number}: its status '{status}' is not one of "
+                           f"{', '.join(TASK_STATUSES)} (fix it with 'pipe edit {deal.id}')")
     if status != "open":
         raise InvalidValue(f"cannot {doing} {deal.id}#{number}: it is already {status}")
     return dict(task)
@@ -108,10 +110,8 @@ def finish(
     """
     if status not in ("done", "cancelled"):
         raise ValueError(status)
-    task = _open_task(deal, number, "finish" if status == "done" else "cancel")
-    task["status"] = status
-    task["done"] = today
-    _replace(deal, number, ordered_task(task))
+    task = _replace(deal, number, task_with(_open_task(deal, number, "finish" if status == "done" else "cancel"),
+                                            status=status, done=today))
     result = Finished(f"{deal.id}#{number}", task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
@@ -139,16 +139,13 @@ def snooze(deal: Deal, number: int, until: str, today: dt.date) -> dict:
     date = parse_date(until, relative_to=today)
     if date <= today:
         raise InvalidValue(f"--until {until} is not after today ({today}): snooze until a later date")
-    task["snoozed_until"] = date
-    return _replace(deal, number, ordered_task(task))
+    return _replace(deal, number, task_with(task, snoozed_until=date))
 
 
 def assign(deal: Deal, config: Config, number: int, who: str) -> tuple[str | None, dict]:
     """Give a task to a team member; returns the old assignee and the task."""
-    task = dict(deal.tasks[number - 1])
-    old = task.get("assignee")
-    task["assignee"] = config.find_member(who).id
-    return old, _replace(deal, number, ordered_task(task))
+    task = deal.tasks[number - 1]
+    return task.get("assignee"), _replace(deal, number, task_with(task, assignee=config.find_member(who).id))
 
 
 def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
@@ -157,13 +154,10 @@ def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, du
         raise InvalidValue("nothing to change: give --text TEXT and/or --due DATE")
     task = dict(deal.tasks[number - 1])
     if text is not None:
-        cleaned = one_line(text, "a task").strip()
-        if not cleaned:
-            raise InvalidValue("a task needs some text")
-        task["text"] = cleaned
+        task = task_with(task, text=lifecycle.task_text(text))
     if due is not None:
         if due.strip():
-            task["due"] = parse_date(due, relative_to=today)
+            task = task_with(task, due=parse_date(due, relative_to=today))
         else:
             task.pop("due", None)
-    return _replace(deal, number, ordered_task(task))
+    return _replace(deal, number, task)
