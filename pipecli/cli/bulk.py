@@ -72,6 +72,12 @@ def _count(n: int) -> str:
     return f"{n} deal{'s' if n != 1 else ''}"
 
 
+def _cancelled(moved: lifecycle.Move) -> str:
+    """How many open tasks closing a deal cancels, for the list shown before confirming."""
+    n = len(moved.cancelled_tasks)
+    return f", cancels {n} open task{'s' if n != 1 else ''}" if n else ""
+
+
 def _has_stage(pipeline, text: str) -> bool:
     try:
         pipeline.find_stage(text)
@@ -129,7 +135,7 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
     def change(deal):
         before = deal.stage
         moved = lifecycle.close(deal, config, kind, app.today, app.user, lost_reason)
-        return f"{before} -> {moved.to.id}", moved.warning
+        return f"{before} -> {moved.to.id}{_cancelled(moved)}", moved.warning
 
     what = "park" if park else f"close as lost ({lost_reason})"
     _run(app, deal_filter, change, action=what, done="flush: parked" if park else f"flush: lost ({lost_reason})",
@@ -192,7 +198,7 @@ def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, y
         moved = lifecycle.move(deal, app.config, stage, app.today, app.user, reason=reason, force=force,
                                next_step=next_step)
         forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
-        return f"{before} -> {moved.to.id}{forced}", moved.warning
+        return f"{before} -> {moved.to.id}{forced}{_cancelled(moved)}", moved.warning
 
     _run(app, deal_filter, change, action=f"move to {stage}", done="moved", dry_run=dry_run, yes=yes)
 

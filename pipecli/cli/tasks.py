@@ -9,7 +9,7 @@ from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core import lifecycle
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
-from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
+from pipecli.core.errors import InvalidValue
 from pipecli.core.identity import unknown_user_hint
 from pipecli.core.lifecycle import NextStep
 from pipecli.core.queries import select
@@ -18,24 +18,10 @@ from pipecli.render.agenda import render_agenda, render_suggestions
 from pipecli.render.style import printable
 
 
-def _locate(app, text: str) -> tuple[str, task_ops.TaskRef]:
-    """The deal holding the task text names, and the parsed reference."""
-    ref = task_ops.parse_task_ref(text)
-    workspace = app.workspace
-    if ref.deal is not None:
-        return workspace.resolve(ref.deal), ref
-    holders = [d for d in workspace.deals_mentioning(ref.task_id)
-               if any(str(t.get("id")) == ref.task_id for t in workspace.load(d).tasks)]
-    if not holders:
-        raise NotFound(f"no task with id '{ref.task_id}' (task refs look like acme#2; see 'pipe tasks')")
-    if len(holders) > 1:
-        raise Ambiguous(f"task id '{ref.task_id}' is on {len(holders)} deals ({', '.join(holders)}): use DEAL#N")
-    return holders[0], ref
-
-
 def _update_task(app, text: str, change):
     """Load the deal of a task under the lock, change it (refusing new check errors), save it."""
-    deal_id, ref = _locate(app, text)
+    ref = task_ops.parse_task_ref(text)
+    deal_id = task_ops.holder(app.workspace, ref)
 
     def apply(deal):
         return change(deal, task_ops.task_number(deal, ref))

@@ -14,7 +14,7 @@ from pipecli.core import lifecycle
 from pipecli.core.config import Config
 from pipecli.core.dates import parse_date
 from pipecli.core.deal import TASK_STATUSES, Deal, task_with
-from pipecli.core.errors import InvalidValue, NotFound
+from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
 from pipecli.core.lifecycle import Move, NextStep
 
 _NUMBERED = re.compile(r"^(?P<deal>[^#\s]+)#(?P<number>\d{1,6})\Z")
@@ -39,6 +39,20 @@ def parse_task_ref(text: str) -> TaskRef:
     if _TASK_ID.match(cleaned):
         return TaskRef(task_id=cleaned)
     raise InvalidValue(f"bad task '{text}': write DEAL#N as shown by 'pipe tasks' (like acme#2), or a task id")
+
+
+def holder(workspace, ref: TaskRef) -> str:
+    """The id of the deal holding the task ref names (workspace: a storage.Workspace)."""
+    if ref.deal is not None:
+        return workspace.resolve(ref.deal)
+    # Read only the files that mention the id: a task id lookup stays cheap on many deals.
+    holders = [d for d in workspace.deals_mentioning(ref.task_id)
+               if any(str(t.get("id")) == ref.task_id for t in workspace.load(d).tasks)]
+    if not holders:
+        raise NotFound(f"no task with id '{ref.task_id}' (task refs look like acme#2; see 'pipe tasks')")
+    if len(holders) > 1:
+        raise Ambiguous(f"task id '{ref.task_id}' is on {len(holders)} deals ({', '.join(holders)}): use DEAL#N")
+    return holders[0]
 
 
 def task_number(deal: Deal, ref: TaskRef) -> int:
