@@ -14,6 +14,7 @@ from pipecli.core.config import Config
 from pipecli.core.deal import Deal
 from pipecli.core.errors import NotFound
 from pipecli.core.queries import Facts, facts
+from pipecli.core.tasks import add as add_task
 from pipecli.core.timeline import in_order, last_interaction
 
 
@@ -94,9 +95,7 @@ def suggestions(deals: list[Deal], config: Config, today: dt.date) -> list[Sugge
 def accept(deal: Deal, suggestion: Suggestion, config: Config, today: dt.date, *, due: str | None = None,
            assignee: str | None = None, default_assignee: str | None = None) -> dict:
     """Add the suggested task to the deal, marked `suggested: KIND` so the suggestion goes away."""
-    from pipecli.core.tasks import add  # tasks imports lifecycle, which this module does not need otherwise
-
-    task = add(deal, config, suggestion.text, today, due=due, assignee=assignee, default_assignee=default_assignee)
+    task = add_task(deal, config, suggestion.text, today, due=due, assignee=assignee, default_assignee=default_assignee)
     marked = {**task, "suggested": suggestion.kind}
     deal.set("tasks", deal.tasks[:-1] + [marked])
     return marked
