@@ -621,3 +621,9 @@ def test_the_list_says_which_open_tasks_a_flush_cancels(make_workspace, run):
     lines = run(workspace, "flush", "--inactive", "90d", "--dry-run").stdout.splitlines()
     rows = [line.rstrip() for line in lines if line.startswith("d")]
     assert rows[0].endswith("  lead -> lost, cancels 1 open task") and rows[1].endswith("  lead -> lost")
+
+
+def test_an_unknown_pipe_user_stops_a_bulk_command_once(make_workspace, run, monkeypatch):
+    workspace = make_workspace({"d1": stale("d1"), "d2": stale("d2")})
+    monkeypatch.setenv("PIPE_USER", "nobody")
+    assert_refused(run(workspace, "flush", "--inactive", "90d", "--yes"), "PIPE_USER 'nobody' is not on the team")

@@ -186,3 +186,9 @@ def test_check_warns_about_an_interaction_before_the_deal_was_created(make_works
     run(workspace, "log", "acme", "call", "Long ago", "--at", "2020-01-01")
     result = run(workspace, "check")
     assert result.exit_code == 0 and "warning: activity 1 (2020-01-01) is before created 2026-11-01" in result.stdout
+
+
+def test_log_by_someone_does_not_need_to_know_who_you_are(make_workspace, run, monkeypatch):
+    monkeypatch.setenv("PIPE_USER", "nobody")
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    assert run(workspace, "log", "acme", "call", "Bob called", "--by", "bob").exit_code == 0

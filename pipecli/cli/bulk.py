@@ -37,6 +37,7 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
     The workspace lock is held throughout, so what was shown is what gets written.
     """
     workspace, config, today = app.workspace, app.config, app.today
+    _ = app.user  # an unknown PIPE_USER fails now, once, not once per deal
     with workspace.lock():
         chosen = select(workspace.deals(), config, deal_filter, today)
         before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change

@@ -33,7 +33,8 @@ def log(app, deal, kind, summary, at, by, direction, notes):
       pipe log acme meeting "Demo for the CTO" --at "2026-12-02 14:00"
     """
     def change(loaded):
-        return log_interaction(loaded, app.config, kind, summary, app.today, app.user, at=at, by=by,
+        user = app.user if by is None else None  # with --by, who runs pipe does not matter
+        return log_interaction(loaded, app.config, kind, summary, app.today, user, at=at, by=by,
                                direction=direction, notes=notes)
 
     updated, entry = app.workspace.update(
