@@ -334,6 +334,7 @@ _READ_ONLY = {
     "tasks": "tasks have their own commands; or use 'pipe edit'",
     "activities": "activities have their own commands; or use 'pipe edit'",
     "closed": "the closed date is set by 'pipe won' and 'pipe lost'",
+    "close_changes": "written by 'pipe set expected_close=...'",
     "lost_reason": "use 'pipe lost DEAL --reason R'",
 }
 
@@ -389,6 +390,9 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
     if value == []:  # tags=, or contacts=; : nothing left, so the field goes
         deal.unset(key)
         return key, old, None
+    if key == "expected_close" and isinstance(old, dt.date) and old != value:
+        # Kept so the forecast can tell which deals keep slipping, and by how much.
+        deal.append("close_changes", {"date": today, "from": old, "to": value})
     deal.set(key, value)
     return key, old, value
 

@@ -65,12 +65,17 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
               "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "suggested": ("text", _text)},
+    "close_changes": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                      "from": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                      "to": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                      "by": ("text", _text)},
     "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
                    "time": ("a time HH:MM", _text),
                    "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
                    "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text)},
 }
-_REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind")}
+_REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind"),
+                          "close_changes": ("date", "from", "to")}
 
 
 def type_problems(data: dict) -> list[FieldProblem]:

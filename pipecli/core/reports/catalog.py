@@ -1,0 +1,55 @@
+"""The reports by name, and building them for a period with its comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from pipecli.core.config import Config
+from pipecli.core.errors import InvalidValue
+from pipecli.core.periods import Period
+from pipecli.core.queries import Facts
+from pipecli.core.reports import Report, compare
+from pipecli.core.reports.calibration import calibration_report
+from pipecli.core.reports.forecast import forecast_report
+from pipecli.core.reports.funnel import funnel_report
+from pipecli.core.reports.movement import movement_report
+from pipecli.core.reports.revenue import revenue_report
+from pipecli.core.reports.team import team_report
+
+REPORTS: dict[str, Callable[[list[Facts], Config, Period, dt.date], Report]] = {
+    "revenue": revenue_report,
+    "funnel": funnel_report,
+    "team": team_report,
+    "forecast": forecast_report,
+    "calibration": calibration_report,
+    "movement": movement_report,
+}
+ALWAYS_COMPARED = {"movement"}  # movement is about the change from the period before
+
+
+def report_names(names: tuple[str, ...]) -> list[str]:
+    """The reports asked for (a unique prefix is enough), all of them when none is named."""
+    if not names:
+        return list(REPORTS)
+    chosen = []
+    for name in names:
+        matches = [r for r in REPORTS if r == name] or [r for r in REPORTS if r.startswith(name.lower())]
+        if len(matches) != 1:
+            raise InvalidValue(f"unknown report '{name}' (reports: {', '.join(REPORTS)})")
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return chosen
+
+
+def build(names: list[str], chosen: list[Facts], config: Config, period: Period, today: dt.date,
+          compared_with: Period | None) -> list[Report]:
+    """Each named report for the period, with the compared period's figures beside its own."""
+    reports = []
+    for name in names:
+        report = REPORTS[name](chosen, config, period, today)
+        against = compared_with or (period.previous() if name in ALWAYS_COMPARED else None)
+        if against is not None:
+            compare(report, REPORTS[name](chosen, config, against, today))
+        reports.append(report)
+    return reports

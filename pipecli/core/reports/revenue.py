@@ -1,0 +1,120 @@
+"""The revenue report: what was won, what is in the pipeline, how long deals take, where they come from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from pipecli.core.config import Config
+from pipecli.core.periods import Period, month_period
+from pipecli.core.queries import Facts, to_base
+from pipecli.core.reports import Chart, Column, Figure, Report, Table, mean, median, share
+from pipecli.core.reports.history import kind_on, stage_on
+
+TOP_ACCOUNTS = 10
+CHART_MONTHS = 12
+
+
+def closed_in(chosen: list[Facts], period: Period, kind: str) -> list[Facts]:
+    return [f for f in chosen if f.kind == kind and f.deal.closed in period]
+
+
+def pipeline_on(chosen: list[Facts], config: Config, day: dt.date) -> list[Facts]:
+    """The deals that were open at the end of day (by their stage history), at today's values."""
+    return [f for f in chosen if kind_on(f.deal, config, day) == "open"]
+
+
+def revenue_report(chosen: list[Facts], config: Config, period: Period, today: dt.date) -> Report:
+    won = closed_in(chosen, period, "won")
+    lost = closed_in(chosen, period, "lost")
+    created = [f for f in chosen if f.deal.created in period]
+    revenue = sum((f.base_value for f in won), Decimal(0))
+    cycles = [(f.deal.closed - f.deal.created).days for f in won if f.deal.created]
+    snapshot_day = min(period.end, today)
+    open_now = pipeline_on(chosen, config, snapshot_day)
+
+    figures = [
+        Figure("revenue_won", "Revenue won", revenue, "money"),
+        Figure("deals_won", "Deals won", len(won)),
+        Figure("deals_lost", "Deals lost", len(lost)),
+        Figure("win_rate", "Win rate", share(len(won), len(won) + len(lost)), "percent"),
+        Figure("average_won_value", "Average won deal", mean([f.base_value for f in won]), "money"),
+        Figure("sales_cycle_mean_days", "Sales cycle, average", mean(cycles), "days"),
+        Figure("sales_cycle_median_days", "Sales cycle, median", median(cycles), "days"),
+        Figure("deals_created", "Deals created", len(created)),
+        Figure("pipeline_generated", "Pipeline generated", sum((f.base_value for f in created), Decimal(0)), "money"),
+        Figure("open_deals", "Open deals at period end", len(open_now)),
+        Figure("open_pipeline", "Open pipeline at period end", sum((f.base_value for f in open_now), Decimal(0)), "money"),
+        Figure("weighted_pipeline", "Weighted pipeline at period end",
+               sum((f.weighted_value for f in open_now), Decimal(0)), "money"),
+    ]
+
+    by_stage = []
+    for pipeline in config.pipelines:
+        for stage in pipeline.stages:
+            here = [f for f in open_now if f.deal.pipeline == pipeline.id and stage_on(f.deal, snapshot_day) == stage.id]
+            if stage.kind == "open":
+                by_stage.append({"pipeline": pipeline.id, "stage": stage.id, "deals": len(here),
+                                 "value": sum((f.base_value for f in here), Decimal(0)),
+                                 "weighted": sum((f.weighted_value for f in here), Decimal(0))})
+
+    months = []
+    end_month = month_period(period.end.year, period.end.month)
+    first = end_month
+    for _ in range(CHART_MONTHS - 1):
+        first = first.previous()
+    for year, month in Period(first.start, end_month.end, "range", "").months():
+        span = month_period(year, month)
+        deals = [f for f in chosen if f.kind == "won" and f.deal.closed in span]
+        months.append({"month": span.label, "deals": len(deals), "revenue": sum((f.base_value for f in deals), Decimal(0))})
+
+    accounts: dict[str, list[Facts]] = defaultdict(list)
+    for f in won:
+        accounts[f.deal.account or "(no account)"].append(f)
+    top = sorted(({"account": name, "deals": len(fs), "revenue": sum((f.base_value for f in fs), Decimal(0))}
+                  for name, fs in accounts.items()), key=lambda r: (-r["revenue"], r["account"]))[:TOP_ACCOUNTS]
+
+    sources = sorted({f.deal.source or "(none)" for f in created + won + lost})
+    source_rows = []
+    for source in sources:
+        def of(group):
+            return [f for f in group if (f.deal.source or "(none)") == source]
+        s_created, s_won, s_lost = of(created), of(won), of(lost)
+        source_rows.append({
+            "source": source, "created": len(s_created),
+            "created_value": sum((f.base_value for f in s_created), Decimal(0)),
+            "won": len(s_won), "revenue": sum((f.base_value for f in s_won), Decimal(0)),
+            "lost": len(s_lost), "win_rate": share(len(s_won), len(s_won) + len(s_lost)),
+        })
+
+    reasons: dict[str, list[Facts]] = defaultdict(list)
+    for f in lost:
+        reasons[f.deal.lost_reason or "(none)"].append(f)
+    reason_rows = sorted(({"reason": r, "deals": len(fs), "value": sum((f.base_value for f in fs), Decimal(0))}
+                          for r, fs in reasons.items()), key=lambda r: (-r["deals"], -r["value"], r["reason"]))
+
+    tables = [
+        Table("pipeline_by_stage", f"Open pipeline by stage on {snapshot_day}",
+              [Column("pipeline", "Pipeline"), Column("stage", "Stage"), Column("deals", "Deals", "count"),
+               Column("value", "Value", "money"), Column("weighted", "Weighted", "money")], by_stage),
+        Table("revenue_by_month", f"Revenue won per month, {months[0]['month']} to {months[-1]['month']}",
+              [Column("month", "Month"), Column("deals", "Deals won", "count"), Column("revenue", "Revenue", "money")],
+              months),
+        Table("top_accounts", "Top accounts by revenue won",
+              [Column("account", "Account"), Column("deals", "Deals won", "count"), Column("revenue", "Revenue", "money")],
+              top),
+        Table("sources", "Lead sources",
+              [Column("source", "Source"), Column("created", "Created", "count"),
+               Column("created_value", "Created value", "money"), Column("won", "Won", "count"),
+               Column("revenue", "Revenue", "money"), Column("lost", "Lost", "count"),
+               Column("win_rate", "Win rate", "percent")], source_rows),
+        Table("lost_reasons", "Lost reasons",
+              [Column("reason", "Reason"), Column("deals", "Deals", "count"), Column("value", "Value", "money")],
+              reason_rows),
+    ]
+    charts = [
+        Chart("revenue_by_month", "Revenue won per month", "revenue_by_month", "month", ["revenue"]),
+        Chart("pipeline_by_stage", "Open pipeline by stage", "pipeline_by_stage", "stage", ["value", "weighted"]),
+    ]
+    return Report("revenue", "Revenue", period, figures, tables, charts)

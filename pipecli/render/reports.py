@@ -1,0 +1,187 @@
+"""Reports as plain data (json, csv, templates) and as text for the terminal, with bar charts."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pipecli.core.periods import Period
+from pipecli.core.reports import Chart, Report, Table
+from pipecli.render import money
+from pipecli.render.style import Style, printable
+
+BAR_WIDTH = 30
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+# -- plain data --------------------------------------------------------------------------------
+
+def number(value: Any, unit: str) -> Any:
+    """A figure for json and csv: money to the cent, percents and days to 0.1, dates as ISO text."""
+    if isinstance(value, Decimal):
+        places = Decimal("0.01") if unit == "money" else Decimal("0.1")
+        rounded = value.quantize(places, rounding=ROUND_HALF_UP)
+        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def period_data(period: Period | None) -> dict | None:
+    if period is None:
+        return None
+    return {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()}
+
+
+def report_data(report: Report) -> dict:
+    """Every figure and table of a report as JSON-friendly data with stable keys."""
+    units = {}
+    for table in report.tables:
+        units[table.key] = {c.key: c.unit for c in table.columns}
+    return {
+        "name": report.name,
+        "title": report.title,
+        "period": period_data(report.period),
+        "compared_with": period_data(report.compared_with),
+        "figures": {
+            f.key: {"label": f.label, "unit": f.unit, "value": number(f.value, f.unit),
+                    **({"previous": number(f.previous, f.unit), "change": number(f.change, f.unit),
+                        "change_pct": number(f.change_pct, "percent")} if f.compared else {})}
+            for f in report.figures
+        },
+        "tables": {
+            t.key: {"key": t.key, "title": t.title, "note": t.note,
+                    "columns": [{"key": c.key, "label": c.label, "unit": c.unit} for c in t.columns],
+                    "rows": [{k: number(v, units[t.key].get(k, "text")) for k, v in row.items()} for row in t.rows]}
+            for t in report.tables
+        },
+        "charts": [{"key": c.key, "title": c.title, "table": c.table, "label": c.label_key,
+                    "values": c.value_keys, "kind": c.kind} for c in report.charts],
+    }
+
+
+def to_json(reports: list[Report]) -> str:
+    return json.dumps({"reports": {r.name: report_data(r) for r in reports}}, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(reports: list[Report]) -> str:
+    """One row per value: report, section (figures or a table), row (figure key or row label), column, value."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["report", "period", "section", "row", "column", "value"])
+    for report in reports:
+        data = report_data(report)
+        label = data["period"]["label"]
+        for key, figure in data["figures"].items():
+            for column in ("value", "previous", "change", "change_pct"):
+                if column in figure:
+                    writer.writerow([report.name, label, "figures", key, column, _csv(figure[column])])
+        for key, table in data["tables"].items():
+            first = table["columns"][0]["key"]
+            for row in table["rows"]:
+                for column in table["columns"][1:]:
+                    writer.writerow([report.name, label, key, row[first], column["key"], _csv(row.get(column["key"]))])
+    return buffer.getvalue()
+
+
+def _csv(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# -- text --------------------------------------------------------------------------------------
+
+def shown(value: Any, unit: str, currency: str | None = None) -> str:
+    """A value as people read it: 12,000 EUR, 55.6%, 87 days, or '-' when there is none."""
+    if value is None:
+        return "-"
+    if unit == "money":
+        return money.amount(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP), currency)
+    if unit == "percent":
+        return f"{Decimal(value).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if unit == "days":
+        return f"{Decimal(value).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP).normalize():f} days"
+    if unit in ("count", "number"):
+        return f"{value:,}" if isinstance(value, int) else str(value)
+    return printable(str(value))
+
+
+def change_text(figure, currency: str | None = None) -> str:
+    """'+12,000 EUR (+25.0%)' for a compared figure, '' when there is nothing to say."""
+    change = figure.change
+    if change is None:
+        return "n/a" if figure.compared else ""
+    sign = "+" if change > 0 else ""
+    if figure.unit == "percent":  # a change of a rate is in points, not a percent of a percent
+        return f"{sign}{Decimal(change).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} pts"
+    text = sign + shown(change, figure.unit, currency)
+    if figure.change_pct is not None:
+        text += f" ({'+' if figure.change_pct > 0 else ''}{Decimal(figure.change_pct).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%)"
+    return text
+
+
+def bar(value: Decimal | int | None, largest: Decimal | int, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar in eighths of a character, as long as value is against largest."""
+    if not value or not largest or value <= 0:
+        return ""
+    eighths = int(Decimal(value) / Decimal(largest) * width * 8)
+    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def table_text(table: Table, currency: str) -> str:
+    from tabulate import tabulate
+
+    headers = [c.label for c in table.columns]
+    rows = [[shown(row.get(c.key), c.unit, currency if c.unit == "money" else None) for c in table.columns]
+            for row in table.rows]
+    if not rows:
+        return "(none)\n"
+    aligns = ["right" if c.unit in ("money", "count", "percent", "days", "number") else "left" for c in table.columns]
+    return tabulate(rows, headers=headers, tablefmt="simple", colalign=aligns, disable_numparse=True) + "\n"
+
+
+def chart_text(chart: Chart, table: Table, currency: str) -> str:
+    """Unicode bars, one line per row (and per value when there are several)."""
+    largest = max((row.get(k) or 0 for row in table.rows for k in chart.value_keys), default=0)
+    units = {c.key: c for c in table.columns}
+    label_width = max((len(printable(str(row.get(chart.label_key)))) for row in table.rows), default=0)
+    lines = [chart.title]
+    for row in table.rows:
+        for i, key in enumerate(chart.value_keys):
+            label = printable(str(row.get(chart.label_key))) if i == 0 else ""
+            name = f" {units[key].label.lower()}" if len(chart.value_keys) > 1 else ""
+            value = shown(row.get(key), units[key].unit, currency if units[key].unit == "money" else None)
+            lines.append(f"  {label:<{label_width}}  {bar(row.get(key), largest):<{BAR_WIDTH}}  {value}{name}")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(reports: list[Report], currency: str, style: Style) -> str:
+    parts = []
+    for report in reports:
+        against = f", against {report.compared_with.label}" if report.compared_with else ""
+        parts.append(style(f"{report.title} · {report.period.label}{against}", "bold") + "\n\n")
+        compared = any(f.compared for f in report.figures)
+        rows = []
+        for figure in report.figures:
+            row = [figure.label, shown(figure.value, figure.unit, currency)]
+            if compared:
+                row += [shown(figure.previous, figure.unit, currency) if figure.compared else "", change_text(figure, currency)]
+            rows.append(row)
+        from tabulate import tabulate
+
+        headers = ["", report.period.label] + ([report.compared_with.label, "change"] if compared else [])
+        parts.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                              colalign=["left"] + ["right"] * (len(headers) - 1)) + "\n")
+        for table in report.tables:
+            parts.append("\n" + style(table.title, "bold") + "\n")
+            parts.append(table_text(table, currency))
+            if table.note:
+                parts.append(style(f"({table.note})", "dim") + "\n")
+            for chart in report.charts:
+                if chart.table == table.key and table.rows and any(row.get(k) for row in table.rows for k in chart.value_keys):
+                    parts.append("\n" + chart_text(chart, table, currency))
+        parts.append("\n")
+    return "".join(parts).rstrip("\n") + "\n"

@@ -1,0 +1,81 @@
+"""Reports through jinja2 templates (markdown and html): built-in ones, overridden by the workspace's.
+
+Every template runs in jinja2's sandbox, so a template from a workspace (which came through git
+from someone else) cannot reach Python internals. Templates get plain data only (report_data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.reports import Report
+from pipecli.render import svg
+from pipecli.render.reports import change_text, report_data, shown
+
+TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
+BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/report.html.j2" %}` reaches the shipped template
+
+
+def environment(workspace_templates: Path | None, extra_folder: Path | None, html: bool):
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    builtin = jinja2.PackageLoader("pipecli", "templates")
+    folders = [str(p) for p in (extra_folder, workspace_templates) if p is not None and p.is_dir()]
+    loader = jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin}),
+        jinja2.FileSystemLoader(folders),
+        builtin,
+    ])
+    env = SandboxedEnvironment(loader=loader, autoescape=html, trim_blocks=True, lstrip_blocks=True,
+                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env
+
+
+def render_template(reports: list[Report], fmt: str, currency: str, today, *, workspace_root: Path | None,
+                    template_file: Path | None = None) -> str:
+    """The reports through the template for fmt: --template FILE, else templates/NAME in the
+    workspace, else the built-in one."""
+    import jinja2
+    from markupsafe import Markup
+
+    html = fmt == "html"
+    env = environment(workspace_root / "templates" if workspace_root else None,
+                      template_file.parent if template_file else None, html)
+    env.filters["shown"] = lambda value, unit="text", cur=None: shown(value, unit, cur)
+    context = {
+        "reports": [_context(r, currency, html, Markup) for r in reports],
+        "currency": currency,
+        "today": today.isoformat(),
+    }
+    name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound as error:
+        raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise PipeError(f"{name}: template refused by the sandbox: {error}") from None
+    except jinja2.UndefinedError as error:
+        raise PipeError(f"{name}: template error: {error.message}") from None
+
+
+def _context(report: Report, currency: str, html: bool, markup) -> dict:
+    """What a template sees of one report: its data, with each value also as text."""
+    data = report_data(report)
+    for figure, source in zip(data["figures"].values(), report.figures):
+        figure["text"] = shown(source.value, source.unit, currency)
+        figure["previous_text"] = shown(source.previous, source.unit, currency) if source.compared else ""
+        figure["change_text"] = change_text(source, currency) if source.compared else ""
+    for table, source in zip(data["tables"].values(), report.tables):
+        table["cells"] = [[shown(row.get(c.key), c.unit, currency if c.unit == "money" else None)
+                           for c in source.columns] for row in source.rows]
+    if html:
+        tables = {t.key: t for t in report.tables}
+        for chart, source in zip(data["charts"], report.charts):
+            chart["svg"] = markup(svg.chart_svg(source, tables[source.table], currency))
+    data["figure_list"] = list(data["figures"].values())
+    data["table_list"] = list(data["tables"].values())
+    return data
