@@ -381,3 +381,13 @@ def test_move_with_an_empty_pipeline_and_set_with_a_multi_line_source(make_works
     assert result.exit_code == 1 and "unknown pipeline ''" in result.stderr
     result = run(workspace, "set", "acme", "source=a\nb")
     assert result.exit_code == 1 and "source must be one line" in result.stderr
+
+
+def test_moving_the_expected_close_date_is_recorded(make_workspace, run):
+    workspace = make_workspace({"acme": simple_deal("acme", expected_close="2026-12-15")})
+    run(workspace, "set", "acme", "expected_close=2027-01-31")
+    run(workspace, "set", "acme", "expected_close=2027-01-31")  # unchanged: nothing recorded
+    run(workspace, "set", "acme", "expected_close=2027-01-15")
+    changes = workspace.load("acme").data["close_changes"]
+    assert [(str(c["from"]), str(c["to"])) for c in changes] == [("2026-12-15", "2027-01-31"), ("2027-01-31", "2027-01-15")]
+    assert "cannot set close_changes" in run(workspace, "set", "acme", "close_changes=x").stderr

@@ -1,0 +1,38 @@
+"""Make a workspace of N deals for benchmarks, by copying the sample's deals under new ids.
+
+The copies keep the sample's shape (history, tasks, activities, notes), so timings are those of
+realistic files. Deterministic: the same N gives the same files.
+
+    python benchmarks/generate.py 10000 /tmp/pipe-10k
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+SAMPLE = Path(__file__).resolve().parent.parent
+
+
+def generate(count: int, target: Path) -> Path:
+    """Write pipelines.yaml and count deals into target (emptied first)."""
+    sources = sorted((SAMPLE / "deals").glob("*.md"))
+    texts = [(path.stem, path.read_text(encoding="utf-8")) for path in sources]
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "deals").mkdir(parents=True)
+    shutil.copy(SAMPLE / "pipelines.yaml", target / "pipelines.yaml")
+    for n in range(count):
+        stem, text = texts[n % len(texts)]
+        copy = n // len(texts)
+        new_id = f"{stem}-{copy}" if copy else stem
+        (target / "deals" / f"{new_id}.md").write_text(text.replace(f"id: {stem}\n", f"id: {new_id}\n", 1),
+                                                       encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python benchmarks/generate.py N FOLDER")
+    print(generate(int(sys.argv[1]), Path(sys.argv[2])))
