@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pipecli.core.config import Config
 from pipecli.core.errors import InvalidValue
 from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.queries import Facts, to_base
 from pipecli.core.reports import Report, compare
 from pipecli.core.reports.calibration import calibration_report
 from pipecli.core.reports.forecast import forecast_report
@@ -44,7 +44,13 @@ def report_names(names: tuple[str, ...]) -> list[str]:
 
 def build(names: list[str], chosen: list[Facts], config: Config, period: Period, today: dt.date,
           compared_with: Period | None) -> list[Report]:
-    """Each named report for the period, with the compared period's figures beside its own."""
+    """Each named report for the period, with the compared period's figures beside its own.
+
+    Every deal's value is put in the base currency first: a currency without a rate stops the
+    reports with an error naming the deal, never a total that silently left it out.
+    """
+    for f in chosen:
+        to_base(f.deal, config)
     reports = []
     for name in names:
         report = REPORTS[name](chosen, config, period, today)
