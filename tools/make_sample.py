@@ -85,6 +85,7 @@ pipelines:
 #   tasks  "CREATED DUE STATUS [DONE] [@who] [snooze=DATE]: text"
 #   acts   "DATE KIND [in|out] [@who]: summary"
 #   notes  markdown body; leading spaces of each line are stripped
+#   pushed ["CHANGED FROM TO", ...]          expected close date changes (close_changes)
 # @who defaults to the deal owner; task ids come from random.Random(20261127).
 # --------------------------------------------------------------------------
 DEALS = []
@@ -652,6 +653,7 @@ deal("Voltaic Mobility renewal 2027", "maya", "Voltaic Mobility", 30000, src="in
 deal("Quayside Payments PCI logging", "tom", "Quayside Payments", 26000, cur="GBP", src="outbound",
      tags="uk fintech pci security-review", who=["Hannah Price | Head of Platform", "Raj Patel | Compliance lead"],
      hist="lead 2026-06-02, contacted 2026-06-10, qualified 2026-07-22, proposal 2026-11-09", close="2026-11-20",
+     pushed=["2026-08-20 2026-09-30 2026-10-31", "2026-10-28 2026-10-31 2026-11-20"],
      bant=dict(budget="Budgeted in H2", authority="Hannah; legal must approve the MSA",
                need="PCI DSS 4.0 logging requirements", timeline="Wanted by end of November"),
      tasks=["2026-07-22 2026-08-28 done 2026-09-30: PCI scoping document",
@@ -687,6 +689,7 @@ deal("Meridian Grid control-room pilot", "maya", "Meridian Grid", 60000, src="ev
      dom="meridiangrid", tags="eu energy enterprise tender",
      who=["Giulia Romano | Head of Control Room IT", "Marco Esposito | Procurement"],
      hist="lead 2026-04-08, contacted 2026-04-20, qualified 2026-06-11, proposal 2026-09-22", close="2026-12-31",
+     pushed=["2026-10-28 2026-10-30 2026-12-31"],
      bant=dict(budget="Tender budget 60-80k", authority="Tender committee", need="Control room monitoring modernisation",
                timeline="Award was due in October"),
      tasks=["2026-06-11 2026-07-10 done 2026-07-08 @tom: Tender technical answers",
@@ -949,6 +952,8 @@ def build(spec, rng, used_ids):
     if spec.get("bant"):
         data["bant"] = {k: spec["bant"][k] for k in ("budget", "authority", "need", "timeline") if k in spec["bant"]}
     data["history"] = history
+    if spec.get("pushed"):  # "CHANGED FROM TO": the expected close date moved later
+        data["close_changes"] = [dict(zip(("date", "from", "to"), map(d, p.split()))) for p in spec["pushed"]]
 
     tasks = []
     for line in spec.get("tasks", []):

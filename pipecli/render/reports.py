@@ -105,6 +105,8 @@ def shown(value: Any, unit: str, currency: str | None = None) -> str:
     if unit == "days":
         return f"{Decimal(value).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP).normalize():f} days"
     if unit in ("count", "number"):
+        if isinstance(value, Decimal):
+            return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}"
         return f"{value:,}" if isinstance(value, int) else str(value)
     return printable(str(value))
 

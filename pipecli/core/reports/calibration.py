@@ -30,6 +30,6 @@ def calibration_report(chosen: list[Facts], config: Config, period: Period, toda
             f"calibration_{pipeline.id}", f"{pipeline.name}: configured probability and what happened",
             [Column("stage", "Stage"), Column("configured", "Configured", "percent"),
              Column("closed", "Closed deals that reached it", "count"), Column("won", "Of them won", "count"),
-             Column("actual", "Actual", "percent"), Column("difference", "Difference", "percent")], rows,
+             Column("actual", "Actual", "percent"), Column("difference", "Actual - configured (points)", "number")], rows,
             note="closed deals of the period; a deal that skipped a stage counts as having reached it"))
     return report
