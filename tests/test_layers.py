@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parent.parent / "pipecli" / "core"
+ROOT = Path(__file__).resolve().parent.parent
+CORE = ROOT / "pipecli" / "core"
 FORBIDDEN = {"click", "tabulate", "jinja2"}
 RENDER = CORE.parent / "render"
 
@@ -46,3 +47,15 @@ def test_importing_the_whole_core_loads_no_ui_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_template_ships_in_the_package():
+    """A plain `pip install .` must carry the report templates (package_data in setup.cfg)."""
+    import configparser
+    import fnmatch
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    patterns = config["options.package_data"]["pipecli"].split()
+    templates = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / "templates").iterdir()]
+    assert templates and all(any(fnmatch.fnmatch(t, pattern) for pattern in patterns) for t in templates)

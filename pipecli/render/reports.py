@@ -80,11 +80,13 @@ def to_csv(reports: list[Report]) -> str:
             for column in ("value", "previous", "change", "change_pct"):
                 if column in figure:
                     writer.writerow([report.name, label, "figures", key, column, _csv(figure[column])])
-        for key, table in data["tables"].items():
-            first = table["columns"][0]["key"]
-            for row in table["rows"]:
-                for column in table["columns"][1:]:
-                    writer.writerow([report.name, label, key, row[first], column["key"], _csv(row.get(column["key"]))])
+        for source, (key, table) in zip(report.tables, data["tables"].items()):
+            named_by = source.key_columns or (source.columns[0].key,)
+            for original, row in zip(source.rows, table["rows"]):
+                for column in table["columns"]:
+                    if column["key"] not in named_by:
+                        writer.writerow([report.name, label, key, source.row_key(original), column["key"],
+                                         _csv(row.get(column["key"]))])
     return buffer.getvalue()
 
 

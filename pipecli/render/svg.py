@@ -13,6 +13,7 @@ from pipecli.render.reports import shown
 
 ROW = 26
 LABEL_WIDTH = 170
+LABEL_CHARACTERS = 24  # what fits in LABEL_WIDTH; longer labels are cut, whole in the bar's tooltip
 BAR_AREA = 420
 VALUE_WIDTH = 150
 COLOURS = ("#2f6fb0", "#9cc3e6")
@@ -30,8 +31,10 @@ def chart_svg(chart: Chart, table: Table, currency: str) -> str:
              f'<title>{escape(chart.title)}</title>']
     y = 4
     for row in table.rows:
-        label = escape(str(row.get(chart.label_key)))
-        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + ROW * 0.65:.1f}" text-anchor="end" class="label">{label}</text>')
+        whole = str(row.get(chart.label_key))
+        label = escape(whole)
+        cut = escape(whole if len(whole) <= LABEL_CHARACTERS else whole[: LABEL_CHARACTERS - 1] + "…")
+        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + ROW * 0.65:.1f}" text-anchor="end" class="label">{cut}</text>')
         for i, key in enumerate(chart.value_keys):
             value = Decimal(row.get(key) or 0)
             length = float(value / largest * BAR_AREA) if largest > 0 and value > 0 else 0.0

@@ -56,6 +56,10 @@ class Table:
     columns: list[Column]
     rows: list[dict]
     note: str = ""
+    key_columns: tuple[str, ...] = ()  # what names a row (csv): these columns, else the first
+
+    def row_key(self, row: dict) -> str:
+        return "/".join(str(row.get(k)) for k in (self.key_columns or (self.columns[0].key,)))
 
 
 @dataclass

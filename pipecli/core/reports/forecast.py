@@ -46,7 +46,7 @@ def forecast_report(chosen: list[Facts], config: Config, period: Period, today: 
     money_columns = [Column("deals", "Deals", "count"), Column("value", "Value", "money"),
                      Column("weighted", "Weighted", "money")]
     figures = [
-        Figure("closing_deals", f"Deals expected to close in {period.label}", len(in_period)),
+        Figure("closing_deals", "Open deals expected to close in the period", len(in_period)),
         Figure("closing_value", "Their value", sum((f.base_value for f in in_period), Decimal(0)), "money"),
         Figure("closing_weighted", "Their weighted value", sum((f.weighted_value for f in in_period), Decimal(0)), "money"),
         Figure("overdue_close_dates", "Open deals past their close date", len(overdue), comparable=False),

@@ -33,12 +33,12 @@ def moves(f: Facts, config: Config, period: Period) -> tuple[int, int]:
 
 
 def movement_report(chosen: list[Facts], config: Config, period: Period, today: dt.date) -> Report:
-    forward = back = 0
+    forward = back = 0  # deals, not moves: a deal that moved forward twice counts once
     rows = []
     for f in chosen:
         ahead, behind = moves(f, config, period)
-        forward += ahead
-        back += behind
+        forward += ahead > 0
+        back += behind > 0
         if ahead or behind:
             rows.append({"deal": f.deal.id, "stage": f.deal.stage, "forward": ahead, "back": behind})
     start_value = sum((f.base_value for f in pipeline_on(chosen, config, period.start - dt.timedelta(days=1))),
@@ -46,13 +46,13 @@ def movement_report(chosen: list[Facts], config: Config, period: Period, today: 
     end_value = sum((f.base_value for f in pipeline_on(chosen, config, min(period.end, today))), Decimal(0))
     figures = [
         Figure("added", "Deals added", sum(1 for f in chosen if f.deal.created in period)),
-        Figure("moved_forward", "Moves forward", forward),
-        Figure("moved_back", "Moves back", back),
+        Figure("moved_forward", "Deals moved forward", forward),
+        Figure("moved_back", "Deals moved back", back),
         Figure("won", "Deals won", sum(1 for f in chosen if f.kind == "won" and f.deal.closed in period)),
         Figure("lost", "Deals lost", sum(1 for f in chosen if f.kind == "lost" and f.deal.closed in period)),
         Figure("pipeline_change", "Change in open pipeline value", end_value - start_value, "money"),
     ]
-    tables = [Table("moves", "Deals that moved", [Column("deal", "Deal"), Column("stage", "Stage now"),
+    tables = [Table("moves", "Deals that moved, and how many moves", [Column("deal", "Deal"), Column("stage", "Stage now"),
                                                   Column("forward", "Forward", "count"), Column("back", "Back", "count")],
                     sorted(rows, key=lambda r: r["deal"]))]
     return Report("movement", "Movement", period, figures, tables)

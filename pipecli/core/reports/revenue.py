@@ -25,6 +25,15 @@ def pipeline_on(chosen: list[Facts], config: Config, day: dt.date) -> list[Facts
     return [f for f in chosen if kind_on(f.deal, config, day) == "open"]
 
 
+def weighted_on(f: Facts, config: Config, day: dt.date) -> Decimal:
+    """The deal's weighted value on day: by the probability of the stage it was in then (its own
+    probability, if it is still in that stage)."""
+    stage_id = stage_on(f.deal, day)
+    if stage_id == f.deal.stage or f.pipeline is None or f.pipeline.stage(stage_id) is None:
+        return f.weighted_value
+    return f.base_value * Decimal(str(f.pipeline.stage(stage_id).probability)) / 100
+
+
 def revenue_report(chosen: list[Facts], config: Config, period: Period, today: dt.date) -> Report:
     won = closed_in(chosen, period, "won")
     lost = closed_in(chosen, period, "lost")
@@ -47,7 +56,7 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
         Figure("open_deals", "Open deals at period end", len(open_now)),
         Figure("open_pipeline", "Open pipeline at period end", sum((f.base_value for f in open_now), Decimal(0)), "money"),
         Figure("weighted_pipeline", "Weighted pipeline at period end",
-               sum((f.weighted_value for f in open_now), Decimal(0)), "money"),
+               sum((weighted_on(f, config, snapshot_day) for f in open_now), Decimal(0)), "money"),
     ]
 
     by_stage = []
@@ -57,7 +66,7 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
             if stage.kind == "open":
                 by_stage.append({"pipeline": pipeline.id, "stage": stage.id, "deals": len(here),
                                  "value": sum((f.base_value for f in here), Decimal(0)),
-                                 "weighted": sum((f.weighted_value for f in here), Decimal(0))})
+                                 "weighted": sum((weighted_on(f, config, snapshot_day) for f in here), Decimal(0))})
 
     months = []
     end_month = month_period(period.end.year, period.end.month)
@@ -97,7 +106,8 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     tables = [
         Table("pipeline_by_stage", f"Open pipeline by stage on {snapshot_day}",
               [Column("pipeline", "Pipeline"), Column("stage", "Stage"), Column("deals", "Deals", "count"),
-               Column("value", "Value", "money"), Column("weighted", "Weighted", "money")], by_stage),
+               Column("value", "Value", "money"), Column("weighted", "Weighted", "money")], by_stage,
+              key_columns=("pipeline", "stage")),
         Table("revenue_by_month", f"Revenue won per month, {months[0]['month']} to {months[-1]['month']}",
               [Column("month", "Month"), Column("deals", "Deals won", "count"), Column("revenue", "Revenue", "money")],
               months),

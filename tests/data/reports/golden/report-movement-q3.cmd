@@ -1,0 +1,1 @@
+report movement calibration --period 2026-Q3

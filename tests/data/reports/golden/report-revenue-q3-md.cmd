@@ -1,0 +1,1 @@
+report revenue --period 2026-Q3 --format md

@@ -1,0 +1,1 @@
+report team forecast --compare --format md
