@@ -93,7 +93,7 @@ def test_flush_loses_the_inactive_open_deals_and_leaves_the_rest(make_workspace,
     for deal_id in ("old-a", "old-b"):
         deal = workspace.load(deal_id)
         assert deal.stage == "lost" and deal.closed == TODAY and deal.lost_reason == "stale"
-        assert deal.history[-1] == {"stage": "lost", "date": TODAY}
+        assert deal.history[-1] == {"stage": "lost", "date": TODAY, "flushed": True}
         assert deal.tasks == [{"id": "ta1234", "text": "Call them", "due": dt.date(2026, 12, 1),
                                "status": "cancelled", "done": TODAY}]
     assert run(workspace, "check").exit_code == 0
@@ -127,7 +127,7 @@ def test_flush_park_moves_the_deals_to_the_fridge_keeping_their_tasks(make_works
     assert changed_ids(before, files(workspace)) == {"old"}
     deal = workspace.load("old")
     assert deal.stage == "fridge" and "closed" not in deal.data and "lost_reason" not in deal.data
-    assert deal.history[-1] == {"stage": "fridge", "date": TODAY}
+    assert deal.history[-1] == {"stage": "fridge", "date": TODAY, "flushed": True}
     assert [t["status"] for t in deal.tasks] == ["open"]
 
 
@@ -253,7 +253,7 @@ def test_flush_of_a_thousand_deals(make_workspace, run):
     for deal in workspace.deals():
         if deal.id in expected:
             assert (deal.stage, deal.closed, deal.lost_reason) == ("lost", TODAY, "stale"), deal.id
-            assert deal.history[-1] == {"stage": "lost", "date": TODAY} and deal.open_tasks == [], deal.id
+            assert deal.history[-1] == {"stage": "lost", "date": TODAY, "flushed": True} and deal.open_tasks == [], deal.id
 
 
 # -- bulk: filters, confirmation --------------------------------------------------------------

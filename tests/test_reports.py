@@ -285,7 +285,8 @@ def test_revenue_compared_with_the_previous_quarter(report):
     # 3 - 0 = +3; no percentage of zero
     assert comparison(data, "deals_lost") == (3, 0, 3, None)
     # 50% - 100% = -50 points; -50 / 100 = -50%
-    assert comparison(data, "win_rate") == (50, 100, -50, -50)
+    # a rate changes in points: -50 points, and no percent-of-a-percent
+    assert comparison(data, "win_rate") == (50, 100, -50, None)
     # 6,100 - 20,000 = -13,900; -13,900 / 20,000 = -69.5%
     assert comparison(data, "average_won_value") == (6100, 20000, -13900, -69.5)
     # 74 - 88 = -14; -14 / 88 = -15.909% -> -15.9

@@ -135,7 +135,7 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
 
     def change(deal):
         before = deal.stage
-        moved = lifecycle.close(deal, config, kind, app.today, app.user, lost_reason)
+        moved = lifecycle.close(deal, config, kind, app.today, app.user, lost_reason, flushed=True)
         return f"{before} -> {moved.to.id}{_cancelled(moved)}", moved.warning
 
     what = "park" if park else f"close as lost ({lost_reason})"

@@ -258,6 +258,7 @@ def move(
     reason: str | None = None,
     force: bool = False,
     next_step: NextStep | None = None,
+    flushed: bool = False,
 ) -> Move:
     """Move a deal to a stage (of its pipeline, or of pipeline_text), recording it in the history.
 
@@ -292,6 +293,8 @@ def move(
     entry = history_entry(stage.id, today, user, moved_pipeline)
     if missing:
         entry["forced"] = missing
+    if flushed:  # so reports can tell a flushed deal from one lost for its reason
+        entry["flushed"] = True
     deal.append("history", entry)
     if stage.kind in ("won", "lost"):
         deal.set("closed", today)
@@ -314,7 +317,7 @@ def move(
 
 
 def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | None, reason: str | None = None,
-          *, force: bool = False, next_step: NextStep | None = None) -> Move:
+          *, force: bool = False, next_step: NextStep | None = None, flushed: bool = False) -> Move:
     """Move a deal to its pipeline's (first) stage of a kind: won, lost or parked."""
     pipeline = config.pipeline(deal.pipeline)
     if pipeline is None:
@@ -322,7 +325,7 @@ def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | Non
     stage = pipeline.first_of_kind(kind)
     if stage is None:
         raise NotFound(f"pipeline {pipeline.id} has no {kind} stage: add one (kind: {kind}) to it in pipelines.yaml")
-    return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step)
+    return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step, flushed=flushed)
 
 
 # Fields `pipe set` can change, with how to read the text given for them.

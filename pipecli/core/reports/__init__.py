@@ -35,11 +35,12 @@ class Figure:
 
     @property
     def change_pct(self) -> Decimal | None:
-        """The change in percent of the previous value (None when that is zero or missing)."""
+        """The change in percent of the previous value: None when that is zero or missing, and for a
+        figure that is itself a percent (its change is in points)."""
         change = self.change
-        if change is None or not self.previous:
+        if change is None or not self.previous or self.unit == "percent":
             return None
-        return Decimal(change) / Decimal(self.previous) * 100
+        return Decimal(change) / abs(Decimal(self.previous)) * 100
 
 
 @dataclass

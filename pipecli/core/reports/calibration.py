@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from pipecli.core.config import Config
 from pipecli.core.periods import Period
 from pipecli.core.queries import Facts
 from pipecli.core.reports import Column, Figure, Report, Table, share
-from pipecli.core.reports.history import progress_ladder, reached
+from pipecli.core.reports.history import closed_in, progress_ladder, reached
 
 
 def calibration_report(chosen: list[Facts], config: Config, period: Period, today: dt.date) -> Report:
-    closed = [f for f in chosen if f.kind in ("won", "lost") and f.deal.closed in period]
+    closed = closed_in(chosen, period, "won") + closed_in(chosen, period, "lost")
     report = Report("calibration", "Calibration", period)
     report.figures.append(Figure("closed_deals", "Deals closed in the period", len(closed)))
     for pipeline in config.pipelines:
@@ -23,9 +24,10 @@ def calibration_report(chosen: list[Facts], config: Config, period: Period, toda
             passed = [f for f in mine if stage_id in reached(f.deal, pipeline)]
             won = [f for f in passed if f.kind == "won"]
             actual = share(len(won), len(passed))
-            rows.append({"stage": stage_id, "configured": stage.probability, "closed": len(passed),
+            configured = Decimal(str(stage.probability))
+            rows.append({"stage": stage_id, "configured": configured, "closed": len(passed),
                          "won": len(won), "actual": actual,
-                         "difference": actual - stage.probability if actual is not None else None})
+                         "difference": actual - configured if actual is not None else None})
         report.tables.append(Table(
             f"calibration_{pipeline.id}", f"{pipeline.name}: configured probability and what happened",
             [Column("stage", "Stage"), Column("configured", "Configured", "percent"),

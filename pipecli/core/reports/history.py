@@ -6,6 +6,8 @@ import datetime as dt
 
 from pipecli.core.config import Config, Pipeline
 from pipecli.core.deal import Deal
+from pipecli.core.periods import Period
+from pipecli.core.queries import Facts
 
 
 def kind_of(config: Config, pipeline_id: str, stage_id: str) -> str | None:
@@ -17,17 +19,30 @@ def kind_of(config: Config, pipeline_id: str, stage_id: str) -> str | None:
     return stage.kind if stage else None
 
 
+def history_of(deal: Deal) -> list[dict]:
+    """The deal's stage history; a deal without one entered its stage when it was created."""
+    if deal.history:
+        return deal.history
+    return [{"stage": deal.stage, "date": deal.created}] if deal.created else []
+
+
 def stage_on(deal: Deal, day: dt.date) -> str | None:
-    """The stage the deal was in at the end of day, from its history; None before it existed."""
-    if deal.created is None or deal.created > day:
+    """The stage the deal was in at the end of day; None before it existed.
+
+    From its last history entry on (and with no dated history at all), that is its `stage`,
+    which is what the file says now even where the history was not kept up by hand.
+    """
+    entries = history_of(deal)
+    born = deal.created or (entries[0]["date"] if entries else None)
+    if born is not None and born > day:
         return None
-    stage = None
-    for entry in deal.history:
+    if not entries or entries[-1]["date"] <= day:
+        return deal.stage
+    stage = entries[0].get("stage")
+    for entry in entries:
         if entry["date"] > day:
             break
         stage = entry.get("stage")
-    if stage is None:  # no history up to then: it was where its first entry put it, or where it is
-        stage = deal.history[0].get("stage") if deal.history else deal.stage
     return stage
 
 
@@ -39,11 +54,27 @@ def kind_on(deal: Deal, config: Config, day: dt.date) -> str | None:
 
 def current_segment(deal: Deal) -> list[dict]:
     """The history entries since the deal came into its current pipeline (all, if it never moved)."""
+    entries = history_of(deal)
     start = 0
-    for i, entry in enumerate(deal.history):
+    for i, entry in enumerate(entries):
         if entry.get("pipeline"):
             start = i
-    return list(deal.history[start:])
+    return list(entries[start:])
+
+
+def period_end(period: Period, today: dt.date) -> dt.date:
+    """The day 'at the end of the period' means: its last day, or today while it is running."""
+    return min(period.end, today)
+
+
+def closed_in(chosen: list[Facts], period: Period, kind: str) -> list[Facts]:
+    """The deals won (kind 'won') or lost ('lost') in the period, by their closed date."""
+    return [f for f in chosen if f.kind == kind and f.deal.closed in period]
+
+
+def open_on(chosen: list[Facts], config: Config, day: dt.date) -> list[Facts]:
+    """The deals that were open at the end of day, by their stage then, at today's values."""
+    return [f for f in chosen if kind_on(f.deal, config, day) == "open"]
 
 
 def progress_ladder(pipeline: Pipeline) -> list[str]:

@@ -9,8 +9,7 @@ from pipecli.core.config import Config
 from pipecli.core.periods import Period
 from pipecli.core.queries import Facts
 from pipecli.core.reports import Column, Figure, Report, Table
-from pipecli.core.reports.history import current_segment, progress_ladder
-from pipecli.core.reports.revenue import pipeline_on
+from pipecli.core.reports.history import closed_in, current_segment, open_on, period_end, progress_ladder
 
 
 def moves(f: Facts, config: Config, period: Period) -> tuple[int, int]:
@@ -41,15 +40,15 @@ def movement_report(chosen: list[Facts], config: Config, period: Period, today: 
         back += behind > 0
         if ahead or behind:
             rows.append({"deal": f.deal.id, "stage": f.deal.stage, "forward": ahead, "back": behind})
-    start_value = sum((f.base_value for f in pipeline_on(chosen, config, period.start - dt.timedelta(days=1))),
+    start_value = sum((f.base_value for f in open_on(chosen, config, period.start - dt.timedelta(days=1))),
                       Decimal(0)) if period.start > dt.date.min else Decimal(0)
-    end_value = sum((f.base_value for f in pipeline_on(chosen, config, min(period.end, today))), Decimal(0))
+    end_value = sum((f.base_value for f in open_on(chosen, config, period_end(period, today))), Decimal(0))
     figures = [
         Figure("added", "Deals added", sum(1 for f in chosen if f.deal.created in period)),
         Figure("moved_forward", "Deals moved forward", forward),
         Figure("moved_back", "Deals moved back", back),
-        Figure("won", "Deals won", sum(1 for f in chosen if f.kind == "won" and f.deal.closed in period)),
-        Figure("lost", "Deals lost", sum(1 for f in chosen if f.kind == "lost" and f.deal.closed in period)),
+        Figure("won", "Deals won", len(closed_in(chosen, period, "won"))),
+        Figure("lost", "Deals lost", len(closed_in(chosen, period, "lost"))),
         Figure("pipeline_change", "Change in open pipeline value", end_value - start_value, "money"),
     ]
     tables = [Table("moves", "Deals that moved, and how many moves", [Column("deal", "Deal"), Column("stage", "Stage now"),

@@ -10,19 +10,10 @@ from pipecli.core.config import Config
 from pipecli.core.periods import Period, month_period
 from pipecli.core.queries import Facts, to_base
 from pipecli.core.reports import Chart, Column, Figure, Report, Table, mean, median, share
-from pipecli.core.reports.history import kind_on, stage_on
+from pipecli.core.reports.history import closed_in, open_on, period_end, stage_on
 
 TOP_ACCOUNTS = 10
 CHART_MONTHS = 12
-
-
-def closed_in(chosen: list[Facts], period: Period, kind: str) -> list[Facts]:
-    return [f for f in chosen if f.kind == kind and f.deal.closed in period]
-
-
-def pipeline_on(chosen: list[Facts], config: Config, day: dt.date) -> list[Facts]:
-    """The deals that were open at the end of day (by their stage history), at today's values."""
-    return [f for f in chosen if kind_on(f.deal, config, day) == "open"]
 
 
 def weighted_on(f: Facts, config: Config, day: dt.date) -> Decimal:
@@ -40,8 +31,8 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     created = [f for f in chosen if f.deal.created in period]
     revenue = sum((f.base_value for f in won), Decimal(0))
     cycles = [(f.deal.closed - f.deal.created).days for f in won if f.deal.created]
-    snapshot_day = min(period.end, today)
-    open_now = pipeline_on(chosen, config, snapshot_day)
+    snapshot_day = period_end(period, today)
+    open_at_end = open_on(chosen, config, snapshot_day)
 
     figures = [
         Figure("revenue_won", "Revenue won", revenue, "money"),
@@ -53,16 +44,16 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
         Figure("sales_cycle_median_days", "Sales cycle, median", median(cycles), "days"),
         Figure("deals_created", "Deals created", len(created)),
         Figure("pipeline_generated", "Pipeline generated", sum((f.base_value for f in created), Decimal(0)), "money"),
-        Figure("open_deals", "Open deals at period end", len(open_now)),
-        Figure("open_pipeline", "Open pipeline at period end", sum((f.base_value for f in open_now), Decimal(0)), "money"),
+        Figure("open_deals", "Open deals at period end", len(open_at_end)),
+        Figure("open_pipeline", "Open pipeline at period end", sum((f.base_value for f in open_at_end), Decimal(0)), "money"),
         Figure("weighted_pipeline", "Weighted pipeline at period end",
-               sum((weighted_on(f, config, snapshot_day) for f in open_now), Decimal(0)), "money"),
+               sum((weighted_on(f, config, snapshot_day) for f in open_at_end), Decimal(0)), "money"),
     ]
 
     by_stage = []
     for pipeline in config.pipelines:
         for stage in pipeline.stages:
-            here = [f for f in open_now if f.deal.pipeline == pipeline.id and stage_on(f.deal, snapshot_day) == stage.id]
+            here = [f for f in open_at_end if f.deal.pipeline == pipeline.id and stage_on(f.deal, snapshot_day) == stage.id]
             if stage.kind == "open":
                 by_stage.append({"pipeline": pipeline.id, "stage": stage.id, "deals": len(here),
                                  "value": sum((f.base_value for f in here), Decimal(0)),
