@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -11,6 +13,7 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.periods import PERIOD_HELP, parse_period
 from pipecli.core.queries import select
 from pipecli.core.reports.catalog import build, report_names
+from pipecli.render.style import Style, printable
 
 FORMATS = ("text", "md", "json", "csv", "html")
 
@@ -23,12 +26,12 @@ FORMATS = ("text", "md", "json", "csv", "html")
               help="Put the previous period (or PERIOD) beside every headline figure.")
 @deal_filter_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("--template", "template_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--template", "template_text", metavar="FILE",
               help="A jinja2 template for md or html instead of the built-in one.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", "output_text", metavar="FILE",
+              help="Write to FILE instead of standard output ('-': standard output).")
 @click.pass_obj
-def report(app, names, period_text, compare_text, deal_filter, fmt, template_file, output):
+def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -48,21 +51,24 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_fil
       pipe report revenue --period 2026-Q3 --compare
       pipe report --period ytd --format html -o report.html
     """
+    if compare_text is not None and compare_text != "previous" and _is_report_name(compare_text):
+        # `pipe report --compare revenue`: the name was taken as --compare's period.
+        names, compare_text = (*names, compare_text), "previous"
     chosen_names = report_names(names)
     today = app.today
     period = parse_period(period_text, today)
     compared = None
     if compare_text is not None:
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
-    if template_file is not None and fmt not in ("md", "html"):
-        raise InvalidValue("--template is for --format md or html")
-    if template_file is not None and not template_file.is_file():
-        raise InvalidValue(f"no template file {template_file}")
+    template_file = _template_path(template_text, fmt)
+    output = _output_path(output_text)
     chosen = select(app.workspace.deals(), app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
-    text = _render(app, reports, fmt, template_file)
+    # Colour only on a terminal; and deal text never carries control characters to one.
+    style = app.style if output is None else Style(False)
+    text = _render(app, reports, fmt, template_file, style)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(printable(text, keep="\n\t") if sys.stdout.isatty() else text, nl=False)
         return
     from pipecli.core.storage import write_atomic
 
@@ -70,12 +76,47 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_fil
     click.echo(f"wrote {output}", err=True)
 
 
-def _render(app, reports, fmt, template_file) -> str:
+def _is_report_name(text: str) -> bool:
+    try:
+        report_names((text,))
+        return True
+    except InvalidValue:
+        return False
+
+
+def _template_path(text: str | None, fmt: str) -> Path | None:
+    if text is None:
+        return None
+    if fmt not in ("md", "html"):
+        raise InvalidValue("--template is for --format md or html")
+    path = Path(text)
+    if not path.is_file():
+        raise InvalidValue(f"no template file {text}" + (" (it is a folder)" if path.is_dir() else ""))
+    return path
+
+
+def _output_path(text: str | None) -> Path | None:
+    """Where -o writes, checked before any work: None for standard output."""
+    if text is None or text == "-":
+        return None
+    if not text.strip():
+        raise InvalidValue("an empty -o: give a file name, or leave -o out for standard output")
+    path = Path(text)
+    if path.is_dir():
+        raise InvalidValue(f"-o {text} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise InvalidValue(f"cannot write {text}: there is no folder {path.parent}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InvalidValue(f"cannot write {text}: the file is read-only")
+    return path
+
+
+def _render(app, reports, fmt, template_file, style) -> str:
     currency = app.config.currency
     if fmt == "text":
         from pipecli.render.reports import render_text
 
-        return render_text(reports, currency, app.style)
+        return render_text(reports, currency, style)
     if fmt == "json":
         from pipecli.render.reports import to_json
 

@@ -80,24 +80,24 @@ def _shift_months(date: dt.date, months: int) -> dt.date:
 
 
 def year_period(year: int) -> Period:
-    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", str(year))
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", f"{year:04d}")
 
 
 def quarter_period(year: int, quarter: int) -> Period:
     first = 3 * (quarter - 1) + 1
     last = first + 2
     return Period(dt.date(year, first, 1), dt.date(year, last, calendar.monthrange(year, last)[1]), "quarter",
-                  f"{year}-Q{quarter}")
+                  f"{year:04d}-Q{quarter}")
 
 
 def month_period(year: int, month: int) -> Period:
     return Period(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]), "month",
-                  f"{year}-{month:02d}")
+                  f"{year:04d}-{month:02d}")
 
 
 def week_period(year: int, week: int) -> Period:
     start = dt.date.fromisocalendar(year, week, 1)
-    return Period(start, start + dt.timedelta(days=6), "week", f"{year}-W{week:02d}")
+    return Period(start, start + dt.timedelta(days=6), "week", f"{year:04d}-W{week:02d}")
 
 
 _YEAR = re.compile(r"^(\d{4})$")
@@ -122,7 +122,7 @@ def parse_period(text: str, today: dt.date) -> Period:
 def _parse(text: str, today: dt.date) -> Period | None:
     if ".." in text:
         left, _, right = text.partition("..")
-        start, end = _day(left.strip()), _day(right.strip())
+        start, end = _day(left.strip(), today), _day(right.strip(), today)
         if start is None or end is None:
             return None
         if end < start:
@@ -141,23 +141,21 @@ def _parse(text: str, today: dt.date) -> Period | None:
         return month_period(int(match.group(1)), int(match.group(2)))
     if match := _WEEK.match(text):
         return week_period(int(match.group(1)), int(match.group(2)))
-    day = _day(text)
+    day = _day(text, today)
     if day is not None:
         return Period(day, day, "day", day.isoformat())
     return _relative(text, today)
 
 
-def _day(text: str) -> dt.date | None:
-    if text == "today":
-        return None
+def _day(text: str, today: dt.date) -> dt.date | None:
+    """YYYY-MM-DD, today or yesterday."""
+    if text in ("today", "yesterday"):
+        return today - dt.timedelta(days=text == "yesterday")
     match = _DAY.match(text)
     return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
 
 
 def _relative(text: str, today: dt.date) -> Period | None:
-    if text in ("today", "yesterday"):
-        day = today - dt.timedelta(days=text == "yesterday")
-        return Period(day, day, "day", day.isoformat())
     quarter = (today.month - 1) // 3 + 1
     if text == "ytd":
         return Period(dt.date(today.year, 1, 1), today, "ytd", f"{today.year}-01-01..{today}")

@@ -6,6 +6,9 @@ from someone else) cannot reach Python internals. Templates get plain data only 
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from pathlib import Path
 
 from pipecli.core.errors import InvalidValue, PipeError
@@ -43,7 +46,8 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
     html = fmt == "html"
     env = environment(workspace_root / "templates" if workspace_root else None,
                       template_file.parent if template_file else None, html)
-    env.filters["shown"] = lambda value, unit="text", cur=None: shown(value, unit, cur)
+    env.filters["shown"] = lambda value, unit="text", cur=None: shown(value, unit, cur if cur is not None else currency)
+    env.filters["md"] = md_text
     context = {
         "reports": [_context(r, currency, html, Markup) for r in reports],
         "currency": currency,
@@ -51,15 +55,63 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
     try:
-        return env.get_template(name).render(context)
+        with time_limit(RENDER_SECONDS, name):
+            return env.get_template(name).render(context)
     except jinja2.TemplateNotFound as error:
         raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
     except jinja2.TemplateSyntaxError as error:
         raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error.message}") from None
     except jinja2.exceptions.SecurityError as error:
         raise PipeError(f"{name}: template refused by the sandbox: {error}") from None
-    except jinja2.UndefinedError as error:
-        raise PipeError(f"{name}: template error: {error.message}") from None
+    except RecursionError:
+        raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
+                        f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
+                        f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
+    except PipeError:
+        raise
+    except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
+        where = _template_line(error)
+        raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error}") from None
+
+
+RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git must not hang CI
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int, name: str):
+    """Stop a template that runs longer than seconds (a loop of a billion steps, say)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise PipeError(f"{name}: template error: still rendering after {seconds} s; stopped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _template_line(error: BaseException) -> str:
+    """':LINE' of the template frame where error happened, when jinja2 left one in the traceback."""
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__jinja_template__") is not None or tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f":{line}" if line else ""
+
+
+def md_text(value) -> str:
+    """Text safe in a markdown table cell: no cell break, and no HTML (a summary or a PR comment
+    shows what deal files say, and a deal file can come from anyone)."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _context(report: Report, currency: str, html: bool, markup) -> dict:

@@ -42,6 +42,14 @@ def report_names(names: tuple[str, ...]) -> list[str]:
     return chosen
 
 
+def _before(period: Period) -> Period | None:
+    """The period before, or None at the start of the calendar (nothing to compare with)."""
+    try:
+        return period.previous()
+    except InvalidValue:
+        return None
+
+
 def build(names: list[str], chosen: list[Facts], config: Config, period: Period, today: dt.date,
           compared_with: Period | None) -> list[Report]:
     """Each named report for the period, with the compared period's figures beside its own.
@@ -54,7 +62,7 @@ def build(names: list[str], chosen: list[Facts], config: Config, period: Period,
     reports = []
     for name in names:
         report = REPORTS[name](chosen, config, period, today)
-        against = compared_with or (period.previous() if name in ALWAYS_COMPARED else None)
+        against = compared_with or (_before(period) if name in ALWAYS_COMPARED else None)
         if against is not None:
             compare(report, REPORTS[name](chosen, config, against, today))
         reports.append(report)

@@ -51,11 +51,13 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     ]
 
     by_stage = []
+    several = len(config.pipelines) > 1
     for pipeline in config.pipelines:
         for stage in pipeline.stages:
             here = [f for f in open_at_end if f.deal.pipeline == pipeline.id and stage_on(f.deal, snapshot_day) == stage.id]
             if stage.kind == "open":
                 by_stage.append({"pipeline": pipeline.id, "stage": stage.id, "deals": len(here),
+                                 "label": f"{pipeline.id}/{stage.id}" if several else stage.id,
                                  "value": sum((f.base_value for f in here), Decimal(0)),
                                  "weighted": sum((weighted_on(f, config, snapshot_day) for f in here), Decimal(0))})
 
@@ -63,6 +65,8 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     end_month = month_period(period.end.year, period.end.month)
     first = end_month
     for _ in range(CHART_MONTHS - 1):
+        if first.start.year == 1 and first.start.month == 1:
+            break  # the calendar's first month: the chart starts there
         first = first.previous()
     for year, month in Period(first.start, end_month.end, "range", "").months():
         span = month_period(year, month)
@@ -116,6 +120,6 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     ]
     charts = [
         Chart("revenue_by_month", "Revenue won per month", "revenue_by_month", "month", ["revenue"]),
-        Chart("pipeline_by_stage", "Open pipeline by stage", "pipeline_by_stage", "stage", ["value", "weighted"]),
+        Chart("pipeline_by_stage", "Open pipeline by stage", "pipeline_by_stage", "label", ["value", "weighted"]),
     ]
     return Report("revenue", "Revenue", period, figures, tables, charts)
