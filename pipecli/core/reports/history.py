@@ -1,4 +1,4 @@
-"""What a deal's stage history says: its stage on a given day, and how far it got in its pipeline."""
+"""What a deal's stage history says (its stage on a day, how far it got), and the period helpers the reports share."""
 
 from __future__ import annotations
 
