@@ -1,4 +1,4 @@
-"""What a deal's stage history says (its stage on a day, how far it got), and the period helpers the reports share."""
+"""Stage history as reports read it: a deal's stage on a day, how far it got; shared period helpers."""
 
 from __future__ import annotations
 
