@@ -117,6 +117,34 @@ class Workspace:
             self._config = load_config(self.root)
         return self._config
 
+    def add_team_members(self, members: list[tuple[str, str]]) -> None:
+        """Append members (id, name) to the team in pipelines.yaml, keeping the rest of the file as it is."""
+        from pipecli.core import yamlio
+
+        path = self.root / CONFIG_FILE
+        text = path.read_text(encoding="utf-8-sig")
+        data = yamlio.load(text) or {}
+        old_team = list(data.get("team") or [])
+        entries = yamlio.dump([{"id": member_id, "name": name} for member_id, name in members])
+        layout = dealfile._split_blocks(data, text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"))
+        block = layout.blocks.get("team") if layout else None
+        if block is not None and old_team and block.text.split("\n", 1)[0].rstrip() == "team:":
+            new_text = text.replace(block.trivia + block.text, block.trivia + block.text + entries, 1)
+        elif block is not None:
+            head = "team:\n" if not old_team else yamlio.dump({"team": old_team})
+            new_text = text.replace(block.trivia + block.text, block.trivia + head + entries, 1)
+        else:
+            new_text = text + ("" if text.endswith("\n") or not text else "\n") + "team:\n" + entries
+        try:
+            added = (yamlio.load(new_text) or {}).get("team")
+        except yamlio.YAMLError:
+            added = None
+        if added != old_team + [{"id": i, "name": n} for i, n in members]:
+            raise PipeError(f"{CONFIG_FILE}: could not add the new team members safely; add them by hand: "
+                            + ", ".join(i for i, _ in members))
+        write_atomic(path, new_text)
+        self._config = None
+
     def relative(self, path: Path) -> str:
         """path as shown to the user: relative to the workspace root."""
         try:

@@ -1,0 +1,107 @@
+"""The import command: deals from a CSV or spreadsheet, through rules, presets or --map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipecli.cli.output import progress
+from pipecli.core import bulk
+from pipecli.core.errors import InvalidValue
+from pipecli.core.importing import PRESETS, Importer, Rules, add_joins, command_line_rules, parse_rules, preset_rules
+from pipecli.core.tables import read_table
+
+
+@click.command("import")
+@click.argument("file", metavar="FILE")
+@click.option("--pipeline", metavar="P", help="The pipeline deals go into (default: the rules', else the first).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="Read FIELD from COLUMN (repeatable).")
+@click.option("--stage-map", "stage_maps", multiple=True, metavar="'SOURCE=stage'", help="A stage name of the file and the stage it is here (repeatable).")
+@click.option("--rules", "rules_file", metavar="FILE", help="A rules file (YAML): columns, stages, constants, the id column.")
+@click.option("--preset", type=click.Choice(PRESETS), help="Read another CRM's export (or pipe's own) as it comes.")
+@click.option("--id", "id_column", metavar="COLUMN", help="The column that identifies a row (kept as external_id).")
+@click.option("--date-format", metavar="FMT", help="How dates are written, as in strftime: %d/%m/%Y (default: ISO or M/D/YYYY).")
+@click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8, else cp1252).")
+@click.option("--delimiter", metavar="D", help="The CSV delimiter (default: the one of , ; tab | in the header).")
+@click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
+@click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
+@click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be created, updated and skipped.")
+@click.pass_obj
+def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
+            update, add_owners, next_step, dry_run):
+    """Import deals from a CSV or .xlsx file.
+
+    Columns become fields through --map, a rules file or a preset. A row's id
+    (--id, or id: in the rules) is kept as external_id: importing the same
+    file again creates nothing new, and --update brings changed rows in.
+    Created, won, lost and close dates fill the stage history. Nothing is
+    written unless every row can be imported. See docs/import.md.
+
+    \b
+    Example:
+      pipe import deals.csv --map "Deal Name=title" --map Amount=value --id "Record ID"
+      pipe import sales_pipeline.csv --rules examples/maven-crm.rules.yaml --add-owners --dry-run
+    """
+    path = Path(file)
+    rules = Rules()
+    if preset == "pipe":
+        raise InvalidValue("--preset pipe: not available yet")
+    if preset is not None:
+        rules = preset_rules(preset)
+    if rules_file is not None:
+        rules_path = Path(rules_file)
+        if not rules_path.is_file():
+            raise InvalidValue(f"no rules file {rules_file}")
+        rules = rules.merged(parse_rules(rules_path.read_text(encoding="utf-8"), rules_file, rules_path.parent))
+    rules = rules.merged(command_line_rules(maps, stage_maps))
+    rules = rules.merged(Rules(id_column=id_column, date_format=date_format, encoding=encoding, delimiter=delimiter))
+    if not rules.fields and not rules.constants:
+        raise InvalidValue("nothing says which column is which: give --map COLUMN=FIELD, --rules FILE or --preset")
+
+    def read(where: Path):
+        return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter)
+
+    table = read(path)
+    histories = add_joins(table, rules, path.parent, read)
+    workspace, config = app.workspace, app.config
+    with workspace.lock():
+        importer = Importer(config, rules, workspace.deals(), app.today, app.user, pipeline=pipeline, update=update,
+                            add_owners=add_owners, next_step=next_step)
+        plan = importer.plan(table, histories)
+        for note in plan.notes:
+            click.echo(f"pipe: note: {note}", err=True)
+        created, updated, skipped = (plan.count(a) for a in ("create", "update", "skip"))
+        reasons: dict[str, int] = {}
+        for item in plan.items:
+            if item.action == "skip":
+                reasons[_kind_of_skip(item.why)] = reasons.get(_kind_of_skip(item.why), 0) + 1
+        if plan.new_owners:
+            click.echo("new team members: " + ", ".join(f"{i} ({n})" for i, n in plan.new_owners), err=True)
+        summary = f"{created} to create, {updated} to update, {skipped} to skip"
+        if reasons:
+            summary += " (" + "; ".join(f"{n}: {why}" for why, n in sorted(reasons.items())) + ")"
+        if dry_run:
+            for item in plan.items:
+                target = item.deal.id if item.deal else ""
+                click.echo(f"row {item.row}: {item.action} {target}{(' (' + item.why + ')') if item.why else ''}".rstrip())
+            click.echo(f"dry run: {summary}; nothing changed", err=True)
+            return
+        if plan.new_owners:
+            workspace.add_team_members(plan.new_owners)
+        writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
+
+        def save(deal):
+            return workspace.save(deal) if deal.document is not None else workspace.create(deal)
+
+        bulk.write(save, workspace.is_saved, writes, progress("import"))
+    click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped")
+
+
+def _kind_of_skip(why: str) -> str:
+    """Skips grouped by kind for the summary: 'already imported', 'up to date', 'same id'."""
+    for kind in ("already imported", "is up to date", "same id"):
+        if kind in why:
+            return kind.replace("is up to date", "up to date")
+    return why

@@ -1,0 +1,134 @@
+"""Reading a table to import: CSV in any common shape (BOM, CRLF, `;`, cp1252), or a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipecli.core.errors import InvalidValue
+
+DELIMITERS = ",;\t|"
+
+
+@dataclass
+class Table:
+    """Rows of a file as {header: text or date}, with the file's row number of each (header = row 1)."""
+
+    path: str
+    headers: list[str]
+    rows: list[dict]
+    numbers: list[int]
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
+    """Read a .csv (or .tsv/.txt) or .xlsx file; raises InvalidValue with what is wrong."""
+    if not path.is_file():
+        raise InvalidValue(f"no file {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    raw = path.read_bytes()
+    text, used = _decode(raw, encoding, path)
+    return _read_csv(text, str(path), used, delimiter)
+
+
+def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except LookupError:
+            raise InvalidValue(f"unknown encoding '{encoding}' (try utf-8 or cp1252)") from None
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise InvalidValue(f"{path}:{line}: not {encoding} text; try another --encoding") from None
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        # Spreadsheets on Windows save cp1252; every byte decodes, so this cannot fail.
+        return raw.decode("cp1252"), "cp1252"
+
+
+def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None) -> Table:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if delimiter is None:
+        delimiter = _sniff(text)
+    elif len(delimiter) != 1:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise InvalidValue(f"--delimiter must be one character, got '{delimiter}'")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as error:
+        raise InvalidValue(f"{shown}:{reader.line_num}: {error}") from None
+    records = [(n, row) for n, row in records if any(cell.strip() for cell in row)]
+    if not records:
+        raise InvalidValue(f"{shown}: no rows (an empty file)")
+    _, header = records[0]
+    headers = [h.strip() for h in header]
+    _check_headers(headers, shown)
+    rows, numbers = [], []
+    for line, row in records[1:]:
+        if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
+            raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
+                               f"is the delimiter right? (--delimiter)")
+        rows.append({h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(headers)})
+        numbers.append(line)
+    return Table(shown, headers, rows, numbers, encoding, delimiter)
+
+
+def _sniff(text: str) -> str:
+    """The delimiter of the header line: the one of , ; tab | it has most of."""
+    first = text.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _check_headers(headers: list[str], shown: str) -> None:
+    seen = set()
+    for h in headers:
+        if h in seen and h:
+            raise InvalidValue(f"{shown}:1: the column '{h}' appears twice")
+        seen.add(h)
+
+
+def _read_xlsx(path: Path) -> Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read ({type(error).__name__})") from None
+    sheet = book.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    records = [(n, list(r)) for n, r in enumerate(rows_iter, start=1)
+               if any(c not in (None, "") for c in r)]
+    book.close()
+    if not records:
+        raise InvalidValue(f"{path}: the first sheet is empty")
+    headers = [str(h).strip() if h is not None else "" for h in records[0][1]]
+    _check_headers(headers, str(path))
+    rows, numbers = [], []
+    for number, row in records[1:]:
+        rows.append({h: _cell(row[i]) if i < len(row) else "" for i, h in enumerate(headers)})
+        numbers.append(number)
+    return Table(str(path), headers, rows, numbers, "xlsx", "")
+
+
+def _cell(value) -> str | dt.date:
+    """A spreadsheet cell as import reads it: dates stay dates, numbers become their text."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
