@@ -49,13 +49,14 @@ def test_importing_the_whole_core_loads_no_ui_library():
     assert out.strip() == "[]"
 
 
-def test_every_template_ships_in_the_package():
-    """A plain `pip install .` must carry the report templates (package_data in setup.cfg)."""
+def test_every_template_and_preset_ships_in_the_package():
+    """A plain `pip install .` must carry the report templates and import presets (package_data in setup.cfg)."""
     import configparser
     import fnmatch
 
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     patterns = config["options.package_data"]["pipecli"].split()
-    templates = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / "templates").iterdir()]
-    assert templates and all(any(fnmatch.fnmatch(t, pattern) for pattern in patterns) for t in templates)
+    for folder in ("templates", "presets"):
+        files = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / folder).iterdir()]
+        assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), folder

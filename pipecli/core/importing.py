@@ -29,7 +29,7 @@ TARGETS = ("title", "pipeline", "stage", "status", "won", "is_closed", "value", 
            "owner", "account", "contact", "contact_name", "contact_email", "source", "tags", "created",
            "expected_close", "closed", "lost_reason", "notes")
 RULE_KEYS = ("id", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format", "encoding",
-             "delimiter", "join", "history")
+             "delimiter", "join", "history", "optional")
 TRUE = {"1", "true", "yes", "y", "x", "won", "t"}
 
 
@@ -71,6 +71,7 @@ class Rules:
     joins: list[Join] = field(default_factory=list)
     history: HistorySource | None = None
     folder: Path | None = None  # where the rules file is: join and history files are found from there
+    optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
 
     def merged(self, other: "Rules") -> "Rules":
         """These rules with other's on top (the command line over a rules file over a preset)."""
@@ -88,6 +89,7 @@ class Rules:
             joins=self.joins + other.joins,
             history=other.history or self.history,
             folder=other.folder or self.folder,
+            optional=self.optional or other.optional,
         )
 
 
@@ -146,6 +148,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         joins=joins,
         history=history,
         folder=folder,
+        optional=raw.get("optional") is True,
     )
 
 
@@ -288,6 +291,7 @@ class Importer:
         self.errors: list[RowError] = []
         self.no_created: list[int] = []
         self.checked_against = config  # the config with the team members this import adds
+        self.dropped_close_dates: list[int] = []
 
     # -- cells ---------------------------------------------------------------------------------
     def value_of(self, row: dict, target: str) -> Any:
@@ -297,7 +301,7 @@ class Importer:
         source = self.rules.fields.get(target)
         found: Any = ""
         for candidate in ([source] if isinstance(source, str) else source or []):
-            found = _fill(candidate, row)
+            found = _fill(candidate, row, self.rules.optional)
             if found not in ("", None):
                 break
         if found in ("", None) and target in self.rules.defaults:
@@ -340,6 +344,9 @@ class Importer:
         notes = []
         if self.no_created:
             notes.append(f"{len(self.no_created)} row(s) have no created date: they get today's ({self.today})")
+        if self.dropped_close_dates:
+            notes.append(f"{len(self.dropped_close_dates)} open deal(s) had an expected close date before their "
+                         f"created date: left without one (rows {_rows(self.dropped_close_dates)})")
         return Plan(items, sorted(self.new_owners.items()), notes)
 
     def raise_problems(self, table: Table) -> None:
@@ -408,8 +415,10 @@ class Importer:
         if tags:
             data["tags"] = tags
         data["created"] = created
-        if expected:
+        if expected and expected >= created:
             data["expected_close"] = expected
+        elif expected:
+            self.dropped_close_dates.append(number)
         if stage.is_closed:
             data["closed"] = max(closed or created, created)
             if stage.kind == "lost":
@@ -538,7 +547,10 @@ def add_joins(table: Table, rules: Rules, folder: Path, read) -> dict[str, list[
     imported file, else next to the rules file.
     """
     for join in rules.joins:
-        other = read(_beside(join.file, folder, rules.folder))
+        found = _beside(join.file, folder, rules.folder, rules.optional)
+        if found is None:
+            continue
+        other = read(found)
         if join.key not in other.headers:
             raise InvalidValue(f"{other.path}: no column '{join.key}' to join on")
         if join.on not in table.headers:
@@ -555,7 +567,9 @@ def add_joins(table: Table, rules: Rules, folder: Path, read) -> dict[str, list[
     histories: dict[str, list[tuple[str, str]]] = {}
     if rules.history is not None:
         source = rules.history
-        other = read(_beside(source.file, folder, rules.folder))
+        found = _beside(source.file, folder, rules.folder, rules.optional)
+        other = read(found) if found is not None else None
+    if rules.history is not None and other is not None:
         for column in (source.key, source.stage, source.date):
             if column not in other.headers:
                 raise InvalidValue(f"{other.path}: no column '{column}' for the stage history")
@@ -570,10 +584,12 @@ def add_joins(table: Table, rules: Rules, folder: Path, read) -> dict[str, list[
     return histories
 
 
-def _beside(name: str, folder: Path, rules_folder: Path | None) -> Path:
+def _beside(name: str, folder: Path, rules_folder: Path | None, optional: bool = False) -> Path | None:
     for base in (folder, rules_folder):
         if base is not None and (base / name).is_file():
             return base / name
+    if optional:
+        return None
     raise InvalidValue(f"no file {name} next to the imported file" + (" or the rules file" if rules_folder else ""))
 
 
@@ -587,15 +603,22 @@ def _kind(pipeline: Pipeline, kind: str):
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def _fill(source: str, row: dict) -> Any:
-    """A column's cell, or a '{column} text' template filled in ('' when a placeholder is empty)."""
+def _fill(source: str, row: dict, optional: bool = False) -> Any:
+    """A column's cell, or a '{column} text' template filled in ('' when a placeholder is empty).
+
+    A column the row does not have is an error, or empty when optional.
+    """
     if "{" not in source:
         if source not in row:
+            if optional:
+                return ""
             raise InvalidValue(f"no column '{source}' (columns: {', '.join(row)})")
         return row[source]
     parts = []
     for name in _PLACEHOLDER.findall(source):
         if name not in row:
+            if optional:
+                return ""
             raise InvalidValue(f"no column '{name}' (columns: {', '.join(row)})")
         parts.append(str(row[name]).strip())
     if any(not p for p in parts):
