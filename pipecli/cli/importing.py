@@ -47,7 +47,8 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     path = Path(file)
     rules = Rules()
     if preset == "pipe":
-        raise InvalidValue("--preset pipe: not available yet")
+        _import_export(app, path, update, dry_run)
+        return
     if preset is not None:
         rules = preset_rules(preset)
     if rules_file is not None:
@@ -105,3 +106,42 @@ def _kind_of_skip(why: str) -> str:
         if kind in why:
             return kind.replace("is up to date", "up to date")
     return why
+
+
+def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
+    """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
+    from pipecli.core.reimport import read_export
+    from pipecli.core.validate import error_messages, load_problems
+
+    deals = read_export(path)
+    workspace, config = app.workspace, app.config
+    with workspace.lock():
+        existing = {d.id: d for d in workspace.deals()}
+        writes, counts = [], {"create": 0, "update": 0, "skip": 0}
+        for deal in deals:
+            problems = [p.message for p in load_problems(deal.data, deal.id)] or error_messages(deal, config, app.today)
+            if problems:
+                raise InvalidValue(f"{path}: deal {deal.id}: {problems[0]}; nothing imported")
+            old = existing.get(deal.id)
+            if old is None:
+                action = "create"
+            elif update and (old.data != deal.data or old.body != deal.body):
+                old.data, old.body = deal.data, deal.body
+                deal, action = old, "update"
+            else:
+                action = "skip"
+            counts[action] += 1
+            if dry_run:
+                click.echo(f"{action} {deal.id}")
+            elif action != "skip":
+                writes.append(bulk.Planned(deal, action))
+        summary = f"{counts['create']} created, {counts['update']} updated, {counts['skip']} skipped"
+        if dry_run:
+            click.echo(f"dry run: {summary.replace('created', 'to create').replace('updated', 'to update').replace('skipped', 'to skip')}; nothing changed", err=True)
+            return
+
+        def save(deal):
+            return workspace.save(deal) if deal.document is not None else workspace.create(deal)
+
+        bulk.write(save, workspace.is_saved, writes, progress("import"))
+    click.echo(f"imported: {summary}")

@@ -25,15 +25,19 @@ class Table:
     delimiter: str = ","
 
 
-def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
-    """Read a .csv (or .tsv/.txt) or .xlsx file; raises InvalidValue with what is wrong."""
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None, strip: bool = True) -> Table:
+    """Read a .csv (or .tsv/.txt) or .xlsx file; raises InvalidValue with what is wrong.
+
+    Cells are stripped of surrounding spaces, unless strip is false (pipe's own export, whose
+    notes cells end with the newline the notes end with).
+    """
     if not path.is_file():
         raise InvalidValue(f"no file {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return _read_xlsx(path, strip)
     raw = path.read_bytes()
     text, used = _decode(raw, encoding, path)
-    return _read_csv(text, str(path), used, delimiter)
+    return _read_csv(text, str(path), used, delimiter, strip)
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
@@ -52,7 +56,7 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
         return raw.decode("cp1252"), "cp1252"
 
 
-def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None) -> Table:
+def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True) -> Table:
     if text.startswith("\ufeff"):
         text = text[1:]
     if delimiter is None:
@@ -77,7 +81,7 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None) -> Ta
         if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
             raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
                                f"is the delimiter right? (--delimiter)")
-        rows.append({h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(headers)})
+        rows.append({h: ((row[i].strip() if strip else row[i]) if i < len(row) else "") for i, h in enumerate(headers)})
         numbers.append(line)
     return Table(shown, headers, rows, numbers, encoding, delimiter)
 
@@ -98,7 +102,7 @@ def _check_headers(headers: list[str], shown: str) -> None:
         seen.add(h)
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(path: Path, strip: bool = True) -> Table:
     import openpyxl
 
     try:
@@ -116,12 +120,12 @@ def _read_xlsx(path: Path) -> Table:
     _check_headers(headers, str(path))
     rows, numbers = [], []
     for number, row in records[1:]:
-        rows.append({h: _cell(row[i]) if i < len(row) else "" for i, h in enumerate(headers)})
+        rows.append({h: _cell(row[i], strip) if i < len(row) else "" for i, h in enumerate(headers)})
         numbers.append(number)
     return Table(str(path), headers, rows, numbers, "xlsx", "")
 
 
-def _cell(value) -> str | dt.date:
+def _cell(value, strip: bool = True) -> str | dt.date:
     """A spreadsheet cell as import reads it: dates stay dates, numbers become their text."""
     if value is None:
         return ""
@@ -131,4 +135,4 @@ def _cell(value) -> str | dt.date:
         return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip() if strip else str(value)
