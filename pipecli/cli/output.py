@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from pipecli.core.errors import InvalidValue
 from pipecli.core.lifecycle import Move
 from pipecli.core.values import format_contact
 from pipecli.render.formats import plain
@@ -64,3 +67,20 @@ def progress(label: str):
             yield from bar
 
     return wrap
+
+
+def output_path(text: str | None) -> Path | None:
+    """Where -o writes, checked before any work: None for standard output."""
+    if text is None or text == "-":
+        return None
+    if not text.strip():
+        raise InvalidValue("an empty -o: give a file name, or leave -o out for standard output")
+    path = Path(text)
+    if path.is_dir():
+        raise InvalidValue(f"-o {text} is a folder: give a file name")
+    if not path.parent.is_dir():
+        raise InvalidValue(f"cannot write {text}: there is no folder {path.parent}")
+    # By its mode, not os.access: root may write anything, but a read-only report is meant to stay.
+    if path.exists() and not path.stat().st_mode & 0o222:
+        raise InvalidValue(f"cannot write {text}: the file is read-only")
+    return path

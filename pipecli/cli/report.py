@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import deal_filter_options
+from pipecli.cli.output import output_path
 from pipecli.core.errors import InvalidValue
 from pipecli.core.periods import PERIOD_HELP, parse_period
 from pipecli.core.queries import select
@@ -60,7 +61,7 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
     if compare_text is not None:
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
     template_file = _template_path(template_text, fmt)
-    output = _output_path(output_text)
+    output = output_path(output_text)
     chosen = select(app.workspace.deals(), app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
     # Colour only on a terminal; and deal text never carries control characters to one.
@@ -94,23 +95,6 @@ def _template_path(text: str | None, fmt: str) -> Path | None:
     return path
 
 
-def _output_path(text: str | None) -> Path | None:
-    """Where -o writes, checked before any work: None for standard output."""
-    if text is None or text == "-":
-        return None
-    if not text.strip():
-        raise InvalidValue("an empty -o: give a file name, or leave -o out for standard output")
-    path = Path(text)
-    if path.is_dir():
-        raise InvalidValue(f"-o {text} is a folder: give a file name")
-    if not path.parent.is_dir():
-        raise InvalidValue(f"cannot write {text}: there is no folder {path.parent}")
-    # By its mode, not os.access: root may write anything, but a read-only report is meant to stay.
-    if path.exists() and not path.stat().st_mode & 0o222:
-        raise InvalidValue(f"cannot write {text}: the file is read-only")
-    return path
-
-
 def _render(app, reports, fmt, template_file, style) -> str:
     currency = app.config.currency
     if fmt == "text":
@@ -129,4 +113,3 @@ def _render(app, reports, fmt, template_file, style) -> str:
 
     return render_template(reports, fmt, currency, app.today, workspace_root=app.workspace.root,
                            template_file=template_file)
-

@@ -40,7 +40,9 @@ def read_export(path: Path) -> list[Deal]:
     table = read_table(path, strip=False)
     if "id" not in table.headers or "history" not in table.headers:
         raise InvalidValue(f"{path}: not a pipe export (no id and history columns); import it with --map or --rules")
-    return [_from_row(row, path) for row in table.rows]
+    # Only the csv export puts a quote before formula-like text; xlsx marks such cells as text instead.
+    quoted = suffix not in (".xlsx", ".xlsm")
+    return [_from_row(row, path, quoted) for row in table.rows]
 
 
 def _from_record(record: dict, path: Path) -> Deal:
@@ -61,14 +63,13 @@ def _dates(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def _cell(row: dict, key: str) -> Any:
-    value = row.get(key, "")
-    if isinstance(value, str):
-        return _NEUTRALISED.sub("", value, count=1)  # the quote the export put before a formula-like cell
-    return value
+def _from_row(row: dict, path: Path, quoted: bool) -> Deal:
+    def _cell(row: dict, key: str) -> Any:
+        value = row.get(key, "")
+        if quoted and isinstance(value, str):
+            return _NEUTRALISED.sub("", value, count=1)  # the quote the export put before a formula-like cell
+        return value
 
-
-def _from_row(row: dict, path: Path) -> Deal:
     data: dict[str, Any] = {}
     for key in _SCALARS:
         text = _cell(row, key)

@@ -1,0 +1,444 @@
+"""Deals exported whole: every field of every deal as json, jsonl, csv, xlsx or sqlite.
+
+Pure functions from a list of Deal objects to text (csv, json, jsonl) or bytes (xlsx, sqlite);
+the command writes them. The layouts are described in docs/export.md.
+
+- json/jsonl carry each deal's frontmatter as it is (dates as ISO text) plus `notes`, the body:
+  reading them back gives the same deals.
+- csv and the xlsx sheet `deals` are one row per deal: the scalar fields as columns, the lists as
+  JSON text in their own columns, and what has no column of its own in `extra`. A text cell that
+  a spreadsheet would take for a formula is neutralised (see `neutralise`).
+- sqlite is one table per list (history, tasks, activities, contacts, close changes, tags),
+  keyed by deal id, plus the pipelines' stages and the exchange rates, so that a query can ask
+  for "won" and add up money in the base currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipecli.core.config import Config
+from pipecli.core.deal import BANT_KEYS, Deal
+from pipecli.core.errors import InvalidValue
+from pipecli.core.values import format_contact
+from pipecli.render.formats import plain
+
+EXPORT_FORMATS = ("csv", "json", "jsonl", "xlsx", "sqlite")
+BINARY_FORMATS = ("xlsx", "sqlite")
+# The format -o FILE implies when --format is not given.
+SUFFIX_FORMATS = {
+    ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx",
+    ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
+}
+NOTES_KEY = "notes"
+
+# A text cell starting with one of these is a formula (or the start of one) to a spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+
+def format_for_path(name: str) -> str | None:
+    """The export format a file name's extension names, or None."""
+    dot = name.rfind(".")
+    return SUFFIX_FORMATS.get(name[dot:].lower()) if dot > 0 else None
+
+
+def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None) -> str | bytes:
+    """deals in one of EXPORT_FORMATS: text for csv/json/jsonl, bytes for xlsx/sqlite."""
+    if fmt == "json":
+        return to_json(deals)
+    if fmt == "jsonl":
+        return to_jsonl(deals)
+    if fmt == "csv":
+        return to_csv(deals)
+    if fmt == "xlsx":
+        return to_xlsx(deals)
+    if fmt == "sqlite":
+        return to_sqlite(deals, config)
+    raise InvalidValue(f"unknown export format '{fmt}' (formats: {', '.join(EXPORT_FORMATS)})")
+
+
+# -- json and jsonl ------------------------------------------------------------------------------
+
+def deal_object(deal: Deal) -> dict:
+    """The deal as JSON-ready data: its frontmatter in file order, dates as ISO text, then `notes`."""
+    if NOTES_KEY in deal.data:
+        raise InvalidValue(
+            f"deals/{deal.id}.md has a field '{NOTES_KEY}', which the export uses for the notes below the "
+            f"frontmatter: rename it (pipe edit {deal.id}) or export as csv, xlsx or sqlite")
+    data = plain(deal.data)
+    data[NOTES_KEY] = deal.body
+    return data
+
+
+def _dumps(value: Any, indent: int | None = None) -> str:
+    # U+2028, U+2029 and U+0085 are valid raw in JSON text, but str.splitlines() and some
+    # JavaScript tools break lines on them: escape them so one deal stays one line.
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+
+
+def to_json(deals: Sequence[Deal]) -> str:
+    return _dumps([deal_object(d) for d in deals], indent=2) + "\n"
+
+
+def to_jsonl(deals: Sequence[Deal]) -> str:
+    return "".join(_dumps(deal_object(d)) + "\n" for d in deals)
+
+
+# -- the one-row-per-deal table (csv and the xlsx sheet `deals`) ------------------------------------
+
+SCALAR_FIELDS = ("id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account",
+                 "source")
+DATE_FIELDS = ("created", "expected_close", "closed")
+JSON_LIST_FIELDS = ("history", "close_changes", "tasks", "activities")
+# Top-level keys that have a column of their own; everything else goes to `extra`.
+_COLUMN_KEYS = frozenset(SCALAR_FIELDS + DATE_FIELDS + JSON_LIST_FIELDS
+                         + ("tags", "lost_reason", "contacts", "bant", "external_id"))
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else _dumps(plain(value))
+
+
+def _tags_text(deal: Deal) -> str | None:
+    tags = deal.data.get("tags")
+    return None if tags is None else ", ".join(str(t) for t in tags)
+
+
+def _contacts_text(deal: Deal) -> str | None:
+    contacts = deal.data.get("contacts")
+    if contacts is None:
+        return None
+    return "; ".join(shown for shown in (format_contact(c) for c in contacts) if shown)
+
+
+def extra_fields(deal: Deal) -> dict:
+    """What has no column of its own: unknown top-level keys, and bant keys beyond the four."""
+    extra = {k: v for k, v in deal.data.items() if k not in _COLUMN_KEYS}
+    bant = deal.data.get("bant")
+    if isinstance(bant, dict):
+        others = {k: v for k, v in bant.items() if k not in BANT_KEYS}
+        if others:
+            extra["bant"] = others
+    return extra
+
+
+def _bant(key: str) -> Callable[[Deal], Any]:
+    return lambda deal: (deal.data.get("bant") or {}).get(key)
+
+
+def _field(key: str) -> Callable[[Deal], Any]:
+    return lambda deal: deal.data.get(key)
+
+
+def deal_columns(deals: Sequence[Deal]) -> list[tuple[str, Callable[[Deal], Any]]]:
+    """The columns of the deals table, each with how to get its value (text, number, date, bool or None).
+
+    `external_id` is a column only when one of the deals has it.
+    """
+    columns: list[tuple[str, Callable[[Deal], Any]]] = [(k, _field(k)) for k in SCALAR_FIELDS]
+    columns.append(("tags", _tags_text))
+    columns += [(k, _field(k)) for k in DATE_FIELDS]
+    columns.append(("lost_reason", _field("lost_reason")))
+    columns.append(("contacts", _contacts_text))
+    columns += [(f"bant.{k}", _bant(k)) for k in BANT_KEYS]
+    if any("external_id" in d.data for d in deals):
+        columns.append(("external_id", _field("external_id")))
+    columns.append((NOTES_KEY, lambda deal: deal.body))
+    columns.append(("contacts_json", lambda deal: _json_text(deal.data.get("contacts"))))
+    columns += [(k, lambda deal, k=k: _json_text(deal.data.get(k))) for k in JSON_LIST_FIELDS]
+    columns.append(("extra", lambda deal: _json_text(extra_fields(deal) or None)))
+    return columns
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will not run: one starting with = + - @ tab or CR gets a leading '.
+
+    OWASP's recommendation for CSV injection. Text whose leading quotes ' are followed by one of
+    those characters gets one more, so the rule reverses exactly: remove one ' from a cell that is
+    quotes followed by one of them (`''=x` was `'=x`).
+    """
+    return QUOTE + text if text.lstrip(QUOTE)[:1] in FORMULA_STARTS else text
+
+
+def _csv_cell(value: Any) -> str:
+    """A value as csv text: numbers as written, dates ISO, booleans true/false, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)  # a number pipe writes: never a formula, so never neutralised
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return neutralise(_dumps(plain(value)))
+    return neutralise(str(value))
+
+
+def _csv_field(text: str) -> str:
+    # RFC 4180 quoting, by hand: Python 3.11's csv module leaves a lone CR unquoted when lines end
+    # in LF, and a reader then splits the row there.
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def to_csv(deals: Sequence[Deal]) -> str:
+    """One row per deal, a header row first (docs/export.md lists the columns); lines end in LF."""
+    columns = deal_columns(deals)
+    lines = [",".join(_csv_field(name) for name, _ in columns)]
+    lines += [",".join(_csv_field(_csv_cell(get(deal))) for _, get in columns) for deal in deals]
+    return "".join(line + "\n" for line in lines)
+
+
+# -- the long tables: one row per list entry (sqlite tables, xlsx sheets) ----------------------------
+
+@dataclass(frozen=True)
+class EntryTable:
+    """A list field of the deals as a table: one row per entry, with the deal's id and its place."""
+
+    name: str                 # the sqlite table
+    key: str                  # the deal field holding the list
+    counter: str              # the column numbering entries from 1 in file order
+    columns: tuple[tuple[str, str], ...]  # (entry key, sqlite type); other keys go to `extra`
+    defaults: tuple[tuple[str, Any], ...] = ()
+
+    def rows(self, deal: Deal) -> list[list[Any]]:
+        rows = []
+        known = {name for name, _ in self.columns}
+        defaults = dict(self.defaults)
+        for number, entry in enumerate(deal.data.get(self.key) or [], start=1):
+            values = [entry.get(name, defaults.get(name)) for name, _ in self.columns]
+            extra = {k: v for k, v in entry.items() if k not in known}
+            rows.append([deal.id, number, *values, _json_text(extra or None)])
+        return rows
+
+    @property
+    def headers(self) -> list[str]:
+        return ["deal_id", self.counter, *(name for name, _ in self.columns), "extra"]
+
+
+ENTRY_TABLES = (
+    EntryTable("stage_history", "history", "position",
+               (("stage", "TEXT"), ("date", "TEXT"), ("pipeline", "TEXT"), ("by", "TEXT"),
+                ("forced", "TEXT"), ("flushed", "INTEGER"))),
+    EntryTable("tasks", "tasks", "number",
+               (("id", "TEXT"), ("text", "TEXT"), ("due", "TEXT"), ("assignee", "TEXT"), ("status", "TEXT"),
+                ("snoozed_until", "TEXT"), ("created", "TEXT"), ("done", "TEXT"), ("suggested", "TEXT")),
+               defaults=(("status", "open"),)),
+    EntryTable("interactions", "activities", "position",
+               (("date", "TEXT"), ("time", "TEXT"), ("kind", "TEXT"), ("direction", "TEXT"), ("by", "TEXT"),
+                ("summary", "TEXT"), ("notes", "TEXT"))),
+    EntryTable("contacts", "contacts", "position",
+               (("name", "TEXT"), ("email", "TEXT"), ("role", "TEXT"), ("phone", "TEXT"))),
+    EntryTable("close_changes", "close_changes", "position",
+               (("date", "TEXT"), ("from", "TEXT"), ("to", "TEXT"), ("by", "TEXT"))),
+)
+_TABLES = {t.name: t for t in ENTRY_TABLES}
+# The xlsx sheets besides `deals`, and the table each shows.
+XLSX_SHEETS = (("history", _TABLES["stage_history"]), ("tasks", _TABLES["tasks"]),
+               ("activities", _TABLES["interactions"]))
+
+
+def _listed(value: Any) -> Any:
+    """A list in a long table's cell (a history entry's `forced`): its items joined with ', '."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+# -- xlsx ------------------------------------------------------------------------------------------
+
+XLSX_CELL_LIMIT = 32767  # the most characters a spreadsheet cell holds
+_CUT_MARK = " [cut: a cell holds 32,767 characters; the json export has it all]"
+
+
+def _xlsx_text(text: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # XML reads every CR and CRLF as LF: say so in the file rather than leave it to the reader.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # XML cannot hold most control characters at all: they become U+FFFD.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(text) > XLSX_CELL_LIMIT:
+        text = text[: XLSX_CELL_LIMIT - len(_CUT_MARK)] + _CUT_MARK
+    return text
+
+
+def _xlsx_put(sheet, row: int, column: int, value: Any) -> None:
+    """One cell: numbers, dates and booleans as such; text always as text, never a formula."""
+    cell = sheet.cell(row=row, column=column)
+    if value is None:
+        return
+    if isinstance(value, dt.date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, (bool, int, float)):
+        cell.value = value
+    else:
+        text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
+        cell.value = text
+        # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
+        cell.data_type = "s"
+        if text[:1] in FORMULA_STARTS:
+            # Excel's own form of the leading apostrophe: the cell shows the text as it is and stays
+            # text when edited, where a typed-in apostrophe would show.
+            cell.quotePrefix = True
+
+
+def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], first: bool) -> None:
+    from openpyxl.styles import Font
+
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    bold = Font(bold=True)
+    for column, name in enumerate(headers, start=1):
+        _xlsx_put(sheet, 1, column, name)
+        sheet.cell(row=1, column=column).font = bold
+    for row_number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            _xlsx_put(sheet, row_number, column, value)
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = sheet.dimensions
+
+
+def to_xlsx(deals: Sequence[Deal]) -> bytes:
+    """A workbook: sheet `deals` (the csv table) and `history`, `tasks`, `activities` in long form."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.properties.creator = "pipe"
+    columns = deal_columns(deals)
+    _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
+                [[get(deal) for _, get in columns] for deal in deals], first=True)
+    for title, table in XLSX_SHEETS:
+        rows = [[_listed(v) for v in row] for deal in deals for row in table.rows(deal)]
+        _xlsx_sheet(workbook, title, table.headers, rows, first=False)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# -- sqlite ----------------------------------------------------------------------------------------
+
+SCHEMA_VERSION = 1
+# The deals table: (column, sqlite type, how to get the value).
+_DEAL_COLUMNS: tuple[tuple[str, str, Callable[[Deal], Any]], ...] = (
+    ("id", "TEXT PRIMARY KEY", _field("id")),
+    ("title", "TEXT", _field("title")),
+    ("pipeline", "TEXT", _field("pipeline")),
+    ("stage", "TEXT", _field("stage")),
+    ("value", "NUMERIC", _field("value")),
+    ("currency", "TEXT", _field("currency")),
+    ("probability", "NUMERIC", _field("probability")),
+    ("owner", "TEXT", _field("owner")),
+    ("account", "TEXT", _field("account")),
+    ("source", "TEXT", _field("source")),
+    ("tags", "TEXT", _tags_text),
+    ("created", "TEXT", _field("created")),
+    ("expected_close", "TEXT", _field("expected_close")),
+    ("closed", "TEXT", _field("closed")),
+    ("lost_reason", "TEXT", _field("lost_reason")),
+    *((f"bant_{k}", "TEXT", _bant(k)) for k in BANT_KEYS),
+    ("external_id", "TEXT", _field("external_id")),
+    ("extra", "TEXT", lambda deal: _json_text(extra_fields(deal) or None)),
+    ("notes", "TEXT", lambda deal: deal.body),
+)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'  # `by`, `from` and `to` are SQL words
+
+
+def _sql_value(value: Any, kind: str) -> Any:
+    """A value for a column of type kind: dates ISO, booleans 1/0 in INTEGER columns and true/false in text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value) if kind == "INTEGER" else ("true" if value else "false")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return _listed(value) if all(not isinstance(v, (list, dict)) for v in value) else _dumps(plain(value))
+    if isinstance(value, dict):
+        return _dumps(plain(value))
+    return value
+
+
+def sqlite_schema() -> str:
+    """The CREATE statements of the export database.
+
+    Each entry table's primary key (deal_id, position or number) is also its index on deal_id.
+    """
+    statements = [
+        "CREATE TABLE deals (\n  " + ",\n  ".join(f"{_quoted(n)} {t}" for n, t, _ in _DEAL_COLUMNS) + "\n);",
+        "CREATE TABLE stages (\n  pipeline TEXT NOT NULL,\n  position INTEGER NOT NULL,\n  stage TEXT NOT NULL,\n"
+        "  name TEXT,\n  kind TEXT NOT NULL,\n  probability NUMERIC,\n  rot_days INTEGER,\n"
+        "  PRIMARY KEY (pipeline, stage)\n);",
+        "CREATE TABLE rates (\n  currency TEXT PRIMARY KEY,\n  rate NUMERIC NOT NULL,\n  base INTEGER NOT NULL\n);",
+    ]
+    for table in ENTRY_TABLES:
+        columns = ["deal_id TEXT NOT NULL REFERENCES deals(id)", f"{table.counter} INTEGER NOT NULL"]
+        columns += [f"{_quoted(n)} {t}" for n, t in table.columns]
+        columns += ["extra TEXT", f"PRIMARY KEY (deal_id, {table.counter})"]
+        statements.append(f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(columns) + "\n);")
+    statements.append("CREATE TABLE tags (\n  deal_id TEXT NOT NULL REFERENCES deals(id),\n  position INTEGER NOT NULL,\n"
+                      "  tag TEXT,\n  PRIMARY KEY (deal_id, position)\n);")
+    return "\n".join(statements) + "\n"
+
+
+def _fill(connection: sqlite3.Connection, deals: Sequence[Deal], config: Config | None) -> None:
+    connection.executescript(sqlite_schema())
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    names = ", ".join(_quoted(n) for n, _, _ in _DEAL_COLUMNS)
+    marks = ", ".join("?" for _ in _DEAL_COLUMNS)
+    connection.executemany(f"INSERT INTO deals ({names}) VALUES ({marks})",
+                           [[_sql_value(get(d), kind) for _, kind, get in _DEAL_COLUMNS] for d in deals])
+    for table in ENTRY_TABLES:
+        kinds = ["TEXT", "INTEGER", *(kind for _, kind in table.columns), "TEXT"]
+        names = ", ".join(_quoted(h) for h in table.headers)
+        marks = ", ".join("?" for _ in table.headers)
+        connection.executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+            [[_sql_value(v, k) for v, k in zip(row, kinds)] for d in deals for row in table.rows(d)])
+    connection.executemany(
+        "INSERT INTO tags (deal_id, position, tag) VALUES (?, ?, ?)",
+        [(d.id, n, str(tag)) for d in deals for n, tag in enumerate(d.data.get("tags") or [], start=1)])
+    if config is not None:
+        connection.executemany(
+            "INSERT INTO stages (pipeline, position, stage, name, kind, probability, rot_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(p.id, n, s.id, s.name, s.kind, s.probability, s.rot_days)
+             for p in config.pipelines for n, s in enumerate(p.stages, start=1)])
+        rates = {config.currency: 1, **{c: r for c, r in config.rates.items() if c != config.currency}}
+        connection.executemany("INSERT INTO rates (currency, rate, base) VALUES (?, ?, ?)",
+                               [(c, str(r), int(c == config.currency)) for c, r in rates.items()])
+    connection.commit()
+
+
+def to_sqlite(deals: Sequence[Deal], config: Config | None = None) -> bytes:
+    """An SQLite database file's bytes: the deals, their lists as tables, and config's stages and rates."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        _fill(connection, deals, config)
+        if hasattr(connection, "serialize"):
+            return connection.serialize()
+        # An SQLite built without serialize: write a file in a private temporary folder instead.
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            target = sqlite3.connect(Path(folder) / "export.sqlite")
+            try:
+                connection.backup(target)
+            finally:
+                target.close()
+            return (Path(folder) / "export.sqlite").read_bytes()
+    finally:
+        connection.close()
