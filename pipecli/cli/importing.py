@@ -55,7 +55,11 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         rules_path = Path(rules_file)
         if not rules_path.is_file():
             raise InvalidValue(f"no rules file {rules_file}")
-        rules = rules.merged(parse_rules(rules_path.read_text(encoding="utf-8"), rules_file, rules_path.parent))
+        try:
+            rules_text = rules_path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidValue(f"{rules_file}: not UTF-8 text; save the rules file as UTF-8") from None
+        rules = rules.merged(parse_rules(rules_text, rules_file, rules_path.parent))
     rules = rules.merged(command_line_rules(maps, stage_maps))
     rules = rules.merged(Rules(id_column=id_column, date_format=date_format, encoding=encoding, delimiter=delimiter))
     if not rules.fields and not rules.constants:
@@ -86,7 +90,8 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         if dry_run:
             for item in plan.items:
                 target = item.deal.id if item.deal else ""
-                click.echo(f"row {item.row}: {item.action} {target}{(' (' + item.why + ')') if item.why else ''}".rstrip())
+                words = [f"row {item.row}: {item.action}", target, f"({item.why})" if item.why else ""]
+                click.echo(" ".join(w for w in words if w))
             click.echo(f"dry run: {summary}; nothing changed", err=True)
             return
         if plan.new_owners:

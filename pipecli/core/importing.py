@@ -138,10 +138,10 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         id_column=_text_or_none(raw.get("id"), "id", shown),
         pipeline=_text_or_none(raw.get("pipeline"), "pipeline", shown),
         fields=fields,
-        constants={k: str(v) for k, v in mapping("set").items()},
-        defaults={k: str(v) for k, v in mapping("defaults").items()},
-        stages={k: str(v) for k, v in mapping("stages").items()},
-        owners={k: str(v) for k, v in mapping("owners").items()},
+        constants={k: _text(v) for k, v in mapping("set").items()},
+        defaults={k: _text(v) for k, v in mapping("defaults").items()},
+        stages={k: _text(v) for k, v in mapping("stages").items()},
+        owners={k: _text(v) for k, v in mapping("owners").items()},
         date_format=_text_or_none(raw.get("date_format"), "date_format", shown),
         encoding=_text_or_none(raw.get("encoding"), "encoding", shown),
         delimiter=_text_or_none(raw.get("delimiter"), "delimiter", shown),
@@ -150,6 +150,11 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         folder=folder,
         optional=raw.get("optional") is True,
     )
+
+
+def _text(value: Any) -> str:
+    """A rules value as text: an empty entry (`source:`) is empty, not 'None'."""
+    return "" if value is None else str(value)
 
 
 def _text_or_none(value: Any, key: str, shown: str) -> str | None:
@@ -378,9 +383,9 @@ class Importer:
         if named_pipeline:
             pipeline = self.config.find_pipeline(named_pipeline)
         stage = self.stage_of(row, number, pipeline)
+        owner = self.owner_of(row, number)  # even when the stage is unknown, so every problem is listed
         if stage is None:
             return None
-        owner = self.owner_of(row, number)
         date_format = self.rules.date_format
         created = parse_import_date(self.value_of(row, "created"), date_format)
         closed = parse_import_date(self.value_of(row, "closed"), date_format)
@@ -420,7 +425,7 @@ class Importer:
         elif expected:
             self.dropped_close_dates.append(number)
         if stage.is_closed:
-            data["closed"] = max(closed or created, created)
+            data["closed"] = max(closed, created) if closed else None
             if stage.kind == "lost":
                 reason = " ".join(str(self.value_of(row, "lost_reason")).split())
                 if not reason:
@@ -428,6 +433,8 @@ class Importer:
                                        "defaults: in a rules file")
                 data["lost_reason"] = reason
         data["history"] = self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows)
+        if stage.is_closed and data["closed"] is None:
+            data["closed"] = data["history"][-1]["date"]  # when the history says it closed, else created
         if self.next_step and stage.is_open:
             data["tasks"] = [new_task(self.next_step, None, owner, self.today)]
         if external:
@@ -458,7 +465,8 @@ class Importer:
         try:
             return pipeline.find_stage(target)
         except PipeError:
-            self.unknown_stages.setdefault(source, []).append(number)
+            shown = source if target == source else f"{source}' (mapped to '{target}"
+            self.unknown_stages.setdefault(shown, []).append(number)
             return None
 
     def owner_of(self, row: dict, number: int) -> str | None:
@@ -470,7 +478,9 @@ class Importer:
             if name.lower() in (member.id, (member.email or "").lower(), member.name.lower()):
                 return member.id
         if self.add_owners:
-            member_id = slugify(name)
+            member_id = next((i for i, n in self.new_owners.items() if n == name), None)
+            if member_id is None:
+                member_id = unique_id(slugify(name), {m.id for m in self.checked_against.team})
             if member_id not in self.new_owners:
                 self.new_owners[member_id] = name
                 self.checked_against = dataclasses.replace(
@@ -533,7 +543,9 @@ class Importer:
                     old.unset(key)
                 changed = True
         if changed and old.stage != (old.history[-1].get("stage") if old.history else None):
-            old.append("history", history_entry(old.stage, self.today, self.user))
+            # a move to won or lost happened on the row's close date; any other move, now
+            when = new.data.get("closed") if new.data.get("closed") else self.today
+            old.append("history", history_entry(old.stage, when, self.user))
         return changed
 
 
@@ -557,11 +569,12 @@ def add_joins(table: Table, rules: Rules, folder: Path, read) -> dict[str, list[
             raise InvalidValue(f"{table.path}: no column '{join.on}' to join {join.file} on")
         index = {}
         for row in other.rows:
-            index.setdefault(str(row[join.key]), row)
+            if str(row[join.key]).strip():  # an empty key joins nothing
+                index.setdefault(str(row[join.key]), row)
         added = [join.prefix + h for h in other.headers]
         table.headers += [h for h in added if h not in table.headers]
         for row in table.rows:
-            match = index.get(str(row[join.on]), {})
+            match = index.get(str(row[join.on]), {}) if str(row[join.on]).strip() else {}
             for header in other.headers:
                 row.setdefault(join.prefix + header, match.get(header, ""))
     histories: dict[str, list[tuple[str, str]]] = {}

@@ -52,8 +52,12 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
-        # Spreadsheets on Windows save cp1252; every byte decodes, so this cannot fail.
+        pass
+    try:  # what spreadsheets on Windows save
         return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{path}: neither UTF-8 nor cp1252 text (a binary file? save a spreadsheet as .xlsx "
+                           f"or CSV); or give --encoding") from None
 
 
 def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True) -> Table:
@@ -66,8 +70,12 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
         if len(delimiter) != 1:
             raise InvalidValue(f"--delimiter must be one character, got '{delimiter}'")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    started = 1  # a record is numbered by the line it starts on (a quoted newline spans lines)
     try:
-        records = [(reader.line_num, row) for row in reader]
+        for row in reader:
+            records.append((started, row))
+            started = reader.line_num + 1
     except csv.Error as error:
         raise InvalidValue(f"{shown}:{reader.line_num}: {error}") from None
     records = [(n, row) for n, row in records if any(cell.strip() for cell in row)]
@@ -81,9 +89,14 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
         if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
             raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
                                f"is the delimiter right? (--delimiter)")
-        rows.append({h: ((row[i].strip() if strip else row[i]) if i < len(row) else "") for i, h in enumerate(headers)})
+        rows.append({h: ((_tidy(row[i]) if strip else row[i]) if i < len(row) else "") for i, h in enumerate(headers)})
         numbers.append(line)
     return Table(shown, headers, rows, numbers, encoding, delimiter)
+
+
+def _tidy(cell: str) -> str:
+    """A cell without surrounding spaces, its line ends LF (a CRLF file's quoted newlines are CRLF)."""
+    return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _sniff(text: str) -> str:
