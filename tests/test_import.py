@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -63,7 +64,14 @@ def deal_files(root: Path) -> dict[str, bytes]:
 
 
 def deals_by_external_id(root: Path) -> dict[str, object]:
-    return {str(d.data["external_id"]): d for d in Workspace(root).deals() if "external_id" in d.data}
+    """Deals by the id of their row; a preset's ids carry its system first ('hubspot:9001'), taken off here."""
+    systems = ("pipedrive:", "hubspot:", "salesforce:")
+
+    def row_id(value) -> str:
+        text = str(value)
+        return next((text[len(s):] for s in systems if text.startswith(s)), text)
+
+    return {row_id(d.data["external_id"]): d for d in Workspace(root).deals() if "external_id" in d.data}
 
 
 def one_line_error(result) -> str:
@@ -951,3 +959,62 @@ def test_maven_importing_again_changes_nothing(maven, maven_rows):
     assert again.exit_code == 0, again.output
     assert again.stdout == f"imported: 0 created, 0 updated, {len(maven_rows)} skipped\n"
     assert digest(snapshot(maven.root)) == before
+
+
+
+def test_two_crms_ids_never_meet(make_workspace, run, tmp_path):
+    # Pipedrive's deal 101 and HubSpot's deal 101 are two deals: a preset's ids carry its system.
+    (tmp_path / "pd.csv").write_text("Deal - ID,Deal - Title\n101,Acme rollout\n")
+    (tmp_path / "hs.csv").write_text("Record ID,Deal Name\n101,Other deal\n")
+    workspace = make_workspace()
+    assert run(workspace, "import", str(tmp_path / "pd.csv"), "--preset", "pipedrive").exit_code == 0
+    result = run(workspace, "import", str(tmp_path / "hs.csv"), "--preset", "hubspot", "--update")
+    assert result.stdout == "imported: 1 created, 0 updated, 0 skipped\n"
+    ids = sorted(str(d.data["external_id"]) for d in workspace.deals())
+    assert ids == ["hubspot:101", "pipedrive:101"]
+    assert workspace.load("acme-rollout").title == "Acme rollout"
+
+
+@pytest.mark.parametrize("cell", ["1e6", "12k", "(1,200)", "TBD", "12.000", "99999999999999999999"])
+def test_amounts_that_are_not_plainly_numbers_are_refused(make_workspace, run, tmp_path, cell):
+    (tmp_path / "a.csv").write_text(f'id,title,value\n1,A,"{cell}"\n')
+    workspace = make_workspace()
+    result = run(workspace, "import", str(tmp_path / "a.csv"), "--map", "title=title", "--map", "value=value",
+                 "--id", "id")
+    assert result.exit_code == 1 and "bad amount" in result.stderr and workspace.deal_ids() == []
+
+
+@pytest.mark.parametrize("content, words", [
+    ('id,title\n1,"Unclosed quote\n2,Second\n', ["a.csv:2:", "never closed"]),
+    ('id,title\n1,"Quoted "inner" text"\n', ["a.csv:2:"]),
+])
+def test_a_broken_quote_is_an_error_not_a_merged_row(make_workspace, run, tmp_path, content, words):
+    (tmp_path / "a.csv").write_text(content)
+    workspace = make_workspace()
+    result = run(workspace, "import", str(tmp_path / "a.csv"), "--map", "title=title", "--id", "id")
+    assert result.exit_code == 1 and all(w in result.stderr for w in words) and workspace.deal_ids() == []
+
+
+def test_utf16_with_a_bom_is_read(make_workspace, run, tmp_path):
+    (tmp_path / "a.csv").write_bytes("id\ttitle\n1\tCafé deal\n".encode("utf-16"))
+    workspace = make_workspace()
+    assert run(workspace, "import", str(tmp_path / "a.csv"), "--map", "title=title", "--id", "id").exit_code == 0
+    assert workspace.load("cafe-deal").title == "Café deal"
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_refused(make_workspace, run, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["id", "title", "value"])
+    book.active.append(["1", "A", "=1000*2"])
+    book.save(tmp_path / "f.xlsx")
+    workspace = make_workspace()
+    result = run(workspace, "import", str(tmp_path / "f.xlsx"), "--map", "title=title", "--map", "value=value", "--id", "id")
+    assert result.exit_code == 1 and "C2 is a formula" in result.stderr
+
+
+def test_a_value_too_large_for_a_deal_is_refused_before_writing(make_workspace, run, tmp_path):
+    # parse_import_amount refuses it; the deal's own type check would too
+    (tmp_path / "a.csv").write_text("id,title,value\n1,A,10000000000000\n")
+    workspace = make_workspace()
+    result = run(workspace, "import", str(tmp_path / "a.csv"), "--map", "title=title", "--map", "value=value", "--id", "id")
+    assert result.exit_code == 1 and workspace.deal_ids() == []

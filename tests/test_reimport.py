@@ -88,3 +88,30 @@ def test_a_file_that_is_no_export_is_one_line(make_workspace, run, tmp_path, con
     result = run(make_workspace(), "import", str(exported), "--preset", "pipe")
     assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
     assert all(w in result.stderr for w in words)
+
+
+@pytest.mark.parametrize("content, words", [
+    ('[{"id": "Bad ID", "title": "A", "pipeline": "sales", "stage": "lead", "created": "2026-11-01"}]',
+     ["'Bad ID' is not a deal id", "nothing imported"]),
+    ('[{"id": "zzz", "title": "A", "pipeline": "sales", "stage": "lead", "created": "2026-11-01"},'
+     ' {"id": "zzz", "title": "B", "pipeline": "sales", "stage": "lead", "created": "2026-11-01"}]',
+     ["zzz is in the file twice"]),
+    ('[{"id": "a", "title": "A", "pipeline": "sales", "stage": "lead", "created": "01/02/2026"}]',
+     ["deal a: created must be a date"]),
+    ('{"id": "a"}\n{"id": "b"\n', ["deals.jsonl:2: not JSON"]),
+])
+def test_a_bad_export_writes_nothing_and_says_where(make_workspace, run, tmp_path, content, words):
+    exported = tmp_path / ("deals.jsonl" if content.startswith("{") else "deals.json")
+    exported.write_text(content)
+    target = make_workspace(name="target")
+    result = run(target, "import", str(exported), "--preset", "pipe")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert all(w in result.stderr for w in words), result.stderr
+    assert target.deal_ids() == []
+
+
+def test_options_that_do_not_apply_to_preset_pipe_are_refused(make_workspace, run, tmp_path):
+    exported = tmp_path / "deals.json"
+    exported.write_text("[]")
+    result = run(make_workspace(), "import", str(exported), "--preset", "pipe", "--map", "a=title")
+    assert result.exit_code == 1 and "--map does not apply" in result.stderr

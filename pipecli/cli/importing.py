@@ -47,6 +47,11 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     path = Path(file)
     rules = Rules()
     if preset == "pipe":
+        ignored = [name for name, given in (("--rules", rules_file), ("--map", maps), ("--stage-map", stage_maps),
+                                            ("--id", id_column), ("--pipeline", pipeline), ("--add-owners", add_owners),
+                                            ("--next", next_step), ("--date-format", date_format)) if given]
+        if ignored:
+            raise InvalidValue(f"--preset pipe reads pipe's own export as it is: {ignored[0]} does not apply")
         _import_export(app, path, update, dry_run)
         return
     if preset is not None:
@@ -115,38 +120,23 @@ def _kind_of_skip(why: str) -> str:
 
 def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
     """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
-    from pipecli.core.reimport import read_export
-    from pipecli.core.validate import error_messages, load_problems
+    from pipecli.core.reimport import plan_reimport, read_export
 
     deals = read_export(path)
-    workspace, config = app.workspace, app.config
+    workspace = app.workspace
     with workspace.lock():
-        existing = {d.id: d for d in workspace.deals()}
-        writes, counts = [], {"create": 0, "update": 0, "skip": 0}
-        for deal in deals:
-            problems = [p.message for p in load_problems(deal.data, deal.id)] or error_messages(deal, config, app.today)
-            if problems:
-                raise InvalidValue(f"{path}: deal {deal.id}: {problems[0]}; nothing imported")
-            old = existing.get(deal.id)
-            if old is None:
-                action = "create"
-            elif update and (old.data != deal.data or old.body != deal.body):
-                old.data, old.body = deal.data, deal.body
-                deal, action = old, "update"
-            else:
-                action = "skip"
-            counts[action] += 1
-            if dry_run:
-                click.echo(f"{action} {deal.id}")
-            elif action != "skip":
-                writes.append(bulk.Planned(deal, action))
-        summary = f"{counts['create']} created, {counts['update']} updated, {counts['skip']} skipped"
+        actions = plan_reimport(deals, {d.id: d for d in workspace.deals()}, app.config, app.today, update)
+        counts = {a: sum(1 for action, _ in actions if action == a) for a in ("create", "update", "skip")}
         if dry_run:
-            click.echo(f"dry run: {summary.replace('created', 'to create').replace('updated', 'to update').replace('skipped', 'to skip')}; nothing changed", err=True)
+            for action, deal in actions:
+                click.echo(f"{action} {deal.id}")
+            click.echo(f"dry run: {counts['create']} to create, {counts['update']} to update, {counts['skip']} to skip; "
+                       "nothing changed", err=True)
             return
+        writes = [bulk.Planned(deal, action) for action, deal in actions if action != "skip"]
 
         def save(deal):
             return workspace.save(deal) if deal.document is not None else workspace.create(deal)
 
         bulk.write(save, workspace.is_saved, writes, progress("import"))
-    click.echo(f"imported: {summary}")
+    click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")

@@ -100,4 +100,6 @@ def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], chan
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise stopped(f"{where}{error.strerror or error}") from None
+    except PipeError as error:  # a file in the way, say: what was written stays, and is named
+        raise stopped(str(error)) from None
     return done

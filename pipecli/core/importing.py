@@ -20,16 +20,16 @@ from pipecli.core.deal import Deal, FIELD_ORDER, slugify, unique_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.lifecycle import history_entry, new_task
 from pipecli.core.tables import Table
-from pipecli.core.validate import error_messages
-from pipecli.core.values import parse_contact
+from pipecli.core.validate import error_messages, load_problems
+from pipecli.core.values import MAX_AMOUNT, parse_contact
 
 PRESETS = ("pipedrive", "hubspot", "salesforce", "pipe")
 # What a rule can fill: the deal fields, and a few that only guide the import.
 TARGETS = ("title", "pipeline", "stage", "status", "won", "is_closed", "value", "currency", "probability",
            "owner", "account", "contact", "contact_name", "contact_email", "source", "tags", "created",
            "expected_close", "closed", "lost_reason", "notes")
-RULE_KEYS = ("id", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format", "encoding",
-             "delimiter", "join", "history", "optional")
+RULE_KEYS = ("id", "system", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format",
+             "encoding", "delimiter", "join", "history", "optional")
 TRUE = {"1", "true", "yes", "y", "x", "won", "t"}
 
 
@@ -59,6 +59,7 @@ class Rules:
     """How the columns of a file become deals."""
 
     id_column: str | None = None
+    system: str | None = None  # where the ids come from: external_id is 'system:id', so two CRMs' ids never meet
     pipeline: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # target -> column, "{template}", or a list of them
     constants: dict[str, str] = field(default_factory=dict)
@@ -77,6 +78,7 @@ class Rules:
         """These rules with other's on top (the command line over a rules file over a preset)."""
         return Rules(
             id_column=other.id_column or self.id_column,
+            system=other.system or self.system,
             pipeline=other.pipeline or self.pipeline,
             fields={**self.fields, **other.fields},
             constants={**self.constants, **other.constants},
@@ -136,6 +138,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         history = HistorySource(item["file"], item["on"], item["key"], item["stage"], item["date"])
     return Rules(
         id_column=_text_or_none(raw.get("id"), "id", shown),
+        system=_text_or_none(raw.get("system"), "system", shown),
         pipeline=_text_or_none(raw.get("pipeline"), "pipeline", shown),
         fields=fields,
         constants={k: _text(v) for k, v in mapping("set").items()},
@@ -224,9 +227,20 @@ def parse_import_date(value: Any, date_format: str | None) -> dt.date | None:
     raise InvalidValue(f"bad date '{text}' ({hint})")
 
 
+_AMOUNT_CELL = re.compile(r"^(?:[A-Z]{3}|[$€£¥])?\s*-?\d[\d,.\s\u00a0\u202f']*(?:[A-Z]{3}|[$€£¥])?$")
+
+
 def parse_import_amount(value: Any) -> int | float | None:
-    """A money cell: 12000, 12,000.50, 12.000,50, '$ 1,200' -> a number; None when empty."""
-    text = re.sub(r"[^\d,.\-]", "", str(value))
+    """A money cell: 12000, 12,000.50, 12.000,50, '$ 1,200', '1 200 €' -> a number; None when empty.
+
+    Anything else is refused rather than guessed: 1e6, 12k, (1,200), TBD, more than two decimals.
+    """
+    raw = str(value).strip()
+    if not raw:
+        return None
+    if not _AMOUNT_CELL.match(raw):
+        raise InvalidValue(f"bad amount '{raw}': write a number like 12000 or 12,000.50")
+    text = re.sub(r"[^\d,.\-]", "", raw)
     if not text or text in "-.,":
         return None
     if "," in text and "." in text:
@@ -235,10 +249,14 @@ def parse_import_amount(value: Any) -> int | float | None:
     elif "," in text:
         whole, _, cents = text.rpartition(",")
         text = f"{whole.replace(',', '')}.{cents}" if len(cents) in (1, 2) and text.count(",") == 1 else text.replace(",", "")
+    if "." in text and len(text.rpartition(".")[2]) > 2:
+        raise InvalidValue(f"bad amount '{raw}': more than two decimals (is '.' a thousands mark here? write 12000)")
     try:
         amount = Decimal(text).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise InvalidValue(f"bad amount '{value}'") from None
+    if amount >= MAX_AMOUNT:
+        raise InvalidValue(f"bad amount '{raw}': too large (the limit is {MAX_AMOUNT:,})")
     if amount < 0:
         raise InvalidValue(f"bad amount '{value}': it cannot be negative")
     return int(amount) if amount == amount.to_integral_value() else float(amount)
@@ -322,14 +340,15 @@ class Importer:
         seen_ids: dict[str, int] = {}
         items = []
         for row, number in zip(table.rows, table.numbers):
-            external = str(row.get(self.rules.id_column, "")).strip() if self.rules.id_column else ""
+            row_id = str(row.get(self.rules.id_column, "")).strip() if self.rules.id_column else ""
+            external = f"{self.rules.system}:{row_id}" if row_id and self.rules.system else row_id
             if external and external in seen_ids:
                 items.append(Planned(number, "skip", None, f"same id {external} as row {seen_ids[external]}", external))
                 continue
             if external:
                 seen_ids[external] = number
             try:
-                deal = self.deal_of(row, number, external, (extra or {}).get(external, []))
+                deal = self.deal_of(row, number, external, (extra or {}).get(row_id, []))
             except PipeError as error:
                 self.errors.append(RowError(number, str(error)))
                 continue
@@ -350,7 +369,7 @@ class Importer:
         if self.no_created:
             notes.append(f"{len(self.no_created)} row(s) have no created date: they get today's ({self.today})")
         if self.dropped_close_dates:
-            notes.append(f"{len(self.dropped_close_dates)} open deal(s) had an expected close date before their "
+            notes.append(f"{len(self.dropped_close_dates)} deal(s) had an expected close date before their "
                          f"created date: left without one (rows {_rows(self.dropped_close_dates)})")
         return Plan(items, sorted(self.new_owners.items()), notes)
 
@@ -442,13 +461,16 @@ class Importer:
         notes = str(self.value_of(row, "notes")).strip()
         data["id"] = unique_id(slugify(title), self.taken)
         deal = Deal({k: data[k] for k in _ORDER if k in data}, notes + "\n" if notes else "")
-        errors = error_messages(deal, self.checked_against, self.today)
+        problems = [p.message for p in load_problems(deal.data, deal.id)]
+        errors = problems or error_messages(deal, self.checked_against, self.today)
         if errors:
             raise InvalidValue(errors[0])
         return deal
 
     def stage_of(self, row: dict, number: int, pipeline: Pipeline):
         status = str(self.value_of(row, "status")).strip().lower()
+        if status == "deleted":
+            raise InvalidValue("deleted in the source (status 'deleted'): leave the row out of the file")
         won = str(self.value_of(row, "won")).strip().lower()
         closed_flag = str(self.value_of(row, "is_closed")).strip().lower()
         if status in ("won", "lost"):
@@ -543,9 +565,15 @@ class Importer:
                     old.unset(key)
                 changed = True
         if changed and old.stage != (old.history[-1].get("stage") if old.history else None):
-            # a move to won or lost happened on the row's close date; any other move, now
+            # a move to won or lost happened on the row's close date (not before the last move); any other, now
             when = new.data.get("closed") if new.data.get("closed") else self.today
+            if old.history and old.history[-1]["date"] > when:
+                when = old.history[-1]["date"]
             old.append("history", history_entry(old.stage, when, self.user))
+        if changed:
+            errors = error_messages(old, self.checked_against, self.today)
+            if errors:
+                raise InvalidValue(f"updating {old.id}: {errors[0]}")
         return changed
 
 

@@ -18,7 +18,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_KEYS = {"id", "title", "account", "source", "lost_reason", "owner", "text", "summary", "notes", "name",
               "role", "phone", "email", "stage", "pipeline", "by", "assignee", "kind", "direction", "status",
               "time", "suggested", "budget", "authority", "need", "timeline", "external_id"}
-_NEUTRALISED = re.compile(r"^'(?=['=+\-@\t\r]|$)")
+_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")  # exactly what the csv export adds
 _SCALARS = ("id", "title", "pipeline", "stage", "currency", "owner", "account", "source", "lost_reason")
 _JSON_LISTS = ("history", "close_changes", "tasks", "activities")
 
@@ -29,20 +29,40 @@ def read_export(path: Path) -> list[Deal]:
     if not path.is_file():
         raise InvalidValue(f"no file {path}")
     if suffix in (".json", ".jsonl", ".ndjson"):
-        text = path.read_text(encoding="utf-8")
         try:
-            records = json.loads(text) if suffix == ".json" else [json.loads(line) for line in text.splitlines() if line.strip()]
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InvalidValue(f"{path}: not UTF-8 text, so not a pipe export") from None
+        records = []
+        try:
+            if suffix == ".json":
+                records = json.loads(text)
+            else:
+                for number, line in enumerate(text.split("\n"), start=1):
+                    if line.strip():
+                        records.append(json.loads(line))
         except json.JSONDecodeError as error:
-            raise InvalidValue(f"{path}:{error.lineno}: not JSON: {error.msg}") from None
+            line = error.lineno if suffix == ".json" else number
+            raise InvalidValue(f"{path}:{line}: not JSON: {error.msg}") from None
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise InvalidValue(f"{path}: not a pipe export: expected deal objects")
-        return [_from_record(r, path) for r in records]
+        return [_guarded(_from_record, r, path, i + 1) for i, r in enumerate(records)]
     table = read_table(path, strip=False)
     if "id" not in table.headers or "history" not in table.headers:
         raise InvalidValue(f"{path}: not a pipe export (no id and history columns); import it with --map or --rules")
     # Only the csv export puts a quote before formula-like text; xlsx marks such cells as text instead.
     quoted = suffix not in (".xlsx", ".xlsm")
-    return [_from_row(row, path, quoted) for row in table.rows]
+    return [_guarded(_from_row, row, path, number, quoted) for row, number in zip(table.rows, table.numbers)]
+
+
+def _guarded(read, record, path: Path, number: int, *more) -> Deal:
+    """read(record) as a deal, any malformed cell being one error naming the row."""
+    try:
+        return read(record, path, *more)
+    except InvalidValue:
+        raise
+    except (ValueError, TypeError, AttributeError, ArithmeticError) as error:
+        raise InvalidValue(f"{path}: deal {number}: cannot read it back ({error}); was the file edited?") from None
 
 
 def _from_record(record: dict, path: Path) -> Deal:
@@ -50,6 +70,38 @@ def _from_record(record: dict, path: Path) -> Deal:
     if not isinstance(data.get("id"), str):
         raise InvalidValue(f"{path}: a deal without an id")
     return Deal(data, record.get("notes") or "")
+
+
+def plan_reimport(deals: list[Deal], existing: dict[str, Deal], config, today, update: bool) -> list[tuple[str, Deal]]:
+    """(action, deal) for each exported deal: create, update (the existing deal, replaced) or skip.
+
+    Every deal is checked first (its id, duplicates, what pipe check says), so a bad one stops
+    the whole import before anything is written.
+    """
+    from pipecli.core.names import ID_PATTERN
+    from pipecli.core.validate import error_messages, load_problems
+
+    seen: set[str] = set()
+    for deal in deals:
+        if not ID_PATTERN.match(deal.id):
+            raise InvalidValue(f"'{deal.id}' is not a deal id (lowercase letters, digits and '-'); nothing imported")
+        if deal.id in seen:
+            raise InvalidValue(f"deal {deal.id} is in the file twice; nothing imported")
+        seen.add(deal.id)
+        problems = [p.message for p in load_problems(deal.data, deal.id)] or error_messages(deal, config, today)
+        if problems:
+            raise InvalidValue(f"deal {deal.id}: {problems[0]}; nothing imported")
+    actions = []
+    for deal in deals:
+        old = existing.get(deal.id)
+        if old is None:
+            actions.append(("create", deal))
+        elif update and (old.data != deal.data or old.body != deal.body):
+            old.data, old.body = deal.data, deal.body
+            actions.append(("update", old))
+        else:
+            actions.append(("skip", deal))
+    return actions
 
 
 def _dates(value: Any, key: str | None = None) -> Any:

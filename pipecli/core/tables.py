@@ -31,6 +31,8 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
     Cells are stripped of surrounding spaces, unless strip is false (pipe's own export, whose
     notes cells end with the newline the notes end with).
     """
+    if path.is_dir():
+        raise InvalidValue(f"{path} is a folder: give a CSV or .xlsx file")
     if not path.is_file():
         raise InvalidValue(f"no file {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -49,6 +51,13 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
             raise InvalidValue(f"{path}:{line}: not {encoding} text; try another --encoding") from None
+    for bom, name in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                      (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):  # Excel's "Unicode text"
+            try:
+                return raw.decode(name), name
+            except UnicodeDecodeError:
+                raise InvalidValue(f"{path}: starts like {name} text but is not") from None
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -69,7 +78,8 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
             raise InvalidValue(f"--delimiter must be one character, got '{delimiter}'")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote opened and never closed is an error, not the rest of the file in one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
     started = 1  # a record is numbered by the line it starts on (a quoted newline spans lines)
     try:
@@ -77,7 +87,8 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
             records.append((started, row))
             started = reader.line_num + 1
     except csv.Error as error:
-        raise InvalidValue(f"{shown}:{reader.line_num}: {error}") from None
+        why = "a quoted cell is never closed" if "unexpected end of data" in str(error) else str(error)
+        raise InvalidValue(f"{shown}:{started}: {why} (a stray \" in the row?)") from None
     records = [(n, row) for n, row in records if any(cell.strip() for cell in row)]
     if not records:
         raise InvalidValue(f"{shown}: no rows (an empty file)")
@@ -127,6 +138,7 @@ def _read_xlsx(path: Path, strip: bool = True) -> Table:
     records = [(n, list(r)) for n, r in enumerate(rows_iter, start=1)
                if any(c not in (None, "") for c in r)]
     book.close()
+    _refuse_unsaved_formulas(path, records)
     if not records:
         raise InvalidValue(f"{path}: the first sheet is empty")
     headers = [str(h).strip() if h is not None else "" for h in records[0][1]]
@@ -136,6 +148,25 @@ def _read_xlsx(path: Path, strip: bool = True) -> Table:
         rows.append({h: _cell(row[i], strip) if i < len(row) else "" for i, h in enumerate(headers)})
         numbers.append(number)
     return Table(str(path), headers, rows, numbers, "xlsx", "")
+
+
+def _refuse_unsaved_formulas(path: Path, records: list) -> None:
+    """A formula cell whose value was never saved reads as empty: say so rather than lose it."""
+    import openpyxl
+
+    empty = {(n, i) for n, row in records for i, c in enumerate(row) if c is None}
+    if not empty:
+        return
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            for i, value in enumerate(row):
+                if (n, i) in empty and isinstance(value, str) and value.startswith("="):
+                    column = openpyxl.utils.get_column_letter(i + 1)
+                    raise InvalidValue(f"{path}: cell {column}{n} is a formula whose value was never saved: "
+                                       "open the file in a spreadsheet and save it, then import again")
+    finally:
+        book.close()
 
 
 def _cell(value, strip: bool = True) -> str | dt.date:
