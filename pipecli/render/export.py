@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -394,7 +393,7 @@ def sqlite_schema() -> str:
     return "\n".join(statements) + "\n"
 
 
-def _fill(connection: sqlite3.Connection, deals: Sequence[Deal], config: Config | None) -> None:
+def _fill(connection: "sqlite3.Connection", deals: Sequence[Deal], config: Config | None) -> None:
     connection.executescript(sqlite_schema())
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     names = ", ".join(_quoted(n) for n, _, _ in _DEAL_COLUMNS)
@@ -424,6 +423,7 @@ def _fill(connection: sqlite3.Connection, deals: Sequence[Deal], config: Config 
 
 def to_sqlite(deals: Sequence[Deal], config: Config | None = None) -> bytes:
     """An SQLite database file's bytes: the deals, their lists as tables, and config's stages and rates."""
+    import sqlite3  # only when a database is asked for: not at every pipe start
     connection = sqlite3.connect(":memory:")
     try:
         _fill(connection, deals, config)
