@@ -85,12 +85,6 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     compared_with: Period | None = None
 
-    def table(self, key: str) -> Table:
-        return next(t for t in self.tables if t.key == key)
-
-    def figure(self, key: str) -> Figure:
-        return next(f for f in self.figures if f.key == key)
-
 
 def compare(report: Report, previous: Report) -> Report:
     """Put previous's figures beside report's, matched by key."""
