@@ -35,6 +35,12 @@ class App:
         member = current_user(self.config, cwd=str(self.workspace.root))
         return member.id if member else None
 
+    def update(self, ref: str, change):
+        """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
+        from pipecli.core.lifecycle import refuse_new_errors
+
+        return self.workspace.update(ref, lambda d: refuse_new_errors(d, self.config, self.today, change))
+
     @cached_property
     def style(self) -> Style:
         return Style(colour_wanted())

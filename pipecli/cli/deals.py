@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument
+from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument, format_option
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
@@ -60,7 +60,7 @@ def add(app, title, **options):
 
 @click.command()
 @deal_argument()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@format_option("text", "json", default="text")
 @click.pass_obj
 def show(app, deal, fmt):
     """Show a deal with its next steps, timeline and notes.
@@ -99,14 +99,9 @@ def set_(app, deal, assignments):
     def change(loaded):
         return [lifecycle.set_field(loaded, app.config, a, app.today) for a in assignments]
 
-    updated, changes = _update(app, deal, change)
+    updated, changes = app.update(deal, change)
     for key, old, new in changes:
         click.echo(f"{updated.id}: {key}: {show_value(old)} -> {show_value(new)}")
-
-
-def _update(app, ref, change):
-    """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
-    return app.workspace.update(ref, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
 
 
 @click.command()
@@ -202,8 +197,8 @@ def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
     if (due is not None or assignee is not None) and next_text is None:
         raise PipeError("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due, assignee) if next_text is not None else None
-    _, moved = _update(
-        app, deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
+    _, moved = app.update(
+        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
                                             reason=reason, force=force, next_step=next_step)
     )
     echo_move(moved)
@@ -219,7 +214,7 @@ def won(app, deal):
     Example:
       pipe won acme
     """
-    _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
     echo_move(moved)
 
 
@@ -234,7 +229,7 @@ def lost(app, deal, reason):
     Example:
       pipe lost acme --reason competitor
     """
-    _, moved = _update(app, deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
     echo_move(moved)
 
 

@@ -102,11 +102,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         if plan.new_owners:
             workspace.add_team_members(plan.new_owners)
         writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
-
-        def save(deal):
-            return workspace.save(deal) if deal.document is not None else workspace.create(deal)
-
-        bulk.write(save, workspace.is_saved, writes, progress("import"))
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
     click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped")
 
 
@@ -134,9 +130,5 @@ def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
                        "nothing changed", err=True)
             return
         writes = [bulk.Planned(deal, action) for action, deal in actions if action != "skip"]
-
-        def save(deal):
-            return workspace.save(deal) if deal.document is not None else workspace.create(deal)
-
-        bulk.write(save, workspace.is_saved, writes, progress("import"))
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
     click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")

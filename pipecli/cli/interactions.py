@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import deal_argument
-from pipecli.core import lifecycle
+from pipecli.cli.options import deal_argument, format_option
 from pipecli.core.timeline import INTERACTION_KINDS, events, log_interaction
 from pipecli.render.style import printable
 from pipecli.render.timeline import render_timeline, timeline_json
@@ -37,8 +36,7 @@ def log(app, deal, kind, summary, at, by, direction, notes):
         return log_interaction(loaded, app.config, kind, summary, app.today, user, at=at, by=by,
                                direction=direction, notes=notes)
 
-    updated, entry = app.workspace.update(
-        deal, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
+    updated, entry = app.update(deal, change)
     what = kind + (f" {entry['direction']}" if entry.get("direction") else "")
     when = f"{entry['date']}" + (f" {entry['time']}" if entry.get("time") else "")
     by = f" by {entry['by']}" if entry.get("by") else ""
@@ -47,7 +45,7 @@ def log(app, deal, kind, summary, at, by, direction, notes):
 
 @click.command()
 @deal_argument()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@format_option("text", "json", default="text")
 @click.pass_obj
 def timeline(app, deal, fmt):
     """Show a deal's stage moves, finished tasks and interactions in date order.

@@ -6,7 +6,6 @@ import click
 
 from pipecli.cli.options import complete_task, deal_argument, deal_filter_options, format_option
 from pipecli.cli.output import describe_task, echo_move, warn
-from pipecli.core import lifecycle
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
 from pipecli.core.errors import InvalidValue
@@ -26,7 +25,7 @@ def _update_task(app, text: str, change):
     def apply(deal):
         return change(deal, task_ops.task_number(deal, ref))
 
-    return app.workspace.update(deal_id, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, apply))
+    return app.update(deal_id, apply)
 
 
 @click.group()
@@ -61,8 +60,7 @@ def task_add(app, deal, text, due, assignee):
                                default_assignee=app.user)
         return loaded.task_ref(created), created
 
-    updated, (ref, created) = app.workspace.update(
-        deal, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
+    updated, (ref, created) = app.update(deal, change)
     click.echo(f"{ref} added: {describe_task(created)}")
 
 
@@ -203,8 +201,7 @@ def task_accept(app, number, due, assignee):
             created = accept(deal, chosen, app.config, app.today, due=due, assignee=assignee, default_assignee=app.user)
             return deal.task_ref(created), created
 
-        deal, (ref, created) = workspace.update(
-            chosen.deal.id, lambda d: lifecycle.refuse_new_errors(d, app.config, app.today, change))
+        deal, (ref, created) = app.update(chosen.deal.id, change)
     click.echo(f"{ref} added: {describe_task(created)}")
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pipecli.cli.options import format_option
+
 from pipecli.core.check import check_workspace
 from pipecli.core.storage import init_workspace
 from pipecli.render.problems import problems_json, problems_text, summary
@@ -34,7 +36,7 @@ def init(app, directory):
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@format_option("text", "json", default="text")
 @click.pass_context
 def check(ctx, fmt):
     """Validate the whole workspace; exit 1 if there is any error.

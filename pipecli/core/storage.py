@@ -264,6 +264,13 @@ class Workspace:
             return False
         return on_disk == dealfile.render(deal.data, deal.body, deal.document)
 
+    def write(self, deal: Deal) -> bool:
+        """Save a deal that was read from its file, or create the file of a new one."""
+        if deal.document is None:
+            self.create(deal)
+            return True
+        return self.save(deal)
+
     def create(self, deal: Deal) -> Path:
         """Write a new deal file; refuses to replace an existing one."""
         path = self.deal_path(deal.id)
