@@ -155,6 +155,7 @@ class Config:
     next_step: str = "warn"
     flush_reason: str = DEFAULT_FLUSH_REASON
     suggestions: frozenset[str] = frozenset(SUGGESTION_KINDS)  # the kinds switched on
+    autocommit: bool = False  # git: {autocommit: true}: each command that changes deals commits them
 
     def pipeline(self, pipeline_id: str) -> Pipeline | None:
         return next((p for p in self.pipelines if p.id == pipeline_id), None)
@@ -202,6 +203,11 @@ def read_config(root: Path) -> tuple[Config | None, list[Problem]]:
         return None, [Problem(shown, None, "error", "not UTF-8 text")]
     except OSError as error:
         return None, [Problem(shown, None, "error", f"cannot read: {error.strerror}")]
+    return read_config_text(text, shown)
+
+
+def read_config_text(text: str, shown: str = CONFIG_FILE) -> tuple[Config | None, list[Problem]]:
+    """read_config for a pipelines.yaml that is not on disk (one read from git, say)."""
     try:
         raw, lines = yamlio.load_with_lines(text)
     except yamlio.YAMLError as error:
@@ -235,7 +241,7 @@ class ConfigValidator:
             self.problem((), "pipelines.yaml must be a mapping of settings")
             return None, self.problems
         known = {"currency", "rates", "team", "lost_reasons", "sources", "inactivity_days",
-                 "next_step", "flush_reason", "suggestions", "pipelines"}
+                 "next_step", "flush_reason", "suggestions", "git", "pipelines"}
         for key in raw:
             if key not in known:
                 self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
@@ -258,6 +264,7 @@ class ConfigValidator:
             next_step=self.next_step(raw.get("next_step", "warn")),
             flush_reason=self.flush_reason(raw.get("flush_reason"), lost_reasons),
             suggestions=self.suggestions(raw.get("suggestions")),
+            autocommit=self.git(raw.get("git")),
         )
         if not config.pipelines:
             return None, self.problems
@@ -482,6 +489,22 @@ class ConfigValidator:
             elif not enabled:
                 on.discard(kind)
         return frozenset(on)
+
+    def git(self, value: Any) -> bool:
+        """`git: {autocommit: true}`; returns whether autocommit is on."""
+        if value is None:
+            return False
+        if not isinstance(value, dict):
+            self.problem(("git",), "git must be a mapping like {autocommit: true}")
+            return False
+        for key in value:
+            if key != "autocommit":
+                self.problem(("git", key), f"unknown git setting '{key}' (known: autocommit)", "warning")
+        autocommit = value.get("autocommit", False)
+        if not isinstance(autocommit, bool):
+            self.problem(("git", "autocommit"), f"git.autocommit must be true or false, got {autocommit!r}")
+            return False
+        return autocommit
 
     def next_step(self, value: Any) -> str:
         if value not in NEXT_STEP_RULES:

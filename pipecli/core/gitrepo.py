@@ -1,0 +1,138 @@
+"""Running git for a workspace: one place that calls the git program and turns its failures into one line.
+
+The workspace may be the repository's top folder or any folder inside it; paths given to and
+returned by these methods are relative to the workspace, as the rest of pipe sees them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import cached_property
+from pathlib import Path
+
+from pipecli.core.errors import PipeError
+
+
+class GitError(PipeError):
+    """git failed, or is missing, or the workspace is not in a repository."""
+
+
+class Git:
+    """The git repository a workspace lives in."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """git ARGS in the workspace; raises GitError with git's own first line when it fails."""
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=self.root, input=input, capture_output=True,
+                env={**os.environ, **(env or {}), "LC_ALL": "C"},
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+        if check and done.returncode != 0:
+            raise GitError(f"git {args[0]}: {_first_line(done.stderr) or f'failed with exit code {done.returncode}'}")
+        return done
+
+    def output(self, *args: str) -> str:
+        return self.run(*args).stdout.decode("utf-8", "replace")
+
+    def is_repo(self) -> bool:
+        try:
+            return self.run("rev-parse", "--is-inside-work-tree", check=False).returncode == 0
+        except GitError:
+            return False
+
+    def require_repo(self) -> None:
+        if not self.is_repo():
+            raise GitError(f"{self.root} is not in a git repository: run 'pipe git setup' (or 'git init') first")
+
+    @cached_property
+    def prefix(self) -> str:
+        """The workspace's folder inside the repository, '' or ending in '/' (as git writes it)."""
+        return self.output("rev-parse", "--show-prefix").strip()
+
+    @cached_property
+    def toplevel(self) -> Path:
+        return Path(self.output("rev-parse", "--show-toplevel").strip())
+
+    def has_commits(self) -> bool:
+        return self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).returncode == 0
+
+    def commit_of(self, rev: str) -> str:
+        """The full commit id rev names; a clear error for anything that names no commit."""
+        if rev.startswith("-"):
+            raise GitError(f"'{rev}' is not a git revision")
+        done = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+        if done.returncode != 0:
+            raise GitError(f"unknown git revision '{rev}' (a commit, branch, tag or HEAD~N)")
+        return done.stdout.decode().strip()
+
+    def commit_before(self, moment: str, rev: str = "HEAD") -> str | None:
+        """The last commit on rev made at or before moment (a date or date-time git understands), or None."""
+        found = self.output("rev-list", "-1", "--first-parent", f"--before={moment}", self.commit_of(rev), "--").strip()
+        return found or None
+
+    def tree_files(self, commit: str, folder: str) -> dict[str, str]:
+        """The files directly in folder (relative to the workspace) at commit: name -> blob id."""
+        listing = self.run("ls-tree", "-z", "--full-tree", commit, "--", f"{self.prefix}{folder.rstrip('/')}/").stdout
+        files = {}
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, kind, blob = meta.decode().split()
+            if kind == "blob" and mode in ("100644", "100755"):  # regular files: no symlinks, no submodules
+                files[path.decode("utf-8", "surrogateescape").rsplit("/", 1)[-1]] = blob
+        return files
+
+    def read_blobs(self, blobs: list[str]) -> dict[str, bytes]:
+        """The content of many blobs at once, through one `git cat-file --batch`."""
+        if not blobs:
+            return {}
+        wanted = list(dict.fromkeys(blobs))
+        out = self.run("cat-file", "--batch", input="".join(f"{b}\n" for b in wanted).encode()).stdout
+        contents: dict[str, bytes] = {}
+        position = 0
+        for blob in wanted:
+            header_end = out.index(b"\n", position)
+            header = out[position:header_end].decode().split()
+            if len(header) < 3:
+                raise GitError(f"git cat-file: cannot read {blob}")
+            size = int(header[2])
+            start = header_end + 1
+            contents[blob] = out[start:start + size]
+            position = start + size + 1  # the content is followed by a newline
+        return contents
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """One file's bytes at commit (path relative to the workspace), or None if it is not there."""
+        done = self.run("cat-file", "blob", f"{commit}:{self.prefix}{path}", check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    def commit(self, paths: list[str], message: str) -> str | None:
+        """Commit exactly these workspace paths (added, changed or removed); returns the new commit id.
+
+        Only the named paths are staged and committed, so whatever else the user has staged or
+        changed is left as it was. None when the paths hold no change.
+        """
+        if not paths:
+            return None
+        self.run("add", "--all", "--", *paths)
+        if self.run("diff", "--cached", "--quiet", "--", *paths, check=False).returncode == 0:
+            return None
+        self.run("commit", "--quiet", "-m", message, "--only", "--", *paths)
+        return self.output("rev-parse", "HEAD").strip()
+
+
+def _first_line(stderr: bytes) -> str:
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith(("hint:", "usage:")) or not line:
+            continue
+        return line.removeprefix("fatal: ").removeprefix("error: ")
+    return ""
