@@ -1,0 +1,374 @@
+"""What changed: field-level lines between two versions of a deal, and the weekly review between two snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pipecli.core.config import Config
+from pipecli.core.dealfile import same
+from pipecli.core.deal import Deal
+from pipecli.core.periods import Period
+from pipecli.core.queries import to_base
+from pipecli.core.reports import Column, Figure, Report, Table
+from pipecli.core.values import format_contact
+
+if TYPE_CHECKING:
+    from pipecli.core.revisions import Snapshot
+
+MAX_SHOWN = 80  # characters of one value in a change line; longer text is cut with '…'
+STATUS_WORDS = {"done": "task done", "cancelled": "task cancelled", "open": "task reopened"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field-level change of a deal, with the line that says it."""
+
+    field: str  # the field, or what its entry is: stage, value, task, call, contact, notes, deal
+    kind: str  # created, removed, set, unset, changed, added, or a task's new status
+    text: str
+    before: Any = None
+    after: Any = None
+
+
+# -- one deal, two versions ---------------------------------------------------------------------
+
+def deal_changes(old: Deal | None, new: Deal | None) -> list[Change]:
+    """The changes from old to new (None: the deal is not there), one readable line each.
+
+    A stage change says the lost reason with it; the history entry, closed date and close
+    change that a move or a new close date write are not repeated as lines of their own.
+    """
+    if old is None and new is None:
+        return []
+    if new is None:
+        return [Change("deal", "removed", f"removed (was in {show(old.data.get('stage'))})", old.data.get("stage"))]
+    if old is None:
+        stage = new.data.get("stage")
+        created = [Change("deal", "created", f"created in {show(stage)}", None, stage)]
+        return created + _field_changes({}, new.data, creating=True) + _notes_change("", new.body)
+    return _field_changes(old.data, new.data, creating=False) + _notes_change(old.body, new.body)
+
+
+def _field_changes(a: dict, b: dict, *, creating: bool) -> list[Change]:
+    skip = {"id"} | ({"stage", "pipeline", "created", "history"} if creating else set())
+    stage_moved = not creating and not same(a.get("stage"), b.get("stage"))
+    if stage_moved:
+        skip |= {"closed", "lost_reason"}  # written by the move itself
+    changes: list[Change] = []
+    for key in list(b) + [k for k in a if k not in b]:
+        if key in skip or same(a.get(key), b.get(key)):
+            continue
+        old, new = a.get(key), b.get(key)
+        if key == "stage":
+            reason = f" (reason: {show(b.get('lost_reason'))})" if b.get("lost_reason") else ""
+            changes.append(Change("stage", "changed", f"stage: {show(old)} -> {show(new)}{reason}", old, new))
+        elif key == "history":
+            changes += _history(_entries(old), _entries(new), b.get("stage") if stage_moved else None)
+        elif key == "close_changes":
+            changes += _close_changes(_entries(old), _entries(new), a.get("expected_close"), b.get("expected_close"))
+        elif key == "tasks":
+            changes += _tasks(_entries(old), _entries(new))
+        elif key == "activities":
+            changes += _activities(_entries(old), _entries(new))
+        elif key == "contacts":
+            changes += _contacts(_entries(old), _entries(new))
+        elif key == "tags" and _strings(old) and _strings(new):
+            changes += _tags(old or [], new or [])
+        elif key == "bant" and isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            for part in list(new or {}) + [p for p in old or {} if p not in (new or {})]:
+                before, after = (old or {}).get(part), (new or {}).get(part)
+                if not same(before, after):
+                    changes.append(_scalar(f"bant.{part}", before, after, creating))
+        else:
+            changes.append(_scalar(key, old, new, creating))
+    return changes
+
+
+def _scalar(key: str, old: Any, new: Any, creating: bool) -> Change:
+    if creating:
+        return Change(key, "set", f"{key}: {show(new)}", None, new)
+    kind = "set" if old is None else "unset" if new is None else "changed"
+    return Change(key, kind, f"{key}: {show(old)} -> {show(new)}", old, new)
+
+
+def _entries(value: Any) -> list[dict]:
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value))
+
+
+def _added_removed(old: list[dict], new: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Entries of new not in old, and of old not in new, counting repeats (entries have no ids)."""
+    left = list(old)
+    added = []
+    for entry in new:
+        match = next((i for i, e in enumerate(left) if same(e, entry)), None)
+        if match is None:
+            added.append(entry)
+        else:
+            left.pop(match)
+    return added, left
+
+
+def _history(old: list[dict], new: list[dict], moved_to: Any) -> list[Change]:
+    added, removed = _added_removed(old, new)
+    if moved_to is not None and added and added[-1].get("stage") == moved_to:
+        added = added[:-1]  # the stage line says it
+    return ([Change("history", "added", f"+ history: {_history_text(e)}", None, e) for e in added]
+            + [Change("history", "removed", f"- history: {_history_text(e)}", e) for e in removed])
+
+
+def _history_text(entry: dict) -> str:
+    where = f"{show(entry.get('pipeline'))}/" if entry.get("pipeline") else ""
+    by = f", by {show(entry.get('by'))}" if entry.get("by") else ""
+    return f"{where}{show(entry.get('stage'))} ({show(entry.get('date'))}{by})"
+
+
+def _close_changes(old: list[dict], new: list[dict], old_close: Any, new_close: Any) -> list[Change]:
+    added, removed = _added_removed(old, new)
+    added = [e for e in added if not (same(e.get("from"), old_close) and same(e.get("to"), new_close))]
+    line = lambda e: f"{show(e.get('from'))} -> {show(e.get('to'))} ({show(e.get('date'))})"  # noqa: E731
+    return ([Change("close_changes", "added", f"+ close date change: {line(e)}", None, e) for e in added]
+            + [Change("close_changes", "removed", f"- close date change: {line(e)}", e) for e in removed])
+
+
+def _keyed(entries: list[dict], key) -> dict:
+    """Entries by their identity; a repeated identity gets a count so no entry is lost."""
+    result: dict = {}
+    for entry in entries:
+        base = key(entry)
+        name, n = base, 1
+        while name in result:
+            n += 1
+            name = (base, n)
+        result[name] = entry
+    return result
+
+
+def _task_key(task: dict) -> Any:
+    return ("id", str(task["id"])) if task.get("id") not in (None, "") else ("text", show(task.get("text")))
+
+
+def _task_text(task: dict) -> str:
+    due = f" (due {show(task.get('due'))})" if task.get("due") else ""
+    who = f" @{show(task.get('assignee'))}" if task.get("assignee") else ""
+    status = task.get("status", "open")
+    state = f" [{show(status)}]" if status != "open" else ""
+    return f"{show(task.get('text'))}{due}{who}{state}"
+
+
+def _tasks(old: list[dict], new: list[dict]) -> list[Change]:
+    before, after = _keyed(old, _task_key), _keyed(new, _task_key)
+    changes = []
+    for key, task in after.items():
+        was = before.get(key)
+        if was is None:
+            changes.append(Change("task", "added", f"+ task: {_task_text(task)}", None, task))
+        elif not same(was, task):
+            changes.append(_task_change(was, task))
+    changes += [Change("task", "removed", f"- task: {_task_text(t)}", t) for k, t in before.items() if k not in after]
+    return changes
+
+
+def _task_change(was: dict, task: dict) -> Change:
+    old_status, new_status = was.get("status", "open"), task.get("status", "open")
+    moved = old_status != new_status
+    head = STATUS_WORDS.get(new_status, f"task {show(new_status)}") if moved else "task"
+    quiet = {"status", "done"} if moved else set()  # the done date comes with marking it done
+    details = [f"{k.replace('_', ' ')}: {show(was.get(k))} -> {show(task.get(k))}"
+               for k in list(task) + [k for k in was if k not in task]
+               if k not in quiet and not same(was.get(k), task.get(k))]
+    extra = f" ({'; '.join(details)})" if details else ""
+    return Change("task", new_status if moved else "changed", f"{head}: {show(task.get('text'))}{extra}", was, task)
+
+
+def _activity_key(entry: dict) -> Any:
+    if entry.get("id") not in (None, ""):
+        return ("id", str(entry["id"]))
+    return ("entry",) + tuple(show(entry.get(k)) for k in ("date", "time", "kind", "summary"))
+
+
+def _activity_text(entry: dict) -> str:
+    when = " ".join(show(entry.get(k)) for k in ("date", "time") if entry.get(k))
+    direction = f"{show(entry.get('direction'))}, " if entry.get("direction") else ""
+    return f"{show(entry.get('kind'))}: {show(entry.get('summary') or entry.get('notes'))} ({direction}{when})"
+
+
+def _activities(old: list[dict], new: list[dict]) -> list[Change]:
+    before, after = _keyed(old, _activity_key), _keyed(new, _activity_key)
+    changes = []
+    for key, entry in after.items():
+        was = before.get(key)
+        kind = show(entry.get("kind"))
+        if was is None:
+            changes.append(Change(kind, "added", f"+ {_activity_text(entry)}", None, entry))
+        elif not same(was, entry):
+            details = [f"{k}: {show(was.get(k))} -> {show(entry.get(k))}"
+                       for k in list(entry) + [k for k in was if k not in entry] if not same(was.get(k), entry.get(k))]
+            changes.append(Change(kind, "changed", f"{_activity_text(entry)}: {'; '.join(details)}", was, entry))
+    changes += [Change(show(e.get("kind")), "removed", f"- {_activity_text(e)}", e)
+                for k, e in before.items() if k not in after]
+    return changes
+
+
+def _contact_key(contact: dict) -> Any:
+    email = contact.get("email")
+    return ("email", str(email).lower()) if email else ("name", show(contact.get("name")))
+
+
+def _contacts(old: list[dict], new: list[dict]) -> list[Change]:
+    before, after = _keyed(old, _contact_key), _keyed(new, _contact_key)
+    changes = []
+    for key, contact in after.items():
+        was = before.get(key)
+        if was is None:
+            changes.append(Change("contact", "added", f"+ contact: {show(format_contact(contact))}", None, contact))
+        elif not same(was, contact):
+            details = [f"{k}: {show(was.get(k))} -> {show(contact.get(k))}"
+                       for k in list(contact) + [k for k in was if k not in contact] if not same(was.get(k), contact.get(k))]
+            changes.append(Change("contact", "changed",
+                                  f"contact: {show(format_contact(contact))} ({'; '.join(details)})", was, contact))
+    changes += [Change("contact", "removed", f"- contact: {show(format_contact(c))}", c)
+                for k, c in before.items() if k not in after]
+    return changes
+
+
+def _tags(old: list, new: list) -> list[Change]:
+    added = [t for t in new if t not in old]
+    removed = [t for t in old if t not in new]
+    return ([Change("tag", "added", f"+ tag: {show(t)}", None, t) for t in added]
+            + [Change("tag", "removed", f"- tag: {show(t)}", t) for t in removed])
+
+
+def _notes_change(old: str, new: str) -> list[Change]:
+    if old == new:
+        return []
+    added = removed = 0
+    for line in difflib.ndiff(old.splitlines(), new.splitlines()):
+        added += line.startswith("+ ")
+        removed += line.startswith("- ")
+    if not added and not removed:  # only blank lines or line ends at the end
+        return [Change("notes", "changed", "notes: whitespace changed")]
+    parts = [f"{n} line{'s' if n != 1 else ''} {what}" for n, what in ((added, "added"), (removed, "removed")) if n]
+    return [Change("notes", "changed", f"notes: {', '.join(parts)}", added, removed)]
+
+
+def show(value: Any) -> str:
+    """A value on one line, as change lines and `pipe set` show it: (none), dates as YYYY-MM-DD, lists joined."""
+    if value is None or value == [] or value == {}:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return _cut(", ".join(show(v) for v in value))
+    if isinstance(value, dict):
+        return _cut(", ".join(f"{k}: {show(v)}" for k, v in value.items()))
+    return _cut(str(value))
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
+# -- the weekly review: two snapshots -----------------------------------------------------------
+
+def _kind(deal: Deal, config: Config | None) -> str:
+    pipeline = config.pipeline(deal.pipeline) if config else None
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    return stage.kind if stage else "open"
+
+
+def _base(deal: Deal, config: Config | None) -> Decimal:
+    return to_base(deal, config) if config else deal.value
+
+
+def _place(deal: Deal, other: Deal | None) -> str:
+    """The deal's stage, with its pipeline when other is in another one."""
+    if other is not None and other.pipeline != deal.pipeline:
+        return f"{deal.pipeline}/{deal.stage}"
+    return deal.stage
+
+
+def review(before: Snapshot, after: Snapshot) -> Report:
+    """The weekly review: deals added, moved, won, lost, revalued, given a new close date, or removed
+    between two snapshots, with the counts and money as figures. Money is in after's base currency
+    (each side's value converted with that side's rates)."""
+    old, new = before.deals, after.deals
+    title = lambda d: d.title  # noqa: E731
+    added, moved, won, lost, revalued, closing, removed = [], [], [], [], [], [], []
+    for deal_id in sorted(set(old) | set(new)):
+        was, deal = old.get(deal_id), new.get(deal_id)
+        if deal is None:
+            removed.append({"deal": deal_id, "title": title(was), "stage": was.stage})
+            continue
+        kind, was_kind = _kind(deal, after.config), _kind(was, before.config) if was else None
+        value = _base(deal, after.config)
+        if was is None:
+            added.append({"deal": deal_id, "title": title(deal), "stage": deal.stage, "value": value,
+                          "owner": deal.owner or ""})
+        from_stage = _place(was, deal) if was else ""
+        if kind == "won" and was_kind != "won":
+            won.append({"deal": deal_id, "title": title(deal), "from": from_stage, "value": value, "closed": deal.closed})
+        elif kind == "lost" and was_kind != "lost":
+            lost.append({"deal": deal_id, "title": title(deal), "from": from_stage, "value": value,
+                         "reason": deal.lost_reason or ""})
+        elif was is not None and (was.stage, was.pipeline) != (deal.stage, deal.pipeline):
+            moved.append({"deal": deal_id, "title": title(deal), "from": from_stage, "to": _place(deal, was)})
+        if was is None:
+            continue
+        if not (same(was.data.get("value"), deal.data.get("value")) and was.currency == deal.currency):
+            old_value = _base(was, before.config)
+            revalued.append({"deal": deal_id, "title": title(deal), "from": old_value, "to": value,
+                             "change": value - old_value})
+        if was.expected_close != deal.expected_close:
+            shift = ((deal.expected_close - was.expected_close).days
+                     if was.expected_close and deal.expected_close else None)
+            closing.append({"deal": deal_id, "title": title(deal), "from": was.expected_close,
+                            "to": deal.expected_close, "days": shift})
+    open_before = sum((_base(d, before.config) for d in old.values() if _kind(d, before.config) == "open"), Decimal(0))
+    open_after = sum((_base(d, after.config) for d in new.values() if _kind(d, after.config) == "open"), Decimal(0))
+    figures = [
+        Figure("added", "Deals added", len(added)),
+        Figure("moved", "Deals moved", len(moved)),
+        Figure("won", "Deals won", len(won)),
+        Figure("won_value", "Value won", sum((r["value"] for r in won), Decimal(0)), "money"),
+        Figure("lost", "Deals lost", len(lost)),
+        Figure("lost_value", "Value lost", sum((r["value"] for r in lost), Decimal(0)), "money"),
+        Figure("revalued", "Deals revalued", len(revalued)),
+        Figure("revaluation", "Change from revaluations", sum((r["change"] for r in revalued), Decimal(0)), "money"),
+        Figure("close_dates", "New expected close dates", len(closing)),
+        Figure("removed", "Deals removed", len(removed)),
+        Figure("open_pipeline", "Open pipeline value", open_after, "money"),
+        Figure("pipeline_change", "Change in open pipeline value", open_after - open_before, "money"),
+    ]
+    deal, name = Column("deal", "Deal"), Column("title", "Title")
+    tables = [
+        Table("added", "Added", [deal, name, Column("stage", "Stage"), Column("value", "Value", "money"),
+                                 Column("owner", "Owner")], added),
+        Table("moved", "Moved", [deal, name, Column("from", "From"), Column("to", "To")], moved),
+        Table("won", "Won", [deal, name, Column("from", "From"), Column("value", "Value", "money"),
+                             Column("closed", "Closed", "date")], won),
+        Table("lost", "Lost", [deal, name, Column("from", "From"), Column("value", "Value", "money"),
+                               Column("reason", "Reason")], lost),
+        Table("revalued", "Revalued", [deal, name, Column("from", "Was", "money"), Column("to", "Now", "money"),
+                                       Column("change", "Change", "money")], revalued),
+        Table("close_dates", "New expected close date", [deal, name, Column("from", "Was", "date"),
+                                                         Column("to", "Now", "date"),
+                                                         Column("days", "Days later", "number")], closing),
+        Table("removed", "Removed", [deal, name, Column("stage", "Was in")], removed),
+    ]
+    if before.empty:
+        tables[0].note = (f"no commit at or before {before.date}: the review starts from an empty pipeline, "
+                          "so every deal counts as added")
+    end = max(after.date, before.date)
+    period = Period(min(before.date, end), end, "range", f"{before.label}..{after.label}")
+    return Report("diff", "Pipeline changes", period, figures, tables)
