@@ -10,12 +10,42 @@ import click
 from pipecli.cli.options import deal_filter_options
 from pipecli.cli.output import output_path
 from pipecli.core.errors import InvalidValue
+from pipecli.core.gitrepo import Git
 from pipecli.core.periods import PERIOD_HELP, parse_period
 from pipecli.core.queries import select
 from pipecli.core.reports.catalog import build, report_names
 from pipecli.render.style import Style, printable
 
 FORMATS = ("text", "md", "json", "csv", "html")
+
+
+def _at_point(ctx: click.Context, param, text: str | None) -> None:
+    """--as-of: from here on the command sees the workspace at that point (its config, deals and date).
+
+    Eager, so that the deal filters, built before the command runs, read that point's config and date.
+    """
+    if text is None:
+        return
+    from pipecli.core.revisions import resolve_point, snapshot_at
+
+    app = ctx.obj
+    snapshot = snapshot_at(Git(app.workspace.root), resolve_point(Git(app.workspace.root), text, app.today))
+    ctx.obj = AtPoint(app, snapshot)
+
+
+class AtPoint:
+    """The App of a command run as of a past point: that point's config, deals and date as today."""
+
+    def __init__(self, app, snapshot):
+        self.app = app
+        self.workspace = app.workspace  # for templates/ and -o: those of now
+        self.config = snapshot.config
+        self.today = snapshot.date
+        self.style = app.style
+        self._deals = list(snapshot.deals.values())
+
+    def deals(self):
+        return self._deals
 
 
 @click.command()
@@ -30,6 +60,12 @@ FORMATS = ("text", "md", "json", "csv", "html")
               help="A jinja2 template for md or html instead of the built-in one.")
 @click.option("-o", "--output", "output_text", metavar="FILE",
               help="Write to FILE instead of standard output ('-': standard output).")
+@click.option("--as-of", "as_of", metavar="REV|DATE", is_eager=True, callback=_at_point, expose_value=False,
+              help="Report on the workspace as it was at a git revision (HEAD~3, a tag, a commit) or date "
+                   "(the last commit that day), read from git without a checkout. Today becomes that "
+                   "point's date (the commit's, or the date given), so the period and every 'as of "
+                   "today' figure are what the report said then; the filters read that point's "
+                   "pipelines.yaml.")
 @click.pass_obj
 def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
     """Answer the questions a pipeline is kept for.
@@ -50,6 +86,7 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
     Example:
       pipe report revenue --period 2026-Q3 --compare
       pipe report --period ytd --format html -o report.html
+      pipe report forecast --as-of 2026-10-31
     """
     if compare_text is not None and compare_text != "previous" and _is_report_name(compare_text):
         # `pipe report --compare revenue`: the name was taken as --compare's period.
@@ -60,10 +97,16 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
     compared = None
     if compare_text is not None:
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
-    template_file = _template_path(template_text, fmt)
+    template_file = template_path(template_text, fmt)
     output = output_path(output_text)
-    chosen = select(app.workspace.deals(), app.config, deal_filter, today)
+    deals = app.deals() if isinstance(app, AtPoint) else app.workspace.deals()
+    chosen = select(deals, app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
+    emit(reports, fmt, app, template_file, output)
+
+
+def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None) -> None:
+    """Render reports in fmt (money in app.config's currency) and write them to output, or to standard output."""
     # Colour only on a terminal; and deal text never carries control characters to one.
     style = app.style if output is None else Style(False)
     text = _render(app, reports, fmt, template_file, style)
@@ -84,7 +127,7 @@ def _is_report_name(text: str) -> bool:
         return False
 
 
-def _template_path(text: str | None, fmt: str) -> Path | None:
+def template_path(text: str | None, fmt: str) -> Path | None:
     if text is None:
         return None
     if fmt not in ("md", "html"):
