@@ -3,6 +3,7 @@
 import difflib
 import io
 import json
+import re
 import sys
 import textwrap
 
@@ -20,12 +21,13 @@ def test_add_prints_the_id_and_writes_a_complete_deal(make_workspace, run, monke
     result = run(workspace, "add", "Acme rollout", "--value", "18000", "--account", "Acme GmbH",
                  "--contact", "Jonas Weber <jonas@acme.example>", "--source", "referral", "--tag", "eu",
                  "--close-date", "2027-01-31", "--next", "Send pricing", "--due", "tomorrow")
-    assert result.exit_code == 0 and result.stdout == "acme-rollout\n"
-    deal = workspace.load("acme-rollout")
+    assert result.exit_code == 0 and re.fullmatch(r"acme-rollout-[a-z2-9]{4}\n", result.stdout)
+    deal = workspace.load(result.stdout.strip())
     assert deal.owner == "bob" and deal.created.isoformat() == "2026-11-27"
     assert deal.history == [{"stage": "lead", "date": deal.created, "by": "bob"}]
     assert deal.next_task["due"].isoformat() == "2026-11-28"
-    assert run(workspace, "add", "Acme rollout").stdout == "acme-rollout-2\n"
+    again = run(workspace, "add", "Acme rollout").stdout.strip()
+    assert again.startswith("acme-rollout-") and again != deal.id and len(workspace.deal_ids()) == 2
 
 
 def test_show_text_and_json(make_workspace, run):
@@ -87,7 +89,7 @@ def test_edit_saves_a_valid_edit(make_workspace, run, monkeypatch, tmp_path):
 def test_init_creates_a_workspace_that_works(tmp_path, run):
     result = run(None, "init", str(tmp_path / "sales"))
     assert result.exit_code == 0
-    assert run(tmp_path / "sales", "add", "First deal").stdout == "first-deal\n"
+    assert run(tmp_path / "sales", "add", "First deal").stdout.startswith("first-deal-")
     assert run(tmp_path / "sales", "check").exit_code == 0
 
 

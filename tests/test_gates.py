@@ -73,7 +73,7 @@ def test_add_into_a_gated_stage_needs_the_fields(make_workspace, run):
     assert workspace.deal_ids() == []
     result = run(workspace, "add", "Acme", "--stage", "proposal", "--value", "100", "--close-date", "30d")
     assert result.exit_code == 0
-    assert [t["text"] for t in workspace.load("acme").tasks] == ["Follow up on the proposal", "Legal review"]
+    assert [t["text"] for t in workspace.load(result.stdout.strip()).tasks] == ["Follow up on the proposal", "Legal review"]
 
 
 def test_entering_a_stage_creates_its_tasks_and_says_so(make_workspace, run):

@@ -1,6 +1,7 @@
 """Creating, moving, winning, losing and setting fields of deals, in the core."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -31,7 +32,7 @@ def test_create_deal_fills_history_task_and_defaults(config):
     spec = lifecycle.NewDeal(title="Acme Rollout!", value="18,000", contacts=("Jonas Weber <jonas@acme.example>",),
                              tags=("eu,enterprise", "eu"), next_step="Call Jonas", due="3d", close_date="6w")
     deal = lifecycle.create_deal(spec, config, {"acme-rollout"}, TODAY, "alice")
-    assert deal.id == "acme-rollout-2"
+    assert re.fullmatch(r"acme-rollout-[a-z2-9]{4}", deal.id)
     assert (deal.pipeline, deal.stage, deal.data["value"], deal.currency, deal.owner) == ("sales", "lead", 18000, "EUR", "alice")
     assert deal.contacts == [{"name": "Jonas Weber", "email": "jonas@acme.example"}]
     assert deal.tags == ["eu", "enterprise"]
@@ -131,3 +132,16 @@ def test_set_field_reads_each_type(config, deal):
 def test_set_field_rejects_bad_assignments(config, deal, assignment, words):
     with pytest.raises(PipeError, match=words):
         lifecycle.set_field(deal, config, assignment, TODAY)
+
+
+def test_new_deal_ids_carry_a_random_suffix_and_never_take_a_taken_name(monkeypatch):
+    # Two clones adding the same title must not pick one file name: the suffix is random.
+    ids = {lifecycle.new_deal_id("Acme rollout", set()) for _ in range(50)}
+    assert len(ids) > 40 and all(re.fullmatch(r"acme-rollout-[a-z2-9]{4}", i) for i in ids)
+    # The id stays within the length limit, suffix included.
+    long_id = lifecycle.new_deal_id("word " * 40, set())
+    assert len(long_id) <= 60 and re.fullmatch(r"(word-)+[a-z2-9]{4}", long_id)
+    # A drawn suffix that is taken is drawn again.
+    draws = iter("aaaa" "aaaa" "bbbb")
+    monkeypatch.setattr(lifecycle.secrets, "choice", lambda chars: next(draws))
+    assert lifecycle.new_deal_id("Acme", {"acme-aaaa"}) == "acme-bbbb"

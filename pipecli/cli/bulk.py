@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import click
 
-from pipecli.cli.options import complete_stage, deal_filter_options
+from pipecli.cli.options import commit_option, complete_stage, deal_filter_options
 from pipecli.cli.output import progress, show_value, warn
 from pipecli.core import bulk, lifecycle
 from pipecli.core.errors import InvalidValue, PipeError
@@ -17,6 +17,7 @@ from pipecli.core.queries import DealFilter, select, stage_ids
 from pipecli.core.values import clean_tags
 from pipecli.render import money
 from pipecli.render.formats import render_rows
+from pipecli.render.style import printable
 
 LIST_COLUMNS = ("id", "title", "value", "last_activity", "change")
 
@@ -30,10 +31,12 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_run: bool, yes: bool) -> None:
+def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_run: bool, yes: bool,
+         subject: str) -> None:
     """Select, plan every change in memory, show it, confirm, then write deal by deal.
 
-    action: what the question asks ('close as lost (stale)'); done: the last line ('14 deals lost').
+    action: what the question asks ('close as lost (stale)'); done: the last line ('14 deals lost');
+    subject: the commit message's subject, where '{deals}' becomes the count ('flush: {deals} lost').
     The workspace lock is held throughout, so what was shown is what gets written.
     """
     workspace, config, today = app.workspace, app.config, app.today
@@ -67,6 +70,9 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
         if p.warning:
             warn(p.warning)
     click.echo(f"{done}: {deals}")
+    app.note_change(subject.format(deals=deals))
+    for p in planned.changes:
+        app.note_change(f"{p.deal.id}: {p.summary}")
 
 
 def _count(n: int) -> str:
@@ -98,6 +104,7 @@ def _require_filter(deal_filter: DealFilter, command: str, example: str, count_s
 @click.option("--reason", metavar="R", help="The lost reason (default: flush_reason in pipelines.yaml, e.g. stale).")
 @click.option("--park", is_flag=True, help="Park the deals (the fridge) instead of losing them.")
 @_confirm_options
+@commit_option
 @click.pass_obj
 def flush(app, deal_filter, reason, park, dry_run, yes):
     """Close dead deals as lost, or park them, to keep the pipeline honest.
@@ -140,7 +147,8 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
 
     what = "park" if park else f"close as lost ({lost_reason})"
     _run(app, deal_filter, change, action=what, done="flush: parked" if park else f"flush: lost ({lost_reason})",
-         dry_run=dry_run, yes=yes)
+         dry_run=dry_run, yes=yes,
+         subject="flush: {deals} parked" if park else f"flush: {{deals}} lost ({lost_reason})")
 
 
 @click.group("bulk")
@@ -166,6 +174,7 @@ def bulk_():
 @click.option("--due", metavar="DATE", help="When that next step is due.")
 @click.option("--force", is_flag=True, help="Move even deals that lack what the stage requires.")
 @_confirm_options
+@commit_option
 @click.pass_obj
 def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, yes):
     """Move the selected deals to STAGE (in each deal's own pipeline).
@@ -201,13 +210,15 @@ def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, y
         forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
         return f"{before} -> {moved.to.id}{forced}{_cancelled(moved)}", moved.warning
 
-    _run(app, deal_filter, change, action=f"move to {stage}", done="moved", dry_run=dry_run, yes=yes)
+    _run(app, deal_filter, change, action=f"move to {stage}", done="moved", dry_run=dry_run, yes=yes,
+         subject=f"bulk move: {{deals}} -> {stage}")
 
 
 @bulk_.command("set")
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @deal_filter_options
 @_confirm_options
+@commit_option
 @click.pass_obj
 def bulk_set(app, assignments, deal_filter, dry_run, yes):
     """Set fields on the selected deals, as 'pipe set' does on one.
@@ -228,7 +239,8 @@ def bulk_set(app, assignments, deal_filter, dry_run, yes):
             raise bulk.Unchanged("already set")
         return "; ".join(f"{k}: {show_value(old)} -> {show_value(new)}" for k, old, new in changed), None
 
-    _run(app, deal_filter, change, action=f"set {' '.join(assignments)}", done="set", dry_run=dry_run, yes=yes)
+    _run(app, deal_filter, change, action=f"set {' '.join(assignments)}", done="set", dry_run=dry_run, yes=yes,
+         subject=f"bulk set: {{deals}}: {printable(' '.join(assignments))}")
 
 
 @bulk_.command("tag")
@@ -236,6 +248,7 @@ def bulk_set(app, assignments, deal_filter, dry_run, yes):
 @click.option("--remove", is_flag=True, help="Remove the tags instead of adding them.")
 @deal_filter_options
 @_confirm_options
+@commit_option
 @click.pass_obj
 def bulk_tag(app, tags, remove, deal_filter, dry_run, yes):
     """Add tags to the selected deals (or remove them with --remove).
@@ -258,4 +271,5 @@ def bulk_tag(app, tags, remove, deal_filter, dry_run, yes):
         return f"tags {' '.join(sign + t for t in changed)}", None
 
     _run(app, deal_filter, change, action=f"{'untag' if remove else 'tag'} {' '.join(wanted)}",
-         done="untagged" if remove else "tagged", dry_run=dry_run, yes=yes)
+         done="untagged" if remove else "tagged", dry_run=dry_run, yes=yes,
+         subject=f"bulk {'untag' if remove else 'tag'}: {{deals}}: {printable(' '.join(wanted))}")

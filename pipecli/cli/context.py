@@ -17,6 +17,37 @@ class App:
 
     def __init__(self, directory: str | None):
         self.directory = directory
+        self.commit_wanted: bool | None = None  # --commit / --no-commit; None: git.autocommit decides
+        self.changes: list[str] = []  # what this command did, one line each: the commit message
+        self.finished = False
+
+    def note_change(self, message: str) -> None:
+        """Say what the command changed, for the commit autocommit makes (first line is its subject)."""
+        self.changes.append(message)
+
+    def finish(self, command: str) -> None:
+        """After a command succeeded: commit the files it changed, if autocommit or --commit asks to."""
+        workspace = self.__dict__.get("workspace")
+        if workspace is None or not workspace.written or self.finished:
+            return
+        self.finished = True
+        wanted = self.commit_wanted if self.commit_wanted is not None else workspace.config.autocommit
+        if not wanted:
+            return
+        import click
+
+        from pipecli.core.gitrepo import Git, GitError
+
+        paths = sorted({workspace.relative(path) for path in workspace.written})
+        lines = self.changes or [f"{command}: {len(paths)} file{'s' if len(paths) > 1 else ''} changed"]
+        message = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "") + "\n"
+        try:
+            commit = Git(workspace.root).commit(paths, message)
+        except GitError as error:
+            raise GitError(f"changed {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''} "
+                           f"but did not commit: {error}") from None
+        if commit:
+            click.echo(f"committed {commit[:7]} {lines[0]}", err=True)
 
     @cached_property
     def workspace(self) -> Workspace:

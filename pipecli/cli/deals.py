@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import complete_pipeline, complete_stage, deal_argument, format_option
+from pipecli.cli.options import commit_option, complete_pipeline, complete_stage, deal_argument, format_option
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
@@ -33,6 +33,7 @@ from pipecli.render.formats import plain
 @click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, or a duration like 6w).")
 @click.option("--next", "next_step", metavar="TEXT", help="The next step: an open task on the deal.")
 @click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, today, tomorrow, 3d).")
+@commit_option
 @click.pass_obj
 def add(app, title, **options):
     """Add a deal and print its id.
@@ -48,6 +49,7 @@ def add(app, title, **options):
         deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
         workspace.create(deal)
     click.echo(deal.id)
+    app.note_change(f"add {deal.id}: {deal.title} ({deal.stage})")
     # Say which tasks the first stage created on entry (the --next task comes after them).
     stage_tasks = deal.tasks[:-1] if spec.next_step is not None else deal.tasks
     for task in stage_tasks:
@@ -83,6 +85,7 @@ def show(app, deal, fmt):
 @click.command("set")
 @deal_argument()
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+@commit_option
 @click.pass_obj
 def set_(app, deal, assignments):
     """Set fields of a deal; an empty VALUE removes the field.
@@ -102,10 +105,13 @@ def set_(app, deal, assignments):
     updated, changes = app.update(deal, change)
     for key, old, new in changes:
         click.echo(f"{updated.id}: {key}: {show_value(old)} -> {show_value(new)}")
+    app.note_change(f"set {updated.id}: " + ", ".join(f"{key} {show_value(old)} -> {show_value(new)}"
+                                                       for key, old, new in changes))
 
 
 @click.command()
 @deal_argument()
+@commit_option
 @click.pass_obj
 def edit(app, deal):
     """Edit a deal in $VISUAL or $EDITOR, checked on save.
@@ -138,6 +144,7 @@ def edit(app, deal):
         reason = str(error) if isinstance(error, PipeError) else f"{error.filename or shown}: {error.strerror or error}"
         raise PipeError(f"{reason}; {shown} is unchanged and {_keep_typed(workspace, deal_id, after)}") from None
     click.echo(f"{shown}: saved", err=True)
+    app.note_change(f"edit {deal_id}")
 
 
 def _keep_typed(workspace, deal_id: str, typed: bytes) -> str:
@@ -179,6 +186,7 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
 @click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...).")
 @click.option("--assignee", metavar="WHO", help="Who the next step is for (default: the deal's owner).")
 @click.option("--force", is_flag=True, help="Move even if the deal lacks what the stage requires (recorded in the history).")
+@commit_option
 @click.pass_obj
 def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
     """Move a deal to another stage, recorded in its history.
@@ -201,11 +209,12 @@ def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
         deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
                                             reason=reason, force=force, next_step=next_step)
     )
-    echo_move(moved)
+    app.note_change("move " + echo_move(moved))
 
 
 @click.command()
 @deal_argument()
+@commit_option
 @click.pass_obj
 def won(app, deal):
     """Mark a deal won: move it to its pipeline's won stage.
@@ -215,12 +224,13 @@ def won(app, deal):
       pipe won acme
     """
     _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
-    echo_move(moved)
+    app.note_change("won " + echo_move(moved))
 
 
 @click.command()
 @deal_argument()
 @click.option("--reason", required=True, metavar="R", help="Why it was lost (one of lost_reasons in pipelines.yaml).")
+@commit_option
 @click.pass_obj
 def lost(app, deal, reason):
     """Mark a deal lost, with the reason.
@@ -230,11 +240,12 @@ def lost(app, deal, reason):
       pipe lost acme --reason competitor
     """
     _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
-    echo_move(moved)
+    app.note_change(f"lost {echo_move(moved)} ({moved.deal.lost_reason})")
 
 
 @click.command()
 @deal_argument()
+@commit_option
 @click.pass_obj
 def rm(app, deal):
     """Delete a deal file (git history still has it).
@@ -252,3 +263,4 @@ def rm(app, deal):
             raise PipeError(f"pipe rm takes a whole id: did you mean {deal_id}?")
         path = workspace.remove(deal_id)
     click.echo(f"removed {workspace.relative(path)}")
+    app.note_change(f"rm {deal_id}")

@@ -2,25 +2,128 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
+from pathlib import Path
+
 import click
+
+from pipecli.cli.output import warn
+from pipecli.core.errors import PipeError
+
+
+def driver_command() -> str:
+    """The command line git runs to merge a deal file: `pipe` when that is this pipe, else this Python."""
+    found = shutil.which("pipe")
+    if found and sys.argv and Path(found).resolve() == Path(sys.argv[0]).resolve():
+        program = "pipe"
+    else:
+        program = f"{shlex.quote(sys.executable)} -m pipecli"
+    return f"{program} merge-driver %O %A %B %P"
+
+
+def run_setup(root: Path) -> None:
+    from pipecli.core.gitsetup import setup
+
+    for step in setup(root, driver_command()).steps:
+        click.echo(step)
 
 
 @click.group("git")
 def git_():
-    """Set up git for the workspace."""
+    """Set up git so that deal files merge field by field.
+
+    \b
+    Example:
+      pipe git setup      # once in every clone
+    """
+
+
+@git_.command("setup")
+@click.pass_obj
+def git_setup(app):
+    """Route deals/*.md to pipe's merge driver and register it in this clone.
+
+    Creates the git repository if there is none, adds 'deals/*.md merge=pipe' to
+    .gitattributes (commit it, so every clone merges the same way) and registers the
+    driver in this clone's .git/config, which git never takes from a remote: run
+    this once in every clone. Running it again changes nothing.
+
+    \b
+    Example:
+      git clone git@example.com:team/sales.git && cd sales && pipe git setup
+    """
+    root = app.workspace.root
+    run_setup(root)
+    click.echo(f"deal files in {root} merge field by field")
 
 
 @click.command()
-def sync():
-    """Pull, check, push."""
-    raise click.ClickException("not built yet")
+@click.option("--no-push", is_flag=True, help="Pull and check, but do not push.")
+@click.pass_obj
+def sync(app, no_push):
+    """Pull the team's changes, check the workspace, push yours.
+
+    The pull merges deal files with pipe's merge driver. A conflict, or any
+    error 'pipe check' finds after the pull, stops the sync before it pushes,
+    and says what to fix. Uncommitted deal changes are refused: commit them
+    first (or set git: {autocommit: true} in pipelines.yaml).
+
+    \b
+    Example:
+      pipe sync            # morning and evening
+    """
+    from pipecli.core.sync import SyncRefused, sync as run_sync
+    from pipecli.render.problems import problems_text
+
+    try:
+        done = run_sync(app.workspace, app.today, driver_command(), push=not no_push)
+    except SyncRefused as refused:
+        if refused.problems:
+            click.echo(problems_text(refused.problems), nl=False, err=True)
+        raise
+    for note in done.notes:
+        click.echo(note)
+    if done.warnings:
+        click.echo(problems_text(done.warnings), nl=False, err=True)
+    pushed = "nothing to push" if not done.pushed else f"pushed {done.pushed} commit{'s' if done.pushed > 1 else ''}"
+    if no_push:
+        pushed = "not pushed (--no-push)"
+    click.echo(f"pulled {done.pulled} commit{'' if done.pulled == 1 else 's'}, checked, {pushed}")
 
 
 @click.command("merge-driver", hidden=True)
-@click.argument("base")
-@click.argument("ours")
-@click.argument("theirs")
-@click.argument("path", required=False)
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("ours", type=click.Path(dir_okay=False))
+@click.argument("theirs", type=click.Path(dir_okay=False))
+@click.argument("path", required=False, default=None)
 def merge_driver(base, ours, theirs, path):
-    """Merge one deal file three ways (git calls this)."""
-    raise click.ClickException("not built yet")
+    """Merge one deal file three ways; git runs this as `pipe merge-driver %O %A %B %P`.
+
+    Writes the result over OURS and exits 0 when clean, 1 with the conflicts
+    marked in the file. 'pipe git setup' registers it; to merge by hand:
+
+    \b
+    Example:
+      pipe merge-driver base.md ours.md theirs.md deals/acme.md
+    """
+    from pipecli.core.gitrepo import merge_lines
+    from pipecli.core.merge import merge_deal
+    from pipecli.core.storage import write_atomic
+
+    shown = path or ours
+    texts = []
+    for name in (base, ours, theirs):
+        try:
+            texts.append(Path(name).read_bytes().decode("utf-8", "surrogateescape"))
+        except OSError as error:
+            raise PipeError(f"merge of {shown}: cannot read {name}: {error.strerror}") from None
+    result = merge_deal(*texts, shown, merge_lines)
+    write_atomic(Path(ours), result.text.encode("utf-8", "surrogateescape"))
+    if result.fallback:
+        warn(f"{shown}: merged line by line: {result.fallback}")
+    if result.conflicts:
+        click.echo(f"pipe: conflict in {shown}: {', '.join(result.conflicts)} (marked in the file: keep one "
+                   "side, delete the markers, then 'pipe check')", err=True)
+        sys.exit(1)

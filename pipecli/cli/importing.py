@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from pipecli.cli.options import commit_option
 from pipecli.cli.output import progress
+from pipecli.render.style import printable
 from pipecli.core import bulk
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing import PRESETS, Importer, Rules, add_joins, command_line_rules, parse_rules, preset_rules
@@ -28,6 +30,7 @@ from pipecli.core.tables import read_table
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be created, updated and skipped.")
+@commit_option
 @click.pass_obj
 def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
             update, add_owners, next_step, dry_run):
@@ -104,6 +107,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
         bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
     click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped")
+    app.note_change(f"import {printable(Path(file).name)}: {created} created, {updated} updated")
 
 
 def _kind_of_skip(why: str) -> str:
@@ -132,3 +136,4 @@ def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
         writes = [bulk.Planned(deal, action) for action, deal in actions if action != "skip"]
         bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
     click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")
+    app.note_change(f"import {printable(path.name)}: {counts['create']} created, {counts['update']} updated")

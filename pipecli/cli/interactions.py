@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import deal_argument, format_option
+from pipecli.cli.options import commit_option, deal_argument, format_option
 from pipecli.core.timeline import INTERACTION_KINDS, events, log_interaction
 from pipecli.render.style import printable
 from pipecli.render.timeline import render_timeline, timeline_json
@@ -18,6 +18,7 @@ from pipecli.render.timeline import render_timeline, timeline_json
 @click.option("--by", metavar="WHO", help="Who had the interaction (default: you).")
 @click.option("--direction", type=click.Choice(["in", "out"]), help="in: they wrote or called; out: you did.")
 @click.option("--notes", metavar="TEXT", help="Longer notes, e.g. what was said in a meeting.")
+@commit_option
 @click.pass_obj
 def log(app, deal, kind, summary, at, by, direction, notes):
     """Log an interaction on a deal's timeline.
@@ -41,6 +42,7 @@ def log(app, deal, kind, summary, at, by, direction, notes):
     when = f"{entry['date']}" + (f" {entry['time']}" if entry.get("time") else "")
     by = f" by {entry['by']}" if entry.get("by") else ""
     click.echo(f"{updated.id}: logged {what} of {when}{by}: {printable(entry['summary'])}")
+    app.note_change(f"log {updated.id}: {what} of {when}{by}: {printable(entry['summary'])}")
 
 
 @click.command()

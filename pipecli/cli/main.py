@@ -33,7 +33,10 @@ class PipeGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if isinstance(ctx.obj, App):
+                ctx.obj.finish(ctx.invoked_subcommand or "pipe")
+            return result
         except PipeError as error:
             failure = UserError(str(error))
             failure.exit_code = getattr(error, "exit_code", 1)

@@ -130,3 +130,21 @@ def deal_filter_options(command: Callable) -> Callable:
         wrapper = option(wrapper)
     return wrapper
 
+
+
+def commit_option(command: Callable) -> Callable:
+    """--commit/--no-commit: commit the files the command changes, whatever git.autocommit says."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+        if value is not None:
+            ctx.find_object(_app_class()).commit_wanted = value
+
+    return click.option("--commit/--no-commit", default=None, expose_value=False, callback=remember,
+                        help="Commit the changed files with a message saying what happened "
+                             "(default: git.autocommit in pipelines.yaml).")(command)
+
+
+def _app_class():
+    from pipecli.cli.context import App
+
+    return App

@@ -39,8 +39,8 @@ def _typed(value) -> str:
     return str(plain(value))
 
 
-def echo_move(moved: Move) -> None:
-    """What a move did: the stages, the tasks it created and cancelled, and any warning."""
+def echo_move(moved: Move) -> str:
+    """What a move did: the stages, the tasks it created and cancelled, and any warning; returns its first line."""
     where = f"{moved.from_pipeline}/{moved.from_stage} -> {moved.pipeline.id}/{moved.to.id}" \
         if moved.from_pipeline != moved.pipeline.id else f"{moved.from_stage} -> {moved.to.id}"
     forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
@@ -52,6 +52,7 @@ def echo_move(moved: Move) -> None:
                    + printable("; ".join(str(t.get("text")) for t in moved.cancelled_tasks)))
     if moved.warning:
         warn(moved.warning)
+    return f"{moved.deal.id}: {where}{forced}"
 
 
 def progress(label: str):

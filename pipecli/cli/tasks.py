@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import complete_task, deal_argument, deal_filter_options, format_option
+from pipecli.cli.options import commit_option, complete_task, deal_argument, deal_filter_options, format_option
 from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
@@ -47,6 +47,7 @@ def task():
 @click.argument("text")
 @click.option("--due", metavar="DATE", help="Due date: YYYY-MM-DD, today, tomorrow, or a duration like 3d.")
 @click.option("--assignee", metavar="WHO", help="Team member id or email (default: the deal's owner).")
+@commit_option
 @click.pass_obj
 def task_add(app, deal, text, due, assignee):
     """Add a task to a deal.
@@ -62,6 +63,7 @@ def task_add(app, deal, text, due, assignee):
 
     updated, (ref, created) = app.update(deal, change)
     click.echo(f"{ref} added: {describe_task(created)}")
+    app.note_change(f"task add {ref}: {describe_task(created)}")
 
 
 def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
@@ -78,10 +80,13 @@ def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
 
     deal, finished = _update_task(app, task_text, change)
     click.echo(f"{finished.ref} {status}: {printable(str(finished.task.get('text')))}")
+    app.note_change(f"task {'done' if status == 'done' else 'cancel'} {finished.ref}: {printable(str(finished.task.get('text')))}")
     if finished.next_task is not None:
-        click.echo(f"{deal.task_ref(finished.next_task)} added: {describe_task(finished.next_task)}")
+        added = f"{deal.task_ref(finished.next_task)} added: {describe_task(finished.next_task)}"
+        click.echo(added)
+        app.note_change(added)
     if finished.move is not None:
-        echo_move(finished.move)
+        app.note_change("move " + echo_move(finished.move))
     if finished.warning:
         warn(finished.warning)
 
@@ -102,6 +107,7 @@ def _next_options(command):
 @task.command("done")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @_next_options
+@commit_option
 @click.pass_obj
 def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
     """Mark a task done, and give the next step.
@@ -121,6 +127,7 @@ def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
 @task.command("cancel")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @_next_options
+@commit_option
 @click.pass_obj
 def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
     """Cancel a task; the same next-step rule as 'pipe task done'.
@@ -135,6 +142,7 @@ def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
 @task.command("snooze")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.option("--until", required=True, metavar="DATE", help="When it comes back: YYYY-MM-DD or a duration like 2w.")
+@commit_option
 @click.pass_obj
 def task_snooze(app, task_ref, until):
     """Hide a task from the agenda until a date (it stays the deal's next step).
@@ -145,11 +153,13 @@ def task_snooze(app, task_ref, until):
     """
     deal, (number, snoozed) = _update_task(app, task_ref, lambda d, n: (n, task_ops.snooze(d, n, until, app.today)))
     click.echo(f"{deal.id}#{number} snoozed until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
+    app.note_change(f"task snooze {deal.id}#{number} until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
 
 
 @task.command("assign")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.argument("who")
+@commit_option
 @click.pass_obj
 def task_assign(app, task_ref, who):
     """Give a task to a team member (id or email).
@@ -161,12 +171,14 @@ def task_assign(app, task_ref, who):
     deal, (number, old, changed) = _update_task(
         app, task_ref, lambda d, n: (n, *task_ops.assign(d, app.config, n, who)))
     click.echo(f"{deal.id}#{number} assignee: {old or '(none)'} -> {changed['assignee']}")
+    app.note_change(f"task assign {deal.id}#{number}: {old or '(none)'} -> {changed['assignee']}")
 
 
 @task.command("edit")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
 @click.option("--text", metavar="TEXT", help="New text.")
 @click.option("--due", metavar="DATE", help="New due date ('' removes it).")
+@commit_option
 @click.pass_obj
 def task_edit(app, task_ref, text, due):
     """Change a task's text or due date.
@@ -178,12 +190,14 @@ def task_edit(app, task_ref, text, due):
     deal, (number, changed) = _update_task(
         app, task_ref, lambda d, n: (n, task_ops.edit(d, n, app.today, text=text, due=due)))
     click.echo(f"{deal.id}#{number}: {describe_task(changed)}")
+    app.note_change(f"task edit {deal.id}#{number}: {describe_task(changed)}")
 
 
 @task.command("accept")
 @click.argument("number", type=int)
 @click.option("--due", metavar="DATE", default="today", show_default=True, help="When the task is due.")
 @click.option("--assignee", metavar="WHO", help="Who it is for (default: the deal's owner).")
+@commit_option
 @click.pass_obj
 def task_accept(app, number, due, assignee):
     """Turn suggestion N of 'pipe tasks --suggested' into a task.
@@ -203,6 +217,7 @@ def task_accept(app, number, due, assignee):
 
         deal, (ref, created) = app.update(chosen.deal.id, change)
     click.echo(f"{ref} added: {describe_task(created)}")
+    app.note_change(f"task accept {ref}: {describe_task(created)} (suggested: {chosen.kind})")
 
 
 @click.command("tasks")

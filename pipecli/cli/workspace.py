@@ -16,22 +16,29 @@ from pipecli.render.problems import problems_json, problems_text, summary
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--git", "with_git", is_flag=True,
+              help="Also set up git: create the repository if needed and route deal files to pipe's merge driver.")
 @click.pass_obj
-def init(app, directory):
+def init(app, directory, with_git):
     """Create a workspace here or in DIR.
 
     Writes pipelines.yaml with the standard stages (Lead, Contacted, Qualified,
     Proposal, Won, Lost and a parked Fridge), an empty deals/ and a .gitignore
     for pipe's own .pipe/ folder. Refuses to overwrite a folder that already has a pipelines.yaml.
+    With --git, also does what 'pipe git setup' does.
 
     \b
     Example:
-      pipe init ~/sales && cd ~/sales && pipe add "First deal"
+      pipe init --git ~/sales && cd ~/sales && pipe add "First deal"
     """
     # Like `git -C DIR init`: -C (else $PIPE_DIR) names where to start, DIR is taken from there.
     base = Path(app.directory or os.environ.get("PIPE_DIR") or ".").expanduser()
     root = init_workspace(base / directory if directory else base)
     click.echo(f"created a pipe workspace in {root.resolve()}")
+    if with_git:
+        from pipecli.cli.gitcmd import run_setup
+
+        run_setup(root.resolve())
     click.echo("next: edit pipelines.yaml to add your team, then 'pipe add TITLE'")
 
 

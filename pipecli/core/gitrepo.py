@@ -136,3 +136,24 @@ def _first_line(stderr: bytes) -> str:
             continue
         return line.removeprefix("fatal: ").removeprefix("error: ")
     return ""
+
+
+def merge_lines(base: str, ours: str, theirs: str,
+                labels: tuple[str, str, str] = ("ours", "base", "theirs")) -> tuple[str, int]:
+    """A line-by-line three-way merge, as git does it (`git merge-file`); returns (text, conflicts).
+
+    Conflicting lines are left between git's markers. Needs no repository.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="pipe-merge-") as folder:
+        names = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = Path(folder) / name
+            path.write_bytes(text.encode("utf-8", "surrogateescape"))
+            names.append(str(path))
+        done = Git(Path(folder)).run("merge-file", "--stdout", "-L", labels[0], "-L", labels[1], "-L", labels[2],
+                                     *names, check=False)
+    if done.returncode < 0 or done.returncode > 127:
+        raise GitError(f"git merge-file: {_first_line(done.stderr) or 'failed'}")
+    return done.stdout.decode("utf-8", "surrogateescape"), done.returncode

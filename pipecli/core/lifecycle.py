@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date
-from pipecli.core.deal import BANT_KEYS, Deal, slugify, task_with, unique_id
+from pipecli.core.deal import BANT_KEYS, MAX_ID_LENGTH, Deal, slugify, task_with
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
 from pipecli.core.validate import error_messages, gate_missing
@@ -53,6 +53,24 @@ _ID_CHARS = _ID_LETTERS + "23456789"
 def new_task_id() -> str:
     """Six random characters starting with a letter (so YAML never reads it as a number)."""
     return secrets.choice(_ID_LETTERS) + "".join(secrets.choice(_ID_CHARS) for _ in range(5))
+
+
+ID_SUFFIX_LENGTH = 4
+
+
+def new_deal_id(title: str, taken: set[str]) -> str:
+    """The title's slug and four random characters: `acme-renewal-k7pq`.
+
+    Deal ids are file names, and two clones adding a deal with the same title must not pick the
+    same file: git would meet them as one file added twice. The suffix makes that a one in a
+    million chance (and the merge driver still refuses to join two files added on both sides).
+    Commands take any unique prefix of an id, so nobody has to type the suffix.
+    """
+    base = slugify(title)[: MAX_ID_LENGTH - ID_SUFFIX_LENGTH - 1].strip("-") or "deal"
+    while True:
+        candidate = f"{base}-{''.join(secrets.choice(_ID_CHARS) for _ in range(ID_SUFFIX_LENGTH))}"
+        if candidate not in taken:
+            return candidate
 
 
 def task_text(text: str) -> str:
@@ -113,7 +131,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     if spec.due is not None and spec.next_step is None:
         raise InvalidValue("--due needs --next TEXT: the task it is the due date of")
 
-    deal_id = unique_id(slugify(title), taken)
+    deal_id = new_deal_id(title, taken)
     data: dict[str, Any] = {"id": deal_id, "title": title, "pipeline": pipeline.id, "stage": stage.id}
     if spec.value is not None:
         data["value"] = parse_amount(spec.value)

@@ -110,12 +110,17 @@ class Workspace:
         self.deals_dir = root / DEALS_DIR
         self._config: Config | None = None
         self._lock_depth = 0  # lock() is re-entrant: an update inside a locked section must not wait on itself
+        self.written: list[Path] = []  # every workspace file this process wrote or removed, for autocommit
 
     @property
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(self.root)
         return self._config
+
+    def reload_config(self) -> None:
+        """Read pipelines.yaml again next time (after git changed it, say)."""
+        self._config = None
 
     def add_team_members(self, members: list[tuple[str, str]]) -> None:
         """Append members (id, name) to the team in pipelines.yaml, keeping the rest of the file as it is."""
@@ -143,6 +148,7 @@ class Workspace:
             raise PipeError(f"{CONFIG_FILE}: could not add the new team members safely; add them by hand: "
                             + ", ".join(i for i, _ in members))
         write_atomic(path, new_text)
+        self.written.append(path)
         self._config = None
 
     def relative(self, path: Path) -> str:
@@ -253,6 +259,7 @@ class Workspace:
         if deal.document is not None and text == deal.document.text:
             return False
         write_atomic(path, text)
+        self.written.append(path)
         deal.document = dealfile.parse(text, self.relative(path))
         return True
 
@@ -310,6 +317,7 @@ class Workspace:
             if now != before:
                 raise PipeError(f"{shown} changed while you were editing")
             write_atomic(self.deal_path(deal_id), after)
+            self.written.append(self.deal_path(deal_id))
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:
         """Save a rejected edit under .pipe/rejected/ so that nothing typed is lost."""
@@ -322,6 +330,7 @@ class Workspace:
     def remove(self, deal_id: str) -> Path:
         path = self.deal_path(deal_id)
         path.unlink()
+        self.written.append(path)
         return path
 
     @contextlib.contextmanager

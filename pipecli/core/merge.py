@@ -1,0 +1,244 @@
+"""Three-way merge of one deal file, field by field: what git's merge driver for deals/*.md runs.
+
+A line merge of YAML frontmatter conflicts on every pair of appended list entries, and can
+silently produce a duplicate key. Here the three versions are parsed and merged as data:
+- a field changed on one side only takes that side's value;
+- lists of entries (history, tasks, activities, contacts, tags...) merge as the union of both
+  sides by each entry's identity (a task's id; an interaction's date, kind, author and summary;
+  a contact's email), each entry's own fields merged the same way, new entries placed in date order;
+- the notes body merges line by line, as git would;
+- one value changed to two different values is a conflict. The file is then written twice in
+  memory, once with our value and once with theirs, and the lines that differ are wrapped in
+  git's conflict markers, so the conflict is as small as it can be, readable, and found by the
+  parser (and so by `pipe check`) with its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipecli.core import dealfile
+from pipecli.core.deal import FIELD_ORDER, TASK_ORDER
+from pipecli.core.errors import ParseError
+
+MISSING = object()  # a key or entry absent on one side
+MARKER_SIZE = 7
+
+# merge_lines(base, ours, theirs) -> (merged text, number of conflicts), as `git merge-file` does.
+LineMerge = Callable[[str, str, str], tuple[str, int]]
+
+
+@dataclass
+class MergeResult:
+    text: str
+    conflicts: list[str] = field(default_factory=list)  # where, as 'value' or 'tasks[k3j9aa].due'
+    fallback: str | None = None  # why the file was merged as plain lines instead, if it was
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMerge,
+               labels: tuple[str, str] = ("ours", "theirs")) -> MergeResult:
+    """Merge three versions of a deal file's text; base is '' when both sides added the file."""
+    if ours == theirs:
+        return MergeResult(ours)
+    if base == ours:
+        return MergeResult(theirs)
+    if base == theirs:
+        return MergeResult(ours)
+    if not base:
+        # Added on both sides with different content: two deals that took one id, or one deal
+        # imported twice. Merging them as one would silently join two deals, so it is a conflict.
+        text, _ = merge_lines("", ours, theirs)
+        return MergeResult(text, ["the whole file (added on both sides)"], "added on both sides")
+    try:
+        documents = [dealfile.parse(text, path) for text in (base, ours, theirs)]
+    except ParseError as error:
+        text, count = merge_lines(base, ours, theirs)
+        return MergeResult(text, [f"{count} line conflict(s)"] if count else [], f"not mergeable as data ({error})")
+    base_doc, our_doc, their_doc = documents
+
+    merger = _Merger()
+    our_data, their_data = merger.mapping(base_doc.data, our_doc.data, their_doc.data, (), FIELD_ORDER)
+    body, body_conflicts = merge_lines(base_doc.body, our_doc.body, their_doc.body)
+    if body_conflicts:
+        merger.conflicts.append(f"notes ({body_conflicts} place{'s' if body_conflicts > 1 else ''})")
+    our_text = dealfile.render(our_data, body, our_doc)
+    if not merger.field_conflicts:
+        return MergeResult(our_text, merger.conflicts)
+    their_text = dealfile.render(their_data, body, our_doc)
+    return MergeResult(_mark_differences(our_text, their_text, labels), merger.conflicts)
+
+
+class _Merger:
+    """Merges parsed values three ways, giving (our resolution, their resolution): equal unless in conflict."""
+
+    def __init__(self):
+        self.conflicts: list[str] = []
+        self.field_conflicts = 0
+
+    def conflict(self, where: tuple) -> None:
+        self.conflicts.append(_where(where))
+        self.field_conflicts += 1
+
+    def value(self, base: Any, ours: Any, theirs: Any, where: tuple) -> tuple[Any, Any]:
+        if _same(ours, theirs):
+            return ours, ours
+        if _same(base, ours):
+            return theirs, theirs
+        if _same(base, theirs):
+            return ours, ours
+        if isinstance(ours, dict) and isinstance(theirs, dict) and isinstance(base, (dict, type(MISSING))):
+            order = TASK_ORDER if len(where) == 2 and where[0] == "tasks" else ()
+            return self.mapping(base if isinstance(base, dict) else {}, ours, theirs, where, order)
+        if isinstance(ours, list) and isinstance(theirs, list) and (base is MISSING or isinstance(base, list)):
+            return self.entries(base if isinstance(base, list) else [], ours, theirs, where)
+        self.conflict(where)
+        return ours, theirs
+
+    def mapping(self, base: dict, ours: dict, theirs: dict, where: tuple, order: tuple) -> tuple[dict, dict]:
+        """Key by key, in our key order; a key only theirs has goes to its usual place (order)."""
+        keys = list(ours) + [k for k in theirs if k not in ours] + [k for k in base if k not in ours and k not in theirs]
+        mine: dict = {}
+        yours: dict = {}
+        for key in keys:
+            a, b = self.value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), where + (key,))
+            if a is not MISSING:
+                mine = dealfile.insert_key(mine, key, a, order) if key not in ours else {**mine, key: a}
+            if b is not MISSING:
+                yours = dealfile.insert_key(yours, key, b, order) if key not in ours else {**yours, key: b}
+        return mine, yours
+
+    def entries(self, base: list, ours: list, theirs: list, where: tuple) -> tuple[list, list]:
+        """The union of both sides' entries by identity; each entry merged; theirs' new ones placed by date."""
+        field_name = where[-1] if where and isinstance(where[-1], str) else ""
+        base_by, our_by, their_by = (_by_identity(items, field_name) for items in (base, ours, theirs))
+        mine: list = []
+        yours: list = []
+        for key, our_item in our_by.items():
+            a, b = self.value(base_by.get(key, MISSING), our_item, their_by.get(key, MISSING), where + (_Entry(_label(our_item)),))
+            if a is not MISSING:
+                mine.append(a)
+            if b is not MISSING:
+                yours.append(b)
+        for key, their_item in their_by.items():
+            if key in our_by:
+                continue
+            a, b = self.value(base_by.get(key, MISSING), MISSING, their_item, where + (_Entry(_label(their_item)),))
+            if a is not MISSING:
+                _place(mine, a)
+            if b is not MISSING:
+                _place(yours, b)
+        return mine, yours
+
+
+def _by_identity(items: list, field_name: str) -> dict:
+    """Entries keyed by what makes them the same entry on both sides; the nth repeat of a key is its own."""
+    keyed: dict = {}
+    seen: dict = {}
+    for item in items:
+        base_key = _identity(item, field_name)
+        count = seen.get(base_key, 0)
+        seen[base_key] = count + 1
+        keyed[(base_key, count)] = item
+    return keyed
+
+
+def _identity(item: Any, field_name: str) -> str:
+    if isinstance(item, dict):
+        for key in ("id", "message_id", "uid"):
+            if isinstance(item.get(key), (str, int)) and not isinstance(item.get(key), bool):
+                return f"{key}={item[key]}"
+        if field_name == "contacts" and isinstance(item.get("email"), str):
+            return "email=" + item["email"].strip().lower()
+        if field_name == "activities":
+            return _canonical({k: item.get(k) for k in ("date", "time", "kind", "by", "summary")})
+        if field_name == "history":
+            return _canonical({k: item.get(k) for k in ("date", "time", "stage", "pipeline", "by")})
+    return _canonical(item)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=lambda v: f"{type(v).__name__}:{v}")
+
+
+class _Entry(str):
+    """A list entry's label in a conflict's place, shown in brackets: tasks[k3j9aa].due."""
+
+
+def _label(item: Any) -> str:
+    """An entry's name in a conflict report: its id, or its date and what it is."""
+    if isinstance(item, dict):
+        if "id" in item:
+            return str(item["id"])
+        parts = [str(item[k]) for k in ("date", "kind", "stage", "email", "name") if k in item]
+        if parts:
+            return " ".join(parts)
+    return str(item)
+
+
+def _date_of(item: Any) -> tuple | None:
+    if not isinstance(item, dict):
+        return None
+    date = item.get("date", item.get("created"))
+    if date is None:
+        return None
+    return (str(date), str(item.get("time") or ""))
+
+
+def _place(items: list, item: Any) -> None:
+    """Insert item after the last entry dated on or before it (at the end when undated)."""
+    when = _date_of(item)
+    if when is None:
+        items.append(item)
+        return
+    position = len(items)
+    for index in range(len(items) - 1, -1, -1):
+        other = _date_of(items[index])
+        if other is not None and other > when:
+            position = index
+        elif other is not None:
+            break
+    items.insert(position, item)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    return dealfile.same(a, b)
+
+
+def _where(where: tuple) -> str:
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, _Entry) else f"{'.' if text else ''}{part}"
+    return text
+
+
+def _mark_differences(ours: str, theirs: str, labels: tuple[str, str]) -> str:
+    """ours, with each run of lines that differs from theirs shown as a git conflict."""
+    our_lines = ours.splitlines(keepends=True)
+    their_lines = theirs.splitlines(keepends=True)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, our_lines, their_lines, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.extend(our_lines[i1:i2])
+            continue
+        out.append(f"{'<' * MARKER_SIZE} {labels[0]}\n")
+        out.extend(_ended(our_lines[i1:i2]))
+        out.append(f"{'=' * MARKER_SIZE}\n")
+        out.extend(_ended(their_lines[j1:j2]))
+        out.append(f"{'>' * MARKER_SIZE} {labels[1]}\n")
+    return "".join(out)
+
+
+def _ended(lines: list[str]) -> list[str]:
+    """Lines that each end with a newline, so a marker never joins the last one."""
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
