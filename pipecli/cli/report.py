@@ -22,7 +22,8 @@ FORMATS = ("text", "md", "json", "csv", "html")
 def _at_point(ctx: click.Context, param, text: str | None) -> None:
     """--as-of: from here on the command sees the workspace at that point (its config, deals and date).
 
-    Eager, so that the deal filters, built before the command runs, read that point's config and date.
+    Done while the options are read, so that the deal filters, built from ctx.obj just before the
+    command runs, read that point's config and date too.
     """
     if text is None:
         return
@@ -54,18 +55,18 @@ class AtPoint:
               help=f"The period: {PERIOD_HELP}.")
 @click.option("--compare", "compare_text", is_flag=False, flag_value="previous", default=None, metavar="[PERIOD]",
               help="Put the previous period (or PERIOD) beside every headline figure.")
+@click.option("--as-of", "as_of", metavar="REV|DATE", callback=_at_point, expose_value=False,
+              help="Report on the workspace as it was at a git revision (HEAD~3, a tag, a commit) or date "
+                   "(the last commit that day), read from git without a checkout. Today becomes that "
+                   "point's date (the commit's, or the date given), so the period and every 'as of "
+                   "today' figure are what the report said then; the filters read that point's "
+                   "pipelines.yaml.")
 @deal_filter_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.option("--template", "template_text", metavar="FILE",
               help="A jinja2 template for md or html instead of the built-in one.")
 @click.option("-o", "--output", "output_text", metavar="FILE",
               help="Write to FILE instead of standard output ('-': standard output).")
-@click.option("--as-of", "as_of", metavar="REV|DATE", is_eager=True, callback=_at_point, expose_value=False,
-              help="Report on the workspace as it was at a git revision (HEAD~3, a tag, a commit) or date "
-                   "(the last commit that day), read from git without a checkout. Today becomes that "
-                   "point's date (the commit's, or the date given), so the period and every 'as of "
-                   "today' figure are what the report said then; the filters read that point's "
-                   "pipelines.yaml.")
 @click.pass_obj
 def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
     """Answer the questions a pipeline is kept for.
