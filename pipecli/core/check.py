@@ -17,6 +17,8 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
     """All problems: pipelines.yaml first, then each deal file in id order."""
     config, problems = read_config(workspace.root)
     external_ids: dict[str, list[str]] = defaultdict(list)
+    claimed_ids: dict[str, list[str]] = defaultdict(list)
+    same_deal: dict[tuple[str, str], list[str]] = defaultdict(list)
     if not workspace.deals_dir.is_dir():
         problems.append(Problem("deals", None, "error", "no deals/ folder: create it (pipe init makes one)"))
     for name in workspace.stray_files():
@@ -39,12 +41,27 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
             external = document.data.get("external_id")
             if isinstance(external, (str, int)):
                 external_ids[str(external)].append(path)
+            if deal.stage and (pipeline := config.pipeline(deal.pipeline)) and (stage := pipeline.stage(deal.stage)) \
+                    and not stage.is_closed:
+                same_deal[(deal.title.strip().lower(), (deal.account or "").strip().lower())].append(path)
+        if isinstance(document.data.get("id"), str):
+            claimed_ids[document.data["id"]].append(path)
         for p in found:
             problems.append(Problem(path, document.line_of(p.key_path) if p.key_path else 2, p.severity, p.message))
     for external, paths in external_ids.items():
-        if len(paths) > 1:
-            for path in paths:
-                others = ", ".join(p for p in paths if p != path)
-                problems.append(Problem(path, None, "error", f"external_id '{external}' is also in {others}"))
+        problems += _shared(paths, "error", f"external_id '{external}' is also in {{others}}")
+    for deal_id, paths in claimed_ids.items():
+        problems += _shared(paths, "error", f"id '{deal_id}' is also in {{others}}")
+    for (title, _), paths in same_deal.items():
+        problems += _shared(paths, "warning", "the same title and account as {others}: one deal added twice "
+                                              "(in two clones, say)? Keep one: 'pipe rm' the other")
     return problems
+
+
+def _shared(paths: list[str], severity: str, message: str) -> list[Problem]:
+    """One problem per file when several files hold what must be in one; message names the others."""
+    if len(paths) < 2:
+        return []
+    return [Problem(path, None, severity, message.format(others=", ".join(p for p in paths if p != path)))
+            for path in paths]
 

@@ -1,0 +1,240 @@
+"""The field-level three-way merge of one deal file (core/merge.py) and `pipe merge-driver`."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from pipecli.cli.main import cli
+from pipecli.core import dealfile
+from pipecli.core.check import check_workspace
+from pipecli.core.dates import today
+from pipecli.core.errors import ParseError
+from pipecli.core.gitrepo import merge_lines
+from pipecli.core.merge import merge_deal
+from tests.conftest import simple_deal
+
+BASE = """\
+---
+id: acme
+title: Acme
+pipeline: sales
+stage: lead
+value: 8000   # list price
+currency: EUR
+owner: alice
+tags:
+- eu
+- saas
+created: 2026-11-01
+bant:
+  need: logs everywhere
+history:
+- stage: lead
+  date: 2026-11-01
+  by: alice
+tasks:
+- id: ta0001
+  text: Call Jonas
+  due: 2026-11-10
+  assignee: alice
+  status: open
+  created: 2026-11-01
+activities:
+- date: 2026-11-01
+  kind: call
+  by: alice
+  summary: Intro call
+---
+Jonas runs ops.
+
+Budget: Q1.
+"""
+
+
+def merge(ours: str, theirs: str, base: str = BASE):
+    return merge_deal(base, ours, theirs, "deals/acme.md", merge_lines)
+
+
+def data(text: str) -> dict:
+    return dealfile.parse(text, "deals/acme.md").data
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+MOVE = ("stage: lead\nvalue", "stage: qualified\nvalue"), (
+    "  by: alice\ntasks:", "  by: alice\n- stage: qualified\n  date: 2026-11-05\n  by: alice\ntasks:")
+NEW_TASK = ("  created: 2026-11-01\nactivities:",
+            "  created: 2026-11-01\n- id: tb0002\n  text: Send deck\n  status: open\n  created: 2026-11-04\nactivities:")
+
+
+def test_changes_to_different_fields_merge_cleanly_and_keep_every_untouched_byte():
+    ours = edit(BASE, *MOVE)
+    theirs = edit(BASE, ("owner: alice", "owner: bob"), NEW_TASK)
+    result = merge(ours, theirs)
+    assert result.clean and result.fallback is None
+    merged = data(result.text)
+    assert (merged["stage"], merged["owner"]) == ("qualified", "bob")
+    assert [h["stage"] for h in merged["history"]] == ["lead", "qualified"]
+    assert [t["id"] for t in merged["tasks"]] == ["ta0001", "tb0002"]
+    assert "value: 8000   # list price\n" in result.text  # a comment on an untouched line survives
+    # The merge is what applying both sides' line changes gives: nothing else moved.
+    both = edit(BASE, *MOVE, ("owner: alice", "owner: bob"), NEW_TASK)
+    assert result.text == both
+
+
+def test_entries_added_on_both_sides_are_a_union_in_date_order_without_duplicates():
+    call = "- date: 2026-11-06\n  kind: call\n  by: alice\n  summary: Pricing call\n"
+    mail = "- date: 2026-11-03\n  kind: email\n  direction: in\n  by: bob\n  summary: Asked about SSO\n"
+    both_logged = "- date: 2026-11-04\n  kind: note\n  by: bob\n  summary: Same note\n"
+    ours = BASE.replace("  summary: Intro call\n", "  summary: Intro call\n" + both_logged + call)
+    theirs = BASE.replace("  summary: Intro call\n", "  summary: Intro call\n" + mail + both_logged)
+    result = merge(ours, theirs)
+    assert result.clean
+    activities = data(result.text)["activities"]
+    assert [a["summary"] for a in activities] == ["Intro call", "Asked about SSO", "Same note", "Pricing call"]
+
+
+def test_a_task_done_on_one_side_and_edited_on_the_other_keeps_both_changes():
+    ours = edit(BASE, ("  status: open\n  created: 2026-11-01\n", "  status: done\n  created: 2026-11-01\n  done: 2026-11-06\n"))
+    theirs = edit(BASE, ("text: Call Jonas", "text: Call Jonas and the CTO"), ("due: 2026-11-10", "due: 2026-11-12"))
+    result = merge(ours, theirs)
+    assert result.clean
+    (task,) = data(result.text)["tasks"]
+    assert task == {"id": "ta0001", "text": "Call Jonas and the CTO", "due": task["due"], "assignee": "alice",
+                    "status": "done", "created": task["created"], "done": task["done"]}
+    assert str(task["due"]) == "2026-11-12" and str(task["done"]) == "2026-11-06"
+
+
+def test_tasks_added_on_both_sides_are_both_kept_in_created_order():
+    ours = edit(BASE, ("  created: 2026-11-01\nactivities:",
+                       "  created: 2026-11-01\n- id: tc0003\n  text: Ours\n  status: open\n  created: 2026-11-05\nactivities:"))
+    theirs = edit(BASE, NEW_TASK)
+    assert [t["text"] for t in data(merge(ours, theirs).text)["tasks"]] == ["Call Jonas", "Send deck", "Ours"]
+
+
+def test_the_same_change_on_both_sides_is_made_once():
+    ours = theirs = None
+    ours = edit(BASE, *MOVE, ("value: 8000   # list price", "value: 9000"))
+    theirs = edit(BASE, *MOVE)
+    theirs = edit(theirs, ("value: 8000   # list price", "value: 9000"), ("owner: alice", "owner: bob"))
+    result = merge(ours, theirs)
+    assert result.clean
+    merged = data(result.text)
+    assert [h["stage"] for h in merged["history"]] == ["lead", "qualified"] and merged["value"] == 9000
+
+
+def test_removing_an_entry_on_one_side_removes_it_and_keys_only_theirs_has_go_to_their_place():
+    ours = edit(BASE, ("- eu\n- saas\n", "- eu\n"))
+    theirs = edit(BASE, ("owner: alice\n", "probability: 30\nowner: alice\n"), ("  need: logs everywhere\n",
+                                                                               "  need: logs everywhere\n  budget: 10k\n"))
+    result = merge(ours, theirs)
+    assert result.clean
+    merged = data(result.text)
+    assert merged["tags"] == ["eu"] and merged["bant"] == {"need": "logs everywhere", "budget": "10k"}
+    assert list(merged)[:8] == ["id", "title", "pipeline", "stage", "value", "currency", "probability", "owner"]
+
+
+def test_one_field_changed_two_ways_is_a_marked_conflict_of_just_that_field(tmp_path, make_workspace):
+    ours = edit(BASE, ("value: 8000   # list price", "value: 12000"), ("owner: alice", "owner: bob"))
+    theirs = edit(BASE, ("value: 8000   # list price", "value: 9000"), NEW_TASK)
+    result = merge(ours, theirs)
+    assert result.conflicts == ["value"]
+    assert "<<<<<<< ours\nvalue: 12000\n=======\nvalue: 9000\n>>>>>>> theirs\ncurrency: EUR\nowner: bob\n" in result.text
+    assert "id: tb0002" in result.text  # everything that did merge is there
+    line = result.text.splitlines().index("<<<<<<< ours") + 1
+    with pytest.raises(ParseError) as raised:
+        dealfile.parse(result.text, "deals/acme.md")
+    assert raised.value.line == line
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    (workspace.deals_dir / "acme.md").write_text(result.text)
+    found = [p for p in check_workspace(workspace, today()) if p.severity == "error"]
+    assert [(p.path, p.line) for p in found] == [("deals/acme.md", line)] and "conflict" in found[0].message
+
+
+def test_a_task_field_changed_two_ways_is_marked_inside_the_task():
+    ours = edit(BASE, ("due: 2026-11-10", "due: 2026-11-11"))
+    theirs = edit(BASE, ("due: 2026-11-10", "due: 2026-11-20"))
+    result = merge(ours, theirs)
+    assert result.conflicts == ["tasks[ta0001].due"]
+    assert "<<<<<<< ours\n  due: 2026-11-11\n=======\n  due: 2026-11-20\n>>>>>>> theirs\n" in result.text
+
+
+def test_an_entry_removed_on_one_side_and_changed_on_the_other_is_a_conflict():
+    ours = edit(BASE, ("- id: ta0001\n  text: Call Jonas\n  due: 2026-11-10\n  assignee: alice\n  status: open\n"
+                       "  created: 2026-11-01\n", ""), ("tasks:\n", "tasks: []\n"))
+    theirs = edit(BASE, ("text: Call Jonas", "text: Call the CTO"))
+    result = merge(ours, theirs)
+    assert result.conflicts == ["tasks[ta0001]"] and "Call the CTO" in result.text
+
+
+def test_notes_merge_line_by_line_and_a_clash_in_them_is_marked():
+    ours = edit(BASE, ("Jonas runs ops.", "Jonas runs ops (and security)."))
+    theirs = edit(BASE, ("Budget: Q1.", "Budget: Q1, 10k."))
+    result = merge(ours, theirs)
+    assert result.clean and result.text.endswith("Jonas runs ops (and security).\n\nBudget: Q1, 10k.\n")
+    clash = merge(ours, edit(BASE, ("Jonas runs ops.", "Jonas left.")))
+    assert clash.conflicts == ["notes (1 place)"] and "<<<<<<< ours\nJonas runs ops (and security).\n" in clash.text
+
+
+def test_a_file_added_on_both_sides_is_never_silently_one_deal():
+    theirs = edit(BASE, ("title: Acme", "title: Acme (Bob's)"), ("owner: alice", "owner: bob"))
+    result = merge(BASE, theirs, base="")
+    assert result.conflicts == ["the whole file (added on both sides)"] and result.fallback == "added on both sides"
+    assert "<<<<<<<" in result.text and "Acme (Bob's)" in result.text
+    assert merge(BASE, BASE, base="").text == BASE  # the same file added twice is one file
+
+
+def test_a_side_that_does_not_parse_is_merged_as_lines():
+    broken = edit(BASE, ("owner: alice", "owner: [alice"))
+    result = merge(broken, edit(BASE, ("Budget: Q1.", "Budget: Q2.")))
+    assert result.fallback and "not mergeable as data" in result.fallback
+    assert result.clean and "owner: [alice" in result.text and "Budget: Q2." in result.text
+
+
+def test_crlf_files_keep_their_line_endings():
+    crlf = BASE.replace("\n", "\r\n")
+    ours = crlf.replace("owner: alice", "owner: bob")
+    theirs = crlf.replace("  summary: Intro call\r\n", "  summary: Intro call\r\n- date: 2026-11-03\r\n  kind: note\r\n"
+                                                       "  by: bob\r\n  summary: Noted\r\n")
+    result = merge_deal(crlf, ours, theirs, "deals/acme.md", merge_lines)
+    assert result.clean and "\n" not in result.text.replace("\r\n", "")
+    assert data(result.text)["owner"] == "bob" and len(data(result.text)["activities"]) == 2
+
+
+# -- the command git runs -----------------------------------------------------------------------
+
+def write_three(tmp_path, ours: str, theirs: str, base: str = BASE):
+    paths = []
+    for name, text in (("base", base), ("ours", ours), ("theirs", theirs)):
+        path = tmp_path / name
+        path.write_text(text, newline="")
+        paths.append(str(path))
+    return paths
+
+
+def test_the_driver_writes_the_merge_over_ours_and_exits_0_when_clean(tmp_path):
+    paths = write_three(tmp_path, edit(BASE, *MOVE), edit(BASE, NEW_TASK))
+    result = CliRunner().invoke(cli, ["merge-driver", *paths, "deals/acme.md"])
+    assert result.exit_code == 0 and result.output == ""
+    assert (tmp_path / "ours").read_text() == edit(BASE, *MOVE, NEW_TASK)
+
+
+def test_the_driver_exits_1_on_a_conflict_and_names_it(tmp_path):
+    paths = write_three(tmp_path, edit(BASE, ("stage: lead\nvalue", "stage: won\nvalue")),
+                        edit(BASE, ("stage: lead\nvalue", "stage: lost\nvalue")))
+    result = CliRunner().invoke(cli, ["merge-driver", *paths, "deals/acme.md"])
+    assert result.exit_code == 1
+    assert result.stderr == ("pipe: conflict in deals/acme.md: stage (marked in the file: keep one side, "
+                             "delete the markers, then 'pipe check')\n")
+    assert "<<<<<<< ours\nstage: won\n=======\nstage: lost\n>>>>>>> theirs\n" in (tmp_path / "ours").read_text()
+
+
+def test_the_driver_reports_a_missing_file_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["merge-driver", str(tmp_path / "nope"), str(tmp_path / "a"), str(tmp_path / "b")])
+    assert result.exit_code == 1 and result.stderr.startswith("pipe: merge of ") and result.stderr.count("\n") == 1
