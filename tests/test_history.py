@@ -461,3 +461,11 @@ def test_changes_of_a_move_a_reopening_and_removal():
     assert cut.startswith("account: (none) -> a very long long") and cut.endswith("lo…")
     assert len(cut.removeprefix("account: (none) -> ")) == 80
     assert lines(BASE, dict(BASE)) == []
+
+
+def test_a_shallow_clone_is_told_to_fetch_the_history(story, run, tmp_path):
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{story[0]}", str(clone))
+    refused(run(clone, "diff"), "no commit at or before 2026-11-13 in this clone", "git fetch --unshallow")
+    refused(run(clone, "report", "--as-of", "HEAD~2"), "'HEAD~2' is neither", "shallow clone")
+    assert run(clone, "report", "--as-of", "HEAD").exit_code == 0

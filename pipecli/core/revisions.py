@@ -89,7 +89,7 @@ def resolve_point(git: Git, text: str, today: dt.date) -> Point:
     try:
         commit = git.commit_of(cleaned)
     except GitError:
-        raise GitError(f"'{text}' is neither a date nor a git revision: give {POINT_HELP}") from None
+        raise GitError(f"'{text}' is neither a date nor a git revision: give {POINT_HELP}{_shallow_hint(git)}") from None
     short, date = _commit_info(git, commit)
     return Point(commit, short, date, f"{date} ({short})")
 
@@ -102,11 +102,21 @@ def point_on(git: Git, date: dt.date, *, required: bool) -> Point:
     """
     found = git.commit_before(f"{date.isoformat()} 23:59:59") if git.has_commits() else None
     if found is None:
+        if _shallow_hint(git):  # the history is there, only not fetched: an empty start would be wrong
+            raise GitError(f"no commit at or before {date} in this clone{_shallow_hint(git)}")
         if required:
             raise InvalidValue(f"no commit at or before {date}: {_first_commit(git)}")
         return Point(None, "", date, f"{date} (no commit yet)")
     short, _ = _commit_info(git, found)
     return Point(found, short, date, f"{date} ({short})")
+
+
+def _shallow_hint(git: Git) -> str:
+    """What to do about a shallow clone (CI checkouts often are), or '' for a full one."""
+    if git.output("rev-parse", "--is-shallow-repository").strip() != "true":
+        return ""
+    return ("; this is a shallow clone, so older commits are missing: fetch them with "
+            "'git fetch --unshallow' (in GitHub Actions: fetch-depth: 0)")
 
 
 def _commit_info(git: Git, commit: str) -> tuple[str, dt.date]:
