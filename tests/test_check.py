@@ -86,6 +86,27 @@ def test_duplicate_external_ids_are_errors(make_workspace):
     assert "deals/a.md: error: external_id 'sf-1' is also in deals/b.md" in found
 
 
+def test_two_files_claiming_one_id_are_errors(make_workspace):
+    workspace = make_workspace({"a": simple_deal("a"), "b": simple_deal("a")})
+    found = [str(p) for p in check_workspace(workspace, today())]
+    assert "deals/a.md: error: id 'a' is also in deals/b.md" in found
+    assert "deals/b.md: error: id 'a' is also in deals/a.md" in found
+
+
+def test_open_deals_with_one_title_and_account_are_a_possible_duplicate(make_workspace):
+    # Two people adding the same deal in two clones get two ids (random suffixes): check says so.
+    workspace = make_workspace({
+        "acme-k7pq": simple_deal("acme-k7pq", title="Acme renewal", account="Acme"),
+        "acme-x2zz": simple_deal("acme-x2zz", title="acme renewal ", account="ACME"),
+        "acme-old": simple_deal("acme-old", title="Acme renewal", account="Acme", stage="lost", closed="2026-11-02",
+                                lost_reason="price", tasks="[]"),
+        "other": simple_deal("other", title="Acme renewal", account="Other"),
+    })
+    found = [p for p in check_workspace(workspace, today()) if "same title" in p.message]
+    assert [(p.path, p.severity) for p in found] == [("deals/acme-k7pq.md", "warning"), ("deals/acme-x2zz.md", "warning")]
+    assert "deals/acme-x2zz.md" in found[0].message
+
+
 def test_check_command_exit_codes_and_json(make_workspace, run):
     clean = make_workspace({"a": simple_deal("a")}, name="clean")
     result = run(clean, "check")
