@@ -120,6 +120,11 @@ class Git:
         Only the named paths are staged and committed, so whatever else the user has staged or
         changed is left as it was. None when the paths hold no change.
         """
+        # A file created and removed again since the last commit is no change, and git refuses
+        # to add a path that neither exists nor is tracked.
+        gone = [p for p in paths if not (self.root / p).exists()]
+        tracked = set(self.output("ls-files", "-z", "--", *gone).split("\0")) if gone else set()
+        paths = [p for p in paths if p not in gone or p in tracked]
         if not paths:
             return None
         self.run("add", "--all", "--", *paths)
