@@ -42,6 +42,13 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
         git.run("config", f"merge.{DRIVER}.driver", driver_command)
         result.notes.append("registered pipe's merge driver in this clone")
     with workspace.lock():
+        conflicted = git.output("diff", "--name-only", "--diff-filter=U").split()
+        if conflicted:
+            raise PipeError(f"a merge left conflicts in {', '.join(conflicted)}: edit the marked lines ('pipe check' "
+                            "shows where), then git add, git commit and 'pipe sync' again")
+        if git.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
+            raise PipeError("a merge is in progress: finish it with 'git commit' (or undo it with "
+                            "'git merge --abort'), then 'pipe sync' again")
         pending = _uncommitted(git)
         if pending:
             shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
