@@ -446,6 +446,8 @@ def test_autocommit_outside_a_git_repository_is_one_clear_error(team, tmp_path):
     done = person.pipe("add", "Gamma", "--next", "Call", ok=False)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("pipe:") and "git repository" in lines[0], done.stderr
+    # Refused before writing: running it again once git is there must not add the deal twice.
+    assert list((folder / "deals").iterdir()) == []
 
 
 # -- pipe sync refusals: one pipe: line, a non-zero exit, nothing pushed ------------------------------
@@ -484,3 +486,46 @@ def test_sync_refuses_to_push_when_check_fails_after_the_pull(team):
     done = assert_refused(bob, team, "pipe check")
     assert f"deals/{acme}.md" in done.stderr  # the problem itself is shown
     assert team.remote_head() == alice.head()
+
+
+def test_sync_in_an_unfinished_merge_says_what_to_finish(team):
+    alice, bob = team.alice, team.bob
+    alice.pipe("set", team.acme, "value=9000")
+    alice.pipe("sync")
+    bob.pipe("set", team.acme, "value=12000")
+    bob.pipe("sync", ok=False)  # the conflict
+    pushed = team.remote_head()
+    again = bob.pipe("sync", ok=False)
+    assert pipe_lines(again.stderr) == [f"pipe: a merge left conflicts in deals/{team.acme}.md: edit the marked lines "
+                                        "('pipe check' shows where), then git add, git commit and 'pipe sync' again"]
+    text = bob.path(team.acme).read_text(encoding="utf-8")
+    bob.path(team.acme).write_text(re.sub(r"(?s)<{7} ours\n(value: 12000\n)={7}\n.*?>{7} theirs\n", r"\1", text),
+                                   encoding="utf-8")
+    bob.git("add", f"deals/{team.acme}.md")
+    unfinished = bob.pipe("sync", ok=False)
+    assert pipe_lines(unfinished.stderr) == ["pipe: a merge is in progress: finish it with 'git commit' "
+                                             "(or undo it with 'git merge --abort'), then 'pipe sync' again"]
+    assert team.remote_head() == pushed
+
+
+def test_sync_stops_when_the_merge_driver_could_not_run(team):
+    # git then leaves our side of the file, conflicted but without a marker: committing it would
+    # drop the other side's change without a word.
+    alice, bob = team.alice, team.bob
+    alice.pipe("log", team.acme, "call", "Jonas: budget approved")
+    alice.pipe("sync")
+    bob.pipe("log", team.acme, "email", "Sent the SSO answers", "--direction", "out")
+    bob.git("config", "merge.pipe.driver", "no-such-pipe merge-driver %O %A %B %P")
+    pushed = team.remote_head()
+    refused = bob.pipe("sync", ok=False)
+    (line,) = pipe_lines(refused.stderr)
+    assert line.startswith(f"pipe: the merge of deals/{team.acme}.md failed without marking anything "
+                           "(could git run 'no-such-pipe merge-driver %O %A %B %P'?)"), line
+    assert team.remote_head() == pushed
+
+
+def test_sync_with_the_remote_out_of_reach_is_one_line(team):
+    team.bob.git("remote", "set-url", "origin", "../no-such-remote.git")
+    refused = team.bob.pipe("sync", ok=False)
+    (line,) = pipe_lines(refused.stderr)
+    assert line.startswith("pipe: git pull: ") and "no-such-remote" in line and "Traceback" not in refused.stderr

@@ -14,10 +14,14 @@ from pipecli.core.errors import PipeError
 
 
 def driver_command() -> str:
-    """The command line git runs to merge a deal file: `pipe` when that is this pipe, else this Python."""
+    """The command line git runs to merge a deal file: this pipe by its full path, else this Python.
+
+    A full path, because git also merges from editors, GUIs and cron jobs whose PATH may not hold
+    pipe: a driver that cannot start leaves our side of the file with no marker at all.
+    """
     found = shutil.which("pipe")
     if found and sys.argv and Path(found).resolve() == Path(sys.argv[0]).resolve():
-        program = "pipe"
+        program = shlex.quote(str(Path(found).absolute()))
     else:
         program = f"{shlex.quote(sys.executable)} -m pipecli"
     return f"{program} merge-driver %O %A %B %P"

@@ -136,8 +136,17 @@ def commit_option(command: Callable) -> Callable:
     """--commit/--no-commit: commit the files the command changes, whatever git.autocommit says."""
 
     def remember(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+        app = ctx.find_object(_app_class())
         if value is not None:
-            ctx.find_object(_app_class()).commit_wanted = value
+            app.commit_wanted = value
+        if ctx.resilient_parsing:  # completing the command line: nothing runs
+            return
+        # A commit that cannot be made must stop the command before it writes, or running it again
+        # (to commit) would do the change twice.
+        if value or (value is None and app.config.autocommit):
+            from pipecli.core.gitrepo import Git
+
+            Git(app.workspace.root).require_committer()
 
     return click.option("--commit/--no-commit", default=None, expose_value=False, callback=remember,
                         help="Commit the changed files with a message saying what happened "

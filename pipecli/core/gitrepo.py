@@ -35,7 +35,7 @@ class Git:
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
         if check and done.returncode != 0:
-            raise GitError(f"git {args[0]}: {_first_line(done.stderr) or f'failed with exit code {done.returncode}'}")
+            raise failure(args[0], done)
         return done
 
     def output(self, *args: str) -> str:
@@ -59,6 +59,14 @@ class Git:
     @cached_property
     def toplevel(self) -> Path:
         return Path(self.output("rev-parse", "--show-toplevel").strip())
+
+    def require_committer(self) -> None:
+        """Fail now, before anything is written, when a commit could not be made here."""
+        self.require_repo()
+        who = self.run("var", "GIT_COMMITTER_IDENT", check=False)
+        if who.returncode != 0:
+            raise GitError("git does not know who you are, so pipe cannot commit: "
+                           "git config user.name 'Your Name' && git config user.email you@example.com")
 
     def has_commits(self) -> bool:
         return self.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).returncode == 0
@@ -132,6 +140,11 @@ class Git:
             return None
         self.run("commit", "--quiet", "-m", message, "--only", "--", *paths)
         return self.output("rev-parse", "HEAD").strip()
+
+
+def failure(command: str, done: subprocess.CompletedProcess) -> GitError:
+    """The one-line error for a git command that failed: git's own first line of complaint."""
+    return GitError(f"git {command}: {_first_line(done.stderr) or f'failed with exit code {done.returncode}'}")
 
 
 def _first_line(stderr: bytes) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from pipecli.core.check import check_workspace
 from pipecli.core.errors import PipeError
-from pipecli.core.gitrepo import Git
+from pipecli.core.gitrepo import Git, failure
 from pipecli.core.gitsetup import DRIVER, attributes_route_deals, registered_driver
 from pipecli.core.problems import Problem
 from pipecli.core.storage import Workspace
@@ -42,10 +42,8 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
         git.run("config", f"merge.{DRIVER}.driver", driver_command)
         result.notes.append("registered pipe's merge driver in this clone")
     with workspace.lock():
-        conflicted = git.output("diff", "--name-only", "--diff-filter=U").split()
-        if conflicted:
-            raise PipeError(f"a merge left conflicts in {', '.join(conflicted)}: edit the marked lines ('pipe check' "
-                            "shows where), then git add, git commit and 'pipe sync' again")
+        _refuse_conflicts(git, "a merge left conflicts in {files}: edit the marked lines ('pipe check' shows where), "
+                               "then git add, git commit and 'pipe sync' again")
         if git.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
             raise PipeError("a merge is in progress: finish it with 'git commit' (or undo it with "
                             "'git merge --abort'), then 'pipe sync' again")
@@ -65,12 +63,9 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
             pull.append("--no-rebase")  # merge, unless this clone asked for rebase
         pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no"})
         if pulled.returncode != 0:
-            conflicted = git.output("diff", "--name-only", "--diff-filter=U").split()
-            if conflicted:
-                raise SyncRefused(
-                    f"the pull left conflicts in {', '.join(conflicted)}: edit the marked lines "
-                    "('pipe check' shows where), then git add, git commit and 'pipe sync' again; nothing was pushed")
-            git.run(*pull, env={"GIT_MERGE_AUTOEDIT": "no"})  # raises with git's own message
+            _refuse_conflicts(git, "the pull left conflicts in {files}: edit the marked lines ('pipe check' shows "
+                                   "where), then git add, git commit and 'pipe sync' again; nothing was pushed")
+            raise failure("pull", pulled)
         after = git.output("rev-parse", "HEAD").strip()
         if after != before:
             result.pulled = int(git.output("rev-list", "--count", f"{before}..@{{u}}").strip())
@@ -86,6 +81,29 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
             git.run("push", "--quiet")
             result.pushed = ahead
     return result
+
+
+def _refuse_conflicts(git: Git, message: str) -> None:
+    """Stop, saying what to do, when files are left conflicted by a merge."""
+    conflicted = git.output("diff", "--name-only", "--diff-filter=U").split()
+    unmarked = [path for path in conflicted if not _has_markers(git.toplevel / path)]
+    if unmarked:
+        # A merge driver that could not run leaves our version with no marker: committing
+        # that as it is would drop the other side's changes without a word.
+        raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything (could git run "
+                          f"'{registered_driver(git)}'?): fix that, then 'git merge --abort' and 'pipe sync' "
+                          "again; nothing was pushed")
+    if conflicted:
+        raise SyncRefused(message.format(files=", ".join(conflicted)))
+
+
+def _has_markers(path) -> bool:
+    from pipecli.core.dealfile import find_conflict_marker
+
+    try:
+        return find_conflict_marker(path.read_text(encoding="utf-8", errors="replace")) is not None
+    except OSError:
+        return True  # deleted on one side: git's own conflict, nothing of ours to warn about
 
 
 def _uncommitted(git: Git) -> list[str]:
