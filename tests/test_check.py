@@ -184,12 +184,3 @@ def test_a_date_in_bant_is_fine(make_workspace, run):
 def test_a_title_over_several_lines_is_an_error(make_workspace):
     text = simple_deal("a", title="|\n  Acme\n  rollout")
     assert (3, "error", "title must be one line") in problems_for(make_workspace, text)
-
-
-def test_a_closed_deal_with_an_open_task_is_a_warning(make_workspace):
-    # Closing cancels open tasks; one still open came later (a merge of a task added in another clone).
-    won = simple_deal("acme", stage="won", closed="2026-11-20")
-    workspace = make_workspace({"acme": won})
-    found = [p for p in check_workspace(workspace, today()) if "open task" in p.message]
-    assert [(p.severity, p.line, p.message) for p in found] == [
-        ("warning", 15, "a won deal with 1 open task(s): finish or cancel them ('pipe task cancel acme#1')")]

@@ -220,12 +220,6 @@ def _check_closing(deal: Deal, kind: str, config: Config, add) -> None:
         add(("stage",), f"a {kind} deal needs a closed date")
     if kind not in ("won", "lost") and deal.closed is not None:
         add(("closed",), f"closed is set but the deal is in stage '{deal.stage}', which is not closed", "warning")
-    if kind in ("won", "lost") and deal.open_tasks:
-        # Closing cancels open tasks: one still open was added after (by a merge, say) and would
-        # sit in someone's agenda for a deal that is over.
-        first = next(i for i, t in enumerate(deal.tasks) if t is deal.open_tasks[0])
-        add(("tasks", first), f"a {kind} deal with {len(deal.open_tasks)} open task(s): finish or cancel them "
-                              f"('pipe task cancel {deal.id}#{first + 1}')", "warning")
 
 
 def _history_stage_ids(deal: Deal, config: Config) -> list[tuple[int, set[str]]]:
