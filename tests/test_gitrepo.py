@@ -85,3 +85,24 @@ def test_the_autocommit_setting_is_checked(make_workspace, run):
     problems = [str(p) for p in read_config(workspace.root)[1]]
     assert any("git.autocommit must be true or false, got 'yes please'" in p for p in problems)
     assert any("warning: unknown git setting 'push'" in p for p in problems)
+
+
+def test_autocommit_before_the_workspace_is_committed_refuses_and_writes_nothing(tmp_path, monkeypatch, run):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for key, value in (("NAME", "Alice"), ("EMAIL", "alice@example.com")):
+        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+    root = tmp_path / "sales"
+    assert run(None, "init", "--git", str(root)).exit_code == 0
+    config = root / "pipelines.yaml"
+    config.write_text(config.read_text() + "git: {autocommit: true}\n")
+    refused = run(root, "add", "Acme", "--next", "Call")
+    assert refused.exit_code == 1 and refused.stderr == (
+        "pipe: pipelines.yaml is not committed yet: commit the workspace first "
+        "(git add -A && git commit -m 'pipe workspace')\n")
+    assert list((root / "deals").iterdir()) == []
+    Git(root).run("add", "-A")
+    Git(root).run("commit", "-qm", "pipe workspace")
+    added = run(root, "add", "Acme", "--next", "Call")
+    assert added.exit_code == 0 and added.stderr.startswith("committed ")
+    assert Git(root).output("log", "-1", "--format=%s").startswith("add acme-")

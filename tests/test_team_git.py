@@ -338,7 +338,7 @@ def test_sync_in_a_fresh_clone_registers_the_driver_before_it_pulls(team):
     carol.pipe("log", team.acme, "email", "Sent the SSO answers", "--direction", "out")
     before = [team.alice.deals(), carol.deals()]
     done = carol.pipe("sync")
-    assert "registered pipe's merge driver" in done.stdout
+    assert "registered the merge driver in this clone's git config" in done.stdout
     team.alice.pipe("sync")
     assert carol.deal_bytes() == team.alice.deal_bytes()
     carol.check_clean()
@@ -496,7 +496,7 @@ def test_sync_in_an_unfinished_merge_says_what_to_finish(team):
     bob.pipe("sync", ok=False)  # the conflict
     pushed = team.remote_head()
     again = bob.pipe("sync", ok=False)
-    assert pipe_lines(again.stderr) == [f"pipe: a merge left conflicts in deals/{team.acme}.md: edit the marked lines "
+    assert pipe_lines(again.stderr) == [f"pipe: conflicts in deals/{team.acme}.md: edit the marked lines "
                                         "('pipe check' shows where), then git add, git commit and 'pipe sync' again"]
     text = bob.path(team.acme).read_text(encoding="utf-8")
     bob.path(team.acme).write_text(re.sub(r"(?s)<{7} ours\n(value: 12000\n)={7}\n.*?>{7} theirs\n", r"\1", text),
@@ -529,3 +529,83 @@ def test_sync_with_the_remote_out_of_reach_is_one_line(team):
     refused = team.bob.pipe("sync", ok=False)
     (line,) = pipe_lines(refused.stderr)
     assert line.startswith("pipe: git pull: ") and "no-such-remote" in line and "Traceback" not in refused.stderr
+
+
+def test_a_deal_removed_on_one_side_and_changed_on_the_other_is_named_as_such(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("task", "add", acme, "Win-back call", "--due", "2d")
+    alice.pipe("sync")
+    bob.pipe("rm", acme)
+    pushed = team.remote_head()
+    refused = bob.pipe("sync", ok=False)
+    assert pipe_lines(refused.stderr) == [
+        f"pipe: deals/{acme}.md: removed on one side and changed on the other: keep the deal (git add FILE) or "
+        "remove it (git rm FILE), then git add, git commit and 'pipe sync' again (nothing was pushed)"]
+    assert team.remote_head() == pushed
+    bob.git("add", f"deals/{acme}.md")  # keep it, with alice's new task
+    bob.git("commit", "-q", "--no-edit")
+    bob.pipe("sync")
+    assert "Win-back call" in [t["text"] for t in bob.deal(acme)["tasks"]]
+
+
+def test_a_removed_deal_and_a_similar_new_one_are_never_taken_for_a_rename(team):
+    # git's rename detection would move alice's changes into bob's new deal without a word.
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("log", acme, "call", "Jonas: budget approved", "--notes", "Alice's notes")
+    alice.pipe("sync")
+    bob.pipe("rm", acme)
+    bob.pipe("add", "Acme rollout", "--value", "8000", "--close-date", "2027-01-15", "--next", "Call Jonas", "--due", "3d")
+    new = next(i for i in bob.deals() if i != acme)
+    refused = bob.pipe("sync", ok=False)
+    assert "removed on one side and changed on the other" in refused.stderr
+    assert "Alice's notes" not in bob.path(new).read_text(encoding="utf-8")
+    assert "Alice's notes" in bob.path(acme).read_text(encoding="utf-8")
+
+
+def test_sync_with_pull_rebase_says_how_to_finish_a_rebase(team):
+    alice, bob = team.alice, team.bob
+    bob.git("config", "pull.rebase", "true")
+    alice.pipe("set", team.acme, "value=9000")
+    alice.pipe("sync")
+    bob.pipe("set", team.acme, "value=12000")
+    refused = bob.pipe("sync", ok=False)
+    assert pipe_lines(refused.stderr) == [f"pipe: conflicts in deals/{team.acme}.md: edit the marked lines ('pipe check' "
+                                          "shows where), then git add, git rebase --continue and 'pipe sync' again "
+                                          "(nothing was pushed)"]
+    text = bob.path(team.acme).read_text(encoding="utf-8")
+    bob.path(team.acme).write_text(re.sub(r"(?s)<{7} ours\n(value: 9000\n)={7}\n.*?>{7} theirs\n", r"\1", text),
+                                   encoding="utf-8")
+    bob.git("add", f"deals/{team.acme}.md")
+    unfinished = bob.pipe("sync", ok=False)
+    assert pipe_lines(unfinished.stderr) == ["pipe: a rebase is in progress: finish it with 'git rebase --continue' "
+                                             "(or undo it with 'git rebase --abort'), then 'pipe sync' again"]
+    bob.git("-c", "core.editor=true", "rebase", "--continue")
+    assert "nothing to push" in bob.pipe("sync").stdout  # bob's change was dropped in favour of alice's value
+
+
+def test_history_shows_the_commits_of_a_side_a_merge_dropped(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("set", acme, "value=9000")
+    alice.pipe("sync")
+    bob.pipe("set", acme, "value=12000")
+    bob.pipe("sync", ok=False)
+    bob.git("checkout", "--ours", f"deals/{acme}.md")  # bob keeps his file whole: alice's change is dropped
+    bob.git("add", f"deals/{acme}.md")
+    bob.git("commit", "-q", "--no-edit")
+    shown = bob.pipe("history", acme).stdout
+    assert "value: 8000 -> 9000" in shown and "value: 8000 -> 12000" in shown
+
+
+def test_sync_without_a_remote_says_to_add_one(team):
+    bob = team.bob
+    bob.git("remote", "remove", "origin")
+    refused = bob.pipe("sync", ok=False)
+    assert pipe_lines(refused.stderr) == ["pipe: no remote to sync with: add one with 'git remote add origin URL', "
+                                          "then 'git push -u origin main'"]
+
+
+def test_sync_refuses_an_uncommitted_gitattributes(team):
+    # Routing deals to the driver only in this clone would leave the others merging lines.
+    bob = team.bob
+    (bob.root / ".gitattributes").write_text((bob.root / ".gitattributes").read_text() + "*.csv text\n")
+    assert_refused(bob, team, "uncommitted changes in .gitattributes")

@@ -131,7 +131,6 @@ def deal_filter_options(command: Callable) -> Callable:
     return wrapper
 
 
-
 def commit_option(command: Callable) -> Callable:
     """--commit/--no-commit: commit the files the command changes, whatever git.autocommit says."""
 
@@ -146,7 +145,12 @@ def commit_option(command: Callable) -> Callable:
         if value or (value is None and app.config.autocommit):
             from pipecli.core.gitrepo import Git
 
-            Git(app.workspace.root).require_committer()
+            git = Git(app.workspace.root)
+            git.require_committer()
+            if git.run("ls-files", "--error-unmatch", "pipelines.yaml", check=False).returncode != 0:
+                # A deal committed without its pipelines.yaml reads as nothing from git later.
+                raise PipeError("pipelines.yaml is not committed yet: commit the workspace first "
+                                "(git add -A && git commit -m 'pipe workspace')")
 
     return click.option("--commit/--no-commit", default=None, expose_value=False, callback=remember,
                         help="Commit the changed files with a message saying what happened "

@@ -52,7 +52,7 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
         problems += _shared(paths, "error", f"external_id '{external}' is also in {{others}}")
     for deal_id, paths in claimed_ids.items():
         problems += _shared(paths, "error", f"id '{deal_id}' is also in {{others}}")
-    for (title, _), paths in same_deal.items():
+    for paths in same_deal.values():
         problems += _shared(paths, "warning", "the same title and account as {others}: one deal added twice "
                                               "(in two clones, say)? Keep one: 'pipe rm' the other")
     return problems

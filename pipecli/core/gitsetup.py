@@ -38,7 +38,30 @@ def attributes_route_deals(root: Path) -> bool:
 def registered_driver(git: Git) -> str | None:
     """The command this clone runs as pipe's merge driver, or None."""
     done = git.run("config", "--get", f"merge.{DRIVER}.driver", check=False)
-    return done.stdout.decode().strip() or None if done.returncode == 0 else None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode().strip() or None
+
+
+def register_driver(git: Git, driver_command: str, replace: bool = True) -> list[str]:
+    """Register the driver in this clone's config, and turn off rename detection; returns what changed.
+
+    replace=False keeps a driver already registered (pipe sync: the user's setup wins).
+
+    Without the driver git merges deal files as lines. With rename detection on, git takes a deal
+    removed on one side and a similar new one added there for a rename, and moves the other side's
+    changes into that other deal without a word.
+    """
+    steps = []
+    registered = registered_driver(git)
+    if registered != driver_command and (replace or registered is None):
+        git.run("config", f"merge.{DRIVER}.name", DRIVER_NAME)
+        git.run("config", f"merge.{DRIVER}.driver", driver_command)
+        steps.append(f"registered the merge driver in this clone's git config: {driver_command}")
+    if git.run("config", "--get", "merge.renames", check=False).stdout.strip() != b"false":
+        git.run("config", "merge.renames", "false")
+        steps.append("turned off rename detection in merges (merge.renames false): a deal is never merged into another")
+    return steps
 
 
 def setup(root: Path, driver_command: str) -> SetupDone:
@@ -54,8 +77,5 @@ def setup(root: Path, driver_command: str) -> SetupDone:
         prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
         write_atomic(path, f"{prefix}# deal files merge field by field: 'pipe git setup' in each clone\n{ATTRIBUTE_LINE}\n")
         done.steps.append(f"wrote {ATTRIBUTES_FILE}: {ATTRIBUTE_LINE} (commit it)")
-    if registered_driver(git) != driver_command:
-        git.run("config", f"merge.{DRIVER}.name", DRIVER_NAME)
-        git.run("config", f"merge.{DRIVER}.driver", driver_command)
-        done.steps.append(f"registered the merge driver in this clone's git config: {driver_command}")
+    done.steps += register_driver(git, driver_command)
     return done

@@ -309,7 +309,10 @@ def _changes_between(old: bytes | None, new: bytes | None, deal_id: str, short: 
 
 def _log(git: Git, file: str, limit: int | None = None) -> list[tuple[str, str, str, str, str, str]]:
     """The commits that changed file, newest first: (id, short id, author date, author, subject, first parent)."""
-    args = ["log", "-z", "--no-renames", "--format=%H%x1f%h%x1f%aI%x1f%an%x1f%s%x1f%P"]
+    # --full-history: also the commits of a side whose change a merge dropped ("where did my change go?");
+    # --topo-order: a parent never listed before its child, whatever the clocks of two clones said.
+    args = ["log", "-z", "--no-renames", "--full-history", "--topo-order",
+            "--format=%H%x1f%h%x1f%aI%x1f%an%x1f%s%x1f%P"]
     if limit:
         args.append(f"-{limit}")
     records = git.run(*args, "HEAD", "--", file).stdout.decode("utf-8", "replace").split("\0")

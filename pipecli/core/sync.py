@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipecli.core.check import check_workspace
 from pipecli.core.errors import PipeError
 from pipecli.core.gitrepo import Git, failure
-from pipecli.core.gitsetup import DRIVER, attributes_route_deals, registered_driver
+from pipecli.core.dealfile import find_conflict_marker
+from pipecli.core.gitsetup import attributes_route_deals, register_driver, registered_driver
 from pipecli.core.problems import Problem
 from pipecli.core.storage import Workspace
 
@@ -38,15 +40,9 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
     if not attributes_route_deals(workspace.root):
         raise PipeError("deal files would merge as plain text here (.gitattributes does not route deals/*.md "
                         "to pipe): run 'pipe git setup' and commit .gitattributes")
-    if registered_driver(git) is None:
-        git.run("config", f"merge.{DRIVER}.driver", driver_command)
-        result.notes.append("registered pipe's merge driver in this clone")
+    result.notes += register_driver(git, driver_command, replace=False)
     with workspace.lock():
-        _refuse_conflicts(git, "a merge left conflicts in {files}: edit the marked lines ('pipe check' shows where), "
-                               "then git add, git commit and 'pipe sync' again")
-        if git.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
-            raise PipeError("a merge is in progress: finish it with 'git commit' (or undo it with "
-                            "'git merge --abort'), then 'pipe sync' again")
+        _refuse_unfinished(git)
         pending = _uncommitted(git)
         if pending:
             shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
@@ -55,16 +51,20 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
         upstream = git.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
         if upstream.returncode != 0:
             branch = git.output("rev-parse", "--abbrev-ref", "HEAD").strip()
+            if not git.output("remote").split():
+                raise PipeError("no remote to sync with: add one with 'git remote add origin URL', "
+                                f"then 'git push -u origin {branch}'")
             raise PipeError(f"branch '{branch}' has no upstream to sync with: push it once with "
                             f"'git push -u origin {branch}'")
         before = git.output("rev-parse", "HEAD").strip()
-        pull = ["pull", "--no-edit"]
+        # No rename detection (see register_driver). git 2.39's default strategy (ort) ignores both
+        # merge.renames and -X no-renames; the recursive strategy honours them.
+        pull = ["pull", "--no-edit", "-s", "recursive", "-X", "no-renames"]
         if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
             pull.append("--no-rebase")  # merge, unless this clone asked for rebase
         pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no"})
         if pulled.returncode != 0:
-            _refuse_conflicts(git, "the pull left conflicts in {files}: edit the marked lines ('pipe check' shows "
-                                   "where), then git add, git commit and 'pipe sync' again; nothing was pushed")
+            _refuse_unfinished(git, " (nothing was pushed)")
             raise failure("pull", pulled)
         after = git.output("rev-parse", "HEAD").strip()
         if after != before:
@@ -83,32 +83,57 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
     return result
 
 
-def _refuse_conflicts(git: Git, message: str) -> None:
-    """Stop, saying what to do, when files are left conflicted by a merge."""
-    conflicted = git.output("diff", "--name-only", "--diff-filter=U").split()
-    unmarked = [path for path in conflicted if not _has_markers(git.toplevel / path)]
-    if unmarked:
-        # A merge driver that could not run leaves our version with no marker: committing
-        # that as it is would drop the other side's changes without a word.
-        raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything (could git run "
-                          f"'{registered_driver(git)}'?): fix that, then 'git merge --abort' and 'pipe sync' "
-                          "again; nothing was pushed")
-    if conflicted:
-        raise SyncRefused(message.format(files=", ".join(conflicted)))
+def _refuse_unfinished(git: Git, pushed: str = "") -> None:
+    """Stop, saying what to do next, when a merge or rebase is unfinished (one we just began, or an earlier one)."""
+    # --git-path is relative to where git runs, or absolute: joining it to the root gives either.
+    rebasing = any((git.root / git.output("rev-parse", "--git-path", name).strip()).exists()
+                   for name in ("rebase-merge", "rebase-apply"))
+    finish = "git add, git rebase --continue" if rebasing else "git add, git commit"
+    abort = "git rebase --abort" if rebasing else "git merge --abort"
+    kinds = _conflicts(git)
+    if kinds:
+        unmarked = [path for path, kind in kinds.items() if kind == "content" and not _has_markers(git.toplevel / path)]
+        removed = [path for path, kind in kinds.items() if kind == "removed"]
+        if unmarked:
+            # A merge driver that could not run leaves our version with no marker: committing
+            # that as it is would drop the other side's changes without a word.
+            raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything (could git run "
+                              f"'{registered_driver(git)}'?): fix that, then '{abort}' and 'pipe sync' again{pushed}")
+        if removed:
+            raise SyncRefused(f"{', '.join(removed)}: removed on one side and changed on the other: keep the deal "
+                              f"(git add FILE) or remove it (git rm FILE), then {finish} and 'pipe sync' again{pushed}")
+        raise SyncRefused(f"conflicts in {', '.join(kinds)}: edit the marked lines ('pipe check' shows where), "
+                          f"then {finish} and 'pipe sync' again{pushed}")
+    if rebasing:
+        raise SyncRefused(f"a rebase is in progress: finish it with 'git rebase --continue' (or undo it with "
+                          f"'{abort}'), then 'pipe sync' again{pushed}")
+    if git.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
+        raise SyncRefused(f"a merge is in progress: finish it with 'git commit' (or undo it with "
+                          f"'{abort}'), then 'pipe sync' again{pushed}")
 
 
-def _has_markers(path) -> bool:
-    from pipecli.core.dealfile import find_conflict_marker
+def _conflicts(git: Git) -> dict[str, str]:
+    """Conflicted paths (relative to the repository's top) and their kind: 'content' (both sides
+    changed it) or 'removed' (one side removed it, or added it, while the other changed it)."""
+    stages: dict[str, set[str]] = {}
+    for record in git.run("ls-files", "-u", "-z", "--full-name").stdout.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            stages.setdefault(path.decode("utf-8", "surrogateescape"), set()).add(meta.split()[2].decode())
+    return {path: "content" if {"2", "3"} <= found else "removed" for path, found in stages.items()}
 
+
+def _has_markers(path: Path) -> bool:
     try:
         return find_conflict_marker(path.read_text(encoding="utf-8", errors="replace")) is not None
     except OSError:
-        return True  # deleted on one side: git's own conflict, nothing of ours to warn about
+        return True  # not on disk: nothing of ours to warn about
 
 
 def _uncommitted(git: Git) -> list[str]:
-    """Changed or new files under the workspace's deals/ and pipelines.yaml that are not committed."""
-    listing = git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", "deals", "pipelines.yaml").stdout
+    """Changed or new files among deals/, pipelines.yaml and .gitattributes that are not committed."""
+    listing = git.run("status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--",
+                      "deals", "pipelines.yaml", ".gitattributes").stdout
     paths = []
     for record in listing.split(b"\0"):
         if len(record) > 3 and record[2:3] == b" ":
