@@ -1,3 +1,3 @@
-from pipecli.cli.main import main
+from pipecli.cli.entry import main
 
 main()

@@ -238,3 +238,22 @@ def test_the_driver_exits_1_on_a_conflict_and_names_it(tmp_path):
 def test_the_driver_reports_a_missing_file_in_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["merge-driver", str(tmp_path / "nope"), str(tmp_path / "a"), str(tmp_path / "b")])
     assert result.exit_code == 1 and result.stderr.startswith("pipe: merge of ") and result.stderr.count("\n") == 1
+
+
+def test_git_runs_the_driver_without_loading_the_other_commands(tmp_path):
+    # git runs it once per file changed on both sides: it must start fast, and still merge.
+    import subprocess
+    import sys
+
+    paths = write_three(tmp_path, edit(BASE, *MOVE), edit(BASE, NEW_TASK))
+    probe = ("import sys, atexit\n"
+             "atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith('pipecli.cli.'))))\n"
+             f"sys.argv = ['pipe', 'merge-driver', *{paths!r}, 'deals/acme.md']\n"
+             "from pipecli.cli.entry import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['pipecli.cli.entry', 'pipecli.cli.gitcmd']"
+    assert (tmp_path / "ours").read_text() == edit(BASE, *MOVE, NEW_TASK)
+    missing = subprocess.run([sys.executable, "-m", "pipecli", "merge-driver", str(tmp_path / "nope"), *paths[1:]],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and missing.stderr.startswith("pipe: merge of ")

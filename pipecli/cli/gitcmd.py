@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.output import warn
 from pipecli.core.errors import PipeError
 
 
@@ -116,18 +115,29 @@ def merge_driver(base, ours, theirs, path):
     from pipecli.core.merge import merge_deal
     from pipecli.core.storage import write_atomic
 
+    # Errors are handled here, not by the pipe group: git runs this through run_merge_driver,
+    # without the group, to start fast (once per file changed on both sides).
     shown = path or ours
-    texts = []
-    for name in (base, ours, theirs):
-        try:
-            texts.append(Path(name).read_bytes().decode("utf-8", "surrogateescape"))
-        except OSError as error:
-            raise PipeError(f"merge of {shown}: cannot read {name}: {error.strerror}") from None
-    result = merge_deal(*texts, shown, merge_lines)
-    write_atomic(Path(ours), result.text.encode("utf-8", "surrogateescape"))
+    try:
+        texts = []
+        for name in (base, ours, theirs):
+            try:
+                texts.append(Path(name).read_bytes().decode("utf-8", "surrogateescape"))
+            except OSError as error:
+                raise PipeError(f"merge of {shown}: cannot read {name}: {error.strerror}") from None
+        result = merge_deal(*texts, shown, merge_lines)
+        write_atomic(Path(ours), result.text.encode("utf-8", "surrogateescape"))
+    except (PipeError, OSError) as error:
+        click.echo(f"pipe: {error}", err=True)
+        sys.exit(1)
     if result.fallback:
-        warn(f"{shown}: merged line by line: {result.fallback}")
+        click.echo(f"pipe: warning: {shown}: merged line by line: {result.fallback}", err=True)
     if result.conflicts:
         click.echo(f"pipe: conflict in {shown}: {', '.join(result.conflicts)} (marked in the file: keep one "
                    "side, delete the markers, then 'pipe check')", err=True)
         sys.exit(1)
+
+
+def run_merge_driver(args: list[str]) -> None:
+    """`pipe merge-driver ...` without loading every other command: what git runs."""
+    merge_driver.main(args=args, prog_name="pipe merge-driver")

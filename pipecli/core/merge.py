@@ -66,7 +66,7 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
 
     merger = _Merger()
     our_data, their_data = merger.mapping(base_doc.data, our_doc.data, their_doc.data, (), FIELD_ORDER)
-    body, body_conflicts = merge_lines(base_doc.body, our_doc.body, their_doc.body)
+    body, body_conflicts = _merge_notes(base_doc.body, our_doc.body, their_doc.body, merge_lines)
     if body_conflicts:
         merger.conflicts.append(f"notes ({body_conflicts} place{'s' if body_conflicts > 1 else ''})")
     our_text = dealfile.render(our_data, body, our_doc)
@@ -74,6 +74,15 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
         return MergeResult(our_text, merger.conflicts)
     their_text = dealfile.render(their_data, body, our_doc)
     return MergeResult(_mark_differences(our_text, their_text, labels), merger.conflicts)
+
+
+def _merge_notes(base: str, ours: str, theirs: str, merge_lines: LineMerge) -> tuple[str, int]:
+    """The notes merged line by line; without a line merge (a process) when one side left them alone."""
+    if ours == theirs or base == theirs:
+        return ours, 0
+    if base == ours:
+        return theirs, 0
+    return merge_lines(base, ours, theirs)
 
 
 class _Merger:

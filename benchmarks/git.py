@@ -1,0 +1,111 @@
+"""Time pipe's git work on generated workspaces and print a table (median of several runs).
+
+    python benchmarks/git.py                 # 1,000 deals, 3 runs
+    python benchmarks/git.py --sizes 1000 10000 --runs 1
+
+For each size: a repository with two branches that both changed the same open deals (one tagged
+them, the other set their probability), and the time of merging them
+- with pipe's merge driver (git runs it once per deal changed on both sides), against
+- git's own line merge of the same files (the baseline: what a merge costs without pipe);
+then `pipe history`, `pipe diff` and `pipe report --as-of` against the same command on the
+working tree (their baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+ENV = {**os.environ, "PIPE_TODAY": "2026-11-27", "NO_COLOR": "1", "PIPE_USER": "maya",
+       "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+       "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+PIPE = [sys.executable, "-m", "pipecli"]
+
+
+def sh(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, check=check)
+
+
+def timed(args: list[str], cwd: Path, runs: int, before=None) -> float:
+    """Median wall-clock seconds of args, with before() run (untimed) ahead of each run."""
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        sh(args, cwd, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def make_repository(size: int, folder: Path) -> tuple[Path, int]:
+    """A repository where branches 'tagged' and 'probable' changed the same open deals; returns it and their count."""
+    root = generate(size, folder)
+    sh(["git", "init", "-q", "-b", "main"], root)
+    sh(PIPE + ["git", "setup"], root)
+    sh(["git", "add", "-A"], root)
+    sh(["git", "commit", "-qm", "start"], root)
+    sh(["git", "switch", "-qc", "tagged"], root)
+    sh(PIPE + ["bulk", "tag", "reviewed", "--stage", "lead", "--yes", "--commit"], root)
+    sh(["git", "switch", "-q", "main"], root)
+    sh(["git", "switch", "-qc", "probable"], root)
+    sh(PIPE + ["bulk", "set", "probability=33", "--stage", "lead", "--yes", "--commit"], root)
+    changed = len(sh(["git", "diff", "--name-only", "main", "probable"], root).stdout.split())
+    return root, changed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    rows = []
+
+    def row(size: int, name: str, seconds: float, baseline: str, base_seconds: float) -> None:
+        rows.append((size, name, seconds, baseline, base_seconds))
+        print(f"{size:>7,}  {name:<44} {seconds:7.2f} s   {baseline:<32} {base_seconds:7.2f} s", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="pipe-bench-git-") as folder:
+        for size in options.sizes:
+            root, changed = make_repository(size, Path(folder) / str(size))
+
+            def reset() -> None:
+                sh(["git", "merge", "--abort"], root, check=False)
+                sh(["git", "reset", "-q", "--hard", "probable"], root)
+
+            merge = ["git", "merge", "-q", "--no-edit", "tagged"]
+            with_driver = timed(merge, root, options.runs, reset)
+            line_merge = timed(["git", "-c", "merge.pipe.driver=", *merge], root, options.runs, reset)
+            row(size, f"git merge, {changed} deals changed on both sides", with_driver,
+                "git's line merge", line_merge)
+            reset()
+            sh(merge, root)
+            deal = Path(sh(["git", "diff", "--name-only", "HEAD~1", "HEAD"], root).stdout.split()[0].decode()).stem
+            show = timed(PIPE + ["show", deal], root, options.runs)
+            row(size, f"pipe history DEAL ({deal[:12]}…)", timed(PIPE + ["history", deal], root, options.runs),
+                "pipe show DEAL", show)
+            report = timed(PIPE + ["report", "revenue"], root, options.runs)
+            row(size, "pipe diff main..HEAD", timed(PIPE + ["diff", "main..HEAD"], root, options.runs),
+                "pipe report revenue", report)
+            row(size, "pipe report revenue --as-of main",
+                timed(PIPE + ["report", "revenue", "--as-of", "main"], root, options.runs), "pipe report revenue", report)
+    print()
+    print("| deals | command | median s | baseline, same run | median s |")
+    print("|---:|---|---:|---|---:|")
+    for size, name, seconds, baseline, base_seconds in rows:
+        print(f"| {size:,} | {name} | {seconds:.2f} | {baseline} | {base_seconds:.2f} |")
+    print(f"\n(python {shlex.quote(sys.executable)}, git {sh(['git', '--version'], Path('.')).stdout.decode().split()[-1]})")
+
+
+if __name__ == "__main__":
+    main()
