@@ -79,13 +79,19 @@ def main() -> None:
         for size in options.sizes:
             root, changed = make_repository(size, Path(folder) / str(size))
 
-            def reset() -> None:
+            start = sh(["git", "rev-parse", "HEAD"], root).stdout.decode().strip()
+
+            def reset() -> None:  # back to before the merge (a merge moves the branch on)
                 sh(["git", "merge", "--abort"], root, check=False)
-                sh(["git", "reset", "-q", "--hard", "probable"], root)
+                sh(["git", "reset", "-q", "--hard", start], root)
 
             merge = ["git", "merge", "-q", "--no-edit", "tagged"]
             with_driver = timed(merge, root, options.runs, reset)
-            line_merge = timed(["git", "-c", "merge.pipe.driver=", *merge], root, options.runs, reset)
+            # git's line merge: the same merge with the driver unregistered (an unknown driver means text)
+            driver = sh(["git", "config", "merge.pipe.driver"], root).stdout.decode().strip()
+            sh(["git", "config", "--unset", "merge.pipe.driver"], root)
+            line_merge = timed(merge, root, options.runs, reset)
+            sh(["git", "config", "merge.pipe.driver", driver], root)
             row(size, f"git merge, {changed} deals changed on both sides", with_driver,
                 "git's line merge", line_merge)
             reset()
