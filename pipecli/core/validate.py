@@ -73,7 +73,10 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
                    "time": ("a time HH:MM", _text),
                    "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
-                   "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text)},
+                   "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text),
+                   # what makes a captured or sent email, or a calendar event, logged once
+                   "message_id": ("text", _free_text), "uid": ("text", _free_text),
+                   "automation": ("text", _free_text)},
 }
 _REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind"),
                           "close_changes": ("date", "from", "to")}
