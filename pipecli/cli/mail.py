@@ -2,20 +2,225 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import sys
+from email import policy as email_policy
+from pathlib import Path
+
 import click
+
+from pipecli.cli.options import commit_option, deal_filter_options
+from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.queries import DealFilter, select
+from pipecli.render.style import printable
+
+
+def _now(today: dt.date) -> dt.datetime:
+    """Now, on pipe's today (PIPE_TODAY freezes the date, not the clock), in local time."""
+    now = dt.datetime.now().astimezone()
+    return now.replace(year=today.year, month=today.month, day=today.day)
+
+
+def _smtp(config):
+    if config.mail.smtp is None:
+        raise PipeError("no mail server: set mail.smtp in pipelines.yaml (host, port, security, user, "
+                        "password_env; see docs/email.md)")
+    return config.mail.smtp
+
+
+def _confirm(what: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise PipeError(f"{what}: confirm with --yes, or look first with --dry-run")
+    if not click.confirm(f"{what}?", default=False, err=True):
+        raise PipeError("nothing sent")
+
+
+def _sender_member(app, item) -> str | None:
+    """Who the timeline says sent it: the team member with the sender's address, else whoever runs pipe."""
+    address = item.sender.addr_spec.lower()
+    member = next((m for m in app.config.team if m.email and m.email.lower() == address), None)
+    return member.id if member else app.user
+
+
+def _prepare(app, deals, template_name: str, to: str, automation_keys: dict | None = None):
+    """One Outgoing per deal that can get the email, and (deal id, why) for each that cannot."""
+    from pipecli.core.outgoing import Outgoing, recipient, sender, template_context
+    from pipecli.render.email import load_template, render_email
+
+    template = load_template(app.workspace.root, template_name)
+    items, skipped = [], []
+    for deal in deals:
+        to_address, why = recipient(deal, app.config, to)
+        from_address, no_sender = sender(deal, app.config)
+        if to_address is None or from_address is None:
+            skipped.append((deal.id, why or no_sender))
+            continue
+        context = template_context(deal, app.config, to_address, from_address, app.today)
+        subject, body = render_email(template, context)
+        key = automation_keys.get(deal.id) if automation_keys else None
+        items.append(Outgoing(deal, from_address, to_address, subject, body, template_name, key))
+    return items, skipped
+
+
+def _send(app, items, now: dt.datetime) -> None:
+    """Send items over SMTP, logging each on its deal as soon as it went."""
+    from pipecli.core.outgoing import build_message, record_sent
+    from pipecli.core.smtp import SendError, send_all
+
+    settings = _smtp(app.config)
+    workspace = app.workspace
+
+    def sent(item) -> None:
+        workspace.update(item.deal.id, lambda deal: record_sent(deal, item, now, _sender_member(app, item)))
+        click.echo(f"sent {item.deal.id}: {item.to} {printable(item.subject)}")
+
+    try:
+        count = send_all(settings, items, lambda item: build_message(item, now), sent)
+    except SendError as error:
+        left = len(items) - error.sent
+        raise PipeError(f"{error}; {error.sent} sent and logged, {left} not sent") from None
+    return count
 
 
 @click.command()
 @click.argument("template")
-def mail(template):
-    """Render an email template for each selected deal; write it to the outbox or send it."""
-    raise click.ClickException("not built yet")
+@deal_filter_options
+@click.option("--to", "to", type=click.Choice(["contact", "owner"]), default="contact", show_default=True,
+              help="Send to the deal's first contact with an email, or to its owner.")
+@click.option("--dry-run", is_flag=True, help="Show the messages; write and send nothing.")
+@click.option("--send", is_flag=True, help="Send them over SMTP (mail.smtp in pipelines.yaml) and log each on its deal.")
+@click.option("--yes", is_flag=True, help="Send without asking.")
+@commit_option
+@click.pass_obj
+def mail(app, template, deal_filter, to, dry_run, send, yes):
+    """Write an email from a template for each selected deal, or send them.
+
+    TEMPLATE is templates/email/TEMPLATE.md.j2 in the workspace: a subject in
+    its frontmatter, a jinja2 body that sees deal, contact, owner, sender and
+    today. By default each message is written to the outbox folder as an .eml
+    file to review; --send sends them (asking first) and logs each as an
+    outbound email on its deal. Deals without an address are skipped and listed.
+
+    \b
+    Example:
+      pipe mail proposal-follow-up --stage proposal              # to outbox/
+      pipe mail proposal-follow-up --stage proposal --send --yes
+    """
+    from pipecli.core.outgoing import build_message
+    from pipecli.core.storage import write_atomic
+
+    if dry_run and send:
+        raise InvalidValue("--dry-run shows the messages, --send sends them: give one")
+    if send:
+        if dataclasses.replace(deal_filter, statuses=()) == DealFilter():
+            raise InvalidValue("pipe mail --send needs at least one filter, like --stage proposal: "
+                               "it would email every deal")
+        _smtp(app.config)
+    workspace = app.workspace
+    now = _now(app.today)
+    with workspace.lock():
+        deals = select(workspace.deals(), app.config, deal_filter, app.today)
+        items, skipped = _prepare(app, [f.deal for f in deals], template, to)
+        for deal_id, why in skipped:
+            click.echo(f"{deal_id}: skipped: {why}", err=True)
+        if not items:
+            click.echo("no emails to write" if not deals else "no deal has an address to write to", err=True)
+            return
+        if dry_run:
+            for item in items:
+                message = build_message(item, now)
+                click.echo(printable(message.as_string(), keep="\n\t"))
+            click.echo(f"dry run: {len(items)} email{'s' if len(items) > 1 else ''}; nothing written", err=True)
+            return
+        if send:
+            _confirm(f"Send {len(items)} email{'s' if len(items) > 1 else ''}", yes)
+            count = _send(app, items, now)
+            click.echo(f"sent {count} email{'s' if count != 1 else ''}, each logged on its deal")
+            app.note_change(f"mail {template}: {count} email{'s' if count != 1 else ''} sent")
+            return
+        outbox = workspace.root / app.config.mail.outbox
+        outbox.mkdir(parents=True, exist_ok=True)
+        for item in items:
+            path = _free_name(outbox, f"{app.today.isoformat()}-{item.deal.id}-{template}")
+            # LF line ends in a file (SMTP's CRLF is for the wire)
+            write_atomic(path, build_message(item, now).as_bytes(policy=email_policy.default))
+            click.echo(f"{workspace.relative(path)}: to {item.to}: {printable(item.subject)}")
+        click.echo(f"wrote {len(items)} email{'s' if len(items) > 1 else ''} to {workspace.relative(outbox)}/; "
+                   "send them with --send", err=True)
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    path = folder / f"{stem}.eml"
+    n = 2
+    while path.exists():
+        path = folder / f"{stem}-{n}.eml"
+        n += 1
+    return path
 
 
 @click.command()
-def automate():
-    """Send the emails automation rules have made due."""
-    raise click.ClickException("not built yet")
+@click.option("--dry-run", is_flag=True, help="Say what is due and what is waiting; send and write nothing.")
+@commit_option
+@click.pass_obj
+def automate(app, dry_run):
+    """Send the emails automation rules have made due, once per trigger.
+
+    Rules are under automations: in pipelines.yaml: an email from a template
+    some days after a deal enters a stage, or gets a tag. Each email sent is
+    logged on its deal with the trigger it answers, so no trigger sends twice:
+    not on the next run, not from another clone once the deal is merged. Meant
+    for a daily cron job or a scheduled CI job.
+
+    \b
+    Example:
+      pipe automate --dry-run
+      pipe automate                 # cron: 0 8 * * 1-5 cd ~/sales && pipe sync && pipe automate && pipe sync
+    """
+    from pipecli.core import automation
+
+    config, workspace, today = app.config, app.workspace, app.today
+    if not config.automations:
+        click.echo("no automations in pipelines.yaml (see docs/email.md)", err=True)
+        return
+    if not dry_run:
+        _smtp(config)
+    now = _now(today)
+    with workspace.lock():
+        planned = automation.plan(workspace.deals(), config, today)
+        if not dry_run:
+            for trigger in planned.first_seen:
+                workspace.update(trigger.deal.id, lambda d, r=trigger.rule: automation.date_tag(d, r, today))
+            for deal, rule in planned.forgotten:
+                workspace.update(deal.id, lambda d, r=rule: automation.forget_tag(d, r))
+        items, skipped = [], []
+        for rule in config.automations:
+            due = [t for t in planned.due if t.rule is rule]
+            if due:
+                ready, cannot = _prepare(app, [t.deal for t in due], rule.template, rule.to,
+                                         {t.deal.id: t.key for t in due})
+                items += ready
+                skipped += [(deal_id, f"{rule.id}: {why}") for deal_id, why in cannot]
+        for deal_id, why in skipped:
+            click.echo(f"{deal_id}: skipped: {why}", err=True)
+        for trigger in planned.waiting:
+            click.echo(f"{trigger.deal.id}: {trigger.rule.id} waits until {trigger.due} ({trigger.rule.trigger} "
+                       f"on {trigger.fired})", err=True)
+        if dry_run:
+            for item in items:
+                click.echo(f"would send {item.automation} to {item.to} for {item.deal.id}: {printable(item.subject)}")
+            click.echo(f"dry run: {len(items)} due, {len(planned.waiting)} waiting; nothing sent", err=True)
+            return
+        count = _send(app, items, now) if items else 0
+    click.echo(f"automate: {count} sent, {len(planned.waiting)} waiting, {len(skipped)} skipped")
+    if count:
+        app.note_change(f"automate: {count} email{'s' if count != 1 else ''} sent")
+        for item in items:
+            app.note_change(f"{item.deal.id}: {item.automation}: {printable(item.subject)}")
+    elif planned.first_seen or planned.forgotten:
+        app.note_change("automate: tag triggers dated")
 
 
 @click.command()

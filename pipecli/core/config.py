@@ -10,6 +10,7 @@ from typing import Any
 
 from pipecli.core import yamlio
 from pipecli.core.errors import Ambiguous, ConfigError, NotFound
+from pipecli.core.mailconfig import Automation, MailSettings, read_automations, read_mail
 from pipecli.core.names import CURRENCY_PATTERN, ID_PATTERN
 from pipecli.core.problems import Problem
 
@@ -156,6 +157,8 @@ class Config:
     flush_reason: str = DEFAULT_FLUSH_REASON
     suggestions: frozenset[str] = frozenset(SUGGESTION_KINDS)  # the kinds switched on
     autocommit: bool = False  # git: {autocommit: true}: each command that changes deals commits them
+    mail: MailSettings = field(default_factory=MailSettings)
+    automations: tuple[Automation, ...] = ()
 
     def pipeline(self, pipeline_id: str) -> Pipeline | None:
         return next((p for p in self.pipelines if p.id == pipeline_id), None)
@@ -241,7 +244,7 @@ class ConfigValidator:
             self.problem((), "pipelines.yaml must be a mapping of settings")
             return None, self.problems
         known = {"currency", "rates", "team", "lost_reasons", "sources", "inactivity_days",
-                 "next_step", "flush_reason", "suggestions", "git", "pipelines"}
+                 "next_step", "flush_reason", "suggestions", "git", "mail", "automations", "pipelines"}
         for key in raw:
             if key not in known:
                 self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
@@ -265,7 +268,10 @@ class ConfigValidator:
             flush_reason=self.flush_reason(raw.get("flush_reason"), lost_reasons),
             suggestions=self.suggestions(raw.get("suggestions")),
             autocommit=self.git(raw.get("git")),
+            mail=read_mail(raw.get("mail"), self.problem),
         )
+        stage_ids = {s.id for p in config.pipelines for s in p.stages}
+        config.automations = read_automations(raw.get("automations"), self.problem, stage_ids)
         if not config.pipelines:
             return None, self.problems
         return config, self.problems

@@ -14,7 +14,7 @@ from pipecli.core.dealfile import DealDocument, insert_key
 FIELD_ORDER: tuple[str, ...] = (
     "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account",
     "contacts", "source", "tags", "created", "expected_close", "closed", "lost_reason", "bant",
-    "history", "close_changes", "tasks", "activities",
+    "history", "close_changes", "tasks", "activities", "automations",
 )
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")

@@ -1,0 +1,93 @@
+"""Which automation emails are due: a deal that entered a stage, or got a tag, `after` days ago.
+
+A trigger is named `RULE@DATE`: the rule and the day it fired (the deal's last entry into the
+stage, or the day `pipe automate` first saw the tag). The email sent for it is logged on the deal
+with `automation: RULE@DATE`, so a trigger sends once: a later run sees the entry, and so does
+another clone once the deal's file is merged. Re-entering the stage, or getting the tag again
+after losing it, is a new trigger.
+
+A tag has no date in the deal file, so the first run that sees it writes one:
+`automations: [{rule: vip-welcome, since: 2026-11-20}]`, and the delay counts from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pipecli.core.config import Config
+from pipecli.core.deal import Deal
+from pipecli.core.mailconfig import Automation
+
+QUEUE_FIELD = "automations"
+
+
+@dataclass
+class Trigger:
+    deal: Deal
+    rule: Automation
+    fired: dt.date
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule.id}@{self.fired.isoformat()}"
+
+    @property
+    def due(self) -> dt.date:
+        return self.fired + dt.timedelta(days=self.rule.after_days)
+
+
+@dataclass
+class Plan:
+    due: list[Trigger]  # to send now
+    waiting: list[Trigger]  # fired, not due yet
+    first_seen: list[Trigger]  # tag triggers to date on their deals (today)
+    forgotten: list[tuple[Deal, Automation]]  # tag dates to drop: the tag is gone
+
+
+def sent_keys(deal: Deal) -> set[str]:
+    return {str(a["automation"]) for a in deal.activities if a.get("automation")}
+
+
+def queued_since(deal: Deal, rule: Automation) -> dt.date | None:
+    dates = [q.get("since") for q in deal.data.get(QUEUE_FIELD) or []
+             if isinstance(q, dict) and q.get("rule") == rule.id and isinstance(q.get("since"), dt.date)]
+    return min(dates) if dates else None  # two clones may both have dated it: the first one counts
+
+
+def plan(deals: list[Deal], config: Config, today: dt.date) -> Plan:
+    result = Plan([], [], [], [])
+    for deal in deals:
+        sent = sent_keys(deal)
+        for rule in config.automations:
+            trigger = None
+            if rule.stage is not None and deal.stage == rule.stage:
+                entered = deal.stage_entered()
+                if entered is not None:
+                    trigger = Trigger(deal, rule, entered)
+            elif rule.tag is not None:
+                since = queued_since(deal, rule)
+                if rule.tag in deal.tags:
+                    trigger = Trigger(deal, rule, since or today)
+                    if since is None:
+                        result.first_seen.append(trigger)
+                elif since is not None:
+                    result.forgotten.append((deal, rule))
+            if trigger is None or trigger.key in sent:
+                continue
+            (result.due if trigger.due <= today else result.waiting).append(trigger)
+    return result
+
+
+def date_tag(deal: Deal, rule: Automation, today: dt.date) -> None:
+    """Write the day a tag rule first fired on the deal."""
+    deal.append(QUEUE_FIELD, {"rule": rule.id, "since": today})
+
+
+def forget_tag(deal: Deal, rule: Automation) -> None:
+    """Drop a tag rule's date once the tag is gone, so getting it again is a new trigger."""
+    kept = [q for q in deal.data.get(QUEUE_FIELD) or [] if not (isinstance(q, dict) and q.get("rule") == rule.id)]
+    if kept:
+        deal.set(QUEUE_FIELD, kept)
+    else:
+        deal.unset(QUEUE_FIELD)

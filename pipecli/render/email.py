@@ -1,0 +1,102 @@
+"""Email templates: templates/email/NAME.md.j2 in the workspace, a subject in frontmatter and a jinja2 body.
+
+    ---
+    subject: "{{ deal.account }}: the proposal, as promised"
+    ---
+    Hi {{ contact.first_name }},
+
+    ...
+    {{ sender.name }}
+
+Both the subject and the body are jinja2, rendered in the sandbox (a template may come through git
+from anyone) with undefined names as errors, so a typo never sends "Hi ,". They see plain data:
+the deal, its contact, its owner, the sender and today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipecli.core import yamlio
+from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.names import ID_PATTERN
+
+EMAIL_TEMPLATES = Path("templates") / "email"
+SUFFIX = ".md.j2"
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    name: str
+    path: Path  # as shown to the user
+    subject: str  # jinja2 source
+    body: str  # jinja2 source
+    body_line: int  # the file line the body starts on, for error messages
+
+
+def template_names(root: Path) -> list[str]:
+    folder = root / EMAIL_TEMPLATES
+    if not folder.is_dir():
+        return []
+    return sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}") if p.is_file())
+
+
+def load_template(root: Path, name: str) -> EmailTemplate:
+    """templates/email/NAME.md.j2 of the workspace; a clear error for a missing or malformed one."""
+    shown = EMAIL_TEMPLATES / f"{name}{SUFFIX}"
+    if not ID_PATTERN.match(name):
+        raise InvalidValue(f"'{name}' is not a template name (lowercase words joined by '-': {shown})")
+    path = root / shown
+    if not path.is_file() or path.is_symlink():
+        known = ", ".join(template_names(root)) or f"none yet: write {EMAIL_TEMPLATES}/{name}{SUFFIX}"
+        raise InvalidValue(f"no email template {shown} (templates: {known})")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PipeError(f"{shown}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise PipeError(f"{shown}:1: an email template starts with a '---' line, then 'subject: ...', then '---'")
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
+    except StopIteration:
+        raise PipeError(f"{shown}:1: the frontmatter is never closed by a '---' line") from None
+    try:
+        front = yamlio.load("\n".join(lines[1:close]) + "\n") or {}
+    except yamlio.YAMLError as error:
+        line = yamlio.error_line(error)
+        raise PipeError(f"{shown}:{(line or 0) + 2}: {yamlio.error_message(error)}") from None
+    subject = front.get("subject") if isinstance(front, dict) else None
+    if not isinstance(subject, str) or not subject.strip():
+        raise PipeError(f"{shown}:2: the frontmatter needs a subject: 'subject: Your proposal'")
+    return EmailTemplate(name, shown, subject, "\n".join(lines[close + 1:]), close + 2)
+
+
+def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
+    """(subject, body) of template for one deal's context."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from pipecli.render.templates import RENDER_SECONDS, time_limit
+
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    parts = []
+    for source, first_line in ((template.subject, 2), (template.body, template.body_line)):
+        try:
+            with time_limit(RENDER_SECONDS, str(template.path)):
+                parts.append(env.from_string(source).render(context))
+        except jinja2.TemplateSyntaxError as error:
+            raise PipeError(f"{template.path}:{first_line + (error.lineno or 1) - 1}: template error: {error.message}") from None
+        except jinja2.exceptions.SecurityError as error:
+            raise PipeError(f"{template.path}: template refused by the sandbox: {error}") from None
+        except jinja2.UndefinedError as error:
+            raise PipeError(f"{template.path}: template error: {error.message} (for deal {context['deal']['id']})") from None
+        except PipeError:
+            raise
+        except Exception as error:  # the template is code from the workspace: its mistakes are its errors
+            raise PipeError(f"{template.path}: template error: {type(error).__name__}: {error}") from None
+    subject = " ".join(parts[0].split())  # one line: a value holding a newline cannot make a header
+    if not subject:
+        raise PipeError(f"{template.path}: the subject is empty for deal {context['deal']['id']}")
+    return subject, parts[1].lstrip("\n")

@@ -1,0 +1,89 @@
+"""A real SMTP server on loopback for the tests (aiosmtpd), which keeps what it receives.
+
+    def test_x(smtp_server): ...   # smtp_server.port, smtp_server.messages, smtp_server.config_text()
+
+Use it from a test module with `from tests.smtp_server import smtp_server  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+    @property
+    def message(self):
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    messages: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # recipients the server refuses (a failure half way)
+    password: str | None = None  # when set, AUTH is required with user 'maya' and this password
+
+    def config_text(self, **smtp) -> str:
+        """The mail: block of pipelines.yaml pointing at this server."""
+        settings = {"host": "127.0.0.1", "port": self.port, "security": "none", **smtp}
+        inner = ", ".join(f"{k}: {v}" for k, v in settings.items())
+        return f"mail:\n  from: Maya Lind <maya@tidewater.example>\n  smtp: {{{inner}}}\n"
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer):
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.server.refuse:
+            return "550 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def _authenticator(expected: SmtpServer):
+    def text(value) -> str:
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and text(auth_data.login) == "maya" \
+            and text(auth_data.password) == expected.password
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535 reply itself
+    return check
+
+
+@pytest.fixture
+def smtp_server(request):
+    """A started server; parametrize indirectly with {'password': 'secret'} to require AUTH."""
+    options = getattr(request, "param", {}) or {}
+    server = SmtpServer(free_port(), password=options.get("password"))
+    kwargs = {}
+    if server.password is not None:
+        kwargs = {"authenticator": _authenticator(server), "auth_required": True, "auth_require_tls": False}
+    controller = Controller(_Handler(server), hostname="127.0.0.1", port=server.port, **kwargs)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -1,0 +1,256 @@
+"""`pipe mail` and `pipe automate` against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CONFIG, simple_deal
+from tests.smtp_server import free_port, smtp_server  # noqa: F401
+
+TEMPLATE = """\
+---
+subject: "{{ deal.account }}: next steps for {{ deal.title }}"
+---
+Hi {{ contact.first_name }},
+
+Following up on {{ deal.title }} ({{ deal.stage_name }}).
+
+{{ sender.name }}
+"""
+
+
+def acme(deal_id: str = "acme", **fields) -> str:
+    fields.setdefault("account", "Acme GmbH")
+    fields.setdefault("contacts", "\n- name: Jürgen Müller\n  email: jurgen@acme.example")
+    return simple_deal(deal_id, **fields)
+
+
+def workspace_with(make_workspace, smtp_server, deals: dict, extra: str = "", template: str = TEMPLATE, **smtp):
+    workspace = make_workspace(deals, config=CONFIG + smtp_server.config_text(**smtp) + extra)
+    folder = workspace.root / "templates" / "email"
+    folder.mkdir(parents=True)
+    (folder / "follow-up.md.j2").write_text(template, encoding="utf-8")
+    return workspace
+
+
+def one_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("pipe: ") and "Traceback" not in result.stderr, result.stderr
+    return lines[-1]
+
+
+# -- pipe mail ----------------------------------------------------------------------------------
+
+def test_mail_writes_one_eml_per_deal_to_the_outbox_and_lists_the_skipped(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme(), "bare": simple_deal("bare")})
+    before = {p: p.read_bytes() for p in workspace.deals_dir.iterdir()}
+    result = run(workspace, "mail", "follow-up", "--stage", "lead")
+    assert result.exit_code == 0, result.stderr
+    assert "bare: skipped: no contact has an email address" in result.stderr
+    (eml,) = (workspace.root / "outbox").iterdir()
+    assert eml.name == "2026-11-27-acme-follow-up.eml"
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert message["Subject"] == "Acme GmbH: next steps for Acme"
+    assert message["To"] == "Jürgen Müller <jurgen@acme.example>" and message["From"] == "Maya Lind <maya@tidewater.example>"
+    assert message.get_content() == "Hi Jürgen,\n\nFollowing up on Acme (Lead).\n\nMaya Lind\n"
+    assert {p: p.read_bytes() for p in workspace.deals_dir.iterdir()} == before  # nothing logged: not sent
+    assert smtp_server.messages == []
+
+
+def test_mail_send_delivers_encoded_headers_and_logs_each_email(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme(account="Café Zürich")})
+    result = run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes")
+    assert result.exit_code == 0, result.stderr
+    (received,) = smtp_server.messages
+    assert received.recipients == ["jurgen@acme.example"] and received.sender == "maya@tidewater.example"
+    raw = received.data.decode("ascii")  # everything on the wire is ASCII: RFC 2047 words for the rest
+    assert "Subject: =?utf-8?q?Caf=C3=A9_Z=C3=BCrich=3A?= next steps for Acme" in raw
+    assert "To: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jurgen@acme.example>" in raw
+    message = received.message
+    assert message["Subject"] == "Café Zürich: next steps for Acme"
+    deal = workspace.load("acme")
+    (entry,) = [a for a in deal.activities if a.get("kind") == "email"]
+    assert (entry["direction"], entry["summary"], entry["message_id"]) == (
+        "out", "Café Zürich: next steps for Acme", message["Message-ID"])
+    assert str(entry["date"]) == "2026-11-27"
+    timeline = run(workspace, "timeline", "acme").stdout
+    assert "Café Zürich: next steps for Acme" in timeline
+
+
+def test_no_deal_value_can_inject_a_header(make_workspace, run, smtp_server):
+    evil = acme(title='"Acme\\r\\nBcc: spy@evil.example"',
+                contacts='\n- name: "Jo\\r\\nBcc: spy@evil.example"\n  email: jo@acme.example')
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": evil})
+    result = run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes")
+    assert result.exit_code == 0, result.stderr
+    (received,) = smtp_server.messages
+    assert received.recipients == ["jo@acme.example"]
+    headers = received.data.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+    assert not [h for h in headers if h.lower().startswith("bcc")] and received.message["Bcc"] is None
+    assert [a.addr_spec for a in received.message["To"].addresses] == ["jo@acme.example"]  # the rest is a quoted name
+    assert received.message["Subject"] == 'Acme GmbH: next steps for Acme Bcc: spy@evil.example'  # one line
+
+
+def test_mail_send_needs_a_filter_and_confirmation(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()})
+    assert "needs at least one filter" in one_error(run(workspace, "mail", "follow-up", "--send", "--yes"))
+    assert "confirm with --yes" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send"))
+    assert smtp_server.messages == []
+
+
+def test_template_mistakes_are_one_line(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()},
+                               template="---\nsubject: Hi {{ contact.nickname }}\n---\nBody\n")
+    assert "templates/email/follow-up.md.j2: template error:" in one_error(run(workspace, "mail", "follow-up"))
+    assert "no email template templates/email/nope.md.j2 (templates: follow-up)" in one_error(
+        run(workspace, "mail", "nope"))
+    (workspace.root / "templates/email/follow-up.md.j2").write_text("no frontmatter\n")
+    assert "follow-up.md.j2:1:" in one_error(run(workspace, "mail", "follow-up"))
+    assert "not a template name" in one_error(run(workspace, "mail", "../../etc/passwd"))
+
+
+def test_the_sandbox_keeps_templates_away_from_python(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()},
+                               template="---\nsubject: x\n---\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    assert "template" in one_error(run(workspace, "mail", "follow-up", "--dry-run"))
+
+
+# -- failures: one line, nothing marked as sent ---------------------------------------------------
+
+@pytest.mark.parametrize("smtp, says", [
+    ({"port": None}, "connection refused"),
+    ({"security": "tls"}, "TLS with 127.0.0.1"),
+    ({"security": "starttls"}, "does not offer STARTTLS"),
+])
+def test_connection_failures_send_and_log_nothing(make_workspace, run, smtp_server, smtp, says):
+    if smtp.get("port", 0) is None:
+        smtp = {**smtp, "port": free_port()}
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, **smtp)
+    before = workspace.read_bytes("acme")
+    assert says in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
+    assert workspace.read_bytes("acme") == before and smtp_server.messages == []
+
+
+@pytest.mark.parametrize("smtp_server", [{"password": "right"}], indirect=True)
+def test_a_wrong_password_or_none_is_one_line(make_workspace, run, smtp_server, monkeypatch):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, user="maya", password_env="SMTP_PASSWORD")
+    monkeypatch.delenv("SMTP_PASSWORD", raising=False)
+    assert "export SMTP_PASSWORD=" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
+    monkeypatch.setenv("SMTP_PASSWORD", "wrong")
+    assert "refused the login of maya" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
+    assert smtp_server.messages == [] and not [a for a in workspace.load("acme").activities if a.get("kind") == "email"]
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    assert run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes").exit_code == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_password_in_the_file_is_refused(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, user="maya", password="hunter2")
+    assert "never put the SMTP password in pipelines.yaml" in one_error(run(workspace, "mail", "follow-up"))
+
+
+def test_a_failure_half_way_leaves_the_sent_logged_and_the_rest_unsent(make_workspace, run, smtp_server):
+    second = acme("beta", contacts="\n- name: Bea\n  email: bea@beta.example")
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme(), "beta": second})
+    smtp_server.refuse.add("bea@beta.example")
+    line = one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
+    assert "refused bea@beta.example" in line and "1 sent and logged, 1 not sent" in line
+    assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
+    assert [a["kind"] for a in workspace.load("acme").activities] == ["email"]
+    assert "activities" not in workspace.load("beta").data
+
+
+# -- pipe automate ------------------------------------------------------------------------------
+
+AUTOMATIONS = """\
+automations:
+- {id: proposal-follow-up, stage: proposal, after: 2d, template: follow-up}
+- {id: vip-welcome, tag: vip, template: follow-up, to: owner}
+"""
+
+
+def in_proposal(deal_id: str, entered: str = "2026-11-25") -> str:
+    return acme(deal_id, stage="proposal", history=f"\n- stage: lead\n  date: 2026-11-01\n- stage: proposal\n  date: {entered}")
+
+
+def test_automate_sends_once_when_due_and_never_again(make_workspace, run, smtp_server, monkeypatch):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": in_proposal("acme", "2026-11-26")}, AUTOMATIONS)
+    waiting = run(workspace, "automate")
+    assert waiting.exit_code == 0 and "acme: proposal-follow-up waits until 2026-11-28" in waiting.stderr
+    assert smtp_server.messages == []
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-28")
+    assert "automate: 1 sent" in run(workspace, "automate").stdout
+    assert run(workspace, "automate").stdout == "automate: 0 sent, 0 waiting, 0 skipped\n"
+    assert len(smtp_server.messages) == 1
+    (entry,) = [a for a in workspace.load("acme").activities if a.get("automation")]
+    assert entry["automation"] == "proposal-follow-up@2026-11-26" and entry["direction"] == "out"
+
+
+def test_automate_dry_run_sends_and_writes_nothing(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": in_proposal("acme"), "vip": acme("vip", tags="[vip]")},
+                               AUTOMATIONS)
+    before = {p.name: p.read_bytes() for p in workspace.deals_dir.iterdir()}
+    result = run(workspace, "automate", "--dry-run")
+    assert result.exit_code == 0
+    assert "would send proposal-follow-up@2026-11-25 to Jürgen Müller <jurgen@acme.example> for acme" in result.stdout
+    assert "would send vip-welcome@2026-11-27 to Alice Martin <alice@example.com> for vip" in result.stdout
+    assert {p.name: p.read_bytes() for p in workspace.deals_dir.iterdir()} == before and smtp_server.messages == []
+
+
+def test_a_tag_rule_counts_its_delay_from_the_first_run_that_sees_the_tag(make_workspace, run, smtp_server, monkeypatch):
+    rules = "automations:\n- {id: vip-welcome, tag: vip, after: 1d, template: follow-up}\n"
+    workspace = workspace_with(make_workspace, smtp_server, {"vip": acme("vip", tags="[vip]")}, rules)
+    assert "waits until 2026-11-28" in run(workspace, "automate").stderr
+    assert workspace.load("vip").data["automations"] == [{"rule": "vip-welcome", "since": workspace.load("vip").created.replace(day=27)}]
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-28")
+    assert "automate: 1 sent" in run(workspace, "automate").stdout
+    assert run(workspace, "automate").stdout.startswith("automate: 0 sent")
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_failed_run_leaves_the_unsent_due_for_the_next(make_workspace, run, smtp_server):
+    deals = {"acme": in_proposal("acme"), "beta": in_proposal("beta").replace("jurgen@acme.example", "bea@beta.example")}
+    workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
+    smtp_server.refuse.add("bea@beta.example")
+    assert "1 sent and logged, 1 not sent" in one_error(run(workspace, "automate"))
+    smtp_server.refuse.clear()
+    assert "automate: 1 sent" in run(workspace, "automate").stdout
+    assert sorted(r for m in smtp_server.messages for r in m.recipients) == ["bea@beta.example", "jurgen@acme.example"]
+
+
+def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(make_workspace, smtp_server, tmp_path):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": in_proposal("acme")}, AUTOMATIONS)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIPE_TODAY": "2026-11-27", "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@example.com"}
+
+    def sh(cwd, *args):
+        done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def pipe(cwd, *args):
+        return sh(cwd, sys.executable, "-m", "pipecli", *args)
+
+    first = workspace.root
+    sh(first, "git", "init", "-q", "-b", "main")
+    pipe(first, "git", "setup")
+    sh(first, "git", "add", "-A")
+    sh(first, "git", "commit", "-qm", "start")
+    second = tmp_path / "second"
+    sh(tmp_path, "git", "clone", "-q", str(first), str(second))
+    pipe(second, "git", "setup")
+    pipe(second, "log", "acme", "call", "Bob called", "--commit")  # the other clone works on the deal too
+    assert "automate: 1 sent" in pipe(first, "automate", "--commit")
+    sh(second, "git", "pull", "-q", "--no-rebase", "--no-edit")
+    assert pipe(second, "automate").startswith("automate: 0 sent")
+    assert len(smtp_server.messages) == 1
+    activities = [a["summary"] for a in __import__("pipecli.core.storage").core.storage.Workspace(second).load("acme").activities]
+    assert activities == ["Bob called", "Acme GmbH: next steps for Acme"] or sorted(activities) == sorted(
+        ["Bob called", "Acme GmbH: next steps for Acme"])
