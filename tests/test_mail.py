@@ -254,3 +254,15 @@ def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(
     activities = [a["summary"] for a in __import__("pipecli.core.storage").core.storage.Workspace(second).load("acme").activities]
     assert activities == ["Bob called", "Acme GmbH: next steps for Acme"] or sorted(activities) == sorted(
         ["Bob called", "Acme GmbH: next steps for Acme"])
+
+
+def test_a_trigger_due_over_a_week_ago_is_stale_and_never_sent(make_workspace, run, smtp_server):
+    # Switching a rule on must not email every deal that entered the stage long ago.
+    deals = {"old": in_proposal("old", "2026-11-10"), "new": in_proposal("new", "2026-11-20")}
+    workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
+    dry = run(workspace, "automate", "--dry-run")
+    assert "old: proposal-follow-up not sent: it fell due on 2026-11-12, over 7 days ago" in dry.stderr
+    assert "dry run: 1 due, 0 waiting, 1 stale; nothing sent" in dry.stderr
+    assert run(workspace, "automate").stdout.endswith("automate: 1 sent, 0 waiting, 0 skipped, 1 stale (--dry-run lists them)\n")
+    assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
+    assert not [a for a in workspace.load("old").activities if a.get("automation")]

@@ -48,6 +48,11 @@ sources: [inbound, outbound, referral, event, partner, content]
 inactivity_days: 10
 next_step: warn
 flush_reason: stale  # what `pipe flush` gives as the lost reason
+mail:                # pipe mail / automate / remind: each deal's owner sends (docs/email.md)
+  smtp: {host: smtp.tidewater.example, port: 587, security: starttls,
+         user: sales@tidewater.example, password_env: PIPE_SMTP_PASSWORD}
+automations:         # pipe automate, daily: templates/email/NAME.md.j2
+- {id: proposal-follow-up, stage: proposal, after: 2d, template: proposal-follow-up}
 pipelines:
 - id: new-business
   name: New business

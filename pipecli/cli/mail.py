@@ -132,7 +132,7 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
         if dry_run:
             for item in items:
                 message = build_message(item, now)
-                click.echo(printable(message.as_string(), keep="\n\t"))
+                click.echo(printable(message.as_string(policy=email_policy.default), keep="\n\t"))
             click.echo(f"dry run: {len(items)} email{'s' if len(items) > 1 else ''}; nothing written", err=True)
             return
         if send:
@@ -205,16 +205,21 @@ def automate(app, dry_run):
                 skipped += [(deal_id, f"{rule.id}: {why}") for deal_id, why in cannot]
         for deal_id, why in skipped:
             click.echo(f"{deal_id}: skipped: {why}", err=True)
+        for trigger in planned.stale if dry_run else ():
+            click.echo(f"{trigger.deal.id}: {trigger.rule.id} not sent: it fell due on {trigger.due}, over "
+                       f"{automation.STALE_DAYS} days ago", err=True)
         for trigger in planned.waiting:
             click.echo(f"{trigger.deal.id}: {trigger.rule.id} waits until {trigger.due} ({trigger.rule.trigger} "
                        f"on {trigger.fired})", err=True)
         if dry_run:
             for item in items:
                 click.echo(f"would send {item.automation} to {item.to} for {item.deal.id}: {printable(item.subject)}")
-            click.echo(f"dry run: {len(items)} due, {len(planned.waiting)} waiting; nothing sent", err=True)
+            click.echo(f"dry run: {len(items)} due, {len(planned.waiting)} waiting, {len(planned.stale)} stale; "
+                       "nothing sent", err=True)
             return
         count = _send(app, items, now) if items else 0
-    click.echo(f"automate: {count} sent, {len(planned.waiting)} waiting, {len(skipped)} skipped")
+    stale = f", {len(planned.stale)} stale (--dry-run lists them)" if planned.stale else ""
+    click.echo(f"automate: {count} sent, {len(planned.waiting)} waiting, {len(skipped)} skipped{stale}")
     if count:
         app.note_change(f"automate: {count} email{'s' if count != 1 else ''} sent")
         for item in items:

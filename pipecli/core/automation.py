@@ -6,6 +6,10 @@ with `automation: RULE@DATE`, so a trigger sends once: a later run sees the entr
 another clone once the deal's file is merged. Re-entering the stage, or getting the tag again
 after losing it, is a new trigger.
 
+A trigger whose email fell due more than STALE_DAYS ago is stale and never sent: switching a rule
+on must not email every deal that entered the stage months ago, nor a cron that stopped for weeks
+send a backlog of follow-ups that no longer make sense.
+
 A tag has no date in the deal file, so the first run that sees it writes one:
 `automations: [{rule: vip-welcome, since: 2026-11-20}]`, and the delay counts from there.
 """
@@ -20,6 +24,7 @@ from pipecli.core.deal import Deal
 from pipecli.core.mailconfig import Automation
 
 QUEUE_FIELD = "automations"
+STALE_DAYS = 7
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Trigger:
 class Plan:
     due: list[Trigger]  # to send now
     waiting: list[Trigger]  # fired, not due yet
+    stale: list[Trigger]  # fell due more than STALE_DAYS ago: never sent
     first_seen: list[Trigger]  # tag triggers to date on their deals (today)
     forgotten: list[tuple[Deal, Automation]]  # tag dates to drop: the tag is gone
 
@@ -56,7 +62,7 @@ def queued_since(deal: Deal, rule: Automation) -> dt.date | None:
 
 
 def plan(deals: list[Deal], config: Config, today: dt.date) -> Plan:
-    result = Plan([], [], [], [])
+    result = Plan([], [], [], [], [])
     for deal in deals:
         sent = sent_keys(deal)
         for rule in config.automations:
@@ -75,7 +81,12 @@ def plan(deals: list[Deal], config: Config, today: dt.date) -> Plan:
                     result.forgotten.append((deal, rule))
             if trigger is None or trigger.key in sent:
                 continue
-            (result.due if trigger.due <= today else result.waiting).append(trigger)
+            if trigger.due > today:
+                result.waiting.append(trigger)
+            elif (today - trigger.due).days > STALE_DAYS:
+                result.stale.append(trigger)
+            else:
+                result.due.append(trigger)
     return result
 
 
