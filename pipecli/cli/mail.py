@@ -65,7 +65,7 @@ def _prepare(app, deals, template_name: str, to: str, automation_keys: dict | No
     return items, skipped
 
 
-def _send(app, items, now: dt.datetime) -> None:
+def _send(app, items, now: dt.datetime) -> int:
     """Send items over SMTP, logging each on its deal as soon as it went."""
     from pipecli.core.outgoing import build_message, record_sent
     from pipecli.core.smtp import SendError, send_all
