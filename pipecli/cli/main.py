@@ -69,14 +69,14 @@ def cli(ctx: click.Context, directory: str | None) -> None:
 
 
 def _register() -> None:
-    from pipecli.cli import (bulk, capture, deals, export, gitcmd, history, importing, interactions, listing, mail, report,
-                             tasks, workspace)
+    from pipecli.cli import (bulk, capture, deals, export, gitcmd, history, importing, interactions, listing, mail, remind,
+                             report, tasks, workspace)
 
     for command in (
         workspace.init, deals.add, deals.show, deals.set_, deals.edit, deals.move, deals.won,
         deals.lost, deals.rm, tasks.task, tasks.tasks_, interactions.log, interactions.timeline,
         listing.list_, listing.board, report.report, history.diff, history.history, export.export, importing.import_,
-        bulk.flush, bulk.bulk_, mail.mail, mail.automate, mail.remind, capture.import_mail, capture.import_calendar,
+        bulk.flush, bulk.bulk_, mail.mail, mail.automate, remind.remind, capture.import_mail, capture.import_calendar,
         workspace.check, gitcmd.sync, gitcmd.git_, gitcmd.merge_driver, workspace.completion,
     ):
         cli.add_command(command)
