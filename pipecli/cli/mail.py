@@ -1,4 +1,4 @@
-"""Email from templates: `pipe mail`, `pipe automate` (triggered emails) and `pipe remind` (daily digests)."""
+"""Email from templates: `pipe mail` and `pipe automate` (triggered emails)."""
 
 from __future__ import annotations
 
@@ -226,9 +226,3 @@ def automate(app, dry_run):
             app.note_change(f"{item.deal.id}: {item.automation}: {printable(item.subject)}")
     elif planned.first_seen or planned.forgotten:
         app.note_change("automate: tag triggers dated")
-
-
-@click.command()
-def remind():
-    """Send each team member a digest of their tasks for today."""
-    raise click.ClickException("not built yet")
