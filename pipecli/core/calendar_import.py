@@ -1,0 +1,220 @@
+"""Reading meetings from an iCalendar (.ics, RFC 5545) file into Captured items: a small reader of VEVENTs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, summary_line
+from pipecli.core.errors import PipeError
+
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+_PARAM_NAME = re.compile(r"([A-Za-z0-9-]+)=")
+_PARAM_VALUE = re.compile(r'[^";:,]*')
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})\Z")
+_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)\Z", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Property:
+    """One content line: NAME;PARAM=VALUE,VALUE:value (names upper-cased, the value as written)."""
+
+    name: str
+    params: dict[str, list[str]]
+    value: str
+
+    def param(self, name: str) -> str | None:
+        values = self.params.get(name)
+        return values[0] if values else None
+
+
+@dataclass
+class _Event:
+    line: int
+    properties: list[Property] = field(default_factory=list)
+    broken: str | None = None  # why it cannot be read, once a line of it could not be
+
+    def first(self, name: str) -> Property | None:
+        return next((p for p in self.properties if p.name == name), None)
+
+
+def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
+    """The events of an .ics file; raises PipeError when it is missing or not an iCalendar file."""
+    shown = shown or str(path)
+    if path.is_dir():
+        raise PipeError(f"{shown}: a folder, not an .ics file")
+    if not path.exists():
+        raise PipeError(f"{shown}: no such file")
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    return parse_calendar(text, shown, zone)
+
+
+def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
+    """Every VEVENT of an iCalendar text: a Captured meeting, or a Skipped one saying why."""
+    lines = unfold(text)
+    first = next((line for _, line in lines if line.strip()), "")
+    if first.strip().upper() != "BEGIN:VCALENDAR":
+        raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
+    reading = Reading()
+    stack: list[str] = []
+    event: _Event | None = None
+    cancel_all = False  # METHOD:CANCEL: the file withdraws its events
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            prop = content_line(line)
+        except ValueError:
+            if event is not None and stack and stack[-1] == "VEVENT":
+                event.broken = event.broken or f"line {number} is not NAME:VALUE"
+            continue
+        if prop.name == "BEGIN":
+            stack.append(prop.value.strip().upper())
+            if stack[-1] == "VEVENT" and event is None:
+                event = _Event(number)
+            continue
+        if prop.name == "END":
+            ending = prop.value.strip().upper()
+            if ending in stack:
+                while stack and stack.pop() != ending:
+                    pass
+            if ending == "VEVENT" and event is not None:
+                _add(reading, event, f"{shown} line {event.line}", zone, cancel_all)
+                event = None
+            continue
+        if stack == ["VCALENDAR"] and prop.name == "METHOD" and prop.value.strip().upper() == "CANCEL":
+            cancel_all = True
+        elif event is not None and stack and stack[-1] == "VEVENT":
+            event.properties.append(prop)  # the event's own, not those of its alarms
+    if event is not None:
+        reading.skipped.append(Skipped(f"{shown} line {event.line}", "unfinished event", "no END:VEVENT"))
+    return reading
+
+
+def unfold(text: str) -> list[tuple[int, str]]:
+    """Logical lines with the number of their first physical line: a line starting with a space or
+    tab continues the one before, without that one character (RFC 5545 3.1)."""
+    lines: list[tuple[int, str]] = []
+    for number, physical in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        if physical[:1] in (" ", "\t") and lines:
+            start, before = lines[-1]
+            lines[-1] = (start, before + physical[1:])
+        else:
+            lines.append((number, physical))
+    return lines
+
+
+def content_line(line: str) -> Property:
+    """Parse NAME *(;PARAM=VALUE[,VALUE]) : value; quoted parameter values may hold ; : and ,."""
+    match = _NAME.match(line)
+    if match is None:
+        raise ValueError(line)
+    name, at, params = match.group().upper(), match.end(), {}
+    while at < len(line) and line[at] == ";":
+        match = _PARAM_NAME.match(line, at + 1)
+        if match is None:
+            raise ValueError(line)
+        values, at = [], match.end()
+        while True:
+            if line.startswith('"', at):
+                end = line.find('"', at + 1)
+                if end < 0:
+                    raise ValueError(line)
+                values.append(line[at + 1:end])
+                at = end + 1
+            else:
+                value = _PARAM_VALUE.match(line, at)
+                values.append(value.group())
+                at = value.end()
+            if not line.startswith(",", at):
+                break
+            at += 1
+        params[match.group(1).upper()] = values
+    if not line.startswith(":", at):
+        raise ValueError(line)
+    return Property(name, params, line[at + 1:])
+
+
+def unescape(value: str) -> str:
+    r"""A TEXT value as meant: \, \; \\ and \n (or \N) become , ; \ and a line break."""
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def _add(reading: Reading, event: _Event, source: str, zone: dt.tzinfo | None, cancel_all: bool) -> None:
+    found = to_captured(event, source, zone, cancel_all)
+    (reading.items if isinstance(found, Captured) else reading.skipped).append(found)
+
+
+def to_captured(event: _Event, source: str, zone: dt.tzinfo | None, cancelled: bool = False) -> Captured | Skipped:
+    """An event as a Captured meeting at its (first) start, or why it is skipped."""
+    uid_prop = event.first("UID")
+    uid = clean_key(uid_prop.value) if uid_prop else ""
+    if event.broken:
+        return Skipped(source, "ill-formed event", event.broken)
+    if not uid:
+        return Skipped(source, "no UID")
+    status = event.first("STATUS")
+    if cancelled or (status is not None and status.value.strip().upper() == "CANCELLED"):
+        return Skipped(source, "cancelled", uid)
+    start = event.first("DTSTART")
+    if start is None:
+        return Skipped(source, "no DTSTART", uid)
+    try:
+        date, time = start_of(start, zone)
+    except (ValueError, OverflowError):
+        return Skipped(source, "bad DTSTART", f"{uid}: {start.value[:40]!r}")
+    title = event.first("SUMMARY")
+    organizer = event.first("ORGANIZER")
+    attendees = [a for a in (address_of(p) for p in event.properties if p.name == "ATTENDEE") if a]
+    return Captured("meeting", uid, date, time, summary_line(unescape(title.value) if title else "", "meeting"),
+                    address_of(organizer) if organizer else None, tuple(dict.fromkeys(attendees)), source,
+                    moved_occurrence=event.first("RECURRENCE-ID") is not None)
+
+
+def start_of(prop: Property, zone: dt.tzinfo | None) -> tuple[dt.date, str | None]:
+    """DTSTART as a local date and HH:MM: a DATE has no time; UTC (Z) and TZID times are converted to
+    zone (None: the system's); a floating time, or one in a TZID zoneinfo does not know, is kept as written."""
+    value = prop.value.strip()
+    day = _DATE.match(value)
+    if day is not None or (prop.param("VALUE") or "").upper() == "DATE":
+        if day is None:
+            raise ValueError(value)
+        return dt.date(*(int(g) for g in day.groups())), None
+    match = _DATE_TIME.match(value)
+    if match is None:
+        raise ValueError(value)
+    *numbers, utc = match.groups()
+    moment = dt.datetime(*(int(g) for g in numbers))
+    if utc:
+        return local_date_time(moment.replace(tzinfo=dt.timezone.utc), zone)
+    tzid = prop.param("TZID")
+    where = zone_named(tzid) if tzid else None
+    if where is None:
+        return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
+    return local_date_time(moment.replace(tzinfo=where), zone)
+
+
+def zone_named(tzid: str) -> dt.tzinfo | None:
+    """The zone a TZID names ('Europe/Paris', or '/mozilla.org/20050126_1/Europe/Paris'), else None."""
+    name = tzid.strip().strip("/")
+    parts = name.split("/")
+    for candidate in dict.fromkeys([name, "/".join(parts[-3:]), "/".join(parts[-2:])]):
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+    return None
+
+
+def address_of(prop: Property) -> str | None:
+    """The lowercased address of an ORGANIZER or ATTENDEE: its mailto: value, else its EMAIL parameter."""
+    value = prop.value.strip()
+    if value.lower().startswith("mailto:"):
+        address = value[len("mailto:"):].strip()
+    else:
+        address = (prop.param("EMAIL") or "").strip()
+    address = address.lower()
+    return address if "@" in address else None
