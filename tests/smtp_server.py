@@ -8,6 +8,7 @@ Use it from a test module with `from tests.smtp_server import smtp_server  # noq
 from __future__ import annotations
 
 import socket
+import ssl
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 
@@ -27,6 +28,7 @@ class Received:
     sender: str
     recipients: list[str]
     data: bytes
+    tls: bool = False  # whether it came over TLS (STARTTLS or TLS from the start)
 
     @property
     def message(self):
@@ -39,6 +41,7 @@ class SmtpServer:
     messages: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients the server refuses (a failure half way)
     password: str | None = None  # when set, AUTH is required with user 'maya' and this password
+    implicit_tls: bool = False  # TLS from the first byte (port 465 style): nothing else can talk to it
 
     def config_text(self, **smtp) -> str:
         """The mail: block of pipelines.yaml pointing at this server."""
@@ -58,7 +61,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
+                                             tls=self.server.implicit_tls or session.ssl is not None))
         return "250 Message accepted for delivery"
 
 
@@ -74,13 +78,26 @@ def _authenticator(expected: SmtpServer):
 
 
 @pytest.fixture
-def smtp_server(request):
-    """A started server; parametrize indirectly with {'password': 'secret'} to require AUTH."""
+def smtp_server(request, tmp_path, monkeypatch):
+    """A started server; parametrize indirectly with {'password': 'secret'} to require AUTH, and with
+    {'tls': 'starttls'} or {'tls': 'tls'} to speak TLS with a certificate from a test authority that
+    this test's clients trust (through SSL_CERT_FILE, as OpenSSL reads it)."""
     options = getattr(request, "param", {}) or {}
     server = SmtpServer(free_port(), password=options.get("password"))
     kwargs = {}
+    if options.get("tls"):
+        import trustme
+
+        authority = trustme.CA()
+        certificate = authority.issue_cert("127.0.0.1", "localhost")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        certificate.configure_cert(context)
+        authority.cert_pem.write_to_path(str(tmp_path / "test-ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "test-ca.pem"))
+        server.implicit_tls = options["tls"] == "tls"
+        kwargs = {"ssl_context": context} if server.implicit_tls else {"tls_context": context}
     if server.password is not None:
-        kwargs = {"authenticator": _authenticator(server), "auth_required": True, "auth_require_tls": False}
+        kwargs.update({"authenticator": _authenticator(server), "auth_required": True, "auth_require_tls": False})
     controller = Controller(_Handler(server), hostname="127.0.0.1", port=server.port, **kwargs)
     controller.start()
     try:

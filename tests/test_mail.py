@@ -266,3 +266,23 @@ def test_a_trigger_due_over_a_week_ago_is_stale_and_never_sent(make_workspace, r
     assert run(workspace, "automate").stdout.endswith("automate: 1 sent, 0 waiting, 0 skipped, 1 stale (--dry-run lists them)\n")
     assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
     assert not [a for a in workspace.load("old").activities if a.get("automation")]
+
+
+
+@pytest.mark.parametrize("smtp_server, security", [({"tls": "starttls", "password": "right"}, "starttls"),
+                                                   ({"tls": "tls"}, "tls")], indirect=["smtp_server"])
+def test_sending_over_starttls_and_tls(make_workspace, run, smtp_server, security, monkeypatch):
+    login = {"user": "maya", "password_env": "SMTP_PASSWORD"} if smtp_server.password else {}
+    monkeypatch.setenv("SMTP_PASSWORD", "right")
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, security=security, **login)
+    result = run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert [(m.recipients, m.tls) for m in smtp_server.messages] == [(["jurgen@acme.example"], True)]
+
+
+@pytest.mark.parametrize("smtp_server", [{"tls": "tls"}], indirect=True)
+def test_a_certificate_nobody_vouches_for_is_refused(make_workspace, run, smtp_server, monkeypatch):
+    monkeypatch.delenv("SSL_CERT_FILE")  # the test authority is no longer trusted
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, security="tls")
+    assert "CERTIFICATE_VERIFY_FAILED" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
+    assert smtp_server.messages == []
