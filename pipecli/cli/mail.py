@@ -11,22 +11,11 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option, deal_filter_options
+from pipecli.core.dates import now_on
 from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.mailconfig import smtp_settings
 from pipecli.core.queries import DealFilter, select
 from pipecli.render.style import printable
-
-
-def _now(today: dt.date) -> dt.datetime:
-    """Now, on pipe's today (PIPE_TODAY freezes the date, not the clock), in local time."""
-    now = dt.datetime.now().astimezone()
-    return now.replace(year=today.year, month=today.month, day=today.day)
-
-
-def _smtp(config):
-    if config.mail.smtp is None:
-        raise PipeError("no mail server: set mail.smtp in pipelines.yaml (host, port, security, user, "
-                        "password_env; see docs/email.md)")
-    return config.mail.smtp
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -70,7 +59,7 @@ def _send(app, items, now: dt.datetime) -> int:
     from pipecli.core.outgoing import build_message, record_sent
     from pipecli.core.smtp import SendError, send_all
 
-    settings = _smtp(app.config)
+    settings = smtp_settings(app.config)
     workspace = app.workspace
 
     def sent(item) -> None:
@@ -118,9 +107,9 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
         if dataclasses.replace(deal_filter, statuses=()) == DealFilter():
             raise InvalidValue("pipe mail --send needs at least one filter, like --stage proposal: "
                                "it would email every deal")
-        _smtp(app.config)
+        smtp_settings(app.config)
     workspace = app.workspace
-    now = _now(app.today)
+    now = now_on(app.today)
     with workspace.lock():
         deals = select(workspace.deals(), app.config, deal_filter, app.today)
         items, skipped = _prepare(app, [f.deal for f in deals], template, to)
@@ -186,8 +175,8 @@ def automate(app, dry_run):
         click.echo("no automations in pipelines.yaml (see docs/email.md)", err=True)
         return
     if not dry_run:
-        _smtp(config)
-    now = _now(today)
+        smtp_settings(config)
+    now = now_on(today)
     with workspace.lock():
         planned = automation.plan(workspace.deals(), config, today)
         if not dry_run:

@@ -7,14 +7,10 @@ import datetime as dt
 import click
 
 from pipecli.core import digest as digests
+from pipecli.core.dates import now_on
 from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.mailconfig import smtp_settings
 from pipecli.render.style import printable
-
-
-def _now(today: dt.date) -> dt.datetime:
-    """Now, on pipe's today (PIPE_TODAY freezes the date, not the clock), in local time."""
-    now = dt.datetime.now().astimezone()
-    return now.replace(year=today.year, month=today.month, day=today.day)
 
 
 def _plural(n: int, word: str) -> str:
@@ -50,9 +46,8 @@ def remind(app, members, dry_run, send):
     if not config.team:
         raise PipeError("no team in pipelines.yaml: add members with id, name and email under team:")
     chosen = tuple(dict.fromkeys(config.find_member(who) for who in members))
-    if send and config.mail.smtp is None:
-        raise PipeError("no mail server: set mail.smtp in pipelines.yaml (host, port, security, user, "
-                        "password_env; see docs/email.md)")
+    if send:
+        smtp_settings(config)
     planned = digests.plan(workspace.deals(), config, today, chosen)
     for d in planned.no_email:
         click.echo(f"{d.member.id}: skipped: no email under team: in pipelines.yaml ({d.counts()})", err=True)
@@ -61,7 +56,7 @@ def remind(app, members, dry_run, send):
     if planned.unclaimed:
         shown = ", ".join(planned.unclaimed[:5]) + (" ..." if len(planned.unclaimed) > 5 else "")
         click.echo(f"in no digest: {shown}: their assignee or deal owner is not on the team", err=True)
-    now = _now(today)
+    now = now_on(today)
     if not send:
         for n, d in enumerate(planned.ready):
             if n:

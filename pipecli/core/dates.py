@@ -27,6 +27,12 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def now_on(day: dt.date) -> dt.datetime:
+    """Now, in local time, on pipe's today (PIPE_TODAY freezes the date, not the clock)."""
+    now = dt.datetime.now().astimezone()
+    return now.replace(year=day.year, month=day.month, day=day.day)
+
+
 @dataclass(frozen=True)
 class Duration:
     """A span of calendar time: some days, weeks, months or years."""

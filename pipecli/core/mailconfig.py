@@ -21,6 +21,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
 
+from pipecli.core.errors import PipeError
 from pipecli.core.names import EMAIL_PATTERN, ID_PATTERN
 
 SECURITY = ("starttls", "tls", "none")
@@ -61,6 +62,14 @@ class Automation:
     @property
     def trigger(self) -> str:
         return f"stage {self.stage}" if self.stage else f"tag {self.tag}"
+
+
+def smtp_settings(config) -> SmtpSettings:  # config: a Config (which imports this module)
+    """The configured mail server; a clear error when there is none."""
+    if config.mail.smtp is None:
+        raise PipeError("no mail server: set mail.smtp in pipelines.yaml (host, port, security, user, "
+                        "password_env; see docs/email.md)")
+    return config.mail.smtp
 
 
 def parse_address(text: str) -> Address | None:
