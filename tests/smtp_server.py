@@ -7,6 +7,7 @@ Use it from a test module with `from tests.smtp_server import smtp_server  # noq
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -39,7 +40,9 @@ class Received:
 class SmtpServer:
     port: int
     messages: list[Received] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)  # recipients the server refuses (a failure half way)
+    refuse: set[str] = field(default_factory=set)  # recipients the server refuses (550 to RCPT)
+    fail_from: int | None = None  # from this many messages received on, DATA gets 421: the server gives up
+    delay: float = 0.0  # seconds between keeping a message and saying so (a slow server)
     password: str | None = None  # when set, AUTH is required with user 'maya' and this password
     implicit_tls: bool = False  # TLS from the first byte (port 465 style): nothing else can talk to it
 
@@ -61,8 +64,12 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.server.fail_from is not None and len(self.server.messages) >= self.server.fail_from:
+            return "421 4.3.0 service shutting down"
         self.server.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,
                                              tls=self.server.implicit_tls or session.ssl is not None))
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         return "250 Message accepted for delivery"
 
 

@@ -158,11 +158,25 @@ def test_a_password_in_the_file_is_refused(make_workspace, run, smtp_server):
 def test_a_failure_half_way_leaves_the_sent_logged_and_the_rest_unsent(make_workspace, run, smtp_server):
     second = acme("beta", contacts="\n- name: Bea\n  email: bea@beta.example")
     workspace = workspace_with(make_workspace, smtp_server, {"acme": acme(), "beta": second})
-    smtp_server.refuse.add("bea@beta.example")
+    smtp_server.fail_from = 1  # the server gives up after the first message
     line = one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
-    assert "refused bea@beta.example" in line and "1 sent and logged, 1 not sent" in line
+    assert line == ("pipe: sending to Bea <bea@beta.example> failed: 421 4.3.0 service shutting down; "
+                    "1 sent and logged, 1 not sent (beta)")
     assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
     assert [a["kind"] for a in workspace.load("acme").activities] == ["email"]
+    assert "activities" not in workspace.load("beta").data
+
+
+def test_a_refused_address_is_reported_and_the_others_still_go(make_workspace, run, smtp_server):
+    deals = {"acme": acme(), "beta": acme("beta", contacts="\n- name: Bea\n  email: bea@beta.example"),
+             "gamma": acme("gamma", contacts="\n- name: Gil\n  email: gil@gamma.example")}
+    workspace = workspace_with(make_workspace, smtp_server, deals)
+    smtp_server.refuse.add("bea@beta.example")
+    result = run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes")
+    assert "beta: not sent: the server refused bea@beta.example: 550 no such user here" in result.stderr
+    assert one_error(result) == ("pipe: 1 not sent, refused by the server: beta: fix their addresses, "
+                                 "then send to those deals alone")
+    assert sorted(r for m in smtp_server.messages for r in m.recipients) == ["gil@gamma.example", "jurgen@acme.example"]
     assert "activities" not in workspace.load("beta").data
 
 
@@ -217,11 +231,21 @@ def test_a_tag_rule_counts_its_delay_from_the_first_run_that_sees_the_tag(make_w
 def test_a_failed_run_leaves_the_unsent_due_for_the_next(make_workspace, run, smtp_server):
     deals = {"acme": in_proposal("acme"), "beta": in_proposal("beta").replace("jurgen@acme.example", "bea@beta.example")}
     workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
-    smtp_server.refuse.add("bea@beta.example")
-    assert "1 sent and logged, 1 not sent" in one_error(run(workspace, "automate"))
-    smtp_server.refuse.clear()
+    smtp_server.fail_from = 1
+    assert "1 sent and logged, 1 not sent (beta)" in one_error(run(workspace, "automate"))
+    smtp_server.fail_from = None
     assert "automate: 1 sent" in run(workspace, "automate").stdout
     assert sorted(r for m in smtp_server.messages for r in m.recipients) == ["bea@beta.example", "jurgen@acme.example"]
+
+
+def test_a_refused_address_does_not_hold_back_the_other_automations(make_workspace, run, smtp_server):
+    deals = {"beta": in_proposal("beta").replace("jurgen@acme.example", "bea@beta.example"), "zeta": in_proposal("zeta")}
+    workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
+    smtp_server.refuse.add("bea@beta.example")
+    result = run(workspace, "automate")
+    assert result.exit_code == 0 and "beta: not sent: the server refused bea@beta.example" in result.stderr
+    assert result.stdout.endswith("automate: 1 sent, 0 waiting, 0 skipped, 1 refused by the server (still due)\n")
+    assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
 
 
 def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(make_workspace, smtp_server, tmp_path):
@@ -286,3 +310,74 @@ def test_a_certificate_nobody_vouches_for_is_refused(make_workspace, run, smtp_s
     workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, security="tls")
     assert "CERTIFICATE_VERIFY_FAILED" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
     assert smtp_server.messages == []
+
+
+def git_workspace(workspace, tmp_path, monkeypatch):
+    """Make the workspace a git repository with everything committed; returns a git runner."""
+    for key, value in (("NAME", "Maya"), ("EMAIL", "maya@tidewater.example")):
+        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=workspace.root, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    return git
+
+
+def test_a_run_stopped_half_way_still_commits_what_it_sent(make_workspace, run, smtp_server, tmp_path, monkeypatch):
+    deals = {"acme": in_proposal("acme"), "beta": in_proposal("beta").replace("jurgen@acme.example", "bea@beta.example")}
+    workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
+    git = git_workspace(workspace, tmp_path, monkeypatch)
+    smtp_server.fail_from = 1
+    assert "1 sent and logged, 1 not sent (beta)" in one_error(run(workspace, "automate", "--commit"))
+    assert git("log", "-1", "--format=%s").strip() == "automate: 1 sent, then stopped"
+    assert git("show", "--name-only", "--format=", "HEAD").split() == ["deals/acme.md"]
+    assert git("status", "--porcelain", "deals") == ""
+
+
+def test_an_email_to_the_owner_stays_off_the_timeline_and_is_still_sent_once(make_workspace, run, smtp_server,
+                                                                            monkeypatch):
+    rules = "automations:\n- {id: nudge, stage: proposal, after: 0d, template: follow-up, to: owner}\n"
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": in_proposal("acme")}, rules)
+    assert "automate: 1 sent" in run(workspace, "automate").stdout
+    assert "automate: 0 sent" in run(workspace, "automate").stdout
+    deal = workspace.load("acme")
+    assert [m.recipients for m in smtp_server.messages] == [["alice@example.com"]]
+    assert "activities" not in deal.data  # no interaction with the customer: the deal still looks quiet
+    assert deal.data["automations"] == [{"rule": "nudge", "fired": deal.stage_entered(), "sent": deal.created.replace(day=27)}]
+    monkeypatch.setenv("PIPE_TODAY", "2026-12-20")
+    assert "acme" in run(workspace, "tasks", "--suggested").stdout
+
+
+def test_a_body_line_starting_with_from_arrives_as_written(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()},
+                               template="---\nsubject: Hello\n---\nHi,\nFrom our side, all good.\n")
+    assert run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes").exit_code == 0
+    assert b"\r\nFrom our side, all good.\r\n" in smtp_server.messages[0].data  # not ">From"
+
+
+def test_ctrl_c_half_way_leaves_exactly_the_received_emails_logged(make_workspace, smtp_server):
+    import os
+    import signal
+    import time
+
+    deals = {f"deal-{n}": acme(f"deal-{n}", contacts=f"\n- name: C{n}\n  email: c{n}@example.com") for n in range(8)}
+    workspace = workspace_with(make_workspace, smtp_server, deals)
+    smtp_server.delay = 0.3  # the server takes each message, then waits before saying so
+    child = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(workspace.root), "mail", "follow-up",
+                              "--stage", "lead", "--send", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ})
+    deadline = time.monotonic() + 20
+    while len(smtp_server.messages) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)  # while the third message waits for the server's answer
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    (line,) = [x for x in stderr.splitlines() if x.startswith("pipe:")]
+    assert line.startswith("pipe: interrupted; 3 sent and logged, 5 not sent") and "Traceback" not in stderr
+    received = sorted(r for m in smtp_server.messages for r in m.recipients)
+    logged = sorted(c["email"] for d in workspace.deals() if d.activities for c in d.contacts)
+    assert received == logged and len(received) == 3

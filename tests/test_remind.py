@@ -248,14 +248,24 @@ def test_the_right_password_from_the_environment_logs_in(team_workspace, run, sm
 
 
 def test_a_failure_half_way_says_whom_to_send_again(team_workspace, run, smtp_server):  # noqa: F811
-    smtp_server.refuse.add("zoe@example.com")
+    smtp_server.fail_from = 1
     result = run(team_workspace(), "remind", "--send")
     assert result.exit_code == 1
     assert result.stdout == f"sent to alice (Alice Martin <alice@example.com>): {SUBJECT}\n"
     assert result.stderr.splitlines()[-1] == (
-        "pipe: the server refused zoe@example.com: 550 no such user here; sent to alice, not to zoe "
-        "(send those with: pipe remind --send --member zoe)")
+        "pipe: sending to Zoë Ångström <zoe@example.com> failed: 421 4.3.0 service shutting down; sent to alice, "
+        "not to zoe (send those with: pipe remind --send --member zoe)")
     assert [m.recipients for m in smtp_server.messages] == [["alice@example.com"]]
+
+
+def test_a_refused_address_does_not_hold_back_the_other_digests(team_workspace, run, smtp_server):  # noqa: F811
+    smtp_server.refuse.add("alice@example.com")
+    result = run(team_workspace(), "remind", "--send")
+    assert result.exit_code == 1
+    assert "alice: not sent: the server refused alice@example.com: 550 no such user here" in result.stderr
+    assert result.stderr.splitlines()[-1] == ("pipe: the server refused the digest of alice: "
+                                              "check their email under team:")
+    assert [m.recipients for m in smtp_server.messages] == [["zoe@example.com"]]
 
 
 def test_tasks_of_no_one_on_the_team_are_named(make_workspace, run):

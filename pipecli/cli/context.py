@@ -20,6 +20,9 @@ class App:
         self.commit_wanted: bool | None = None  # --commit / --no-commit; None: git.autocommit decides
         self.changes: list[str] = []  # what this command did, one line each: the commit message
         self.finished = False
+        # A command that sends email records each one as it goes: when it stops half way, what it
+        # recorded is still committed (those emails went; the record must reach the other clones).
+        self.commit_partial = False
 
     def note_change(self, message: str) -> None:
         """Say what the command changed, for the commit autocommit makes (first line is its subject)."""

@@ -50,28 +50,45 @@ def _prepare(app, deals, template_name: str, to: str, automation_keys: dict | No
         context = template_context(deal, app.config, to_address, from_address, app.today)
         subject, body = render_email(template, context)
         key = automation_keys.get(deal.id) if automation_keys else None
-        items.append(Outgoing(deal, from_address, to_address, subject, body, template_name, key))
+        items.append(Outgoing(deal, from_address, to_address, subject, body, template_name, key, to_owner=to == "owner"))
     return items, skipped
 
 
-def _send(app, items, now: dt.datetime) -> int:
-    """Send items over SMTP, logging each on its deal as soon as it went."""
+def _send(app, items, now: dt.datetime, what: str) -> tuple[int, list]:
+    """Send items over SMTP, recording each on its deal as soon as it went; returns (sent, refused items).
+
+    what names the run for the commit message. A run stopped half way still commits what it
+    recorded (with autocommit or --commit): those emails went, and the record must travel.
+    """
     from pipecli.core.outgoing import build_message, record_sent
     from pipecli.core.smtp import SendError, send_all
 
     settings = smtp_settings(app.config)
     workspace = app.workspace
+    app.commit_partial = True
+    refused_items: list = []
 
     def sent(item) -> None:
         workspace.update(item.deal.id, lambda deal: record_sent(deal, item, now, _sender_member(app, item)))
         click.echo(f"sent {item.deal.id}: {item.to} {printable(item.subject)}")
+        app.note_change(f"{item.deal.id}: to {item.to}: {printable(item.subject)}")
+
+    def refused(item, why: str) -> None:
+        refused_items.append(item)
+        click.echo(f"{item.deal.id}: not sent: the server refused {printable(why)}", err=True)
 
     try:
-        count = send_all(settings, items, lambda item: build_message(item, now), sent)
+        count = send_all(settings, items, lambda item: build_message(item, now), sent, refused)
     except SendError as error:
-        left = len(items) - error.sent
-        raise PipeError(f"{error}; {error.sent} sent and logged, {left} not sent") from None
-    return count
+        app.changes.insert(0, f"{what}: {error.sent} sent, then stopped")
+        not_sent = [i.deal.id for i in items if i not in refused_items][error.sent:]
+        stopped = PipeError(f"{error}; " + (f"{error.sent} sent and logged, {len(not_sent)} not sent "
+                                            f"({', '.join(not_sent[:5])}{' ...' if len(not_sent) > 5 else ''})"
+                                            if error.sent else "nothing sent"))
+        stopped.exit_code = getattr(error, "exit_code", 1)
+        raise stopped from None
+    app.changes.insert(0, f"{what}: {count} email{'s' if count != 1 else ''} sent")
+    return count, refused_items
 
 
 @click.command()
@@ -126,9 +143,12 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
             return
         if send:
             _confirm(f"Send {len(items)} email{'s' if len(items) > 1 else ''}", yes)
-            count = _send(app, items, now)
+            count, refused = _send(app, items, now, f"mail {template}")
             click.echo(f"sent {count} email{'s' if count != 1 else ''}, each logged on its deal")
-            app.note_change(f"mail {template}: {count} email{'s' if count != 1 else ''} sent")
+            if refused:
+                raise PipeError(f"{len(refused)} not sent, refused by the server: "
+                                f"{', '.join(i.deal.id for i in refused)}: fix their addresses, then send to those "
+                                "deals alone")
             return
         outbox = workspace.root / app.config.mail.outbox
         outbox.mkdir(parents=True, exist_ok=True)
@@ -179,19 +199,19 @@ def automate(app, dry_run):
     now = now_on(today)
     with workspace.lock():
         planned = automation.plan(workspace.deals(), config, today)
-        if not dry_run:
-            for trigger in planned.first_seen:
-                workspace.update(trigger.deal.id, lambda d, r=trigger.rule: automation.date_tag(d, r, today))
-            for deal, rule in planned.forgotten:
-                workspace.update(deal.id, lambda d, r=rule: automation.forget_tag(d, r))
         items, skipped = [], []
-        for rule in config.automations:
+        for rule in config.automations:  # every template rendered before anything is written
             due = [t for t in planned.due if t.rule is rule]
             if due:
                 ready, cannot = _prepare(app, [t.deal for t in due], rule.template, rule.to,
                                          {t.deal.id: t.key for t in due})
                 items += ready
                 skipped += [(deal_id, f"{rule.id}: {why}") for deal_id, why in cannot]
+        if not dry_run:
+            for trigger in planned.first_seen:
+                workspace.update(trigger.deal.id, lambda d, r=trigger.rule: automation.date_tag(d, r, today))
+            for deal, rule in planned.forgotten:
+                workspace.update(deal.id, lambda d, r=rule: automation.forget_tag(d, r))
         for deal_id, why in skipped:
             click.echo(f"{deal_id}: skipped: {why}", err=True)
         for trigger in planned.stale if dry_run else ():
@@ -206,12 +226,9 @@ def automate(app, dry_run):
             click.echo(f"dry run: {len(items)} due, {len(planned.waiting)} waiting, {len(planned.stale)} stale; "
                        "nothing sent", err=True)
             return
-        count = _send(app, items, now) if items else 0
+        count, refused = _send(app, items, now, "automate") if items else (0, [])
     stale = f", {len(planned.stale)} stale (--dry-run lists them)" if planned.stale else ""
-    click.echo(f"automate: {count} sent, {len(planned.waiting)} waiting, {len(skipped)} skipped{stale}")
-    if count:
-        app.note_change(f"automate: {count} email{'s' if count != 1 else ''} sent")
-        for item in items:
-            app.note_change(f"{item.deal.id}: {item.automation}: {printable(item.subject)}")
-    elif planned.first_seen or planned.forgotten:
+    refusals = f", {len(refused)} refused by the server (still due)" if refused else ""
+    click.echo(f"automate: {count} sent, {len(planned.waiting)} waiting, {len(skipped)} skipped{refusals}{stale}")
+    if not items and (planned.first_seen or planned.forgotten):
         app.note_change("automate: tag triggers dated")

@@ -38,8 +38,14 @@ class PipeGroup(click.Group):
                 ctx.obj.finish(ctx.invoked_subcommand or "pipe")
             return result
         except PipeError as error:
-            failure = UserError(str(error))
-            failure.exit_code = getattr(error, "exit_code", 1)
+            message, code = str(error), getattr(error, "exit_code", 1)
+            if isinstance(ctx.obj, App) and ctx.obj.commit_partial:
+                try:
+                    ctx.obj.finish(ctx.invoked_subcommand or "pipe")
+                except PipeError as commit_error:
+                    message = f"{message} ({commit_error})"
+            failure = UserError(message)
+            failure.exit_code = code
             raise failure from None
         except OSError as error:
             if isinstance(error, BrokenPipeError):

@@ -68,13 +68,16 @@ def remind(app, members, dry_run, send):
         click.echo(f"dry run: {_plural(len(planned.ready), 'digest')}; nothing sent"
                    + (" (send them with --send)" if planned.ready else ""), err=True)
         return
-    _send(app, planned.ready, now)
-    click.echo(f"remind: {len(planned.ready)} sent, {len(planned.no_email)} skipped, "
+    refused = _send(app, planned.ready, now)
+    click.echo(f"remind: {len(planned.ready) - len(refused)} sent, {len(planned.no_email)} skipped, "
                f"{len(planned.idle)} with nothing to do")
+    if refused:
+        raise PipeError(f"the server refused the digest of {', '.join(refused)}: check their email under team:")
 
 
-def _send(app, ready, now: dt.datetime) -> None:
-    """Send each digest; on a failure, say which went and how to send the others."""
+def _send(app, ready, now: dt.datetime) -> list[str]:
+    """Send each digest; returns the members whose address the server refused. On a failure, say
+    which went and how to send the others."""
     from pipecli.core.smtp import SendError, send_all
 
     today, sender = app.today, app.config.mail.sender
@@ -84,12 +87,19 @@ def _send(app, ready, now: dt.datetime) -> None:
         went.append(d.member.id)
         click.echo(f"sent to {d.member.id} ({printable(str(d.address))}): {digests.subject(d, today)}")
 
+    refused_members: list[str] = []
+
+    def refused(d, why: str) -> None:
+        refused_members.append(d.member.id)
+        click.echo(f"{d.member.id}: not sent: the server refused {printable(why)}", err=True)
+
     try:
-        send_all(app.config.mail.smtp, ready, lambda d: digests.build_message(d, sender, today, now), sent)
+        send_all(app.config.mail.smtp, ready, lambda d: digests.build_message(d, sender, today, now), sent, refused)
     except SendError as error:
         if not went:
             raise PipeError(f"{error}; no digest sent") from None
-        left = [d.member.id for d in ready if d.member.id not in went]
+        left = [d.member.id for d in ready if d.member.id not in went and d.member.id not in refused_members]
         again = " ".join(f"--member {m}" for m in left)
         raise PipeError(f"{error}; sent to {', '.join(went)}, not to {', '.join(left)} "
                         f"(send those with: pipe remind --send {again})") from None
+    return refused_members

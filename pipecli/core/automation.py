@@ -52,11 +52,16 @@ class Plan:
 
 
 def sent_keys(deal: Deal) -> set[str]:
-    return {str(a["automation"]) for a in deal.activities if a.get("automation")}
+    """The triggers already sent: on the timeline, or (an email to the owner) under `automations`."""
+    keys = {str(a["automation"]) for a in deal.activities if a.get("automation")}
+    for entry in deal.data.get(QUEUE_FIELD) or []:
+        if isinstance(entry, dict) and entry.get("sent") and isinstance(entry.get("fired"), dt.date):
+            keys.add(f"{entry.get('rule')}@{entry['fired'].isoformat()}")
+    return keys
 
 
 def queued_since(deal: Deal, rule: Automation) -> dt.date | None:
-    dates = [q.get("since") for q in deal.data.get(QUEUE_FIELD) or []
+    dates = [q.get("since") for q in deal.data.get(QUEUE_FIELD) or []  # the tag dates, not the sent records
              if isinstance(q, dict) and q.get("rule") == rule.id and isinstance(q.get("since"), dt.date)]
     return min(dates) if dates else None  # two clones may both have dated it: the first one counts
 
@@ -97,7 +102,8 @@ def date_tag(deal: Deal, rule: Automation, today: dt.date) -> None:
 
 def forget_tag(deal: Deal, rule: Automation) -> None:
     """Drop a tag rule's date once the tag is gone, so getting it again is a new trigger."""
-    kept = [q for q in deal.data.get(QUEUE_FIELD) or [] if not (isinstance(q, dict) and q.get("rule") == rule.id)]
+    kept = [q for q in deal.data.get(QUEUE_FIELD) or []
+            if not (isinstance(q, dict) and q.get("rule") == rule.id and "since" in q)]
     if kept:
         deal.set(QUEUE_FIELD, kept)
     else:

@@ -31,6 +31,7 @@ class Outgoing:
     body: str
     template: str
     automation: str | None = None  # the trigger it answers: 'rule@2026-11-20'
+    to_owner: bool = False  # to the deal's owner: a note to ourselves, not an interaction with the customer
     message: EmailMessage | None = None
 
 
@@ -109,14 +110,27 @@ def build_message(item: Outgoing, now: dt.datetime) -> EmailMessage:
     return message
 
 
-def record_sent(deal: Deal, item: Outgoing, sent_at: dt.datetime, by: str | None) -> dict:
-    """Log a sent email on the deal's timeline (an outbound email, with its Message-ID)."""
+def record_sent(deal: Deal, item: Outgoing, sent_at: dt.datetime, by: str | None) -> dict | None:
+    """Log a sent email on the deal's timeline (an outbound email, with its Message-ID).
+
+    An email to the deal's own owner is no interaction with the customer: it stays off the timeline
+    (it must not hide the deal from the inactivity suggestions, nor count in the team report).
+    When an automation sent it, the trigger is recorded under `automations` instead, so it is
+    sent once all the same.
+    """
+    if item.message is None:
+        raise ValueError("record_sent: the message was never built")
+    if item.to_owner:
+        if item.automation:
+            rule, _, fired = item.automation.partition("@")
+            deal.append("automations", {"rule": rule, "fired": dt.date.fromisoformat(fired), "sent": sent_at.date()})
+        return None
     entry: dict[str, Any] = {"date": sent_at.date(), "time": sent_at.strftime("%H:%M"), "kind": "email",
                              "direction": "out"}
     if by:
         entry["by"] = by
     entry["summary"] = item.subject
-    entry["message_id"] = str(item.message["Message-ID"]) if item.message is not None else ""
+    entry["message_id"] = str(item.message["Message-ID"])
     if item.automation:
         entry["automation"] = item.automation
     deal.append("activities", entry)

@@ -7,12 +7,16 @@ after each, so a run that stops half way has recorded exactly the messages that 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from email.message import EmailMessage
+from email.policy import SMTP
 from typing import TypeVar
 
 from pipecli.core.errors import PipeError
@@ -53,14 +57,20 @@ def connect(settings: SmtpSettings, password: str | None) -> smtplib.SMTP:
             connection = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         try:
             if settings.security == "starttls":
-                connection.starttls(context=context)
+                try:
+                    connection.starttls(context=context)
+                except smtplib.SMTPNotSupportedError:
+                    raise SendError(f"{where} does not offer STARTTLS: set mail.smtp.security to tls (port 465) "
+                                    "or none") from None
             if settings.user is not None:
-                connection.login(settings.user, password or "")
+                try:
+                    connection.login(settings.user, password or "")
+                except smtplib.SMTPNotSupportedError:
+                    raise SendError(f"{where} does not offer a login (AUTH): leave mail.smtp.user out, or use "
+                                    "the port that does") from None
         except BaseException:
             _close(connection)
             raise
-    except smtplib.SMTPNotSupportedError:
-        raise SendError(f"{where} does not offer STARTTLS: set mail.smtp.security to tls (port 465) or none") from None
     except smtplib.SMTPAuthenticationError as error:
         raise SendError(f"{where} refused the login of {settings.user}: {_reply(error)}") from None
     except ssl.SSLError as error:
@@ -71,6 +81,10 @@ def connect(settings: SmtpSettings, password: str | None) -> smtplib.SMTP:
         raise SendError(f"cannot connect to {where}: unknown host {settings.host}") from None
     except (TimeoutError, socket.timeout):
         raise SendError(f"cannot connect to {where}: no answer in {settings.timeout:g} s") from None
+    except smtplib.SMTPServerDisconnected as error:
+        if "timed out" in str(error):
+            raise SendError(f"cannot connect to {where}: no answer in {settings.timeout:g} s") from None
+        raise SendError(f"{where} closed the connection: {_reply(error)}") from None
     except smtplib.SMTPException as error:
         raise SendError(f"{where}: {_reply(error)}") from None
     except OSError as error:
@@ -79,10 +93,13 @@ def connect(settings: SmtpSettings, password: str | None) -> smtplib.SMTP:
 
 
 def send_all(settings: SmtpSettings, items: Iterable[T], message_of: Callable[[T], EmailMessage],
-             sent: Callable[[T], None]) -> int:
+             sent: Callable[[T], None], refused: Callable[[T, str], None]) -> int:
     """Send each item's message, calling sent(item) after each one went; returns how many went.
 
-    Stops at the first failure with a SendError that says how many went before it.
+    A recipient the server refuses is reported through refused(item, why) and the rest go on: one
+    bad address must not hold back every other email. A failure of the connection stops the run
+    with a SendError that says how many went before it. Ctrl-C waits until the message in flight
+    is recorded (the server may have taken it), then stops the same way, with exit code 130.
     """
     items = list(items)
     if not items:
@@ -92,20 +109,51 @@ def send_all(settings: SmtpSettings, items: Iterable[T], message_of: Callable[[T
     try:
         for item in items:
             message = message_of(item)
-            try:
-                refused = connection.send_message(message)
-            except smtplib.SMTPRecipientsRefused as error:
-                raise SendError(f"the server refused {', '.join(error.recipients)}: "
-                                f"{_reply(next(iter(error.recipients.values()), ''))}", count) from None
-            except (smtplib.SMTPException, OSError) as error:
-                raise SendError(f"sending to {message['To']} failed: {_reply(error)}", count) from None
-            if refused:
-                raise SendError(f"the server refused {', '.join(refused)}", count)
-            sent(item)
-            count += 1
+            with _interrupts_deferred():
+                why = _send_one(connection, message, count)
+                if why is None:
+                    sent(item)
+                    count += 1
+            if why is not None:
+                refused(item, why)
+    except KeyboardInterrupt:
+        error = SendError("interrupted", count)
+        error.exit_code = 130
+        raise error from None
     finally:
         _close(connection)
     return count
+
+
+def _send_one(connection: smtplib.SMTP, message: EmailMessage, count: int) -> str | None:
+    """Send one message: None when it went, why when the server refused its recipients."""
+    sender = message["From"].addresses[0].addr_spec
+    recipients = [a.addr_spec for field in ("To", "Cc") for a in (message[field].addresses if message[field] else ())]
+    # as_bytes with the message's SMTP policy: send_message's own generator would turn a body line
+    # starting with "From " into ">From ".
+    data = message.as_bytes(policy=SMTP)
+    try:
+        refused = connection.sendmail(sender, recipients, data)
+    except smtplib.SMTPRecipientsRefused as error:
+        return "; ".join(f"{who}: {_reply(reply)}" for who, reply in error.recipients.items())
+    except (smtplib.SMTPException, OSError) as error:
+        raise SendError(f"sending to {message['To']} failed: {_reply(error)}", count) from None
+    if refused:
+        return "; ".join(f"{who}: {_reply(reply)}" for who, reply in refused.items())
+    return None
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C from the moment a message is handed over until it is recorded as sent."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _close(connection: smtplib.SMTP) -> None:
