@@ -420,3 +420,25 @@ def test_help_has_a_summary_and_an_example(run):
         result = run(None, command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout
         assert result.stdout.split("Example:")[1].strip().startswith("pipe " + command)
+
+
+def test_a_fifo_is_refused_not_read_forever(workspace, run, tmp_path):
+    import os
+
+    fifo = tmp_path / "calendar.ics"
+    os.mkfifo(fifo)
+    failed(run(workspace, "import-calendar", str(fifo)), "not a regular file")
+
+
+def test_a_huge_subject_is_cut_to_one_readable_line(workspace, run, tmp_path):
+    mbox = write_mbox(tmp_path / "big.mbox", f"""\
+        From: Jürgen Weiß <juergen@acme.example>
+        To: Alice Martin <alice@example.com>
+        Subject: {'spam ' * 20000}
+        Date: Mon, 23 Nov 2026 09:15:00 +0000
+        Message-ID: <big@acme.example>
+
+        Hi""")
+    assert run(workspace, "import-mail", mbox).exit_code == 0
+    (entry,) = [a for a in workspace.load("acme").activities if a.get("message_id")]
+    assert len(entry["summary"]) == capture.MAX_SUMMARY and entry["summary"].endswith("…")

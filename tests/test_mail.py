@@ -381,3 +381,29 @@ def test_ctrl_c_half_way_leaves_exactly_the_received_emails_logged(make_workspac
     received = sorted(r for m in smtp_server.messages for r in m.recipients)
     logged = sorted(c["email"] for d in workspace.deals() if d.activities for c in d.contacts)
     assert received == logged and len(received) == 3
+
+
+def test_dry_run_shows_the_messages_as_a_reader_sees_them(make_workspace, run, smtp_server):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme(account="Café Zürich")})
+    shown = run(workspace, "mail", "follow-up", "--stage", "lead", "--dry-run").stdout
+    assert shown == ("From: Maya Lind <maya@tidewater.example>\nTo: Jürgen Müller <jurgen@acme.example>\n"
+                     "Subject: Café Zürich: next steps for Acme\n\nHi Jürgen,\n\nFollowing up on Acme (Lead).\n\n"
+                     "Maya Lind\n\n")
+
+
+def test_nul_and_bidi_controls_never_reach_a_header(make_workspace, run, smtp_server):
+    evil = acme(account='"Acme\\0\\u202e\\x07 GmbH"', contacts='\n- name: "Jo\\0 \\u202eNo"\n  email: jo@acme.example')
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": evil})
+    assert run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes").exit_code == 0
+    head = smtp_server.messages[0].data.split(b"\r\n\r\n", 1)[0]
+    assert b"\0" not in head and b"\x07" not in head
+    message = smtp_server.messages[0].message
+    assert message["Subject"] == "Acme GmbH: next steps for Acme" and str(message["To"]) == "Jo No <jo@acme.example>"
+
+
+@pytest.mark.parametrize("security", ["none"])
+def test_a_login_where_the_server_offers_none_is_one_line(make_workspace, run, smtp_server, security, monkeypatch):
+    monkeypatch.setenv("SMTP_PASSWORD", "x")
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, user="maya", password_env="SMTP_PASSWORD")
+    assert "does not offer a login (AUTH)" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead",
+                                                            "--send", "--yes"))

@@ -73,3 +73,11 @@ def test_escape_sequences_in_a_deal_never_reach_the_terminal(make_workspace, run
     result = run(workspace, *args)
     assert result.exit_code == 0 and "Evil" in result.stdout
     assert "\x1b" not in result.stdout and "\a" not in result.stdout
+
+
+def test_printable_blanks_control_and_bidi_characters_but_keeps_letters():
+    from pipecli.render.style import printable
+
+    # U+202E would show "Acme gpj.exe" as "Acme exe.jpg"; ESC would repaint the terminal.
+    assert printable("Acme \u202egpj.exe\x1b[2J Zoë") == "Acme  gpj.exe [2J Zoë"
+    assert printable("a\nb\tc", keep="\n") == "a\nb c"

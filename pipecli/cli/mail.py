@@ -136,9 +136,10 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
             click.echo("no emails to write" if not deals else "no deal has an address to write to", err=True)
             return
         if dry_run:
-            for item in items:
+            for item in items:  # as a reader sees them, not as the wire encodes them
                 message = build_message(item, now)
-                click.echo(printable(message.as_string(policy=email_policy.default), keep="\n\t"))
+                shown = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject"))
+                click.echo(printable(f"{shown}\n{message.get_content()}", keep="\n\t"))
             click.echo(f"dry run: {len(items)} email{'s' if len(items) > 1 else ''}; nothing written", err=True)
             return
         if send:

@@ -41,6 +41,9 @@ class _Event:
         return next((p for p in self.properties if p.name == name), None)
 
 
+MAX_CALENDAR_BYTES = 200_000_000  # years of a busy calendar are a few MB
+
+
 def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
     """The events of an .ics file; raises PipeError when it is missing or not an iCalendar file."""
     shown = shown or str(path)
@@ -48,8 +51,16 @@ def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) 
         raise PipeError(f"{shown}: a folder, not an .ics file")
     if not path.exists():
         raise PipeError(f"{shown}: no such file")
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    return parse_calendar(text, shown, zone)
+    if not path.is_file():  # a FIFO or a device would block, or never end
+        raise PipeError(f"{shown}: not a regular file, so not an .ics file")
+    if path.stat().st_size > MAX_CALENDAR_BYTES:
+        raise PipeError(f"{shown}: over {MAX_CALENDAR_BYTES // 1_000_000} MB: not a calendar pipe reads "
+                        "(export a shorter period)")
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise PipeError(f"{shown}: cannot read the .ics file: {error.strerror or error}") from None
+    return parse_calendar(raw.decode("utf-8-sig", errors="replace"), shown, zone)
 
 
 def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:

@@ -84,10 +84,15 @@ def local_date_time(moment: dt.datetime, zone: dt.tzinfo | None) -> tuple[dt.dat
     return local.date(), f"{local.hour:02d}:{local.minute:02d}"
 
 
+MAX_SUMMARY = 300
+
+
 def summary_line(text: str | None, kind: str) -> str:
     """A subject or event title as one trimmed line without control characters; a stand-in when empty."""
     words = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in (text or "")).split()
-    return " ".join(words) or NO_SUBJECT[kind]
+    line = " ".join(words) or NO_SUBJECT[kind]
+    # A subject is a line on a timeline: a megabyte of one (a hostile message) must not land in the deal.
+    return line if len(line) <= MAX_SUMMARY else line[: MAX_SUMMARY - 1].rstrip() + "…"
 
 
 def clean_key(text: str) -> str:

@@ -9,17 +9,15 @@ outgoing.py's: Address objects and the SMTP policy, so no name or title can add 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 from pipecli.core.agenda import AgendaItem, agenda
 from pipecli.core.config import Config, Member
 from pipecli.core.deal import Deal
-from pipecli.core.mailconfig import make_address
+from pipecli.core.mailconfig import header_text, make_address
+from pipecli.core.outgoing import compose
 from pipecli.core.queries import DealFilter, select
 from pipecli.core.suggest import Suggestion, suggestions
 
@@ -122,16 +120,10 @@ def build_message(digest: Digest, sender: Address | None, today: dt.date, now: d
     if to is None:  # plan() keeps these apart; a caller that did not is a bug, not bad input
         raise ValueError(f"team member {digest.member.id} has no email")
     from_ = sender or to
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = from_
-    message["To"] = to
-    message["Subject"] = subject(digest, today)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=from_.domain or "pipe.invalid")
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to a robot
-    message["X-Pipe-Digest"] = f"{digest.member.id} {today.isoformat()}"
-    message.set_content(body(digest, today))
-    return message
+    return compose(from_, to, subject(digest, today), body(digest, today), now, {
+        "Auto-Submitted": "auto-generated",  # RFC 3834: no out-of-office replies to a robot
+        "X-Pipe-Digest": f"{digest.member.id} {today.isoformat()}",
+    })
 
 
 def _deal(deal: Deal) -> str:
@@ -141,5 +133,4 @@ def _deal(deal: Deal) -> str:
 
 def _line(value: object) -> str:
     """Any value as one line of text: a title holding a newline or an escape cannot fake lines of the digest."""
-    text = "" if value is None else str(value)
-    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+    return header_text("" if value is None else str(value))

@@ -15,6 +15,7 @@ The password is never in the file: only the name of the environment variable tha
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -85,13 +86,20 @@ def parse_address(text: str) -> Address | None:
         return None
 
 
+def header_text(text: str) -> str:
+    """text fit for a header: one line, without control or format characters (NUL, bidi controls),
+    which mail servers reject or mail clients show as something else."""
+    kept = "".join(c for c in str(text) if unicodedata.category(c) not in ("Cc", "Cf") or c in "\t\n\r")
+    return " ".join(kept.split())
+
+
 def make_address(name: str, email: str) -> Address | None:
     """An Address from a name (any text: made one line) and an email, or None when the email is not one."""
     email = email.strip()
     if not EMAIL_PATTERN.match(email):
         return None
     try:
-        return Address(display_name=" ".join(str(name).split()), addr_spec=email)
+        return Address(display_name=header_text(name), addr_spec=email)
     except (ValueError, IndexError):
         return None
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipecli.core.config import Config
 from pipecli.core.deal import Deal
-from pipecli.core.mailconfig import make_address
+from pipecli.core.mailconfig import header_text, make_address
 
 
 @dataclass
@@ -94,20 +94,27 @@ def _iso(value: dt.date | None) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
-def build_message(item: Outgoing, now: dt.datetime) -> EmailMessage:
-    """The message, ready for SMTP or an .eml file."""
+def compose(sender: Address, to: Address, subject: str, body: str, now: dt.datetime,
+            headers: dict[str, str] | None = None) -> EmailMessage:
+    """Every email pipe writes: addresses as Address objects, the subject one clean line, a text body."""
     message = EmailMessage(policy=policy.SMTP)
-    message["From"] = item.sender
-    message["To"] = item.to
-    message["Subject"] = item.subject
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=item.sender.domain or "pipe.invalid")
-    message["X-Pipe-Deal"] = item.deal.id
-    body = item.body if item.body.endswith("\n") else item.body + "\n"
+    message["Message-ID"] = make_msgid(domain=sender.domain or "pipe.invalid")
+    for name, value in (headers or {}).items():
+        message[name] = header_text(value)
+    body = body if body.endswith("\n") else body + "\n"
     # quoted-printable keeps non-ASCII text 7-bit on the wire, for servers without 8BITMIME
     message.set_content(body, cte="quoted-printable" if not body.isascii() else "7bit")
-    item.message = message
     return message
+
+
+def build_message(item: Outgoing, now: dt.datetime) -> EmailMessage:
+    """The message of one deal's email, ready for SMTP or an .eml file."""
+    item.message = compose(item.sender, item.to, item.subject, item.body, now, {"X-Pipe-Deal": item.deal.id})
+    return item.message
 
 
 def record_sent(deal: Deal, item: Outgoing, sent_at: dt.datetime, by: str | None) -> dict | None:

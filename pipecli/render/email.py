@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipecli.core import yamlio
 from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.mailconfig import header_text
 from pipecli.core.names import ID_PATTERN
 
 EMAIL_TEMPLATES = Path("templates") / "email"
@@ -96,7 +97,7 @@ def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
             raise
         except Exception as error:  # the template is code from the workspace: its mistakes are its errors
             raise PipeError(f"{template.path}: template error: {type(error).__name__}: {error}") from None
-    subject = " ".join(parts[0].split())  # one line: a value holding a newline cannot make a header
+    subject = header_text(parts[0])  # one line: a value holding a newline cannot make a header
     if not subject:
         raise PipeError(f"{template.path}: the subject is empty for deal {context['deal']['id']}")
     return subject, parts[1].lstrip("\n")

@@ -19,12 +19,17 @@ def colour_wanted(stream: TextIO | None = None) -> bool:
 
 
 def printable(text: str, keep: str = "") -> str:
-    """text with control characters shown as spaces, but those in keep.
+    """text with control characters and bidi controls shown as spaces, but those in keep.
 
     A deal file may come from anyone through git: an escape sequence in a title must not
     reach the terminal and repaint it.
     """
-    return "".join(" " if unicodedata.category(c) == "Cc" and c not in keep else c for c in text)
+    return "".join(" " if (unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS) and c not in keep else c
+                   for c in text)
+
+
+# Characters that reorder what follows them on screen: a title could show one thing and hold another.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class Style:
