@@ -407,3 +407,11 @@ def test_a_login_where_the_server_offers_none_is_one_line(make_workspace, run, s
     workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()}, user="maya", password_env="SMTP_PASSWORD")
     assert "does not offer a login (AUTH)" in one_error(run(workspace, "mail", "follow-up", "--stage", "lead",
                                                             "--send", "--yes"))
+
+
+@pytest.mark.parametrize("expression", ["'x' * 10**10", "[1] * 100000000", "2 ** 100000000"])
+def test_a_template_cannot_make_a_huge_value(make_workspace, run, smtp_server, expression):
+    workspace = workspace_with(make_workspace, smtp_server, {"acme": acme()},
+                               template="---\nsubject: x\n---\n{{ " + expression + " }}\n")
+    line = one_error(run(workspace, "mail", "follow-up", "--dry-run"))
+    assert "template refused by the sandbox" in line and "(for deal acme)" in line

@@ -56,6 +56,13 @@ def test_templates_cannot_reach_python_internals(workspace, run, tmp_path, body)
     assert "class" not in result.stdout and "subclasses" not in result.stdout
 
 
+def test_templates_cannot_make_a_value_that_fills_the_memory(workspace, run, tmp_path):
+    template = tmp_path / "huge.md.j2"
+    template.write_text("{{ 'x' * 10**10 }}")
+    result = run(workspace, "report", "--format", "md", "--template", str(template))
+    assert result.exit_code == 1 and "template refused by the sandbox: a repetition making over" in result.stderr
+
+
 @pytest.mark.parametrize("args, words", [
     (["--template", "x.j2"], ["--template is for --format md or html"]),
     (["--format", "md", "--template", "nowhere.j2"], ["no template file nowhere.j2"]),

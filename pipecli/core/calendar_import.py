@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, summary_line
+from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, same_key, summary_line
 from pipecli.core.errors import PipeError
 
 _NAME = re.compile(r"[A-Za-z0-9-]+")
@@ -165,7 +165,7 @@ def to_captured(event: _Event, source: str, zone: dt.tzinfo | None, cancelled: b
     uid = clean_key(uid_prop.value) if uid_prop else ""
     if event.broken:
         return Skipped(source, "ill-formed event", event.broken)
-    if not uid:
+    if not same_key(uid):
         return Skipped(source, "no UID")
     status = event.first("STATUS")
     if cancelled or (status is not None and status.value.strip().upper() == "CANCELLED"):

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, summary_line
+from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, same_key, summary_line
 from pipecli.core.errors import PipeError
 
 # The email package's header parser raises all sorts on hostile headers (IndexError, AttributeError,
@@ -84,7 +84,7 @@ def parse_message(data: bytes, source: str, zone: dt.tzinfo | None) -> Captured 
     """One message as a Captured email, or why it cannot be logged (no Message-ID, no or bad Date)."""
     message: EmailMessage = email.message_from_bytes(data, policy=policy.default)  # type: ignore[assignment]
     message_id = clean_key(str(message.get("Message-ID") or ""))
-    if not message_id:
+    if not same_key(message_id):  # '<>' or '< >' names no message: it would be "the same" as every other
         return Skipped(source, "no Message-ID")
     raw_date = message.get("Date")
     if raw_date is None or not str(raw_date).strip():

@@ -77,12 +77,12 @@ def load_template(root: Path, name: str) -> EmailTemplate:
 def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
     """(subject, body) of template for one deal's context."""
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
-    from pipecli.render.templates import RENDER_SECONDS, time_limit
+    from pipecli.render.templates import RENDER_SECONDS, sandbox, time_limit
 
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = sandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     parts = []
+    deal = f" (for deal {context['deal']['id']})"
     for source, first_line in ((template.subject, 2), (template.body, template.body_line)):
         try:
             with time_limit(RENDER_SECONDS, str(template.path)):
@@ -90,13 +90,15 @@ def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
         except jinja2.TemplateSyntaxError as error:
             raise PipeError(f"{template.path}:{first_line + (error.lineno or 1) - 1}: template error: {error.message}") from None
         except jinja2.exceptions.SecurityError as error:
-            raise PipeError(f"{template.path}: template refused by the sandbox: {error}") from None
+            raise PipeError(f"{template.path}: template refused by the sandbox: {error}{deal}") from None
         except jinja2.UndefinedError as error:
-            raise PipeError(f"{template.path}: template error: {error.message} (for deal {context['deal']['id']})") from None
-        except PipeError:
-            raise
+            raise PipeError(f"{template.path}: template error: {error.message}{deal}") from None
+        except PipeError as error:
+            raise PipeError(f"{error}{deal}") from None
+        except RecursionError:
+            raise PipeError(f"{template.path}: template error: it calls itself without end{deal}") from None
         except Exception as error:  # the template is code from the workspace: its mistakes are its errors
-            raise PipeError(f"{template.path}: template error: {type(error).__name__}: {error}") from None
+            raise PipeError(f"{template.path}: template error: {type(error).__name__}: {error}{deal}") from None
     subject = header_text(parts[0])  # one line: a value holding a newline cannot make a header
     if not subject:
         raise PipeError(f"{template.path}: the subject is empty for deal {context['deal']['id']}")

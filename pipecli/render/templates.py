@@ -20,9 +20,33 @@ TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
 BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/report.html.j2" %}` reaches the shipped template
 
 
+MAX_MADE = 1_000_000  # the most items or characters one `*` or `**` in a template may make
+
+
+def sandbox(**options):
+    """jinja2's sandbox, and more: it limits range() but not `'x' * 10**10`, which would fill the
+    memory long before the time limit stops the template."""
+    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.exceptions import SecurityError
+
+    class LimitedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**"])
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "**" and isinstance(right, int) and abs(right) > 64 and not isinstance(left, float):
+                raise SecurityError(f"a power as large as ** {right} is not allowed in a template")
+            if operator == "*":
+                for sized, times in ((left, right), (right, left)):
+                    if isinstance(sized, (str, list, tuple)) and isinstance(times, int) \
+                            and len(sized) * times > MAX_MADE:
+                        raise SecurityError(f"a repetition making over {MAX_MADE:,} items is not allowed in a template")
+            return super().call_binop(context, operator, left, right)
+
+    return LimitedSandbox(**options)
+
+
 def environment(workspace_templates: Path | None, extra_folder: Path | None, html: bool):
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
 
     builtin = jinja2.PackageLoader("pipecli", "templates")
     folders = [str(p) for p in (extra_folder, workspace_templates) if p is not None and p.is_dir()]
@@ -31,8 +55,8 @@ def environment(workspace_templates: Path | None, extra_folder: Path | None, htm
         jinja2.FileSystemLoader(folders),
         builtin,
     ])
-    env = SandboxedEnvironment(loader=loader, autoescape=html, trim_blocks=True, lstrip_blocks=True,
-                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = sandbox(loader=loader, autoescape=html, trim_blocks=True, lstrip_blocks=True,
+                  undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     return env
 
 
