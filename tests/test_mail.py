@@ -161,7 +161,10 @@ def test_a_failure_half_way_leaves_the_sent_logged_and_the_rest_unsent(make_work
     smtp_server.fail_from = 1  # the server gives up after the first message
     line = one_error(run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes"))
     assert line == ("pipe: sending to Bea <bea@beta.example> failed: 421 4.3.0 service shutting down; "
-                    "1 sent and logged, 1 not sent (beta)")
+                    "1 sent and logged, 1 not sent (send those with: pipe mail follow-up --send --deal beta)")
+    smtp_server.fail_from = None
+    assert run(workspace, "mail", "follow-up", "--send", "--deal", "beta", "--yes").exit_code == 0
+    assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"], ["bea@beta.example"]]
     assert [m.recipients for m in smtp_server.messages] == [["jurgen@acme.example"]]
     assert [a["kind"] for a in workspace.load("acme").activities] == ["email"]
     assert "activities" not in workspace.load("beta").data
@@ -174,8 +177,8 @@ def test_a_refused_address_is_reported_and_the_others_still_go(make_workspace, r
     smtp_server.refuse.add("bea@beta.example")
     result = run(workspace, "mail", "follow-up", "--stage", "lead", "--send", "--yes")
     assert "beta: not sent: the server refused bea@beta.example: 550 no such user here" in result.stderr
-    assert one_error(result) == ("pipe: 1 not sent, refused by the server: beta: fix their addresses, "
-                                 "then send to those deals alone")
+    assert one_error(result) == ("pipe: 1 not sent, refused by the server: fix the address, then: "
+                                 "pipe mail follow-up --deal beta --send")
     assert sorted(r for m in smtp_server.messages for r in m.recipients) == ["gil@gamma.example", "jurgen@acme.example"]
     assert "activities" not in workspace.load("beta").data
 

@@ -54,10 +54,11 @@ def _prepare(app, deals, template_name: str, to: str, automation_keys: dict | No
     return items, skipped
 
 
-def _send(app, items, now: dt.datetime, what: str) -> tuple[int, list]:
+def _send(app, items, now: dt.datetime, what: str, resend: str | None = None) -> tuple[int, list]:
     """Send items over SMTP, recording each on its deal as soon as it went; returns (sent, refused items).
 
-    what names the run for the commit message. A run stopped half way still commits what it
+    what names the run for the commit message; resend, the command that sends again (given the
+    deals it missed). A run stopped half way still commits what it
     recorded (with autocommit or --commit): those emails went, and the record must travel.
     """
     from pipecli.core.outgoing import build_message, record_sent
@@ -82,8 +83,9 @@ def _send(app, items, now: dt.datetime, what: str) -> tuple[int, list]:
     except SendError as error:
         app.changes.insert(0, f"{what}: {error.sent} sent, then stopped")
         not_sent = [i.deal.id for i in items if i not in refused_items][error.sent:]
-        stopped = PipeError(f"{error}; " + (f"{error.sent} sent and logged, {len(not_sent)} not sent "
-                                            f"({', '.join(not_sent[:5])}{' ...' if len(not_sent) > 5 else ''})"
+        missed = (f" (send those with: {resend} {' '.join(f'--deal {d}' for d in not_sent)})" if resend
+                  else f" ({', '.join(not_sent[:5])}{' ...' if len(not_sent) > 5 else ''})")
+        stopped = PipeError(f"{error}; " + (f"{error.sent} sent and logged, {len(not_sent)} not sent{missed}"
                                             if error.sent else "nothing sent"))
         stopped.exit_code = getattr(error, "exit_code", 1)
         raise stopped from None
@@ -96,12 +98,14 @@ def _send(app, items, now: dt.datetime, what: str) -> tuple[int, list]:
 @deal_filter_options
 @click.option("--to", "to", type=click.Choice(["contact", "owner"]), default="contact", show_default=True,
               help="Send to the deal's first contact with an email, or to its owner.")
+@click.option("--deal", "deal_refs", multiple=True, metavar="ID",
+              help="Only this deal (an id or unique prefix; repeatable): to send again to those a run missed.")
 @click.option("--dry-run", is_flag=True, help="Show the messages; write and send nothing.")
 @click.option("--send", is_flag=True, help="Send them over SMTP (mail.smtp in pipelines.yaml) and log each on its deal.")
 @click.option("--yes", is_flag=True, help="Send without asking.")
 @commit_option
 @click.pass_obj
-def mail(app, template, deal_filter, to, dry_run, send, yes):
+def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
     """Write an email from a template for each selected deal, or send them.
 
     TEMPLATE is templates/email/TEMPLATE.md.j2 in the workspace: a subject in
@@ -121,7 +125,7 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
     if dry_run and send:
         raise InvalidValue("--dry-run shows the messages, --send sends them: give one")
     if send:
-        if dataclasses.replace(deal_filter, statuses=()) == DealFilter():
+        if dataclasses.replace(deal_filter, statuses=()) == DealFilter() and not deal_refs:
             raise InvalidValue("pipe mail --send needs at least one filter, like --stage proposal: "
                                "it would email every deal")
         smtp_settings(app.config)
@@ -129,6 +133,9 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
     now = now_on(app.today)
     with workspace.lock():
         deals = select(workspace.deals(), app.config, deal_filter, app.today)
+        if deal_refs:
+            wanted = {workspace.resolve(ref) for ref in deal_refs}
+            deals = [f for f in deals if f.deal.id in wanted]
         items, skipped = _prepare(app, [f.deal for f in deals], template, to)
         for deal_id, why in skipped:
             click.echo(f"{deal_id}: skipped: {why}", err=True)
@@ -144,12 +151,12 @@ def mail(app, template, deal_filter, to, dry_run, send, yes):
             return
         if send:
             _confirm(f"Send {len(items)} email{'s' if len(items) > 1 else ''}", yes)
-            count, refused = _send(app, items, now, f"mail {template}")
+            count, refused = _send(app, items, now, f"mail {template}", resend=f"pipe mail {template} --send")
             click.echo(f"sent {count} email{'s' if count != 1 else ''}, each logged on its deal")
             if refused:
-                raise PipeError(f"{len(refused)} not sent, refused by the server: "
-                                f"{', '.join(i.deal.id for i in refused)}: fix their addresses, then send to those "
-                                "deals alone")
+                again = " ".join(f"--deal {i.deal.id}" for i in refused)
+                raise PipeError(f"{len(refused)} not sent, refused by the server: fix the address, then: "
+                                f"pipe mail {template} {again} --send")
             return
         outbox = workspace.root / app.config.mail.outbox
         outbox.mkdir(parents=True, exist_ok=True)
