@@ -232,11 +232,15 @@ def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> st
     def item_text(item: Any) -> str:
         return fresh(yamlio.dump({key: [item]}).split("\n", 1)[1])
 
+    parts = [lines[0]]
+    if len(new) > len(old) and same(new[: len(old)], old):
+        # Entries appended (a logged call, a new task): the common case, and no diff is needed.
+        parts += chunks + [fresh(yamlio.dump({key: new[len(old):]}).split("\n", 1)[1])]  # one dump for all
+        return _read_back("".join(parts), key, new)
     # Pair old and new items as a diff of their canonical texts: equal items keep their text,
     # a changed item in place of an old one keeps the text of its unchanged keys.
     old_keys = [yamlio.dump([item]) for item in old]
     new_keys = [yamlio.dump([item]) for item in new]
-    parts = [lines[0]]
     matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         for offset in range(j2 - j1):
@@ -248,7 +252,11 @@ def _list_block(key: str, old_text: str, old: Any, new: Any, newline: str) -> st
                 parts.append(kept if kept is not None else item_text(new_item))
             else:
                 parts.append(item_text(new_item))
-    result = "".join(parts)
+    return _read_back("".join(parts), key, new)
+
+
+def _read_back(result: str, key: str, new: list) -> str | None:
+    """result, when it reads back as exactly {key: new}; else None (the caller writes the key afresh)."""
     if not result.endswith("\n"):
         return None
     try:
