@@ -6,13 +6,15 @@ Exit codes: 0 success; 1 an error (bad input, bad data, or problems found by `pi
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
+from click.utils import make_default_short_help
+
 from pipecli import __version__
-from pipecli.cli.context import App
 from pipecli.core.errors import PipeError
 
 
@@ -25,21 +27,75 @@ class UserError(click.ClickException):
         click.echo(f"pipe: {message}", err=True)
 
 
+# Every command: name -> (module in pipecli.cli, attribute, its summary in `pipe --help`, None when
+# hidden). A command's module is imported only when the command runs (or its own --help is asked
+# for), so `pipe --help` and `pipe --version` start as fast as click itself. tests/test_help.py
+# checks each summary against the command's docstring.
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "init": ("workspace", "init", "Create a workspace here or in DIR."),
+    "add": ("deals", "add", "Add a deal and print its id."),
+    "show": ("deals", "show", "Show a deal with its next steps, timeline and notes."),
+    "set": ("deals", "set_", "Set fields of a deal; an empty VALUE removes the field."),
+    "edit": ("deals", "edit", "Edit a deal in $VISUAL or $EDITOR, checked on save."),
+    "move": ("deals", "move", "Move a deal to another stage, recorded in its history."),
+    "won": ("deals", "won", "Mark a deal won: move it to its pipeline's won stage."),
+    "lost": ("deals", "lost", "Mark a deal lost, with the reason."),
+    "rm": ("deals", "rm", "Delete a deal file (git history still has it)."),
+    "task": ("tasks", "task", "Add, finish, snooze, assign and edit the tasks of deals."),
+    "tasks": ("tasks", "tasks_", "The agenda: open tasks grouped as overdue, today, upcoming and snoozed."),
+    "log": ("interactions", "log", "Log an interaction on a deal's timeline."),
+    "timeline": ("interactions", "timeline", "Show a deal's stage moves, finished tasks and interactions in date order."),
+    "list": ("listing", "list_", "List deals, filtered and sorted."),
+    "board": ("listing", "board", "Show a pipeline as a kanban board."),
+    "report": ("report", "report", "Answer the questions a pipeline is kept for."),
+    "diff": ("history", "diff", "What changed in the pipeline between two points: the weekly review."),
+    "history": ("history", "history", "The commits that changed DEAL, newest first, as field-level changes."),
+    "export": ("export", "export", "Export every field of the selected deals."),
+    "import": ("importing", "import_", "Import deals from a CSV or .xlsx file."),
+    "flush": ("bulk", "flush", "Close dead deals as lost, or park them, to keep the pipeline honest."),
+    "bulk": ("bulk", "bulk_", "Change many deals at once: move, set fields, tag."),
+    "mail": ("mail", "mail", "Write an email from a template for each selected deal, or send them."),
+    "automate": ("mail", "automate", "Send the emails automation rules have made due, once per trigger."),
+    "remind": ("remind", "remind", "Show, or send, each team member a digest of what to do today."),
+    "import-mail": ("capture", "import_mail", "Log the emails of an mbox file or Maildir on the deals of their addresses."),
+    "import-calendar": ("capture", "import_calendar", "Log the meetings of an .ics file on the deals of their attendees."),
+    "check": ("workspace", "check", "Validate the whole workspace; exit 1 if there is any error."),
+    "sync": ("gitcmd", "sync", "Pull the team's changes, check the workspace, push yours."),
+    "git": ("gitcmd", "git_", "Set up git so that deal files merge field by field."),
+    "merge-driver": ("gitcmd", "merge_driver", None),
+    "completion": ("workspace", "completion", "Print the shell completion script."),
+}
+
+
 class PipeGroup(click.Group):
-    """Lists commands in the order they were added, and turns core errors into one-line messages."""
+    """Loads commands when they are used, lists them in COMMANDS' order, and turns core errors into
+    one-line messages."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, attribute, _ = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(f"pipecli.cli.{module}"), attribute), name)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `pipe --help`, from COMMANDS' summaries: no command module imported."""
+        shown = [(name, summary) for name, (_, _, summary) in COMMANDS.items() if summary is not None]
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, make_default_short_help(summary, limit)) for name, summary in shown])
 
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
-            if isinstance(ctx.obj, App):
+            if hasattr(ctx.obj, "finish"):  # the App (not there for `pipe --help`)
                 ctx.obj.finish(ctx.invoked_subcommand or "pipe")
             return result
         except PipeError as error:
             message, code = str(error), getattr(error, "exit_code", 1)
-            if isinstance(ctx.obj, App) and ctx.obj.commit_partial:
+            if getattr(ctx.obj, "commit_partial", False):
                 try:
                     ctx.obj.finish(ctx.invoked_subcommand or "pipe")
                 except PipeError as commit_error:
@@ -71,24 +127,9 @@ def cli(ctx: click.Context, directory: str | None) -> None:
       pipe add "Acme rollout" --value 18000 --account "Acme GmbH" --next "Call Jonas" --due 3d
       pipe board
     """
+    from pipecli.cli.context import App
+
     ctx.obj = App(directory)
-
-
-def _register() -> None:
-    from pipecli.cli import (bulk, capture, deals, export, gitcmd, history, importing, interactions, listing, mail, remind,
-                             report, tasks, workspace)
-
-    for command in (
-        workspace.init, deals.add, deals.show, deals.set_, deals.edit, deals.move, deals.won,
-        deals.lost, deals.rm, tasks.task, tasks.tasks_, interactions.log, interactions.timeline,
-        listing.list_, listing.board, report.report, history.diff, history.history, export.export, importing.import_,
-        bulk.flush, bulk.bulk_, mail.mail, mail.automate, remind.remind, capture.import_mail, capture.import_calendar,
-        workspace.check, gitcmd.sync, gitcmd.git_, gitcmd.merge_driver, workspace.completion,
-    ):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:
