@@ -1,0 +1,111 @@
+"""A cache of parsed deal files, so that reading 10,000 unchanged deals costs a stat each, not a parse.
+
+It lives in .pipe/cache/deals (gitignored) and maps each deal file's name to what parsing it gave,
+under a key of the file's size, modification and change times and inode. Any write to the file, by
+pipe, an editor or git, changes the change time (which no tool can set back) and so the key: the
+file is parsed again. The cache is only ever a shortcut:
+- one written by another version of pipe, cut short, corrupt, or holding anything but plain data,
+  is ignored (and rebuilt), never trusted;
+- it is written whole, to a temporary file renamed into place;
+- deleting it changes no result.
+It is read with a restricted unpickler: a file planted in .pipe/ cannot make pipe run code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipecli import __version__
+
+CACHE_NAME = "deals"
+# What the cache holds changes with pipe's version and with this format number.
+HEADER = f"pipe deal cache 1 {__version__}\n".encode()
+FileKey = tuple[int, int, int, int]
+
+# The only classes a cache may hold besides dicts, lists, strings, numbers, booleans and None.
+_ALLOWED = {
+    ("datetime", "date"): dt.date,
+    ("datetime", "datetime"): dt.datetime,
+    ("datetime", "time"): dt.time,
+    ("datetime", "timedelta"): dt.timedelta,
+    ("datetime", "timezone"): dt.timezone,
+    ("decimal", "Decimal"): decimal.Decimal,
+}
+
+
+class _PlainData(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not plain data") from None
+
+
+def file_key(stat: os.stat_result) -> FileKey:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+class DealCache:
+    """Parsed deal files by file name; load() once, get/put while reading, save() at the end."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / CACHE_NAME
+        self.entries: dict[str, tuple[FileKey, str, dict]] = {}
+        self.changed = False
+
+    def load(self) -> None:
+        """Read the cache file; anything wrong with it leaves the cache empty (to be rebuilt)."""
+        self.entries = {}
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return
+        if not raw.startswith(HEADER):
+            return
+        try:
+            entries = _PlainData(io.BytesIO(raw[len(HEADER):])).load()
+        except Exception:  # truncated, corrupt or planted: never trusted, whatever the error
+            return
+        if isinstance(entries, dict) and all(_well_formed(v) for v in entries.values()):
+            self.entries = entries
+
+    def get(self, name: str, key: FileKey) -> tuple[str, dict] | None:
+        """(text, frontmatter data) of the file as cached, when its key is still the same."""
+        entry = self.entries.get(name)
+        if entry is None or entry[0] != key:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, name: str, key: FileKey, text: str, data: dict) -> None:
+        self.entries[name] = (key, text, data)
+        self.changed = True
+
+    def keep_only(self, names: set[str]) -> None:
+        """Forget the files that are gone."""
+        gone = [name for name in self.entries if name not in names]
+        for name in gone:
+            del self.entries[name]
+        self.changed = self.changed or bool(gone)
+
+    def save(self, write: Callable[[Path, bytes], None]) -> None:
+        """Write the cache, if it changed, through write (an atomic write); a failure only loses the shortcut."""
+        if not self.changed:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write(self.path, HEADER + pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+        except (OSError, pickle.PicklingError, RecursionError):
+            pass
+        self.changed = False
+
+
+def _well_formed(entry: Any) -> bool:
+    return (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], tuple) and len(entry[0]) == 4
+            and isinstance(entry[1], str) and isinstance(entry[2], dict))

@@ -1,0 +1,76 @@
+"""The parsed-deal cache (core/cache.py): a shortcut that is never trusted when it should not be."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from decimal import Decimal
+
+from pipecli.core.cache import HEADER, DealCache, file_key
+from pipecli.core.storage import write_atomic
+
+DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), "tags": ["eu"]}
+
+
+def filled(tmp_path) -> DealCache:
+    cache = DealCache(tmp_path / "cache")
+    cache.put("acme.md", (10, 1, 2, 3), "---\nid: acme\n---\n", DATA)
+    cache.save(write_atomic)
+    return cache
+
+
+def test_what_is_saved_is_read_back_under_the_same_key_only(tmp_path):
+    filled(tmp_path)
+    again = DealCache(tmp_path / "cache")
+    again.load()
+    assert again.get("acme.md", (10, 1, 2, 3)) == ("---\nid: acme\n---\n", DATA)
+    assert again.get("acme.md", (10, 1, 2, 4)) is None  # the file changed: parse it again
+    assert again.get("other.md", (10, 1, 2, 3)) is None
+
+
+def test_a_file_key_changes_with_any_write(tmp_path):
+    path = tmp_path / "deal.md"
+    path.write_text("a")
+    before = file_key(path.stat())
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns))  # same mtime set back: ctime moves
+    assert file_key(path.stat()) != before
+    write_atomic(path, "a")  # same bytes, new inode
+    assert file_key(path.stat())[3] != before[3]
+
+
+def test_a_cache_from_another_version_cut_short_or_corrupt_is_ignored(tmp_path):
+    filled(tmp_path)
+    path = tmp_path / "cache" / "deals"
+    good = path.read_bytes()
+    for bad in (good.replace(HEADER, b"pipe deal cache 0 0.0.1\n"), good[: len(good) // 2], HEADER + b"\x00garbage",
+                b"", HEADER + pickle.dumps({"acme.md": "not an entry"})):
+        path.write_bytes(bad)
+        cache = DealCache(tmp_path / "cache")
+        cache.load()
+        assert cache.entries == {}
+
+
+def test_a_planted_cache_cannot_run_code(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), "", {"x": Boom()})}))
+    cache = DealCache(tmp_path / "cache")
+    cache.load()
+    assert cache.entries == {} and not (tmp_path / "pwned").exists()
+
+
+def test_gone_files_are_forgotten_and_an_unchanged_cache_is_not_rewritten(tmp_path):
+    cache = filled(tmp_path)
+    path = tmp_path / "cache" / "deals"
+    stamp = path.stat().st_mtime_ns
+    cache.save(write_atomic)
+    assert path.stat().st_mtime_ns == stamp
+    cache.keep_only(set())
+    cache.save(write_atomic)
+    again = DealCache(tmp_path / "cache")
+    again.load()
+    assert again.entries == {}
