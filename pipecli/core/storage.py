@@ -2,15 +2,23 @@
 
 This is the only module that touches deal files. Every write goes through write_atomic (temp
 file in the same folder, fsync, rename), and commands that change deals hold the workspace
-lock from read to write, so two pipe processes never lose each other's change.
+lock from read to write, so two pipe processes never lose each other's change. No write of
+the workspace follows a symbolic link out of it (Workspace._writable).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
 import fcntl
+import json
+import math
 import os
+import shlex
+import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +33,62 @@ from pipecli.core.validate import load_problems
 DEALS_DIR = "deals"
 CACHE_DIR = ".pipe"
 LOCK_FILE = "lock"
+LOCK_TIMEOUT = 30.0  # seconds a writer waits for the lock; PIPE_LOCK_TIMEOUT overrides it
 T = TypeVar("T")
+
+
+class WorkspaceLocked(PipeError):
+    """Another process held the workspace lock for longer than the lock timeout."""
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the workspace lock: $PIPE_LOCK_TIMEOUT if set, else LOCK_TIMEOUT."""
+    text = os.environ.get("PIPE_LOCK_TIMEOUT", "").strip()
+    if not text:
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds < 0:
+        raise PipeError(f"PIPE_LOCK_TIMEOUT must be a number of seconds (0 or more), got '{text}'")
+    return seconds
+
+
+def _command_line() -> str:
+    """This process's command as a user would type it (`pipe flush --inactive 90d`), one printable line."""
+    argv = sys.argv or [""]
+    program = argv[0]
+    name = os.path.basename(program)
+    if name == "pipe" or program.endswith(os.path.join("pipecli", "__main__.py")):
+        name = "pipe"
+    elif name == "__main__.py":  # python -m package
+        name = os.path.basename(os.path.dirname(program))
+    elif name in ("", "-c"):
+        name = " ".join(w for w in (os.path.basename(sys.executable) or "python", name) if w)
+    command = " ".join([name, shlex.join(argv[1:])]).strip()
+    command = "".join(c if c.isprintable() else "?" for c in command)
+    return command if len(command) <= 200 else command[:199] + "…"
+
+
+def _holder_record() -> bytes:
+    """What the lock file says while this process holds the lock: who, doing what, since when."""
+    since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return json.dumps({"pid": os.getpid(), "command": _command_line(), "since": since}).encode("utf-8") + b"\n"
+
+
+def _describe_holder(raw: bytes) -> str:
+    """'pid 1234 (pipe flush --inactive 90d) since 10:02:03' from a lock file's record, or a vaguer phrase."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+        pid, command = int(record["pid"]), str(record["command"])
+        since = dt.datetime.fromisoformat(str(record["since"]))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return "another process"  # taken a moment ago and not yet recorded, or by an older pipe
+    command = "".join(c if c.isprintable() else "?" for c in command)[:200]
+    now = dt.datetime.now(since.tzinfo)
+    when = since.strftime("%H:%M:%S" if since.date() == now.date() else "%Y-%m-%d %H:%M:%S")
+    return f"pid {pid} ({command}) since {when}"
 
 
 def find_root(start: Path) -> Path:
@@ -147,7 +210,13 @@ class Workspace:
         if added != old_team + [{"id": i, "name": n} for i, n in members]:
             raise PipeError(f"{CONFIG_FILE}: could not add the new team members safely; add them by hand: "
                             + ", ".join(i for i, _ in members))
-        write_atomic(path, new_text)
+        target = path
+        if path.is_symlink():  # a link to a file of the workspace is written at its target, keeping the link
+            target = path.resolve()
+            if not self._inside(target):
+                raise PipeError(f"{CONFIG_FILE} is a symbolic link to {target}, outside the workspace: not writing "
+                                "through it; add the new team members there by hand: " + ", ".join(i for i, _ in members))
+        self._write(target, new_text)
         self.written.append(path)
         self._config = None
 
@@ -252,13 +321,42 @@ class Workspace:
         return [self.load(deal_id) for deal_id in self.deal_ids()]
 
     # -- writing ----------------------------------------------------------------------------
+    def _inside(self, path: Path) -> bool:
+        """Whether path, with every link in it followed, is in the workspace."""
+        root = self.root.resolve()
+        real = path.resolve()
+        return real == root or root in real.parents
+
+    def _writable(self, path: Path) -> Path:
+        """path, once sure that writing or removing it cannot go through a link out of the workspace.
+
+        Its folder may be reached through links that stay inside the workspace; path itself must
+        not be a link (rename would replace the link, and a link is not a deal). Raises PipeError.
+        """
+        if not self._inside(path.parent):
+            raise PipeError(f"{self.relative(path.parent)} leads to {path.parent.resolve()}, outside the workspace, "
+                            f"through a symbolic link: pipe does not write through it")
+        if path.is_symlink():
+            raise PipeError(f"{self.relative(path)} is a symbolic link: pipe does not write through links")
+        return path
+
+    def _write(self, path: Path, content: str | bytes) -> None:
+        """write_atomic to a workspace file after _writable; an OS error names the file."""
+        self._writable(path)
+        try:
+            write_atomic(path, content)
+        except OSError as error:
+            if not error.filename:  # a failed write or fsync (a full disk) names no file: say which
+                error.filename = self.relative(path)
+            raise
+
     def save(self, deal: Deal) -> bool:
         """Write a deal back, changing only the lines of what changed; returns whether it wrote."""
         path = self.deal_path(deal.id)
         text = dealfile.render(deal.data, deal.body, deal.document)
         if deal.document is not None and text == deal.document.text:
             return False
-        write_atomic(path, text)
+        self._write(path, text)
         self.written.append(path)
         deal.document = dealfile.parse(text, self.relative(path))
         return True
@@ -281,8 +379,9 @@ class Workspace:
     def create(self, deal: Deal) -> Path:
         """Write a new deal file; refuses to replace an existing one."""
         path = self.deal_path(deal.id)
-        if path.exists():
+        if os.path.lexists(path):  # a dangling link too: creating the file must not go through it
             raise PipeError(f"{self.relative(path)} already exists")
+        self._writable(path)
         self.deals_dir.mkdir(exist_ok=True)
         deal.document = None
         self.save(deal)
@@ -316,7 +415,7 @@ class Workspace:
                 raise PipeError(f"{shown} was removed while you were editing") from None
             if now != before:
                 raise PipeError(f"{shown} changed while you were editing")
-            write_atomic(self.deal_path(deal_id), after)
+            self._write(self.deal_path(deal_id), after)
             self.written.append(self.deal_path(deal_id))
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:
@@ -324,11 +423,11 @@ class Workspace:
         folder = self.root / CACHE_DIR / "rejected"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{deal_id}.md"
-        write_atomic(target, content)
+        self._write(target, content)
         return target
 
     def remove(self, deal_id: str) -> Path:
-        path = self.deal_path(deal_id)
+        path = self._writable(self.deal_path(deal_id))
         path.unlink()
         self.written.append(path)
         return path
@@ -337,6 +436,8 @@ class Workspace:
     def lock(self) -> Iterator[None]:
         """Hold the workspace's write lock: one pipe process changes deals at a time.
 
+        Waits up to lock_timeout() seconds, then raises WorkspaceLocked naming the holder,
+        which the lock file records (pid, command, since when) while the lock is held.
         Re-entrant within this Workspace: flock locks belong to an open file, so taking it
         again through a second open would wait forever on ourselves.
         """
@@ -347,13 +448,49 @@ class Workspace:
             finally:
                 self._lock_depth -= 1
             return
+        timeout = lock_timeout()
         cache = self.root / CACHE_DIR
         cache.mkdir(exist_ok=True)
-        with open(cache / LOCK_FILE, "a+") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        path = self._writable(cache / LOCK_FILE)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        except OSError as error:
+            if error.errno == errno.ELOOP:  # made a link since _writable looked
+                raise PipeError(f"{self.relative(path)} is a symbolic link: pipe does not write through links") from None
+            raise
+        try:
+            self._acquire(fd, timeout)
             self._lock_depth = 1
             try:
+                with contextlib.suppress(OSError):  # the record only helps a waiter's message
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, _holder_record(), 0)
                 yield
             finally:
                 self._lock_depth = 0
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                with contextlib.suppress(OSError):  # emptied while still held, so no waiter reads it half gone
+                    os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _acquire(self, fd: int, timeout: float) -> None:
+        """Take the flock on fd, polling until timeout seconds have passed; then raise WorkspaceLocked."""
+        deadline = time.monotonic() + timeout
+        pause = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                try:
+                    holder = _describe_holder(os.pread(fd, 4096, 0))
+                except OSError:
+                    holder = "another process"
+                raise WorkspaceLocked(f"the workspace is locked by {holder}; try again when it is done "
+                                      f"(waited {timeout:g} s; PIPE_LOCK_TIMEOUT sets how long)")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
