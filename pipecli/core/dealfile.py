@@ -21,7 +21,9 @@ BOM = "\ufeff"
 _CONFLICT_MARKER = re.compile(r"^(<{7}|>{7})( |$)")
 # A top-level key starts at column 0 with something that is not a comment, a list item
 # (PyYAML writes `key:\n- item` with the items at column 0) or a document marker.
-_KEY_START = re.compile(r"^(?![\s#]|- |-$|\.\.\.|---)\S")
+# A line starting a flow mapping or list (`{a: 1}`) is no key of a block mapping, even when it parses as one.
+_KEY_START = re.compile(r"^(?![\s#{\[]|- |-$|\.\.\.|---)\S")
+_DOCUMENT_END = re.compile(r"^\.\.\.(\s|$)")
 
 
 @dataclass
@@ -108,6 +110,9 @@ def parse(text: str, path: str) -> DealDocument:
 
     front_lines = lines[1:close]
     front = "".join(line + "\n" for line in front_lines)
+    size = yamlio.utf8_size(front)
+    if size > yamlio.MAX_BYTES:
+        raise ParseError(path, 2, f"the frontmatter is {size:,} bytes, over the limit of {yamlio.MAX_BYTES:,} (1 MiB)")
     try:
         data = yamlio.load(front)
     except yamlio.YAMLError as error:
@@ -134,6 +139,10 @@ def parse(text: str, path: str) -> DealDocument:
 
 def _split_blocks(data: dict, front_lines: list[str]) -> Layout | None:
     """Cut the frontmatter into one block per top-level key; None if unsure."""
+    if any(BOM in line for line in front_lines):
+        return None  # YAML skips a BOM before the first key, and rejects one in front of a later key
+    if any(_DOCUMENT_END.match(line) for line in front_lines):
+        return None  # a key added after `...` would start a second document
     chunks: list[tuple[str, list[str], int]] = []  # (trivia, own lines, first line number)
     pending_trivia: list[str] = []
     for number, line in enumerate(front_lines, start=2):
@@ -193,6 +202,8 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
             else:
                 parts.append(fresh(yamlio.dump({key: value})))
         front = "".join(parts) + layout.trailer
+        if not _reads_as(front, data):  # a layout this cutting did not foresee: write it afresh
+            front = fresh(yamlio.dump(data)) if data else ""
     else:
         front = fresh(yamlio.dump(data)) if data else ""
     raw_body = original.raw_body if body == original.body else fresh(body)
@@ -265,6 +276,14 @@ def _read_back(result: str, key: str, new: list) -> str | None:
     except yamlio.YAMLError:
         return None
     return result
+
+
+def _reads_as(front: str, data: dict) -> bool:
+    """Whether a frontmatter assembled from kept and new blocks reads back as data."""
+    try:
+        return same(yamlio.load(front), data)
+    except yamlio.YAMLError:
+        return False
 
 
 _TRIVIA = re.compile(r"^\s*(#.*)?\r?$")

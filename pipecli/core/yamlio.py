@@ -3,7 +3,8 @@
 The loader resolves a deliberately small set of plain scalars so that text stays text: `NO`,
 `on`, `01234` and `12:30` load as strings (YAML 1.1 would turn them into a bool, an octal int
 and a sexagesimal int). It rejects every explicit tag but `!!str` and friends, and duplicate
-keys. The dumper is PyYAML's safe dumper, which quotes anything YAML 1.1 would read as
+keys. It bounds what hostile text can cost (see the limits below and docs/format.md 2.8).
+The dumper is PyYAML's safe dumper, which quotes anything YAML 1.1 would read as
 another type, and it also quotes what YAML 1.2 would read as a number, so what it writes reads back
 the same here and in other YAML tools.
 """
@@ -29,6 +30,13 @@ from yaml import SafeDumper as _BaseDumper
 
 YAMLError = yaml.YAMLError
 
+# Limits that no real file reaches (the largest sample deal is under 3 KB, and a deal with a few
+# thousand logged interactions is a few hundred KB), so that a hostile or broken file costs
+# seconds at most and cannot grow into gigabytes when pipe writes or prints it.
+MAX_BYTES = 1024 * 1024  # UTF-8 bytes of YAML text in one load (a deal's frontmatter, pipelines.yaml)
+MAX_NODES = 200_000  # scalars, lists and mappings constructed, each alias use counted again
+MAX_ALIAS_CHARS = 1024 * 1024  # characters of text copied by aliases (*name) of scalars
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _TRUE = ("true", "True", "TRUE")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z")
@@ -43,12 +51,31 @@ class Loader(_BaseLoader):
     yaml_implicit_resolvers: dict = {}
     yaml_constructors: dict = {}
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.node_count = 0
+        self.alias_chars = 0
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # An alias (*name) of a list or mapping shares one object between keys: a few lines
-        # of such aliases can expand into millions on the next write (a "billion laughs").
-        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
+        if node in self.constructed_objects:
+            # An alias (*name) of a list or mapping shares one object between keys: a few lines
+            # of such aliases can expand into millions on the next write (a "billion laughs").
+            if not isinstance(node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "aliases (*name) of lists or mappings are not supported", node.start_mark
+                )
+            # A scalar alias is a copy when written back: a long text aliased many times is the
+            # same bomb, one level flatter.
+            self.alias_chars += len(node.value)
+            if self.alias_chars > MAX_ALIAS_CHARS:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"aliases (*name) copy more than {MAX_ALIAS_CHARS:,} characters of text",
+                    node.start_mark,
+                )
+        self.node_count += 1
+        if self.node_count > MAX_NODES:
             raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) of lists or mappings are not supported", node.start_mark
+                None, None, f"more than {MAX_NODES:,} values (scalars, lists and mappings)", node.start_mark
             )
         return super().construct_object(node, deep)
 
@@ -60,10 +87,17 @@ Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""
 Loader.add_implicit_resolver("tag:yaml.org,2002:timestamp", _DATE, list("0123456789"))
 
 
+def _shown(text: Any) -> str:
+    """Text quoted in an error message, in one line: a line break (or another unprintable character)
+    is written as Python writes it (`\\n`, `\\u2028`), so every error stays one line."""
+    text = str(text)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _construct_date(loader: Loader, node: yaml.ScalarNode) -> dt.date | str:
     text = loader.construct_scalar(node)
     if not _DATE.match(text):  # only an explicit !!timestamp gets here with another shape
-        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a valid date YYYY-MM-DD", node.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"'{_shown(text)}' is not a valid date YYYY-MM-DD", node.start_mark)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -74,7 +108,7 @@ def _construct_date(loader: Loader, node: yaml.ScalarNode) -> dt.date | str:
 def _construct_null(loader: Loader, node: yaml.ScalarNode) -> None:
     text = loader.construct_scalar(node)
     if not _NULL.match(text):  # an explicit `!!null x` would silently drop the x
-        raise yaml.constructor.ConstructorError(None, None, f"'{text}' is not a valid null", node.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"'{_shown(text)}' is not a valid null", node.start_mark)
     return None
 
 
@@ -93,7 +127,7 @@ def _construct_mapping(loader: Loader, node: yaml.MappingNode) -> dict:
             )
         if key in mapping:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
+                None, None, f"duplicate key '{_shown(key)}'", key_node.start_mark
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
 
@@ -106,7 +140,7 @@ def _construct_sequence(loader: Loader, node: yaml.SequenceNode) -> list:
 
 def _reject_tag(loader: Loader, node: yaml.Node) -> None:
     raise yaml.constructor.ConstructorError(
-        None, None, f"YAML tag {node.tag} is not allowed here", node.start_mark
+        None, None, f"YAML tag {_shown(node.tag)} is not allowed here", node.start_mark
     )
 
 
@@ -121,7 +155,7 @@ def _scalar(kind: str, pattern: re.Pattern, convert):
         value = convert(text) if pattern.match(text) else None
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             raise yaml.constructor.ConstructorError(
-                None, None, f"'{text}' is not a valid {kind}", node.start_mark
+                None, None, f"'{_shown(text)}' is not a valid {kind}", node.start_mark
             )
         return value
 
@@ -174,13 +208,49 @@ _YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?
 Dumper.add_representer(str, _represent_str)
 
 
+def utf8_size(text: str) -> int:
+    """The size of text in UTF-8 bytes (without encoding it when it is ASCII, as pipe's files mostly are)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _loader(text: str) -> Loader:
+    """A loader for text, once it is known to be within MAX_BYTES and valid Unicode."""
+    size = utf8_size(text)
+    if size > MAX_BYTES:
+        raise yaml.YAMLError(f"the YAML is {size:,} bytes, over the limit of {MAX_BYTES:,} (1 MiB)")
+    try:
+        return Loader(text)
+    except UnicodeEncodeError as error:  # libyaml encodes the whole text first
+        raise _not_unicode(text, error) from None
+
+
+def _not_unicode(text: str, error: UnicodeEncodeError) -> yaml.YAMLError:
+    """A lone surrogate (only a str built in Python can hold one, never decoded UTF-8), as a YAML error."""
+    line = text.count("\n", 0, error.start)
+    column = error.start - (text.rfind("\n", 0, error.start) + 1)
+    mark = yaml.error.Mark("<text>", error.start, line, column, None, None)
+    return yaml.MarkedYAMLError(problem="text that is not valid Unicode (a lone surrogate)", problem_mark=mark)
+
+
+def _marked(text: str, error: yaml.reader.ReaderError) -> yaml.YAMLError:
+    """A reader error (a control character, say) with the line it is on, which PyYAML leaves out."""
+    if _BaseLoader is yaml.SafeLoader:  # pragma: no cover - depends on how PyYAML was built
+        line = text.count("\n", 0, error.position)
+    else:  # libyaml counts UTF-8 bytes
+        line = text.encode("utf-8", "surrogatepass")[: error.position].count(b"\n")
+    mark = yaml.error.Mark("<text>", error.position, line, 0, None, None)
+    return yaml.MarkedYAMLError(problem=str(error).splitlines()[0], problem_mark=mark)
+
+
 def load(text: str) -> Any:
     """Parse YAML text with the strict loader; raises yaml.YAMLError with a mark on failure."""
-    loader = Loader(text)
+    loader = _loader(text)
     try:
         return loader.get_single_data()
     except RecursionError:
         raise yaml.YAMLError("lists or mappings nested too deeply") from None
+    except yaml.reader.ReaderError as error:
+        raise _marked(text, error) from None
     finally:
         loader.dispose()
 
@@ -201,12 +271,14 @@ def dump(data: Any) -> str:
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML text and also map each key path, like ('pipelines', 0, 'id'), to its 1-based line."""
-    loader = Loader(text)
+    loader = _loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except RecursionError:
         raise yaml.YAMLError("lists or mappings nested too deeply") from None
+    except yaml.reader.ReaderError as error:
+        raise _marked(text, error) from None
     finally:
         loader.dispose()
     lines: dict[tuple, int] = {}
