@@ -15,7 +15,7 @@ DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), 
 
 def filled(tmp_path) -> DealCache:
     cache = DealCache(tmp_path / "cache")
-    cache.put("acme.md", (10, 1, 2, 3), "---\nid: acme\n---\n", DATA)
+    cache.put("acme.md", (10, 1, 2, 3), "---\nid: acme\n---\n", DATA, "")
     cache.save(write_atomic)
     return cache
 
@@ -24,7 +24,7 @@ def test_what_is_saved_is_read_back_under_the_same_key_only(tmp_path):
     filled(tmp_path)
     again = DealCache(tmp_path / "cache")
     again.load()
-    assert again.get("acme.md", (10, 1, 2, 3)) == ("---\nid: acme\n---\n", DATA)
+    assert again.get("acme.md", (10, 1, 2, 3)) == ("---\nid: acme\n---\n", DATA, "")
     assert again.get("acme.md", (10, 1, 2, 4)) is None  # the file changed: parse it again
     assert again.get("other.md", (10, 1, 2, 3)) is None
 
@@ -57,7 +57,7 @@ def test_a_planted_cache_cannot_run_code(tmp_path):
             return (os.system, ("touch " + str(tmp_path / "pwned"),))
 
     (tmp_path / "cache").mkdir()
-    (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), "", {"x": Boom()})}))
+    (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), "", {"x": Boom()}, "")}))
     cache = DealCache(tmp_path / "cache")
     cache.load()
     assert cache.entries == {} and not (tmp_path / "pwned").exists()
@@ -74,3 +74,48 @@ def test_gone_files_are_forgotten_and_an_unchanged_cache_is_not_rewritten(tmp_pa
     again = DealCache(tmp_path / "cache")
     again.load()
     assert again.entries == {}
+
+
+# -- the cache in use: Workspace.deals() --------------------------------------------------------
+
+def test_deals_read_through_the_cache_are_the_deals_on_disk(make_workspace, run):
+    from tests.conftest import simple_deal
+
+    workspace = make_workspace({"a": simple_deal("a", value=100), "b": simple_deal("b")})
+    first = [(d.id, d.data, d.body) for d in workspace.deals()]  # parses, fills the cache
+    cached = workspace.deals()
+    assert [(d.id, d.data, d.body) for d in cached] == first
+    assert all(d._document is None for d in cached)  # nothing parsed
+    # An edit that keeps the size and the modification time is still seen (the change time moves).
+    path = workspace.deal_path("a")
+    stat = path.stat()
+    path.write_text(path.read_text().replace("value: 100", "value: 900"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [d.value for d in workspace.deals() if d.id == "a"] == [Decimal(900)]
+    # A removed file is forgotten; deleting the cache changes nothing.
+    workspace.remove("b")
+    assert [d.id for d in workspace.deals()] == ["a"]
+    (workspace.root / ".pipe" / "cache" / "deals").unlink()
+    assert [(d.id, d.data) for d in workspace.deals()] == [("a", workspace.load("a").data)]
+
+
+def test_a_deal_from_the_cache_is_written_back_changing_only_its_lines(make_workspace, run):
+    from tests.conftest import simple_deal
+
+    text = simple_deal("a").replace("owner: alice", "owner: alice   # keep this comment")
+    workspace = make_workspace({"a": text})
+    workspace.deals()
+    (deal,) = workspace.deals()
+    deal.set("value", 5000)
+    workspace.save(deal)
+    after = workspace.deal_path("a").read_text()
+    assert after == text.replace("value: 1000", "value: 5000")
+
+
+def test_a_bad_file_is_never_cached_and_still_reported(make_workspace, run):
+    from tests.conftest import simple_deal
+
+    workspace = make_workspace({"a": simple_deal("a"), "b": "---\nid: b\ntitle: [\n---\n"})
+    for _ in range(2):
+        result = run(workspace, "list")
+        assert result.exit_code == 1 and "deals/b.md:4" in result.stderr

@@ -490,6 +490,8 @@ def test_a_write_error_part_way_says_which_deals_changed_and_leaves_no_half_file
     calls = []
 
     def failing_replace(source, target):
+        if not str(target).endswith(".md"):  # pipe's cache, not a deal
+            return real_replace(source, target)
         calls.append(target)
         if len(calls) == 3:
             raise OSError(28, "No space left on device", str(target))
@@ -573,6 +575,8 @@ def test_ctrl_c_just_after_a_rename_counts_that_deal_as_changed(make_workspace, 
 
     def replace_then_interrupt(source, target):
         real_replace(source, target)
+        if not str(target).endswith(".md"):  # pipe's cache, not a deal
+            return real_replace(source, target)
         calls.append(target)
         if len(calls) == 3:
             raise KeyboardInterrupt  # the file is in place; the folder sync has not run

@@ -26,7 +26,7 @@ from pipecli import __version__
 
 CACHE_NAME = "deals"
 # What the cache holds changes with pipe's version and with this format number.
-HEADER = f"pipe deal cache 1 {__version__}\n".encode()
+HEADER = f"pipe deal cache 2 {__version__}\n".encode()
 FileKey = tuple[int, int, int, int]
 
 # The only classes a cache may hold besides dicts, lists, strings, numbers, booleans and None.
@@ -57,7 +57,7 @@ class DealCache:
 
     def __init__(self, folder: Path):
         self.path = folder / CACHE_NAME
-        self.entries: dict[str, tuple[FileKey, str, dict]] = {}
+        self.entries: dict[str, tuple[FileKey, str, dict, str]] = {}  # name -> (key, text, data, body)
         self.changed = False
 
     def load(self) -> None:
@@ -76,15 +76,15 @@ class DealCache:
         if isinstance(entries, dict) and all(_well_formed(v) for v in entries.values()):
             self.entries = entries
 
-    def get(self, name: str, key: FileKey) -> tuple[str, dict] | None:
-        """(text, frontmatter data) of the file as cached, when its key is still the same."""
+    def get(self, name: str, key: FileKey) -> tuple[str, dict, str] | None:
+        """(text, frontmatter data, notes) of the file as cached, when its key is still the same."""
         entry = self.entries.get(name)
         if entry is None or entry[0] != key:
             return None
-        return entry[1], entry[2]
+        return entry[1], entry[2], entry[3]
 
-    def put(self, name: str, key: FileKey, text: str, data: dict) -> None:
-        self.entries[name] = (key, text, data)
+    def put(self, name: str, key: FileKey, text: str, data: dict, body: str) -> None:
+        self.entries[name] = (key, text, data, body)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
@@ -107,5 +107,5 @@ class DealCache:
 
 
 def _well_formed(entry: Any) -> bool:
-    return (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], tuple) and len(entry[0]) == 4
-            and isinstance(entry[1], str) and isinstance(entry[2], dict))
+    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], tuple) and len(entry[0]) == 4
+            and isinstance(entry[1], str) and isinstance(entry[2], dict) and isinstance(entry[3], str))

@@ -30,10 +30,28 @@ class Deal:
     known fields (the validator has checked their types before a Deal reaches other code).
     """
 
-    def __init__(self, data: dict, body: str = "", document: DealDocument | None = None):
+    def __init__(self, data: dict, body: str = "", document: DealDocument | None = None,
+                 source: tuple[str, str] | None = None):
         self.data = data
         self.body = body
-        self.document = document  # what was read from disk, for diff-friendly writes
+        self._document = document  # what was read from disk, for diff-friendly writes
+        # (text, path) of a deal that came from the cache: its document is parsed when first needed
+        # (a write, a line number), so listing 10,000 cached deals parses none of them.
+        self._source = source
+
+    @property
+    def document(self) -> DealDocument | None:
+        if self._document is None and self._source is not None:
+            from pipecli.core.dealfile import parse
+
+            self._document = parse(*self._source)
+            self._source = None
+        return self._document
+
+    @document.setter
+    def document(self, value: DealDocument | None) -> None:
+        self._document = value
+        self._source = None
 
     # -- identity and placement -------------------------------------------------------------
     @property

@@ -317,8 +317,36 @@ class Workspace:
         return found
 
     def deals(self) -> list[Deal]:
-        """Every deal, sorted by id; stops at the first file that does not parse."""
-        return [self.load(deal_id) for deal_id in self.deal_ids()]
+        """Every deal, sorted by id; stops at the first file that does not parse.
+
+        Files unchanged since a run cached them come from the cache (core/cache.py) unparsed;
+        the others are parsed, checked, and cached for next time.
+        """
+        from pipecli.core.cache import DealCache, file_key
+
+        cache = DealCache(self.root / CACHE_DIR / "cache")
+        cache.load()
+        found, names = [], set()
+        for deal_id in self.deal_ids():
+            path = self.deal_path(deal_id)
+            names.add(path.name)
+            try:
+                key = file_key(path.stat())  # before reading: a change after it shows next time
+            except OSError:
+                found.append(self.load(deal_id))  # gone or unreadable: load says which
+                continue
+            hit = cache.get(path.name, key)
+            if hit is not None:
+                text, data, body = hit
+                found.append(Deal(data, body, source=(text, self.relative(path))))
+                continue
+            deal = self.load(deal_id)
+            cache.put(path.name, key, deal.document.text, deal.data, deal.body)
+            found.append(deal)
+        cache.keep_only(names)
+        # Saved now, before any command changes a deal's data in memory.
+        cache.save(lambda target, content: write_atomic(self._writable(target), content))
+        return found
 
     # -- writing ----------------------------------------------------------------------------
     def _inside(self, path: Path) -> bool:
