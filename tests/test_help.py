@@ -5,8 +5,6 @@ import pytest
 from click.testing import CliRunner
 
 from pipecli import __version__
-from click.utils import make_default_short_help
-
 from pipecli.cli.main import COMMANDS as MAIN_COMMANDS, cli
 
 def command_of(path):
@@ -52,7 +50,7 @@ def test_the_lazy_command_table_says_what_each_command_says(name):
     assert command.name == name and command.hidden == (summary is None)
     if summary is not None:
         for limit in (30, 45, 1000):
-            assert make_default_short_help(summary, limit) == command.get_short_help_str(limit)
+            assert click.Command(name, help=summary).get_short_help_str(limit) == command.get_short_help_str(limit)
 
 
 def test_help_and_version_import_no_command_module():

@@ -12,8 +12,6 @@ import sys
 
 import click
 
-from click.utils import make_default_short_help
-
 from pipecli import __version__
 from pipecli.core.errors import PipeError
 
@@ -85,7 +83,9 @@ class PipeGroup(click.Group):
         shown = [(name, summary) for name, (_, _, summary) in COMMANDS.items() if summary is not None]
         limit = formatter.width - 6 - max(len(name) for name, _ in shown)
         with formatter.section("Commands"):
-            formatter.write_dl([(name, make_default_short_help(summary, limit)) for name, summary in shown])
+            # click's own shortening, through a stand-in command holding just the summary
+            formatter.write_dl([(name, click.Command(name, help=summary).get_short_help_str(limit))
+                                for name, summary in shown])
 
     def invoke(self, ctx: click.Context):
         try:
