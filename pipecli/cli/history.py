@@ -8,7 +8,7 @@ import click
 
 from pipecli.cli.options import deal_argument, format_option
 from pipecli.cli.output import output_path, warn
-from pipecli.cli.report import FORMATS, AtPoint, emit, template_path
+from pipecli.cli.report import AtPoint, emit, output_options, template_path
 from pipecli.core.gitrepo import Git
 from pipecli.render.formats import plain
 from pipecli.render.style import printable
@@ -55,11 +55,7 @@ def history(app, deal, fmt):
 
 @click.command()
 @click.argument("points", required=False, metavar="[REV1..REV2 | REV1]")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("--template", "template_text", metavar="FILE",
-              help="A jinja2 template for md or html instead of the built-in one.")
-@click.option("-o", "--output", "output_text", metavar="FILE",
-              help="Write to FILE instead of standard output ('-': standard output).")
+@output_options
 @click.pass_obj
 def diff(app, points, fmt, template_text, output_text):
     """What changed in the pipeline between two points: the weekly review.

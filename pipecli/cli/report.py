@@ -19,6 +19,20 @@ from pipecli.render.style import Style, printable
 FORMATS = ("text", "md", "json", "csv", "html")
 
 
+def output_options(command):
+    """--format, --template and -o: how a report (or the weekly review) is written, and where."""
+    for option in reversed([
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Output format."),
+        click.option("--template", "template_text", metavar="FILE",
+                     help="A jinja2 template for md or html instead of the built-in one."),
+        click.option("-o", "--output", "output_text", metavar="FILE",
+                     help="Write to FILE instead of standard output ('-': standard output)."),
+    ]):
+        command = option(command)
+    return command
+
+
 def _at_point(ctx: click.Context, param, text: str | None) -> None:
     """--as-of: from here on the command sees the workspace at that point (its config, deals and date).
 
@@ -62,11 +76,7 @@ class AtPoint:
                    "today' figure are what the report said then; the filters read that point's "
                    "pipelines.yaml.")
 @deal_filter_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
-@click.option("--template", "template_text", metavar="FILE",
-              help="A jinja2 template for md or html instead of the built-in one.")
-@click.option("-o", "--output", "output_text", metavar="FILE",
-              help="Write to FILE instead of standard output ('-': standard output).")
+@output_options
 @click.pass_obj
 def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
     """Answer the questions a pipeline is kept for.
