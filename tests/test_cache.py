@@ -14,6 +14,7 @@ DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), 
 
 
 def filled(tmp_path) -> DealCache:
+    (tmp_path / "cache").mkdir(exist_ok=True)
     cache = DealCache(tmp_path / "cache")
     cache.put("acme.md", (10, 1, 2, 3), "---\nid: acme\n---\n", DATA, "")
     cache.save(write_atomic)
@@ -56,7 +57,7 @@ def test_a_planted_cache_cannot_run_code(tmp_path):
         def __reduce__(self):
             return (os.system, ("touch " + str(tmp_path / "pwned"),))
 
-    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache").mkdir(exist_ok=True)
     (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), "", {"x": Boom()}, "")}))
     cache = DealCache(tmp_path / "cache")
     cache.load()
@@ -119,3 +120,15 @@ def test_a_bad_file_is_never_cached_and_still_reported(make_workspace, run):
     for _ in range(2):
         result = run(workspace, "list")
         assert result.exit_code == 1 and "deals/b.md:4" in result.stderr
+
+
+def test_a_cache_that_cannot_be_written_costs_only_the_shortcut(make_workspace, run, tmp_path):
+    from tests.conftest import simple_deal
+
+    workspace = make_workspace({"a": simple_deal("a")})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (workspace.root / ".pipe").symlink_to(outside)  # written through, it would land outside the workspace
+    result = run(workspace, "list", "--format", "csv")
+    assert result.exit_code == 0 and result.stdout.count("\n") == 2
+    assert list(outside.iterdir()) == []

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipecli import __version__
+from pipecli.core.errors import PipeError
 
 CACHE_NAME = "deals"
 # What the cache holds changes with pipe's version and with this format number.
@@ -95,14 +96,14 @@ class DealCache:
         self.changed = self.changed or bool(gone)
 
     def save(self, write: Callable[[Path, bytes], None]) -> None:
-        """Write the cache, if it changed, through write (an atomic write); a failure only loses the shortcut."""
+        """Write the cache, if it changed, through write (an atomic write that makes the folder); a failure
+        only loses the shortcut."""
         if not self.changed:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             write(self.path, HEADER + pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
-        except (OSError, pickle.PicklingError, RecursionError):
-            pass
+        except (OSError, PipeError, pickle.PicklingError, RecursionError):
+            pass  # a read-only folder, or .pipe/ linked out of the workspace: no shortcut this time
         self.changed = False
 
 

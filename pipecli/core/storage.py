@@ -345,7 +345,7 @@ class Workspace:
             found.append(deal)
         cache.keep_only(names)
         # Saved now, before any command changes a deal's data in memory.
-        cache.save(lambda target, content: write_atomic(self._writable(target), content))
+        cache.save(self._write_cache)
         return found
 
     # -- writing ----------------------------------------------------------------------------
@@ -354,6 +354,12 @@ class Workspace:
         root = self.root.resolve()
         real = path.resolve()
         return real == root or root in real.parents
+
+    def _write_cache(self, path: Path, content: bytes) -> None:
+        """A file of pipe's own under .pipe/: checked before its folder is even made."""
+        self._writable(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, content)
 
     def _writable(self, path: Path) -> Path:
         """path, once sure that writing or removing it cannot go through a link out of the workspace.
