@@ -53,6 +53,17 @@ def environment(monkeypatch, tmp_path):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
+def failed(result, *words: str) -> str:
+    """A refusal: exit 1, one `pipe: ` line on stderr holding words, no traceback; returns the line."""
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
 def deal_text(front: str, body: str = "") -> str:
     """A deal file from dedented frontmatter and body."""
     return f"---\n{textwrap.dedent(front).strip()}\n---\n{textwrap.dedent(body)}"

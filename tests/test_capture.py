@@ -14,7 +14,7 @@ import pytest
 from pipecli.core import capture
 from pipecli.core.calendar_import import content_line, parse_calendar, unescape
 from pipecli.core.errors import InvalidValue
-from tests.conftest import simple_deal
+from tests.conftest import failed, simple_deal
 
 DATA = Path(__file__).parent / "data" / "capture"
 MBOX, MAILDIR, ICS = str(DATA / "inbox.mbox"), str(DATA / "maildir"), str(DATA / "calendar.ics")
@@ -41,16 +41,6 @@ def workspace(make_workspace):
 
 def snapshot(workspace) -> dict[str, bytes]:
     return {deal_id: workspace.read_bytes(deal_id) for deal_id in workspace.deal_ids()}
-
-
-def failed(result, *words):
-    """Exit 1, one `pipe: ` line on stderr holding words, no traceback."""
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def write_mbox(path: Path, *messages: str) -> str:

@@ -3,7 +3,7 @@
 import pytest
 
 from pipecli.core.config import read_config
-from tests.conftest import CONFIG, simple_deal
+from tests.conftest import CONFIG, failed, simple_deal
 
 GATED = CONFIG.replace(
     "  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}\n"
@@ -19,14 +19,6 @@ GATED = CONFIG.replace(
 assert GATED != CONFIG
 
 FULL_BANT = "\n  budget: 20k\n  authority: Jonas\n  need: logs\n  timeline: Q1"
-
-
-def failed(result, *words):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_move_refuses_a_deal_missing_what_the_stage_requires(make_workspace, run):

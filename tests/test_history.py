@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from pipecli.cli.main import cli
 from pipecli.core.changes import deal_changes
 from pipecli.core.deal import Deal
+from tests.conftest import failed as refused
 
 NOW = "2026-11-20"
 IDENTITY = {"GIT_AUTHOR_NAME": "Alice Martin", "GIT_AUTHOR_EMAIL": "alice@example.com",
@@ -102,17 +103,6 @@ def git_environment(monkeypatch):
 
 def short(sha: str) -> str:
     return sha[:7]
-
-
-def refused(result, *words: str) -> str:
-    """Exit 1 with one `pipe: ` line on stderr holding words, and no traceback."""
-    assert result.exit_code == 1, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 def checkout(story_root: Path, tmp_path: Path, sha: str, sub: str = "") -> Path:

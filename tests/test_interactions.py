@@ -7,17 +7,9 @@ import pytest
 
 from pipecli.core.dates import parse_datetime
 from pipecli.core.errors import InvalidValue
-from tests.conftest import simple_deal
+from tests.conftest import failed, simple_deal
 
 TODAY = dt.date(2026, 11, 27)
-
-
-def failed(result, *words):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_log_appends_lines_and_rewrites_nothing_else(make_workspace, run, monkeypatch):

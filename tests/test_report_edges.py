@@ -4,18 +4,10 @@ import json
 
 import pytest
 
-from tests.conftest import CONFIG, simple_deal
+from tests.conftest import CONFIG, failed, simple_deal
 
 WON = dict(stage="won", closed="2026-11-20", tasks="[]",
            history="\n- {stage: lead, date: 2026-11-01}\n- {stage: won, date: 2026-11-20}")
-
-
-def failed(result, *words):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def report(run, workspace, *args):

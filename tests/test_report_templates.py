@@ -4,15 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import simple_deal
-
-
-def failed(result, *words):
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
+from tests.conftest import failed, simple_deal
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import CONFIG, simple_deal
+from tests.conftest import CONFIG, failed, simple_deal
 
 STRICT = CONFIG.replace("next_step: warn", "next_step: strict")
 OFF = CONFIG.replace("next_step: warn", "next_step: off")
@@ -23,17 +23,6 @@ TWO_TASKS = """tasks:
 
 def two_task_deal(deal_id="acme", **fields):
     return simple_deal(deal_id, tasks=TWO_TASKS.split(":", 1)[1], **fields)
-
-
-def failed(result, *words):
-    """A refusal: exit 1, one line on stderr starting 'pipe: ' and containing words."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipe: "), result.stderr
-    assert "Traceback" not in result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
-    return lines[0]
 
 
 # -- naming tasks -------------------------------------------------------------------------------
