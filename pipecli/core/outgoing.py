@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
-from pipecli.core.config import Config
+from pipecli.core.config import Config, Member
 from pipecli.core.deal import Deal
 from pipecli.core.mailconfig import header_text, make_address
 
@@ -35,10 +35,15 @@ class Outgoing:
     message: EmailMessage | None = None
 
 
+def owner_of(deal: Deal, config: Config) -> Member | None:
+    """The team member who owns the deal, or None."""
+    return next((m for m in config.team if m.id == deal.owner), None)
+
+
 def recipient(deal: Deal, config: Config, to: str) -> tuple[Address | None, str]:
     """Whom the email goes to: the deal's first contact with an address, or its owner; else None and why."""
     if to == "owner":
-        member = next((m for m in config.team if m.id == deal.owner), None)
+        member = owner_of(deal, config)
         if member is None or not member.email:
             return None, "its owner has no email in pipelines.yaml" if member else "it has no owner"
         return make_address(member.name, member.email), ""
@@ -55,7 +60,7 @@ def sender(deal: Deal, config: Config) -> tuple[Address | None, str]:
     """Who sends: mail.from, else the deal owner (with their email from the team)."""
     if config.mail.sender is not None:
         return config.mail.sender, ""
-    member = next((m for m in config.team if m.id == deal.owner), None)
+    member = owner_of(deal, config)
     if member is None or not member.email:
         return None, "no sender: set mail.from in pipelines.yaml, or give the owner an email in team"
     found = make_address(member.name, member.email)
@@ -66,7 +71,7 @@ def template_context(deal: Deal, config: Config, to: Address, from_: Address, to
     """What a template sees: plain values only (the sandbox keeps templates away from pipe's objects)."""
     contact = next((c for c in deal.contacts if isinstance(c.get("email"), str)
                     and c["email"].strip().lower() == to.addr_spec.lower()), {})
-    owner = next((m for m in config.team if m.id == deal.owner), None)
+    owner = owner_of(deal, config)
     pipeline = config.pipeline(deal.pipeline)
     stage = pipeline.stage(deal.stage) if pipeline else None
     next_task = deal.next_task
