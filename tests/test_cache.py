@@ -7,7 +7,10 @@ import os
 import pickle
 from decimal import Decimal
 
+import pytest
+
 from pipecli.core.cache import HEADER, DealCache, file_key
+from pipecli.core.errors import PipeError
 from pipecli.core.storage import write_atomic
 
 DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), "tags": ["eu"]}
@@ -16,7 +19,7 @@ DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), 
 def filled(tmp_path) -> DealCache:
     (tmp_path / "cache").mkdir(exist_ok=True)
     cache = DealCache(tmp_path / "cache")
-    cache.put("acme.md", (10, 1, 2, 3), "---\nid: acme\n---\n", DATA, "")
+    cache.put("acme.md", (10, 1, 2, 3), DATA, "")
     cache.save(write_atomic)
     return cache
 
@@ -25,7 +28,7 @@ def test_what_is_saved_is_read_back_under_the_same_key_only(tmp_path):
     filled(tmp_path)
     again = DealCache(tmp_path / "cache")
     again.load()
-    assert again.get("acme.md", (10, 1, 2, 3)) == ("---\nid: acme\n---\n", DATA, "")
+    assert again.get("acme.md", (10, 1, 2, 3)) == (DATA, "")
     assert again.get("acme.md", (10, 1, 2, 4)) is None  # the file changed: parse it again
     assert again.get("other.md", (10, 1, 2, 3)) is None
 
@@ -58,7 +61,7 @@ def test_a_planted_cache_cannot_run_code(tmp_path):
             return (os.system, ("touch " + str(tmp_path / "pwned"),))
 
     (tmp_path / "cache").mkdir(exist_ok=True)
-    (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), "", {"x": Boom()}, "")}))
+    (tmp_path / "cache" / "deals").write_bytes(HEADER + pickle.dumps({"acme.md": ((1, 2, 3, 4), {"x": Boom()}, "")}))
     cache = DealCache(tmp_path / "cache")
     cache.load()
     assert cache.entries == {} and not (tmp_path / "pwned").exists()
@@ -111,6 +114,23 @@ def test_a_deal_from_the_cache_is_written_back_changing_only_its_lines(make_work
     workspace.save(deal)
     after = workspace.deal_path("a").read_text()
     assert after == text.replace("value: 1000", "value: 5000")
+
+
+def test_a_deal_from_the_cache_whose_file_changed_since_is_never_written(make_workspace, run):
+    """The cache holds no file text: a write reads the file then, and it must be the file the cache
+    matched. An editor's save in between would otherwise be overwritten with what pipe saw before."""
+    from tests.conftest import simple_deal
+
+    workspace = make_workspace({"a": simple_deal("a")})
+    workspace.deals()
+    (deal,) = workspace.deals()
+    path = workspace.deal_path("a")
+    edited = path.read_text().replace("value: 1000", "value: 1234")
+    path.write_text(edited)  # after pipe read the deals, before it writes
+    deal.set("stage", "qualified")
+    with pytest.raises(PipeError, match="deals/a.md changed on disk while this command ran"):
+        workspace.save(deal)
+    assert path.read_text() == edited
 
 
 def test_a_bad_file_is_never_cached_and_still_reported(make_workspace, run):

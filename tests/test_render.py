@@ -81,3 +81,38 @@ def test_printable_blanks_control_and_bidi_characters_but_keeps_letters():
     # U+202E would show "Acme gpj.exe" as "Acme exe.jpg"; ESC would repaint the terminal.
     assert printable("Acme \u202egpj.exe\x1b[2J Zoë") == "Acme  gpj.exe [2J Zoë"
     assert printable("a\nb\tc", keep="\n") == "a\nb c"
+
+
+# -- fast paths: the same text as the general code, for the text that takes them -----------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipecli.render import board, formats, style  # noqa: E402
+
+_cells = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True), st.dates(),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.lists(st.text(max_size=5), max_size=3), st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["id", "title", "value", "tags", "é \"x\"\n"]), _cells), max_size=4),
+       st.lists(st.sampled_from(["id", "title", "value", "tags", "é \"x\"\n", "missing"]), max_size=5, unique=True))
+def test_json_records_are_byte_for_byte_what_json_dumps_writes(rows, columns):
+    import json
+
+    expected = json.dumps([{c: formats.plain(row.get(c)) for c in columns} for row in rows],
+                          indent=2, ensure_ascii=False) + "\n"
+    assert formats.to_json(rows, columns) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=30) | st.text(max_size=10), st.integers(0, 25))
+def test_ascii_fast_paths_give_what_measuring_each_character_gives(text, width):
+    assert style.printable(text) == style._blanked_by_character(text, "")
+    assert board.text_width(text) == board._width_by_character(text)
+    assert board._fit(text, width) == board._fit_by_character(text, width)

@@ -27,7 +27,7 @@ from pipecli.core.errors import PipeError
 
 CACHE_NAME = "deals"
 # What the cache holds changes with pipe's version and with this format number.
-HEADER = f"pipe deal cache 2 {__version__}\n".encode()
+HEADER = f"pipe deal cache 3 {__version__}\n".encode()
 FileKey = tuple[int, int, int, int]
 
 # The only classes a cache may hold besides dicts, lists, strings, numbers, booleans and None.
@@ -58,7 +58,7 @@ class DealCache:
 
     def __init__(self, folder: Path):
         self.path = folder / CACHE_NAME
-        self.entries: dict[str, tuple[FileKey, str, dict, str]] = {}  # name -> (key, text, data, body)
+        self.entries: dict[str, tuple[FileKey, dict, str]] = {}  # name -> (key, frontmatter data, notes)
         self.changed = False
 
     def load(self) -> None:
@@ -77,15 +77,15 @@ class DealCache:
         if isinstance(entries, dict) and all(_well_formed(v) for v in entries.values()):
             self.entries = entries
 
-    def get(self, name: str, key: FileKey) -> tuple[str, dict, str] | None:
-        """(text, frontmatter data, notes) of the file as cached, when its key is still the same."""
+    def get(self, name: str, key: FileKey) -> tuple[dict, str] | None:
+        """(frontmatter data, notes) of the file as cached, when its key is still the same."""
         entry = self.entries.get(name)
         if entry is None or entry[0] != key:
             return None
-        return entry[1], entry[2], entry[3]
+        return entry[1], entry[2]
 
-    def put(self, name: str, key: FileKey, text: str, data: dict, body: str) -> None:
-        self.entries[name] = (key, text, data, body)
+    def put(self, name: str, key: FileKey, data: dict, body: str) -> None:
+        self.entries[name] = (key, data, body)
         self.changed = True
 
     def keep_only(self, names: set[str]) -> None:
@@ -108,5 +108,5 @@ class DealCache:
 
 
 def _well_formed(entry: Any) -> bool:
-    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], tuple) and len(entry[0]) == 4
-            and isinstance(entry[1], str) and isinstance(entry[2], dict) and isinstance(entry[3], str))
+    return (isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], tuple) and len(entry[0]) == 4
+            and isinstance(entry[1], dict) and isinstance(entry[2], str))

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from pipecli.core.dealfile import DealDocument, insert_key
@@ -31,27 +32,25 @@ class Deal:
     """
 
     def __init__(self, data: dict, body: str = "", document: DealDocument | None = None,
-                 source: tuple[str, str] | None = None):
+                 reader: Callable[[], DealDocument] | None = None):
         self.data = data
         self.body = body
         self._document = document  # what was read from disk, for diff-friendly writes
-        # (text, path) of a deal that came from the cache: its document is parsed when first needed
-        # (a write, a line number), so listing 10,000 cached deals parses none of them.
-        self._source = source
+        # For a deal that came from the cache: reads and parses its file when the document is first
+        # needed (a write, a line number), so listing 10,000 cached deals reads none of them.
+        self._reader = reader
 
     @property
     def document(self) -> DealDocument | None:
-        if self._document is None and self._source is not None:
-            from pipecli.core.dealfile import parse
-
-            self._document = parse(*self._source)
-            self._source = None
+        if self._document is None and self._reader is not None:
+            self._document = self._reader()
+            self._reader = None
         return self._document
 
     @document.setter
     def document(self, value: DealDocument | None) -> None:
         self._document = value
-        self._source = None
+        self._reader = None
 
     # -- identity and placement -------------------------------------------------------------
     @property

@@ -77,6 +77,12 @@ def _char_width(char: str) -> int:
 
 
 def text_width(text: str) -> int:
+    if text.isascii() and text.isprintable():  # one column per character
+        return len(text)
+    return _width_by_character(text)
+
+
+def _width_by_character(text: str) -> int:
     return sum(_char_width(char) for char in text)
 
 
@@ -97,6 +103,12 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _fit(text: str, width: int) -> str:
     """text padded or cut (with an ellipsis) to exactly width terminal columns."""
+    if width >= 1 and text.isascii() and text.isprintable():  # one column per character, as below
+        return text + " " * (width - len(text)) if len(text) <= width else text[: width - 1] + "…"
+    return _fit_by_character(text, width)
+
+
+def _fit_by_character(text: str, width: int) -> str:
     used, kept = 0, []
     for char in printable(text):
         size = _char_width(char)

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -37,7 +38,46 @@ def _cell(value: Any) -> str:
 
 
 def to_json(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    return json.dumps([{c: plain(row.get(c)) for c in columns} for row in rows], indent=2, ensure_ascii=False) + "\n"
+    """The rows as json.dumps(indent=2) writes them, byte for byte, only faster.
+
+    json's indented output is made by its pure-Python encoder, about a microsecond a value: most of
+    `pipe list --format json` on 10,000 deals. Here each scalar goes through json's C string
+    encoder and the rest (lists, mappings) through json.dumps itself, indented to its place.
+    """
+    if not rows:
+        return "[]\n"
+    keys = [_json_scalar(column) + ": " for column in columns]
+    records = []
+    for row in rows:
+        fields = [key + _json_field(row.get(column)) for key, column in zip(keys, columns)]
+        records.append("  {\n    " + ",\n    ".join(fields) + "\n  }" if fields else "  {}")
+    return "[\n" + ",\n".join(records) + "\n]\n"
+
+
+def _json_scalar(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_field(value: Any) -> str:
+    """One field's value as json.dumps(indent=2) writes it four spaces in, inside a record."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dt.date:
+        return '"' + value.isoformat() + '"'
+    if kind is list and all(type(item) is str for item in value):
+        if not value:
+            return "[]"
+        return "[\n      " + ",\n      ".join(map(_encode_string, value)) + "\n    ]"
+    # Anything else (a float, a Decimal, a mapping): json itself. No JSON string holds a raw line
+    # break, so indenting every line after the first is indenting the value.
+    return json.dumps(plain(value), indent=2, ensure_ascii=False).replace("\n", "\n    ")
 
 
 def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:

@@ -24,6 +24,12 @@ def printable(text: str, keep: str = "") -> str:
     A deal file may come from anyone through git: an escape sequence in a title must not
     reach the terminal and repaint it.
     """
+    if text.isascii() and text.isprintable():  # most text: nothing to blank, and no need to look at each character
+        return text
+    return _blanked_by_character(text, keep)
+
+
+def _blanked_by_character(text: str, keep: str) -> str:
     return "".join(" " if (unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS) and c not in keep else c
                    for c in text)
 
