@@ -1,18 +1,24 @@
 """Make a workspace of N deals for benchmarks, by copying the sample's deals under new ids.
 
 The copies keep the sample's shape (history, tasks, activities, notes), so timings are those of
-realistic files. Deterministic: the same N gives the same files.
+realistic files. Each copy's free text (title, account, contact names, task texts, summaries) gets
+its copy number, so that, as in a real pipeline, no two deals share it: a reader that shares equal
+strings must not look better here than it would be on real deals. Deterministic: the same N gives
+the same files.
 
     python benchmarks/generate.py 10000 /tmp/pipe-10k
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
 
 SAMPLE = Path(__file__).resolve().parent.parent
+# Plain (unquoted, one-line) free text, which a copy number can follow.
+FREE_TEXT = re.compile(r"^(title|account|- name|  name|  text|  summary): (?![\'\"|>])(.+)$", re.MULTILINE)
 
 
 def generate(count: int, target: Path) -> Path:
@@ -27,8 +33,10 @@ def generate(count: int, target: Path) -> Path:
         stem, text = texts[n % len(texts)]
         copy = n // len(texts)
         new_id = f"{stem}-{copy}" if copy else stem
-        (target / "deals" / f"{new_id}.md").write_text(text.replace(f"id: {stem}\n", f"id: {new_id}\n", 1),
-                                                       encoding="utf-8")
+        text = text.replace(f"id: {stem}\n", f"id: {new_id}\n", 1)
+        if copy:
+            text = FREE_TEXT.sub(lambda match: f"{match[1]}: {match[2]} ({copy})", text)
+        (target / "deals" / f"{new_id}.md").write_text(text, encoding="utf-8")
     return target
 
 

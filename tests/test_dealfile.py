@@ -264,3 +264,12 @@ def test_a_changed_item_keeps_its_comments_and_its_unknown_keys_in_place():
     after = dealfile.render({**doc.data, "tasks": [doc.data["tasks"][0], changed]}, doc.body, doc)
     assert _changed_lines(text, after) == ["-  status: open", "+  status: done", "+  done: 2026-11-27"]
     assert dealfile.parse(after, "x").data["tasks"][1] == changed
+
+
+@pytest.mark.parametrize("text, line", [
+    ("id: a\n<<<<<<< ours\n", 2), ("a\nb\n>>>>>>>\n", 3), ("<<<<<<<\r\r\nx", 1), ("x\n>>>>>>> theirs\r\n", 2),
+    ("<<<<<<<< eight\n", None), ("x <<<<<<< not at the start\n", None), ("<<<<<<<x\n", None),
+    ("=======\n", None), ("a\u2028<<<<<<< after a line separator, which is no line break here\n", None),
+])
+def test_conflict_markers_are_whole_lines_of_seven(text, line):
+    assert dealfile.find_conflict_marker(text) == line

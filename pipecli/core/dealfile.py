@@ -18,7 +18,8 @@ from pipecli.core.errors import ParseError
 
 FENCE = "---"
 BOM = "\ufeff"
-_CONFLICT_MARKER = re.compile(r"^(<{7}|>{7})( |$)")
+# A line of seven < or >, alone (a CR or more before its LF allowed) or followed by a space.
+_CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |\r*$)", re.MULTILINE)
 # A top-level key starts at column 0 with something that is not a comment, a list item
 # (PyYAML writes `key:\n- item` with the items at column 0) or a document marker.
 # A line starting a flow mapping or list (`{a: 1}`) is no key of a block mapping, even when it parses as one.
@@ -87,10 +88,8 @@ class DealDocument:
 
 def find_conflict_marker(text: str) -> int | None:
     """The 1-based line of the first git conflict marker in text, or None."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        if _CONFLICT_MARKER.match(line.rstrip("\r")):
-            return number
-    return None
+    found = _CONFLICT_MARKER.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def parse(text: str, path: str) -> DealDocument:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -71,11 +72,15 @@ def _json_field(value: Any) -> str:
         return int.__repr__(value)
     if kind is dt.date:
         return '"' + value.isoformat() + '"'
+    if kind is Decimal:
+        return _json_field(plain(value))
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
     if kind is list and all(type(item) is str for item in value):
         if not value:
             return "[]"
         return "[\n      " + ",\n      ".join(map(_encode_string, value)) + "\n    ]"
-    # Anything else (a float, a Decimal, a mapping): json itself. No JSON string holds a raw line
+    # Anything else (NaN, a mapping, a list of numbers): json itself. No JSON string holds a raw line
     # break, so indenting every line after the first is indenting the value.
     return json.dumps(plain(value), indent=2, ensure_ascii=False).replace("\n", "\n    ")
 
