@@ -372,7 +372,10 @@ def test_ctrl_c_half_way_leaves_exactly_the_received_emails_logged(make_workspac
     smtp_server.delay = 0.3  # the server takes each message, then waits before saying so
     child = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(workspace.root), "mail", "follow-up",
                               "--stage", "lead", "--send", "--yes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ})
+                             text=True, env={**os.environ},
+                             # As at a terminal: a shell starts background jobs (so this test run, when
+                             # started with &) with Ctrl-C ignored, and a child inherits that.
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 20
     while len(smtp_server.messages) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -34,9 +34,10 @@ MAX_LINES = 50_000
 _MAX_VALUES = yamlio.MAX_NODES // 2
 _MAX_INT_DIGITS = 1000  # Python refuses to convert more than 4300 digits (ValueError, no YAMLError)
 
-# One line: indent, list dashes (`- - `), then either `key:` with an optional ` value`, or the rest.
-# The caps keep nesting (and so recursion) shallow: a deeper line falls to the rest and is declined.
-_LINE = re.compile(r"( {0,64})((?:- ){0,8})(?:([A-Za-z_][A-Za-z0-9_-]{0,127}):(?: (.*))?|(.*))\n")
+# One line: its prefix (indent, then list dashes `- - `), then either `key:` with an optional
+# ` value`, or the rest. The caps keep nesting (and so recursion) shallow and keys within libyaml's
+# 1024 characters: a line past them falls to the rest, which the parser declines.
+_LINE = re.compile(r"( {0,64}+(?:- ){0,8}+)(?:([A-Za-z_][A-Za-z0-9_-]{0,127}+):(?: (.*))?|(.*))\n")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -48,6 +49,7 @@ _ESCAPES = {
 # followed by a letter or digit (`-5`, `-x`); anything else starting with `-` is declined.
 _NOT_PLAIN_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_NON_ASCII = bytes(range(0x80, 0x100))
 
 
 def _date(text: str) -> dt.date | str:
@@ -76,9 +78,13 @@ _CONVERT: dict[str, Callable[[str], Any]] = {
 _KNOWN_PATTERNS = {_NULL, _BOOL, _INT, _FLOAT, _DATE}
 
 
-def _resolvers() -> dict[str, tuple[re.Pattern, tuple]]:
-    """yamlio.Loader's implicit resolvers by first character: one regex trying its patterns in order,
-    and the conversion of each pattern's tag (None for one this module does not know).
+def _unknown(text: str) -> Any:
+    return _NO  # a resolver this module does not know matched
+
+
+def _resolvers() -> dict[str, tuple[Callable, tuple]]:
+    """yamlio.Loader's implicit resolvers by first character: the match method of one regex trying
+    their patterns in order, and the conversion for each group of it (index 0 unused).
 
     Taken from the loader itself, so that a resolver added there is followed here or, when its tag
     or pattern is unknown, makes every scalar it matches decline.
@@ -93,8 +99,9 @@ def _resolvers() -> dict[str, tuple[re.Pattern, tuple]]:
             raise ImportError("fastfront cannot combine yamlio's resolvers")  # caught below: decline all
         # PyYAML takes the first pattern that matches; an alternation of the same patterns does too.
         combined = re.compile("|".join(f"({pattern.pattern})" for _, pattern in pairs))
-        converts = tuple(_CONVERT.get(tag) if pattern in _KNOWN_PATTERNS else None for tag, pattern in pairs)
-        resolvers[first] = (combined, converts)
+        converts = tuple(_CONVERT.get(tag, _unknown) if pattern in _KNOWN_PATTERNS else _unknown
+                         for tag, pattern in pairs)
+        resolvers[first] = (combined.match, (_unknown,) + converts)
     return resolvers
 
 
@@ -106,29 +113,34 @@ except (ImportError, re.error):  # pragma: no cover - only if yamlio's resolvers
 
 
 def _scalar(text: str) -> Any:
-    """The value of a one-line scalar written after `key: ` or `- ` (not a block), or _NO."""
-    first = text[0]
-    if first in _NOT_PLAIN_FIRST:
+    """The value of a one-line plain or quoted scalar (after `key: ` or `- `), or _NO.
+
+    _NO also for `[]`, `{}` and block headers, which the parser handles (they are not memoised).
+    """
+    resolver = _FIRST.get(text[0])
+    if resolver is None:  # a plain scalar that reads as text, if it is one
+        return _NO if ": " in text or " #" in text or text[-1] == ":" else text
+    if resolver is _INDICATOR:
+        first = text[0]
         if first == "'":
             match = _SINGLE.fullmatch(text)
             return match.group(1).replace("''", "'") if match else _NO
         if first == '"':
             return _double(text)
-        if text == "[]":
-            return []
-        if text == "{}":
-            return {}
         if first != "-" or len(text) < 2 or not text[1].isalnum():
             return _NO
+        resolver = _RESOLVERS.get("-", _TEXT)
     if ": " in text or " #" in text or text[-1] == ":":
         return _NO  # a mapping in a value, a comment after it
-    resolver = _RESOLVERS.get(first)
-    if resolver is not None:
-        match = resolver[0].match(text)
-        if match is not None:
-            convert = resolver[1][match.lastindex - 1]
-            return convert(text) if convert is not None else _NO
-    return text
+    match = resolver[0](text)
+    if match is None:
+        return text
+    return resolver[1][match.lastindex](text)
+
+
+_INDICATOR: Any = ()
+_TEXT = (re.compile(r"(?!)").match, ())
+_FIRST = {**_RESOLVERS, **{char: _INDICATOR for char in _NOT_PLAIN_FIRST}}
 
 
 def _double(text: str) -> Any:
@@ -192,151 +204,165 @@ def load(text: str) -> dict | None:
 
 
 def _load(text: str) -> dict | None:
-    if type(text) is not str or not text.endswith("\n") or _DECLINE_ALL:
-        return None
-    if len(text) > yamlio.MAX_BYTES or yamlio.utf8_size(text) > yamlio.MAX_BYTES:
+    if type(text) is not str or not text.endswith("\n") or _DECLINE_ALL or len(text) > yamlio.MAX_BYTES:
         return None
     if " \n" in text:
         return None  # trailing spaces, or a line of spaces
     count = text.count("\n")
-    if count > MAX_LINES or 3 * count + text.count("- ") > _MAX_VALUES:
+    if count > MAX_LINES or (3 * count + len(text) // 2 > _MAX_VALUES and 3 * count + text.count("- ") > _MAX_VALUES):
+        return None  # (each `- ` takes two characters: the count is needed only for a long text)
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) > yamlio.MAX_BYTES:
         return None
-    lines: list[str] | None = None
-    if text.isascii():
-        # Only LF and printable ASCII may remain: no tab, CR, DEL or other control character.
-        if len(text.encode("ascii").translate(None, _PRINTABLE_ASCII)) != count:
-            return None
-    else:
-        lines = text.split("\n")
-        lines.pop()
-        if not all(map(str.isprintable, lines)):
-            return None  # BOM, NEL, LS/PS, no-break spaces, bidi controls, C1 controls, lone surrogates...
+    odd = data.translate(None, _PRINTABLE_ASCII)  # the line feeds, and what is neither them nor printable ASCII
+    if len(odd) != count:
+        if len(odd.translate(None, _NON_ASCII)) != count:
+            return None  # a tab, CR, DEL or another ASCII control character
+        # Only whole characters are left once ASCII bytes are gone: is every one printable?
+        if not odd.replace(b"\n", b"").decode("utf-8", "surrogatepass").isprintable():
+            return None  # BOM, NEL, LS/PS, no-break space, bidi controls, C1 controls, lone surrogates...
     tokens = _LINE.findall(text)
     if len(tokens) != count:
         return None  # cannot happen: every line matches
     numbers: list[int] | None = None  # line number of each token, when blank and comment lines are dropped
     if "#" in text or "\n\n" in text or text[0] == "\n":
         numbers = [
-            number for number, (_, dashes, key, _, rest) in enumerate(tokens)
-            if key or dashes or (rest and rest[0] != "#")
+            number for number, (prefix, key, _, rest) in enumerate(tokens)
+            if key or (rest and rest[0] != "#") or prefix.endswith("- ")
         ]
         tokens = [tokens[number] for number in numbers]
-    if not tokens:
-        return None  # yamlio reads None: not a mapping
-    indent, dashes, key, _, _ = tokens[0]
-    if indent or dashes or not key:
-        return None
-    return _Parse(text, tokens, numbers, lines).document()
+    if not tokens or tokens[0][0] or not tokens[0][1]:
+        return None  # nothing (yamlio reads None), or no key at column 0 first
+    return _parse(text, tokens, numbers)
 
 
-class _Parse:
-    """One parse of a frontmatter's lines: the recursive readers share the lines and a memo."""
+def _indent(prefix: str) -> tuple[int, bool]:
+    """The indent of a line from its prefix, and whether list dashes follow it."""
+    dashes = prefix.lstrip(" ")
+    return len(prefix) - len(dashes), bool(dashes)
 
-    def __init__(self, text: str, tokens: list[tuple], numbers: list[int] | None, lines: list[str] | None) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.numbers = numbers
-        self.lines = lines
 
-    def document(self) -> dict | None:
-        tokens = self.tokens
-        total = len(tokens)
-        memo: dict[str, Any] = {}  # scalar text -> its value; scalars only, never a list or dict
-        text_keys: set[str] = set()  # keys known to read as text
+def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | None:
+    """The mapping on the content lines (tokens), or None. numbers holds each token's line number
+    when blank and comment lines were dropped (None: token i is line i)."""
+    total = len(tokens)
+    lines: list[str] | None = None  # the text's lines, split when a literal block needs them
+    memo: dict[str, Any] = {}  # scalar text -> its value; immutable values only, never a list or dict
+    text_keys: set[str] = set()  # keys already known to read as text
+    first_kind = _FIRST.get
 
-        def value_of(text: str, position: int, column: int) -> tuple[Any, int]:
-            """The value after `key: ` or `- ` on tokens[position] and the position after it, or (_NO, -1)."""
-            item = memo.get(text, _NO)
-            if item is not _NO:
-                return item, position + 1
-            first = text[0]
-            if first == "|":
-                number = self.numbers[position] if self.numbers is not None else position
-                if self.lines is None:
-                    self.lines = self.text.split("\n")
-                    self.lines.pop()
-                item, end = _block(text, number, column, self.lines)
-                if end < 0:
-                    return _NO, -1
+    def special(written: str, position: int, column: int) -> tuple[Any, int]:
+        """An empty list or dict, or a literal block, on tokens[position], and the position after it;
+        or (_NO, -1) for anything else."""
+        nonlocal lines
+        if written == "[]":
+            return [], position + 1  # a new one each time, never memoised
+        if written == "{}":
+            return {}, position + 1
+        if written[0] != "|":
+            return _NO, -1
+        if lines is None:
+            lines = text.split("\n")
+            lines.pop()
+        number = numbers[position] if numbers is not None else position
+        item, end = _block(written, number, column, lines)
+        if end < 0 or numbers is None:
+            return item, end
+        position += 1
+        while position < total and numbers[position] < end:
+            position += 1
+        return item, position
+
+    def mapping(position: int, column: int) -> tuple[Any, int]:
+        """The block mapping whose first key is on tokens[position] at column, and the position after it.
+
+        The first key may follow list dashes; the others are alone on their line at column.
+        """
+        pad = " " * column
+        result: dict = {}
+        _, key, value, _ = tokens[position]
+        while True:
+            if key in result:
+                return _NO, -1  # yamlio refuses duplicate keys
+            if key not in text_keys:
+                if _scalar(key) is not key:
+                    return _NO, -1  # `true`, `null`... are no text keys
+                text_keys.add(key)
+            if value:
+                if first_kind(value[0]) is None and ": " not in value and " #" not in value and value[-1] != ":":
+                    item = value  # plain text: the most common value, worth its own path
+                    position += 1
+                elif (item := memo.get(value, _NO)) is not _NO:
+                    position += 1
+                else:
+                    item = _scalar(value)
+                    if item is not _NO:
+                        memo[value] = item
+                        position += 1
+                    else:
+                        item, position = special(value, position, column)
+                        if position < 0:
+                            return _NO, -1
+            else:
                 position += 1
-                if self.numbers is None:
-                    return item, end
-                while position < total and self.numbers[position] < end:
-                    position += 1
-                return item, position
-            item = _scalar(text)
-            if item is _NO:
+                item = None  # unless a block follows: a list at this indent or more, a mapping further in
+                if position < total:
+                    prefix, nested_key, _, _ = tokens[position]
+                    width, dashes = _indent(prefix)
+                    if width > column or (width == column and dashes):
+                        if dashes:
+                            item, position = sequence(position, width)
+                        elif nested_key:
+                            item, position = mapping(position, width)
+                        else:
+                            return _NO, -1  # a scalar on the next line
+                        if position < 0:
+                            return _NO, -1
+            result[key] = item
+            if position == total:
+                return result, position
+            prefix, key, value, _ = tokens[position]
+            if prefix != pad or not key:
+                width, _ = _indent(prefix)
+                return (result, position) if width < column else (_NO, -1)
+
+    def sequence(position: int, column: int) -> tuple[Any, int]:
+        """The block list whose first dash is at column on tokens[position], and the position after it."""
+        item_pad = " " * column + "- "
+        content = column + 2
+        items: list = []
+        prefix, key, _, rest = tokens[position]
+        while True:
+            if len(prefix) > content:
+                item, position = sequence(position, content)  # `- - item`
+            elif key:
+                item, position = mapping(position, content)
+            elif not rest:
                 return _NO, -1
-            if first != "[" and first != "{":
-                memo[text] = item  # a list or dict must be a new one each time
-            return item, position + 1
-
-        def mapping(position: int, column: int) -> tuple[Any, int]:
-            """The block mapping at column whose first key is on tokens[position]: (dict, next position)."""
-            result: dict = {}
-            while True:
-                _, _, key, value, _ = tokens[position]
-                if key in result:
-                    return _NO, -1  # yamlio refuses duplicate keys
-                if key not in text_keys:
-                    if _scalar(key) is not key:
-                        return _NO, -1  # `true`, `null`... are no text keys
-                    text_keys.add(key)
-                if value:
-                    item, position = value_of(value, position, column)
-                    if position < 0:
-                        return _NO, -1
-                else:
+            elif first_kind(rest[0]) is None and ": " not in rest and " #" not in rest and rest[-1] != ":":
+                item = rest
+                position += 1
+            else:
+                item = memo.get(rest, _NO)
+                if item is not _NO:
                     position += 1
-                    item = None
-                    if position < total:
-                        indent, dashes, nested_key, _, _ = tokens[position]
-                        width = len(indent)
-                        if width > column or (width == column and dashes):
-                            if dashes:
-                                item, position = sequence(position, width, 0)
-                            elif nested_key:
-                                item, position = mapping(position, width)
-                            else:
-                                return _NO, -1  # a scalar on the next line
-                            if position < 0:
-                                return _NO, -1
-                result[key] = item
-                if position == total:
-                    return result, position
-                indent, dashes, key, _, _ = tokens[position]
-                width = len(indent)
-                if width < column:
-                    return result, position
-                if width > column or dashes or not key:
-                    return _NO, -1
-
-        def sequence(position: int, column: int, depth: int) -> tuple[Any, int]:
-            """The block list at column whose first dash is dash number depth + 1 on tokens[position]."""
-            items: list = []
-            while True:
-                _, dashes, key, _, rest = tokens[position]
-                depth += 2
-                if len(dashes) > depth:
-                    item, position = sequence(position, column + 2, depth)
-                elif key:
-                    item, position = mapping(position, column + 2)
-                elif rest:
-                    item, position = value_of(rest, position, column)
                 else:
-                    return _NO, -1
-                if position < 0:
-                    return _NO, -1
-                items.append(item)
-                if position == total:
-                    return items, position
-                indent, dashes, _, _, _ = tokens[position]
-                width = len(indent)
-                if width > column:
-                    return _NO, -1
-                if width < column or not dashes:
-                    return items, position  # the caller's line: a key after an indentless list, or an error
-                depth = 0
+                    item = _scalar(rest)
+                    if item is not _NO:
+                        memo[rest] = item
+                        position += 1
+                    else:
+                        item, position = special(rest, position, column)
+            if position < 0:
+                return _NO, -1
+            items.append(item)
+            if position == total:
+                return items, position
+            prefix, key, _, rest = tokens[position]
+            if prefix != item_pad and not prefix.startswith(item_pad):
+                # a key after an indentless list is the caller's line, so is a line further out
+                width, _ = _indent(prefix)
+                return (items, position) if width <= column else (_NO, -1)
 
-        data, position = mapping(0, 0)
-        return data if position == total else None
+    data, position = mapping(0, 0)
+    return data if position == total else None
