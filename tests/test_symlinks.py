@@ -188,3 +188,19 @@ def test_a_pipe_folder_linked_outside_is_not_written_through(make_workspace, run
     before = workspace.deal_path("a").read_bytes()
     refused(run(workspace, "move", "a", "qualified"), ".pipe leads to", "outside the workspace")
     assert list(elsewhere.iterdir()) == [] and workspace.deal_path("a").read_bytes() == before
+
+
+def test_the_outbox_linked_outside_is_not_written_through(make_workspace, run, tmp_path):
+    workspace = make_workspace({"a": simple_deal("a", contacts="\n- name: Jo\n  email: jo@acme.example")})
+    folder = workspace.root / "templates" / "email"
+    folder.mkdir(parents=True)
+    (folder / "hello.md.j2").write_text("---\nsubject: Hello\n---\nHi {{ contact.name }}\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, workspace.root / "outbox")
+    refused(run(workspace, "mail", "hello", "--deal", "a"), "outbox leads to", "outside the workspace")
+    assert list(elsewhere.iterdir()) == []
+    os.unlink(workspace.root / "outbox")  # a plain folder is written as before
+    result = run(workspace, "mail", "hello", "--deal", "a")
+    assert result.exit_code == 0, result.output
+    assert len(list((workspace.root / "outbox").glob("*.eml"))) == 1

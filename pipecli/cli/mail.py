@@ -120,7 +120,6 @@ def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
       pipe mail proposal-follow-up --stage proposal --send --yes
     """
     from pipecli.core.outgoing import build_message
-    from pipecli.core.storage import write_atomic
 
     if dry_run and send:
         raise InvalidValue("--dry-run shows the messages, --send sends them: give one")
@@ -159,11 +158,10 @@ def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
                                 f"pipe mail {template} {again} --send")
             return
         outbox = workspace.root / app.config.mail.outbox
-        outbox.mkdir(parents=True, exist_ok=True)
         for item in items:
             path = _free_name(outbox, f"{app.today.isoformat()}-{item.deal.id}-{template}")
             # LF line ends in a file (SMTP's CRLF is for the wire)
-            write_atomic(path, build_message(item, now).as_bytes(policy=email_policy.default))
+            workspace.write_file(path, build_message(item, now).as_bytes(policy=email_policy.default))
             click.echo(f"{workspace.relative(path)}: to {item.to}: {printable(item.subject)}")
         click.echo(f"wrote {len(items)} email{'s' if len(items) > 1 else ''} to {workspace.relative(outbox)}/; "
                    "send them with --send", err=True)

@@ -371,7 +371,7 @@ class Workspace:
             found.append(Deal(data, body, reader=functools.partial(self._read_unchanged, deal_id, key)))
         cache.keep_only(names)
         # Saved now, before any command changes a deal's data in memory.
-        cache.save(self._write_cache)
+        cache.save(self.write_file)
         return found
 
     def _read_unchanged(self, deal_id: str, key: tuple) -> dealfile.DealDocument:
@@ -399,11 +399,12 @@ class Workspace:
         real = path.resolve()
         return real == root or root in real.parents
 
-    def _write_cache(self, path: Path, content: bytes) -> None:
-        """A file of pipe's own under .pipe/: checked before its folder is even made."""
+    def write_file(self, path: Path, content: str | bytes) -> None:
+        """A workspace file that is not a deal (the cache, an outbox email, a rejected edit), written
+        atomically; checked for links out of the workspace before its folder is even made."""
         self._writable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
+        self._write(path, content)
 
     def _writable(self, path: Path) -> Path:
         """path, once sure that writing or removing it cannot go through a link out of the workspace.
@@ -498,10 +499,8 @@ class Workspace:
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:
         """Save a rejected edit under .pipe/rejected/ so that nothing typed is lost."""
-        folder = self.root / CACHE_DIR / "rejected"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{deal_id}.md"
-        self._write(target, content)
+        target = self.root / CACHE_DIR / "rejected" / f"{deal_id}.md"
+        self.write_file(target, content)
         return target
 
     def remove(self, deal_id: str) -> Path:
