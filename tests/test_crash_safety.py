@@ -141,6 +141,14 @@ class KillLoop:
         assert result.exit_code == 0, result.output
         listed = run(workspace, "list", "--format", "csv")
         assert listed.exit_code == 0 and ".tmp" not in listed.output
+        # The next command that takes the lock removes them (nothing else writes deals/ without it),
+        # and only them: one is planted for sure, beside an editor's swap file that must stay.
+        (self.root / "deals" / ".a.md.k2j3x9ab.tmp").write_text("half a deal")
+        (self.root / "deals" / ".a.md.swp").write_text("vim's")
+        before = state_of(self.root)
+        assert run(workspace, "move", "nosuchdeal", "won").exit_code == 1  # took the lock, changed nothing
+        assert not {name for name in temp_files(self.root) if (self.root / "deals" / name).exists()}
+        assert state_of(self.root) == before and (self.root / "deals" / ".a.md.swp").exists()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import gc
 import json
 import math
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from pipecli.core.names import ID_PATTERN
 from pipecli.core.validate import load_problems
 
 DEALS_DIR = "deals"
+# A temp file of write_atomic for a deal: `.` + the file's name + tempfile's 8 random characters + `.tmp`.
+_LEFTOVER_TEMP_FILE = re.compile(r"^\.[a-z0-9][a-z0-9-]*\.md\.[a-z0-9_]{8}\.tmp\Z")
 CACHE_DIR = ".pipe"
 LOCK_FILE = "lock"
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the lock; PIPE_LOCK_TIMEOUT overrides it
@@ -542,6 +545,7 @@ class Workspace:
                 with contextlib.suppress(OSError):  # the record only helps a waiter's message
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, _holder_record(), 0)
+                self._remove_leftover_temp_files()
                 yield
             finally:
                 self._lock_depth = 0
@@ -550,6 +554,22 @@ class Workspace:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+    def _remove_leftover_temp_files(self) -> None:
+        """Delete the temp files of deal writes that a killed pipe left in deals/ (.acme.md.k2j3x9ab.tmp).
+
+        Called with the lock just taken: every deal write holds it, so any such file now is from a
+        process that died before its rename. It was never the deal (the rename is the write), so
+        nothing is lost; left there, it would clutter `git status`.
+        """
+        try:
+            entries = list(os.scandir(self.deals_dir))
+        except OSError:
+            return
+        for entry in entries:
+            if _LEFTOVER_TEMP_FILE.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
     def _acquire(self, fd: int, timeout: float) -> None:
         """Take the flock on fd, polling until timeout seconds have passed; then raise WorkspaceLocked."""
