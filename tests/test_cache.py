@@ -55,6 +55,27 @@ def test_a_cache_from_another_version_cut_short_or_corrupt_is_ignored(tmp_path):
         assert cache.entries == {}
 
 
+def test_a_cache_in_several_chunks_reads_back_whole_and_one_cut_between_chunks_is_ignored(tmp_path, monkeypatch):
+    import pipecli.core.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "CHUNK", 2)
+    (tmp_path / "cache").mkdir()
+    cache = DealCache(tmp_path / "cache")
+    for n in range(5):
+        cache.put(f"d{n}.md", (n, 1, 2, 3), {**DATA, "id": f"d{n}"}, f"notes {n}")
+    cache.save(write_atomic)
+    again = DealCache(tmp_path / "cache")
+    again.load()
+    assert again.entries == cache.entries and len(again.entries) == 5
+    path = tmp_path / "cache" / "deals"
+    whole = path.read_bytes()
+    end = pickle.dumps(None, protocol=pickle.HIGHEST_PROTOCOL)
+    assert whole.endswith(end)
+    path.write_bytes(whole[: -len(end)])  # every chunk there, the end mark not: written half way
+    again.load()
+    assert again.entries == {}
+
+
 def test_a_planted_cache_cannot_run_code(tmp_path):
     class Boom:
         def __reduce__(self):

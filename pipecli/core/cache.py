@@ -20,14 +20,15 @@ import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipecli import __version__
 from pipecli.core.errors import PipeError
 
 CACHE_NAME = "deals"
+CHUNK = 2000  # entries per pickle in the cache file
 # What the cache holds changes with pipe's version and with this format number.
-HEADER = f"pipe deal cache 3 {__version__}\n".encode()
+HEADER = f"pipe deal cache 4 {__version__}\n".encode()
 FileKey = tuple[int, int, int, int]
 
 # The only classes a cache may hold besides dicts, lists, strings, numbers, booleans and None.
@@ -64,17 +65,19 @@ class DealCache:
     def load(self) -> None:
         """Read the cache file; anything wrong with it leaves the cache empty (to be rebuilt)."""
         self.entries = {}
+        entries: dict = {}
         try:
-            # Unpickled from the file as it is read, not from its bytes read whole: at 100,000 deals
-            # those would be 200 MB more at the peak.
+            # Unpickled from the file as it is read, chunk after chunk (see save), never read whole.
             with open(self.path, "rb") as handle:
                 if handle.read(len(HEADER)) != HEADER:
                     return
-                entries = _PlainData(handle).load()
+                while (chunk := _PlainData(handle).load()) is not None:
+                    if not isinstance(chunk, dict) or not all(_well_formed(v) for v in chunk.values()):
+                        return
+                    entries.update(chunk)
         except Exception:  # unreadable, truncated, corrupt or planted: never trusted, whatever the error
             return
-        if isinstance(entries, dict) and all(_well_formed(v) for v in entries.values()):
-            self.entries = entries
+        self.entries = entries
 
     def get(self, name: str, key: FileKey) -> tuple[dict, str] | None:
         """(frontmatter data, notes) of the file as cached, when its key is still the same."""
@@ -97,16 +100,30 @@ class DealCache:
             del self.entries[name]
         self.changed = self.changed or bool(gone)
 
-    def save(self, write: Callable[[Path, bytes], None]) -> None:
+    def save(self, write: Callable[[Path, Callable[[BinaryIO], None]], None]) -> None:
         """Write the cache, if it changed, through write (an atomic write that makes the folder); a failure
         only loses the shortcut."""
         if not self.changed:
             return
         try:
-            write(self.path, HEADER + pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+            write(self.path, self._write_to)
         except (OSError, PipeError, pickle.PicklingError, RecursionError):
             pass  # a read-only folder, or .pipe/ linked out of the workspace: no shortcut this time
         self.changed = False
+
+    def _write_to(self, handle: BinaryIO) -> None:
+        """The header, the entries in pickles of CHUNK entries each, then a pickled None.
+
+        In chunks because a pickler remembers every object it wrote: for 100,000 deals one pickle
+        would hold ten million of them (half a gigabyte) until the end. The None at the end tells a
+        whole cache from one cut short between two chunks.
+        """
+        handle.write(HEADER)
+        names = list(self.entries)
+        for start in range(0, len(names), CHUNK):
+            pickle.dump({name: self.entries[name] for name in names[start:start + CHUNK]}, handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _well_formed(entry: Any) -> bool:

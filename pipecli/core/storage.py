@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from pipecli.core import dealfile
 from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
@@ -142,14 +142,19 @@ def init_workspace(root: Path) -> Path:
     return root
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Replace path with content so that a crash leaves either the old or the new file, never half."""
+def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
+    """Replace path with content so that a crash leaves either the old or the new file, never half.
+
+    content may be a function that writes to the open file, for content too large to hold as bytes.
+    """
     folder = path.parent
-    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
@@ -402,7 +407,7 @@ class Workspace:
         real = path.resolve()
         return real == root or root in real.parents
 
-    def write_file(self, path: Path, content: str | bytes) -> None:
+    def write_file(self, path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
         """A workspace file that is not a deal (the cache, an outbox email, a rejected edit), written
         atomically; checked for links out of the workspace before its folder is even made."""
         self._writable(path)
@@ -422,7 +427,7 @@ class Workspace:
             raise PipeError(f"{self.relative(path)} is a symbolic link: pipe does not write through links")
         return path
 
-    def _write(self, path: Path, content: str | bytes) -> None:
+    def _write(self, path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
         """write_atomic to a workspace file after _writable; an OS error names the file."""
         self._writable(path)
         try:
