@@ -37,7 +37,7 @@ _MAX_INT_DIGITS = 1000  # Python refuses to convert more than 4300 digits (Value
 # One line: its prefix (indent, then list dashes `- - `), then either `key:` with an optional
 # ` value`, or the rest. The caps keep nesting (and so recursion) shallow and keys within libyaml's
 # 1024 characters: a line past them falls to the rest, which the parser declines.
-_LINE = re.compile(r"( {0,64}+(?:- ){0,8}+)(?:([A-Za-z_][A-Za-z0-9_-]{0,127}+):(?: (.*))?|(.*))\n")
+_LINE = re.compile(r"( {0,64}+(?:- ){0,8}+)(?:([A-Za-z_][A-Za-z0-9_-]{0,127}+):(?: (.*+))?|(.*+))\n")
 _SINGLE = re.compile(r"'((?:[^']|'')*)'")
 _DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
@@ -45,11 +45,12 @@ _ESCAPES = {
     "0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b",
     " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
 }
-# What cannot start a plain scalar (a space is a second space after `key:` or `-`). A `-` can,
-# followed by a letter or digit (`-5`, `-x`); anything else starting with `-` is declined.
+# What cannot start a plain scalar (a space is a second space after `key:` or `-`), except that
+# `-`, `?` and `:` can when a character other than a space follows (`-5`, `:x`).
 _NOT_PLAIN_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
-_NON_ASCII = bytes(range(0x80, 0x100))
+_PADS = tuple(" " * width for width in range(64 + 2 * 8 + 3))  # every column a block can start at
+_END = ("<end>", "", "", "")  # the token after the last line: less indented than any, it closes every block
 
 
 def _date(text: str) -> dt.date | str:
@@ -111,36 +112,46 @@ try:
 except (ImportError, re.error):  # pragma: no cover - only if yamlio's resolvers change shape
     _RESOLVERS, _DECLINE_ALL = {}, True
 
+# What a scalar's first character says: None for plain text (if the scalar is plain at all), a
+# resolver to try, or _INDICATOR for a quote, a flow collection, a block header and the like.
+_INDICATOR: Any = ()
+_FIRST = {**_RESOLVERS, **{char: _INDICATOR for char in _NOT_PLAIN_FIRST}}
+
 
 def _scalar(text: str) -> Any:
     """The value of a one-line plain or quoted scalar (after `key: ` or `- `), or _NO.
 
     _NO also for `[]`, `{}` and block headers, which the parser handles (they are not memoised).
     """
-    resolver = _FIRST.get(text[0])
-    if resolver is None:  # a plain scalar that reads as text, if it is one
-        return _NO if ": " in text or " #" in text or text[-1] == ":" else text
+    first = text[0]
+    resolver = _FIRST.get(first)
     if resolver is _INDICATOR:
-        first = text[0]
         if first == "'":
             match = _SINGLE.fullmatch(text)
             return match.group(1).replace("''", "'") if match else _NO
         if first == '"':
             return _double(text)
-        if first != "-" or len(text) < 2 or not text[1].isalnum():
-            return _NO
-        resolver = _RESOLVERS.get("-", _TEXT)
+        if first not in "-?:" or len(text) < 2 or text[1] == " ":
+            return _NO  # `-5`, `-x`, `:x`, `?x` are plain in a block; `- x`, `: x`, `? x` are not
+        resolver = _RESOLVERS.get(first)
     if ": " in text or " #" in text or text[-1] == ":":
         return _NO  # a mapping in a value, a comment after it
-    match = resolver[0](text)
-    if match is None:
-        return text
-    return resolver[1][match.lastindex](text)
+    if resolver is not None:
+        match = resolver[0](text)
+        if match is not None:
+            return resolver[1][match.lastindex](text)
+    return text
 
 
-_INDICATOR: Any = ()
-_TEXT = (re.compile(r"(?!)").match, ())
-_FIRST = {**_RESOLVERS, **{char: _INDICATOR for char in _NOT_PLAIN_FIRST}}
+# The keys of pipe's deals, checked once here rather than on first sight in every deal (a key that
+# read as something other than text would simply not be in the set).
+_TEXT_KEYS = frozenset(key for key in (
+    "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account", "contacts",
+    "name", "email", "role", "phone", "source", "tags", "created", "expected_close", "closed", "lost_reason",
+    "bant", "budget", "authority", "need", "timeline", "history", "date", "by", "flushed", "forced", "tasks",
+    "text", "due", "assignee", "status", "snoozed_until", "done", "suggested", "activities", "kind", "time",
+    "direction", "summary", "notes", "message_id",
+) if _scalar(key) is key)
 
 
 def _double(text: str) -> Any:
@@ -192,6 +203,14 @@ def _block(header: str, number: int, column: int, lines: list[str]) -> tuple[Any
     return (text + "\n" if header == "|" else text), end
 
 
+def _indent(prefix: str) -> tuple[int, bool]:
+    """The indent of a line from its prefix, and whether list dashes follow it."""
+    if prefix is _END[0]:
+        return -1, False
+    dashes = prefix.lstrip(" ")
+    return len(prefix) - len(dashes), bool(dashes)
+
+
 def load(text: str) -> dict | None:
     """The frontmatter text as yamlio.load reads it, or None when not certain (then use yamlio.load).
 
@@ -215,12 +234,9 @@ def _load(text: str) -> dict | None:
     if len(data) > yamlio.MAX_BYTES:
         return None
     odd = data.translate(None, _PRINTABLE_ASCII)  # the line feeds, and what is neither them nor printable ASCII
-    if len(odd) != count:
-        if len(odd.translate(None, _NON_ASCII)) != count:
-            return None  # a tab, CR, DEL or another ASCII control character
-        # Only whole characters are left once ASCII bytes are gone: is every one printable?
-        if not odd.replace(b"\n", b"").decode("utf-8", "surrogatepass").isprintable():
-            return None  # BOM, NEL, LS/PS, no-break space, bidi controls, C1 controls, lone surrogates...
+    if len(odd) != count and not odd.replace(b"\n", b"").decode("utf-8", "surrogatepass").isprintable():
+        # (printable ASCII bytes never occur inside a multi-byte character: what is left decodes)
+        return None  # tab, CR, controls, BOM, NEL, LS/PS, no-break space, bidi controls, lone surrogates...
     tokens = _LINE.findall(text)
     if len(tokens) != count:
         return None  # cannot happen: every line matches
@@ -233,22 +249,17 @@ def _load(text: str) -> dict | None:
         tokens = [tokens[number] for number in numbers]
     if not tokens or tokens[0][0] or not tokens[0][1]:
         return None  # nothing (yamlio reads None), or no key at column 0 first
+    tokens.append(_END)
     return _parse(text, tokens, numbers)
-
-
-def _indent(prefix: str) -> tuple[int, bool]:
-    """The indent of a line from its prefix, and whether list dashes follow it."""
-    dashes = prefix.lstrip(" ")
-    return len(prefix) - len(dashes), bool(dashes)
 
 
 def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | None:
     """The mapping on the content lines (tokens), or None. numbers holds each token's line number
     when blank and comment lines were dropped (None: token i is line i)."""
-    total = len(tokens)
+    total = len(tokens) - 1  # the last is _END
     lines: list[str] | None = None  # the text's lines, split when a literal block needs them
     memo: dict[str, Any] = {}  # scalar text -> its value; immutable values only, never a list or dict
-    text_keys: set[str] = set()  # keys already known to read as text
+    text_keys = set(_TEXT_KEYS)  # keys known to read as text
     first_kind = _FIRST.get
 
     def special(written: str, position: int, column: int) -> tuple[Any, int]:
@@ -278,7 +289,7 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
 
         The first key may follow list dashes; the others are alone on their line at column.
         """
-        pad = " " * column
+        pad = _PADS[column]
         result: dict = {}
         _, key, value, _ = tokens[position]
         while True:
@@ -306,21 +317,18 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
             else:
                 position += 1
                 item = None  # unless a block follows: a list at this indent or more, a mapping further in
-                if position < total:
-                    prefix, nested_key, _, _ = tokens[position]
-                    width, dashes = _indent(prefix)
-                    if width > column or (width == column and dashes):
-                        if dashes:
-                            item, position = sequence(position, width)
-                        elif nested_key:
-                            item, position = mapping(position, width)
-                        else:
-                            return _NO, -1  # a scalar on the next line
-                        if position < 0:
-                            return _NO, -1
+                prefix, nested_key, _, _ = tokens[position]
+                width, dashes = _indent(prefix)
+                if width > column or (width == column and dashes):
+                    if dashes:
+                        item, position = sequence(position, width)
+                    elif nested_key:
+                        item, position = mapping(position, width)
+                    else:
+                        return _NO, -1  # a scalar on the next line
+                    if position < 0:
+                        return _NO, -1
             result[key] = item
-            if position == total:
-                return result, position
             prefix, key, value, _ = tokens[position]
             if prefix != pad or not key:
                 width, _ = _indent(prefix)
@@ -328,7 +336,7 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
 
     def sequence(position: int, column: int) -> tuple[Any, int]:
         """The block list whose first dash is at column on tokens[position], and the position after it."""
-        item_pad = " " * column + "- "
+        item_pad = _PADS[column] + "- "
         content = column + 2
         items: list = []
         prefix, key, _, rest = tokens[position]
@@ -340,24 +348,20 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
             elif not rest:
                 return _NO, -1
             elif first_kind(rest[0]) is None and ": " not in rest and " #" not in rest and rest[-1] != ":":
-                item = rest
+                item = rest  # plain text, as in mapping()
+                position += 1
+            elif (item := memo.get(rest, _NO)) is not _NO:
                 position += 1
             else:
-                item = memo.get(rest, _NO)
+                item = _scalar(rest)
                 if item is not _NO:
+                    memo[rest] = item
                     position += 1
                 else:
-                    item = _scalar(rest)
-                    if item is not _NO:
-                        memo[rest] = item
-                        position += 1
-                    else:
-                        item, position = special(rest, position, column)
+                    item, position = special(rest, position, column)
             if position < 0:
                 return _NO, -1
             items.append(item)
-            if position == total:
-                return items, position
             prefix, key, _, rest = tokens[position]
             if prefix != item_pad and not prefix.startswith(item_pad):
                 # a key after an indentless list is the caller's line, so is a line further out
