@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pipecli.core import yamlio
+from pipecli.core import fastfront, yamlio
 from pipecli.core.errors import ParseError
 
 FENCE = "---"
@@ -112,11 +112,15 @@ def parse(text: str, path: str) -> DealDocument:
     size = yamlio.utf8_size(front)
     if size > yamlio.MAX_BYTES:
         raise ParseError(path, 2, f"the frontmatter is {size:,} bytes, over the limit of {yamlio.MAX_BYTES:,} (1 MiB)")
-    try:
-        data = yamlio.load(front)
-    except yamlio.YAMLError as error:
-        line = yamlio.error_line(error)
-        raise ParseError(path, line + 1 if line else 2, yamlio.error_message(error)) from None
+    # What pipe wrote reads in a fifth of the time through fastfront, which gives the YAML loader's
+    # own result or declines (anything hand-made it is unsure of, and every error): then the loader.
+    data = fastfront.load(front)
+    if data is None:
+        try:
+            data = yamlio.load(front)
+        except yamlio.YAMLError as error:
+            line = yamlio.error_line(error)
+            raise ParseError(path, line + 1 if line else 2, yamlio.error_message(error)) from None
     if not isinstance(data, dict):
         raise ParseError(path, 2, "the frontmatter must be a mapping of fields (key: value)")
 

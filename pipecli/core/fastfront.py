@@ -368,5 +368,10 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
                 width, _ = _indent(prefix)
                 return (items, position) if width <= column else (_NO, -1)
 
-    data, position = mapping(0, 0)
+    try:
+        data, position = mapping(0, 0)
+    finally:
+        # The three functions above refer to each other through closure cells: a cycle that only the
+        # cycle collector frees, which pipe pauses while it reads deals. Emptied cells break it.
+        del special, mapping, sequence
     return data if position == total else None
