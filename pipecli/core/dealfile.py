@@ -103,12 +103,13 @@ def parse(text: str, path: str) -> DealDocument:
     if first.rstrip() != FENCE:
         raise ParseError(path, 1, "a deal file must start with a '---' line opening its frontmatter")
     try:
-        close = next(i for i in range(1, len(lines)) if lines[i].rstrip() == FENCE)
+        # (only a line starting with --- can be the fence: the cheap test first)
+        close = next(i for i in range(1, len(lines)) if lines[i].startswith(FENCE) and lines[i].rstrip() == FENCE)
     except StopIteration:
         raise ParseError(path, 1, "the frontmatter is never closed by a '---' line") from None
 
     front_lines = lines[1:close]
-    front = "".join(line + "\n" for line in front_lines)
+    front = "\n".join(front_lines) + "\n" if front_lines else ""
     size = yamlio.utf8_size(front)
     if size > yamlio.MAX_BYTES:
         raise ParseError(path, 2, f"the frontmatter is {size:,} bytes, over the limit of {yamlio.MAX_BYTES:,} (1 MiB)")

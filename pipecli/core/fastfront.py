@@ -31,7 +31,6 @@ _NO: Any = object()  # "not sure": the reader declines
 # Well below yamlio.MAX_NODES: one line makes at most three values (a mapping starting at its key,
 # the key, the value) plus one list per `- `, so 3 * lines + count('- ') bounds the values made.
 MAX_LINES = 50_000
-_MAX_VALUES = yamlio.MAX_NODES // 2
 _MAX_INT_DIGITS = 1000  # Python refuses to convert more than 4300 digits (ValueError, no YAMLError)
 
 # One line: its prefix (indent, then list dashes `- - `), then either `key:` with an optional
@@ -228,7 +227,8 @@ def _load(text: str) -> dict | None:
     if " \n" in text:
         return None  # trailing spaces, or a line of spaces
     count = text.count("\n")
-    if count > MAX_LINES or (3 * count + len(text) // 2 > _MAX_VALUES and 3 * count + text.count("- ") > _MAX_VALUES):
+    most = yamlio.MAX_NODES // 2  # read now: the limit is yamlio's, and so are the errors past it
+    if count > MAX_LINES or (3 * count + len(text) // 2 > most and 3 * count + text.count("- ") > most):
         return None  # (each `- ` takes two characters: the count is needed only for a long text)
     data = text.encode("utf-8", "surrogatepass")
     if len(data) > yamlio.MAX_BYTES:
