@@ -1,8 +1,8 @@
 """Time pipe's commands on generated workspaces beside baselines measured in the same run; print a table.
 
-    python benchmarks/run.py                          # 1,000 and 10,000 deals, median of 3 runs
+    python benchmarks/run.py                          # 100, 1,000 and 10,000 deals, median of 3 runs
     python benchmarks/run.py --sizes 100 10000 100000 --runs 5
-    python benchmarks/run.py --only list board        # some commands only
+    python benchmarks/run.py --only list board        # some commands only (by first word)
 
 Every time is the wall-clock of a whole process (Python's start-up included), the median of --runs
 runs, with the process's peak memory. The baselines, on the same files in the same run:
@@ -117,6 +117,23 @@ def touch_all(workspace: Path) -> Callable[[], None]:
     return touch
 
 
+def _first_open_task(workspace: Path, deal: str) -> str:
+    from pipecli.core.storage import Workspace
+
+    tasks = Workspace(workspace).load(deal).tasks
+    return f"{deal}#{next(n for n, task in enumerate(tasks, 1) if task.get('status', 'open') == 'open')}"
+
+
+# Commands that change one deal: each should take the same time whatever the number of deals.
+ONE_DEAL_COMMANDS: dict[str, Callable[[Path, str, int], list[str]]] = {
+    "move": lambda _, deal, n: ["move", deal, "qualified" if n % 2 == 0 else "contacted", "--force"],
+    "set": lambda _, deal, n: ["set", deal, f"value={30000 + n}"],
+    "log": lambda _, deal, n: ["log", deal, "call", f"Benchmark call {n}"],
+    "task": lambda workspace, deal, n: ["task", "done", _first_open_task(workspace, deal), "--next",
+                                        f"Benchmark step {n}", "--due", "1w"],
+}
+
+
 def one_deal(workspace: Path) -> str:
     """A deal that a move can go back and forth on: an open deal in lead or contacted."""
     for path in sorted((workspace / "deals").glob("*.md")):
@@ -128,7 +145,7 @@ def one_deal(workspace: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="+", metavar="NAME", help="Only these rows (by the first word of their name).")
     options = parser.parse_args()
@@ -154,7 +171,7 @@ def main() -> None:
         row("-", "--version", seconds, peak, f"{seconds / c_time:.2f}x C")
 
     with tempfile.TemporaryDirectory(prefix="pipe-bench-") as folder:
-        move_times: dict[int, float] = {}
+        one_deal_times: dict[str, dict[int, float]] = {}
         for size in options.sizes:
             label = f"{size:,}"
             workspace = generate(size, Path(folder) / str(size))
@@ -179,17 +196,19 @@ def main() -> None:
                 if wanted(name):
                     seconds, peak = measure(pipe + ["-C", str(workspace)] + args, options.runs, warm_up=True)
                     row(label, " ".join([name] + args[1:]), seconds, peak, f"{seconds / y_time:.2f}x Y")
-            if wanted("move"):
-                deal = one_deal(workspace)
+            deal = one_deal(workspace)
+            for name, command_for in ONE_DEAL_COMMANDS.items():
+                if not wanted(name):
+                    continue
                 times = []
-                for n in range(options.runs * 2):  # there and back, so every run moves
-                    stage = "qualified" if n % 2 == 0 else "contacted"
-                    seconds, peak = run_once(pipe + ["-C", str(workspace), "move", deal, stage, "--force"])
+                for n in range(options.runs * 2):  # each run changes the deal (a move there and back, say)
+                    seconds, peak = run_once(pipe + ["-C", str(workspace)] + command_for(workspace, deal, n))
                     times.append(seconds)
-                move_times[size] = statistics.median(times)
-                smallest = min(move_times)
-                ratio = f"{move_times[size] / move_times[smallest]:.2f}x at {smallest:,}" if smallest != size else ""
-                row(label, "move (one deal)", move_times[size], peak, ratio)
+                one_deal_times.setdefault(name, {})[size] = statistics.median(times)
+                by_size = one_deal_times[name]
+                smallest = min(by_size)
+                ratio = f"{by_size[size] / by_size[smallest]:.2f}x at {smallest:,}" if smallest != size else ""
+                row(label, f"{name} (one deal)", by_size[size], peak, ratio)
             shutil.rmtree(workspace)
         maven = DATASETS / "maven-crm" / "sales_pipeline.csv"
         if wanted("import") and maven.is_file():

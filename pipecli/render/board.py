@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ def _column_cells(column: Column, width: int) -> list[Cell]:
     return cells
 
 
+@functools.cache  # a board measures a few dozen distinct characters thousands of times
 def _char_width(char: str) -> int:
     """Columns a character takes in a terminal: 2 for wide East Asian ones, 0 for marks and joiners."""
     if unicodedata.category(char) in ("Mn", "Me", "Cf"):

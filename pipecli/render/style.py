@@ -24,7 +24,7 @@ def printable(text: str, keep: str = "") -> str:
     A deal file may come from anyone through git: an escape sequence in a title must not
     reach the terminal and repaint it.
     """
-    if text.isascii() and text.isprintable():  # most text: nothing to blank, and no need to look at each character
+    if text.isprintable():  # most text: no control character (Cc) and no bidi control (Cf) to blank
         return text
     return _blanked_by_character(text, keep)
 
