@@ -16,6 +16,14 @@ from pipecli.core.storage import write_atomic
 DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), "tags": ["eu"]}
 
 
+@pytest.fixture(autouse=True)
+def no_racy_wait(monkeypatch):
+    """Files written by a test are seconds old at most: cache them anyway (see the racy test)."""
+    import pipecli.core.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+
+
 def filled(tmp_path) -> DealCache:
     (tmp_path / "cache").mkdir(exist_ok=True)
     cache = DealCache(tmp_path / "cache")
@@ -173,3 +181,53 @@ def test_a_cache_that_cannot_be_written_costs_only_the_shortcut(make_workspace, 
     result = run(workspace, "list", "--format", "csv")
     assert result.exit_code == 0 and result.stdout.count("\n") == 2
     assert list(outside.iterdir()) == []
+
+
+def test_a_file_changed_in_the_last_seconds_is_not_cached(make_workspace, monkeypatch):
+    """Where file times are coarse, a second same-size write in the same tick keeps the key: like
+    git's racily clean files, a file this fresh is parsed again next time rather than trusted."""
+    import pipecli.core.cache as cache_module
+    from tests.conftest import simple_deal
+
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 2)
+    workspace = make_workspace({"a": simple_deal("a")})
+    workspace.deals()
+    cache = DealCache(workspace.root / ".pipe" / "cache")
+    cache.load()
+    assert cache.entries == {}
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+    workspace.deals()
+    cache.load()
+    assert list(cache.entries) == ["a.md"]
+
+
+def test_a_damaged_byte_in_the_cache_is_caught_by_its_checksum(tmp_path):
+    filled(tmp_path)
+    path = tmp_path / "cache" / "deals"
+    good = path.read_bytes()
+    at = good.index(b"acme", len(HEADER))
+    path.write_bytes(good[:at] + b"acmf" + good[at + 4:])  # still unpickles, as another name
+    cache = DealCache(tmp_path / "cache")
+    cache.load()
+    assert cache.entries == {}
+
+
+def test_a_cache_that_disagrees_with_an_unchanged_file_is_never_written_from(make_workspace, run):
+    """Damage that the checks miss (a cache edited by hand, say) still cannot reach a deal file."""
+    from tests.conftest import simple_deal
+
+    workspace = make_workspace({"a": simple_deal("a")})
+    workspace.deals()
+    cache = DealCache(workspace.root / ".pipe" / "cache")
+    cache.load()
+    key, data, body = cache.entries["a.md"]
+    cache.entries["a.md"] = (key, {**data, "title": "Not what the file says"}, body)
+    cache.changed = True
+    cache.save(write_atomic)
+    before = workspace.deal_path("a").read_bytes()
+    result = run(workspace, "bulk", "tag", "q1", "--stage", "lead", "--yes")  # writes the deals it listed
+    assert result.exit_code == 1 and "does not hold what pipe's cache" in result.stderr, result.output
+    assert workspace.deal_path("a").read_bytes() == before
+    assert not (workspace.root / ".pipe" / "cache" / "deals").exists()  # cleared: the next run rebuilds it
+    assert run(workspace, "bulk", "tag", "q1", "--stage", "lead", "--yes").exit_code == 0
+    assert "q1" in workspace.deal_path("a").read_text() and "Not what" not in workspace.deal_path("a").read_text()

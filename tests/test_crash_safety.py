@@ -141,14 +141,18 @@ class KillLoop:
         assert result.exit_code == 0, result.output
         listed = run(workspace, "list", "--format", "csv")
         assert listed.exit_code == 0 and ".tmp" not in listed.output
-        # The next command that takes the lock removes them (nothing else writes deals/ without it),
-        # and only them: one is planted for sure, beside an editor's swap file that must stay.
-        (self.root / "deals" / ".a.md.k2j3x9ab.tmp").write_text("half a deal")
+        # The next command that takes the lock after a killed holder removes them (nothing else writes
+        # deals/ without it), and only them: one is planted for sure, beside an editor's swap file that
+        # must stay, and so is the record a killed holder leaves in the lock file.
+        (self.root / "deals" / ".a.md.pipe-k2j3x9ab.tmp").write_text("half a deal")
+        (self.root / ".pipe" / "lock").write_text('{"pid": 1, "command": "pipe move a won", "since": "2026-11-27T10:00:00"}\n')
         (self.root / "deals" / ".a.md.swp").write_text("vim's")
+        (self.root / "deals" / ".a.md.backup01.tmp").write_text("someone's own")
         before = state_of(self.root)
         assert run(workspace, "move", "nosuchdeal", "won").exit_code == 1  # took the lock, changed nothing
         assert not {name for name in temp_files(self.root) if (self.root / "deals" / name).exists()}
         assert state_of(self.root) == before and (self.root / "deals" / ".a.md.swp").exists()
+        assert (self.root / "deals" / ".a.md.backup01.tmp").exists()
 
 
 @pytest.fixture

@@ -631,3 +631,25 @@ def test_an_unknown_pipe_user_stops_a_bulk_command_once(make_workspace, run, mon
     workspace = make_workspace({"d1": stale("d1"), "d2": stale("d2")})
     monkeypatch.setenv("PIPE_USER", "nobody")
     assert_refused(run(workspace, "flush", "--inactive", "90d", "--yes"), "PIPE_USER 'nobody' is not on the team")
+
+
+def test_a_deal_changed_on_disk_after_listing_stops_a_bulk_write_before_its_first_write(make_workspace):
+    """Deals listed from the cache are read again only to be written: all of them are read and checked
+    before the first write, so a file an editor saved meanwhile stops the command with nothing written."""
+    from pipecli.core import bulk
+    from pipecli.core.errors import PipeError
+
+    workspace = make_workspace({name: simple_deal(name) for name in ("a", "b", "c")})
+    listed = workspace.deals()
+    before = {name: workspace.deal_path(name).read_bytes() for name in ("a", "b", "c")}
+    edited = before["c"].replace(b"value: 1000", b"value: 1234")
+    workspace.deal_path("c").write_bytes(edited)  # after the listing, before the writes
+    changes = []
+    for deal in listed:
+        deal.set("tags", ["q1"])
+        changes.append(bulk.Planned(deal, "tag q1"))
+    with pytest.raises(PipeError, match="deals/c.md changed on disk") as error:
+        bulk.write(workspace.save, workspace.is_saved, changes)
+    assert not isinstance(error.value, bulk.Stopped)  # not "stopped after changing 2 of 3"
+    assert {name: workspace.deal_path(name).read_bytes() for name in ("a", "b")} == {k: before[k] for k in ("a", "b")}
+    assert workspace.deal_path("c").read_bytes() == edited

@@ -83,6 +83,10 @@ def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], chan
     If writing stops, is_saved (Workspace.is_saved) tells whether the deal being written when
     it stopped made it to disk (Ctrl-C can land after the rename), so the report is exact.
     """
+    # Each deal's file is read (those from the cache were not) and checked to be the one planned
+    # on before the first write: a file changed since then stops the command with nothing written.
+    for change in changes:
+        _ = change.deal.document
     done: list[str] = []
     current: Planned | None = None
 

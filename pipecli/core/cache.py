@@ -13,22 +13,34 @@ It is read with a restricted unpickler: a file planted in .pipe/ cannot make pip
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
+import io
 import os
 import pickle
+import struct
 import sys
+import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import yaml
 
 from pipecli import __version__
 from pipecli.core.errors import PipeError
 
 CACHE_NAME = "deals"
 CHUNK = 2000  # entries per pickle in the cache file
-# What the cache holds changes with pipe's version and with this format number.
-HEADER = f"pipe deal cache 4 {__version__}\n".encode()
+RACY_SECONDS = 2
+# What the cache holds changes with this format number and with the versions of pipe, Python and
+# PyYAML (which parses what pipe's own reader declines).
+HEADER = (f"pipe deal cache 5 {__version__} python {sys.version_info[0]}.{sys.version_info[1]} "
+          f"yaml {yaml.__version__}\n").encode()
+_FRAME = "<QI"  # before each pickle: its size in bytes, its CRC-32
+_FRAME_SIZE = struct.calcsize(_FRAME)
 FileKey = tuple[int, int, int, int]
 
 # The only classes a cache may hold besides dicts, lists, strings, numbers, booleans and None.
@@ -71,7 +83,18 @@ class DealCache:
             with open(self.path, "rb") as handle:
                 if handle.read(len(HEADER)) != HEADER:
                     return
-                while (chunk := _PlainData(handle).load()) is not None:
+                left = os.fstat(handle.fileno()).st_size - len(HEADER)
+                while True:
+                    size, checksum = struct.unpack(_FRAME, handle.read(_FRAME_SIZE))
+                    left -= _FRAME_SIZE + size
+                    if left < 0:
+                        return  # cut short, or a damaged size
+                    raw = handle.read(size)
+                    if len(raw) != size or zlib.crc32(raw) != checksum:
+                        return  # cut short, or bytes changed since written
+                    chunk = _PlainData(io.BytesIO(raw)).load()
+                    if chunk is None:
+                        break
                     if not isinstance(chunk, dict) or not all(_well_formed(v) for v in chunk.values()):
                         return
                     entries.update(chunk)
@@ -87,10 +110,16 @@ class DealCache:
         return entry[1], entry[2]
 
     def put(self, name: str, key: FileKey, data: dict, body: str) -> dict:
-        """Cache a file's parse; returns data rebuilt with shared keys, words and dates (see shared)."""
+        """Cache a file's parse; returns data rebuilt with shared keys, words and dates (see shared).
+
+        A file changed in the last RACY_SECONDS is not cached (as git treats a "racily clean" file):
+        where file times are coarse (a second, on some file systems), a second same-size write in
+        the same tick would leave its key as it was.
+        """
         data = shared(data, {})
-        self.entries[name] = (key, data, body)
-        self.changed = True
+        if time.time_ns() - max(key[1], key[2]) > RACY_SECONDS * 10**9:
+            self.entries[name] = (key, data, body)
+            self.changed = True
         return data
 
     def keep_only(self, names: set[str]) -> None:
@@ -112,18 +141,27 @@ class DealCache:
         self.changed = False
 
     def _write_to(self, handle: BinaryIO) -> None:
-        """The header, the entries in pickles of CHUNK entries each, then a pickled None.
+        """The header, the entries in pickles of CHUNK entries each, then a pickled None; each pickle
+        framed by its size and CRC-32.
 
         In chunks because a pickler remembers every object it wrote: for 100,000 deals one pickle
         would hold ten million of them (half a gigabyte) until the end. The None at the end tells a
-        whole cache from one cut short between two chunks.
+        whole cache from one cut short between two chunks; the checksums tell a damaged byte, which
+        could otherwise still unpickle, as a changed title, say.
         """
         handle.write(HEADER)
         names = list(self.entries)
-        for start in range(0, len(names), CHUNK):
-            pickle.dump({name: self.entries[name] for name in names[start:start + CHUNK]}, handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        chunks = [{name: self.entries[name] for name in names[start:start + CHUNK]}
+                  for start in range(0, len(names), CHUNK)]
+        for chunk in chunks + [None]:
+            raw = pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(struct.pack(_FRAME, len(raw), zlib.crc32(raw)) + raw)
+
+    def clear(self) -> None:
+        """Delete the cache file (the next command rebuilds it)."""
+        self.entries = {}
+        with contextlib.suppress(OSError):
+            self.path.unlink()
 
 
 def _well_formed(entry: Any) -> bool:

@@ -19,6 +19,7 @@ import math
 import os
 import re
 import shlex
+import stat
 import sys
 import tempfile
 import time
@@ -34,8 +35,8 @@ from pipecli.core.names import ID_PATTERN
 from pipecli.core.validate import load_problems
 
 DEALS_DIR = "deals"
-# A temp file of write_atomic for a deal: `.` + the file's name + tempfile's 8 random characters + `.tmp`.
-_LEFTOVER_TEMP_FILE = re.compile(r"^\.[a-z0-9][a-z0-9-]*\.md\.[a-z0-9_]{8}\.tmp\Z")
+# A temp file of write_atomic for a deal: `.` + the file's name + `.pipe-` + tempfile's 8 random characters + `.tmp`.
+_LEFTOVER_TEMP_FILE = re.compile(r"^\.[a-z0-9][a-z0-9-]*\.md\.pipe-[a-z0-9_]{8}\.tmp\Z")
 CACHE_DIR = ".pipe"
 LOCK_FILE = "lock"
 LOCK_TIMEOUT = 30.0  # seconds a writer waits for the lock; PIPE_LOCK_TIMEOUT overrides it
@@ -148,7 +149,7 @@ def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) 
     content may be a function that writes to the open file, for content too large to hold as bytes.
     """
     folder = path.parent
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.pipe-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             if callable(content):
@@ -293,11 +294,20 @@ class Workspace:
                         names.append(name[:-3])
         return sorted(names)
 
+    def _is_deal_file(self, name: str) -> bool:
+        """Whether deals/<name>.md is a deal file, as deal_ids() would list it (a regular file, not a link)."""
+        if not ID_PATTERN.match(name):
+            return False
+        try:
+            return stat.S_ISREG(os.lstat(os.path.join(self.deals_dir, f"{name}.md")).st_mode)
+        except OSError:
+            return False
+
     def resolve(self, ref: str) -> str:
         """The id named by ref: an exact id, or a unique prefix of one (as git takes commits)."""
-        ids = self.deal_ids()
-        if ref in ids:
+        if self._is_deal_file(ref):  # an exact id: no need to list 10,000 files to know it
             return ref
+        ids = self.deal_ids()
         matches = [i for i in ids if ref and i.startswith(ref)]
         if len(matches) == 1:
             return matches[0]
@@ -376,16 +386,17 @@ class Workspace:
             # The file's text and layout are left to be read again if the deal is written: kept
             # for every deal, they would double what a report on 100,000 deals holds in memory.
             data, body = hit
-            found.append(Deal(data, body, reader=functools.partial(self._read_unchanged, deal_id, key)))
+            found.append(Deal(data, body, reader=functools.partial(self._read_unchanged, deal_id, key, data, body)))
         cache.keep_only(names)
         # Saved now, before any command changes a deal's data in memory.
         cache.save(self.write_file)
         return found
 
-    def _read_unchanged(self, deal_id: str, key: tuple) -> dealfile.DealDocument:
-        """The document of a deal that came from the cache, read now: the file must still be the one
-        the cache matched, else a write would be built on a file pipe has not seen."""
-        from pipecli.core.cache import file_key
+    def _read_unchanged(self, deal_id: str, key: tuple, data: dict, body: str) -> dealfile.DealDocument:
+        """The document of a deal that came from the cache (data, body), read now: the file must still
+        be the one the cache matched, and read as the cache said, else a write would be built on a
+        file pipe has not seen."""
+        from pipecli.core.cache import DealCache, file_key
 
         path = self.deal_path(deal_id)
         shown = self.relative(path)
@@ -398,7 +409,14 @@ class Workspace:
         if not unchanged:
             raise PipeError(f"{shown} changed on disk while this command ran (another program wrote it): "
                             "nothing written; run the command again")
-        return dealfile.parse(raw.decode("utf-8"), shown)
+        document = dealfile.parse(raw.decode("utf-8"), shown)
+        if not (dealfile.same(document.data, data) and document.body == body):
+            # The file is the one the cache matched, but not what the cache says it holds: a cache
+            # damaged in a way its checks missed. Never written from; cleared, to be rebuilt.
+            DealCache(self.root / CACHE_DIR / "cache").clear()
+            raise PipeError(f"{shown} does not hold what pipe's cache (.pipe/cache) said: nothing written; "
+                            "the cache is cleared; run the command again")
+        return document
 
     # -- writing ----------------------------------------------------------------------------
     def _inside(self, path: Path) -> bool:
@@ -452,9 +470,9 @@ class Workspace:
         """Whether the deal's file on disk already holds what saving the deal would write."""
         try:
             on_disk = self.deal_path(deal.id).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return on_disk == dealfile.render(deal.data, deal.body, deal.document)
+        except (OSError, UnicodeDecodeError, PipeError):  # PipeError: the file changed since it was read
             return False
-        return on_disk == dealfile.render(deal.data, deal.body, deal.document)
 
     def write(self, deal: Deal) -> bool:
         """Save a deal that was read from its file, or create the file of a new one."""
@@ -547,10 +565,14 @@ class Workspace:
             self._acquire(fd, timeout)
             self._lock_depth = 1
             try:
+                # A holder empties the record when it lets go: one still there is from a pipe that was
+                # killed holding the lock, which may have left a temp file in deals/.
+                with contextlib.suppress(OSError):
+                    if os.pread(fd, 1, 0):
+                        self._remove_leftover_temp_files()
                 with contextlib.suppress(OSError):  # the record only helps a waiter's message
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, _holder_record(), 0)
-                self._remove_leftover_temp_files()
                 yield
             finally:
                 self._lock_depth = 0
@@ -561,20 +583,22 @@ class Workspace:
             os.close(fd)
 
     def _remove_leftover_temp_files(self) -> None:
-        """Delete the temp files of deal writes that a killed pipe left in deals/ (.acme.md.k2j3x9ab.tmp).
+        """Delete the temp files of deal writes that a killed pipe left in deals/ (.acme.md.pipe-k2j3x9ab.tmp).
 
-        Called with the lock just taken: every deal write holds it, so any such file now is from a
-        process that died before its rename. It was never the deal (the rename is the write), so
+        Called with the lock just taken from a holder that was killed: every deal write holds the
+        lock, so any such file now is from a process that died before its rename. It was never the deal (the rename is the write), so
         nothing is lost; left there, it would clutter `git status`.
         """
         try:
-            entries = list(os.scandir(self.deals_dir))
+            names = os.listdir(self.deals_dir)  # names only: a one-deal command must not pay for 10,000 entries
         except OSError:
             return
-        for entry in entries:
-            if _LEFTOVER_TEMP_FILE.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+        for name in names:
+            if name[0] == "." and _LEFTOVER_TEMP_FILE.match(name):
+                path = os.path.join(self.deals_dir, name)
                 with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+                    if not stat.S_ISDIR(os.lstat(path).st_mode):
+                        os.unlink(path)
 
     def _acquire(self, fd: int, timeout: float) -> None:
         """Take the flock on fd, polling until timeout seconds have passed; then raise WorkspaceLocked."""
