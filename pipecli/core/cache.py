@@ -109,14 +109,16 @@ class DealCache:
             return None
         return entry[1], entry[2]
 
-    def put(self, name: str, key: FileKey, data: dict, body: str) -> dict:
-        """Cache a file's parse; returns data rebuilt with shared keys, words and dates (see shared).
+    def put(self, name: str, key: FileKey, data: dict, body: str, already_shared: bool = False) -> dict:
+        """Cache a file's parse; returns data rebuilt with shared keys, words and dates (see shared),
+        unless it was read so (already_shared: by core/fastfront.py).
 
         A file changed in the last RACY_SECONDS is not cached (as git treats a "racily clean" file):
         where file times are coarse (a second, on some file systems), a second same-size write in
         the same tick would leave its key as it was.
         """
-        data = shared(data, {})
+        if not already_shared:
+            data = shared(data, {})
         if time.time_ns() - max(key[1], key[2]) > RACY_SECONDS * 10**9:
             self.entries[name] = (key, data, body)
             self.changed = True

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from typing import Any, Callable
 
 from pipecli.core import yamlio
@@ -53,10 +54,23 @@ _END = ("<end>", "", "", "")  # the token after the last line: less indented tha
 
 
 def _date(text: str) -> dt.date | str:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:  # 2026-02-30: yamlio keeps it as text for the validator
-        return text
+    value = _DATES.get(text)
+    if value is None:
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:  # 2026-02-30: yamlio keeps it as text for the validator
+            return text
+        if len(_DATES) < _MAX_DATES:
+            _DATES[text] = value
+    return value
+
+
+# Equal keys, short words and dates come out as one shared object each, across every load: 10,000
+# deals hold a million of them (see core/cache.py `shared`, which this spares a walk).
+SHARED_TEXT = 16  # strings up to this long are interned
+_DATES: dict[str, dt.date] = {}
+_MAX_DATES = 100_000  # (a few thousand in a real pipeline; the bound is for hostile text)
+_intern = sys.intern
 
 
 def _float(text: str) -> Any:
@@ -301,7 +315,8 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
                 text_keys.add(key)
             if value:
                 if first_kind(value[0]) is None and ": " not in value and " #" not in value and value[-1] != ":":
-                    item = value  # plain text: the most common value, worth its own path
+                    item = _intern(value) if len(value) <= SHARED_TEXT else value  # plain text: the most
+                    # common value, worth its own path
                     position += 1
                 elif (item := memo.get(value, _NO)) is not _NO:
                     position += 1
@@ -328,7 +343,7 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
                         return _NO, -1  # a scalar on the next line
                     if position < 0:
                         return _NO, -1
-            result[key] = item
+            result[_intern(key)] = item
             prefix, key, value, _ = tokens[position]
             if prefix != pad or not key:
                 width, _ = _indent(prefix)
@@ -348,7 +363,7 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
             elif not rest:
                 return _NO, -1
             elif first_kind(rest[0]) is None and ": " not in rest and " #" not in rest and rest[-1] != ":":
-                item = rest  # plain text, as in mapping()
+                item = _intern(rest) if len(rest) <= SHARED_TEXT else rest  # plain text, as in mapping()
                 position += 1
             elif (item := memo.get(rest, _NO)) is not _NO:
                 position += 1

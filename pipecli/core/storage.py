@@ -382,7 +382,7 @@ class Workspace:
             hit = cache.get(name, key)
             if hit is None:
                 deal = self.load(deal_id)
-                hit = cache.put(name, key, deal.data, deal.body), deal.body
+                hit = cache.put(name, key, deal.data, deal.body, deal.document.shared), deal.body
             # The file's text and layout are left to be read again if the deal is written: kept
             # for every deal, they would double what a report on 100,000 deals holds in memory.
             data, body = hit
