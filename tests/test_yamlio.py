@@ -102,3 +102,10 @@ def test_output_is_the_same_with_or_without_libyaml():
 def test_explicit_dates_and_nulls_are_strict_too(text):
     with pytest.raises(yamlio.YAMLError, match="is not a valid"):
         yamlio.load(text)
+
+
+@pytest.mark.parametrize("text", ["a\nb\x85c", "first line\nsecond\u2028third", "one\ntwo\u2029"])
+def test_multi_line_text_with_yaml_only_line_breaks_reads_back_as_written(text):
+    """NEL, LS and PS are line breaks to YAML: in a literal block they would come back as "\\n"."""
+    written = yamlio.dump({"summary": text})
+    assert yamlio.load(written) == {"summary": text}

@@ -188,7 +188,9 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
     # Multi-line text reads best as a literal block; PyYAML only uses it when asked. Only for
     # tidy text: edge whitespace would need chomping indicators and a '...' document end.
     core = value[:-1] if value.endswith("\n") else value
-    tidy = core == core.strip() and "\n" in core and "\r" not in value
+    # (NEL, LS and PS are line breaks to YAML: inside a literal block they would read back as "\n")
+    tidy = (core == core.strip() and "\n" in core and "\r" not in value
+            and not any(char in value for char in _LINE_BREAKS_TO_ESCAPE))
     if tidy and not any(line != line.rstrip() for line in core.split("\n")):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     if any(char in value for char in _LINE_BREAKS_TO_ESCAPE):
