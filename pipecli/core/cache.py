@@ -31,6 +31,7 @@ import yaml
 
 from pipecli import __version__
 from pipecli.core.errors import PipeError
+from pipecli.core.fastfront import SHARED_TEXT  # strings up to this long are shared between deals
 
 CACHE_NAME = "deals"
 CHUNK = 2000  # entries per pickle in the cache file
@@ -171,8 +172,6 @@ def _well_formed(entry: Any) -> bool:
             and isinstance(entry[1], dict) and isinstance(entry[2], str))
 
 
-# Strings up to this long are shared between deals: kinds, stages, statuses, member ids, currencies.
-SHARED_TEXT = 16
 
 
 def shared(value: Any, dates: dict) -> Any:

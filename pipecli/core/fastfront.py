@@ -67,7 +67,7 @@ def _date(text: str) -> dt.date | str:
 
 # Equal keys, short words and dates come out as one shared object each, across every load: 10,000
 # deals hold a million of them (see core/cache.py `shared`, which this spares a walk).
-SHARED_TEXT = 16  # strings up to this long are interned
+SHARED_TEXT = 16  # strings up to this long are interned: kinds, stages, statuses, member ids, currencies
 _DATES: dict[str, dt.date] = {}
 _MAX_DATES = 100_000  # (a few thousand in a real pipeline; the bound is for hostile text)
 _intern = sys.intern
