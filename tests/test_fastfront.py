@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pipecli.core import dealfile, fastfront, yamlio
 
+from .hand_edits import KINDS, edit
 from .test_properties import TRICKY, deals
 
 SAMPLE_DEALS = sorted((Path(__file__).resolve().parent.parent / "deals").glob("*.md"))
@@ -153,42 +154,8 @@ SNIPPETS = [
     "? ", "%", "@", "`", ",", "''", '"\\t"', '"\\u00e9"', '"\\x4"', "\\n", "a: 1\n", "  a: 1\n", "- a\n", "  - a\n",
     "id: x\n", "é", "💥", "- # c\n", "- x # c\n", "\n- y", "\n  - y",
 ]
-KINDS = ["insert", "insert", "delete", "replace", "duplicate-line", "drop-line", "swap-lines", "indent", "dedent",
-         "comment-line", "blank-line"]
 edits = st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 1 << 16), st.integers(0, 1 << 16),
                            st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=3))), min_size=1, max_size=3)
-
-
-def edit(text: str, changes: list[tuple[str, int, int, str]]) -> str:
-    """text after hand edits: characters or snippets inserted, deleted or replaced; lines duplicated
-    (a key twice), dropped, swapped, indented, dedented; comment or blank lines added."""
-    for kind, a, b, piece in changes:
-        at = a % (len(text) + 1)
-        if kind == "insert":
-            text = text[:at] + piece + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + 1 + b % 3 :]
-        elif kind == "replace":
-            text = text[:at] + piece + text[at + max(1, len(piece)) :]
-        else:
-            lines = text.split("\n")
-            i, j = a % len(lines), b % len(lines)
-            if kind == "duplicate-line":
-                lines.insert(j, lines[i])
-            elif kind == "drop-line":
-                del lines[i]
-            elif kind == "swap-lines":
-                lines[i], lines[j] = lines[j], lines[i]
-            elif kind == "indent":
-                lines[i] = " " * (1 + b % 4) + lines[i]
-            elif kind == "dedent":
-                lines[i] = lines[i][min(b % 3 + 1, len(lines[i]) - len(lines[i].lstrip(" "))):]
-            elif kind == "comment-line":
-                lines.insert(i, " " * (b % 5) + "# " + piece.replace("\n", " "))
-            else:
-                lines.insert(i, "")
-            text = "\n".join(lines)
-    return text
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,6 +20,8 @@ from pipecli.core import dealfile, validate
 from pipecli.core.deal import FIELD_ORDER
 from pipecli.core.errors import ParseError
 
+from .hand_edits import KINDS, edit
+
 SAMPLE_DEALS = sorted((Path(__file__).resolve().parent.parent / "deals").glob("*.md"))
 SAMPLES = [path.read_text(encoding="utf-8") for path in SAMPLE_DEALS]
 FUZZ_SECONDS = float(os.environ.get("PIPE_FUZZ_SECONDS") or 0)
@@ -37,42 +39,16 @@ TOKENS = [
 ]
 
 # Where a mutation lands and what it does; positions wrap around the text's length.
-MUTATIONS = st.tuples(
-    st.sampled_from(["insert", "delete", "replace", "duplicate-line", "drop-line", "swap-lines", "indent", "dedent"]),
-    st.integers(0, 1 << 20),
-    st.integers(0, 1 << 20),
-    st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)),
-)
+MUTATIONS = st.tuples(st.sampled_from(KINDS), st.integers(0, 1 << 20), st.integers(0, 1 << 20),
+                      st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)))
 
 
 def mutate(text: str, mutations: list[tuple[str, int, int, str]], keep_fence: bool = True) -> str:
-    """text with each mutation applied in turn (after its opening `---` line, when keep_fence)."""
+    """text with each mutation (a hand edit) applied in turn (after its opening `---` line, when keep_fence)."""
     head = ""
     if keep_fence:
         head, text = text[:4], text[4:]
-    for kind, a, b, piece in mutations:
-        at = a % (len(text) + 1)
-        if kind == "insert":
-            text = text[:at] + piece + text[at:]
-        elif kind == "delete":
-            text = text[:at] + text[at + b % 40 :]
-        elif kind == "replace":
-            text = text[:at] + piece + text[at + len(piece) :]
-        else:
-            lines = text.split("\n")
-            i, j = a % len(lines), b % len(lines)
-            if kind == "duplicate-line":
-                lines.insert(j, lines[i])
-            elif kind == "drop-line":
-                del lines[i]
-            elif kind == "swap-lines":
-                lines[i], lines[j] = lines[j], lines[i]
-            elif kind == "indent":
-                lines[i] = " " * (1 + b % 4) + lines[i]
-            else:
-                lines[i] = lines[i].lstrip(" ")
-            text = "\n".join(lines)
-    return head + text
+    return head + edit(text, mutations)
 
 
 def exercise(text: str) -> None:
