@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -109,3 +110,23 @@ def run():
         return runner.invoke(cli, [*prefix, *args], catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+def git_identity(monkeypatch, name: str = "Alice Martin", email: str = "alice@example.com") -> None:
+    """Commits made in a test have this author and committer, whatever the machine's git config."""
+    for key, value in (("NAME", name), ("EMAIL", email)):
+        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+
+
+def committed_repository(root, monkeypatch, name: str = "Alice Martin", email: str = "alice@example.com"):
+    """Make root a git repository with everything committed; returns a git runner (args -> stdout)."""
+    git_identity(monkeypatch, name, email)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    return git

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from pipecli.core import capture
 from pipecli.core.calendar_import import content_line, parse_calendar, unescape
 from pipecli.core.errors import InvalidValue
-from tests.conftest import failed, simple_deal
+from tests.conftest import committed_repository, failed, simple_deal
 
 DATA = Path(__file__).parent / "data" / "capture"
 MBOX, MAILDIR, ICS = str(DATA / "inbox.mbox"), str(DATA / "maildir"), str(DATA / "calendar.ics")
@@ -238,16 +237,7 @@ def test_the_team_report_counts_captured_interactions(workspace, run):
 
 
 def test_import_commits_with_a_message_saying_what(workspace, run, monkeypatch):
-    for key, value in (("NAME", "Alice Martin"), ("EMAIL", "alice@example.com")):
-        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
-        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
-
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=workspace.root, check=True, capture_output=True, text=True).stdout
-
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "start")
+    git = committed_repository(workspace.root, monkeypatch)
     result = run(workspace, "import-mail", MBOX, "--commit")
     assert result.exit_code == 0, result.stderr
     assert git("log", "-1", "--format=%s").strip() == "import-mail inbox.mbox: 4 emails logged on 2 deals"

@@ -7,14 +7,13 @@ import subprocess
 import pytest
 
 from pipecli.core.gitrepo import Git, GitError, merge_lines
+from tests.conftest import git_identity
 
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for key, value in (("NAME", "Alice"), ("EMAIL", "alice@example.com")):
-        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
-        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+    git_identity(monkeypatch, "Alice")
     root = tmp_path / "repo"
     root.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
@@ -89,9 +88,7 @@ def test_the_autocommit_setting_is_checked(make_workspace, run):
 
 def test_autocommit_before_the_workspace_is_committed_refuses_and_writes_nothing(tmp_path, monkeypatch, run):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for key, value in (("NAME", "Alice"), ("EMAIL", "alice@example.com")):
-        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
-        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
+    git_identity(monkeypatch, "Alice")
     root = tmp_path / "sales"
     assert run(None, "init", "--git", str(root)).exit_code == 0
     config = root / "pipelines.yaml"

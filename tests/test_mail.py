@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CONFIG, simple_deal
+from tests.conftest import CONFIG, committed_repository, simple_deal
 from tests.smtp_server import free_port, smtp_server  # noqa: F401
 
 TEMPLATE = """\
@@ -315,25 +315,10 @@ def test_a_certificate_nobody_vouches_for_is_refused(make_workspace, run, smtp_s
     assert smtp_server.messages == []
 
 
-def git_workspace(workspace, tmp_path, monkeypatch):
-    """Make the workspace a git repository with everything committed; returns a git runner."""
-    for key, value in (("NAME", "Maya"), ("EMAIL", "maya@tidewater.example")):
-        monkeypatch.setenv(f"GIT_AUTHOR_{key}", value)
-        monkeypatch.setenv(f"GIT_COMMITTER_{key}", value)
-
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=workspace.root, capture_output=True, text=True, check=True).stdout
-
-    git("init", "-q", "-b", "main")
-    git("add", "-A")
-    git("commit", "-qm", "start")
-    return git
-
-
 def test_a_run_stopped_half_way_still_commits_what_it_sent(make_workspace, run, smtp_server, tmp_path, monkeypatch):
     deals = {"acme": in_proposal("acme"), "beta": in_proposal("beta").replace("jurgen@acme.example", "bea@beta.example")}
     workspace = workspace_with(make_workspace, smtp_server, deals, AUTOMATIONS)
-    git = git_workspace(workspace, tmp_path, monkeypatch)
+    git = committed_repository(workspace.root, monkeypatch, "Maya", "maya@tidewater.example")
     smtp_server.fail_from = 1
     assert "1 sent and logged, 1 not sent (beta)" in one_error(run(workspace, "automate", "--commit"))
     assert git("log", "-1", "--format=%s").strip() == "automate: 1 sent, then stopped"
