@@ -46,7 +46,7 @@ def add(app, title, **options):
     spec = lifecycle.NewDeal(title=title, **options)
     workspace = app.workspace
     with workspace.lock():
-        deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
+        deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.author)
         workspace.create(deal)
     click.echo(deal.id)
     app.note_change(f"add {deal.id}: {deal.title} ({deal.stage})")
@@ -206,7 +206,7 @@ def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
         raise PipeError("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due, assignee) if next_text is not None else None
     _, moved = app.update(
-        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
+        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.author, pipeline_text=pipeline,
                                             reason=reason, force=force, next_step=next_step)
     )
     app.note_change("move " + echo_move(moved))
@@ -223,7 +223,7 @@ def won(app, deal):
     Example:
       pipe won acme
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.author))
     app.note_change("won " + echo_move(moved))
 
 
@@ -239,7 +239,7 @@ def lost(app, deal, reason):
     Example:
       pipe lost acme --reason competitor
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.author, reason))
     app.note_change(f"lost {echo_move(moved)} ({moved.deal.lost_reason})")
 
 
