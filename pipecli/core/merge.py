@@ -23,6 +23,7 @@ from typing import Any
 
 from pipecli.core import dealfile
 from pipecli.core.deal import FIELD_ORDER, TASK_ORDER
+from pipecli.core.entryids import ENTRY_FIELDS, entry_ids
 from pipecli.core.errors import ParseError
 
 MISSING = object()  # a key or entry absent on one side
@@ -64,7 +65,7 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
         return MergeResult(text, [f"{count} line conflict(s)"] if count else [], f"not mergeable as data ({error})")
     base_doc, our_doc, their_doc = documents
 
-    merger = _Merger()
+    merger = _Merger(str(base_doc.data.get("id") or our_doc.data.get("id") or ""))
     our_data, their_data = merger.mapping(base_doc.data, our_doc.data, their_doc.data, (), FIELD_ORDER)
     body, body_conflicts = _merge_notes(base_doc.body, our_doc.body, their_doc.body, merge_lines)
     if body_conflicts:
@@ -88,9 +89,10 @@ def _merge_notes(base: str, ours: str, theirs: str, merge_lines: LineMerge) -> t
 class _Merger:
     """Merges parsed values three ways, giving (our resolution, their resolution): equal unless in conflict."""
 
-    def __init__(self):
+    def __init__(self, deal_id: str = ""):
         self.conflicts: list[str] = []
         self.field_conflicts = 0
+        self.deal_id = deal_id  # for the ids of tasks and interactions that have none stored
 
     def conflict(self, where: tuple) -> None:
         self.conflicts.append(_where(where))
@@ -127,7 +129,10 @@ class _Merger:
     def entries(self, base: list, ours: list, theirs: list, where: tuple) -> tuple[list, list]:
         """The union of both sides' entries by identity; each entry merged; theirs' new ones placed by date."""
         field_name = where[-1] if where and isinstance(where[-1], str) else ""
-        base_by, our_by, their_by = (_by_identity(items, field_name) for items in (base, ours, theirs))
+        # A task or interaction without an id is known by the id derived from its content, which
+        # is what a clone stores when it first writes or changes it: stored and derived then match.
+        deal_id = self.deal_id if where == (field_name,) and field_name in ENTRY_FIELDS else None
+        base_by, our_by, their_by = (_by_identity(items, field_name, deal_id) for items in (base, ours, theirs))
         mine: list = []
         yours: list = []
         for key, our_item in our_by.items():
@@ -147,12 +152,16 @@ class _Merger:
         return mine, yours
 
 
-def _by_identity(items: list, field_name: str) -> dict:
-    """Entries keyed by what makes them the same entry on both sides; the nth repeat of a key is its own."""
+def _by_identity(items: list, field_name: str, deal_id: str | None = None) -> dict:
+    """Entries keyed by what makes them the same entry on both sides; the nth repeat of a key is its own.
+
+    With deal_id, tasks and interactions are keyed by their id, stored or derived (entryids).
+    """
     keyed: dict = {}
     seen: dict = {}
-    for item in items:
-        base_key = _identity(item, field_name)
+    ids = entry_ids(deal_id, field_name, items) if deal_id is not None else None
+    for position, item in enumerate(items):
+        base_key = f"id={ids[position]}" if ids is not None and isinstance(item, dict) else _identity(item, field_name)
         count = seen.get(base_key, 0)
         seen[base_key] = count + 1
         keyed[(base_key, count)] = item
