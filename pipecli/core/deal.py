@@ -202,7 +202,7 @@ class Deal:
         entries = list(self.data.get(field) or [])
         ident = entryids.entry_ids(self.id, field, entries)[index]
         if entryids.stored_id(entries[index]) is None:
-            entries[index] = {"id": ident, **entries[index]}
+            entries[index] = {**entries[index], "id": ident}  # last, as with_ids puts it
             self.set(field, entries)
         return ident
 

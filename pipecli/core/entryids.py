@@ -77,10 +77,13 @@ def entry_ids(deal_id: str, field: str, entries: list) -> list[str]:
 
 
 def with_ids(deal_id: str, field: str, entries: list) -> list:
-    """entries with every dict that has no id given its derived id, as the first key."""
+    """entries with every dict that has no id given its derived id, as its last key.
+
+    Last, so that storing it adds one line to the file and leaves the entry's `- ` line alone.
+    """
     if all(stored_id(e) is not None or not isinstance(e, dict) for e in entries):
         return entries
-    return [entry if stored_id(entry) is not None or not isinstance(entry, dict) else {"id": ident, **entry}
+    return [entry if stored_id(entry) is not None or not isinstance(entry, dict) else {**entry, "id": ident}
             for entry, ident in zip(entries, entry_ids(deal_id, field, entries))]
 
 
