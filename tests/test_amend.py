@@ -106,3 +106,13 @@ def test_an_id_prefix_shared_by_two_interactions_is_refused_with_both(make_works
     failed(run(workspace, "amend", "qa", "--notes", "x"), "matches 2 interactions", "acme#qa1111", "acme#qa2222")
     assert ids  # the derived ids existed before the hand edit
     assert run(workspace, "amend", "qa2", "--notes", "x").exit_code == 0
+
+
+def test_show_json_carries_the_ids_commands_take(make_workspace, run):
+    import json
+
+    workspace = _workspace(make_workspace)
+    shown = json.loads(run(workspace, "show", "acme", "--format", "json").stdout)
+    assert [a["id"] for a in shown["activities"]] == list(_timeline_ids(run, workspace).values())
+    assert [t["id"] for t in shown["tasks"]] == ["ta1234"]
+    assert "id:" not in workspace.read_bytes("acme").decode().split("activities:")[1]  # showing wrote nothing

@@ -75,7 +75,11 @@ def show(app, deal, fmt):
     loaded = workspace.load(workspace.resolve(deal))
     deal_facts = facts(loaded, app.config, app.today)
     if fmt == "json":
-        record = plain(dict(loaded.data))
+        from pipecli.core.entryids import ENTRY_FIELDS, with_ids
+
+        # Entries without a stored id carry the one commands take for them, as `pipe show` prints it.
+        record = plain({key: with_ids(loaded.id, key, value) if key in ENTRY_FIELDS and isinstance(value, list)
+                        else value for key, value in loaded.data.items()})
         record["notes"] = loaded.body
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
     else:
