@@ -117,6 +117,7 @@ def finish(
     next_step: NextStep | None = None,
     close: str | None = None,  # "won", "lost" or "parked": close the deal in the same command
     reason: str | None = None,
+    on: dt.date | None = None,  # the day it was done (--on), when not today; a close is dated the same
 ) -> Finished:
     """Mark task number done or cancelled, then add the next step and/or close the deal.
 
@@ -124,8 +125,10 @@ def finish(
     """
     if status not in ("done", "cancelled"):
         raise ValueError(status)
-    task = _replace(deal, number, task_with(_open_task(deal, number, "finish" if status == "done" else "cancel"),
-                                            status=status, done=today))
+    open_task = _open_task(deal, number, "finish" if status == "done" else "cancel")
+    if on is not None:
+        lifecycle.check_task_on(deal, open_task, on)
+    task = _replace(deal, number, task_with(open_task, status=status, done=on or today))
     result = Finished(f"{deal.id}#{number}", task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
@@ -134,7 +137,7 @@ def finish(
     if close is not None:
         if next_step is not None and close != "parked":
             raise InvalidValue(f"--next and --{close} do not go together: a {close} deal has no next step")
-        result.move = lifecycle.close(deal, config, close, today, user, reason)
+        result.move = lifecycle.close(deal, config, close, today, user, reason, on=on)
         result.warning = result.move.warning
     if next_step is not None:  # the next step goes to whoever had this one
         result.next_task = next_step.task(deal, config, today, task.get("assignee") or deal.owner or user)
