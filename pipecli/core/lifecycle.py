@@ -503,10 +503,10 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
     if key in _CLOSE_FIELDS:
         value = read_close_field(config, key, text, today)
         old = deal.data.get(key)
-        if stage_kind(deal, config) not in ("won", "lost") or (key == "lost_reason" and stage_kind(deal, config) != "lost"):
-            closing = f"'pipe lost {deal.id} --reason R'" if key == "lost_reason" else f"'pipe won/lost {deal.id} --on DATE'"
-            raise InvalidValue(f"cannot set {key}: {deal.id} is not {'lost' if key == 'lost_reason' else 'won or lost'} "
-                               f"(close it with {closing})")
+        kinds = ("lost",) if key == "lost_reason" else ("won", "lost")
+        if stage_kind(deal, config) not in kinds:
+            closing = f"pipe lost {deal.id} --reason R" if key == "lost_reason" else f"pipe won/lost {deal.id} --on DATE"
+            raise InvalidValue(f"cannot set {key}: {deal.id} is not {' or '.join(kinds)} (close it with '{closing}')")
         if value != old:
             correct_close(deal, config, today, user, **({"on": value} if key == "closed" else {"reason": value}))
         return key, old, value
