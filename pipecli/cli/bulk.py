@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import click
 
-from pipecli.cli.options import commit_option, complete_stage, deal_filter_options
+from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option
 from pipecli.cli.output import progress, show_value, warn
 from pipecli.core import bulk, lifecycle
 from pipecli.core.errors import InvalidValue, PipeError
@@ -103,15 +103,18 @@ def _require_filter(deal_filter: DealFilter, command: str, example: str, count_s
 @deal_filter_options
 @click.option("--reason", metavar="R", help="The lost reason (default: flush_reason in pipelines.yaml, e.g. stale).")
 @click.option("--park", is_flag=True, help="Park the deals (the fridge) instead of losing them.")
+@on_option
 @_confirm_options
 @commit_option
 @click.pass_obj
-def flush(app, deal_filter, reason, park, dry_run, yes):
+def flush(app, deal_filter, reason, park, on, dry_run, yes):
     """Close dead deals as lost, or park them, to keep the pipeline honest.
 
     Takes the deal filters (at least one besides --open/--parked), and changes
     the open deals they select; with --parked, the parked ones instead. Shows
     the deals and their total, then asks; --dry-run only shows, --yes does not ask.
+    --on DATE closes them all on that day (refused, changing none, if that is
+    before one of them was created or last moved).
 
     \b
     Example:
@@ -129,6 +132,8 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
     if park and reason is not None:
         raise InvalidValue("--reason is for lost deals; --park keeps no reason")
     deal_filter = dataclasses.replace(deal_filter, statuses=tuple(statuses))
+    day = lifecycle.parse_on(on, app.today) if on is not None else None
+    dated = f" on {day}" if day is not None else ""
     kind = "parked" if park else "lost"
     if park:
         lost_reason = None
@@ -142,13 +147,13 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
 
     def change(deal):
         before = deal.stage
-        moved = lifecycle.close(deal, config, kind, app.today, app.author, lost_reason, flushed=True)
+        moved = lifecycle.close(deal, config, kind, app.today, app.author, lost_reason, flushed=True, on=day)
         return f"{before} -> {moved.to.id}{_cancelled(moved)}", moved.warning
 
     what = "park" if park else f"close as lost ({lost_reason})"
-    _run(app, deal_filter, change, action=what, done="flush: parked" if park else f"flush: lost ({lost_reason})",
-         dry_run=dry_run, yes=yes,
-         subject="flush: {deals} parked" if park else f"flush: {{deals}} lost ({lost_reason})")
+    _run(app, deal_filter, change, action=what + dated,
+         done=("flush: parked" if park else f"flush: lost ({lost_reason})") + dated, dry_run=dry_run, yes=yes,
+         subject=("flush: {deals} parked" if park else f"flush: {{deals}} lost ({lost_reason})") + dated)
 
 
 @click.group("bulk")
@@ -230,10 +235,14 @@ def bulk_set(app, assignments, deal_filter, dry_run, yes):
     _require_filter(deal_filter, "pipe bulk set", "--owner maya", count_status=True)
     scratch = Deal({"id": "scratch", "title": "scratch"})  # bad keys and values fail now, even when no deal matches
     for assignment in assignments:
-        lifecycle.set_field(scratch, app.config, assignment, app.today)
+        key, _, text = assignment.partition("=")
+        if key.strip() in ("closed", "lost_reason"):  # a correction of a close: the scratch deal has none
+            lifecycle.read_close_field(app.config, key.strip(), text.strip(), app.today)
+        else:
+            lifecycle.set_field(scratch, app.config, assignment, app.today)
 
     def change(deal):
-        changes = [lifecycle.set_field(deal, app.config, a, app.today) for a in assignments]
+        changes = [lifecycle.set_field(deal, app.config, a, app.today, app.user) for a in assignments]
         changed = [(k, old, new) for k, old, new in changes if old != new]
         if not changed:
             raise bulk.Unchanged("already set")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import commit_option, complete_pipeline, complete_stage, deal_argument, format_option
+from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, format_option,
+                                 on_option)
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
@@ -97,14 +98,15 @@ def set_(app, deal, assignments):
     \b
     Fields: title value currency probability owner account source tags
     (comma-separated) contacts ('Name <email>; ...') created expected_close
-    bant.budget bant.authority bant.need bant.timeline.
+    bant.budget bant.authority bant.need bant.timeline; on a won or lost deal,
+    closed and lost_reason (a correction, recorded in the stage history).
 
     \b
     Example:
       pipe set acme value=24000 expected_close=2026-12-15 "bant.budget=approved, 25k"
     """
     def change(loaded):
-        return [lifecycle.set_field(loaded, app.config, a, app.today) for a in assignments]
+        return [lifecycle.set_field(loaded, app.config, a, app.today, app.user) for a in assignments]
 
     updated, changes = app.update(deal, change)
     for key, old, new in changes:
@@ -190,61 +192,96 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
 @click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...).")
 @click.option("--assignee", metavar="WHO", help="Who the next step is for (default: the deal's owner).")
 @click.option("--force", is_flag=True, help="Move even if the deal lacks what the stage requires (recorded in the history).")
+@on_option
 @commit_option
 @click.pass_obj
-def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
+def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force, on):
     """Move a deal to another stage, recorded in its history.
 
     STAGE is a stage id, name or unique prefix. A stage may require fields
     first (its gate, 'requires' in pipelines.yaml) and create tasks on entry
     ('on_enter'). A move into an open stage needs a next step: an open task the
     deal has or gets, or --next. A move to a won or lost stage sets the closed
-    date and cancels open tasks; a lost stage needs --reason.
+    date and cancels open tasks; a lost stage needs --reason. --on dates a move
+    that happened earlier: the history entry and the closed date take it.
 
     \b
     Example:
       pipe move acme proposal --next "Walk Jonas through the proposal" --due 3d
-      pipe move acme lost --reason price
+      pipe move acme lost --reason price --on yesterday
     """
     if (due is not None or assignee is not None) and next_text is None:
         raise PipeError("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due, assignee) if next_text is not None else None
+    day = lifecycle.parse_on(on, app.today) if on is not None else None
     _, moved = app.update(
         deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.author, pipeline_text=pipeline,
-                                            reason=reason, force=force, next_step=next_step)
+                                            reason=reason, force=force, next_step=next_step, on=day)
     )
-    app.note_change("move " + echo_move(moved))
+    app.note_change("move " + echo_move(moved) + _dated(day))
+
+
+def _dated(day) -> str:
+    return f" (on {day})" if day is not None else ""
+
+
+def _close(app, deal: str, kind: str, reason: str | None, on: str | None) -> None:
+    """Close a deal as won or lost (on a past day with --on); a deal closed so already has its close corrected."""
+    day = lifecycle.parse_on(on, app.today) if on is not None else None
+
+    def change(loaded):
+        if lifecycle.stage_kind(loaded, app.config) == kind:
+            return lifecycle.correct_close(loaded, app.config, app.today, app.author, on=day, reason=reason)
+        return lifecycle.close(loaded, app.config, kind, app.today, app.author, reason, on=day)
+
+    _, done = app.update(deal, change)
+    if isinstance(done, lifecycle.Correction):
+        what = "; ".join(f"{key} {show_value(old)} -> {show_value(new)}" for key, old, new in done.changes)
+        click.echo(f"{done.deal.id}: close corrected: {what}")
+        app.note_change(f"correct {kind} {done.deal.id}: {what}")
+    elif kind == "lost":
+        app.note_change(f"lost {echo_move(done)} ({done.deal.lost_reason}){_dated(day)}")
+    else:
+        app.note_change(f"won {echo_move(done)}{_dated(day)}")
 
 
 @click.command()
 @deal_argument()
+@on_option
 @commit_option
 @click.pass_obj
-def won(app, deal):
+def won(app, deal, on):
     """Mark a deal won: move it to its pipeline's won stage.
+
+    --on DATE: it was won that day (the closed date, so the revenue period and
+    the sales cycle, follow). On a deal already won, corrects its closed date.
 
     \b
     Example:
       pipe won acme
+      pipe won acme --on 2026-11-20   # signed Friday, recorded Monday
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.author))
-    app.note_change("won " + echo_move(moved))
+    _close(app, deal, "won", None, on)
 
 
 @click.command()
 @deal_argument()
 @click.option("--reason", required=True, metavar="R", help="Why it was lost (one of lost_reasons in pipelines.yaml).")
+@on_option
 @commit_option
 @click.pass_obj
-def lost(app, deal, reason):
+def lost(app, deal, reason, on):
     """Mark a deal lost, with the reason.
+
+    --on DATE: it was lost that day. On a deal already lost, corrects its
+    reason and (with --on) its closed date.
 
     \b
     Example:
       pipe lost acme --reason competitor
+      pipe lost acme --reason price --on yesterday   # correct a lost deal
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.author, reason))
-    app.note_change(f"lost {echo_move(moved)} ({moved.deal.lost_reason})")
+    _close(app, deal, "lost", reason, on)
 
 
 @click.command()

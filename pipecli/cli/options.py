@@ -71,6 +71,12 @@ def complete_pipeline(ctx: click.Context, param: click.Parameter, incomplete: st
         return []
 
 
+def on_option(command: Callable) -> Callable:
+    """--on DATE: the day a change happened, when it is recorded later."""
+    return click.option("--on", metavar="DATE",
+                        help="The day it happened: YYYY-MM-DD, yesterday, or 3d for three days ago (default: today).")(command)
+
+
 def deal_argument(name: str = "deal") -> Callable:
     return click.argument(name, metavar="DEAL", shell_complete=complete_deal)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import commit_option, complete_task, deal_argument, deal_filter_options, format_option
+from pipecli.cli.options import (commit_option, complete_task, deal_argument, deal_filter_options, format_option,
+                                 on_option)
 from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
 from pipecli.core.errors import InvalidValue
 from pipecli.core.identity import unknown_user_hint
-from pipecli.core.lifecycle import NextStep
+from pipecli.core.lifecycle import NextStep, parse_on
 from pipecli.core.queries import select
 from pipecli.core.suggest import accept, dismiss, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions
@@ -67,17 +68,18 @@ def task_add(app, deal, text, due, assignee):
     app.note_change(f"task add {ref} ({updated.id}): {describe_task(created)}")
 
 
-def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
+def _finish(app, task_text, status, next_text, due, assignee, won, lost, park, on=None):
     closing = [name for name, given in (("won", won), ("lost", lost is not None), ("parked", park)) if given]
     if len(closing) > 1:
         raise InvalidValue("give one of --won, --lost REASON and --park")
     if (due is not None or assignee is not None) and next_text is None:
         raise InvalidValue("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = NextStep(next_text, due, assignee) if next_text is not None else None
+    day = parse_on(on, app.today) if on is not None else None
 
     def change(deal, index):
         return task_ops.finish(deal, app.config, index, status, app.today, app.author, next_step=next_step,
-                               close=closing[0] if closing else None, reason=lost)
+                               close=closing[0] if closing else None, reason=lost, on=day)
 
     deal, finished = _update_task(app, task_text, change)
     click.echo(f"{finished.ref} {status}: {printable(str(finished.task.get('text')))}")
@@ -101,6 +103,7 @@ def _next_options(command):
         click.option("--won", is_flag=True, help="Also mark the deal won."),
         click.option("--lost", metavar="REASON", help="Also mark the deal lost, for REASON."),
         click.option("--park", is_flag=True, help="Also park the deal (its pipeline's parked stage)."),
+        on_option,
     ]):
         command = option(command)
     return command
@@ -111,19 +114,20 @@ def _next_options(command):
 @_next_options
 @commit_option
 @click.pass_obj
-def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
+def task_done(app, task_ref, next_text, due, assignee, won, lost, park, on):
     """Mark a task done, and give the next step.
 
     The last open task of an open deal needs a next step (--next) or the deal
     closed in the same command (--won, --lost REASON, --park): refused under
-    next_step: strict, a warning under warn.
+    next_step: strict, a warning under warn. --on DATE: it was done that day
+    (and the deal closed that day).
 
     \b
     Example:
       pipe task done k3v9 --next "Send the contract" --due 3d
-      pipe task done q7wd --won
+      pipe task done q7wd --won --on yesterday
     """
-    _finish(app, task_ref, "done", next_text, due, assignee, won, lost, park)
+    _finish(app, task_ref, "done", next_text, due, assignee, won, lost, park, on)
 
 
 @task.command("cancel")
@@ -131,14 +135,14 @@ def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
 @_next_options
 @commit_option
 @click.pass_obj
-def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
+def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park, on):
     """Cancel a task; the same next-step rule as 'pipe task done'.
 
     \b
     Example:
       pipe task cancel k3v9 --next "Call instead" --due tomorrow
     """
-    _finish(app, task_ref, "cancelled", next_text, due, assignee, won, lost, park)
+    _finish(app, task_ref, "cancelled", next_text, due, assignee, won, lost, park, on)
 
 
 @task.command("snooze")

@@ -144,8 +144,8 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
 
     A deal matches when one of its contacts' emails (any case) is among the item's addresses. When
     a contact has several deals, those that were open on the item's date take it; when none was
-    (an email before any of them began, or after all were closed), all of them do. An item a deal
-    already has (same message_id or uid) is not added to it again.
+    (after all were closed), all of them do. An item is not put on a deal created after its date,
+    nor on one that already has it (same message_id or uid).
     """
     by_address: dict[str, list[Deal]] = {}
     for deal in deals:
@@ -171,6 +171,11 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
             matched.extend(d for d in by_address.get(address, []) if d not in matched)
         if not matched:
             unmatched.append(item)
+            continue
+        # Not on a deal created after it: `pipe check` would warn (pipe log refuses it too).
+        matched = [d for d in matched if d.created is None or d.created <= item.date]
+        if not matched:
+            skipped.append(Skipped(item.source, "dated before its deal was created", str(item.date)))
             continue
         still_open = [d for d in matched if open_on(d, item.date)]
         new = False

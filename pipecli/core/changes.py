@@ -59,6 +59,10 @@ def _field_changes(a: dict, b: dict, *, creating: bool) -> list[Change]:
     if stage_moved:
         skip |= {"closed", "lost_reason"}  # written by the move itself
     changes: list[Change] = []
+    correction = None if creating or stage_moved else _correction(a, b)
+    if correction is not None:  # one line for the close's entry, closed date and lost reason
+        skip |= {"closed", "lost_reason", "history"}
+        changes.append(correction)
     for key in list(b) + [k for k in a if k not in b]:
         if key in skip or same(a.get(key), b.get(key)):
             continue
@@ -122,6 +126,23 @@ def _history(old: list[dict], new: list[dict], moved_to: Any) -> list[Change]:
         added = added[:-1]  # the stage line says it
     return ([Change("history", "added", f"+ history: {_history_text(e)}", None, e) for e in added]
             + [Change("history", "removed", f"- history: {_history_text(e)}", e) for e in removed])
+
+
+def _correction(a: dict, b: dict) -> Change | None:
+    """A corrected close (pipe won/lost on a closed deal): the last history entry changed in place,
+    with a new `corrected` mark, and nothing else in the history; None otherwise."""
+    old, new = _entries(a.get("history")), _entries(b.get("history"))
+    if not new or len(old) != len(new) or not same(old[:-1], new[:-1]):
+        return None
+    was, now = old[-1], new[-1]
+    if now.get("corrected") is None or same(was, now) or not same(was.get("stage"), now.get("stage")):
+        return None
+    parts = [f"{key} {show(a.get(key))} -> {show(b.get(key))}" for key in ("closed", "lost_reason")
+             if not same(a.get(key), b.get(key))]
+    if not same(was.get("date"), now.get("date")) and same(a.get("closed"), b.get("closed")):
+        parts.append(f"history date {show(was.get('date'))} -> {show(now.get('date'))}")
+    by = f" (by {show(now.get('corrected_by'))})" if now.get("corrected_by") else ""
+    return Change("close", "corrected", f"close corrected: {'; '.join(parts) or 'marked'}{by}", was, now)
 
 
 def _history_text(entry: dict) -> str:

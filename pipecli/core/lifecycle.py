@@ -175,27 +175,35 @@ def _gate_hint(missing: list[str]) -> str:
     return f"add the deal in an earlier stage, set {', '.join(without)} with 'pipe set', then move it"
 
 
-def stage_tasks(deal: Deal, stage: Stage, today: dt.date) -> list[dict]:
-    """Stage-entry automation: append the tasks the stage creates on entry; returns them."""
+def stage_tasks(deal: Deal, stage: Stage, today: dt.date, entered: dt.date | None = None) -> list[dict]:
+    """Stage-entry automation: append the tasks the stage creates on entry; returns them.
+
+    Their due dates count from the day the deal entered the stage (entered, else today).
+    """
     created = []
     for rule in stage.on_enter:
         if any(t.get("text") == rule.text for t in deal.open_tasks):
             continue  # back in the stage with the task still open: one is enough
-        due = Duration(rule.due_days, "d").after(today) if rule.due_days is not None else None
+        due = Duration(rule.due_days, "d").after(entered or today) if rule.due_days is not None else None
         task = new_task(rule.text, due, rule.assignee or deal.owner, today)
         deal.append("tasks", task)
         created.append(task)
     return created
 
 
-def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
-    """Mark every open task cancelled (a closed deal has nothing left to do); returns them."""
+def cancel_open_tasks(deal: Deal, day: dt.date) -> list[dict]:
+    """Mark every open task cancelled on day (a closed deal has nothing left to do); returns them.
+
+    A task created after day (a close dated back) is cancelled on the day it was created.
+    """
     cancelled = []
     tasks = []
     deal.store_task_ids()  # before the tasks change: the ids shown for them stay theirs
     for task in deal.tasks:
         if task.get("status", "open") == "open":
-            task = task_with(task, status="cancelled", done=today)
+            created = task.get("created")
+            done = max(day, created) if isinstance(created, dt.date) else day
+            task = task_with(task, status="cancelled", done=done)
             cancelled.append(task)
         tasks.append(task)
     if cancelled:
@@ -226,6 +234,44 @@ def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | N
     if user:
         entry["by"] = user
     return entry
+
+
+def parse_on(text: str, today: dt.date) -> dt.date:
+    """The day a change happened, as given to --on: YYYY-MM-DD, today, yesterday, or a duration ago (3d)."""
+    date = parse_date(text, relative_to=today, future=False)
+    if date > today:
+        raise InvalidValue(f"--on {_as_typed(text, date)} is after today ({today}): a change cannot be dated ahead")
+    return date
+
+
+def _as_typed(text: str, date: dt.date) -> str:
+    return text.strip() if text.strip() == date.isoformat() else f"{text.strip()} ({date})"
+
+
+def last_move(deal: Deal) -> dict | None:
+    """The latest-dated stage history entry (the last one, unless the history was edited out of order)."""
+    dated = [e for e in deal.history if isinstance(e.get("date"), dt.date)]
+    return max(reversed(dated), key=lambda e: e["date"]) if dated else None
+
+
+def check_task_on(deal: Deal, task: dict, on: dt.date) -> None:
+    """Refuse finishing a task on a day before it (or its deal) was created."""
+    created = task.get("created")
+    if isinstance(created, dt.date) and on < created:
+        raise InvalidValue(f"--on {on} is before the task was created ({created})")
+    if deal.created is not None and on < deal.created:
+        raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+
+
+def check_on(deal: Deal, on: dt.date) -> None:
+    """Refuse a change dated before the deal was created, or before its latest stage change:
+    the stage history stays in date order, as `pipe check` requires."""
+    if deal.created is not None and on < deal.created:
+        raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+    last = last_move(deal)
+    if last is not None and on < last["date"]:
+        raise InvalidValue(f"--on {on} is before {deal.id}'s last stage change (to {last.get('stage')} on "
+                           f"{last['date']}): the stage history must stay in date order")
 
 
 @dataclass
@@ -273,12 +319,15 @@ def move(
     force: bool = False,
     next_step: NextStep | None = None,
     flushed: bool = False,
+    on: dt.date | None = None,
 ) -> Move:
     """Move a deal to a stage (of its pipeline, or of pipeline_text), recording it in the history.
 
     The stage's gate must be met (unless force, which records what was missing); the stage's
     entry tasks are created; a deal that closes has its open tasks cancelled; and a deal moved
     into an open stage must keep a next step (next_step, or a task it already has).
+    on is the day the move happened (--on), when not today: the history entry and the closed
+    date take it; it may not be before the deal was created or before its last stage change.
     """
     current = config.pipeline(deal.pipeline)
     target = config.find_pipeline(pipeline_text) if pipeline_text is not None else current
@@ -286,7 +335,15 @@ def move(
         raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}': use --pipeline")
     stage = target.find_stage(stage_text)
     if target.id == deal.pipeline and stage.id == deal.stage:
-        raise PipeError(f"{deal.id} is already in {stage.id}")
+        hint = f": to correct its close, 'pipe {stage.kind} {deal.id}" if stage.kind in ("won", "lost") else ""
+        if hint:
+            hint += " --reason R" if stage.kind == "lost" else ""
+            hint += " --on DATE'"
+        raise PipeError(f"{deal.id} is already in {stage.id}{hint}")
+    when = today
+    if on is not None:
+        check_on(deal, on)
+        when = on
     if stage.kind == "lost":
         reason = check_reason(config, reason)
     elif reason is not None:
@@ -304,14 +361,14 @@ def move(
     if moved_pipeline:
         deal.set("pipeline", target.id)
     deal.set("stage", stage.id)
-    entry = history_entry(stage.id, today, user, moved_pipeline)
+    entry = history_entry(stage.id, when, user, moved_pipeline)
     if missing:
         entry["forced"] = missing
     if flushed:  # so reports can tell a flushed deal from one lost for its reason
         entry["flushed"] = True
     deal.append("history", entry)
     if stage.kind in ("won", "lost"):
-        deal.set("closed", today)
+        deal.set("closed", when)
     elif "closed" in deal.data:
         deal.unset("closed")
     if stage.kind == "lost":
@@ -319,8 +376,8 @@ def move(
     elif "lost_reason" in deal.data:
         deal.unset("lost_reason")
     if stage.is_closed:
-        result.cancelled_tasks = cancel_open_tasks(deal, today)
-    result.created_tasks = stage_tasks(deal, stage, today)
+        result.cancelled_tasks = cancel_open_tasks(deal, when)
+    result.created_tasks = stage_tasks(deal, stage, today, when)
     if next_step is not None:
         task = next_step.task(deal, config, today, deal.owner or user)
         deal.append("tasks", task)
@@ -331,15 +388,85 @@ def move(
 
 
 def close(deal: Deal, config: Config, kind: str, today: dt.date, user: str | None, reason: str | None = None,
-          *, force: bool = False, next_step: NextStep | None = None, flushed: bool = False) -> Move:
-    """Move a deal to its pipeline's (first) stage of a kind: won, lost or parked."""
+          *, force: bool = False, next_step: NextStep | None = None, flushed: bool = False,
+          on: dt.date | None = None) -> Move:
+    """Move a deal to its pipeline's (first) stage of a kind: won, lost or parked (on a past day, with on)."""
     pipeline = config.pipeline(deal.pipeline)
     if pipeline is None:
         raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}'")
     stage = pipeline.first_of_kind(kind)
     if stage is None:
         raise NotFound(f"pipeline {pipeline.id} has no {kind} stage: add one (kind: {kind}) to it in pipelines.yaml")
-    return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step, flushed=flushed)
+    return move(deal, config, stage.id, today, user, reason=reason, force=force, next_step=next_step, flushed=flushed,
+                on=on)
+
+
+def stage_kind(deal: Deal, config: Config) -> str | None:
+    """The kind of the deal's current stage (open, won, lost, parked), or None if it is unknown."""
+    pipeline = config.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline else None
+    return stage.kind if stage else None
+
+
+@dataclass
+class Correction:
+    """What correcting a close changed: (field, old, new) for closed and lost_reason."""
+
+    deal: Deal
+    changes: list[tuple[str, Any, Any]]
+
+
+def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, *,
+                  on: dt.date | None = None, reason: str | None = None) -> Correction:
+    """Correct a won or lost deal's close: its date (on) and/or its lost reason.
+
+    The close's history entry (the last one) is changed in place, so the history stays in date
+    order and reports read the corrected date: its `date` becomes on, and it records the
+    correction (`corrected`, `corrected_by`) and what the close first said (`was_date`,
+    `was_reason`, written by the first correction of each and kept after).
+    """
+    kind = stage_kind(deal, config)
+    if kind not in ("won", "lost"):
+        raise InvalidValue(f"{deal.id} is not won or lost (it is in {deal.stage}): only a close can be corrected")
+    if reason is not None and kind != "lost":
+        raise InvalidValue(f"{deal.id} is won: only a lost deal has a lost reason")
+    history = deal.history
+    if not history or history[-1].get("stage") != deal.stage:
+        raise InvalidValue(f"cannot correct {deal.id}'s close: its history does not end with the move to "
+                           f"{deal.stage} (fix it with 'pipe edit {deal.id}')")
+    entry = dict(history[-1])
+    changes: list[tuple[str, Any, Any]] = []
+    if on is not None and (on != deal.closed or on != entry.get("date")):
+        if on > today:
+            raise InvalidValue(f"--on {on} is after today ({today}): a change cannot be dated ahead")
+        if deal.created is not None and on < deal.created:
+            raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+        before = history[-2] if len(history) > 1 else None
+        if before is not None and isinstance(before.get("date"), dt.date) and on < before["date"]:
+            raise InvalidValue(f"--on {on} is before {deal.id}'s stage change before the close (to "
+                               f"{before.get('stage')} on {before['date']}): the stage history must stay in date order")
+        entry.setdefault("was_date", entry.get("date"))
+        entry["date"] = on
+        changes.append(("closed", deal.closed, on))
+    if reason is not None and reason != deal.lost_reason:
+        reason = check_reason(config, reason)
+        if deal.lost_reason is not None:
+            entry.setdefault("was_reason", deal.lost_reason)
+        changes.append(("lost_reason", deal.lost_reason, reason))
+    if not changes:
+        said = f"for {deal.lost_reason}, " if kind == "lost" else ""
+        how = "a different --reason or --on DATE" if kind == "lost" else "--on DATE"
+        raise PipeError(f"{deal.id} is already {kind} ({said}closed {deal.closed}): to correct it, give {how}")
+    marks = {"corrected": today, "corrected_by": user, "was_date": entry.pop("was_date", None),
+             "was_reason": entry.pop("was_reason", None)}
+    for key in marks:
+        entry.pop(key, None)
+    # In this order after the entry's own keys, so a second correction changes values, not lines' order.
+    entry.update({key: value for key, value in marks.items() if value is not None})
+    deal.set("history", history[:-1] + [entry])
+    for key, _, new in changes:
+        deal.set(key, new)
+    return Correction(deal, changes)
 
 
 # Fields `pipe set` can change, with how to read the text given for them.
@@ -350,14 +477,18 @@ _READ_ONLY = {
     "history": "the history is written by 'pipe move'",
     "tasks": "tasks have their own commands; or use 'pipe edit'",
     "activities": "activities have their own commands; or use 'pipe edit'",
-    "closed": "the closed date is set by 'pipe won' and 'pipe lost'",
     "close_changes": "written by 'pipe set expected_close=...'",
-    "lost_reason": "use 'pipe lost DEAL --reason R'",
 }
+# Fields of a close: setting them corrects the close (see correct_close), on a won or lost deal only.
+_CLOSE_FIELDS = ("closed", "lost_reason")
 
 
-def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tuple[str, Any, Any]:
-    """Apply one KEY=VALUE to a deal; an empty VALUE removes the field. Returns (key, old, new)."""
+def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
+              user: str | None = None) -> tuple[str, Any, Any]:
+    """Apply one KEY=VALUE to a deal; an empty VALUE removes the field. Returns (key, old, new).
+
+    closed and lost_reason correct a won or lost deal's close, as 'pipe won/lost --on' do.
+    """
     if "=" not in assignment:
         raise InvalidValue(f"bad assignment '{assignment}': use KEY=VALUE, like value=12000")
     key, _, text = assignment.partition("=")
@@ -365,6 +496,16 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
     text = text.strip()
     if key in _READ_ONLY:
         raise InvalidValue(f"cannot set {key}: {_READ_ONLY[key]}")
+    if key in _CLOSE_FIELDS:
+        value = read_close_field(config, key, text, today)
+        old = deal.data.get(key)
+        kinds = ("lost",) if key == "lost_reason" else ("won", "lost")
+        if stage_kind(deal, config) not in kinds:
+            closing = f"pipe lost {deal.id} --reason R" if key == "lost_reason" else f"pipe won/lost {deal.id} --on DATE"
+            raise InvalidValue(f"cannot set {key}: {deal.id} is not {' or '.join(kinds)} (close it with '{closing}')")
+        if value != old:
+            correct_close(deal, config, today, user, **({"on": value} if key == "closed" else {"reason": value}))
+        return key, old, value
     if key.startswith("bant."):
         part = key.split(".", 1)[1]
         if part not in BANT_KEYS:
@@ -407,11 +548,26 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date) -> tu
     if value == []:  # tags=, or contacts=; : nothing left, so the field goes
         deal.unset(key)
         return key, old, None
+    if key == "created":
+        _refuse_interactions_before(deal, value)
     if key == "expected_close" and isinstance(old, dt.date) and old != value:
         # Kept so the forecast can tell which deals keep slipping, and by how much.
         deal.append("close_changes", {"date": today, "from": old, "to": value})
     deal.set(key, value)
     return key, old, value
+
+
+def read_close_field(config: Config, key: str, text: str, today: dt.date) -> Any:
+    """The value of closed=DATE or lost_reason=R as `pipe set` reads it (neither can be removed)."""
+    if not text:
+        raise InvalidValue(f"cannot remove {key}: a {'lost' if key == 'lost_reason' else 'won or lost'} deal needs "
+                           "it; to reopen the deal, 'pipe move DEAL STAGE'")
+    if key == "lost_reason":
+        return check_reason(config, one_line(text, key))
+    date = parse_date(text, relative_to=today, future=False)
+    if date > today:
+        raise InvalidValue(f"closed {date} is after today ({today}): a close cannot be dated ahead")
+    return date
 
 
 def retag(deal: Deal, tags: list[str], *, remove: bool = False) -> list[str]:
@@ -431,6 +587,14 @@ def retag(deal: Deal, tags: list[str], *, remove: bool = False) -> list[str]:
     if added:
         deal.set("tags", current + added)
     return added
+
+
+def _refuse_interactions_before(deal: Deal, created: dt.date) -> None:
+    """A deal created after an interaction logged on it would be warned about by `pipe check`."""
+    dates = [a.get("date") for a in deal.activities if isinstance(a.get("date"), dt.date)]
+    if dates and min(dates) < created:
+        raise InvalidValue(f"created {created} would be after {deal.id}'s first interaction ({min(dates)}): "
+                           f"set it to {min(dates)} or earlier")
 
 
 def _past_date(text: str, today: dt.date) -> dt.date:

@@ -89,6 +89,7 @@ def finish(
     next_step: NextStep | None = None,
     close: str | None = None,  # "won", "lost" or "parked": close the deal in the same command
     reason: str | None = None,
+    on: dt.date | None = None,  # the day it was done (--on), when not today; a close is dated the same
 ) -> Finished:
     """Mark the task at index done or cancelled, then add the next step and/or close the deal.
 
@@ -96,8 +97,10 @@ def finish(
     """
     if status not in ("done", "cancelled"):
         raise ValueError(status)
-    task = _replace(deal, index, task_with(_open_task(deal, index, "finish" if status == "done" else "cancel"),
-                                           status=status, done=today))
+    open_task = _open_task(deal, index, "finish" if status == "done" else "cancel")
+    if on is not None:
+        lifecycle.check_task_on(deal, open_task, on)
+    task = _replace(deal, index, task_with(open_task, status=status, done=on or today))
     result = Finished(deal.task_ref(task), task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
@@ -106,7 +109,7 @@ def finish(
     if close is not None:
         if next_step is not None and close != "parked":
             raise InvalidValue(f"--next and --{close} do not go together: a {close} deal has no next step")
-        result.move = lifecycle.close(deal, config, close, today, user, reason)
+        result.move = lifecycle.close(deal, config, close, today, user, reason, on=on)
         result.warning = result.move.warning
     if next_step is not None:  # the next step goes to whoever had this one
         result.next_task = next_step.task(deal, config, today, task.get("assignee") or deal.owner or user)

@@ -39,6 +39,9 @@ def log_interaction(
     date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
     if date > today and kind != "meeting":
         raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+    if deal.created is not None and date < deal.created:  # pipe check would warn about it
+        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to log it, first "
+                           f"'pipe set {deal.id} created={date}'")
     if direction is not None:
         if direction not in DIRECTIONS:
             raise InvalidValue(f"bad direction '{direction}' (use in or out)")

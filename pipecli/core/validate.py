@@ -58,7 +58,12 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "history": {"stage": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
                 "by": ("text", _text), "pipeline": ("text", _text),
                 "forced": ("a list of fields", lambda v: isinstance(v, list) and all(_text(x) for x in v)),
-                "flushed": ("true or false", lambda v: isinstance(v, bool))},
+                "flushed": ("true or false", lambda v: isinstance(v, bool)),
+                # a corrected close (pipe won/lost on a closed deal, pipe set closed= or lost_reason=)
+                "corrected": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                "corrected_by": ("text", _text),
+                "was_date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                "was_reason": ("text", _text)},
     "tasks": {"id": ("text", _free_text), "text": ("text", _free_text),
               "due": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
               "assignee": ("text", _text), "status": ("text", _text),
@@ -258,9 +263,10 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         if previous and date < previous:
             add(("history", i, "date"), f"history entry {i + 1} ({date}) is earlier than the one before it")
         previous = date
-        by = entry.get("by")
-        if team and by is not None and by not in team:
-            add(("history", i, "by"), f"history entry {i + 1}: unknown team member '{by}'", "warning")
+        for key in ("by", "corrected_by"):
+            by = entry.get(key)
+            if team and by is not None and by not in team:
+                add(("history", i, key), f"history entry {i + 1}: unknown team member '{by}'", "warning")
     for i, stage_ids in _history_stage_ids(deal, config):
         stage_id = deal.history[i].get("stage")
         if stage_id not in stage_ids:
