@@ -84,6 +84,7 @@ def test_an_amended_interaction_suggests_no_meeting_write_up(make_workspace, run
     (["{first}", "--summary", " "], ["needs a summary"]),
     (["{first}", "--notes", "a", "--add-notes", "b"], ["not both"]),
     (["{second}", "--at", "2026-12-01"], ["in the future"]),
+    (["{second}", "--at", "2026-10-01"], ["before acme was created (2026-11-01)", "pipe set acme created=2026-10-01"]),
     (["#1", "--notes", "x"], ["bad interaction '#1'"]),
 ])
 def test_bad_amends_are_one_line_and_write_nothing(make_workspace, run, args, words):

@@ -39,9 +39,7 @@ def log_interaction(
     date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
     if date > today and kind != "meeting":
         raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
-    if deal.created is not None and date < deal.created:  # pipe check would warn about it
-        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to log it, first "
-                           f"'pipe set {deal.id} created={date}'")
+    _not_before_created(deal, at, date)
     if direction is not None:
         if direction not in DIRECTIONS:
             raise InvalidValue(f"bad direction '{direction}' (use in or out)")
@@ -106,6 +104,7 @@ def amend_interaction(
         date, time = parse_datetime(at, relative_to=today)
         if date > today and entry.get("kind") != "meeting":
             raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+        _not_before_created(deal, at, date)
         entry = _with(entry, date=date)
         if time is not None:
             entry = _with(entry, time=time)
@@ -128,6 +127,12 @@ def amend_interaction(
     activities[index] = entry
     deal.set("activities", activities)
     return entry, changed
+
+
+def _not_before_created(deal: Deal, at: str, date: dt.date) -> None:
+    if deal.created is not None and date < deal.created:  # pipe check would warn about it
+        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to log it, first "
+                           f"'pipe set {deal.id} created={date}'")
 
 
 # The order of an interaction's keys as pipe writes them; a key added to one goes to its place.
