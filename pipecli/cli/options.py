@@ -161,3 +161,15 @@ def _app_class():
     from pipecli.cli.context import App
 
     return App
+
+
+def skip_bad_option(what: str) -> Callable:
+    """--skip-bad: go on without the deal files that do not parse (each one warned about), where the
+    command would otherwise refuse; what says what they are left out of. Read through app.deals()."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        ctx.find_object(_app_class()).skip_bad = value
+
+    return click.option("--skip-bad", is_flag=True, expose_value=False, callback=remember,
+                        help=f"Go on without the deal files that do not parse, leaving them out of {what} "
+                             "(without it, any such file stops the command).")

@@ -209,7 +209,7 @@ def task_accept(app, number, due, assignee):
     """
     workspace = app.workspace
     with workspace.lock():
-        chosen = pick(suggestions(workspace.deals(), app.config, app.today), number)
+        chosen = pick(suggestions(workspace.deals(skip_bad=True), app.config, app.today), number)
 
         def change(deal):
             created = accept(deal, chosen, app.config, app.today, due=due, assignee=assignee, default_assignee=app.user)
@@ -256,7 +256,7 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         raise InvalidValue("--suggested lists suggestions: --overdue, --due and --all do not apply")
     due_by = due_cutoff(due, app.today) if due is not None else None
     only = workspace.resolve(deal_ref) if deal_ref is not None else None
-    deals = workspace.deals() if only is None or suggested else [workspace.load(only)]
+    deals = workspace.deals(skip_bad=True) if only is None or suggested else [workspace.load(only)]
     chosen = [f for f in select(deals, config, deal_filter, app.today) if only is None or f.deal.id == only]
     if suggested:
         # Numbered over the whole workspace, so N means the same with or without filters.
