@@ -26,6 +26,7 @@ class App:
         # recorded is still committed (those emails went; the record must reach the other clones).
         self.commit_partial = False
         self.skip_bad: bool | None = None  # --skip-bad given (True) or not (False); None: no such option
+        self.command_name: str | None = None  # `bulk set`, once known (by --skip-bad's option)
         self._left_out_at_commits: dict[str, ParseError] = {}
 
     def deals(self) -> list[Deal]:

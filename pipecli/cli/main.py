@@ -101,7 +101,8 @@ class PipeGroup(click.Group):
             if isinstance(error, BadFiles):  # each file on its own line, then the refusal
                 for bad in error.errors:
                     click.echo(f"pipe: {one_line(str(bad))}", err=True)
-                message = f"{ctx.invoked_subcommand or 'pipe'} refused: {message}"
+                command = getattr(ctx.obj, "command_name", None) or ctx.invoked_subcommand or "pipe"
+                message = f"{command} refused: {message}"
                 if getattr(ctx.obj, "skip_bad", None) is False:  # the command has --skip-bad, not given
                     message += f", or run again with --skip-bad to leave {error.them} out"
             if getattr(ctx.obj, "commit_partial", False):

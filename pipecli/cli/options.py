@@ -168,7 +168,13 @@ def skip_bad_option(what: str) -> Callable:
     command would otherwise refuse; what says what they are left out of. Read through app.deals()."""
 
     def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-        ctx.find_object(_app_class()).skip_bad = value
+        app = ctx.find_object(_app_class())
+        app.skip_bad = value
+        names, here = [], ctx
+        while here.parent is not None:  # `bulk set`, for the refusal's words (the root is pipe itself)
+            names.insert(0, here.info_name)
+            here = here.parent
+        app.command_name = " ".join(names)
 
     return click.option("--skip-bad", is_flag=True, expose_value=False, callback=remember,
                         help=f"Go on without the deal files that do not parse, leaving them out of {what} "
