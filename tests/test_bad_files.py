@@ -231,6 +231,30 @@ def test_bulk_writes_with_skip_bad_change_the_others_and_leave_the_bad_file(bad,
     assert after["deals/good.md"] != before["deals/good.md"]
 
 
+CALENDAR = ("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:m1@example.com\nDTSTART:20261120T100000Z\nSUMMARY:Demo\n"
+            "ATTENDEE:mailto:ana@good.example\nEND:VEVENT\nEND:VCALENDAR\n")
+MBOX = ("From ana@good.example Fri Nov 20 10:00:00 2026\nFrom: Ana <ana@good.example>\nTo: alice@example.com\n"
+        "Subject: Pricing\nMessage-ID: <p1@good.example>\nDate: Fri, 20 Nov 2026 10:00:00 +0000\n\nHello\n\n")
+
+
+@pytest.mark.parametrize("command, name, content", [("import-mail", "in.mbox", MBOX),
+                                                    ("import-calendar", "in.ics", CALENDAR)])
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_capture_refuses_or_with_skip_bad_logs_on_the_others(make_workspace, run, tmp_path, kind, command, name,
+                                                             content):
+    bad_content, line, word = BAD_FILES[kind]
+    workspace = make_workspace({"good": simple_deal("good", contacts="\n- {name: Ana, email: ana@good.example}")})
+    (workspace.root / "deals" / "bad.md").write_bytes(raw(bad_content))
+    source = tmp_path / name
+    source.write_text(content)
+    before = files(workspace.root)
+    refused(run(workspace, command, str(source)), command, [("deals/bad.md", line)])
+    assert files(workspace.root) == before
+    warned(run(workspace, command, str(source), "--skip-bad"), line, word)
+    after = files(workspace.root)
+    assert after["deals/bad.md"] == before["deals/bad.md"] and after["deals/good.md"] != before["deals/good.md"]
+
+
 def test_import_refuses_while_a_deal_file_is_bad(bad, run, tmp_path):
     workspace, line, _ = bad
     table = tmp_path / "deals.csv"
