@@ -377,7 +377,9 @@ def test_one_bad_source_among_several_writes_nothing(workspace, run, tmp_path):
 def test_a_deal_that_cannot_be_read_stops_the_import_before_any_write(workspace, run):
     (workspace.deals_dir / "zeta.md").write_text("---\nid: zeta\ntitle: [unclosed\n---\n", encoding="utf-8")
     before = snapshot(workspace)
-    failed(run(workspace, "import-mail", MBOX), "zeta.md")
+    result = run(workspace, "import-mail", MBOX)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert [line.split(":")[1] for line in result.stderr.splitlines()] == [" deals/zeta.md", " import-mail refused"]
     assert snapshot(workspace) == before
 
 

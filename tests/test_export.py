@@ -449,7 +449,8 @@ def test_a_deal_that_does_not_parse_stops_the_export(workspace, run, tmp_path):
     workspace.deal_path("broken").write_text("---\ntitle: [oops\n---\n", encoding="utf-8")
     result = run(workspace, "export", "-o", str(tmp_path / "x.sqlite"))
     assert result.exit_code == 1 and result.stderr.startswith("pipe: deals/broken.md:")
-    assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "x.sqlite").exists()
+    assert result.stderr.splitlines()[1].startswith("pipe: export refused: 1 deal file does not parse")
+    assert len(result.stderr.splitlines()) == 2 and not (tmp_path / "x.sqlite").exists()
 
 
 # -- the sample workspace ---------------------------------------------------------------------------

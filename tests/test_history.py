@@ -194,9 +194,12 @@ def test_history_of_a_file_that_did_not_parse_at_a_commit(story, run, tmp_path):
     out = run(root, "history", "gamma").stdout.splitlines()
     assert out[1] == "  the file parses again"
     assert out[3] == "  the file does not parse here (line 4: unresolved git merge conflict (conflict markers in the file))"
-    line = refused(run(root, "report", "--as-of", broken))
-    assert line == (f"pipe: deals/{story[1]['gamma']}.md:4 at {short(broken)}: "
-                    "unresolved git merge conflict (conflict markers in the file)")
+    result = run(root, "report", "--as-of", broken)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"pipe: deals/{story[1]['gamma']}.md:4 at {short(broken)}: unresolved git merge conflict (conflict markers in the file)",
+        "pipe: report refused: 1 deal file does not parse (above); fix it ('pipe check' lists every problem), "
+        "or run again with --skip-bad to leave it out"]
 
 
 # -- pipe diff ----------------------------------------------------------------------------------

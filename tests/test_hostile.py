@@ -277,7 +277,7 @@ def _workspace(make_workspace, name):
     return workspace
 
 
-@pytest.mark.parametrize("command", [["show", "x"], ["list"], ["set", "x", "value=5"]])
+@pytest.mark.parametrize("command", [["show", "x"], ["set", "x", "value=5"]])
 @pytest.mark.parametrize("name", HOSTILE_FILES)
 def test_commands_stop_on_a_hostile_file_with_one_line(name, command, make_workspace, run):
     workspace = _workspace(make_workspace, name)
@@ -289,6 +289,19 @@ def test_commands_stop_on_a_hostile_file_with_one_line(name, command, make_works
     assert result.stderr.startswith(f"pipe: deals/x.md:{line}: ")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+    assert (workspace.root / "deals" / "x.md").read_bytes() == before
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILES)
+def test_a_listing_goes_on_past_a_hostile_file_with_one_warning(name, make_workspace, run):
+    workspace = _workspace(make_workspace, name)
+    before = (workspace.root / "deals" / "x.md").read_bytes()
+    result = run(workspace, "list", "--format", "csv")
+    assert result.exit_code == 0
+    assert [row.split(",")[0] for row in result.stdout.splitlines()[1:]] == ["ok"]
+    line = HOSTILE_FILES[name][1]
+    assert result.stderr.startswith(f"pipe: warning: deals/x.md:{line}: ")
+    assert result.stderr.count("\n") == 1
     assert (workspace.root / "deals" / "x.md").read_bytes() == before
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import click
 
-from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option
+from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option, skip_bad_option
 from pipecli.cli.output import progress, show_value, warn
 from pipecli.core import bulk, lifecycle
 from pipecli.core.errors import InvalidValue, PipeError
@@ -24,6 +24,7 @@ LIST_COLUMNS = ("id", "title", "value", "last_activity", "change")
 
 def _confirm_options(command):
     command = click.option("--yes", "-y", is_flag=True, help="Do not ask: for scripts and CI.")(command)
+    command = skip_bad_option("the deals the filters select from")(command)
     return click.option("--dry-run", is_flag=True, help="Only show what would change.")(command)
 
 
@@ -42,7 +43,7 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
     workspace, config, today = app.workspace, app.config, app.today
     _ = app.author  # an unknown person is refused now, once, not once per deal
     with workspace.lock():
-        chosen = select(workspace.deals(), config, deal_filter, today)
+        chosen = select(app.deals(), config, deal_filter, today)
         before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change
         planned = bulk.plan([f.deal for f in chosen], config, today, change)
         total = sum((before[p.deal.id].base_value for p in planned.changes), start=Decimal(0))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import commit_option
+from pipecli.cli.options import commit_option, skip_bad_option
 from pipecli.cli.output import progress
 from pipecli.core import bulk
 from pipecli.core.calendar_import import read_calendar
@@ -18,6 +18,7 @@ from pipecli.render.style import printable
 def _capture_options(command):
     command = click.option("--verbose", "-v", is_flag=True,
                            help="Also list what matched no deal and what was skipped, one line each.")(command)
+    command = skip_bad_option("the deals addresses are matched with")(command)
     return click.option("--dry-run", is_flag=True, help="Only say what would be logged on which deal.")(command)
 
 
@@ -79,7 +80,7 @@ def _capture(app, reading: Reading, command: str, sources, noun: str, dry_run: b
     """Match under the lock, plan every deal's new activities in memory, then write them deal by deal."""
     workspace, config, today = app.workspace, app.config, app.today
     with workspace.lock():
-        found = plan_capture(reading, workspace.deals(), config, today)
+        found = plan_capture(reading, app.deals(), config, today)
         planned = bulk.plan([found.deals[deal_id] for deal_id in found.entries], config, today,
                             lambda deal: (apply(deal, found.entries[deal.id], config, today), None))
         verb = "would log" if dry_run else "logged"

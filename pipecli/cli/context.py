@@ -7,6 +7,8 @@ from functools import cached_property
 
 from pipecli.core import dates
 from pipecli.core.config import Config
+from pipecli.core.deal import Deal
+from pipecli.core.errors import ParseError
 from pipecli.core.identity import author, current_user
 from pipecli.core.storage import Workspace, discover
 from pipecli.render.style import Style, colour_wanted
@@ -23,6 +25,25 @@ class App:
         # A command that sends email records each one as it goes: when it stops half way, what it
         # recorded is still committed (those emails went; the record must reach the other clones).
         self.commit_partial = False
+        self.skip_bad: bool | None = None  # --skip-bad given (True) or not (False); None: no such option
+        self.command_name: str | None = None  # `bulk set`, once known (by --skip-bad's option)
+        self._left_out_at_commits: dict[str, ParseError] = {}
+
+    def deals(self) -> list[Deal]:
+        """Every deal, for a command whose result needs them all: a file that does not parse stops
+        it (BadFiles), unless --skip-bad was given."""
+        return self.workspace.deals(skip_bad=bool(self.skip_bad))
+
+    def leave_out(self, errors: list[ParseError]) -> None:
+        """Record deal files (read from git at a commit, say) that the command goes on without."""
+        for error in errors:
+            self._left_out_at_commits.setdefault(str(error), error)
+
+    def left_out(self) -> list[ParseError]:
+        """Every deal file this command went on without, once each: the CLI warns about each."""
+        workspace = self.__dict__.get("workspace")
+        on_disk = list(workspace.skipped.values()) if workspace is not None else []
+        return list({str(e): e for e in on_disk + list(self._left_out_at_commits.values())}.values())
 
     def note_change(self, message: str) -> None:
         """Say what the command changed, for the commit autocommit makes (first line is its subject)."""

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pipecli.cli.options import deal_filter_options
+from pipecli.cli.options import deal_filter_options, skip_bad_option
 from pipecli.cli.output import output_path
 from pipecli.core.errors import InvalidValue
 from pipecli.core.queries import select
@@ -20,6 +20,7 @@ from pipecli.render.style import printable
               help="Output format (default: from -o FILE's extension, else csv); xlsx and sqlite need -o FILE.")
 @click.option("-o", "--output", "output_text", metavar="FILE",
               help="Write to FILE, replacing it, instead of standard output ('-': standard output).")
+@skip_bad_option("the export")
 @click.pass_obj
 def export(app, deal_filter, fmt, output_text):
     """Export every field of the selected deals.
@@ -47,7 +48,7 @@ def export(app, deal_filter, fmt, output_text):
         fmt = (format_for_path(output.name) if output is not None else None) or "csv"
     if fmt in BINARY_FORMATS and output is None:
         raise InvalidValue(f"--format {fmt} writes a binary file: give -o FILE")
-    chosen = sorted((f.deal for f in select(app.workspace.deals(), app.config, deal_filter, app.today)),
+    chosen = sorted((f.deal for f in select(app.deals(), app.config, deal_filter, app.today)),
                     key=lambda deal: deal.id)
     content = render_export(chosen, fmt, app.config)
     if output is None:

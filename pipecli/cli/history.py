@@ -74,12 +74,16 @@ def diff(app, points, fmt, template_text, output_text):
       pipe diff v1.0..HEAD --format json
     """
     from pipecli.core.changes import review
-    from pipecli.core.revisions import parse_points
+    from pipecli.core.revisions import leave_out_skipped, parse_points
 
     template_file = template_path(template_text, fmt)
     output = output_path(output_text)
     workspace = app.workspace
     before, after = parse_points(workspace, Git(workspace.root), points, app.today)
+    # A deal that does not parse at either point is left out of both (warned about, and named
+    # at the top of the review): the review of every other deal still holds.
+    leave_out_skipped(before, after)
+    app.leave_out(before.skipped + after.skipped)
     if before.empty:
         warn(f"no commit at or before {before.date}: starting from an empty pipeline, so every deal counts as added")
     emit([review(before, after)], fmt, AtPoint(app, after), template_file, output)

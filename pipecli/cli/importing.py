@@ -80,7 +80,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():
-        importer = Importer(config, rules, workspace.deals(), app.today, app.author, pipeline=pipeline, update=update,
+        importer = Importer(config, rules, app.deals(), app.today, app.author, pipeline=pipeline, update=update,
                             add_owners=add_owners, next_step=next_step)
         plan = importer.plan(table, histories)
         for note in plan.notes:
@@ -125,7 +125,7 @@ def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
     deals = read_export(path)
     workspace = app.workspace
     with workspace.lock():
-        actions = plan_reimport(deals, {d.id: d for d in workspace.deals()}, app.config, app.today, update)
+        actions = plan_reimport(deals, {d.id: d for d in app.deals()}, app.config, app.today, update)
         counts = {a: sum(1 for action, _ in actions if action == a) for a in ("create", "update", "skip")}
         if dry_run:
             for action, deal in actions:

@@ -34,7 +34,7 @@ def list_(app, deal_filter, sort, fmt):
     """
     if sort is not None:
         parse_sort_key(sort)  # a typo fails now, not after reading every deal
-    chosen = select(app.workspace.deals(), app.config, deal_filter, app.today)
+    chosen = select(app.workspace.deals(skip_bad=True), app.config, deal_filter, app.today)
     if sort is not None:
         chosen = sort_facts(chosen, app.config, sort)
     if fmt in ("table", "md"):
@@ -78,7 +78,7 @@ def board(app, pipeline, deal_filter, show_closed, width):
         raise PipeError(f"stage '{elsewhere[0]}' is not in pipeline {chosen_pipeline.id}: name the pipeline, "
                         f"like 'pipe board PIPELINE --stage {elsewhere[0]}'")
     show_closed = show_closed or bool({"won", "lost"} & set(deal_filter.statuses))
-    chosen = select(app.workspace.deals(), config, deal_filter, app.today)
+    chosen = select(app.workspace.deals(skip_bad=True), config, deal_filter, app.today)
     columns = board_columns(chosen_pipeline, chosen, show_closed)
     # A deal in a stage or pipeline that does not exist has no column: say so rather than drop it.
     unplaced = [f.deal for f in chosen

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import commit_option, deal_filter_options
+from pipecli.cli.options import commit_option, deal_filter_options, skip_bad_option
 from pipecli.core.dates import now_on
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.mailconfig import smtp_settings
@@ -103,6 +103,7 @@ def _send(app, items, now: dt.datetime, what: str, resend: str | None = None) ->
 @click.option("--dry-run", is_flag=True, help="Show the messages; write and send nothing.")
 @click.option("--send", is_flag=True, help="Send them over SMTP (mail.smtp in pipelines.yaml) and log each on its deal.")
 @click.option("--yes", is_flag=True, help="Send without asking.")
+@skip_bad_option("the deals selected")
 @commit_option
 @click.pass_obj
 def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
@@ -131,7 +132,7 @@ def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
     workspace = app.workspace
     now = now_on(app.today)
     with workspace.lock():
-        deals = select(workspace.deals(), app.config, deal_filter, app.today)
+        deals = select(app.deals(), app.config, deal_filter, app.today)
         if deal_refs:
             wanted = {workspace.resolve(ref) for ref in deal_refs}
             deals = [f for f in deals if f.deal.id in wanted]
@@ -178,6 +179,7 @@ def _free_name(folder: Path, stem: str) -> Path:
 
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Say what is due and what is waiting; send and write nothing.")
+@skip_bad_option("the deals checked for due emails")
 @commit_option
 @click.pass_obj
 def automate(app, dry_run):
@@ -204,7 +206,7 @@ def automate(app, dry_run):
         smtp_settings(config)
     now = now_on(today)
     with workspace.lock():
-        planned = automation.plan(workspace.deals(), config, today)
+        planned = automation.plan(app.deals(), config, today)
         items, skipped = [], []
         for rule in config.automations:  # every template rendered before anything is written
             due = [t for t in planned.due if t.rule is rule]

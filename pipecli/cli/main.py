@@ -13,16 +13,19 @@ import sys
 import click
 
 from pipecli import __version__
-from pipecli.core.errors import PipeError
+from pipecli.core.errors import BadFiles, PipeError
 
 
 class UserError(click.ClickException):
     """A PipeError on its way out: one line on stderr, exit code 1."""
 
     def show(self, file=None) -> None:
-        # Messages quote what the user typed, which may hold a newline: keep them one line.
-        message = self.format_message().replace("\r", "\\r").replace("\n", "\\n")
-        click.echo(f"pipe: {message}", err=True)
+        click.echo(f"pipe: {one_line(self.format_message())}", err=True)
+
+
+def one_line(message: str) -> str:
+    """message with its line breaks written as \\n: messages quote what the user typed, which may hold one."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 # Every command: name -> (module in pipecli.cli, attribute, its summary in `pipe --help`, None when
@@ -96,6 +99,13 @@ class PipeGroup(click.Group):
             return result
         except PipeError as error:
             message, code = str(error), getattr(error, "exit_code", 1)
+            if isinstance(error, BadFiles):  # each file on its own line, then the refusal
+                for bad in error.errors:
+                    click.echo(f"pipe: {one_line(str(bad))}", err=True)
+                command = getattr(ctx.obj, "command_name", None) or ctx.invoked_subcommand or "pipe"
+                message = f"{command} refused: {message}"
+                if getattr(ctx.obj, "skip_bad", None) is False:  # the command has --skip-bad, not given
+                    message += f", or run again with --skip-bad to leave {error.them} out"
             if getattr(ctx.obj, "commit_partial", False):
                 try:
                     ctx.obj.finish(ctx.invoked_subcommand or "pipe")
@@ -109,6 +119,10 @@ class PipeGroup(click.Group):
                 raise
             where = f"{error.filename}: " if error.filename else ""
             raise UserError(f"{where}{error.strerror or error}") from None
+        finally:
+            if hasattr(ctx.obj, "left_out"):
+                for bad in ctx.obj.left_out():
+                    click.echo(f"pipe: warning: {one_line(str(bad))} (deal left out)", err=True)
 
 
 @click.group(cls=PipeGroup, context_settings={"help_option_names": ["-h", "--help"]})

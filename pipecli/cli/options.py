@@ -37,7 +37,7 @@ def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -
     if workspace is None:
         return []
     try:
-        deals = workspace.deals()
+        deals = workspace.deals(skip_bad=True)
     except PipeError:
         return []
     items = []
@@ -163,3 +163,21 @@ def _app_class():
     from pipecli.cli.context import App
 
     return App
+
+
+def skip_bad_option(what: str) -> Callable:
+    """--skip-bad: go on without the deal files that do not parse (each one warned about), where the
+    command would otherwise refuse; what says what they are left out of. Read through app.deals()."""
+
+    def remember(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        app = ctx.find_object(_app_class())
+        app.skip_bad = value
+        names, here = [], ctx
+        while here.parent is not None:  # `bulk set`, for the refusal's words (the root is pipe itself)
+            names.insert(0, here.info_name)
+            here = here.parent
+        app.command_name = " ".join(names)
+
+    return click.option("--skip-bad", is_flag=True, expose_value=False, callback=remember,
+                        help=f"Go on without the deal files that do not parse, leaving them out of {what} "
+                             "(without it, any such file stops the command).")

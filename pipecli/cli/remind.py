@@ -48,7 +48,7 @@ def remind(app, members, dry_run, send):
     chosen = tuple(dict.fromkeys(config.find_member(who) for who in members))
     if send:
         smtp_settings(config)
-    planned = digests.plan(workspace.deals(), config, today, chosen)
+    planned = digests.plan(workspace.deals(skip_bad=True), config, today, chosen)
     for d in planned.no_email:
         click.echo(f"{d.member.id}: skipped: no email under team: in pipelines.yaml ({d.counts()})", err=True)
     for member in planned.idle:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import deal_filter_options
+from pipecli.cli.options import deal_filter_options, skip_bad_option
 from pipecli.cli.output import output_path
-from pipecli.core.errors import InvalidValue
+from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitrepo import Git
 from pipecli.core.periods import PERIOD_HELP, parse_period
 from pipecli.core.queries import select
@@ -58,9 +58,17 @@ class AtPoint:
         self.today = snapshot.date
         self.style = app.style
         self._deals = list(snapshot.deals.values())
+        self._skipped = snapshot.skipped
 
     def deals(self):
+        """That point's deals; a file that did not parse there stops the command unless --skip-bad."""
+        if self._skipped and not self.app.skip_bad:
+            raise BadFiles(self._skipped)
+        self.app.leave_out(self._skipped)
         return self._deals
+
+    def left_out(self):
+        return self.app.left_out()
 
 
 @click.command()
@@ -77,6 +85,7 @@ class AtPoint:
                    "pipelines.yaml.")
 @deal_filter_options
 @output_options
+@skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
 def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
     """Answer the questions a pipeline is kept for.
@@ -110,17 +119,23 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
     template_file = template_path(template_text, fmt)
     output = output_path(output_text)
-    deals = app.deals() if isinstance(app, AtPoint) else app.workspace.deals()
+    deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
     emit(reports, fmt, app, template_file, output)
 
 
 def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None) -> None:
-    """Render reports in fmt (money in app.config's currency) and write them to output, or to standard output."""
+    """Render reports in fmt (money in app.config's currency) and write them to output, or to standard output.
+
+    Deal files the command went on without (--skip-bad) are named at the top, or in json under
+    "skipped"; csv has no place for them but the warnings on stderr.
+    """
     # Colour only on a terminal; and deal text never carries control characters to one.
     style = app.style if output is None else Style(False)
-    text = _render(app, reports, fmt, template_file, style)
+    skipped = [{"path": e.path, "line": e.line, "problem": e.message,
+                **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
+    text = _render(app, reports, fmt, template_file, style, skipped)
     if output is None:
         click.echo(printable(text, keep="\n\t") if sys.stdout.isatty() else text, nl=False)
         return
@@ -149,16 +164,16 @@ def template_path(text: str | None, fmt: str) -> Path | None:
     return path
 
 
-def _render(app, reports, fmt, template_file, style) -> str:
+def _render(app, reports, fmt, template_file, style, skipped) -> str:
     currency = app.config.currency
     if fmt == "text":
         from pipecli.render.reports import render_text
 
-        return render_text(reports, currency, style)
+        return render_text(reports, currency, style, skipped)
     if fmt == "json":
         from pipecli.render.reports import to_json
 
-        return to_json(reports)
+        return to_json(reports, skipped)
     if fmt == "csv":
         from pipecli.render.reports import to_csv
 
@@ -166,4 +181,4 @@ def _render(app, reports, fmt, template_file, style) -> str:
     from pipecli.render.templates import render_template
 
     return render_template(reports, fmt, currency, app.today, workspace_root=app.workspace.root,
-                           template_file=template_file)
+                           template_file=template_file, skipped=skipped)

@@ -209,7 +209,7 @@ def _on_suggestions(app, keys, apply) -> list:
 
     workspace = app.workspace
     with workspace.lock():
-        chosen = pick(suggestions(workspace.deals(), app.config, app.today), keys)
+        chosen = pick(suggestions(workspace.deals(skip_bad=True), app.config, app.today), keys)
         deals, results = {}, []
         for suggestion in chosen:
             deal = deals.setdefault(suggestion.deal.id, suggestion.deal)
@@ -302,7 +302,7 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         raise InvalidValue("--suggested lists suggestions: --overdue, --due and --all do not apply")
     due_by = due_cutoff(due, app.today) if due is not None else None
     only = workspace.resolve(deal_ref) if deal_ref is not None else None
-    deals = workspace.deals() if only is None or suggested else [workspace.load(only)]
+    deals = workspace.deals(skip_bad=True) if only is None or suggested else [workspace.load(only)]
     chosen = [f for f in select(deals, config, deal_filter, app.today) if only is None or f.deal.id == only]
     if suggested:
         every = suggestions(deals, config, app.today)

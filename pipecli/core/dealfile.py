@@ -124,6 +124,10 @@ def parse(text: str, path: str) -> DealDocument:
         except yamlio.YAMLError as error:
             line = yamlio.error_line(error)
             raise ParseError(path, line + 1 if line else 2, yamlio.error_message(error)) from None
+        except ValueError as error:
+            # A limit of Python's the loader does not foresee (as the 4,300 digits of an int once
+            # were): still this file's error, never a traceback that stops every command.
+            raise ParseError(path, 2, f"cannot be read: {str(error)[:200]}") from None
     if not isinstance(data, dict):
         raise ParseError(path, 2, "the frontmatter must be a mapping of fields (key: value)")
 

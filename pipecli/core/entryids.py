@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
+from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, ParseError
 
 _LETTERS = "abcdefghijkmnpqrstuvwxyz"  # no l: it reads as 1
 _CHARS = _LETTERS + "23456789"  # no 0 and 1: they read as o and l
@@ -132,12 +132,18 @@ def locate(workspace, ref: EntryRef, field: str, what: str, describe) -> Located
             raise InvalidValue(f"{ref.text}: {what}s are named by id, not by position (a merge or a hand edit "
                                f"renumbers them); {deal.id}: {shown}")
         return _one(candidates, ref, what, f"on {deal.id}")
-    candidates = []
+    candidates, bad = [], []
     if len(ref.id_prefix) >= ID_LENGTH:
         for deal_id in workspace.deals_mentioning(ref.id_prefix):
-            candidates += _matches(workspace.load(deal_id), field, ref.id_prefix, describe)
+            try:
+                candidates += _matches(workspace.load(deal_id), field, ref.id_prefix, describe)
+            except ParseError as error:  # it may hold the entry: say so if no other file does
+                bad.append(error)
     if not candidates:
-        for deal in workspace.deals():
+        if bad:
+            raise bad[0]
+        # A file that does not parse is left out (the command warns about it), as in `pipe tasks`.
+        for deal in workspace.deals(skip_bad=True):
             candidates += _matches(deal, field, ref.id_prefix, describe)
     return _one(candidates, ref, what, "in the workspace")
 

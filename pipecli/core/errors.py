@@ -46,3 +46,15 @@ class InvalidValue(PipeError):
 
 class MissingRate(PipeError):
     """A deal in a currency with no exchange rate: totals would be silently wrong."""
+
+
+class BadFiles(PipeError):
+    """Deal files that do not parse, met by a command whose result needs every deal (a report, a
+    bulk change): it refuses, naming each file, rather than go on without them unasked."""
+
+    def __init__(self, errors: list[ParseError]):
+        self.errors = errors
+        many = len(errors) > 1
+        self.them = "them" if many else "it"
+        super().__init__(f"{len(errors)} deal file{'s do' if many else ' does'} not parse (above); "
+                         f"fix {self.them} ('pipe check' lists every problem)")

@@ -25,14 +25,13 @@ import sys
 from typing import Any, Callable
 
 from pipecli.core import yamlio
-from pipecli.core.yamlio import _BOOL, _DATE, _FLOAT, _INT, _NULL, _TRUE
+from pipecli.core.yamlio import _BOOL, _DATE, _FLOAT, _INT, _NULL, _TRUE, MAX_INT_DIGITS
 
 _NO: Any = object()  # "not sure": the reader declines
 
 # Well below yamlio.MAX_NODES: one line makes at most three values (a mapping starting at its key,
 # the key, the value) plus one list per `- `, so 3 * lines + count('- ') bounds the values made.
 MAX_LINES = 50_000
-_MAX_INT_DIGITS = 1000  # Python refuses to convert more than 4300 digits (ValueError, no YAMLError)
 
 # One line: its prefix (indent, then list dashes `- - `), then either `key:` with an optional
 # ` value`, or the rest. The caps keep nesting (and so recursion) shallow and keys within libyaml's
@@ -79,7 +78,7 @@ def _float(text: str) -> Any:
 
 
 def _int(text: str) -> Any:
-    return int(text) if len(text) <= _MAX_INT_DIGITS else _NO
+    return int(text) if len(text) <= MAX_INT_DIGITS else _NO  # longer: declined, for yamlio to refuse
 
 
 _CONVERT: dict[str, Callable[[str], Any]] = {

@@ -55,6 +55,7 @@ class Snapshot:
     deals: dict[str, Deal] = field(default_factory=dict)
     commit: str | None = None  # None: the working tree, or the empty pipeline before any commit
     empty: bool = False  # a point before the first commit: nothing in it
+    skipped: list[ParseError] = field(default_factory=list)  # deal files that do not parse there, left out
 
 
 # -- points -------------------------------------------------------------------------------------
@@ -157,13 +158,29 @@ def snapshot_at(git: Git, point: Point) -> Snapshot:
     """The config and deals at point, from git objects; the empty pipeline for a point with no commit."""
     if point.commit is None:
         return Snapshot(point.label, point.date, None, {}, None, empty=True)
-    return Snapshot(point.label, point.date, config_at(git, point.commit, point.short),
-                    deals_at(git, point.commit, point.short), point.commit)
+    deals, skipped = deals_at(git, point.commit, point.short)
+    return Snapshot(point.label, point.date, config_at(git, point.commit, point.short), deals, point.commit,
+                    skipped=skipped)
 
 
 def working_snapshot(workspace: Workspace, today: dt.date) -> Snapshot:
-    """The workspace as it is on disk, committed or not."""
-    return Snapshot(f"{today} (working tree)", today, workspace.config, {d.id: d for d in workspace.deals()})
+    """The workspace as it is on disk, committed or not; the files that do not parse left out."""
+    deals = workspace.deals(skip_bad=True)
+    return Snapshot(f"{today} (working tree)", today, workspace.config, {d.id: d for d in deals},
+                    skipped=list(workspace.skipped.values()))
+
+
+def leave_out_skipped(before: Snapshot, after: Snapshot) -> None:
+    """Take a deal that does not parse on either side out of both, so that a comparison shows it
+    neither removed nor added: it says nothing about that deal."""
+    ids = {deal_id_of(error.path) for error in before.skipped + after.skipped}
+    for snapshot in (before, after):
+        snapshot.deals = {i: d for i, d in snapshot.deals.items() if i not in ids}
+
+
+def deal_id_of(path: str) -> str:
+    """The deal id of a path as errors show it (deals/acme.md)."""
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def config_at(git: Git, commit: str, short: str) -> Config:
@@ -186,16 +203,20 @@ def config_at(git: Git, commit: str, short: str) -> Config:
     return config
 
 
-def deals_at(git: Git, commit: str, short: str) -> dict[str, Deal]:
-    """Every deal file at commit, loaded and type-checked as Workspace.load does, by id."""
+def deals_at(git: Git, commit: str, short: str) -> tuple[dict[str, Deal], list[ParseError]]:
+    """Every deal file at commit, loaded and type-checked as Workspace.load does, by id; and the
+    errors of those that do not load (each a RevisionParseError), left out."""
     files = git.tree_files(commit, DEALS_DIR)
     names = sorted(name for name in files if _is_deal_file(name))
     contents = git.read_blobs([files[name] for name in names])
-    deals = {}
+    deals, skipped = {}, []
     for name in names:
         deal_id = name[:-3]
-        deals[deal_id] = load_text(contents[files[name]], deal_id, short)
-    return deals
+        try:
+            deals[deal_id] = load_text(contents[files[name]], deal_id, short)
+        except ParseError as error:
+            skipped.append(error)
+    return deals, skipped
 
 
 def _is_deal_file(name: str) -> bool:

@@ -30,7 +30,7 @@ from typing import BinaryIO, TypeVar
 from pipecli.core import dealfile
 from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.deal import Deal
-from pipecli.core.errors import Ambiguous, NotFound, ParseError, PipeError, WorkspaceNotFound
+from pipecli.core.errors import Ambiguous, BadFiles, NotFound, ParseError, PipeError, WorkspaceNotFound
 from pipecli.core.names import ID_PATTERN
 from pipecli.core.validate import load_problems
 
@@ -204,6 +204,9 @@ class Workspace:
         self._config: Config | None = None
         self._lock_depth = 0  # lock() is re-entrant: an update inside a locked section must not wait on itself
         self.written: list[Path] = []  # every workspace file this process wrote or removed, for autocommit
+        # Deal files that did not parse and that a command went on without (deals(skip_bad=True)),
+        # by path: the CLI warns once about each when the command ends.
+        self.skipped: dict[str, ParseError] = {}
 
     @property
     def config(self) -> Config:
@@ -355,34 +358,48 @@ class Workspace:
                 continue  # gone or unreadable: loading it would report why
         return found
 
-    def deals(self) -> list[Deal]:
-        """Every deal, sorted by id; stops at the first file that does not parse.
+    def deals(self, skip_bad: bool = False) -> list[Deal]:
+        """Every deal that parses, sorted by id.
 
+        A file that does not parse (or type-check) raises BadFiles naming every such file, unless
+        skip_bad: then it is left out and recorded in self.skipped, for the CLI to warn about.
         Files unchanged since a run cached them come from the cache (core/cache.py) unparsed;
-        the others are parsed, checked, and cached for next time.
+        the others are parsed, checked, and cached for next time (a bad file never is).
         """
         with _collector_paused():
-            return self._read_deals()
+            found, bad = self._read_deals()
+        if bad and not skip_bad:
+            raise BadFiles(bad)
+        for error in bad:
+            self.skipped[error.path] = error
+        return found
 
-    def _read_deals(self) -> list[Deal]:
+    def _read_deals(self) -> tuple[list[Deal], list[ParseError]]:
         from pipecli.core.cache import DealCache, file_key
 
         cache = DealCache(self.root / CACHE_DIR / "cache")
         cache.load()
-        found, names = [], set()
+        found, bad, names = [], [], set()
         folder = str(self.deals_dir)  # os.path, not pathlib: for 10,000 files pathlib costs more than the stat
         for deal_id in self.deal_ids():
             name = deal_id + ".md"
-            names.add(name)
             try:
                 key = file_key(os.stat(os.path.join(folder, name)))  # before reading: a change after it shows next time
-            except OSError:
-                found.append(self.load(deal_id))  # gone or unreadable: load says which
+                hit = cache.get(name, key)
+                if hit is None:
+                    deal = self.load(deal_id)
+                    hit = cache.put(name, key, deal.data, deal.body, deal.document.shared), deal.body
+            except FileNotFoundError:
+                continue  # removed since deals/ was listed: not a deal any more
+            except OSError as error:
+                bad.append(ParseError(self.relative(self.deal_path(deal_id)), None, f"cannot read: {error.strerror}"))
                 continue
-            hit = cache.get(name, key)
-            if hit is None:
-                deal = self.load(deal_id)
-                hit = cache.put(name, key, deal.data, deal.body, deal.document.shared), deal.body
+            except NotFound:
+                continue  # removed between its stat and its read
+            except ParseError as error:
+                bad.append(error)  # its name is left out of `names`: any entry the cache had for it goes
+                continue
+            names.add(name)
             # The file's text and layout are left to be read again if the deal is written: kept
             # for every deal, they would double what a report on 100,000 deals holds in memory.
             data, body = hit
@@ -390,7 +407,7 @@ class Workspace:
         cache.keep_only(names)
         # Saved now, before any command changes a deal's data in memory.
         cache.save(self.write_file)
-        return found
+        return found, bad
 
     def _read_unchanged(self, deal_id: str, key: tuple, data: dict, body: str) -> dealfile.DealDocument:
         """The document of a deal that came from the cache (data, body), read now: the file must still

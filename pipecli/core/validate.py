@@ -100,9 +100,10 @@ def type_problems(data: dict) -> list[FieldProblem]:
         value = data.get(key)
         if value is not None and not ok(value):
             problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
-    value = data.get("value")
-    if _is_number(value) and abs(value) >= MAX_AMOUNT:
-        problems.append(FieldProblem(("value",), f"value is too large (the limit is {MAX_AMOUNT:,})"))
+    for key in ("value", "probability"):  # larger, no figure made from them holds
+        value = data.get(key)
+        if _is_number(value) and abs(value) >= MAX_AMOUNT:
+            problems.append(FieldProblem((key,), f"{key} is too large (the limit is {MAX_AMOUNT:,})"))
     tags = data.get("tags")
     if tags is not None and not (isinstance(tags, list) and all(_free_text(t) for t in tags)):
         problems.append(FieldProblem(("tags",), "tags must be a list of text"))

@@ -36,6 +36,7 @@ YAMLError = yaml.YAMLError
 MAX_BYTES = 1024 * 1024  # UTF-8 bytes of YAML text in one load (a deal's frontmatter, pipelines.yaml)
 MAX_NODES = 200_000  # scalars, lists and mappings constructed, each alias use counted again
 MAX_ALIAS_CHARS = 1024 * 1024  # characters of text copied by aliases (*name) of scalars
+MAX_INT_DIGITS = 1000  # digits of an integer (an amount has at most 13, before the limit of values.MAX_AMOUNT)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _TRUE = ("true", "True", "TRUE")
@@ -152,6 +153,12 @@ def _scalar(kind: str, pattern: re.Pattern, convert):
 
     def construct(loader: Loader, node: yaml.Node):
         text = loader.construct_scalar(node)
+        if kind == "int" and len(text.lstrip("-")) > MAX_INT_DIGITS:
+            # Python refuses to read an int of over 4,300 digits with a ValueError, which would
+            # stop every command at this one file; and no figure pipe keeps is that long.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {len(text.lstrip('-')):,} digits: too long (at most {MAX_INT_DIGITS:,})",
+                node.start_mark)
         value = convert(text) if pattern.match(text) else None
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             raise yaml.constructor.ConstructorError(

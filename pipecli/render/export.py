@@ -283,9 +283,9 @@ def _xlsx_put(sheet, row: int, column: int, value: Any) -> None:
     if isinstance(value, dt.date):
         cell.value = value
         cell.number_format = "yyyy-mm-dd"
-    elif isinstance(value, (bool, int, float)):
+    elif isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10**15):
         cell.value = value
-    else:
+    else:  # and an int Excel would round (it keeps 15 digits), or could not hold: an id of 19 digits, say
         text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
         cell.value = text
         # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
@@ -373,6 +373,8 @@ def _sql_value(value: Any, kind: str) -> Any:
         return _listed(value) if all(not isinstance(v, (list, dict)) for v in value) else _dumps(plain(value))
     if isinstance(value, dict):
         return _dumps(plain(value))
+    if isinstance(value, int) and not -2**63 <= value < 2**63:  # past SQLite's INTEGER: kept whole, as text
+        return str(value)
     return value
 
 

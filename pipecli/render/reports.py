@@ -64,8 +64,28 @@ def report_data(report: Report) -> dict:
     }
 
 
-def to_json(reports: list[Report]) -> str:
-    return json.dumps({"reports": {r.name: report_data(r) for r in reports}}, indent=2, ensure_ascii=False) + "\n"
+def to_json(reports: list[Report], skipped: list[dict] | None = None) -> str:
+    """The reports as JSON; with "skipped" (path, line, problem) when deal files were left out (--skip-bad)."""
+    data: dict[str, Any] = {"reports": {r.name: report_data(r) for r in reports}}
+    if skipped:
+        data["skipped"] = skipped
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def left_out_lines(skipped: list[dict]) -> list[str]:
+    """What a report says at its top when deal files were left out: a heading line, then one per file."""
+    if not skipped:
+        return []
+    count = f"{len(skipped)} deal file{'s' if len(skipped) > 1 else ''}"
+    heading = f"Left out: {count} that {'do' if len(skipped) > 1 else 'does'} not parse; the figures are without {'them' if len(skipped) > 1 else 'it'}"
+    return [heading] + [left_out_line(s) for s in skipped]
+
+
+def left_out_line(skipped: dict) -> str:
+    """'deals/acme.md:6: value must be a number' (with ' at a1b2c3d' for a file read from a commit)."""
+    where = f"{skipped['path']}:{skipped['line']}" if skipped.get("line") else skipped["path"]
+    at = f" at {skipped['commit']}" if skipped.get("commit") else ""
+    return printable(f"{where}{at}: {skipped['problem']}")
 
 
 def to_csv(reports: list[Report]) -> str:
@@ -162,8 +182,11 @@ def chart_text(chart: Chart, table: Table, currency: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_text(reports: list[Report], currency: str, style: Style) -> str:
+def render_text(reports: list[Report], currency: str, style: Style, skipped: list[dict] | None = None) -> str:
     parts = []
+    lines = left_out_lines(skipped or [])
+    if lines:
+        parts.append(style(lines[0], "bold") + "\n" + "".join(f"  {line}\n" for line in lines[1:]) + "\n")
     for report in reports:
         against = f", against {report.compared_with.label}" if report.compared_with else ""
         parts.append(style(f"{report.title} · {report.period.label}{against}", "bold") + "\n\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.reports import Report
 from pipecli.render import svg
-from pipecli.render.reports import change_text, report_data, shown
+from pipecli.render.reports import change_text, left_out_line, left_out_lines, report_data, shown
 
 TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
 BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/report.html.j2" %}` reaches the shipped template
@@ -61,9 +61,10 @@ def environment(workspace_templates: Path | None, extra_folder: Path | None, htm
 
 
 def render_template(reports: list[Report], fmt: str, currency: str, today, *, workspace_root: Path | None,
-                    template_file: Path | None = None) -> str:
+                    template_file: Path | None = None, skipped: list[dict] | None = None) -> str:
     """The reports through the template for fmt: --template FILE, else templates/NAME in the
-    workspace, else the built-in one."""
+    workspace, else the built-in one. Templates see `skipped`: the deal files left out (--skip-bad),
+    each with path, line, problem and text, one line saying all of it."""
     import jinja2
     from markupsafe import Markup
 
@@ -76,6 +77,8 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
         "reports": [_context(r, currency, html, Markup) for r in reports],
         "currency": currency,
         "today": today.isoformat(),
+        "skipped": [{**s, "text": left_out_line(s)} for s in skipped or []],
+        "skipped_heading": (left_out_lines(skipped)[0] if skipped else ""),
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
     try:
