@@ -7,6 +7,10 @@ silently produce a duplicate key. Here the three versions are parsed and merged 
   sides by each entry's identity (a task's id; an interaction's date, kind, author and summary;
   a contact's email), each entry's own fields merged the same way, new entries placed in date order;
 - the notes body merges line by line, as git would;
+- a stage change (stage, pipeline, the closed date, the lost reason and the history entries it
+  appends) is one unit: when both sides changed it to different ends (one won, one lost; both won
+  on different dates), the whole unit is one conflict, each side's unit whole, so that keeping
+  either side leaves the deal consistent;
 - one value changed to two different values is a conflict. The file is then written twice in
   memory, once with our value and once with theirs, and the lines that differ are wrapped in
   git's conflict markers, so the conflict is as small as it can be, readable, and found by the
@@ -65,6 +69,11 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
     base_doc, our_doc, their_doc = documents
 
     merger = _Merger()
+    unit = _stage_change_conflict(base_doc.data, our_doc.data, their_doc.data)
+    if unit:
+        merger.whole = {key: (our_doc.data.get(key, MISSING), their_doc.data.get(key, MISSING)) for key in STAGE_CHANGE}
+        merger.conflicts.append(f"the stage change ({', '.join(unit)})")
+        merger.field_conflicts += 1
     our_data, their_data = merger.mapping(base_doc.data, our_doc.data, their_doc.data, (), FIELD_ORDER)
     body, body_conflicts = _merge_notes(base_doc.body, our_doc.body, their_doc.body, merge_lines)
     if body_conflicts:
@@ -73,7 +82,8 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
     if not merger.field_conflicts:
         return MergeResult(our_text, merger.conflicts)
     their_text = dealfile.render(their_data, body, our_doc)
-    return MergeResult(_mark_differences(our_text, their_text, labels), merger.conflicts)
+    spans = (_span(our_text, STAGE_CHANGE), _span(their_text, STAGE_CHANGE)) if unit else None
+    return MergeResult(_mark_differences(our_text, their_text, labels, spans), merger.conflicts)
 
 
 def _merge_notes(base: str, ours: str, theirs: str, merge_lines: LineMerge) -> tuple[str, int]:
@@ -91,6 +101,7 @@ class _Merger:
     def __init__(self):
         self.conflicts: list[str] = []
         self.field_conflicts = 0
+        self.whole: dict[str, tuple[Any, Any]] = {}  # top-level keys taken whole from each side (a unit in conflict)
 
     def conflict(self, where: tuple) -> None:
         self.conflicts.append(_where(where))
@@ -117,7 +128,10 @@ class _Merger:
         mine: dict = {}
         yours: dict = {}
         for key in keys:
-            a, b = self.value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), where + (key,))
+            if not where and key in self.whole:
+                a, b = self.whole[key]
+            else:
+                a, b = self.value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), where + (key,))
             if a is not MISSING:
                 mine = dealfile.insert_key(mine, key, a, order) if key not in ours else {**mine, key: a}
             if b is not MISSING:
@@ -145,6 +159,33 @@ class _Merger:
             if b is not MISSING:
                 _place(yours, b)
         return mine, yours
+
+
+STAGE_CHANGE = ("pipeline", "stage", "closed", "lost_reason", "history")
+_END = ("pipeline", "stage", "closed", "lost_reason")  # where a stage change leaves the deal
+
+
+def _stage_change_conflict(base: dict, ours: dict, theirs: dict) -> list[str]:
+    """The unit's keys that differ, when both sides changed stage (or closed it, or corrected its close:
+    a new history entry, another closed date or lost reason) to different ends; else [].
+
+    Both ending alike merges as usual (the history entries of both, in date order); one side alone
+    changing it takes that side's unit; editing an old history entry is no stage change.
+    """
+    def end(data: dict) -> list:
+        return [data.get(key, MISSING) for key in _END]
+
+    def moved(data: dict) -> bool:
+        appended = len(_list(data.get("history"))) > len(_list(base.get("history")))
+        return appended or not all(_same(a, b) for a, b in zip(end(data), end(base)))
+
+    if not (moved(ours) and moved(theirs)) or all(_same(a, b) for a, b in zip(end(ours), end(theirs))):
+        return []
+    return [key for key in STAGE_CHANGE if not _same(ours.get(key, MISSING), theirs.get(key, MISSING))]
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _by_identity(items: list, field_name: str) -> dict:
@@ -230,13 +271,47 @@ def _where(where: tuple) -> str:
     return text
 
 
-def _mark_differences(ours: str, theirs: str, labels: tuple[str, str]) -> str:
-    """ours, with each run of lines that differs from theirs shown as a git conflict."""
+def _span(text: str, keys: tuple[str, ...]) -> tuple[int, int] | None:
+    """The 0-based line range [start, end) of text covering the given top-level keys (None: no layout)."""
+    layout = dealfile.parse(text, "").layout
+    if layout is None:
+        return None
+    found = [(layout.key_lines[key] - 1 - block.trivia.count("\n"),
+              layout.key_lines[key] - 1 + block.text.count("\n"))
+             for key, block in layout.blocks.items() if key in keys]
+    if not found:
+        return None
+    return min(start for start, _ in found), max(end for _, end in found)
+
+
+def _touches(start: int, end: int, span: tuple[int, int] | None) -> bool:
+    if span is None:
+        return True
+    if start == end:  # lines inserted here: inside the span only strictly
+        return span[0] < start < span[1]
+    return start < span[1] and end > span[0]
+
+
+def _mark_differences(ours: str, theirs: str, labels: tuple[str, str],
+                      joined: tuple[tuple[int, int] | None, tuple[int, int] | None] | None = None) -> str:
+    """ours, with each run of lines that differs from theirs shown as a git conflict.
+
+    joined: a line span in each text whose differences are one conflict, from its first differing
+    line to its last (a unit that must be kept whole from one side).
+    """
     our_lines = ours.splitlines(keepends=True)
     their_lines = theirs.splitlines(keepends=True)
-    out: list[str] = []
     matcher = difflib.SequenceMatcher(None, our_lines, their_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    ops = [tuple(op) for op in matcher.get_opcodes()]
+    if joined is not None:
+        inside = [n for n, (op, i1, i2, j1, j2) in enumerate(ops)
+                  if op != "equal" and (_touches(i1, i2, joined[0]) or _touches(j1, j2, joined[1]))]
+        if inside:
+            first, last = inside[0], inside[-1]
+            one = ("replace", ops[first][1], ops[last][2], ops[first][3], ops[last][4])
+            ops = ops[:first] + [one] + ops[last + 1:]
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in ops:
         if op == "equal":
             out.extend(our_lines[i1:i2])
             continue
