@@ -345,3 +345,49 @@ def test_moves_to_the_same_stage_on_both_sides_merge_cleanly_and_an_old_history_
     fixed = edit(BASE, ("history:\n- stage: lead\n  date: 2026-11-01\n  by: alice", "history:\n- stage: lead\n"
                         "  date: 2026-11-01\n  by: bob"))
     assert merge(close(BASE, "won", "2026-11-06"), fixed).clean
+
+
+# -- comments ----------------------------------------------------------------------------------------
+
+def test_a_comment_added_by_hand_on_one_side_is_kept_when_the_other_side_changed_the_deal():
+    theirs = edit(BASE, ("owner: alice\n", "# Alice hands over in January\nowner: alice\n"),
+                  ("  text: Call Jonas\n", "  text: Call Jonas  # his mobile, not the desk\n"))
+    ours = edit(BASE, *MOVE, NEW_TASK, ("owner: alice", "owner: bob"))  # the owner's line and the tasks changed here
+    result = merge(ours, theirs)
+    assert result.clean
+    assert "# Alice hands over in January\nowner: bob\n" in result.text
+    assert "  text: Call Jonas  # his mobile, not the desk\n" in result.text
+    assert data(result.text) == data(edit(BASE, *MOVE, NEW_TASK, ("owner: alice", "owner: bob")))
+    # the same, the other way round: our comments survive their changes
+    mirrored = merge(theirs, ours)
+    assert "# Alice hands over in January\nowner: bob\n" in mirrored.text and "# his mobile, not the desk" in mirrored.text
+
+
+def test_a_changed_or_removed_comment_is_carried_and_one_on_a_line_the_other_side_changed_stays_above_it():
+    changed = edit(BASE, ("value: 8000   # list price", "value: 8000   # list price, before the 10% discount"),
+                   ("currency: EUR\n", "currency: EUR  # invoiced from the Berlin entity\n"))
+    ours = edit(BASE, ("currency: EUR", "currency: USD"), CALL)
+    result = merge(ours, changed)
+    assert result.clean
+    assert "value: 8000   # list price, before the 10% discount\n" in result.text
+    assert "# invoiced from the Berlin entity\ncurrency: USD\n" in result.text  # its line changed: the comment above it
+    removed = merge(edit(BASE, CALL), edit(BASE, ("value: 8000   # list price", "value: 8000")))
+    assert removed.clean and "value: 8000\n" in removed.text and "list price" not in removed.text
+
+
+def test_the_same_comment_edited_on_both_sides_keeps_both_ours_first():
+    ours = edit(BASE, ("owner: alice\n", "# ours: renewal in March\nowner: alice\n"), CALL)
+    theirs = edit(BASE, ("owner: alice\n", "# theirs: renewal in April\nowner: alice\n"), NEW_TASK)
+    result = merge(ours, theirs)
+    assert result.clean and "# ours: renewal in March\n# theirs: renewal in April\nowner: alice\n" in result.text
+    inline = merge(edit(BASE, ("# list price", "# ours")), edit(BASE, ("# list price", "# theirs"), CALL))
+    assert inline.clean and "# theirs\nvalue: 8000   # ours\n" in inline.text
+
+
+def test_comments_in_a_conflicted_file_are_kept_outside_the_markers():
+    ours = edit(BASE, ("value: 8000   # list price", "value: 12000"), ("owner: alice\n", "# a note\nowner: alice\n"))
+    theirs = edit(BASE, ("value: 8000   # list price", "value: 9000"), ("tags:\n", "# tags from the CRM\ntags:\n"))
+    result = merge(ours, theirs)
+    assert result.conflicts == ["value"]
+    assert "<<<<<<< ours\nvalue: 12000\n=======\nvalue: 9000\n>>>>>>> theirs\n" in result.text
+    assert "# a note\nowner: alice\n# tags from the CRM\ntags:\n" in result.text

@@ -296,6 +296,40 @@ def test_the_same_field_changed_differently_is_a_real_conflict(team):
     assert "Send the pricing" in [t["text"] for t in deal["tasks"]]
 
 
+def test_a_comment_added_by_hand_is_kept_when_the_other_clone_merges(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    path = alice.path(acme)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nvalue: 8000\n", "\n# Jonas asked for a discount: see the notes\nvalue: 8000\n"),
+                    encoding="utf-8")
+    alice.git("commit", "-q", "-am", "a comment by hand")
+    alice.pipe("sync")
+    bob.pipe("log", acme, "call", "Jonas: budget approved")
+    bob.pipe("set", acme, "value=9000")
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    assert "\n# Jonas asked for a discount: see the notes\nvalue: 9000\n" in bob.path(acme).read_text(encoding="utf-8")
+
+
+def test_won_in_one_clone_and_lost_in_the_other_is_one_conflict_and_keeping_a_side_is_consistent(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("won", acme)
+    alice.pipe("sync")
+    bob.pipe("lost", acme, "--reason", "price")
+    refused = bob.pipe("sync", ok=False)
+    assert f"conflicts in deals/{acme}.md" in refused.stderr
+    text = bob.path(acme).read_text(encoding="utf-8")
+    assert text.count("<<<<<<<") == 1, text
+    bob.path(acme).write_text(re.sub(r"(?s)<{7} ours\n.*?={7}\n(.*?)>{7} theirs\n", r"\1", text), encoding="utf-8")
+    bob.check_clean()  # alice's win kept whole: no lost reason, a history ending in won
+    deal = bob.deal(acme)
+    assert (deal["stage"], "lost_reason" in deal, deal["history"][-1]["stage"]) == ("won", False, "won")
+    bob.git("add", f"deals/{acme}.md")
+    bob.git("commit", "-q", "--no-edit")
+    bob.pipe("sync")
+
+
 def test_a_task_done_on_one_side_and_edited_on_the_other_keeps_both(team):
     alice, bob, acme = team.alice, team.bob, team.acme
     task = alice.deal(acme)["tasks"][0]["id"]
