@@ -391,3 +391,45 @@ def test_comments_in_a_conflicted_file_are_kept_outside_the_markers():
     assert result.conflicts == ["value"]
     assert "<<<<<<< ours\nvalue: 12000\n=======\nvalue: 9000\n>>>>>>> theirs\n" in result.text
     assert "# a note\nowner: alice\n# tags from the CRM\ntags:\n" in result.text
+
+
+# -- interactions by id --------------------------------------------------------------------------------
+
+LOGGED = BASE.replace("  summary: Intro call\n", "  summary: Intro call\n- id: k3v9qa\n  date: 2026-11-05\n  kind: meeting\n"
+                                                 "  by: alice\n  summary: Demo for the CTO\n")
+
+
+def test_an_interaction_amended_on_one_side_and_edited_on_the_other_is_one_entry_by_its_id():
+    amended = edit(LOGGED, ("summary: Demo for the CTO", "summary: Demo for the CTO and the CFO"))
+    noted = edit(LOGGED, ("  summary: Demo for the CTO\n", "  summary: Demo for the CTO\n  notes: Wants SSO\n"))
+    result = merge_deal(LOGGED, amended, noted, "deals/acme.md", merge_lines)
+    assert result.clean
+    (meeting,) = [a for a in data(result.text)["activities"] if a.get("id") == "k3v9qa"]
+    assert (meeting["summary"], meeting["notes"]) == ("Demo for the CTO and the CFO", "Wants SSO")
+    assert len(data(result.text)["activities"]) == 2
+    clash = merge_deal(LOGGED, amended, edit(LOGGED, ("for the CTO", "for Jonas")), "deals/acme.md", merge_lines)
+    assert clash.conflicts == ["activities[k3v9qa].summary"]
+
+
+def test_an_old_interaction_given_an_id_on_one_side_is_the_same_entry_as_the_other_sides():
+    # An entry without an id gets one when its file is next written: it is still the entry the other side edits.
+    given = edit(BASE, ("- date: 2026-11-01\n  kind: call", "- id: p7x2mm\n  date: 2026-11-01\n  kind: call"))
+    noted = edit(BASE, ("  summary: Intro call\n", "  summary: Intro call\n  notes: Jonas runs ops\n"))
+    result = merge(given, noted)
+    assert result.clean
+    assert data(result.text)["activities"] == [{"id": "p7x2mm", "date": data(BASE)["activities"][0]["date"],
+                                                "kind": "call", "by": "alice", "summary": "Intro call",
+                                                "notes": "Jonas runs ops"}]
+
+
+def test_history_and_diff_see_an_amended_or_id_given_interaction_as_the_same_one():
+    from pipecli.core.changes import deal_changes
+    from pipecli.core.deal import Deal
+
+    def changes(old: str, new: str) -> list[str]:
+        return [c.text for c in deal_changes(Deal(data(old), ""), Deal(data(new), ""))]
+
+    amended = edit(LOGGED, ("summary: Demo for the CTO", "summary: Demo for the CFO"))
+    assert changes(LOGGED, amended) == ["meeting: Demo for the CFO (2026-11-05): summary: Demo for the CTO -> Demo for the CFO"]
+    given = edit(BASE, ("- date: 2026-11-01\n  kind: call", "- id: p7x2mm\n  date: 2026-11-01\n  kind: call"))
+    assert changes(BASE, given) == []

@@ -202,6 +202,13 @@ def _activity_text(entry: dict) -> str:
 
 def _activities(old: list[dict], new: list[dict]) -> list[Change]:
     before, after = _keyed(old, _activity_key), _keyed(new, _activity_key)
+    # An interaction given its id on a write is the one it was without it, not a new one.
+    for key, entry in list(after.items()):
+        if key in before or not isinstance(key, tuple) or key[0] != "id":
+            continue
+        without = _activity_key({k: v for k, v in entry.items() if k != "id"})
+        if without in before and without not in after and before[without].get("id") in (None, ""):
+            after = {without if k == key else k: v for k, v in after.items()}
     changes = []
     for key, entry in after.items():
         was = before.get(key)
@@ -209,9 +216,12 @@ def _activities(old: list[dict], new: list[dict]) -> list[Change]:
         if was is None:
             changes.append(Change(kind, "added", f"+ {_activity_text(entry)}", None, entry))
         elif not same(was, entry):
+            quiet = {"id"} if was.get("id") in (None, "") else set()  # given on a write: no change of its own
             details = [f"{k}: {show(was.get(k))} -> {show(entry.get(k))}"
-                       for k in list(entry) + [k for k in was if k not in entry] if not same(was.get(k), entry.get(k))]
-            changes.append(Change(kind, "changed", f"{_activity_text(entry)}: {'; '.join(details)}", was, entry))
+                       for k in list(entry) + [k for k in was if k not in entry]
+                       if k not in quiet and not same(was.get(k), entry.get(k))]
+            if details:
+                changes.append(Change(kind, "changed", f"{_activity_text(entry)}: {'; '.join(details)}", was, entry))
     changes += [Change(show(e.get("kind")), "removed", f"- {_activity_text(e)}", e)
                 for k, e in before.items() if k not in after]
     return changes

@@ -4,8 +4,8 @@ A line merge of YAML frontmatter conflicts on every pair of appended list entrie
 silently produce a duplicate key. Here the three versions are parsed and merged as data:
 - a field changed on one side only takes that side's value;
 - lists of entries (history, tasks, activities, contacts, tags...) merge as the union of both
-  sides by each entry's identity (a task's id; an interaction's date, kind, author and summary;
-  a contact's email), each entry's own fields merged the same way, new entries placed in date order;
+  sides by each entry's identity (an `id` when the entry has one, as tasks and interactions do;
+  else an interaction's date, time, kind, author and summary; a contact's email), each entry's own fields merged the same way, new entries placed in date order;
 - the notes body merges line by line, as git would;
 - a stage change (stage, pipeline, the closed date, the lost reason and the history entries it
   appends) is one unit: when both sides changed it to different ends (one won, one lost; both won
@@ -276,6 +276,7 @@ class _Merger:
         """The union of both sides' entries by identity; each entry merged; theirs' new ones placed by date."""
         field_name = where[-1] if where and isinstance(where[-1], str) else ""
         base_by, our_by, their_by = (_by_identity(items, field_name) for items in (base, ours, theirs))
+        our_by, their_by = (_given_ids(by, base_by, field_name) for by in (our_by, their_by))
         mine: list = []
         yours: list = []
         for key, our_item in our_by.items():
@@ -332,6 +333,23 @@ def _by_identity(items: list, field_name: str) -> dict:
         seen[base_key] = count + 1
         keyed[(base_key, count)] = item
     return keyed
+
+
+def _given_ids(side: dict, base: dict, field_name: str) -> dict:
+    """side's entries, an entry that got an id here (an old one, given its id on a write) keyed as
+    base's entry without one, when it is that entry: the same identity without the id."""
+    claimed = set(side)
+    renamed = {}
+    for key, item in side.items():
+        if key in base or not isinstance(item, dict) or not str(key[0]).startswith("id="):
+            continue
+        same = _identity({k: v for k, v in item.items() if k != "id"}, field_name)
+        match = next((old for old, entry in base.items() if old[0] == same and old not in claimed
+                      and isinstance(entry, dict) and "id" not in entry), None)
+        if match is not None:
+            renamed[key] = match
+            claimed.add(match)
+    return {renamed.get(key, key): item for key, item in side.items()} if renamed else side
 
 
 def _identity(item: Any, field_name: str) -> str:
