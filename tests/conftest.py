@@ -44,9 +44,9 @@ pipelines:
 
 @pytest.fixture(autouse=True)
 def environment(monkeypatch, tmp_path):
-    """Every test runs on 2026-11-27, as nobody in particular, without colour or git identity."""
+    """Every test runs on 2026-11-27, as alice of the team, without colour or git identity."""
     monkeypatch.setenv("PIPE_TODAY", TODAY)
-    monkeypatch.delenv("PIPE_USER", raising=False)
+    monkeypatch.setenv("PIPE_USER", "alice")
     monkeypatch.delenv("PIPE_DIR", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")

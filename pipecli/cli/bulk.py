@@ -40,7 +40,7 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
     The workspace lock is held throughout, so what was shown is what gets written.
     """
     workspace, config, today = app.workspace, app.config, app.today
-    _ = app.user  # an unknown PIPE_USER fails now, once, not once per deal
+    _ = app.author  # an unknown person is refused now, once, not once per deal
     with workspace.lock():
         chosen = select(workspace.deals(), config, deal_filter, today)
         before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change
@@ -142,7 +142,7 @@ def flush(app, deal_filter, reason, park, dry_run, yes):
 
     def change(deal):
         before = deal.stage
-        moved = lifecycle.close(deal, config, kind, app.today, app.user, lost_reason, flushed=True)
+        moved = lifecycle.close(deal, config, kind, app.today, app.author, lost_reason, flushed=True)
         return f"{before} -> {moved.to.id}{_cancelled(moved)}", moved.warning
 
     what = "park" if park else f"close as lost ({lost_reason})"
@@ -205,7 +205,7 @@ def bulk_move(app, stage, deal_filter, reason, next_text, due, force, dry_run, y
         if target is not None and target.id == deal.stage:
             raise bulk.Unchanged(f"already in {target.id}")
         before = deal.stage
-        moved = lifecycle.move(deal, app.config, stage, app.today, app.user, reason=reason, force=force,
+        moved = lifecycle.move(deal, app.config, stage, app.today, app.author, reason=reason, force=force,
                                next_step=next_step)
         forced = f" (forced without {', '.join(moved.forced)})" if moved.forced else ""
         return f"{before} -> {moved.to.id}{forced}{_cancelled(moved)}", moved.warning

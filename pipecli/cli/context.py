@@ -7,7 +7,7 @@ from functools import cached_property
 
 from pipecli.core import dates
 from pipecli.core.config import Config
-from pipecli.core.identity import current_user
+from pipecli.core.identity import author, current_user
 from pipecli.core.storage import Workspace, discover
 from pipecli.render.style import Style, colour_wanted
 
@@ -66,8 +66,20 @@ class App:
 
     @cached_property
     def user(self) -> str | None:
+        """The team member running pipe, or None: for reading (--mine) and for choosing whom to mail."""
         member = current_user(self.config, cwd=str(self.workspace.root))
         return member.id if member else None
+
+    @cached_property
+    def author(self) -> str | None:
+        """Who a write records as having done it (`by`, default owner and assignee); refuses an
+        unknown person in a workspace with a team (core.identity.author)."""
+        return author(self.config, cwd=str(self.workspace.root))
+
+    @property
+    def member(self) -> str | None:
+        """The author when the workspace has a team: who owns what they add and does what they take on."""
+        return self.author if self.config.team else None
 
     def update(self, ref: str, change):
         """Change one deal under the lock, refusing any change that would make `pipe check` fail."""

@@ -46,7 +46,7 @@ def add(app, title, **options):
     spec = lifecycle.NewDeal(title=title, **options)
     workspace = app.workspace
     with workspace.lock():
-        deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.user)
+        deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.author)
         workspace.create(deal)
     click.echo(deal.id)
     app.note_change(f"add {deal.id}: {deal.title} ({deal.stage})")
@@ -75,7 +75,11 @@ def show(app, deal, fmt):
     loaded = workspace.load(workspace.resolve(deal))
     deal_facts = facts(loaded, app.config, app.today)
     if fmt == "json":
-        record = plain(dict(loaded.data))
+        from pipecli.core.entryids import ENTRY_FIELDS, with_ids
+
+        # Entries without a stored id carry the one commands take for them, as `pipe show` prints it.
+        record = plain({key: with_ids(loaded.id, key, value) if key in ENTRY_FIELDS and isinstance(value, list)
+                        else value for key, value in loaded.data.items()})
         record["notes"] = loaded.body
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
     else:
@@ -206,7 +210,7 @@ def move(app, deal, stage, pipeline, reason, next_text, due, assignee, force):
         raise PipeError("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = lifecycle.NextStep(next_text, due, assignee) if next_text is not None else None
     _, moved = app.update(
-        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.user, pipeline_text=pipeline,
+        deal, lambda d: lifecycle.move(d, app.config, stage, app.today, app.author, pipeline_text=pipeline,
                                             reason=reason, force=force, next_step=next_step)
     )
     app.note_change("move " + echo_move(moved))
@@ -223,7 +227,7 @@ def won(app, deal):
     Example:
       pipe won acme
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.user))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "won", app.today, app.author))
     app.note_change("won " + echo_move(moved))
 
 
@@ -239,7 +243,7 @@ def lost(app, deal, reason):
     Example:
       pipe lost acme --reason competitor
     """
-    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.user, reason))
+    _, moved = app.update(deal, lambda d: lifecycle.close(d, app.config, "lost", app.today, app.author, reason))
     app.note_change(f"lost {echo_move(moved)} ({moved.deal.lost_reason})")
 
 

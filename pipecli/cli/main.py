@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "task": ("tasks", "task", "Add, finish, snooze, assign and edit the tasks of deals."),
     "tasks": ("tasks", "tasks_", "The agenda: open tasks grouped as overdue, today, upcoming and snoozed."),
     "log": ("interactions", "log", "Log an interaction on a deal's timeline."),
+    "amend": ("interactions", "amend", "Change a logged interaction: add notes, fix its summary, date or direction."),
     "timeline": ("interactions", "timeline", "Show a deal's stage moves, finished tasks and interactions in date order."),
     "list": ("listing", "list_", "List deals, filtered and sorted."),
     "board": ("listing", "board", "Show a pipeline as a kanban board."),

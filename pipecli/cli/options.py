@@ -32,23 +32,19 @@ def complete_deal(ctx: click.Context, param: click.Parameter, incomplete: str) -
 
 
 def complete_task(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """Open tasks as DEAL#N, with their text as the description, for deals starting with what was typed."""
+    """Open tasks' ids starting with what was typed, with their deal and text as the description."""
     workspace = _workspace_or_none(ctx)
     if workspace is None:
         return []
-    prefix = incomplete.split("#", 1)[0]
+    try:
+        deals = workspace.deals()
+    except PipeError:
+        return []
     items = []
-    for deal_id in workspace.deal_ids():
-        if not deal_id.startswith(prefix):
-            continue
-        try:
-            deal = workspace.load(deal_id)
-        except PipeError:
-            continue
-        for number, task in enumerate(deal.tasks, start=1):
-            ref = f"{deal_id}#{number}"
-            if task.get("status", "open") == "open" and ref.startswith(incomplete):
-                items.append(CompletionItem(ref, help=str(task.get("text", ""))))
+    for deal in deals:
+        for ident, task in zip(deal.entry_ids("tasks"), deal.tasks):
+            if task.get("status", "open") == "open" and ident.startswith(incomplete):
+                items.append(CompletionItem(ident, help=f"{deal.id}: {task.get('text', '')}"))
     return items
 
 

@@ -1,4 +1,4 @@
-"""Task commands: the `task` group (add, done, cancel, snooze, assign, edit, accept) and the `tasks` agenda."""
+"""Task commands: the `task` group (add, done, cancel, snooze, assign, edit, accept, dismiss) and the `tasks` agenda."""
 
 from __future__ import annotations
 
@@ -12,33 +12,34 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.identity import unknown_user_hint
 from pipecli.core.lifecycle import NextStep
 from pipecli.core.queries import select
-from pipecli.core.suggest import accept, pick, suggestions
+from pipecli.core.suggest import accept, dismiss, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions
 from pipecli.render.style import printable
 
 
 def _update_task(app, text: str, change):
     """Load the deal of a task under the lock, change it (refusing new check errors), save it."""
-    ref = task_ops.parse_task_ref(text)
-    deal_id = task_ops.holder(app.workspace, ref)
+    with app.workspace.lock():  # the task found is the task changed: no write between the two
+        found = task_ops.find(app.workspace, text)
 
-    def apply(deal):
-        return change(deal, task_ops.task_number(deal, ref))
+        def apply(deal):
+            return change(deal, task_ops.task_index(deal, found.entry_id))
 
-    return app.update(deal_id, apply)
+        return app.update(found.deal_id, apply)
 
 
 @click.group()
 def task():
     """Add, finish, snooze, assign and edit the tasks of deals.
 
-    A task is written DEAL#N (N as shown by 'pipe tasks' and 'pipe show'), or by
-    its id when that is unique in the workspace.
+    A task is named by its id, as 'pipe tasks' and 'pipe show' print it (k3v9qa);
+    a unique prefix is enough (k3v), and DEAL#ID picks one deal's task. Ids never
+    change, so a task named in a teammate's clone is the same task in yours.
 
     \b
     Example:
       pipe task add acme "Send the pricing" --due 2d
-      pipe task done acme#2 --next "Call Jonas about the pricing" --due 1w
+      pipe task done k3v9 --next "Call Jonas about the pricing" --due 1w
     """
 
 
@@ -58,12 +59,12 @@ def task_add(app, deal, text, due, assignee):
     """
     def change(loaded):
         created = task_ops.add(loaded, app.config, text, app.today, due=due, assignee=assignee,
-                               default_assignee=app.user)
+                               default_assignee=app.author)
         return loaded.task_ref(created), created
 
     updated, (ref, created) = app.update(deal, change)
-    click.echo(f"{ref} added: {describe_task(created)}")
-    app.note_change(f"task add {ref}: {describe_task(created)}")
+    click.echo(f"{ref} added to {updated.id}: {describe_task(created)}")
+    app.note_change(f"task add {ref} ({updated.id}): {describe_task(created)}")
 
 
 def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
@@ -74,13 +75,14 @@ def _finish(app, task_text, status, next_text, due, assignee, won, lost, park):
         raise InvalidValue("--due and --assignee are for the next step: give it with --next TEXT")
     next_step = NextStep(next_text, due, assignee) if next_text is not None else None
 
-    def change(deal, number):
-        return task_ops.finish(deal, app.config, number, status, app.today, app.user, next_step=next_step,
+    def change(deal, index):
+        return task_ops.finish(deal, app.config, index, status, app.today, app.author, next_step=next_step,
                                close=closing[0] if closing else None, reason=lost)
 
     deal, finished = _update_task(app, task_text, change)
     click.echo(f"{finished.ref} {status}: {printable(str(finished.task.get('text')))}")
-    app.note_change(f"task {'done' if status == 'done' else 'cancel'} {finished.ref}: {printable(str(finished.task.get('text')))}")
+    app.note_change(f"task {'done' if status == 'done' else 'cancel'} {finished.ref} ({deal.id}): "
+                    f"{printable(str(finished.task.get('text')))}")
     if finished.next_task is not None:
         added = f"{deal.task_ref(finished.next_task)} added: {describe_task(finished.next_task)}"
         click.echo(added)
@@ -118,8 +120,8 @@ def task_done(app, task_ref, next_text, due, assignee, won, lost, park):
 
     \b
     Example:
-      pipe task done acme#2 --next "Send the contract" --due 3d
-      pipe task done acme#3 --won
+      pipe task done k3v9 --next "Send the contract" --due 3d
+      pipe task done q7wd --won
     """
     _finish(app, task_ref, "done", next_text, due, assignee, won, lost, park)
 
@@ -134,7 +136,7 @@ def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park):
 
     \b
     Example:
-      pipe task cancel acme#2 --next "Call instead" --due tomorrow
+      pipe task cancel k3v9 --next "Call instead" --due tomorrow
     """
     _finish(app, task_ref, "cancelled", next_text, due, assignee, won, lost, park)
 
@@ -149,11 +151,13 @@ def task_snooze(app, task_ref, until):
 
     \b
     Example:
-      pipe task snooze acme#2 --until 2w
+      pipe task snooze k3v9 --until 2w
     """
-    deal, (number, snoozed) = _update_task(app, task_ref, lambda d, n: (n, task_ops.snooze(d, n, until, app.today)))
-    click.echo(f"{deal.id}#{number} snoozed until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
-    app.note_change(f"task snooze {deal.id}#{number} until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
+    deal, snoozed = _update_task(app, task_ref, lambda d, i: task_ops.snooze(d, i, until, app.today))
+    ref = deal.task_ref(snoozed)
+    click.echo(f"{ref} snoozed until {snoozed['snoozed_until']}: {printable(str(snoozed.get('text')))}")
+    app.note_change(f"task snooze {ref} ({deal.id}) until {snoozed['snoozed_until']}: "
+                    f"{printable(str(snoozed.get('text')))}")
 
 
 @task.command("assign")
@@ -166,12 +170,12 @@ def task_assign(app, task_ref, who):
 
     \b
     Example:
-      pipe task assign acme#2 tom
+      pipe task assign k3v9 tom
     """
-    deal, (number, old, changed) = _update_task(
-        app, task_ref, lambda d, n: (n, *task_ops.assign(d, app.config, n, who)))
-    click.echo(f"{deal.id}#{number} assignee: {old or '(none)'} -> {changed['assignee']}")
-    app.note_change(f"task assign {deal.id}#{number}: {old or '(none)'} -> {changed['assignee']}")
+    deal, (old, changed) = _update_task(app, task_ref, lambda d, i: task_ops.assign(d, app.config, i, who))
+    ref = deal.task_ref(changed)
+    click.echo(f"{ref} assignee: {old or '(none)'} -> {changed['assignee']}")
+    app.note_change(f"task assign {ref} ({deal.id}): {old or '(none)'} -> {changed['assignee']}")
 
 
 @task.command("edit")
@@ -185,39 +189,77 @@ def task_edit(app, task_ref, text, due):
 
     \b
     Example:
-      pipe task edit acme#2 --due 2026-12-15 --text "Send the revised pricing"
+      pipe task edit k3v9 --due 2026-12-15 --text "Send the revised pricing"
     """
-    deal, (number, changed) = _update_task(
-        app, task_ref, lambda d, n: (n, task_ops.edit(d, n, app.today, text=text, due=due)))
-    click.echo(f"{deal.id}#{number}: {describe_task(changed)}")
-    app.note_change(f"task edit {deal.id}#{number}: {describe_task(changed)}")
+    deal, changed = _update_task(app, task_ref, lambda d, i: task_ops.edit(d, i, app.today, text=text, due=due))
+    ref = deal.task_ref(changed)
+    click.echo(f"{ref}: {describe_task(changed)}")
+    app.note_change(f"task edit {ref} ({deal.id}): {describe_task(changed)}")
+
+
+def _on_suggestions(app, keys, apply) -> list:
+    """Under the lock: the suggestions keys name, apply(deal, suggestion) -> result to each in memory
+    (refusing new check errors), then write every changed deal, all of them or none."""
+    from pipecli.core.bulk import Planned, write
+    from pipecli.core.lifecycle import refuse_new_errors
+
+    workspace = app.workspace
+    with workspace.lock():
+        chosen = pick(suggestions(workspace.deals(), app.config, app.today), keys)
+        deals, results = {}, []
+        for suggestion in chosen:
+            deal = deals.setdefault(suggestion.deal.id, suggestion.deal)
+            results.append((deal, suggestion, refuse_new_errors(
+                deal, app.config, app.today, lambda d, s=suggestion: apply(d, s))))
+        write(workspace.save, workspace.is_saved, [Planned(d, "") for d in deals.values()])
+    return results
 
 
 @task.command("accept")
-@click.argument("number", type=int)
+@click.argument("keys", nargs=-1, required=True, metavar="DEAL:KIND...")
 @click.option("--due", metavar="DATE", default="today", show_default=True, help="When the task is due.")
 @click.option("--assignee", metavar="WHO", help="Who it is for (default: the deal's owner).")
 @commit_option
 @click.pass_obj
-def task_accept(app, number, due, assignee):
-    """Turn suggestion N of 'pipe tasks --suggested' into a task.
+def task_accept(app, keys, due, assignee):
+    """Turn suggestions of 'pipe tasks --suggested' into tasks.
+
+    A suggestion is named DEAL:KIND as listed (a unique prefix of the deal id
+    is enough); give several to accept them all, or none if one is wrong.
 
     \b
     Example:
       pipe tasks --suggested
-      pipe task accept 3 --due tomorrow
+      pipe task accept lantern:rotting baltica:unanswered --due tomorrow
     """
-    workspace = app.workspace
-    with workspace.lock():
-        chosen = pick(suggestions(workspace.deals(), app.config, app.today), number)
+    done = _on_suggestions(app, keys, lambda deal, chosen: accept(
+        deal, chosen, app.config, app.today, due=due, assignee=assignee, default_assignee=app.author))
+    for deal, chosen, created in done:
+        ref = deal.task_ref(created)
+        click.echo(f"{ref} added to {deal.id}: {describe_task(created)}")
+        app.note_change(f"task accept {ref} ({deal.id}): {describe_task(created)} (suggested: {chosen.kind})")
 
-        def change(deal):
-            created = accept(deal, chosen, app.config, app.today, due=due, assignee=assignee, default_assignee=app.user)
-            return deal.task_ref(created), created
 
-        deal, (ref, created) = app.update(chosen.deal.id, change)
-    click.echo(f"{ref} added: {describe_task(created)}")
-    app.note_change(f"task accept {ref}: {describe_task(created)} (suggested: {chosen.kind})")
+@task.command("dismiss")
+@click.argument("keys", nargs=-1, required=True, metavar="DEAL:KIND...")
+@click.option("--for", "for_", metavar="DURATION", default="2w", show_default=True,
+              help="How long to hide it: a duration like 10d, 2w, 1m, or a date.")
+@commit_option
+@click.pass_obj
+def task_dismiss(app, keys, for_):
+    """Hide suggestions for a while, recorded on the deal so every clone hides them.
+
+    A suggestion comes back when the time is up, or sooner if something newer
+    triggers it (another unanswered email, a later meeting without notes).
+
+    \b
+    Example:
+      pipe task dismiss lantern:rotting --for 3w
+    """
+    done = _on_suggestions(app, keys, lambda deal, chosen: dismiss(deal, chosen, for_, app.today, app.author))
+    for deal, chosen, entry in done:
+        click.echo(f"{chosen.key} dismissed until {entry['until']}")
+        app.note_change(f"task dismiss {chosen.key} until {entry['until']}")
 
 
 @click.command("tasks")
@@ -227,7 +269,7 @@ def task_accept(app, number, due, assignee):
 @click.option("--overdue", is_flag=True, help="Only overdue tasks.")
 @click.option("--due", metavar="WHEN", help="Only tasks due by WHEN: today, tomorrow, week (7 days) or a DATE; overdue included.")
 @click.option("--all", "include_closed", is_flag=True, help="Also show done and cancelled tasks.")
-@click.option("--suggested", is_flag=True, help="Show suggested tasks instead, with why ('pipe task accept N').")
+@click.option("--suggested", is_flag=True, help="Show suggested tasks instead, with why ('pipe task accept DEAL:KIND').")
 @deal_filter_options
 @format_option("table", "csv", "json", "md")
 @click.pass_obj
@@ -259,7 +301,6 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
     deals = workspace.deals() if only is None or suggested else [workspace.load(only)]
     chosen = [f for f in select(deals, config, deal_filter, app.today) if only is None or f.deal.id == only]
     if suggested:
-        # Numbered over the whole workspace, so N means the same with or without filters.
         every = suggestions(deals, config, app.today)
         ids = {f.deal.id for f in chosen}
         shown = [s for s in every if s.deal.id in ids and (not who or s.deal.owner in who)]

@@ -19,14 +19,10 @@ class AgendaItem:
     """One task on the agenda, with its deal and where it falls."""
 
     deal: Deal
-    number: int  # the N of DEAL#N
+    number: int  # its place in the deal's tasks, for ordering only: commands name it by ref
     task: dict
     group: str
-
-    @property
-    def ref(self) -> str:
-        return f"{self.deal.id}#{self.number}"
-
+    ref: str  # the task's id
     @property
     def assignee(self) -> str | None:
         """Who the task is for: its assignee, else the deal's owner."""
@@ -78,11 +74,13 @@ def agenda(
         raise InvalidValue("--overdue and --due do not go together: --due already includes what is overdue")
     items = []
     for f in chosen:
+        ids = None
         for number, task in enumerate(f.deal.tasks, start=1):
             group = group_of(task, today)
             if group == "closed" and not include_closed:
                 continue
-            item = AgendaItem(f.deal, number, task, group)
+            ids = ids or f.deal.entry_ids("tasks")
+            item = AgendaItem(f.deal, number, task, group, ids[number - 1])
             if assignees and item.assignee not in assignees:
                 continue
             if overdue_only and group != "overdue":

@@ -9,13 +9,14 @@ from decimal import Decimal
 from collections.abc import Callable
 from typing import Any
 
+from pipecli.core import entryids
 from pipecli.core.dealfile import DealDocument, insert_key
 
 # The order fields take in a new file; existing files keep their own order.
 FIELD_ORDER: tuple[str, ...] = (
     "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account",
     "contacts", "source", "tags", "created", "expected_close", "closed", "lost_reason", "bant",
-    "history", "close_changes", "tasks", "activities", "automations",
+    "history", "close_changes", "tasks", "dismissed", "activities", "automations",
 )
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")
@@ -173,11 +174,37 @@ class Deal:
         return max(known) if known else None
 
     def task_ref(self, task: dict) -> str:
-        """How commands name a task: DEAL#N, N counting the deal's tasks from 1 in file order."""
-        for number, candidate in enumerate(self.tasks, start=1):
+        """How commands name a task: its id (stored, or derived from its content until stored)."""
+        for candidate, ident in zip(self.tasks, entryids.entry_ids(self.id, "tasks", self.tasks)):
             if candidate is task:
-                return f"{self.id}#{number}"
+                return ident
         raise ValueError(f"task not on deal {self.id}")
+
+    def entry_ids(self, field: str) -> list[str]:
+        """The id of each task or interaction, in file order."""
+        return entryids.entry_ids(self.id, field, self.data.get(field) or [])
+
+    def store_task_ids(self) -> bool:
+        """Write the derived id into every task that has none; returns whether any changed.
+
+        Called before a task is changed in place: a derived id comes from the task's content, so
+        it must be stored while it still names the task the user saw.
+        """
+        tasks = self.tasks
+        filled = entryids.with_ids(self.id, "tasks", tasks)
+        if filled is tasks:
+            return False
+        self.set("tasks", filled)
+        return True
+
+    def store_entry_id(self, field: str, index: int) -> str:
+        """Store the id of one task or interaction (derived if it had none) before it changes; returns it."""
+        entries = list(self.data.get(field) or [])
+        ident = entryids.entry_ids(self.id, field, entries)[index]
+        if entryids.stored_id(entries[index]) is None:
+            entries[index] = {**entries[index], "id": ident}  # last, as with_ids puts it
+            self.set(field, entries)
+        return ident
 
     def searchable_text(self) -> str:
         """Everything a --search looks through, lowercased."""
@@ -206,10 +233,15 @@ class Deal:
 
 
 def task_with(task: dict, **fields: Any) -> dict:
-    """A copy of task with fields set: existing keys in place, a new key after the last key that
-    comes before it in TASK_ORDER (so hand-added keys and their order are left alone)."""
-    rank = {name: i for i, name in enumerate(TASK_ORDER)}
-    result = dict(task)
+    """A copy of task with fields set, new keys where TASK_ORDER puts them (see entry_with)."""
+    return entry_with(task, TASK_ORDER, **fields)
+
+
+def entry_with(entry: dict, order: tuple[str, ...], **fields: Any) -> dict:
+    """A copy of a list entry with fields set: existing keys in place, a new key after the last key
+    that comes before it in order (so hand-added keys and their order are left alone)."""
+    rank = {name: i for i, name in enumerate(order)}
+    result = dict(entry)
     for key, value in fields.items():
         if key in result:
             result[key] = value
@@ -217,7 +249,7 @@ def task_with(task: dict, **fields: Any) -> dict:
         items = list(result.items())
         position = 0
         for index, (existing, _) in enumerate(items):
-            if rank.get(existing, len(TASK_ORDER)) < rank.get(key, len(TASK_ORDER)):
+            if rank.get(existing, len(order)) < rank.get(key, len(order)):
                 position = index + 1
         items.insert(position, (key, value))
         result = dict(items)

@@ -106,10 +106,10 @@ def body(digest: Digest, today: dt.date) -> str:
     if digest.suggested:
         lines += ["", f"Suggested ({len(digest.suggested)})"]
         for s in digest.suggested:
-            lines.append(f"- {s.number}. {_line(s.text)}")
+            lines.append(f"- {s.key} {_line(s.text)}")
             lines.append(f"  {_deal(s.deal)}: {_line(s.reason)}")
-    hints = ["'pipe task done DEAL#N' marks a task done"] if digest.overdue or digest.today else []
-    hints += ["'pipe task accept N' makes suggestion N a task"] if digest.suggested else []
+    hints = ["'pipe task done ID' marks a task done"] if digest.overdue or digest.today else []
+    hints += ["'pipe task accept DEAL:KIND' makes a suggestion a task"] if digest.suggested else []
     lines += ["", "-- ", f"pipe remind: {', '.join(hints)}."]
     return "\n".join(lines) + "\n"
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from pipecli.core.config import Config, Member
-from pipecli.core.errors import NotFound
+from pipecli.core.errors import InvalidValue, NotFound
 
 
 def git_email(cwd: str | None = None) -> str | None:
@@ -50,3 +50,22 @@ def unknown_user_hint(cwd: str | None = None) -> str:
     if email:
         return f"git config user.email ({email}) is not a team member's email; set PIPE_USER to your member id"
     return "set PIPE_USER to your member id, or git config user.email to your team email"
+
+
+def author(config: Config, cwd: str | None = None) -> str | None:
+    """Who a write records (history and timeline `by`, default owner and assignee).
+
+    With a team, a member id, or InvalidValue saying how to become one: a deal written with no
+    owner, or a call with no author, is a record nobody can trust. Without a team, $PIPE_USER or
+    git's email as it is (None when there is neither), so a solo workspace keeps working.
+    """
+    if not config.team:
+        return os.environ.get("PIPE_USER") or git_email(cwd)
+    member = current_user(config, cwd)
+    if member is None:
+        email = git_email(cwd)
+        known = f"git's user.email ({email}) is not on the team" if email else "no PIPE_USER and no git user.email"
+        team = ", ".join(m.id for m in config.team)
+        raise InvalidValue(f"this records who did it, and pipe does not know who you are: {known} (team: {team}); "
+                           "export PIPE_USER=<your id>, or add yourself under 'team:' in pipelines.yaml")
+    return member.id

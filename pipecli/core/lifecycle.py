@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pipecli.core.config import Config, Pipeline, Stage
 from pipecli.core.dates import Duration, parse_date
 from pipecli.core.deal import BANT_KEYS, MAX_ID_LENGTH, Deal, slugify, task_with
+from pipecli.core.entryids import new_entry_id
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.names import CURRENCY_PATTERN
 from pipecli.core.validate import error_messages, gate_missing
@@ -46,13 +47,7 @@ def check_reason(config: Config, reason: str | None) -> str:
     return reason
 
 
-_ID_LETTERS = "abcdefghijkmnpqrstuvwxyz"
-_ID_CHARS = _ID_LETTERS + "23456789"
-
-
-def new_task_id() -> str:
-    """Six random characters starting with a letter (so YAML never reads it as a number)."""
-    return secrets.choice(_ID_LETTERS) + "".join(secrets.choice(_ID_CHARS) for _ in range(5))
+_ID_CHARS = "abcdefghijkmnpqrstuvwxyz23456789"  # a deal id suffix: no 0, 1 or l
 
 
 ID_SUFFIX_LENGTH = 4
@@ -83,7 +78,7 @@ def task_text(text: str) -> str:
 
 def new_task(text: str, due: dt.date | None, assignee: str | None, today: dt.date) -> dict:
     """A fresh open task with a random id, so two clones never make the same one."""
-    task: dict[str, Any] = {"id": new_task_id(), "text": task_text(text)}
+    task: dict[str, Any] = {"id": new_entry_id(), "text": task_text(text)}
     if due is not None:
         task["due"] = due
     if assignee is not None:
@@ -197,6 +192,7 @@ def cancel_open_tasks(deal: Deal, today: dt.date) -> list[dict]:
     """Mark every open task cancelled (a closed deal has nothing left to do); returns them."""
     cancelled = []
     tasks = []
+    deal.store_task_ids()  # before the tasks change: the ids shown for them stay theirs
     for task in deal.tasks:
         if task.get("status", "open") == "open":
             task = task_with(task, status="cancelled", done=today)

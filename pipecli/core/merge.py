@@ -4,8 +4,9 @@ A line merge of YAML frontmatter conflicts on every pair of appended list entrie
 silently produce a duplicate key. Here the three versions are parsed and merged as data:
 - a field changed on one side only takes that side's value;
 - lists of entries (history, tasks, activities, contacts, tags...) merge as the union of both
-  sides by each entry's identity (an `id` when the entry has one, as tasks and interactions do;
-  else an interaction's date, time, kind, author and summary; a contact's email), each entry's own fields merged the same way, new entries placed in date order;
+  sides by each entry's identity (a task's or interaction's id, stored or derived from its
+  content; a contact's email), each entry's own fields merged the same way, new entries placed
+  in date order;
 - the notes body merges line by line, as git would;
 - a stage change (stage, pipeline, the closed date, the lost reason and the history entries it
   appends) is one unit: when both sides changed it to different ends (one won, one lost; both won
@@ -30,6 +31,7 @@ from typing import Any
 
 from pipecli.core import dealfile
 from pipecli.core.deal import FIELD_ORDER, TASK_ORDER
+from pipecli.core.entryids import ENTRY_FIELDS, entry_ids
 from pipecli.core.errors import ParseError
 
 MISSING = object()  # a key or entry absent on one side
@@ -71,7 +73,7 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
         return MergeResult(text, [f"{count} line conflict(s)"] if count else [], f"not mergeable as data ({error})")
     base_doc, our_doc, their_doc = documents
 
-    merger = _Merger()
+    merger = _Merger(str(base_doc.data.get("id") or our_doc.data.get("id") or ""))
     unit = _stage_change_conflict(base_doc.data, our_doc.data, their_doc.data)
     if unit:
         merger.whole = {key: (our_doc.data.get(key, MISSING), their_doc.data.get(key, MISSING)) for key in STAGE_CHANGE}
@@ -232,10 +234,11 @@ def _merge_notes(base: str, ours: str, theirs: str, merge_lines: LineMerge) -> t
 class _Merger:
     """Merges parsed values three ways, giving (our resolution, their resolution): equal unless in conflict."""
 
-    def __init__(self):
+    def __init__(self, deal_id: str = ""):
         self.conflicts: list[str] = []
         self.field_conflicts = 0
         self.whole: dict[str, tuple[Any, Any]] = {}  # top-level keys taken whole from each side (a unit in conflict)
+        self.deal_id = deal_id  # for the ids of tasks and interactions that have none stored
 
     def conflict(self, where: tuple) -> None:
         self.conflicts.append(_where(where))
@@ -275,8 +278,10 @@ class _Merger:
     def entries(self, base: list, ours: list, theirs: list, where: tuple) -> tuple[list, list]:
         """The union of both sides' entries by identity; each entry merged; theirs' new ones placed by date."""
         field_name = where[-1] if where and isinstance(where[-1], str) else ""
-        base_by, our_by, their_by = (_by_identity(items, field_name) for items in (base, ours, theirs))
-        our_by, their_by = (_given_ids(by, base_by, field_name) for by in (our_by, their_by))
+        # A task or interaction without an id is known by the id derived from its content, which
+        # is what a clone stores when it first writes or changes it: stored and derived then match.
+        deal_id = self.deal_id if where == (field_name,) and field_name in ENTRY_FIELDS else None
+        base_by, our_by, their_by = (_by_identity(items, field_name, deal_id) for items in (base, ours, theirs))
         mine: list = []
         yours: list = []
         for key, our_item in our_by.items():
@@ -323,33 +328,20 @@ def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
 
-def _by_identity(items: list, field_name: str) -> dict:
-    """Entries keyed by what makes them the same entry on both sides; the nth repeat of a key is its own."""
+def _by_identity(items: list, field_name: str, deal_id: str | None = None) -> dict:
+    """Entries keyed by what makes them the same entry on both sides; the nth repeat of a key is its own.
+
+    With deal_id, tasks and interactions are keyed by their id, stored or derived (entryids).
+    """
     keyed: dict = {}
     seen: dict = {}
-    for item in items:
-        base_key = _identity(item, field_name)
+    ids = entry_ids(deal_id, field_name, items) if deal_id is not None else None
+    for position, item in enumerate(items):
+        base_key = f"id={ids[position]}" if ids is not None and isinstance(item, dict) else _identity(item, field_name)
         count = seen.get(base_key, 0)
         seen[base_key] = count + 1
         keyed[(base_key, count)] = item
     return keyed
-
-
-def _given_ids(side: dict, base: dict, field_name: str) -> dict:
-    """side's entries, an entry that got an id here (an old one, given its id on a write) keyed as
-    base's entry without one, when it is that entry: the same identity without the id."""
-    claimed = set(side)
-    renamed = {}
-    for key, item in side.items():
-        if key in base or not isinstance(item, dict) or not str(key[0]).startswith("id="):
-            continue
-        same = _identity({k: v for k, v in item.items() if k != "id"}, field_name)
-        match = next((old for old, entry in base.items() if old[0] == same and old not in claimed
-                      and isinstance(entry, dict) and "id" not in entry), None)
-        if match is not None:
-            renamed[key] = match
-            claimed.add(match)
-    return {renamed.get(key, key): item for key, item in side.items()} if renamed else side
 
 
 def _identity(item: Any, field_name: str) -> str:

@@ -458,8 +458,8 @@ class Workspace:
     def save(self, deal: Deal) -> bool:
         """Write a deal back, changing only the lines of what changed; returns whether it wrote."""
         path = self.deal_path(deal.id)
-        text = dealfile.render(deal.data, deal.body, deal.document)
-        if deal.document is not None and text == deal.document.text:
+        text = _text_to_write(deal)
+        if text is None:
             return False
         self._write(path, text)
         self.written.append(path)
@@ -470,7 +470,8 @@ class Workspace:
         """Whether the deal's file on disk already holds what saving the deal would write."""
         try:
             on_disk = self.deal_path(deal.id).read_text(encoding="utf-8")
-            return on_disk == dealfile.render(deal.data, deal.body, deal.document)
+            text = _text_to_write(deal)
+            return on_disk == (deal.document.text if text is None else text)
         except (OSError, UnicodeDecodeError, PipeError):  # PipeError: the file changed since it was read
             return False
 
@@ -620,3 +621,18 @@ class Workspace:
                                       f"(waited {timeout:g} s; PIPE_LOCK_TIMEOUT sets how long)")
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
+
+
+def _text_to_write(deal: Deal) -> str | None:
+    """The deal's file text to write, or None when the file already holds it.
+
+    A deal that changed also stores the ids of its tasks that had none (the ids commands showed
+    for them, derived from their content): one added line each, nothing else moves. Interactions
+    keep theirs derived until one is amended, so an old file's timeline is not rewritten by a move.
+    """
+    text = dealfile.render(deal.data, deal.body, deal.document)
+    if deal.document is not None and text == deal.document.text:
+        return None
+    if deal.store_task_ids():
+        text = dealfile.render(deal.data, deal.body, deal.document)
+    return text

@@ -1,4 +1,4 @@
-"""Tasks on a deal: naming them (DEAL#N or a task id), and adding, finishing, snoozing, editing them.
+"""Tasks on a deal: naming them by id, and adding, finishing, snoozing, editing them.
 
 Every change copies the task it touches, so the deal's data no longer equals what was read
 and the save writes exactly the lines of that task.
@@ -7,83 +7,55 @@ and the save writes exactly the lines of that task.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from pipecli.core import lifecycle
 from pipecli.core.config import Config
 from pipecli.core.dates import parse_date
 from pipecli.core.deal import TASK_STATUSES, Deal, task_with
-from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
+from pipecli.core.entryids import Located, locate, parse_entry_ref, position
+from pipecli.core.errors import InvalidValue
 from pipecli.core.lifecycle import Move, NextStep
 
-_NUMBERED = re.compile(r"^(?P<deal>[^#\s]+)#(?P<number>\d{1,6})\Z")
-_TASK_ID = re.compile(r"^[a-z][a-z0-9]{2,15}\Z")
+def describe(task: dict) -> str:
+    """A task as listed among candidates: its text and status."""
+    status = task.get("status", "open")
+    return f"{task.get('text', '')}" + (f" ({status})" if status != "open" else "")
 
 
-@dataclass(frozen=True)
-class TaskRef:
-    """A task as typed: DEAL#N (deal ref and number) or a bare task id."""
+def find(workspace, text: str) -> Located:
+    """The task TEXT names: its id, a unique prefix of it, or DEAL#ID (workspace: a storage.Workspace).
 
-    deal: str | None = None
-    number: int | None = None
-    task_id: str | None = None
-
-
-def parse_task_ref(text: str) -> TaskRef:
-    """Read DEAL#N, or a task id like 'k3v9qa'; raises InvalidValue otherwise."""
-    cleaned = text.strip()
-    match = _NUMBERED.match(cleaned)
-    if match:
-        return TaskRef(deal=match.group("deal"), number=int(match.group("number")))
-    if _TASK_ID.match(cleaned):
-        return TaskRef(task_id=cleaned)
-    raise InvalidValue(f"bad task '{text}': write DEAL#N as shown by 'pipe tasks' (like acme#2), or a task id")
+    DEAL#N, a task's place in its list, is refused with the deal's tasks and their ids: a merge
+    or a hand edit renumbers the list, and N would then silently name another task.
+    """
+    ref = parse_entry_ref(text, "task", "'pipe tasks' or 'pipe show DEAL'")
+    return locate(workspace, ref, "tasks", "task", describe)
 
 
-def holder(workspace, ref: TaskRef) -> str:
-    """The id of the deal holding the task ref names (workspace: a storage.Workspace)."""
-    if ref.deal is not None:
-        return workspace.resolve(ref.deal)
-    # Read only the files that mention the id: a task id lookup stays cheap on many deals.
-    holders = [d for d in workspace.deals_mentioning(ref.task_id)
-               if any(str(t.get("id")) == ref.task_id for t in workspace.load(d).tasks)]
-    if not holders:
-        raise NotFound(f"no task with id '{ref.task_id}' (task refs look like acme#2; see 'pipe tasks')")
-    if len(holders) > 1:
-        raise Ambiguous(f"task id '{ref.task_id}' is on {len(holders)} deals ({', '.join(holders)}): use DEAL#N")
-    return holders[0]
+def task_index(deal: Deal, task_id: str) -> int:
+    """Where the task with task_id is on deal (0-based), its id stored in the file first."""
+    index = position(deal, "tasks", task_id)
+    deal.store_task_ids()
+    return index
 
 
-def task_number(deal: Deal, ref: TaskRef) -> int:
-    """The 1-based number of the task ref names on deal; raises NotFound if there is none."""
-    if ref.number is not None:
-        count = len(deal.tasks)
-        if not 1 <= ref.number <= count:
-            have = f"its tasks are {deal.id}#1 to {deal.id}#{count}" if count else "it has no tasks"
-            raise NotFound(f"no task {deal.id}#{ref.number}: {have}")
-        return ref.number
-    for number, task in enumerate(deal.tasks, start=1):
-        if str(task.get("id")) == ref.task_id:
-            return number
-    raise NotFound(f"no task '{ref.task_id}' on {deal.id}")
-
-
-def _replace(deal: Deal, number: int, task: dict) -> dict:
+def _replace(deal: Deal, index: int, task: dict) -> dict:
     tasks = list(deal.tasks)
-    tasks[number - 1] = task
+    tasks[index] = task
     deal.set("tasks", tasks)
     return task
 
 
-def _open_task(deal: Deal, number: int, doing: str) -> dict:
-    task = deal.tasks[number - 1]
+def _open_task(deal: Deal, index: int, doing: str) -> dict:
+    task = deal.tasks[index]
+    ref = deal.task_ref(task)
     status = task.get("status", "open")
     if status not in TASK_STATUSES:
-        raise InvalidValue(f"cannot {doing} {deal.id}#{number}: its status '{status}' is not one of "
+        raise InvalidValue(f"cannot {doing} {ref}: its status '{status}' is not one of "
                            f"{', '.join(TASK_STATUSES)} (fix it with 'pipe edit {deal.id}')")
     if status != "open":
-        raise InvalidValue(f"cannot {doing} {deal.id}#{number}: it is already {status}")
+        raise InvalidValue(f"cannot {doing} {ref}: it is already {status}")
     return dict(task)
 
 
@@ -109,7 +81,7 @@ class Finished:
 def finish(
     deal: Deal,
     config: Config,
-    number: int,
+    index: int,
     status: str,
     today: dt.date,
     user: str | None,
@@ -118,15 +90,15 @@ def finish(
     close: str | None = None,  # "won", "lost" or "parked": close the deal in the same command
     reason: str | None = None,
 ) -> Finished:
-    """Mark task number done or cancelled, then add the next step and/or close the deal.
+    """Mark the task at index done or cancelled, then add the next step and/or close the deal.
 
     The next-step rule: finishing the last open task of an open deal needs next_step, or close.
     """
     if status not in ("done", "cancelled"):
         raise ValueError(status)
-    task = _replace(deal, number, task_with(_open_task(deal, number, "finish" if status == "done" else "cancel"),
-                                            status=status, done=today))
-    result = Finished(f"{deal.id}#{number}", task)
+    task = _replace(deal, index, task_with(_open_task(deal, index, "finish" if status == "done" else "cancel"),
+                                           status=status, done=today))
+    result = Finished(deal.task_ref(task), task)
     if reason is not None and close != "lost":
         raise InvalidValue("--reason goes with --lost")
     if close == "lost" and not reason:
@@ -147,26 +119,26 @@ def finish(
     return result
 
 
-def snooze(deal: Deal, number: int, until: str, today: dt.date) -> dict:
+def snooze(deal: Deal, index: int, until: str, today: dt.date) -> dict:
     """Hide an open task from the agenda until a later date."""
-    task = _open_task(deal, number, "snooze")
+    task = _open_task(deal, index, "snooze")
     date = parse_date(until, relative_to=today)
     if date <= today:
         raise InvalidValue(f"--until {until} is not after today ({today}): snooze until a later date")
-    return _replace(deal, number, task_with(task, snoozed_until=date))
+    return _replace(deal, index, task_with(task, snoozed_until=date))
 
 
-def assign(deal: Deal, config: Config, number: int, who: str) -> tuple[str | None, dict]:
+def assign(deal: Deal, config: Config, index: int, who: str) -> tuple[str | None, dict]:
     """Give a task to a team member; returns the old assignee and the task."""
-    task = deal.tasks[number - 1]
-    return task.get("assignee"), _replace(deal, number, task_with(task, assignee=config.find_member(who).id))
+    task = deal.tasks[index]
+    return task.get("assignee"), _replace(deal, index, task_with(task, assignee=config.find_member(who).id))
 
 
-def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
+def edit(deal: Deal, index: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
     """Change a task's text and/or due date; an empty --due removes the due date."""
     if text is None and due is None:
         raise InvalidValue("nothing to change: give --text TEXT and/or --due DATE")
-    task = dict(deal.tasks[number - 1])
+    task = dict(deal.tasks[index])
     if text is not None:
         task = task_with(task, text=lifecycle.task_text(text))
     if due is not None:
@@ -174,4 +146,4 @@ def edit(deal: Deal, number: int, today: dt.date, *, text: str | None = None, du
             task = task_with(task, due=parse_date(due, relative_to=today))
         else:
             task.pop("due", None)
-    return _replace(deal, number, task)
+    return _replace(deal, index, task)

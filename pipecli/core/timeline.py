@@ -8,7 +8,8 @@ from typing import Any
 
 from pipecli.core.config import Config
 from pipecli.core.dates import parse_datetime
-from pipecli.core.deal import Deal
+from pipecli.core.deal import Deal, entry_with
+from pipecli.core.entryids import locate, new_entry_id, parse_entry_ref
 from pipecli.core.errors import InvalidValue
 from pipecli.core.validate import DIRECTIONS
 from pipecli.core.values import one_line
@@ -44,7 +45,7 @@ def log_interaction(
         if kind == "note":
             raise InvalidValue("a note has no direction: leave --direction out")
     who = config.find_member(by).id if by is not None else user
-    entry: dict[str, Any] = {"date": date}
+    entry: dict[str, Any] = {"id": new_entry_id(set(deal.entry_ids("activities"))), "date": date}
     if time is not None:
         entry["time"] = time
     entry["kind"] = kind
@@ -57,6 +58,88 @@ def log_interaction(
         entry["notes"] = notes.strip()
     deal.append("activities", entry)
     return entry
+
+
+def amend_interaction(
+    deal: Deal,
+    index: int,
+    today: dt.date,
+    *,
+    summary: str | None = None,
+    notes: str | None = None,
+    add_notes: str | None = None,
+    at: str | None = None,
+    direction: str | None = None,
+) -> tuple[dict, list[str]]:
+    """Change the interaction at index in place (its id stored first); returns it and what changed.
+
+    The entry keeps its place and its id, so the timeline shows it once and a teammate's edit of
+    the same interaction merges with this one.
+    """
+    deal.store_entry_id("activities", index)
+    entry = dict(deal.activities[index])
+    changed = []
+    if summary is not None:
+        text = one_line(summary, "a summary").strip()
+        if not text:
+            raise InvalidValue("an interaction needs a summary")
+        entry = _with(entry, summary=text)
+        changed.append("summary")
+    if notes is not None and add_notes is not None:
+        raise InvalidValue("give --notes (replaces them) or --add-notes (adds a paragraph), not both")
+    if notes is not None:
+        if notes.strip():
+            entry = _with(entry, notes=notes.strip())
+        else:
+            entry.pop("notes", None)
+        changed.append("notes")
+    if add_notes is not None:
+        if not add_notes.strip():
+            raise InvalidValue("--add-notes needs some text")
+        before = str(entry.get("notes") or "").rstrip()
+        entry = _with(entry, notes=(before + "\n\n" if before else "") + add_notes.strip())
+        changed.append("notes")
+    if at is not None:
+        date, time = parse_datetime(at, relative_to=today)
+        if date > today and entry.get("kind") != "meeting":
+            raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+        entry = _with(entry, date=date)
+        if time is not None:
+            entry = _with(entry, time=time)
+        else:
+            entry.pop("time", None)
+        changed.append("date")
+    if direction is not None:
+        if direction and direction not in DIRECTIONS:
+            raise InvalidValue(f"bad direction '{direction}' (use in or out)")
+        if direction and entry.get("kind") == "note":
+            raise InvalidValue("a note has no direction: leave --direction out")
+        if direction:
+            entry = _with(entry, direction=direction)
+        else:
+            entry.pop("direction", None)
+        changed.append("direction")
+    if not changed:
+        raise InvalidValue("nothing to change: give --summary, --notes, --add-notes, --at or --direction")
+    activities = list(deal.activities)
+    activities[index] = entry
+    deal.set("activities", activities)
+    return entry, changed
+
+
+# The order of an interaction's keys as pipe writes them; a key added to one goes to its place.
+ACTIVITY_ORDER = ("id", "date", "time", "kind", "direction", "by", "summary", "notes")
+
+
+def _with(entry: dict, **fields: Any) -> dict:
+    return entry_with(entry, ACTIVITY_ORDER, **fields)
+
+
+def find_interaction(workspace, text: str):
+    """The interaction TEXT names: its id, a unique prefix, or DEAL#ID (workspace: a storage.Workspace)."""
+    ref = parse_entry_ref(text, "interaction", "'pipe timeline DEAL'")
+    return locate(workspace, ref, "activities", "interaction",
+                  lambda a: f"{a.get('date')} {a.get('kind')}: {a.get('summary', '')}")
 
 
 def in_order(activities: list[dict]) -> list[tuple[int, dict]]:
@@ -101,6 +184,7 @@ class Event:
     by: str | None = None
     direction: str | None = None
     notes: str | None = None
+    ref: str | None = None  # the id of the interaction or task, for the commands that take one
 
 
 def events(deal: Deal) -> list[Event]:
@@ -115,17 +199,20 @@ def events(deal: Deal) -> list[Event]:
             text += f" (forced without {', '.join(str(f) for f in entry['forced'])})"
         kind = "created" if i == 0 else "moved"
         found.append(((entry["date"], "", 0, i), Event(entry["date"], None, kind, text, entry.get("by"))))
+    activity_ids = deal.entry_ids("activities")
     for order, (i, activity) in enumerate(in_order(deal.activities)):
         time = activity.get("time")
         notes = activity.get("notes")
         found.append(((activity["date"], "", 1, order), Event(
             activity["date"], time, str(activity.get("kind")), str(activity.get("summary") or ""),
-            activity.get("by"), activity.get("direction"), str(notes) if notes is not None else None)))
+            activity.get("by"), activity.get("direction"), str(notes) if notes is not None else None,
+            activity_ids[i])))
+    task_ids = deal.entry_ids("tasks")
     for i, task in enumerate(deal.tasks):
         status = task.get("status", "open")
         if status in ("done", "cancelled") and isinstance(task.get("done"), dt.date):
             found.append(((task["done"], "", 2, i), Event(
-                task["done"], None, status, f"#{i + 1} {task.get('text', '')}", task.get("assignee"))))
+                task["done"], None, status, str(task.get("text", "")), task.get("assignee"), ref=task_ids[i])))
     return [event for _, event in sorted(found, key=lambda item: item[0])]
 
 

@@ -77,9 +77,12 @@ _ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
                    # what makes a captured or sent email, or a calendar event, logged once
                    "message_id": ("text", _free_text), "uid": ("text", _free_text),
                    "automation": ("text", _free_text)},
+    # suggestions hidden for a while ('pipe task dismiss')
+    "dismissed": {"kind": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
+                  "until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)), "by": ("text", _text)},
 }
 _REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind"),
-                          "close_changes": ("date", "from", "to")}
+                          "close_changes": ("date", "from", "to"), "dismissed": ("kind", "date", "until")}
 
 
 def type_problems(data: dict) -> list[FieldProblem]:
@@ -173,7 +176,8 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
         add(("probability",), "probability must be from 0 to 100")
 
     team = {m.id for m in config.team}
-    if deal.owner is not None and deal.owner not in team:
+    # Without a team, people are recorded as pipe found them (PIPE_USER or git's email): nothing to check against.
+    if team and deal.owner is not None and deal.owner not in team:
         add(("owner",), f"unknown owner '{deal.owner}' (team: {', '.join(sorted(team)) or 'empty'})")
     if deal.source is not None and config.sources and deal.source not in config.sources:
         add(("source",), f"unknown source '{deal.source}' (sources: {', '.join(config.sources)})", "warning")
@@ -264,7 +268,7 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
             add(("history", i, "date"), f"history entry {i + 1} ({date}) is earlier than the one before it")
         previous = date
         by = entry.get("by")
-        if by is not None and by not in team:
+        if team and by is not None and by not in team:
             add(("history", i, "by"), f"history entry {i + 1}: unknown team member '{by}'", "warning")
     for i, stage_ids in _history_stage_ids(deal, config):
         stage_id = deal.history[i].get("stage")
@@ -284,7 +288,7 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
                 add(("tasks", i, "id"), f"task {i + 1}: duplicate task id '{task_id}'")
             seen_task_ids.add(task_id)
         assignee = task.get("assignee")
-        if assignee is not None and assignee not in team:
+        if team and assignee is not None and assignee not in team:
             add(("tasks", i, "assignee"), f"task {i + 1}: unknown assignee '{assignee}'")
         created, done = task.get("created"), task.get("done")
         if created and done and done < created:
@@ -302,7 +306,7 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         if direction is not None and direction not in DIRECTIONS:
             add(("activities", i, "direction"), f"activity {i + 1}: direction must be 'in' or 'out'")
         by = activity.get("by")
-        if by is not None and by not in team:
+        if team and by is not None and by not in team:
             add(("activities", i, "by"), f"activity {i + 1}: unknown team member '{by}'", "warning")
         if deal.created and activity.get("date") < deal.created:
             add(("activities", i, "date"), f"activity {i + 1} ({activity.get('date')}) is before created {deal.created}", "warning")

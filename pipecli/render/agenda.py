@@ -12,7 +12,7 @@ from pipecli.render.style import Style
 AGENDA_COLUMNS = ("task", "text", "deal", "account", "due", "assignee")  # deal: its title (the id is in task)
 AGENDA_FULL_COLUMNS = ("group", "task", "id", "text", "deal", "title", "account", "due", "assignee",
                        "status", "snoozed_until", "created", "done")
-SUGGESTION_COLUMNS = ("n", "deal", "kind", "reason", "task")
+SUGGESTION_COLUMNS = ("suggestion", "deal", "kind", "reason", "task")
 GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", "snoozed": "Snoozed",
                 "closed": "Done and cancelled"}
 _GROUP_STYLE = {"overdue": "red", "today": "yellow", "snoozed": "dim", "closed": "dim"}
@@ -66,7 +66,7 @@ def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style) -> str:
 
 
 def suggestion_record(s: Suggestion) -> dict:
-    return {"n": s.number, "deal": s.deal.id, "kind": s.kind, "reason": s.reason, "task": s.text,
+    return {"suggestion": s.key, "deal": s.deal.id, "kind": s.kind, "reason": s.reason, "task": s.text,
             "owner": s.deal.owner, "since": s.since}
 
 
@@ -74,8 +74,9 @@ def render_suggestions(found: Sequence[Suggestion], fmt: str) -> str:
     if fmt in ("csv", "json"):
         return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt)
     rows = [suggestion_record(s) for s in found]
-    if fmt == "table":  # the task text repeats the reason: the terminal shows the reason only
+    if fmt == "table":  # the key names the deal and kind; the task text repeats the reason
+        width = max(24, 78 - 2 - max((len(row["suggestion"]) for row in rows), default=0))  # 80 columns
         for row in rows:
-            row["reason"] = _clip(row["reason"], 48)
-        return render_rows(rows, SUGGESTION_COLUMNS[:-1], fmt)
+            row["reason"] = _clip(row["reason"], width)
+        return render_rows(rows, ("suggestion", "reason"), fmt)
     return render_rows(rows, SUGGESTION_COLUMNS, fmt)

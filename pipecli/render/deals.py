@@ -123,10 +123,11 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         lines += ["", style("BANT", "bold")]
         lines += [f"  {k + ':':<15} {deal.bant[k]}" for k in deal.bant]
     lines += ["", style("Next steps", "bold")]
-    open_tasks = [(i, t) for i, t in enumerate(deal.tasks, start=1) if t.get("status", "open") == "open"]
+    open_tasks = [(ident, t) for ident, t in zip(deal.entry_ids("tasks"), deal.tasks)
+                  if t.get("status", "open") == "open"]
     if not open_tasks:
         lines.append(style("  none: add one so this deal keeps moving", "yellow") if f.kind == "open" else "  none")
-    for number, task in open_tasks:
+    for ident, task in open_tasks:
         due = task.get("due")
         late = due is not None and due < today
         when = f" (due {due})" if due else ""
@@ -135,7 +136,7 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
             when += f" (snoozed until {snoozed})"
             late = False
         who = f" @{task['assignee']}" if task.get("assignee") else ""
-        lines.append(style(f"  {deal.id}#{number} {task.get('text')}{when}{who}", "red" if late else ""))
+        lines.append(style(f"  {ident} {task.get('text')}{when}{who}", "red" if late else ""))
     found = events(deal)
     if found:
         lines += ["", style("Timeline", "bold"), render_timeline(found, style, indent="  ").rstrip("\n")]

@@ -24,6 +24,7 @@ from typing import Any
 
 from pipecli.core.config import Config
 from pipecli.core.deal import BANT_KEYS, Deal
+from pipecli.core.entryids import ENTRY_FIELDS
 from pipecli.core.errors import InvalidValue
 from pipecli.core.values import format_contact
 from pipecli.render.formats import plain
@@ -214,8 +215,12 @@ class EntryTable:
         rows = []
         known = {name for name, _ in self.columns}
         defaults = dict(self.defaults)
-        for number, entry in enumerate(deal.data.get(self.key) or [], start=1):
-            values = [entry.get(name, defaults.get(name)) for name, _ in self.columns]
+        entries = deal.data.get(self.key) or []
+        # Tasks and interactions without a stored id export the one commands show for them.
+        ids = deal.entry_ids(self.key) if self.key in ENTRY_FIELDS else None
+        for number, entry in enumerate(entries, start=1):
+            values = [ids[number - 1] if ids is not None and name == "id" else entry.get(name, defaults.get(name))
+                      for name, _ in self.columns]
             extra = {k: v for k, v in entry.items() if k not in known}
             rows.append([deal.id, number, *values, _json_text(extra or None)])
         return rows
@@ -234,7 +239,7 @@ ENTRY_TABLES = (
                 ("snoozed_until", "TEXT"), ("created", "TEXT"), ("done", "TEXT"), ("suggested", "TEXT")),
                defaults=(("status", "open"),)),
     EntryTable("interactions", "activities", "position",
-               (("date", "TEXT"), ("time", "TEXT"), ("kind", "TEXT"), ("direction", "TEXT"), ("by", "TEXT"),
+               (("id", "TEXT"), ("date", "TEXT"), ("time", "TEXT"), ("kind", "TEXT"), ("direction", "TEXT"), ("by", "TEXT"),
                 ("summary", "TEXT"), ("notes", "TEXT"))),
     EntryTable("contacts", "contacts", "position",
                (("name", "TEXT"), ("email", "TEXT"), ("role", "TEXT"), ("phone", "TEXT"))),

@@ -23,6 +23,8 @@ def event_line(event: Event, style: Style, time_column: bool = False) -> str:
     line = f"{when}  {printable(kind):<11} {printable(text)}"
     if event.by:
         line += style(f"  ({printable(event.by)})", "dim")
+    if event.ref:
+        line += style(f"  {printable(event.ref)}", "dim")
     if event.notes:
         pad = " " * (len(when) + 14)
         line += "".join(f"\n{pad}{printable(note)}" for note in event.notes.splitlines())
@@ -36,5 +38,5 @@ def render_timeline(found: Sequence[Event], style: Style, indent: str = "") -> s
 
 def timeline_json(found: Sequence[Event]) -> str:
     records = [{"date": e.date, "time": e.time, "kind": e.kind, "direction": e.direction, "text": e.text,
-                "by": e.by, "notes": e.notes} for e in found]
+                "by": e.by, "notes": e.notes, "id": e.ref} for e in found]
     return json.dumps(plain(records), indent=2, ensure_ascii=False) + "\n"
