@@ -12,6 +12,7 @@ from pipecli.cli.main import cli
 from pipecli.core import dealfile
 from pipecli.core.check import check_workspace
 from pipecli.core.dates import today
+from pipecli.core.entryids import entry_ids
 from pipecli.core.errors import ParseError
 from pipecli.core.gitrepo import merge_lines
 from pipecli.core.merge import merge_deal
@@ -411,17 +412,6 @@ def test_an_interaction_amended_on_one_side_and_edited_on_the_other_is_one_entry
     assert clash.conflicts == ["activities[k3v9qa].summary"]
 
 
-def test_an_old_interaction_given_an_id_on_one_side_is_the_same_entry_as_the_other_sides():
-    # An entry without an id gets one when its file is next written: it is still the entry the other side edits.
-    given = edit(BASE, ("- date: 2026-11-01\n  kind: call", "- id: p7x2mm\n  date: 2026-11-01\n  kind: call"))
-    noted = edit(BASE, ("  summary: Intro call\n", "  summary: Intro call\n  notes: Jonas runs ops\n"))
-    result = merge(given, noted)
-    assert result.clean
-    assert data(result.text)["activities"] == [{"id": "p7x2mm", "date": data(BASE)["activities"][0]["date"],
-                                                "kind": "call", "by": "alice", "summary": "Intro call",
-                                                "notes": "Jonas runs ops"}]
-
-
 def test_history_and_diff_see_an_amended_or_id_given_interaction_as_the_same_one():
     from pipecli.core.changes import deal_changes
     from pipecli.core.deal import Deal
@@ -431,5 +421,8 @@ def test_history_and_diff_see_an_amended_or_id_given_interaction_as_the_same_one
 
     amended = edit(LOGGED, ("summary: Demo for the CTO", "summary: Demo for the CFO"))
     assert changes(LOGGED, amended) == ["meeting: Demo for the CFO (2026-11-05): summary: Demo for the CTO -> Demo for the CFO"]
-    given = edit(BASE, ("- date: 2026-11-01\n  kind: call", "- id: p7x2mm\n  date: 2026-11-01\n  kind: call"))
+    (derived,) = entry_ids("acme", "activities", data(BASE)["activities"])
+    given = edit(BASE, ("  summary: Intro call\n", f"  summary: Intro call\n  id: {derived}\n"))  # stored on a write
     assert changes(BASE, given) == []
+    amended = edit(given, ("summary: Intro call", "summary: Intro call with Jonas"))
+    assert changes(BASE, amended) == ["call: Intro call with Jonas (2026-11-01): summary: Intro call -> Intro call with Jonas"]
