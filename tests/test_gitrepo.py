@@ -68,7 +68,11 @@ def test_git_setup_makes_the_repository_routes_deals_and_changes_nothing_the_sec
     assert (root / ".gitattributes").read_text().endswith("deals/*.md merge=pipe\n")
     git = Git(root)
     assert git.output("check-attr", "merge", "deals/x.md").strip() == "deals/x.md: merge: pipe"
-    assert git.output("config", "merge.pipe.driver").strip().endswith("merge-driver %O %A %B %P")
+    from pipecli.core.gitsetup import DRIVER_COMMAND
+
+    assert git.output("config", "merge.pipe.driver").strip() == DRIVER_COMMAND  # no path: it finds pipe when git merges
+    assert [git.output("config", key).strip() for key in ("merge.renames", "pull.twohead", "pull.rebase")] == [
+        "false", "recursive", "false"]
     (root / ".gitattributes").write_text("*.png binary\n" + (root / ".gitattributes").read_text())
     again = run(root, "git", "setup")
     assert again.exit_code == 0 and again.stdout == f"deal files in {root} merge field by field\n"

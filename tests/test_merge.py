@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -9,6 +12,7 @@ from pipecli.cli.main import cli
 from pipecli.core import dealfile
 from pipecli.core.check import check_workspace
 from pipecli.core.dates import today
+from pipecli.core.entryids import entry_ids
 from pipecli.core.errors import ParseError
 from pipecli.core.gitrepo import merge_lines
 from pipecli.core.merge import merge_deal
@@ -230,7 +234,7 @@ def test_the_driver_exits_1_on_a_conflict_and_names_it(tmp_path):
                         edit(BASE, ("stage: lead\nvalue", "stage: lost\nvalue")))
     result = CliRunner().invoke(cli, ["merge-driver", *paths, "deals/acme.md"])
     assert result.exit_code == 1
-    assert result.stderr == ("pipe: conflict in deals/acme.md: stage (marked in the file: keep one side, "
+    assert result.stderr == ("pipe: conflict in deals/acme.md: the stage change (stage) (marked in the file: keep one side, "
                              "delete the markers, then 'pipe check')\n")
     assert "<<<<<<< ours\nstage: won\n=======\nstage: lost\n>>>>>>> theirs\n" in (tmp_path / "ours").read_text()
 
@@ -257,3 +261,168 @@ def test_git_runs_the_driver_without_loading_the_other_commands(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "pipecli", "merge-driver", str(tmp_path / "nope"), *paths[1:]],
                              capture_output=True, text=True)
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and missing.stderr.startswith("pipe: merge of ")
+
+
+# -- a stage change merges as one unit ----------------------------------------------------------
+
+def close(text: str, stage: str, day: str, reason: str | None = None, by: str = "alice") -> str:
+    """text closed as pipe does it: the stage, the closed date (and lost reason), a history entry, open tasks cancelled."""
+    extra = f"closed: {day}\n" + (f"lost_reason: {reason}\n" if reason else "")
+    return edit(text, ("stage: lead\nvalue", f"stage: {stage}\nvalue"), ("bant:", extra + "bant:"),
+                ("  by: alice\ntasks:", f"  by: alice\n- stage: {stage}\n  date: {day}\n  by: {by}\ntasks:"),
+                ("  status: open\n  created: 2026-11-01\n", f"  status: cancelled\n  created: 2026-11-01\n  done: {day}\n"))
+
+
+def keep(text: str, side: int) -> str:
+    """A conflicted text resolved by keeping one side (0: ours, 1: theirs) of every marked region."""
+    pattern = r"(?s)<{7} ours\n(.*?)={7}\n(.*?)>{7} theirs\n"
+    return re.sub(pattern, lambda m: m.group(side + 1), text)
+
+
+def errors(text: str, make_workspace) -> list[str]:
+    workspace = make_workspace({"acme": text}, name=f"ws{next(WORKSPACES)}")
+    return [p.message for p in check_workspace(workspace, today()) if p.severity == "error"]
+
+
+WORKSPACES = itertools.count()
+CALL = ("  summary: Intro call\n", "  summary: Intro call\n- date: 2026-11-05\n  kind: call\n  by: bob\n  summary: Last try\n")
+
+
+def test_won_on_one_side_and_lost_on_the_other_is_one_conflict_and_either_side_kept_is_consistent(make_workspace,
+                                                                                                   monkeypatch):
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-27")
+    ours = close(BASE, "won", "2026-11-06")
+    theirs = edit(close(BASE, "lost", "2026-11-06", "price", by="bob"), CALL)
+    result = merge(ours, theirs)
+    assert result.conflicts == ["the stage change (stage, lost_reason, history)"]
+    assert result.text.count("<<<<<<<") == 1 and result.text.count(">>>>>>>") == 1
+    region = result.text[result.text.index("<<<<<<<"):result.text.index(">>>>>>>")]
+    assert "stage: won" in region and "lost_reason: price" in region and "- stage: lost" in region
+    won, lost = data(keep(result.text, 0)), data(keep(result.text, 1))
+    assert (won["stage"], won.get("lost_reason"), won["history"][-1]["stage"]) == ("won", None, "won")
+    assert (lost["stage"], lost["lost_reason"], lost["history"][-1]["stage"]) == ("lost", "price", "lost")
+    assert [h["stage"] for h in won["history"]] == ["lead", "won"]  # not both closes, whichever is kept
+    for kept in (won, lost):
+        assert [a["summary"] for a in kept["activities"]] == ["Intro call", "Last try"]  # the rest merged
+    for side in (0, 1):
+        assert errors(keep(result.text, side), make_workspace) == []
+    # Mixing the two closes by hand is what pipe check stops (and so pipe sync before it pushes).
+    mixed = keep(result.text, 0).replace("closed: 2026-11-06\n", "closed: 2026-11-06\nlost_reason: price\n")
+    assert errors(mixed, make_workspace) == ["lost_reason is set but the deal is in stage 'won', which is not lost"]
+    history_of_theirs = keep(result.text, 0).replace("- stage: won\n", "- stage: lost\n")
+    assert errors(history_of_theirs, make_workspace) == ["the last history entry is stage 'lost' but the deal is in 'won'"]
+
+
+def test_the_same_close_with_another_date_or_reason_is_a_conflict_of_the_unit():
+    dated = merge(close(BASE, "won", "2026-11-06"), close(BASE, "won", "2026-11-09"))
+    assert dated.conflicts[0] == "the stage change (closed, history)" and dated.text.count("<<<<<<<") == 2  # + the task
+    reasoned = merge(close(BASE, "lost", "2026-11-06", "price"), close(BASE, "lost", "2026-11-06", "competitor"))
+    assert reasoned.conflicts == ["the stage change (lost_reason)"]
+    assert "<<<<<<< ours\nlost_reason: price\n=======\nlost_reason: competitor\n>>>>>>> theirs\n" in reasoned.text
+    same = merge(close(BASE, "won", "2026-11-06"), edit(close(BASE, "won", "2026-11-06"), CALL))
+    assert same.clean and [h["stage"] for h in data(same.text)["history"]] == ["lead", "won"]
+
+
+def test_a_close_corrected_on_one_side_merges_with_anything_else_on_the_other():
+    won = close(BASE, "lost", "2026-11-06", "price")
+    corrected = edit(won, ("closed: 2026-11-06\nlost_reason: price", "closed: 2026-11-04\nlost_reason: competitor"),
+                     ("  date: 2026-11-06\n  by: alice\ntasks:", "  date: 2026-11-06\n  by: alice\n- stage: lost\n"
+                                                             "  date: 2026-11-08\n  by: alice\ntasks:"))
+    result = merge_deal(won, corrected, edit(won, CALL), "deals/acme.md", merge_lines)
+    assert result.clean
+    merged = data(result.text)
+    assert (str(merged["closed"]), merged["lost_reason"], len(merged["history"])) == ("2026-11-04", "competitor", 3)
+    assert merged["activities"][-1]["summary"] == "Last try"
+    both = merge_deal(won, corrected, edit(won, ("lost_reason: price", "lost_reason: stale")), "deals/acme.md",
+                      merge_lines)
+    assert both.conflicts == ["the stage change (closed, lost_reason, history)"] and both.text.count("<<<<<<<") == 1
+
+
+def test_moves_to_the_same_stage_on_both_sides_merge_cleanly_and_an_old_history_entry_edited_is_no_move():
+    ours = edit(BASE, *MOVE)
+    theirs = edit(BASE, *MOVE, ("  by: alice\n- stage: qualified", "  by: bob\n- stage: qualified"))  # old entry's author
+    result = merge(ours, theirs)
+    assert result.clean and data(result.text)["history"][0]["by"] == "bob"
+    fixed = edit(BASE, ("history:\n- stage: lead\n  date: 2026-11-01\n  by: alice", "history:\n- stage: lead\n"
+                        "  date: 2026-11-01\n  by: bob"))
+    assert merge(close(BASE, "won", "2026-11-06"), fixed).clean
+
+
+# -- comments ----------------------------------------------------------------------------------------
+
+def test_a_comment_added_by_hand_on_one_side_is_kept_when_the_other_side_changed_the_deal():
+    theirs = edit(BASE, ("owner: alice\n", "# Alice hands over in January\nowner: alice\n"),
+                  ("  text: Call Jonas\n", "  text: Call Jonas  # his mobile, not the desk\n"))
+    ours = edit(BASE, *MOVE, NEW_TASK, ("owner: alice", "owner: bob"))  # the owner's line and the tasks changed here
+    result = merge(ours, theirs)
+    assert result.clean
+    assert "# Alice hands over in January\nowner: bob\n" in result.text
+    assert "  text: Call Jonas  # his mobile, not the desk\n" in result.text
+    assert data(result.text) == data(edit(BASE, *MOVE, NEW_TASK, ("owner: alice", "owner: bob")))
+    # the same, the other way round: our comments survive their changes
+    mirrored = merge(theirs, ours)
+    assert "# Alice hands over in January\nowner: bob\n" in mirrored.text and "# his mobile, not the desk" in mirrored.text
+
+
+def test_a_changed_or_removed_comment_is_carried_and_one_on_a_line_the_other_side_changed_stays_above_it():
+    changed = edit(BASE, ("value: 8000   # list price", "value: 8000   # list price, before the 10% discount"),
+                   ("currency: EUR\n", "currency: EUR  # invoiced from the Berlin entity\n"))
+    ours = edit(BASE, ("currency: EUR", "currency: USD"), CALL)
+    result = merge(ours, changed)
+    assert result.clean
+    assert "value: 8000   # list price, before the 10% discount\n" in result.text
+    assert "# invoiced from the Berlin entity\ncurrency: USD\n" in result.text  # its line changed: the comment above it
+    removed = merge(edit(BASE, CALL), edit(BASE, ("value: 8000   # list price", "value: 8000")))
+    assert removed.clean and "value: 8000\n" in removed.text and "list price" not in removed.text
+
+
+def test_the_same_comment_edited_on_both_sides_keeps_both_ours_first():
+    ours = edit(BASE, ("owner: alice\n", "# ours: renewal in March\nowner: alice\n"), CALL)
+    theirs = edit(BASE, ("owner: alice\n", "# theirs: renewal in April\nowner: alice\n"), NEW_TASK)
+    result = merge(ours, theirs)
+    assert result.clean and "# ours: renewal in March\n# theirs: renewal in April\nowner: alice\n" in result.text
+    inline = merge(edit(BASE, ("# list price", "# ours")), edit(BASE, ("# list price", "# theirs"), CALL))
+    assert inline.clean and "# theirs\nvalue: 8000   # ours\n" in inline.text
+
+
+def test_comments_in_a_conflicted_file_are_kept_outside_the_markers():
+    ours = edit(BASE, ("value: 8000   # list price", "value: 12000"), ("owner: alice\n", "# a note\nowner: alice\n"))
+    theirs = edit(BASE, ("value: 8000   # list price", "value: 9000"), ("tags:\n", "# tags from the CRM\ntags:\n"))
+    result = merge(ours, theirs)
+    assert result.conflicts == ["value"]
+    assert "<<<<<<< ours\nvalue: 12000\n=======\nvalue: 9000\n>>>>>>> theirs\n" in result.text
+    assert "# a note\nowner: alice\n# tags from the CRM\ntags:\n" in result.text
+
+
+# -- interactions by id --------------------------------------------------------------------------------
+
+LOGGED = BASE.replace("  summary: Intro call\n", "  summary: Intro call\n- id: k3v9qa\n  date: 2026-11-05\n  kind: meeting\n"
+                                                 "  by: alice\n  summary: Demo for the CTO\n")
+
+
+def test_an_interaction_amended_on_one_side_and_edited_on_the_other_is_one_entry_by_its_id():
+    amended = edit(LOGGED, ("summary: Demo for the CTO", "summary: Demo for the CTO and the CFO"))
+    noted = edit(LOGGED, ("  summary: Demo for the CTO\n", "  summary: Demo for the CTO\n  notes: Wants SSO\n"))
+    result = merge_deal(LOGGED, amended, noted, "deals/acme.md", merge_lines)
+    assert result.clean
+    (meeting,) = [a for a in data(result.text)["activities"] if a.get("id") == "k3v9qa"]
+    assert (meeting["summary"], meeting["notes"]) == ("Demo for the CTO and the CFO", "Wants SSO")
+    assert len(data(result.text)["activities"]) == 2
+    clash = merge_deal(LOGGED, amended, edit(LOGGED, ("for the CTO", "for Jonas")), "deals/acme.md", merge_lines)
+    assert clash.conflicts == ["activities[k3v9qa].summary"]
+
+
+def test_history_and_diff_see_an_amended_or_id_given_interaction_as_the_same_one():
+    from pipecli.core.changes import deal_changes
+    from pipecli.core.deal import Deal
+
+    def changes(old: str, new: str) -> list[str]:
+        return [c.text for c in deal_changes(Deal(data(old), ""), Deal(data(new), ""))]
+
+    amended = edit(LOGGED, ("summary: Demo for the CTO", "summary: Demo for the CFO"))
+    assert changes(LOGGED, amended) == ["meeting: Demo for the CFO (2026-11-05): summary: Demo for the CTO -> Demo for the CFO"]
+    (derived,) = entry_ids("acme", "activities", data(BASE)["activities"])
+    given = edit(BASE, ("  summary: Intro call\n", f"  summary: Intro call\n  id: {derived}\n"))  # stored on a write
+    assert changes(BASE, given) == []
+    amended = edit(given, ("summary: Intro call", "summary: Intro call with Jonas"))
+    assert changes(BASE, amended) == ["call: Intro call with Jonas (2026-11-01): summary: Intro call -> Intro call with Jonas"]

@@ -34,7 +34,9 @@ def base_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PIPE_"))}
     env.update(HOME=str(home), GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), GIT_CONFIG_NOSYSTEM="1",
                PIPE_TODAY=TODAY, NO_COLOR="1", COLUMNS="100", LC_ALL="C", TZ="UTC",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+               # pipe installed and on PATH, as for a user: git's merges find the driver there
+               PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     return env
 
 
@@ -292,6 +294,40 @@ def test_the_same_field_changed_differently_is_a_real_conflict(team):
     assert deal["value"] == 12000
     assert "Demo for the CTO" in [a["summary"] for a in deal["activities"]]
     assert "Send the pricing" in [t["text"] for t in deal["tasks"]]
+
+
+def test_a_comment_added_by_hand_is_kept_when_the_other_clone_merges(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    path = alice.path(acme)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nvalue: 8000\n", "\n# Jonas asked for a discount: see the notes\nvalue: 8000\n"),
+                    encoding="utf-8")
+    alice.git("commit", "-q", "-am", "a comment by hand")
+    alice.pipe("sync")
+    bob.pipe("log", acme, "call", "Jonas: budget approved")
+    bob.pipe("set", acme, "value=9000")
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    assert "\n# Jonas asked for a discount: see the notes\nvalue: 9000\n" in bob.path(acme).read_text(encoding="utf-8")
+
+
+def test_won_in_one_clone_and_lost_in_the_other_is_one_conflict_and_keeping_a_side_is_consistent(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("won", acme)
+    alice.pipe("sync")
+    bob.pipe("lost", acme, "--reason", "price")
+    refused = bob.pipe("sync", ok=False)
+    assert f"conflicts in deals/{acme}.md" in refused.stderr
+    text = bob.path(acme).read_text(encoding="utf-8")
+    assert text.count("<<<<<<<") == 1, text
+    bob.path(acme).write_text(re.sub(r"(?s)<{7} ours\n.*?={7}\n(.*?)>{7} theirs\n", r"\1", text), encoding="utf-8")
+    bob.check_clean()  # alice's win kept whole: no lost reason, a history ending in won
+    deal = bob.deal(acme)
+    assert (deal["stage"], "lost_reason" in deal, deal["history"][-1]["stage"]) == ("won", False, "won")
+    bob.git("add", f"deals/{acme}.md")
+    bob.git("commit", "-q", "--no-edit")
+    bob.pipe("sync")
 
 
 def test_a_task_done_on_one_side_and_edited_on_the_other_keeps_both(team):
@@ -609,3 +645,106 @@ def test_sync_refuses_an_uncommitted_gitattributes(team):
     bob = team.bob
     (bob.root / ".gitattributes").write_text((bob.root / ".gitattributes").read_text() + "*.csv text\n")
     assert_refused(bob, team, "uncommitted changes in .gitattributes")
+
+
+# -- plain git in a set-up clone: pull settings, renames, the driver found at merge time --------------
+
+
+@pytest.mark.parametrize("pull", [["pull"], ["pull", "--rebase"]], ids=["pull", "pull-rebase"])
+def test_plain_git_pull_merges_diverged_changes_to_one_deal(team, pull):
+    # `pipe git setup` sets what plain `git pull` needs to reconcile diverged branches (pull.rebase
+    # false); a rebase replays bob's commit, and the driver merges it just as well.
+    diverge(team)
+    before = team.snapshot()
+    done = team.bob.git(*pull)
+    assert "CONFLICT" not in done.stdout + done.stderr
+    team.bob.check_clean()
+    assert team.bob.status() == []
+    assert_nothing_lost(team.bob.deals(), *before)
+    assert sorted(a["summary"] for a in team.bob.deal(team.acme)["activities"]) == [
+        "Intro call with Jonas", "Jonas: budget approved", "Sent the SSO answers"]
+    parents = team.bob.out("log", "-1", "--format=%p").split()
+    assert len(parents) == (1 if "--rebase" in pull else 2)  # rebased onto alice's commit, or merged with it
+
+
+@pytest.mark.parametrize("command", [["pull"], ["pull", "--rebase"], ["merge", "origin/main"],
+                                     ["cherry-pick", "origin/main"]], ids=["pull", "pull-rebase", "merge", "cherry-pick"])
+def test_plain_git_never_takes_a_removed_deal_and_a_similar_new_one_for_a_rename(team, command):
+    # git's default strategy (ort) ignores merge.renames; pull.twohead makes each of these use one that does not.
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("log", acme, "call", "Jonas: budget approved", "--notes", "Alice's notes")
+    alice.pipe("sync")
+    bob.pipe("rm", acme)
+    bob.pipe("add", "Acme rollout", "--value", "8000", "--close-date", "2027-01-15", "--next", "Call Jonas", "--due", "3d")
+    bob.git("fetch", "-q")
+    done = bob.git(*command, ok=False)
+    assert f"CONFLICT (modify/delete): deals/{acme}.md" in done.stdout + done.stderr
+    holding = [p.name for p in (bob.root / "deals").glob("*.md") if "Alice's notes" in p.read_text(encoding="utf-8")]
+    assert holding == [f"{acme}.md"]  # left where alice wrote it, for bob to keep or remove
+
+
+def stale_driver(clone: Clone) -> str:
+    """What pipe registered before it found itself at merge time: its full path, here of a virtualenv since removed."""
+    gone = str(clone.root.parent / "old-venv" / "bin" / "pipe")
+    clone.git("config", "merge.pipe.driver", f"{gone} merge-driver %O %A %B %P")
+    return gone
+
+
+def test_sync_repairs_a_driver_registered_at_a_path_that_is_gone_and_its_advice_ends(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    gone = stale_driver(bob)
+    diverge(team)
+    failed = bob.git("pull", ok=False)  # the stale driver cannot start: git leaves bob's side, unmarked
+    assert f"deals/{acme}.md" in failed.stdout + failed.stderr
+    refused = bob.pipe("sync", ok=False)
+    assert refused.stdout.splitlines() == [f"repaired the merge driver in this clone's git config: it ran {gone}, "
+                                           "which no longer exists; it now finds pipe on PATH when git merges"]
+    (line,) = pipe_lines(refused.stderr)
+    assert line.startswith(f"pipe: the merge of deals/{acme}.md failed without marking anything") and \
+        "'git merge --abort' and 'pipe sync' again" in line
+    bob.git("merge", "--abort")  # the advice, followed once, is enough
+    before = team.snapshot()
+    done = bob.pipe("sync")
+    assert done.stdout == "pulled 1 commit, checked, pushed 2 commits\n"
+    alice.pipe("sync")
+    team.assert_settled(before)
+
+
+def test_sync_keeps_a_driver_the_user_registered_by_hand(team):
+    bob = team.bob
+    mine = "/usr/local/bin/my-merge %O %A %B"  # not pipe's: left alone, even though it cannot run
+    bob.git("config", "merge.pipe.driver", mine)
+    bob.pipe("sync")
+    assert bob.out("config", "merge.pipe.driver") == mine
+
+
+def only_on_path(tmp_path: Path, **programs: str) -> str:
+    """A PATH holding only git and the named programs (name=target)."""
+    folder = tmp_path / "bin"
+    folder.mkdir(parents=True)
+    for name, target in {"git": shutil.which("git"), **programs}.items():
+        (folder / name).symlink_to(target)
+    return str(folder)
+
+
+def test_the_driver_finds_pipe_when_git_merges_and_says_so_when_it_cannot(team, tmp_path):
+    bob, acme = team.bob, team.acme
+    diverge(team)
+    before = team.snapshot()
+    bob.env.pop("PYTHONPATH")
+    bob.env["PATH"] = only_on_path(tmp_path)  # no pipe, no python3: nothing to merge with
+    failed = bob.git("pull", ok=False)
+    assert f"pipe: cannot merge 'deals/{acme}.md': no pipe on PATH, nor a python3 with pipecli" in failed.stderr
+    assert "(git checkout -m 'deals/" in failed.stderr
+    bob.git("merge", "--abort")
+    # A virtualenv moved or made again: what is on PATH at merge time is what runs.
+    bob.env["PATH"] = only_on_path(tmp_path / "moved", pipe=str(Path(sys.executable).parent / "pipe"))
+    bob.git("pull")
+    assert_nothing_lost(bob.deals(), *before)
+    bob.git("reset", "-q", "--hard", "HEAD^1")
+    python = tmp_path / "python3"  # a python3 that has pipecli (this one: a symlink would leave its virtualenv)
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o755)
+    bob.env["PATH"] = only_on_path(tmp_path / "python", python3=str(python))  # python3 -m pipecli, then
+    bob.git("pull")
+    assert_nothing_lost(bob.deals(), *before)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,24 +10,10 @@ import click
 from pipecli.core.errors import PipeError
 
 
-def driver_command() -> str:
-    """The command line git runs to merge a deal file: this pipe by its full path, else this Python.
-
-    A full path, because git also merges from editors, GUIs and cron jobs whose PATH may not hold
-    pipe: a driver that cannot start leaves our side of the file with no marker at all.
-    """
-    found = shutil.which("pipe")
-    if found and sys.argv and Path(found).resolve() == Path(sys.argv[0]).resolve():
-        program = shlex.quote(str(Path(found).absolute()))
-    else:
-        program = f"{shlex.quote(sys.executable)} -m pipecli"
-    return f"{program} merge-driver %O %A %B %P"
-
-
 def run_setup(root: Path) -> None:
     from pipecli.core.gitsetup import setup
 
-    for step in setup(root, driver_command()).steps:
+    for step in setup(root).steps:
         click.echo(step)
 
 
@@ -81,13 +65,11 @@ def sync(app, no_push):
     from pipecli.render.problems import problems_text
 
     try:
-        done = run_sync(app.workspace, app.today, driver_command(), push=not no_push)
+        done = run_sync(app.workspace, app.today, push=not no_push, say=click.echo)
     except SyncRefused as refused:
         if refused.problems:
             click.echo(problems_text(refused.problems), nl=False, err=True)
         raise
-    for note in done.notes:
-        click.echo(note)
     if done.warnings:
         click.echo(problems_text(done.warnings), nl=False, err=True)
     pushed = "nothing to push" if not done.pushed else f"pushed {done.pushed} commit{'s' if done.pushed > 1 else ''}"

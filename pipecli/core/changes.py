@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pipecli.core.config import Config
 from pipecli.core.dealfile import same
 from pipecli.core.deal import Deal
+from pipecli.core.entryids import entry_ids
 from pipecli.core.periods import Period
 from pipecli.core.queries import to_base
 from pipecli.core.reports import Column, Figure, Report, Table
@@ -77,7 +78,7 @@ def _field_changes(a: dict, b: dict, *, creating: bool) -> list[Change]:
         elif key == "tasks":
             changes += _tasks(_entries(old), _entries(new))
         elif key == "activities":
-            changes += _activities(_entries(old), _entries(new))
+            changes += _activities(_entries(old), _entries(new), str(b.get("id") or a.get("id") or ""))
         elif key == "contacts":
             changes += _contacts(_entries(old), _entries(new))
         elif key == "tags" and _strings(old) and _strings(new):
@@ -209,10 +210,10 @@ def _task_change(was: dict, task: dict) -> Change:
     return Change("task", new_status if moved else "changed", f"{head}: {show(task.get('text'))}{extra}", was, task)
 
 
-def _activity_key(entry: dict) -> Any:
-    if entry.get("id") not in (None, ""):
-        return ("id", str(entry["id"]))
-    return ("entry",) + tuple(show(entry.get(k)) for k in ("date", "time", "kind", "summary"))
+def _keyed_by_id(deal_id: str, entries: list[dict]) -> dict:
+    """Interactions by their id; an id stored twice (a copy by hand) gets a count so none is lost."""
+    ids = iter(entry_ids(deal_id, "activities", entries))
+    return _keyed(entries, lambda entry: ("id", next(ids)))
 
 
 def _activity_text(entry: dict) -> str:
@@ -221,8 +222,10 @@ def _activity_text(entry: dict) -> str:
     return f"{show(entry.get('kind'))}: {show(entry.get('summary') or entry.get('notes'))} ({direction}{when})"
 
 
-def _activities(old: list[dict], new: list[dict]) -> list[Change]:
-    before, after = _keyed(old, _activity_key), _keyed(new, _activity_key)
+def _activities(old: list[dict], new: list[dict], deal_id: str) -> list[Change]:
+    # By id, stored or derived from the content (entryids): an interaction amended, or given its
+    # id on a write, is the one it was, not one removed and one added.
+    before, after = (_keyed_by_id(deal_id, entries) for entries in (old, new))
     changes = []
     for key, entry in after.items():
         was = before.get(key)
@@ -230,9 +233,12 @@ def _activities(old: list[dict], new: list[dict]) -> list[Change]:
         if was is None:
             changes.append(Change(kind, "added", f"+ {_activity_text(entry)}", None, entry))
         elif not same(was, entry):
+            quiet = {"id"} if was.get("id") in (None, "") else set()  # given on a write: no change of its own
             details = [f"{k}: {show(was.get(k))} -> {show(entry.get(k))}"
-                       for k in list(entry) + [k for k in was if k not in entry] if not same(was.get(k), entry.get(k))]
-            changes.append(Change(kind, "changed", f"{_activity_text(entry)}: {'; '.join(details)}", was, entry))
+                       for k in list(entry) + [k for k in was if k not in entry]
+                       if k not in quiet and not same(was.get(k), entry.get(k))]
+            if details:
+                changes.append(Change(kind, "changed", f"{_activity_text(entry)}: {'; '.join(details)}", was, entry))
     changes += [Change(show(e.get("kind")), "removed", f"- {_activity_text(e)}", e)
                 for k, e in before.items() if k not in after]
     return changes

@@ -7,6 +7,8 @@ the driver named `pipe`; the command that runs the driver lives in each clone's 
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,30 @@ ATTRIBUTES_FILE = ".gitattributes"
 DRIVER = "pipe"
 ATTRIBUTE_LINE = f"{DEALS_DIR}/*.md merge={DRIVER}"
 DRIVER_NAME = "pipe: merge deal files field by field"
+ARGS = "%O %A %B %P"
+# What `pipe sync` sets for the merges it starts: its own Python, so the pipe that syncs merges.
+PYTHON_VARIABLE = "PIPE_MERGE_PYTHON"
+# The driver finds pipe when git merges, not when it was registered: a full path breaks as soon as
+# the virtualenv is moved or made again. git runs it with sh, in the environment of whatever ran git
+# (a terminal, an editor, a GUI, cron), so: the Python `pipe sync` names, else `pipe` on PATH, else
+# a python3 on PATH that has pipecli; a program that cannot start (126, 127: a stale shebang) falls
+# through to the next. Without any, one line says what is missing, and git reports a conflict.
+DRIVER_COMMAND = (
+    f'if [ -n "${PYTHON_VARIABLE}" ]; then exec "${PYTHON_VARIABLE}" -m pipecli merge-driver {ARGS}; fi; '
+    f'if command -v pipe >/dev/null 2>&1; then pipe merge-driver {ARGS}; s=$?; [ $s -lt 126 ] && exit $s; fi; '
+    f"python3 -c 'import pipecli.core.merge' 2>/dev/null && exec python3 -m pipecli merge-driver {ARGS}; "
+    'echo "pipe: cannot merge %P: no pipe on PATH, nor a python3 with pipecli (PATH is $PATH): '
+    'put pipe on PATH, then redo the merge (git checkout -m %P)" >&2; exit 2'
+)
+# What earlier versions of pipe registered: one program by its full path (or a Python with -m pipecli).
+_OLD_DRIVER = re.compile(rf"^(?P<program>.+?)(?: -m pipecli)? merge-driver {re.escape(ARGS)}$")
+# Settings that plain `git pull` needs (see configure_clone), with why.
+PULL_SETTINGS = (
+    ("merge.renames", "false", "turned off rename detection in merges (merge.renames false): "
+                               "a deal is never merged into another"),
+    ("pull.twohead", "recursive", "merges, pulls and rebases use the recursive strategy (pull.twohead recursive), "
+                                  "the one that honours merge.renames false"),
+)
 
 
 @dataclass
@@ -35,36 +61,71 @@ def attributes_route_deals(root: Path) -> bool:
     return any(line.split() == ATTRIBUTE_LINE.split() for line in lines)
 
 
-def registered_driver(git: Git) -> str | None:
-    """The command this clone runs as pipe's merge driver, or None."""
-    done = git.run("config", "--get", f"merge.{DRIVER}.driver", check=False)
+def _config(git: Git, key: str) -> str | None:
+    done = git.run("config", "--get", key, check=False)
     if done.returncode != 0:
         return None
     return done.stdout.decode().strip() or None
 
 
-def register_driver(git: Git, driver_command: str, replace: bool = True) -> list[str]:
-    """Register the driver in this clone's config, and turn off rename detection; returns what changed.
+def registered_driver(git: Git) -> str | None:
+    """The command this clone runs as pipe's merge driver, or None."""
+    return _config(git, f"merge.{DRIVER}.driver")
 
-    replace=False keeps a driver already registered (pipe sync: the user's setup wins).
 
-    Without the driver git merges deal files as lines. With rename detection on, git takes a deal
+def old_registration(git: Git, command: str) -> str | None:
+    """The program of a driver an earlier pipe registered by its full path, or None (the user's own, or current)."""
+    found = _OLD_DRIVER.match(command)
+    if found is None or _config(git, f"merge.{DRIVER}.name") != DRIVER_NAME:
+        return None
+    try:
+        words = shlex.split(found.group("program"))
+    except ValueError:
+        return None
+    return words[0] if len(words) == 1 and Path(words[0]).is_absolute() else None
+
+
+def configure_clone(git: Git, replace: bool = True) -> list[str]:
+    """Register the driver in this clone's config, and set what plain `git pull` needs; returns what changed.
+
+    replace=False keeps a driver the user registered by hand (pipe sync: the user's setup wins);
+    one an earlier pipe registered by its full path is always replaced, saying whether that path
+    was gone (a moved or remade virtualenv, which failed every merge).
+
+    Without the driver git merges deal files as lines. With rename detection, git takes a deal
     removed on one side and a similar new one added there for a rename, and moves the other side's
-    changes into that other deal without a word.
+    changes into that other deal without a word; git 2.39's default strategy (ort) ignores
+    merge.renames, so pull.twohead picks the strategy that honours it (git merge, pull, rebase and
+    cherry-pick all read it). pull.rebase false, unless set already: with neither it nor pull.ff,
+    plain `git pull` refuses diverged branches; a merge runs the driver once per file for the whole
+    divergence, where a rebase replays each local commit and may stop on each.
     """
     steps = []
     registered = registered_driver(git)
-    if registered != driver_command and (replace or registered is None):
+    old = old_registration(git, registered) if registered and registered != DRIVER_COMMAND else None
+    if registered != DRIVER_COMMAND and (replace or registered is None or old is not None):
         git.run("config", f"merge.{DRIVER}.name", DRIVER_NAME)
-        git.run("config", f"merge.{DRIVER}.driver", driver_command)
-        steps.append(f"registered the merge driver in this clone's git config: {driver_command}")
-    if git.run("config", "--get", "merge.renames", check=False).stdout.strip() != b"false":
-        git.run("config", "merge.renames", "false")
-        steps.append("turned off rename detection in merges (merge.renames false): a deal is never merged into another")
+        git.run("config", f"merge.{DRIVER}.driver", DRIVER_COMMAND)
+        if old is not None and not Path(old).exists():
+            steps.append(f"repaired the merge driver in this clone's git config: it ran {old}, which no longer "
+                         "exists; it now finds pipe on PATH when git merges")
+        elif old is not None:
+            steps.append(f"updated the merge driver in this clone's git config: it ran {old}; it now finds pipe "
+                         "on PATH when git merges, so moving or reinstalling pipe does not break it")
+        else:
+            steps.append("registered the merge driver in this clone's git config (it finds pipe on PATH when "
+                         "git merges)")
+    for key, value, step in PULL_SETTINGS:
+        if _config(git, key) != value:
+            git.run("config", key, value)
+            steps.append(step)
+    if _config(git, "pull.rebase") is None:
+        git.run("config", "pull.rebase", "false")
+        steps.append("plain 'git pull' merges (pull.rebase false), with the driver")
     return steps
 
 
-def setup(root: Path, driver_command: str) -> SetupDone:
+def setup(root: Path) -> SetupDone:
     """Create the repository if there is none, route deals/*.md to the driver, register it in this clone."""
     done = SetupDone()
     git = Git(root)
@@ -77,5 +138,5 @@ def setup(root: Path, driver_command: str) -> SetupDone:
         prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
         write_atomic(path, f"{prefix}# deal files merge field by field: 'pipe git setup' in each clone\n{ATTRIBUTE_LINE}\n")
         done.steps.append(f"wrote {ATTRIBUTES_FILE}: {ATTRIBUTE_LINE} (commit it)")
-    done.steps += register_driver(git, driver_command)
+    done.steps += configure_clone(git)
     return done

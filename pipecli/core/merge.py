@@ -4,9 +4,17 @@ A line merge of YAML frontmatter conflicts on every pair of appended list entrie
 silently produce a duplicate key. Here the three versions are parsed and merged as data:
 - a field changed on one side only takes that side's value;
 - lists of entries (history, tasks, activities, contacts, tags...) merge as the union of both
-  sides by each entry's identity (a task's id; an interaction's date, kind, author and summary;
-  a contact's email), each entry's own fields merged the same way, new entries placed in date order;
+  sides by each entry's identity (a task's or interaction's id, stored or derived from its
+  content; a contact's email), each entry's own fields merged the same way, new entries placed
+  in date order;
 - the notes body merges line by line, as git would;
+- a stage change (stage, pipeline, the closed date, the lost reason and the history entries it
+  appends) is one unit: when both sides changed it to different ends (one won, one lost; both won
+  on different dates), the whole unit is one conflict, each side's unit whole, so that keeping
+  either side leaves the deal consistent;
+- comments (`# ...` lines, and after a value) stay where each side wrote them: one added or
+  changed on one side is carried onto the merge, next to the line it was written against; both
+  sides changing the same comment keep both, ours first (a comment is no field to conflict on);
 - one value changed to two different values is a conflict. The file is then written twice in
   memory, once with our value and once with theirs, and the lines that differ are wrapped in
   git's conflict markers, so the conflict is as small as it can be, readable, and found by the
@@ -66,15 +74,152 @@ def merge_deal(base: str, ours: str, theirs: str, path: str, merge_lines: LineMe
     base_doc, our_doc, their_doc = documents
 
     merger = _Merger(str(base_doc.data.get("id") or our_doc.data.get("id") or ""))
+    unit = _stage_change_conflict(base_doc.data, our_doc.data, their_doc.data)
+    if unit:
+        merger.whole = {key: (our_doc.data.get(key, MISSING), their_doc.data.get(key, MISSING)) for key in STAGE_CHANGE}
+        merger.conflicts.append(f"the stage change ({', '.join(unit)})")
+        merger.field_conflicts += 1
     our_data, their_data = merger.mapping(base_doc.data, our_doc.data, their_doc.data, (), FIELD_ORDER)
     body, body_conflicts = _merge_notes(base_doc.body, our_doc.body, their_doc.body, merge_lines)
     if body_conflicts:
         merger.conflicts.append(f"notes ({body_conflicts} place{'s' if body_conflicts > 1 else ''})")
-    our_text = dealfile.render(our_data, body, our_doc)
+    sides = (base_doc, our_doc, their_doc)
+    our_text = _with_comments(dealfile.render(our_data, body, our_doc), *sides)
     if not merger.field_conflicts:
         return MergeResult(our_text, merger.conflicts)
-    their_text = dealfile.render(their_data, body, our_doc)
-    return MergeResult(_mark_differences(our_text, their_text, labels), merger.conflicts)
+    their_text = _with_comments(dealfile.render(their_data, body, our_doc), *sides)
+    spans = (_span(our_text, STAGE_CHANGE), _span(their_text, STAGE_CHANGE)) if unit else None
+    return MergeResult(_mark_differences(our_text, their_text, labels, spans), merger.conflicts)
+
+
+@dataclass
+class _Line:
+    """A frontmatter line that holds data, with the comment and blank lines just above it and its own comment."""
+
+    data: str  # the line without its comment, CR or trailing blanks: what matches it across versions
+    above: list[str]
+    comment: str | None
+    raw: str
+
+
+_FRONT_END = _Line("\0", [], None, "")  # stands for the end of the frontmatter, so that trailing comments have a line
+
+
+def _split_comment(line: str) -> tuple[str, str | None]:
+    """(the line without its comment, the comment from its '#'), for a line of YAML; quotes respected."""
+    text = line.rstrip("\r")
+    quote = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote == "'":
+            if ch == "'" and text[i + 1:i + 2] == "'":
+                i += 1
+            elif ch == "'":
+                quote = None
+        elif quote == '"':
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                quote = None
+        elif ch in "'\"" and (i == 0 or text[i - 1] in " \t[{,"):
+            quote = ch
+        elif ch == "#" and (i == 0 or text[i - 1] in " \t"):
+            return text[:i].rstrip(), text[i:]
+        i += 1
+    return text.rstrip(), None
+
+
+def _lines(front_lines: list[str]) -> list[_Line]:
+    """The data lines of a frontmatter, each with its comments; the last one stands for the end (_FRONT_END)."""
+    result: list[_Line] = []
+    above: list[str] = []
+    for raw in front_lines:
+        data, comment = _split_comment(raw)
+        if not data.strip():
+            above.append(raw)
+        else:
+            result.append(_Line(data, above, comment, raw))
+            above = []
+    result.append(_Line(_FRONT_END.data, above, None, ""))
+    return result
+
+
+def _pairs(a: list[_Line], b: list[_Line]) -> dict[int, int]:
+    """Index in a -> index in b of the data lines that match."""
+    matcher = difflib.SequenceMatcher(None, [x.data for x in a], [x.data for x in b], autojunk=False)
+    return {block.a + k: block.b + k for block in matcher.get_matching_blocks() for k in range(block.size)}
+
+
+def _both(base: list[str], mine: list[str], other: list[str]) -> list[str]:
+    """A three-way merge of comment lines: one side's change wins; both changed keeps both, mine first."""
+    if other == base or other == mine:
+        return mine
+    if mine == base:
+        return other
+    return mine + [line for line in other if line not in mine]
+
+
+def _carry_comments(text: list[_Line], base: list[_Line], side: list[_Line]) -> None:
+    """Carry the comments side added, changed or removed against base onto text (in place)."""
+    to_base, to_text = _pairs(side, base), _pairs(side, text)
+    last = -1  # the text line of the last side line found there
+    for k, line in enumerate(side):
+        old = base[to_base[k]] if k in to_base else None
+        old_above, old_comment = (old.above, old.comment) if old else ([], None)
+        if k not in to_text:
+            # The line is no longer in text (the other side changed it): its new comments go above
+            # the line now in its place, so a comment on a value stays next to that value.
+            added = [a for a in line.above if a not in old_above]
+            if line.comment and line.comment != old_comment:
+                ending = "\r" if line.raw.endswith("\r") else ""
+                added.append(line.data[:len(line.data) - len(line.data.lstrip())] + line.comment + ending)
+            place = text[min(last + 1, len(text) - 1)]
+            place.above = place.above + added
+            continue
+        last = to_text[k]
+        target = text[last]
+        if line.above != old_above:
+            target.above = _both(old_above, target.above, line.above)
+        if line.comment != old_comment:
+            ending = "\r" if target.raw.endswith("\r") else ""
+            if target.comment in (old_comment, line.comment):
+                target.comment = line.comment
+                target.raw = (line.raw.rstrip("\r") if line.comment else target.data) + ending
+            elif line.comment:  # both changed it: theirs goes above the line, ours stays on it
+                indent = target.data[:len(target.data) - len(target.data.lstrip())]
+                target.above = target.above + [indent + line.comment + ending]
+
+
+def _comments(lines: list[_Line]) -> list:
+    return [(line.above, line.comment) for line in lines]
+
+
+def _with_comments(text: str, base: dealfile.DealDocument, ours: dealfile.DealDocument,
+                   theirs: dealfile.DealDocument) -> str:
+    """text, a merge rendered from data, with the comments of both sides: each side's changes to them
+    carried over, as long as the result still reads as the same data (else without that side's)."""
+    try:
+        merged = dealfile.parse(text, "")
+    except ParseError:
+        return text
+    base_lines = _lines(base.front_lines)
+    for side in (ours, theirs):
+        side_lines = _lines(side.front_lines)
+        if _comments(side_lines) == _comments(base_lines):
+            continue
+        lines = _lines(merged.front_lines)
+        _carry_comments(lines, base_lines, side_lines)
+        front = [row for line in lines for row in line.above + ([line.raw] if line.data != _FRONT_END.data else [])]
+        parts = text.split("\n")
+        candidate = "\n".join(parts[:1] + front + parts[1 + len(merged.front_lines):])
+        try:
+            kept = dealfile.parse(candidate, "")
+        except ParseError:
+            continue
+        if dealfile.same(kept.data, merged.data):
+            text, merged = candidate, kept
+    return text
 
 
 def _merge_notes(base: str, ours: str, theirs: str, merge_lines: LineMerge) -> tuple[str, int]:
@@ -92,6 +237,7 @@ class _Merger:
     def __init__(self, deal_id: str = ""):
         self.conflicts: list[str] = []
         self.field_conflicts = 0
+        self.whole: dict[str, tuple[Any, Any]] = {}  # top-level keys taken whole from each side (a unit in conflict)
         self.deal_id = deal_id  # for the ids of tasks and interactions that have none stored
 
     def conflict(self, where: tuple) -> None:
@@ -119,7 +265,10 @@ class _Merger:
         mine: dict = {}
         yours: dict = {}
         for key in keys:
-            a, b = self.value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), where + (key,))
+            if not where and key in self.whole:
+                a, b = self.whole[key]
+            else:
+                a, b = self.value(base.get(key, MISSING), ours.get(key, MISSING), theirs.get(key, MISSING), where + (key,))
             if a is not MISSING:
                 mine = dealfile.insert_key(mine, key, a, order) if key not in ours else {**mine, key: a}
             if b is not MISSING:
@@ -150,6 +299,33 @@ class _Merger:
             if b is not MISSING:
                 _place(yours, b)
         return mine, yours
+
+
+STAGE_CHANGE = ("pipeline", "stage", "closed", "lost_reason", "history")
+_END = ("pipeline", "stage", "closed", "lost_reason")  # where a stage change leaves the deal
+
+
+def _stage_change_conflict(base: dict, ours: dict, theirs: dict) -> list[str]:
+    """The unit's keys that differ, when both sides changed stage (or closed it, or corrected its close:
+    a new history entry, another closed date or lost reason) to different ends; else [].
+
+    Both ending alike merges as usual (the history entries of both, in date order); one side alone
+    changing it takes that side's unit; editing an old history entry is no stage change.
+    """
+    def end(data: dict) -> list:
+        return [data.get(key, MISSING) for key in _END]
+
+    def moved(data: dict) -> bool:
+        appended = len(_list(data.get("history"))) > len(_list(base.get("history")))
+        return appended or not all(_same(a, b) for a, b in zip(end(data), end(base)))
+
+    if not (moved(ours) and moved(theirs)) or all(_same(a, b) for a, b in zip(end(ours), end(theirs))):
+        return []
+    return [key for key in STAGE_CHANGE if not _same(ours.get(key, MISSING), theirs.get(key, MISSING))]
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _by_identity(items: list, field_name: str, deal_id: str | None = None) -> dict:
@@ -239,13 +415,47 @@ def _where(where: tuple) -> str:
     return text
 
 
-def _mark_differences(ours: str, theirs: str, labels: tuple[str, str]) -> str:
-    """ours, with each run of lines that differs from theirs shown as a git conflict."""
+def _span(text: str, keys: tuple[str, ...]) -> tuple[int, int] | None:
+    """The 0-based line range [start, end) of text covering the given top-level keys (None: no layout)."""
+    layout = dealfile.parse(text, "").layout
+    if layout is None:
+        return None
+    found = [(layout.key_lines[key] - 1 - block.trivia.count("\n"),
+              layout.key_lines[key] - 1 + block.text.count("\n"))
+             for key, block in layout.blocks.items() if key in keys]
+    if not found:
+        return None
+    return min(start for start, _ in found), max(end for _, end in found)
+
+
+def _touches(start: int, end: int, span: tuple[int, int] | None) -> bool:
+    if span is None:
+        return True
+    if start == end:  # lines inserted here: inside the span only strictly
+        return span[0] < start < span[1]
+    return start < span[1] and end > span[0]
+
+
+def _mark_differences(ours: str, theirs: str, labels: tuple[str, str],
+                      joined: tuple[tuple[int, int] | None, tuple[int, int] | None] | None = None) -> str:
+    """ours, with each run of lines that differs from theirs shown as a git conflict.
+
+    joined: a line span in each text whose differences are one conflict, from its first differing
+    line to its last (a unit that must be kept whole from one side).
+    """
     our_lines = ours.splitlines(keepends=True)
     their_lines = theirs.splitlines(keepends=True)
-    out: list[str] = []
     matcher = difflib.SequenceMatcher(None, our_lines, their_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    ops = [tuple(op) for op in matcher.get_opcodes()]
+    if joined is not None:
+        inside = [n for n, (op, i1, i2, j1, j2) in enumerate(ops)
+                  if op != "equal" and (_touches(i1, i2, joined[0]) or _touches(j1, j2, joined[1]))]
+        if inside:
+            first, last = inside[0], inside[-1]
+            one = ("replace", ops[first][1], ops[last][2], ops[first][3], ops[last][4])
+            ops = ops[:first] + [one] + ops[last + 1:]
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in ops:
         if op == "equal":
             out.extend(our_lines[i1:i2])
             continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from pipecli.core.check import check_workspace
 from pipecli.core.errors import PipeError
 from pipecli.core.gitrepo import Git, failure
 from pipecli.core.dealfile import find_conflict_marker
-from pipecli.core.gitsetup import attributes_route_deals, register_driver, registered_driver
+from pipecli.core.gitsetup import DRIVER_COMMAND, PYTHON_VARIABLE, attributes_route_deals, configure_clone, registered_driver
 from pipecli.core.problems import Problem
 from pipecli.core.storage import Workspace
 
@@ -27,11 +29,11 @@ class SyncRefused(PipeError):
 class Synced:
     pulled: int = 0  # commits that came in
     pushed: int = 0  # commits that went out
-    notes: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
 
-def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool = True) -> Synced:
+def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[[str], None] = lambda note: None) -> Synced:
+    """Pull, check, push; say() tells what it changed in the clone's setup, as it does it (before any refusal)."""
     git = Git(workspace.root)
     git.require_repo()
     if not git.has_commits():
@@ -40,7 +42,8 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
     if not attributes_route_deals(workspace.root):
         raise PipeError("deal files would merge as plain text here (.gitattributes does not route deals/*.md "
                         "to pipe): run 'pipe git setup' and commit .gitattributes")
-    result.notes += register_driver(git, driver_command, replace=False)
+    for note in configure_clone(git, replace=False):
+        say(note)
     with workspace.lock():
         _refuse_unfinished(git)
         pending = _uncommitted(git)
@@ -57,12 +60,12 @@ def sync(workspace: Workspace, today: dt.date, driver_command: str, push: bool =
             raise PipeError(f"branch '{branch}' has no upstream to sync with: push it once with "
                             f"'git push -u origin {branch}'")
         before = git.output("rev-parse", "HEAD").strip()
-        # No rename detection (see register_driver). git 2.39's default strategy (ort) ignores both
-        # merge.renames and -X no-renames; the recursive strategy honours them.
+        # No rename detection (see configure_clone), whatever this clone's settings say.
         pull = ["pull", "--no-edit", "-s", "recursive", "-X", "no-renames"]
         if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
             pull.append("--no-rebase")  # merge, unless this clone asked for rebase
-        pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no"})
+        # The driver runs this very pipe, whatever PATH holds.
+        pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no", PYTHON_VARIABLE: sys.executable})
         if pulled.returncode != 0:
             _refuse_unfinished(git, " (nothing was pushed)")
             raise failure("pull", pulled)
@@ -97,8 +100,11 @@ def _refuse_unfinished(git: Git, pushed: str = "") -> None:
         if unmarked:
             # A merge driver that could not run leaves our version with no marker: committing
             # that as it is would drop the other side's changes without a word.
-            raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything (could git run "
-                              f"'{registered_driver(git)}'?): fix that, then '{abort}' and 'pipe sync' again{pushed}")
+            registered = registered_driver(git)
+            could = ("pipe's merge driver found no pipe to run" if registered == DRIVER_COMMAND
+                     else f"could git run '{registered}'?")
+            raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything ({could}): "
+                              f"fix that, then '{abort}' and 'pipe sync' again{pushed}")
         if removed:
             raise SyncRefused(f"{', '.join(removed)}: removed on one side and changed on the other: keep the deal "
                               f"(git add FILE) or remove it (git rm FILE), then {finish} and 'pipe sync' again{pushed}")

@@ -227,12 +227,21 @@ def _check_closing(deal: Deal, kind: str, config: Config, add) -> None:
             add(("stage",), "a lost deal needs a lost_reason")
         elif config.lost_reasons and deal.lost_reason not in config.lost_reasons:
             add(("lost_reason",), f"unknown lost reason '{deal.lost_reason}' (reasons: {', '.join(config.lost_reasons)})")
-    elif deal.lost_reason:
-        add(("lost_reason",), f"lost_reason is set but the deal is in stage '{deal.stage}', which is not lost", "warning")
     if kind in ("won", "lost") and deal.closed is None:
         add(("stage",), f"a {kind} deal needs a closed date")
+    _check_stage_change(deal, kind, add)
+
+
+def _check_stage_change(deal: Deal, kind: str, add) -> None:
+    """A stage change's fields agree: errors, not warnings, because a merge conflict resolved by hand
+    can mix two (one side's stage, the other's lost reason or history), and `pipe sync` must not push that."""
+    if kind != "lost" and deal.lost_reason:
+        add(("lost_reason",), f"lost_reason is set but the deal is in stage '{deal.stage}', which is not lost")
     if kind not in ("won", "lost") and deal.closed is not None:
-        add(("closed",), f"closed is set but the deal is in stage '{deal.stage}', which is not closed", "warning")
+        add(("closed",), f"closed is set but the deal is in stage '{deal.stage}', which is not closed")
+    last = deal.history[-1].get("stage") if deal.history else None
+    if last is not None and last != deal.stage:
+        add(("history",), f"the last history entry is stage '{last}' but the deal is in '{deal.stage}'")
 
 
 def _history_stage_ids(deal: Deal, config: Config) -> list[tuple[int, set[str]]]:
@@ -272,8 +281,6 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
         stage_id = deal.history[i].get("stage")
         if stage_id not in stage_ids:
             add(("history", i, "stage"), f"history entry {i + 1}: unknown stage '{stage_id}'", "warning")
-    if deal.history and deal.history[-1].get("stage") != deal.stage:
-        add(("history",), f"the last history entry is stage '{deal.history[-1].get('stage')}' but the deal is in '{deal.stage}'", "warning")
 
     seen_task_ids: set[str] = set()
     for i, task in enumerate(deal.tasks):
