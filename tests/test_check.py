@@ -148,7 +148,7 @@ def test_free_text_written_as_a_number_reads_as_text(make_workspace, run):
     assert problems_for(make_workspace, text) == []
     workspace = make_workspace({"a": text}, name="cli")
     shown = run(workspace, "show", "a").stdout
-    assert "account:        1234" in shown and "tags:           2026, eu" in shown and "a#1 42" in shown
+    assert "account:        1234" in shown and "tags:           2026, eu" in shown and "\n  123456 42\n" in shown
     assert run(workspace, "list", "--account", "123", "--tag", "2026", "--format", "csv").stdout.count("\n") == 2
 
 

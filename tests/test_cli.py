@@ -34,7 +34,7 @@ def test_show_text_and_json(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme", account="Acme GmbH")})
     text = run(workspace, "show", "ac").stdout
     assert text.startswith("Acme  (acme)\nSales › Lead · 1,000 EUR · 10% · owner alice\n")
-    assert "acme#1 Call them (due 2026-12-01)" in text
+    assert "\n  ta1234 Call them (due 2026-12-01)\n" in text
     record = json.loads(run(workspace, "show", "acme", "--format", "json").stdout)
     assert record["account"] == "Acme GmbH" and record["created"] == "2026-11-01" and record["notes"] == ""
 
@@ -139,13 +139,17 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
 
 
 def test_shell_completion_of_deals_and_stages(make_workspace, monkeypatch):
-    workspace = make_workspace({"acme": simple_deal("acme"), "acorn": simple_deal("acorn"), "beta": simple_deal("beta")})
+    other = "\n- {id: tq5678, text: Send pricing, status: open}\n- {id: tr9999, text: Old, status: done}"
+    workspace = make_workspace({"acme": simple_deal("acme"), "acorn": simple_deal("acorn", tasks=other),
+                                "beta": simple_deal("beta", tasks="[]")})
     monkeypatch.chdir(workspace.root)
     complete = ShellComplete(cli, {}, "pipe", "_PIPE_COMPLETE")
     assert [c.value for c in complete.get_completions(["move"], "ac")] == ["acme", "acorn"]
     assert [c.value for c in complete.get_completions(["move", "acme"], "q")] == ["qualified"]
     assert [c.value for c in complete.get_completions(["board"], "p")] == ["partners"]
-    assert [(c.value, c.help) for c in complete.get_completions(["task", "done"], "acm")] == [("acme#1", "Call them")]
+    assert [(c.value, c.help) for c in complete.get_completions(["task", "done"], "t")] == [
+        ("ta1234", "acme: Call them"), ("tq5678", "acorn: Send pricing")]  # open tasks only
+    assert [c.value for c in complete.get_completions(["task", "snooze"], "tq")] == ["tq5678"]
 
 
 def test_completion_command_prints_a_script(run):

@@ -160,7 +160,7 @@ def warm(run, make_workspace):
     """Import every module the commands need once here, so that the forked children do not each do it."""
     workspace = make_workspace({"a": simple_deal("a"), "old": simple_deal("old", created="2026-01-01")},
                                name="warm")
-    for args in (["move", "a", "qualified"], ["task", "done", "a#1", "--next", "Call", "--due", "3d"],
+    for args in (["move", "a", "qualified"], ["task", "done", "a#ta1234", "--next", "Call", "--due", "3d"],
                  ["flush", "--inactive", "90d", "--yes"], ["check"], ["list", "--format", "csv"]):
         run(workspace, *args)
 
@@ -190,10 +190,10 @@ def test_killing_move_and_task_done_leaves_each_deal_before_or_after(tmp_path, w
         loop.kill_during(["move", "b", stages[(stages.index(current) + 1) % 3]])
 
     def task_done() -> None:
-        open_tasks = [i for i, t in enumerate(Workspace(loop.root).load("a").tasks, 1) if t["status"] == "open"]
+        open_tasks = [t["id"] for t in Workspace(loop.root).load("a").tasks if t["status"] == "open"]
         if len(open_tasks) < 2:  # all done (the last one would need a next step): start again
             (loop.root / "deals" / "a.md").write_text(deal)
-            open_tasks = [1]
+            open_tasks = ["t00000"]
         loop.kill_during(["task", "done", f"a#{open_tasks[0]}"])
 
     alternate(loop, move, task_done)

@@ -312,10 +312,12 @@ def test_xlsx_sheets_typed_cells_and_no_formulas(workspace, run, tmp_path):
     assert ["full", 3, "proposal", dt.datetime(2026, 10, 1), None, "alice", "bant.budget, bant.timeline", None,
             None] in history
     activities = [[c.value for c in r] for r in book["activities"].iter_rows()]
-    assert activities[0] == ["deal_id", "position", "date", "time", "kind", "direction", "by", "summary", "notes",
-                             "extra"]
-    assert ["full", 2, dt.datetime(2026, 10, 2), "14:30", "meeting", None, "bob", "Demo for the CTO",
-            "Went well.\nNext: security review — ask Søren.", '{"id": "act1"}'] in activities
+    assert activities[0] == ["deal_id", "position", "id", "date", "time", "kind", "direction", "by", "summary",
+                             "notes", "extra"]
+    assert ["full", 2, "act1", dt.datetime(2026, 10, 2), "14:30", "meeting", None, "bob", "Demo for the CTO",
+            "Went well.\nNext: security review — ask Søren.", None] in activities
+    # an interaction without a stored id exports the one pipe shows for it
+    assert all(row[2] for row in activities[1:])
 
 
 def test_xlsx_cells_hold_what_xml_cannot(make_workspace, run, tmp_path):
@@ -348,8 +350,8 @@ def test_sqlite_tables_keys_and_queries(workspace, run, tmp_path):
                                         "flushed", "extra"]
     assert columns["tasks"] == ["deal_id", "number", "id", "text", "due", "assignee", "status", "snoozed_until",
                                 "created", "done", "suggested", "extra"]
-    assert columns["interactions"] == ["deal_id", "position", "date", "time", "kind", "direction", "by", "summary",
-                                       "notes", "extra"]
+    assert columns["interactions"] == ["deal_id", "position", "id", "date", "time", "kind", "direction", "by",
+                                       "summary", "notes", "extra"]
     for table in tables - {"deals", "stages", "rates"}:
         assert db.execute(f"PRAGMA foreign_key_list({table})").fetchall()[0][2:4] == ("deals", "deal_id")
         plan = " ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE deal_id = 'x'"))
@@ -370,7 +372,7 @@ def test_sqlite_tables_keys_and_queries(workspace, run, tmp_path):
     assert db.execute("SELECT number, status, snoozed_until, suggested, extra FROM tasks WHERE deal_id = 'full'"
                       ).fetchall() == [(1, "done", None, None, None), (2, "open", None, None, '{"crm": 7}'),
                                        (3, "open", "2027-01-05", "inactive", None)]
-    assert db.execute("SELECT date, time, kind, direction, notes, json_extract(extra, '$.id') FROM interactions "
+    assert db.execute("SELECT date, time, kind, direction, notes, id FROM interactions "
                       "WHERE deal_id = 'full' AND position = 2").fetchone() == (
         "2026-10-02", "14:30", "meeting", None, "Went well.\nNext: security review — ask Søren.", "act1")
     assert db.execute("SELECT name, email, role, phone FROM contacts WHERE deal_id = 'full' ORDER BY position"

@@ -93,7 +93,7 @@ def test_flush_loses_the_inactive_open_deals_and_leaves_the_rest(make_workspace,
     for deal_id in ("old-a", "old-b"):
         deal = workspace.load(deal_id)
         assert deal.stage == "lost" and deal.closed == TODAY and deal.lost_reason == "stale"
-        assert deal.history[-1] == {"stage": "lost", "date": TODAY, "flushed": True}
+        assert deal.history[-1] == {"stage": "lost", "date": TODAY, "by": "alice", "flushed": True}
         assert deal.tasks == [{"id": "ta1234", "text": "Call them", "due": dt.date(2026, 12, 1),
                                "status": "cancelled", "done": TODAY}]
     assert run(workspace, "check").exit_code == 0
@@ -127,7 +127,7 @@ def test_flush_park_moves_the_deals_to_the_fridge_keeping_their_tasks(make_works
     assert changed_ids(before, files(workspace)) == {"old"}
     deal = workspace.load("old")
     assert deal.stage == "fridge" and "closed" not in deal.data and "lost_reason" not in deal.data
-    assert deal.history[-1] == {"stage": "fridge", "date": TODAY, "flushed": True}
+    assert deal.history[-1] == {"stage": "fridge", "date": TODAY, "by": "alice", "flushed": True}
     assert [t["status"] for t in deal.tasks] == ["open"]
 
 
@@ -253,7 +253,7 @@ def test_flush_of_a_thousand_deals(make_workspace, run):
     for deal in workspace.deals():
         if deal.id in expected:
             assert (deal.stage, deal.closed, deal.lost_reason) == ("lost", TODAY, "stale"), deal.id
-            assert deal.history[-1] == {"stage": "lost", "date": TODAY, "flushed": True} and deal.open_tasks == [], deal.id
+            assert deal.history[-1] == {"stage": "lost", "date": TODAY, "by": "alice", "flushed": True} and deal.open_tasks == [], deal.id
 
 
 # -- bulk: filters, confirmation --------------------------------------------------------------
@@ -305,7 +305,7 @@ def test_bulk_move_moves_the_deals_and_skips_those_already_there(make_workspace,
     assert changed_ids(before, files(workspace)) == {"a", "b"}
     for deal_id in ("a", "b"):
         deal = workspace.load(deal_id)
-        assert deal.stage == "qualified" and deal.history[-1] == {"stage": "qualified", "date": TODAY}
+        assert deal.stage == "qualified" and deal.history[-1] == {"stage": "qualified", "date": TODAY, "by": "alice"}
 
 
 def test_bulk_move_with_nothing_to_do_changes_nothing(make_workspace, run):
@@ -352,8 +352,8 @@ def test_bulk_move_force_passes_the_gate_and_records_it(make_workspace, run):
     result = run(workspace, "bulk", "move", "qualified", "--stage", "lead", "--force", "--yes")
     assert result.exit_code == 0, result.output
     assert "lead -> qualified (forced without account)" in result.stdout
-    assert workspace.load("a").history[-1] == {"stage": "qualified", "date": TODAY}
-    assert workspace.load("b").history[-1] == {"stage": "qualified", "date": TODAY, "forced": ["account"]}
+    assert workspace.load("a").history[-1] == {"stage": "qualified", "date": TODAY, "by": "alice"}
+    assert workspace.load("b").history[-1] == {"stage": "qualified", "date": TODAY, "by": "alice", "forced": ["account"]}
 
 
 def test_bulk_move_next_gives_each_deal_a_next_step(make_workspace, run):

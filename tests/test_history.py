@@ -86,7 +86,9 @@ def story(tmp_path_factory):
 
     day = "2026-11-16"
     pipe(root, "set", ids["acme"], "expected_close=2027-02-01", today=day)
-    pipe(root, "task", "done", f"{ids['acme']}#1", today=day)
+    listed = json.loads(pipe(root, "tasks", "--deal", ids["acme"], "--format", "json", today=day).stdout)
+    proposal = next(row["task"] for row in listed if row["text"] == "Send the proposal")
+    pipe(root, "task", "done", proposal, today=day)
     ids["delta"] = pipe(root, "add", "Delta", "--value", "300", "--next", "Intro", today=day).stdout.split()[0]
     commits["11-16"] = commit(root, "week three", day)
 
@@ -368,7 +370,9 @@ def test_a_repository_without_commits(tmp_path, run):
     deal = run(root, "add", "Solo", "--next", "Call").stdout.split()[0]
     refused(run(root, "report", "--as-of", "HEAD"), "the repository has no commits yet")
     refused(run(root, "report", "--as-of", "today"), "no commit at or before 2026-11-20: the repository has no commits yet")
-    assert run(root, "history", "solo").stdout == "not committed yet\n  created in lead\n  title: Solo\n  currency: EUR\n  + task: Call\n"
+    # no team: the person running pipe (PIPE_USER, alice here) is recorded as the owner
+    assert run(root, "history", "solo").stdout == ("not committed yet\n  created in lead\n  title: Solo\n  currency: EUR\n"
+                                                   "  owner: alice\n  + task: Call @alice\n")
     result = run(root, "diff", "--format", "json")
     assert "starting from an empty pipeline" in result.stderr
     assert rows(review(result), "added", "deal") == [(deal,)]

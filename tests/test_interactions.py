@@ -18,9 +18,10 @@ def test_log_appends_lines_and_rewrites_nothing_else(make_workspace, run, monkey
     workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
     before = workspace.read_bytes("acme").decode()
     result = run(workspace, "log", "acme", "email", "Asked about SSO", "--direction", "in", "--at", "2026-11-26 09:40")
-    assert result.stdout == "acme: logged email in of 2026-11-26 09:40 by bob: Asked about SSO\n"
     after = workspace.read_bytes("acme").decode()
-    added = ("- date: 2026-11-26\n  time: 09:40\n  kind: email\n  direction: in\n  by: bob\n"
+    logged = workspace.load("acme").activities[-1]["id"]
+    assert result.stdout == f"{logged} logged on acme: email in of 2026-11-26 09:40 by bob: Asked about SSO\n"
+    added = (f"- id: {logged}\n  date: 2026-11-26\n  time: 09:40\n  kind: email\n  direction: in\n  by: bob\n"
              "  summary: Asked about SSO\n")
     assert after == before.replace("kept as typed\n", "kept as typed\n" + added)
     assert workspace.load("acme").activities[-1]["time"] == "09:40"
@@ -42,7 +43,8 @@ def test_log_defaults_to_today_and_you(make_workspace, run, monkeypatch):
     monkeypatch.setenv("PIPE_USER", "alice@example.com")
     workspace = make_workspace({"acme": simple_deal("acme")})
     run(workspace, "log", "acme", "call", "Quick call")
-    assert workspace.load("acme").activities == [{"date": TODAY, "kind": "call", "by": "alice", "summary": "Quick call"}]
+    logged = workspace.load("acme").activities
+    assert logged == [{"id": logged[0]["id"], "date": TODAY, "kind": "call", "by": "alice", "summary": "Quick call"}]
 
 
 def test_a_meeting_may_be_planned_ahead_but_nothing_else(make_workspace, run):
@@ -101,20 +103,24 @@ def test_timeline_merges_moves_tasks_and_interactions_in_date_order(make_workspa
                    "\n- {date: 2026-11-03, kind: meeting, summary: Intro, notes: \"Met Jonas.\\nGood fit.\"}",
     )
     workspace = make_workspace({"acme": simple_deal("acme", stage="qualified", **front)})
-    assert run(workspace, "timeline", "acme").stdout == (
-        "2026-11-01        created     in lead  (alice)\n"
-        "2026-11-03        meeting     Intro\n"
-        "                              Met Jonas.\n"
-        "                              Good fit.\n"
-        "2026-11-05        done        #1 Call  (alice)\n"
-        "2026-11-10        moved       to qualified  (bob)\n"
-        "2026-11-10 09:00  call        Morning call  (bob)\n"
-        "2026-11-10 16:00  email out   Sent deck  (bob)\n"
-        "2026-11-12        cancelled   #2 Dropped\n"
-    )
     records = json.loads(run(workspace, "timeline", "acme", "--format", "json").stdout)
     assert [r["kind"] for r in records] == ["created", "meeting", "done", "moved", "call", "email", "cancelled"]
     assert records[1]["notes"] == "Met Jonas.\nGood fit."
+    ids = [r["id"] for r in records]
+    # tasks by their stored ids; interactions (none stored here) by their derived ones; moves have none
+    assert (ids[0], ids[2], ids[3], ids[6]) == (None, "ta1", None, "ta2")
+    assert all(len(ids[i]) == 6 for i in (1, 4, 5)) and len({ids[1], ids[4], ids[5]}) == 3
+    assert run(workspace, "timeline", "acme").stdout == (
+        "2026-11-01        created     in lead  (alice)\n"
+        f"2026-11-03        meeting     Intro  {ids[1]}\n"
+        "                              Met Jonas.\n"
+        "                              Good fit.\n"
+        "2026-11-05        done        Call  (alice)  ta1\n"
+        "2026-11-10        moved       to qualified  (bob)\n"
+        f"2026-11-10 09:00  call        Morning call  (bob)  {ids[4]}\n"
+        f"2026-11-10 16:00  email out   Sent deck  (bob)  {ids[5]}\n"
+        "2026-11-12        cancelled   Dropped  ta2\n"
+    )
 
 
 def test_timeline_prints_control_characters_as_spaces(make_workspace, run):
@@ -135,11 +141,16 @@ def test_any_interaction_move_or_done_task_is_activity_but_not_a_cancelled_task_
     workspace = make_workspace(deals)
     run(workspace, "log", "logged", "call", "Called", "--at", "2026-11-25")
     run(workspace, "move", "moved", "qualified")
-    run(workspace, "task", "done", "done#1", "--next", "Again")
-    run(workspace, "task", "cancel", "cancelled#1", "--next", "Again")
+    assert run(workspace, "task", "done", "done#ta1234", "--next", "Again").exit_code == 0
+    assert run(workspace, "task", "cancel", "cancelled#ta1234", "--next", "Again").exit_code == 0
     run(workspace, "log", "planned", "meeting", "Demo", "--at", "2026-12-03")
     listed = run(workspace, "list", "--inactive", "10d", "--format", "json").stdout
     assert sorted(d["id"] for d in json.loads(listed)) == ["cancelled", "planned"]
+
+
+def summary(line: str) -> str:
+    """The summary of a timeline line of these tests (one word, before the interaction's id)."""
+    return next(word for word in line.split() if word in ("Nine", "Ten", "Untimed"))
 
 
 def test_a_hand_typed_time_without_a_leading_zero_loads_and_sorts(make_workspace, run):
@@ -147,7 +158,7 @@ def test_a_hand_typed_time_without_a_leading_zero_loads_and_sorts(make_workspace
             "\n- {date: 2026-11-10, time: '9:05', kind: call, summary: Nine}")
     workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
     lines = run(workspace, "timeline", "acme").stdout.splitlines()
-    assert [line.split()[-1] for line in lines[1:]] == ["Nine", "Ten"]
+    assert [summary(line) for line in lines[1:]] == ["Nine", "Ten"]
     assert run(workspace, "check").exit_code == 0
 
 
@@ -164,7 +175,7 @@ def test_untimed_entries_keep_their_place_after_the_timed_entry_above_them(make_
             "\n- {date: 2026-11-10, time: '09:00', kind: call, summary: Nine}")
     workspace = make_workspace({"acme": simple_deal("acme", activities=acts)})
     lines = run(workspace, "timeline", "acme").stdout.splitlines()
-    assert [line.split()[-1] for line in lines[1:]] == ["Nine", "Ten", "Untimed"]
+    assert [summary(line) for line in lines[1:]] == ["Nine", "Ten", "Untimed"]
 
 
 def test_search_finds_words_in_meeting_notes(make_workspace, run):

@@ -273,7 +273,8 @@ def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(
     second = tmp_path / "second"
     sh(tmp_path, "git", "clone", "-q", str(first), str(second))
     pipe(second, "git", "setup")
-    pipe(second, "log", "acme", "call", "Bob called", "--commit")  # the other clone works on the deal too
+    # the other clone (bob's) works on the deal too
+    sh(second, "env", "PIPE_USER=bob", sys.executable, "-m", "pipecli", "log", "acme", "call", "Bob called", "--commit")
     assert "automate: 1 sent" in pipe(first, "automate", "--commit")
     sh(second, "git", "pull", "-q", "--no-rebase", "--no-edit")
     assert pipe(second, "automate").startswith("automate: 0 sent")

@@ -214,7 +214,8 @@ class Commands(RuleBasedStateMachine):
         (self.root / "deals").mkdir()
         (self.root / "pipelines.yaml").write_text(textwrap.dedent(CONFIG), encoding="utf-8")
         self.runner = CliRunner()
-        self.model: dict[str, dict] = {}  # id -> stage, value, tasks [[text, status]], activities [[kind, summary]]
+        # id -> stage, value, tasks [[text, status, id]], activities [[kind, summary]]
+        self.model: dict[str, dict] = {}
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -235,9 +236,11 @@ class Commands(RuleBasedStateMachine):
         args = ["add"] + ([f"--value={value}"] if value is not None else []) + \
             ([f"--next={next_step}"] if next_step is not None else []) + ["--", title]
         deal_id = self.pipe(*args).stdout.strip()
-        self.model[deal_id] = {"stage": "lead", "value": value,
-                               "tasks": [[next_step.strip(), "open"]] if next_step is not None else [],
-                               "activities": []}
+        tasks = []
+        if next_step is not None:  # `add` prints the deal's id only: the new task's is in the file
+            text = (self.root / "deals" / f"{deal_id}.md").read_text(encoding="utf-8")
+            tasks = [[next_step.strip(), "open", dealfile.parse(text, deal_id).data["tasks"][0]["id"]]]
+        self.model[deal_id] = {"stage": "lead", "value": value, "tasks": tasks, "activities": []}
 
     def _deal(self, data) -> str:
         return data.draw(st.sampled_from(sorted(self.model)))
@@ -268,8 +271,10 @@ class Commands(RuleBasedStateMachine):
     @rule(data=st.data(), text=cli_text)
     def task_add(self, data, text):
         deal_id = self._deal(data)
-        self.pipe("task", "add", "--", deal_id, text)
-        self.model[deal_id]["tasks"].append([text.strip(), "open"])
+        printed = self.pipe("task", "add", "--", deal_id, text).stdout
+        task_id = printed.split()[0]
+        assert printed.startswith(f"{task_id} added to {deal_id}: "), printed
+        self.model[deal_id]["tasks"].append([text.strip(), "open", task_id])
 
     @precondition(lambda self: any(t[1] == "open" for d in self.model.values() for t in d["tasks"]))
     @rule(data=st.data())
@@ -277,9 +282,10 @@ class Commands(RuleBasedStateMachine):
         deal_id = data.draw(st.sampled_from(sorted(i for i, d in self.model.items()
                                                    if any(t[1] == "open" for t in d["tasks"]))))
         tasks = self.model[deal_id]["tasks"]
-        number = data.draw(st.sampled_from([n for n, t in enumerate(tasks, 1) if t[1] == "open"]))
-        self.pipe("task", "done", f"{deal_id}#{number}")
-        tasks[number - 1][1] = "done"
+        task = data.draw(st.sampled_from([t for t in tasks if t[1] == "open"]))
+        named = data.draw(st.sampled_from([task[2], f"{deal_id}#{task[2]}"]))  # the id, alone or on its deal
+        assert self.pipe("task", "done", named).stdout.startswith(f"{task[2]} done: ")
+        task[1] = "done"
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), kind=st.sampled_from(["email", "call", "meeting", "note"]), summary=cli_text)
@@ -312,7 +318,7 @@ class Commands(RuleBasedStateMachine):
             assert validate.load_problems(data, deal_id) == []
             assert data["stage"] == deal["stage"]
             assert data.get("value") == deal["value"]
-            assert [[t["text"], t.get("status", "open")] for t in data.get("tasks", [])] == deal["tasks"]
+            assert [[t["text"], t.get("status", "open"), t["id"]] for t in data.get("tasks", [])] == deal["tasks"]
             assert [[a["kind"], a["summary"]] for a in data.get("activities", [])] == deal["activities"]
 
 

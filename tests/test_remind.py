@@ -50,37 +50,37 @@ ALICE = """\
 Alice Martin, what to do on 2026-11-27: 1 overdue, 1 due today, 1 suggested.
 
 Overdue (1)
-- acme#1 Call Jonas (due 2026-11-20, 7 days ago)
+- ta0001 Call Jonas (due 2026-11-20, 7 days ago)
   acme: Acme rollout, Acme GmbH
 
 Due today (1)
-- beta#2 Book the demo
+- ta0006 Book the demo
   beta: Beta pilot
 
 Suggested (1)
-- 2. Follow up: no activity since 2026-11-01
+- gamma:inactive Follow up: no activity since 2026-11-01
   gamma: Gamma renewal: no activity for 26 days (since 2026-11-01)
 
 -- 
-pipe remind: 'pipe task done DEAL#N' marks a task done, 'pipe task accept N' makes suggestion N a task.
+pipe remind: 'pipe task done ID' marks a task done, 'pipe task accept DEAL:KIND' makes a suggestion a task.
 """
 ZOE = """\
 Zoë Ångström, what to do on 2026-11-27: 1 overdue, 1 due today, 1 suggested.
 
 Overdue (1)
-- beta#1 Chase the PO (due 2026-11-26, 1 day ago)
+- ta0005 Chase the PO (due 2026-11-26, 1 day ago)
   beta: Beta pilot
 
 Due today (1)
-- acme#2 Send the pricing
+- ta0002 Send the pricing
   acme: Acme rollout, Acme GmbH
 
 Suggested (1)
-- 1. Follow up: no activity since 2026-11-01
+- beta:inactive Follow up: no activity since 2026-11-01
   beta: Beta pilot: no activity for 26 days (since 2026-11-01)
 
 -- 
-pipe remind: 'pipe task done DEAL#N' marks a task done, 'pipe task accept N' makes suggestion N a task.
+pipe remind: 'pipe task done ID' marks a task done, 'pipe task accept DEAL:KIND' makes a suggestion a task.
 """
 SUBJECT = "pipe: 1 overdue, 1 due today, 1 suggested (2026-11-27)"
 
@@ -273,7 +273,7 @@ def test_tasks_of_no_one_on_the_team_are_named(make_workspace, run):
                                   tasks=entries(task(9, "Nobody's call", "2026-11-27")))}
     workspace = make_workspace(deals, config=BASE)
     planned = digest.plan(workspace.deals(), workspace.config, TODAY)
-    assert planned.ready == [] and planned.unclaimed == ["omega#1", "omega"]
+    assert planned.ready == [] and planned.unclaimed == ["ta0009", "omega"]
     result = run(workspace, "remind")
     assert result.exit_code == 0, result.output
-    assert "in no digest: omega#1, omega: their assignee or deal owner is not on the team" in result.stderr
+    assert "in no digest: ta0009, omega: their assignee or deal owner is not on the team" in result.stderr

@@ -1,4 +1,4 @@
-"""Suggested tasks: `pipe tasks --suggested` and `pipe task accept N`, on small workspaces (today is 2026-11-27)."""
+"""Suggested tasks: `pipe tasks --suggested`, `pipe task accept DEAL:KIND` and `pipe task dismiss`, on small workspaces (today is 2026-11-27)."""
 
 import csv
 import datetime as dt
@@ -63,6 +63,7 @@ def four_kinds(won_stage: str = "won", parked_stage: str = "fridge") -> dict[str
 
 EXPECTED = {("a-inactive", "inactive"), ("b-unanswered", "unanswered"), ("c-meeting", "meeting-notes"),
             ("d-rotting", "rotting")}
+KEYS = [f"{deal}:{kind}" for deal, kind in sorted(EXPECTED)]
 
 
 def with_config(extra: str) -> str:
@@ -113,8 +114,8 @@ def accept(run):
 def test_each_kind_is_suggested_once_and_only_for_open_deals(make_workspace, suggested):
     rows = suggested(make_workspace(four_kinds()))
     assert pairs(rows) == EXPECTED and len(rows) == 4
-    assert [r["n"] for r in rows] == [1, 2, 3, 4]
-    assert [r["deal"] for r in rows] == sorted(r["deal"] for r in rows)  # numbered in deal id order
+    assert [r["suggestion"] for r in rows] == KEYS  # named DEAL:KIND, in deal id order
+    assert all("n" not in r for r in rows)
     reasons = {r["kind"]: r["reason"] for r in rows}
     assert reasons["inactive"] == "no activity for 26 days (since 2026-11-01)"
     assert "2026-11-25" in reasons["unanswered"] and "Asked about pricing" in reasons["unanswered"]
@@ -129,13 +130,14 @@ def test_the_won_and_parked_deals_would_trigger_if_they_were_open(make_workspace
     assert kinds_of(rows, "g-parked") == {"inactive", "unanswered"}
 
 
-def test_the_table_lists_number_deal_kind_and_reason(make_workspace, run):
+def test_the_table_lists_the_key_and_reason_in_80_columns(make_workspace, run):
     result = run(make_workspace(four_kinds()), "tasks", "--suggested")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["n", "deal", "kind", "reason"]
-    assert lines[2].split()[:3] == ["1", "a-inactive", "inactive"] and "no activity for 26 days" in lines[2]
-    assert len(lines) == 6
+    assert lines[0].split() == ["suggestion", "reason"]
+    assert lines[2].split()[0] == "a-inactive:inactive" and "no activity for 26 days" in lines[2]
+    assert [line.split()[0] for line in lines[2:]] == KEYS
+    assert len(lines) == 6 and max(len(line) for line in lines) <= 80
 
 
 def test_no_suggestions_says_so_on_stderr(make_workspace, run):
@@ -148,7 +150,7 @@ def test_a_kind_switched_off_in_pipelines_yaml_is_not_suggested(make_workspace, 
     workspace = make_workspace(four_kinds(), config=with_config(f"suggestions: {{{kind}: false}}\n"))
     rows = suggested(workspace)
     assert pairs(rows) == {p for p in EXPECTED if p[1] != kind}
-    assert [r["n"] for r in rows] == [1, 2, 3]
+    assert [r["suggestion"] for r in rows] == [key for key in KEYS if not key.endswith(f":{kind}")]
 
 
 def test_switching_a_kind_on_explicitly_keeps_it(make_workspace, suggested):
@@ -262,44 +264,45 @@ def test_only_the_latest_recent_meeting_is_asked_for_notes(make_workspace, sugge
 
 # -- output formats ---------------------------------------------------------------------------
 
-def test_json_carries_n_deal_kind_reason_and_task(make_workspace, suggested):
+def test_json_carries_key_deal_kind_reason_and_task(make_workspace, suggested):
     rows = suggested(make_workspace(four_kinds()))
-    for key in ("n", "deal", "kind", "reason", "task"):
-        assert all(key in row for row in rows), key
+    for row in rows:
+        assert list(row) == ["suggestion", "deal", "kind", "reason", "task", "owner", "since"]
     row = next(r for r in rows if r["kind"] == "inactive")
-    assert row == {**row, "n": 1, "deal": "a-inactive", "reason": "no activity for 26 days (since 2026-11-01)",
-                   "task": "Follow up: no activity since 2026-11-01"}
+    assert row == {**row, "suggestion": "a-inactive:inactive", "deal": "a-inactive",
+                   "reason": "no activity for 26 days (since 2026-11-01)",
+                   "task": "Follow up: no activity since 2026-11-01", "owner": "alice", "since": "2026-11-01"}
 
 
-def test_csv_carries_n_deal_kind_reason_and_task(make_workspace, run):
+def test_csv_carries_key_deal_kind_reason_and_task(make_workspace, run):
     result = run(make_workspace(four_kinds()), "tasks", "--suggested", "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert result.stdout.startswith("n,deal,kind,reason,task")
-    assert [(r["n"], r["deal"], r["kind"]) for r in rows] == [
-        ("1", "a-inactive", "inactive"), ("2", "b-unanswered", "unanswered"),
-        ("3", "c-meeting", "meeting-notes"), ("4", "d-rotting", "rotting")]
+    assert result.stdout.startswith("suggestion,deal,kind,reason,task,owner,since\n")
+    assert [(r["suggestion"], r["deal"], r["kind"]) for r in rows] == [
+        ("a-inactive:inactive", "a-inactive", "inactive"), ("b-unanswered:unanswered", "b-unanswered", "unanswered"),
+        ("c-meeting:meeting-notes", "c-meeting", "meeting-notes"), ("d-rotting:rotting", "d-rotting", "rotting")]
     assert rows[1]["task"] == "Reply to the email of 2026-11-25: Asked about pricing"
     assert rows[1]["reason"].startswith("inbound email of 2026-11-25")
 
 
-# -- filters keep the global numbers ----------------------------------------------------------
+# -- filters show the same keys -----------------------------------------------------------------
 
 @pytest.mark.parametrize("args, shown", [
-    (("--owner", "bob"), [(2, "b-unanswered"), (4, "d-rotting")]),
-    (("--assignee", "bob"), [(2, "b-unanswered"), (4, "d-rotting")]),
-    (("--deal", "c-meeting"), [(3, "c-meeting")]),
-    (("--stage", "lead"), [(4, "d-rotting")]),
+    (("--owner", "bob"), ["b-unanswered:unanswered", "d-rotting:rotting"]),
+    (("--assignee", "bob"), ["b-unanswered:unanswered", "d-rotting:rotting"]),
+    (("--deal", "c-meeting"), ["c-meeting:meeting-notes"]),
+    (("--stage", "lead"), ["d-rotting:rotting"]),
 ])
-def test_filters_keep_the_numbers_of_the_whole_workspace(make_workspace, suggested, args, shown):
+def test_filters_show_the_keys_of_the_whole_workspace(make_workspace, suggested, args, shown):
     rows = suggested(make_workspace(four_kinds()), *args)
-    assert [(r["n"], r["deal"]) for r in rows] == shown
+    assert [r["suggestion"] for r in rows] == shown
 
 
-def test_accept_takes_the_number_shown_under_a_filter(make_workspace, suggested, accept):
+def test_accept_takes_the_key_shown_under_a_filter(make_workspace, suggested, accept):
     workspace = make_workspace(four_kinds())
     row = next(r for r in suggested(workspace, "--owner", "bob") if r["deal"] == "d-rotting")
-    result = accept(workspace, str(row["n"]))
+    result = accept(workspace, row["suggestion"])
     assert result.exit_code == 0, result.stderr
     created = workspace.load("d-rotting").tasks[-1]
     assert created["suggested"] == "rotting" and created["text"] == row["task"]
@@ -312,12 +315,12 @@ def test_accept_creates_the_task_due_today_for_the_deal_owner(make_workspace, su
     workspace = make_workspace(four_kinds())
     monkeypatch.setenv("PIPE_USER", "alice@example.com")  # not the owner: the task is still bob's
     row = next(r for r in suggested(workspace) if r["deal"] == "b-unanswered")
-    result = accept(workspace, str(row["n"]))
+    result = accept(workspace, row["suggestion"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("b-unanswered#2 added: ") and result.stdout.count("\n") == 1
     tasks = workspace.load("b-unanswered").tasks
     assert len(tasks) == 2
     created = tasks[-1]
+    assert result.stdout.startswith(f"{created['id']} added to b-unanswered: ") and result.stdout.count("\n") == 1
     assert created["text"] == "Reply to the email of 2026-11-25: Asked about pricing" == row["task"]
     assert created["due"] == TODAY and created["assignee"] == "bob"
     assert created["suggested"] == "unanswered" and created.get("status", "open") == "open"
@@ -326,7 +329,7 @@ def test_accept_creates_the_task_due_today_for_the_deal_owner(make_workspace, su
 
 def test_accept_with_due(make_workspace, suggested, accept):
     workspace = make_workspace(four_kinds())
-    result = accept(workspace, "1", "--due", "tomorrow")
+    result = accept(workspace, "a-inactive:inactive", "--due", "tomorrow")
     assert result.exit_code == 0, result.stderr
     created = workspace.load("a-inactive").tasks[-1]
     assert created["due"] == dt.date(2026, 11, 28) and created["suggested"] == "inactive"
@@ -337,26 +340,39 @@ def test_accept_with_due(make_workspace, suggested, accept):
 def test_an_accepted_suggestion_is_no_longer_listed(make_workspace, suggested, accept, kind):
     workspace = make_workspace(four_kinds())
     row = next(r for r in suggested(workspace) if r["kind"] == kind)
-    assert accept(workspace, str(row["n"])).exit_code == 0
+    assert accept(workspace, row["suggestion"]).exit_code == 0
     assert pairs(suggested(workspace)) == EXPECTED - {(row["deal"], kind)}
     assert workspace.load(row["deal"]).tasks[-1]["suggested"] == kind
 
 
-@pytest.mark.parametrize("number", ["5", "0", "99"])
-def test_accept_an_unknown_number_is_one_error_line(make_workspace, accept, number):
+@pytest.mark.parametrize("key, words", [
+    ("1", ["bad suggestion '1'", "suggestions are not numbered", "a-inactive:inactive"]),
+    ("0", ["not numbered"]),
+    ("99", ["not numbered"]),
+    ("a-inactive", ["bad suggestion 'a-inactive'", "DEAL:KIND"]),
+    ("a-inactive:rotting", ["no suggestion 'a-inactive:rotting' now", "a-inactive:inactive"]),
+    ("zz:inactive", ["no suggestion 'zz:inactive' now"]),
+    ("e-quiet:inactive", ["no suggestion 'e-quiet:inactive' now"]),
+    (":inactive", ["bad suggestion ':inactive'"]),
+    ("a-inactive:", ["bad suggestion 'a-inactive:'"]),
+])
+def test_accept_an_unknown_key_is_one_error_line(make_workspace, accept, key, words):
     workspace = make_workspace(four_kinds())
     before = {d: workspace.deal_path(d).read_text() for d in workspace.deal_ids()}
-    result = accept(workspace, number)
+    result = accept(workspace, key)
     assert result.exit_code == 1
     assert result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1 and result.stdout == ""
+    for word in words:
+        assert word in result.stderr
     assert {d: workspace.deal_path(d).read_text() for d in workspace.deal_ids()} == before
 
 
 def test_accept_with_no_suggestions_at_all(make_workspace, accept):
     workspace = make_workspace({"e-quiet": four_kinds()["e-quiet"]})
-    result = accept(workspace, "1")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1
+    for key in ("1", "e-quiet:inactive"):
+        result = accept(workspace, key)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("pipe: ") and result.stderr.count("\n") == 1
 
 
 def test_an_untimed_reply_later_in_the_file_answers_a_timed_email_of_the_same_day(make_workspace, suggested):
@@ -378,3 +394,141 @@ def test_a_note_does_not_answer_an_inbound_email(make_workspace, suggested):
         act("2026-11-25", "email", direction="in", summary="Asked about pricing"),
         act("2026-11-26", "note", summary="Must reply to them")))
     assert pairs(suggested(make_workspace({"acme": deal}))) == {("acme", "unanswered")}
+
+
+# -- accept several, by key ---------------------------------------------------------------------
+
+def files(workspace) -> dict[str, bytes]:
+    return {d: workspace.read_bytes(d) for d in workspace.deal_ids()}
+
+
+def test_accept_several_at_once_two_of_them_on_one_deal(make_workspace, suggested, accept):
+    workspace = make_workspace(four_kinds(won_stage="proposal"))  # f-won is open: unanswered and meeting-notes
+    before = files(workspace)
+    # a unique prefix of the deal id and of the kind is enough
+    result = accept(workspace, "b-unanswered:unanswered", "f-won:unanswered", "f:meet", "d:rot")
+    assert result.exit_code == 0, result.stderr
+    f_tasks, b_tasks, d_tasks = (workspace.load(d).tasks for d in ("f-won", "b-unanswered", "d-rotting"))
+    assert [t.get("suggested") for t in f_tasks] == ["unanswered", "meeting-notes"]
+    assert (b_tasks[-1]["suggested"], d_tasks[-1]["suggested"]) == ("unanswered", "rotting")
+    assert result.stdout.splitlines() == [
+        f"{b_tasks[-1]['id']} added to b-unanswered: {b_tasks[-1]['text']} (due 2026-11-27) @bob",
+        f"{f_tasks[0]['id']} added to f-won: Reply to the email of 2026-11-21: Invoice question (due 2026-11-27) @alice",
+        f"{f_tasks[1]['id']} added to f-won: Write up the meeting of 2026-11-20: Handover (due 2026-11-27) @alice",
+        f"{d_tasks[-1]['id']} added to d-rotting: {d_tasks[-1]['text']} (due 2026-11-27) @bob",
+    ]  # in the order given
+    assert {d for d, text in files(workspace).items() if text != before[d]} == {"b-unanswered", "d-rotting", "f-won"}
+    assert [r["suggestion"] for r in suggested(workspace)] == ["a-inactive:inactive", "c-meeting:meeting-notes"]
+
+
+@pytest.mark.parametrize("keys, words", [
+    (["b-unanswered:unanswered", "c-meeting:rotting"], ["no suggestion 'c-meeting:rotting' now"]),
+    (["b-unanswered:unanswered", "2"], ["not numbered"]),
+    (["b-unanswered:unanswered", "d-rotting:rotting", "zz:inactive"], ["no suggestion 'zz:inactive' now"]),
+])
+def test_one_bad_key_refuses_them_all_and_writes_nothing(make_workspace, suggested, accept, keys, words):
+    workspace = make_workspace(four_kinds())
+    before = files(workspace)
+    result = accept(workspace, *keys)
+    assert result.exit_code == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    for word in words:
+        assert word in result.stderr
+    assert files(workspace) == before
+    assert pairs(suggested(workspace)) == EXPECTED
+
+
+def test_accepting_one_key_twice_never_takes_another_deals_suggestion(make_workspace, suggested, accept):
+    # The bug of numbers: 'accept 2' twice took b-unanswered's, then what had become number 2 (c-meeting's).
+    workspace = make_workspace(four_kinds())
+    assert accept(workspace, "b-unanswered:unanswered").exit_code == 0
+    after_first = files(workspace)
+    result = accept(workspace, "b-unanswered:unanswered")
+    assert result.exit_code == 1 and "no suggestion 'b-unanswered:unanswered' now" in result.stderr
+    assert files(workspace) == after_first
+    assert len(workspace.load("b-unanswered").tasks) == 2
+    assert pairs(suggested(workspace)) == EXPECTED - {("b-unanswered", "unanswered")}
+    # the same key twice in one command is one task
+    assert accept(workspace, "c-meeting:meeting-notes", "c-meeting:meeting-notes").stdout.count("\n") == 1
+    assert [t.get("suggested") for t in workspace.load("c-meeting").tasks] == [None, "meeting-notes"]
+
+
+def test_a_key_whose_deal_prefix_names_two_deals_lists_them(make_workspace, accept):
+    deals = {d: simple_deal(d, stage="proposal", created="2026-11-01") for d in ("acme-north", "acme-south")}
+    workspace = make_workspace(deals)
+    before = files(workspace)
+    result = accept(workspace, "acme:inactive")
+    assert result.exit_code == 1
+    assert "matches 2 suggestions" in result.stderr
+    assert "acme-north:inactive" in result.stderr and "acme-south:inactive" in result.stderr
+    assert files(workspace) == before
+    assert accept(workspace, "acme-s:inactive").exit_code == 0
+    assert workspace.load("acme-south").tasks[-1]["suggested"] == "inactive"
+
+
+# -- dismiss ----------------------------------------------------------------------------------
+
+def dismiss(run, workspace, *args):
+    return run(workspace, "task", "dismiss", *args)
+
+
+def test_dismiss_hides_it_until_the_date_recorded_on_the_deal(make_workspace, suggested, accept, run, monkeypatch):
+    import difflib
+
+    workspace = make_workspace(four_kinds())
+    before = workspace.read_bytes("b-unanswered").decode().splitlines()
+    others = {d: text for d, text in files(workspace).items() if d != "b-unanswered"}
+    result = dismiss(run, workspace, "b-unanswered:unanswered", "--for", "2w")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "b-unanswered:unanswered dismissed until 2026-12-11\n"
+    after = workspace.read_bytes("b-unanswered").decode().splitlines()
+    changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["+dismissed:", "+- kind: unanswered", "+  date: 2026-11-27", "+  until: 2026-12-11",
+                       "+  by: alice"]
+    assert workspace.load("b-unanswered").data["dismissed"] == [
+        {"kind": "unanswered", "date": TODAY, "until": dt.date(2026, 12, 11), "by": "alice"}]
+    assert {d: text for d, text in files(workspace).items() if d != "b-unanswered"} == others
+    check = run(workspace, "check")
+    assert check.exit_code == 0 and "b-unanswered" not in check.stdout
+
+    assert pairs(suggested(workspace)) == EXPECTED - {("b-unanswered", "unanswered")}
+    failed_accept = accept(workspace, "b-unanswered:unanswered")
+    assert failed_accept.exit_code == 1 and "no suggestion 'b-unanswered:unanswered' now" in failed_accept.stderr
+    monkeypatch.setenv("PIPE_TODAY", "2026-12-10")
+    assert ("b-unanswered", "unanswered") not in pairs(suggested(workspace))
+    monkeypatch.setenv("PIPE_TODAY", "2026-12-11")
+    assert ("b-unanswered", "unanswered") in pairs(suggested(workspace))
+
+
+def test_a_newer_trigger_brings_a_dismissed_suggestion_back(make_workspace, suggested, run, monkeypatch):
+    workspace = make_workspace(four_kinds())
+    assert dismiss(run, workspace, "b:un", "c:meet", "--for", "3w").exit_code == 0
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-30")
+    assert pairs(suggested(workspace)) == {("a-inactive", "inactive"), ("d-rotting", "rotting")}
+    assert run(workspace, "log", "b-unanswered", "email", "Asked again", "--direction", "in").exit_code == 0
+    assert run(workspace, "log", "c-meeting", "meeting", "Second demo", "--at", "2026-11-29").exit_code == 0
+    rows = {r["suggestion"]: r["reason"] for r in suggested(workspace)}
+    assert rows["b-unanswered:unanswered"] == "inbound email of 2026-11-30 has no reply: Asked again"
+    assert rows["c-meeting:meeting-notes"] == "meeting of 2026-11-29 has no notes: Second demo"
+
+
+@pytest.mark.parametrize("for_", ["0d", "today", "2026-11-27", "2026-11-01"])
+def test_dismiss_for_a_time_not_after_today_is_refused(make_workspace, run, for_):
+    workspace = make_workspace(four_kinds())
+    before = files(workspace)
+    result = dismiss(run, workspace, "b-unanswered:unanswered", "--for", for_)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "not after today (2026-11-27)" in result.stderr
+    assert files(workspace) == before
+
+
+def test_dismiss_several_is_all_or_none_and_takes_a_date(make_workspace, suggested, run):
+    workspace = make_workspace(four_kinds())
+    before = files(workspace)
+    result = dismiss(run, workspace, "a-inactive:inactive", "zz:inactive", "--for", "2026-12-24")
+    assert result.exit_code == 1 and "no suggestion 'zz:inactive' now" in result.stderr
+    assert files(workspace) == before
+    result = dismiss(run, workspace, "a-inactive:inactive", "d-rotting:rotting", "--for", "2026-12-24")
+    assert result.stdout == ("a-inactive:inactive dismissed until 2026-12-24\n"
+                             "d-rotting:rotting dismissed until 2026-12-24\n")
+    assert pairs(suggested(workspace)) == {("b-unanswered", "unanswered"), ("c-meeting", "meeting-notes")}

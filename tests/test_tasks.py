@@ -27,21 +27,26 @@ def two_task_deal(deal_id="acme", **fields):
 
 # -- naming tasks -------------------------------------------------------------------------------
 
-def test_task_by_number_by_prefix_and_by_id(make_workspace, run):
+def test_task_by_id_by_prefix_and_by_deal_and_id(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal(), "beta": simple_deal("beta", tasks="\n- id: tc9999\n  text: Other\n  status: open")})
-    assert run(workspace, "task", "done", "ac#2").stdout == "acme#2 done: Send pricing\n"
-    assert run(workspace, "task", "done", "tc9999", "--next", "Again").stdout.startswith("beta#1 done: Other\n")
+    assert run(workspace, "task", "done", "ac#tb").stdout == "tb5678 done: Send pricing\n"
+    assert run(workspace, "task", "done", "tc9999", "--next", "Again").stdout.startswith("tc9999 done: Other\n")
+    assert run(workspace, "task", "snooze", "ta12", "--until", "2w").stdout.startswith("ta1234 snoozed until")
     assert workspace.load("acme").tasks[1]["status"] == "done"
+    assert workspace.load("beta").tasks[0]["status"] == "done"
 
 
 @pytest.mark.parametrize("ref, words", [
-    ("acme#3", ["no task acme#3", "acme#1 to acme#2"]),
-    ("acme#0", ["no task acme#0"]),
+    ("acme#2", ["acme#2: tasks are named by id, not by position", "acme: ta1234 Call them; tb5678 Send pricing"]),
+    ("acme#3", ["acme#3: tasks are named by id, not by position", "ta1234 Call them; tb5678 Send pricing"]),
+    ("acme#0", ["named by id, not by position", "ta1234 Call them; tb5678 Send pricing"]),
     ("nosuch#1", ["no deal matches 'nosuch'"]),
-    ("zz0000", ["no task with id 'zz0000'"]),
-    ("acme", ["no task with id 'acme'"]),
-    ("#2", ["bad task '#2'", "DEAL#N"]),
-    ("acme#x", ["bad task 'acme#x'"]),
+    ("nosuch#ta1234", ["no deal matches 'nosuch'"]),
+    ("zz0000", ["no task 'zz0000'"]),
+    ("acme", ["no task 'acme'"]),
+    ("#2", ["bad task '#2'", "'pipe tasks'"]),
+    ("acme#x", ["no task 'acme#x' on acme"]),
+    ("acme#ta1#2", ["bad task 'acme#ta1#2'"]),
     ("", ["bad task"]),
 ])
 def test_bad_task_references_are_one_line(make_workspace, run, ref, words):
@@ -53,7 +58,27 @@ def test_bad_task_references_are_one_line(make_workspace, run, ref, words):
 
 def test_a_task_id_on_two_deals_is_ambiguous(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme"), "beta": simple_deal("beta")})
-    failed(run(workspace, "task", "done", "ta1234"), "on 2 deals", "acme, beta", "DEAL#N")
+    before = {d: workspace.read_bytes(d) for d in ("acme", "beta")}
+    failed(run(workspace, "task", "done", "ta1234"), "'ta1234' matches 2 tasks",
+           "acme#ta1234 Call them", "beta#ta1234 Call them")
+    failed(run(workspace, "task", "done", "ta"), "'ta' matches 2 tasks", "acme#ta1234", "beta#ta1234")
+    assert {d: workspace.read_bytes(d) for d in ("acme", "beta")} == before
+    assert run(workspace, "task", "done", "be#ta1234", "--next", "x").stdout.startswith("ta1234 done: Call them\n")
+    assert workspace.load("beta").tasks[0]["status"] == "done" and workspace.load("acme").tasks[0]["status"] == "open"
+
+
+def test_an_id_prefix_shared_by_two_tasks_of_one_deal_is_ambiguous(make_workspace, run):
+    tasks = ("\n- {id: kq2ab, text: First, status: open}\n- {id: kq2abc, text: Second, status: open}"
+             "\n- {id: kq3zzz, text: Third, status: open}")
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks), "beta": simple_deal("beta")})
+    before = workspace.read_bytes("acme")
+    failed(run(workspace, "task", "done", "kq2"), "matches 2 tasks", "acme#kq2ab First", "acme#kq2abc Second")
+    failed(run(workspace, "task", "done", "acme#kq"), "matches 3 tasks", "acme#kq3zzz Third")
+    assert workspace.read_bytes("acme") == before
+    # a whole id names its task even when it is the prefix of another; one more character names the other
+    assert run(workspace, "task", "done", "kq2ab").stdout == "kq2ab done: First\n"
+    assert run(workspace, "task", "done", "kq2abc").stdout == "kq2abc done: Second\n"
+    assert [t["status"] for t in workspace.load("acme").tasks] == ["done", "done", "open"]
 
 
 # -- the commands ------------------------------------------------------------------------------
@@ -61,8 +86,8 @@ def test_a_task_id_on_two_deals_is_ambiguous(make_workspace, run):
 def test_task_add_defaults_to_the_owner_and_parses_the_due_date(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
     result = run(workspace, "task", "add", "acme", "Send the contract", "--due", "3d")
-    assert result.stdout == "acme#2 added: Send the contract (due 2026-11-30) @alice\n"
     task = workspace.load("acme").tasks[1]
+    assert result.stdout == f"{task['id']} added to acme: Send the contract (due 2026-11-30) @alice\n"
     assert task["status"] == "open" and str(task["created"]) == "2026-11-27"
     assert task["id"][0].isalpha() and len(task["id"]) == 6
 
@@ -88,9 +113,9 @@ def test_task_add_refusals(make_workspace, run, args, words):
 
 def test_done_with_next_creates_the_next_step_for_the_same_person(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()})
-    result = run(workspace, "task", "done", "acme#2", "--next", "Chase the PO", "--due", "1w")
-    assert result.stdout == "acme#2 done: Send pricing\nacme#3 added: Chase the PO (due 2026-12-04) @bob\n"
+    result = run(workspace, "task", "done", "tb5678", "--next", "Chase the PO", "--due", "1w")
     tasks = workspace.load("acme").tasks
+    assert result.stdout == f"tb5678 done: Send pricing\n{tasks[2]['id']} added: Chase the PO (due 2026-12-04) @bob\n"
     assert tasks[1]["status"] == "done" and str(tasks[1]["done"]) == "2026-11-27"
     assert tasks[2]["text"] == "Chase the PO" and tasks[2]["assignee"] == "bob"
 
@@ -98,7 +123,7 @@ def test_done_with_next_creates_the_next_step_for_the_same_person(make_workspace
 def test_done_changes_only_the_lines_of_that_task(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()})
     before = workspace.read_bytes("acme").decode().splitlines()
-    run(workspace, "task", "done", "acme#1")
+    run(workspace, "task", "done", "ta1234")
     after = workspace.read_bytes("acme").decode().splitlines()
     import difflib
     changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
@@ -108,41 +133,41 @@ def test_done_changes_only_the_lines_of_that_task(make_workspace, run):
 
 def test_finishing_twice_is_refused(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()})
-    run(workspace, "task", "cancel", "acme#1")
-    failed(run(workspace, "task", "done", "acme#1"), "already cancelled")
-    failed(run(workspace, "task", "snooze", "acme#1", "--until", "2w"), "already cancelled")
+    run(workspace, "task", "cancel", "ta1234")
+    failed(run(workspace, "task", "done", "ta1234"), "cannot finish ta1234: it is already cancelled")
+    failed(run(workspace, "task", "snooze", "acme#ta1", "--until", "2w"), "already cancelled")
 
 
 def test_snooze_moves_a_task_to_the_snoozed_group_until_the_date(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()})
-    assert run(workspace, "task", "snooze", "acme#1", "--until", "2026-12-10").stdout == \
-        "acme#1 snoozed until 2026-12-10: Call them\n"
+    assert run(workspace, "task", "snooze", "ta1234", "--until", "2026-12-10").stdout == \
+        "ta1234 snoozed until 2026-12-10: Call them\n"
     groups = {row["task"]: row["group"] for row in json.loads(run(workspace, "tasks", "--format", "json").stdout)}
-    assert groups == {"acme#1": "snoozed", "acme#2": "today"}
-    failed(run(workspace, "task", "snooze", "acme#2", "--until", "today"), "not after today")
-    failed(run(workspace, "task", "snooze", "acme#2", "--until", "2026-11-01"), "not after today")
+    assert groups == {"ta1234": "snoozed", "tb5678": "today"}
+    failed(run(workspace, "task", "snooze", "tb5678", "--until", "today"), "not after today")
+    failed(run(workspace, "task", "snooze", "tb5678", "--until", "2026-11-01"), "not after today")
 
 
 def test_a_snooze_that_has_ended_puts_the_task_back_by_its_due_date(make_workspace, run, monkeypatch):
     workspace = make_workspace({"acme": two_task_deal()})
-    run(workspace, "task", "snooze", "acme#1", "--until", "2026-12-01")
+    run(workspace, "task", "snooze", "ta1234", "--until", "2026-12-01")
     monkeypatch.setenv("PIPE_TODAY", "2026-12-01")
     groups = {row["task"]: row["group"] for row in json.loads(run(workspace, "tasks", "--format", "json").stdout)}
-    assert groups["acme#1"] == "overdue"
+    assert groups["ta1234"] == "overdue"
 
 
 def test_assign_and_edit(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()})
-    assert run(workspace, "task", "assign", "acme#1", "bob").stdout == "acme#1 assignee: (none) -> bob\n"
-    result = run(workspace, "task", "edit", "acme#1", "--text", "Call Jonas", "--due", "2026-12-24")
-    assert result.stdout == "acme#1: Call Jonas (due 2026-12-24) @bob\n"
+    assert run(workspace, "task", "assign", "ta1234", "bob").stdout == "ta1234 assignee: (none) -> bob\n"
+    result = run(workspace, "task", "edit", "ta1234", "--text", "Call Jonas", "--due", "2026-12-24")
+    assert result.stdout == "ta1234: Call Jonas (due 2026-12-24) @bob\n"
     task = workspace.load("acme").tasks[0]
     assert (task["text"], str(task["due"]), task["assignee"]) == ("Call Jonas", "2026-12-24", "bob")
-    run(workspace, "task", "edit", "acme#1", "--due", "")
+    run(workspace, "task", "edit", "ta1234", "--due", "")
     assert "due" not in workspace.load("acme").tasks[0]
-    failed(run(workspace, "task", "edit", "acme#1"), "nothing to change")
-    failed(run(workspace, "task", "edit", "acme#1", "--text", " "), "needs some text")
-    failed(run(workspace, "task", "assign", "acme#1", "carol"), "unknown team member 'carol'")
+    failed(run(workspace, "task", "edit", "ta1234"), "nothing to change")
+    failed(run(workspace, "task", "edit", "ta1234", "--text", " "), "needs some text")
+    failed(run(workspace, "task", "assign", "ta1234", "carol"), "unknown team member 'carol'")
 
 
 # -- the next-step rule ------------------------------------------------------------------------
@@ -151,7 +176,7 @@ def test_strict_refuses_finishing_the_last_open_task_without_a_next_step(make_wo
     workspace = make_workspace({"acme": simple_deal("acme")}, config=STRICT)
     before = workspace.read_bytes("acme")
     for verb in ("done", "cancel"):
-        message = failed(run(workspace, "task", verb, "acme#1"), "no next step", "--next TEXT", "--won", "--park")
+        message = failed(run(workspace, "task", verb, "ta1234"), "no next step", "--next TEXT", "--won", "--park")
         assert "acme" in message
     assert workspace.read_bytes("acme") == before
 
@@ -159,10 +184,10 @@ def test_strict_refuses_finishing_the_last_open_task_without_a_next_step(make_wo
 def test_strict_accepts_a_next_step_or_closing_the_deal(make_workspace, run):
     deals = {name: simple_deal(name) for name in ("a1", "a2", "a3", "a4")}
     workspace = make_workspace(deals, config=STRICT)
-    assert run(workspace, "task", "done", "a1#1", "--next", "Send the contract").exit_code == 0
-    assert run(workspace, "task", "done", "a2#1", "--won").stdout == "a2#1 done: Call them\na2: lead -> won\n"
-    assert run(workspace, "task", "done", "a3#1", "--lost", "price").exit_code == 0
-    assert run(workspace, "task", "cancel", "a4#1", "--park").exit_code == 0
+    assert run(workspace, "task", "done", "a1#ta1234", "--next", "Send the contract").exit_code == 0
+    assert run(workspace, "task", "done", "a2#ta1234", "--won").stdout == "ta1234 done: Call them\na2: lead -> won\n"
+    assert run(workspace, "task", "done", "a3#ta1234", "--lost", "price").exit_code == 0
+    assert run(workspace, "task", "cancel", "a4#ta1234", "--park").exit_code == 0
     assert [workspace.load(d).stage for d in ("a1", "a2", "a3", "a4")] == ["lead", "won", "lost", "fridge"]
     assert workspace.load("a3").lost_reason == "price"
     assert run(workspace, "check").exit_code == 0
@@ -170,13 +195,13 @@ def test_strict_accepts_a_next_step_or_closing_the_deal(make_workspace, run):
 
 def test_strict_allows_finishing_a_task_when_another_stays_open(make_workspace, run):
     workspace = make_workspace({"acme": two_task_deal()}, config=STRICT)
-    result = run(workspace, "task", "done", "acme#1")
+    result = run(workspace, "task", "done", "ta1234")
     assert result.exit_code == 0 and result.stderr == ""
 
 
 def test_warn_finishes_with_a_warning(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
-    result = run(workspace, "task", "done", "acme#1")
+    result = run(workspace, "task", "done", "ta1234")
     assert result.exit_code == 0
     assert result.stderr.startswith("pipe: warning: acme has no next step")
     assert workspace.load("acme").tasks[0]["status"] == "done"
@@ -184,13 +209,13 @@ def test_warn_finishes_with_a_warning(make_workspace, run):
 
 def test_off_says_nothing(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")}, config=OFF)
-    result = run(workspace, "task", "done", "acme#1")
+    result = run(workspace, "task", "done", "ta1234")
     assert result.exit_code == 0 and result.stderr == ""
 
 
 def test_the_rule_only_concerns_open_deals(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme", stage="fridge")}, config=STRICT)
-    result = run(workspace, "task", "done", "acme#1")
+    result = run(workspace, "task", "done", "ta1234")
     assert result.exit_code == 0 and result.stderr == ""
 
 
@@ -204,7 +229,7 @@ def test_the_rule_only_concerns_open_deals(make_workspace, run):
 def test_done_option_refusals(make_workspace, run, args, words):
     workspace = make_workspace({"acme": simple_deal("acme")}, config=STRICT)
     before = workspace.read_bytes("acme")
-    result = run(workspace, "task", "done", "acme#1", *args)
+    result = run(workspace, "task", "done", "ta1234", *args)
     assert result.exit_code in (1, 2) and "Traceback" not in result.stderr
     for word in words:
         assert word in result.stderr
@@ -232,7 +257,8 @@ def test_strict_move_into_an_open_stage_needs_a_next_step(make_workspace, run):
     assert run(workspace, "move", "acme", "fridge").exit_code == 0
     assert run(workspace, "move", "beta", "qualified").exit_code == 0
     result = run(workspace, "move", "acme", "qualified", "--next", "Book the demo", "--due", "2d")
-    assert result.stdout == "acme: fridge -> qualified\nacme#2 added: Book the demo (due 2026-11-29) @alice\n"
+    added = workspace.load("acme").tasks[1]
+    assert result.stdout == f"acme: fridge -> qualified\n{added['id']} added: Book the demo (due 2026-11-29) @alice\n"
 
 
 def test_check_agrees_with_the_rule(make_workspace, run):
@@ -282,8 +308,8 @@ def refs(run, workspace, *args):
 def test_agenda_groups_in_order(run, agenda_workspace):
     rows = json.loads(run(agenda_workspace, "tasks", "--format", "json").stdout)
     assert [(r["task"], r["group"]) for r in rows] == [
-        ("acme#1", "overdue"), ("acme#2", "today"), ("acme#3", "upcoming"), ("beta#1", "upcoming"),
-        ("acme#4", "upcoming"), ("acme#5", "upcoming"), ("acme#6", "snoozed"),
+        ("t1", "overdue"), ("t2", "today"), ("t3", "upcoming"), ("ta1234", "upcoming"),
+        ("t4", "upcoming"), ("t5", "upcoming"), ("t6", "snoozed"),
     ]
     table = run(agenda_workspace, "tasks").stdout
     assert [line for line in table.splitlines() if line[:1].isupper()] == [
@@ -291,15 +317,15 @@ def test_agenda_groups_in_order(run, agenda_workspace):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--overdue"], ["acme#1"]),
-    (["--due", "today"], ["acme#1", "acme#2"]),
-    (["--due", "tomorrow"], ["acme#1", "acme#2", "acme#3"]),
-    (["--due", "week"], ["acme#1", "acme#2", "acme#3", "beta#1"]),
-    (["--due", "2026-12-05"], ["acme#1", "acme#2", "acme#3", "beta#1", "acme#4"]),
-    (["--assignee", "bob"], ["acme#2", "beta#1"]),
-    (["--deal", "be"], ["beta#1"]),
-    (["--account", "acme", "--overdue"], ["acme#1"]),
-    (["--owner", "bob"], ["beta#1"]),
+    (["--overdue"], ["t1"]),
+    (["--due", "today"], ["t1", "t2"]),
+    (["--due", "tomorrow"], ["t1", "t2", "t3"]),
+    (["--due", "week"], ["t1", "t2", "t3", "ta1234"]),
+    (["--due", "2026-12-05"], ["t1", "t2", "t3", "ta1234", "t4"]),
+    (["--assignee", "bob"], ["t2", "ta1234"]),
+    (["--deal", "be"], ["ta1234"]),
+    (["--account", "acme", "--overdue"], ["t1"]),
+    (["--owner", "bob"], ["ta1234"]),
 ])
 def test_agenda_filters(run, agenda_workspace, args, expected):
     assert refs(run, agenda_workspace, *args) == expected
@@ -307,18 +333,19 @@ def test_agenda_filters(run, agenda_workspace, args, expected):
 
 def test_agenda_all_adds_finished_tasks(run, agenda_workspace):
     rows = json.loads(run(agenda_workspace, "tasks", "--all", "--format", "json").stdout)
-    assert (rows[-1]["task"], rows[-1]["group"], rows[-1]["status"]) == ("acme#7", "closed", "done")
+    assert (rows[-1]["task"], rows[-1]["group"], rows[-1]["status"]) == ("t7", "closed", "done")
 
 
 def test_agenda_mine_uses_pipe_user_or_git_email(run, agenda_workspace, monkeypatch, tmp_path):
+    monkeypatch.delenv("PIPE_USER")
     failed(run(agenda_workspace, "tasks", "--mine"), "PIPE_USER")
     monkeypatch.setenv("PIPE_USER", "bob")
-    assert refs(run, agenda_workspace, "--mine") == ["acme#2", "beta#1"]
+    assert refs(run, agenda_workspace, "--mine") == ["t2", "ta1234"]
     monkeypatch.delenv("PIPE_USER")
     config = tmp_path / "gitconfig"
     config.write_text("[user]\n\temail = Bob@Example.com\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    assert refs(run, agenda_workspace, "--mine") == ["acme#2", "beta#1"]
+    assert refs(run, agenda_workspace, "--mine") == ["t2", "ta1234"]
 
 
 @pytest.mark.parametrize("args, words", [
@@ -352,7 +379,7 @@ def test_a_snoozed_task_is_not_overdue_until_it_comes_back(make_workspace, run, 
     workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
     record = json.loads(run(workspace, "list", "--format", "json").stdout)[0]
     assert record["next_step_overdue"] is False
-    assert "acme#1 Later (due 2026-11-20) (snoozed until 2026-12-01)" in run(workspace, "show", "acme").stdout
+    assert "  ta1 Later (due 2026-11-20) (snoozed until 2026-12-01)" in run(workspace, "show", "acme").stdout
     monkeypatch.setenv("PIPE_TODAY", "2026-12-01")
     assert json.loads(run(workspace, "list", "--format", "json").stdout)[0]["next_step_overdue"] is True
 
@@ -360,8 +387,8 @@ def test_a_snoozed_task_is_not_overdue_until_it_comes_back(make_workspace, run, 
 def test_task_text_from_a_file_cannot_send_escape_sequences(make_workspace, run):
     tasks = '\n- {id: ta1, text: "Pricing \\e]0;owned\\a\\e[2J", status: open}\n- {id: ta2, text: Other, status: open}'
     workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks), "beta": simple_deal("beta", tasks=tasks)})
-    outputs = [run(workspace, "task", "snooze", "acme#1", "--until", "3d").stdout,
-               run(workspace, "task", "done", "acme#1").stdout,
+    outputs = [run(workspace, "task", "snooze", "acme#ta1", "--until", "3d").stdout,
+               run(workspace, "task", "done", "acme#ta1").stdout,
                run(workspace, "lost", "beta", "--reason", "price").stdout]
     for output in outputs:
         assert "\x1b" not in output and "\x07" not in output, output
@@ -380,12 +407,13 @@ def test_mine_names_the_git_email_that_matched_nobody(make_workspace, run, monke
     config = tmp_path / "gitconfig"
     config.write_text("[user]\n\temail = someone@else.example\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.delenv("PIPE_USER")
     failed(run(workspace, "tasks", "--mine"), "someone@else.example", "PIPE_USER")
 
 
 def test_member_ids_are_matched_in_any_case(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
-    assert run(workspace, "task", "assign", "acme#1", "BOB").stdout == "acme#1 assignee: (none) -> bob\n"
+    assert run(workspace, "task", "assign", "ta1234", "BOB").stdout == "ta1234 assignee: (none) -> bob\n"
 
 
 @pytest.mark.parametrize("today, args", [
@@ -406,20 +434,20 @@ def test_list_and_agenda_agree_on_overdue_when_the_first_task_sleeps(make_worksp
     workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
     record = json.loads(run(workspace, "list", "--format", "json").stdout)[0]
     assert (record["next_step"], record["next_step_overdue"]) == ("Chase", True)
-    assert refs(run, workspace, "--overdue") == ["acme#2"]
+    assert refs(run, workspace, "--overdue") == ["ta2"]
 
 
 def test_the_next_step_goes_to_the_finished_tasks_assignee_with_or_without_park(make_workspace, run):
     workspace = make_workspace({"a": two_task_deal("a"), "b": two_task_deal("b")})
-    run(workspace, "task", "done", "a#2", "--next", "Later")
-    run(workspace, "task", "done", "b#2", "--park", "--next", "Later")
+    run(workspace, "task", "done", "a#tb5678", "--next", "Later")
+    run(workspace, "task", "done", "b#tb5678", "--park", "--next", "Later")
     assert workspace.load("a").tasks[-1]["assignee"] == workspace.load("b").tasks[-1]["assignee"] == "bob"
     assert workspace.load("b").stage == "fridge"
 
 
 def test_lost_without_a_reason_says_how(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
-    failed(run(workspace, "task", "done", "acme#1", "--lost", ""), "--lost needs the reason, like --lost price")
+    failed(run(workspace, "task", "done", "ta1234", "--lost", ""), "--lost needs the reason, like --lost price")
 
 
 def test_finishing_a_hand_edited_task_keeps_its_comments_and_extra_keys(make_workspace, run):
@@ -427,11 +455,11 @@ def test_finishing_a_hand_edited_task_keeps_its_comments_and_extra_keys(make_wor
              "# waiting on legal for this one\n- id: ta2\n  text: Other\n  status: open")
     workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
     before = workspace.read_bytes("acme").decode()
-    run(workspace, "task", "done", "acme#1")
+    run(workspace, "task", "done", "ta1")
     after = workspace.read_bytes("acme").decode()
     assert after == before.replace("  status: open\n# waiting", "  status: done\n  done: 2026-11-27\n# waiting")
 
 
 def test_a_status_pipe_does_not_know_is_named(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme", tasks="\n- {id: ta1, text: x, status: todo}")})
-    failed(run(workspace, "task", "done", "acme#1"), "status 'todo' is not one of open, done, cancelled", "pipe edit acme")
+    failed(run(workspace, "task", "done", "ta1"), "status 'todo' is not one of open, done, cancelled", "pipe edit acme")

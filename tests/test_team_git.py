@@ -440,9 +440,13 @@ def test_autocommit_makes_one_commit_per_command_with_only_its_files(team):
 
     assert committed(alice, "move", acme, "proposal") == (f"move {acme}: lead -> proposal", [file])
     subject, files = committed(alice, "log", acme, "call", "Jonas: budget approved")
-    assert subject.startswith(f"log {acme}: call") and files == [file]
+    logged = alice.deal(acme)["activities"][-1]["id"]  # the commit names the interaction by its id
+    assert subject == f"log {logged} ({acme}): call of 2026-11-27 by alice: Jonas: budget approved" and files == [file]
     task_subject, files = committed(alice, "task", "add", acme, "Send the pricing", "--due", "2d")
-    assert task_subject.startswith(f"task add {acme}#") and "Send the pricing" in task_subject and files == [file]
+    added = alice.deal(acme)["tasks"][-1]["id"]  # and the task by its id
+    assert task_subject == f"task add {added} ({acme}): Send the pricing (due 2026-11-29) @alice" and files == [file]
+    subject, files = committed(alice, "task", "done", added)
+    assert subject == f"task done {added} ({acme}): Send the pricing" and files == [file]
     olds = []
     for title in ("Old lead one", "Old lead two"):
         subject, files = committed(alice, "add", title, "--next", "Call")
@@ -470,7 +474,9 @@ def test_commit_flag_when_autocommit_is_off(team):
     assert bob.head() == before and bob.status() == [f" M deals/{team.acme}.md"]
     bob.git("checkout", "--", f"deals/{team.acme}.md")
     subject, files = committed(bob, "log", team.acme, "note", "Committed", "--commit")
-    assert subject.startswith(f"log {team.acme}: note") and files == [f"deals/{team.acme}.md"]
+    logged = bob.deal(team.acme)["activities"][-1]["id"]
+    assert subject == f"log {logged} ({team.acme}): note of 2026-11-27 by bob: Committed"
+    assert files == [f"deals/{team.acme}.md"]
 
 
 def test_autocommit_outside_a_git_repository_is_one_clear_error(team, tmp_path):
@@ -748,3 +754,82 @@ def test_the_driver_finds_pipe_when_git_merges_and_says_so_when_it_cannot(team, 
     bob.env["PATH"] = only_on_path(tmp_path / "python", python3=str(python))  # python3 -m pipecli, then
     bob.git("pull")
     assert_nothing_lost(bob.deals(), *before)
+
+
+# -- task ids and suggestions across clones (issue 14) ----------------------------------------------
+
+
+def open_task_ids(clone: Clone, deal_id: str) -> dict[str, str]:
+    """What `pipe tasks` lists for the deal: {id: text}."""
+    rows = json.loads(clone.pipe("tasks", "--deal", deal_id, "--format", "json").stdout)
+    return {row["task"]: row["text"] for row in rows}
+
+
+def test_the_id_each_clone_printed_names_its_own_task_after_the_merge(team):
+    # Both clones add a task to one deal: by position both were acme#2, and after the merge one was #3.
+    alice, bob, acme = team.alice, team.bob, team.acme
+    ours = alice.pipe("task", "add", acme, "Send the pricing").stdout.split()[0]
+    theirs = bob.pipe("task", "add", acme, "Book the demo").stdout.split()[0]
+    assert ours != theirs
+    assert alice.out("log", "-1", "--format=%s") == f"task add {ours} ({acme}): Send the pricing @alice"
+    assert bob.out("log", "-1", "--format=%s") == f"task add {theirs} ({acme}): Book the demo @alice"  # the owner's
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    first = next(iter(open_task_ids(alice, acme)))  # Call Jonas, from the template
+
+    # Someone types a task at the top of the list by hand, without an id, and pushes it.
+    path = alice.path(acme)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\ntasks:\n", "\ntasks:\n- text: Typed by hand\n  status: open\n", 1), encoding="utf-8")
+    alice.git("commit", "-q", "-am", "a task typed by hand")
+    alice.pipe("sync")
+    bob.pipe("sync")
+    listed = open_task_ids(bob, acme)
+    assert listed == open_task_ids(alice, acme)  # the hand-typed task's derived id is the same in both clones
+    assert {listed[ours], listed[theirs], listed[first]} == {"Send the pricing", "Book the demo", "Call Jonas"}
+    typed = next(ident for ident, text in listed.items() if text == "Typed by hand")
+
+    # A position is refused in both clones, with the candidates and their ids.
+    for clone in (alice, bob):
+        refused = clone.pipe("task", "done", f"{acme}#2", ok=False)
+        (line,) = pipe_lines(refused.stderr)
+        assert "named by id, not by position" in line
+        for ident, text in listed.items():
+            assert f"{ident} {text}" in line
+
+    # Each id finishes the task that clone added, whatever its place now; then both sync.
+    assert alice.pipe("task", "done", ours).stdout == f"{ours} done: Send the pricing\n"
+    assert bob.pipe("task", "done", theirs).stdout == f"{theirs} done: Book the demo\n"
+    assert bob.pipe("task", "snooze", typed, "--until", "1w").stdout.startswith(f"{typed} snoozed until")
+    assert alice.out("log", "-1", "--format=%s") == f"task done {ours} ({acme}): Send the pricing"
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    tasks = {t["text"]: t for t in alice.deal(acme)["tasks"]}
+    assert {text: (t["id"], t["status"]) for text, t in tasks.items()} == {
+        "Typed by hand": (typed, "open"), "Call Jonas": (first, "open"),
+        "Send the pricing": (ours, "done"), "Book the demo": (theirs, "done")}
+    assert "snoozed_until" in tasks["Typed by hand"]
+
+
+def test_a_dismissed_suggestion_is_dismissed_in_every_clone(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("log", acme, "email", "Asked about SSO", "--direction", "in")
+    team.sync_all()
+    key = f"{acme}:unanswered"
+
+    def keys(clone: Clone) -> list[str]:
+        return [row["suggestion"] for row in json.loads(clone.pipe("tasks", "--suggested", "--format", "json").stdout)]
+
+    assert key in keys(bob)
+    assert alice.pipe("task", "dismiss", key, "--for", "1w").stdout == f"{key} dismissed until 2026-12-04\n"
+    assert alice.out("log", "-1", "--format=%s") == f"task dismiss {key} until 2026-12-04"
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    assert key not in keys(bob)
+    assert bob.deal(acme)["dismissed"] == [
+        {"kind": "unanswered", "date": dt.date(2026, 11, 27), "until": dt.date(2026, 12, 4), "by": "alice"}]
+    refused = bob.pipe("task", "accept", key, ok=False)
+    assert f"no suggestion '{key}' now" in refused.stderr

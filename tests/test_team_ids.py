@@ -89,9 +89,9 @@ class IdsAcrossClones(RuleBasedStateMachine):
     @rule(who=st.sampled_from(NAMES), kind=st.sampled_from(["call", "email", "meeting", "note"]))
     def log(self, who, kind):
         text = self._text("Said")
-        out = self.clones[who].pipe("log", self.deal, kind, text, "--at", "2026-11-26").stdout
+        out = self.clones[who].pipe("log", self.deal, kind, text).stdout
         ident = out.split()[0]
-        assert out.startswith(f"{ident} logged on {self.deal}: {kind} of 2026-11-26"), out
+        assert out.startswith(f"{ident} logged on {self.deal}: {kind} of 2026-11-27"), out
         self.printed[ident] = ("activities", text)
         self.acted = who
 

@@ -80,7 +80,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():
-        importer = Importer(config, rules, app.deals(), app.today, app.author, pipeline=pipeline, update=update,
+        importer = Importer(config, rules, app.deals(), app.today, app.user, pipeline=pipeline, update=update,
                             add_owners=add_owners, next_step=next_step)
         plan = importer.plan(table, histories)
         for note in plan.notes:

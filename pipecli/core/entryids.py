@@ -21,8 +21,9 @@ _LETTERS = "abcdefghijkmnpqrstuvwxyz"  # no l: it reads as 1
 _CHARS = _LETTERS + "23456789"  # no 0 and 1: they read as o and l
 ID_LENGTH = 6
 ENTRY_FIELDS = ("tasks", "activities")
-# What a user types: a whole id or a prefix of one, optionally after DEAL#.
-_TYPED_ID = re.compile(r"^[a-z][a-z0-9_-]{0,39}\Z")
+# What a user types: a whole id or a prefix of one, optionally after DEAL#. pipe's ids start with a
+# letter; ids written by hand or by older tools may start with a digit.
+_TYPED_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\Z")
 _NUMBERED = re.compile(r"^(?P<deal>[^#\s]+)#(?P<number>\d{1,6})\Z")
 _IN_DEAL = re.compile(r"^(?P<deal>[^#\s]+)#(?P<id>[^#\s]+)\Z")
 
@@ -94,14 +95,16 @@ class EntryRef:
     text: str
     id_prefix: str
     deal: str | None = None
+    positional: bool = False  # DEAL#N with digits only: a position unless N is a whole id
 
 
 def parse_entry_ref(text: str, what: str, example: str) -> EntryRef:
-    """Read ID, ID-PREFIX or DEAL#ID; a positional DEAL#N is refused by the caller (it needs the deal)."""
+    """Read ID, ID-PREFIX or DEAL#ID; DEAL#N (digits) is marked positional: locate refuses it unless
+    N is a whole id on that deal (never a prefix, which could silently be another entry than the Nth)."""
     cleaned = text.strip()
     numbered = _NUMBERED.match(cleaned)
     if numbered:
-        return EntryRef(cleaned, "", numbered.group("deal"))
+        return EntryRef(cleaned, numbered.group("number"), numbered.group("deal"), positional=True)
     scoped = _IN_DEAL.match(cleaned)
     if scoped and _TYPED_ID.match(scoped.group("id")):
         return EntryRef(cleaned, scoped.group("id"), scoped.group("deal"))
@@ -126,7 +129,9 @@ def locate(workspace, ref: EntryRef, field: str, what: str, describe) -> Located
     if ref.deal is not None:
         deal = workspace.load(workspace.resolve(ref.deal))
         candidates = _matches(deal, field, ref.id_prefix, describe)
-        if not ref.id_prefix:  # DEAL#N
+        if ref.positional:  # DEAL#N names an entry only if N is the whole id of one
+            candidates = [c for c in candidates if c.entry_id == ref.id_prefix]
+        if not candidates and ref.positional:
             listed = _matches(deal, field, "", describe)
             shown = "; ".join(f"{c.entry_id} {c.label}" for c in listed) or f"it has no {what}s"
             raise InvalidValue(f"{ref.text}: {what}s are named by id, not by position (a merge or a hand edit "

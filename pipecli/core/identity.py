@@ -28,6 +28,8 @@ def current_user(config: Config, cwd: str | None = None) -> Member | None:
     than deals and tasks silently written without an owner or author.
     """
     chosen = os.environ.get("PIPE_USER")
+    if not config.team:  # nobody to be: a solo workspace records PIPE_USER or git's email as it is (author)
+        return None
     if chosen:
         try:
             return config.find_member(chosen)

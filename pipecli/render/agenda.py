@@ -27,7 +27,7 @@ def _clip(text: object, limit: int | None) -> str:
 def agenda_record(item: AgendaItem) -> dict:
     task = item.task
     return {
-        "group": item.group, "task": item.ref, "id": task.get("id"), "text": task.get("text"),
+        "group": item.group, "task": item.ref, "id": item.ref, "text": task.get("text"),
         "deal": item.deal.id, "title": item.deal.title, "account": item.deal.account, "due": item.due,
         "assignee": item.assignee, "status": task.get("status", "open"),
         "snoozed_until": task.get("snoozed_until"), "created": task.get("created"), "done": task.get("done"),
