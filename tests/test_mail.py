@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -253,7 +254,8 @@ def test_a_refused_address_does_not_hold_back_the_other_automations(make_workspa
 
 def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(make_workspace, smtp_server, tmp_path):
     workspace = workspace_with(make_workspace, smtp_server, {"acme": in_proposal("acme")}, AUTOMATIONS)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PIPE_TODAY": "2026-11-27", "GIT_CONFIG_NOSYSTEM": "1",
+    # pipe installed and on PATH, as for a user: git's merge finds the driver there
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path), "PIPE_TODAY": "2026-11-27", "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.com", "GIT_COMMITTER_NAME": "A",
            "GIT_COMMITTER_EMAIL": "a@example.com"}
 
