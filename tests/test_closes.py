@@ -301,3 +301,14 @@ def test_import_mail_does_not_put_an_email_on_a_deal_created_after_it(make_works
     assert result.exit_code == 0, result.stderr
     assert workspace.load("acme").activities == []
     clean(run, workspace)
+
+
+def test_check_refuses_a_closed_date_the_history_does_not_share(make_workspace, run):
+    # As a hand resolution of a won-vs-lost merge can leave it: one side's history, the other's date.
+    workspace = make_workspace({"acme": won_deal("acme").replace("closed: 2026-11-20", "closed: 2026-11-25")})
+    result = run(workspace, "check")
+    assert result.exit_code == 1
+    assert "closed is 2026-11-25 but the history closed the deal on 2026-11-20" in result.stdout
+    assert "pipe won acme --on DATE" in result.stdout
+    assert run(workspace, "won", "acme", "--on", "2026-11-25").exit_code == 0  # the fix it names
+    clean(run, workspace)

@@ -158,3 +158,12 @@ def test_every_id_pipe_tasks_prints_is_taken_by_task_done(make_workspace, run):
     for ident, text in agenda_ids(run, workspace):
         result = run(workspace, "task", "done", ident, "--next", "Again")
         assert result.exit_code == 0 and result.stdout.startswith(f"{ident} done: {text}\n"), (ident, result.stderr)
+
+
+def test_a_prefix_that_may_name_a_task_in_a_bad_file_is_refused(make_workspace, run):
+    bad = simple_deal("polder", tasks="\n- id: upcaaa\n  text: Theirs\n  status: open").replace("value: 1000", "value: 33k")
+    workspace = make_workspace({"polder": bad, "quayside": simple_deal("quayside", tasks="\n- id: upcjas\n  text: Ours\n  status: open")})
+    before = workspace.read_bytes("quayside")
+    failed(run(workspace, "task", "done", "upc"), "may name a task in a file that does not parse", "deals/polder.md:6")
+    assert workspace.read_bytes("quayside") == before
+    assert run(workspace, "task", "done", "upcjas", "--next", "Again").exit_code == 0  # the whole id is no guess

@@ -9,7 +9,7 @@ from pipecli.core.config import read_config
 from pipecli.core.deal import Deal
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.problems import Problem
-from pipecli.core.storage import Workspace
+from pipecli.core.storage import DEALS_DIR, Workspace
 from pipecli.core.validate import load_problems, meaning_problems
 
 
@@ -25,6 +25,11 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
         problems.append(Problem(f"deals/{name}", None, "error",
                                 "not a deal file (a deal is a regular file named <id>.md, with a lowercase id "
                                 "of letters, digits and '-'); pipe ignores it"))
+    for path in _unmerged(workspace):
+        problems.append(Problem(path, None, "error",
+                                "git has not finished merging this file (a pull, merge or rebase stopped on it): "
+                                "what it holds may be one side only; merge it again with 'git checkout -m "
+                                f"{path}' (or 'pipe sync' says what to do), then 'git add' it"))
     for deal_id in workspace.deal_ids():
         path = workspace.relative(workspace.deal_path(deal_id))
         try:
@@ -65,3 +70,12 @@ def _shared(paths: list[str], severity: str, message: str) -> list[Problem]:
     return [Problem(path, None, severity, message.format(others=", ".join(p for p in paths if p != path)))
             for path in paths]
 
+
+def _unmerged(workspace: Workspace) -> list[str]:
+    """Deal files a stopped git merge left unmerged; without the driver's markers (it could not run),
+    such a file can hold one side only and still parse, so only git can say it is unfinished."""
+    if not (workspace.root / ".git").exists() and not any((p / ".git").exists() for p in workspace.root.parents):
+        return []  # not in a repository: no git process for nothing
+    from pipecli.core.gitrepo import Git
+
+    return Git(workspace.root).unmerged(DEALS_DIR)

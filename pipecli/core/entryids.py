@@ -147,10 +147,25 @@ def locate(workspace, ref: EntryRef, field: str, what: str, describe) -> Located
     if not candidates:
         if bad:
             raise bad[0]
-        # A file that does not parse is left out (the command warns about it), as in `pipe tasks`.
+        # A file that does not parse is left out (the command warns about it), as in `pipe tasks`...
         for deal in workspace.deals(skip_bad=True):
             candidates += _matches(deal, field, ref.id_prefix, describe)
+        # ...unless its text holds an id the prefix may name: then the prefix may mean its entry.
+        for error in list(workspace.skipped.values()):
+            if _mentions(workspace.root / error.path, ref.id_prefix):
+                del workspace.skipped[error.path]  # said here: not warned about again
+                raise InvalidValue(f"'{ref.text}' may name a {what} in a file that does not parse ({error}): "
+                                   "fix that file, or give the whole id")
     return _one(candidates, ref, what, "in the workspace")
+
+
+def _mentions(path, prefix: str) -> bool:
+    """Whether a file's text holds `id: PREFIX...` (the file may not be UTF-8, nor parse)."""
+    try:
+        text = path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.search(rf"\bid:\s*['\"]?{re.escape(prefix)}", text) is not None
 
 
 def _matches(deal, field: str, prefix: str, describe) -> list[Located]:

@@ -47,6 +47,19 @@ class Git:
         except GitError:
             return False
 
+    def unmerged(self, folder: str) -> list[str]:
+        """Files under folder (relative to the workspace) that git has not finished merging: a merge,
+        rebase or cherry-pick stopped on them. Empty outside a repository or without git."""
+        try:
+            done = self.run("ls-files", "--unmerged", "-z", "--", folder, check=False)
+        except GitError:
+            return []
+        if done.returncode != 0:
+            return []
+        # each line is "MODE OBJECT STAGE\tPATH", one per stage of the file
+        paths = {record.split(b"\t", 1)[1].decode("utf-8", "replace") for record in done.stdout.split(b"\0") if b"\t" in record}
+        return sorted(paths)
+
     def require_repo(self) -> None:
         if not self.is_repo():
             raise GitError(f"{self.root} is not in a git repository: run 'pipe git setup' (or 'git init') first")

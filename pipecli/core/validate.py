@@ -242,6 +242,13 @@ def _check_stage_change(deal: Deal, kind: str, add) -> None:
     last = deal.history[-1].get("stage") if deal.history else None
     if last is not None and last != deal.stage:
         add(("history",), f"the last history entry is stage '{last}' but the deal is in '{deal.stage}'")
+    # The close's date is in two places; reports take the revenue period from one and the cycle from the other.
+    # (A deal whose only entry is its creation, added or imported already closed, has no close move.)
+    closed_on = deal.history[-1].get("date") if len(deal.history) > 1 else None
+    if kind in ("won", "lost") and last == deal.stage and deal.closed is not None \
+            and isinstance(closed_on, dt.date) and closed_on != deal.closed:
+        add(("closed",), f"closed is {deal.closed} but the history closed the deal on {closed_on}: make them the "
+                         f"same ('pipe {kind} {deal.id} --on DATE' corrects both)")
 
 
 def _history_stage_ids(deal: Deal, config: Config) -> list[tuple[int, set[str]]]:
