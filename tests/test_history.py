@@ -466,3 +466,16 @@ def test_a_shallow_clone_is_told_to_fetch_the_history(story, run, tmp_path):
     refused(run(clone, "diff"), "no commit at or before 2026-11-13 in this clone", "git fetch --unshallow")
     refused(run(clone, "report", "--as-of", "HEAD~2"), "'HEAD~2' is neither", "shallow clone")
     assert run(clone, "report", "--as-of", "HEAD").exit_code == 0
+
+
+def test_storing_a_tasks_derived_id_on_a_write_is_no_change_of_its_own(make_workspace, run):
+    # A write stores the ids of id-less tasks (one added line each): history shows only what was done.
+    from tests.conftest import simple_deal
+
+    text = simple_deal("acme", tasks="\n- text: Typed by hand\n  status: open\n- text: Another\n  status: open")
+    workspace = make_workspace({"acme": text})
+    old = workspace.load("acme")
+    run(workspace, "set", "acme", "value=2000")
+    new = workspace.load("acme")
+    assert all("id" in task for task in new.tasks)
+    assert [c.text for c in deal_changes(old, new)] == ["value: 1000 -> 2000"]

@@ -76,7 +76,7 @@ def _field_changes(a: dict, b: dict, *, creating: bool) -> list[Change]:
         elif key == "close_changes":
             changes += _close_changes(_entries(old), _entries(new), a.get("expected_close"), b.get("expected_close"))
         elif key == "tasks":
-            changes += _tasks(_entries(old), _entries(new))
+            changes += _tasks(_entries(old), _entries(new), str(b.get("id") or a.get("id") or ""))
         elif key == "activities":
             changes += _activities(_entries(old), _entries(new), str(b.get("id") or a.get("id") or ""))
         elif key == "contacts":
@@ -173,10 +173,6 @@ def _keyed(entries: list[dict], key) -> dict:
     return result
 
 
-def _task_key(task: dict) -> Any:
-    return ("id", str(task["id"])) if task.get("id") not in (None, "") else ("text", show(task.get("text")))
-
-
 def _task_text(task: dict) -> str:
     due = f" (due {show(task.get('due'))})" if task.get("due") else ""
     who = f" @{show(task.get('assignee'))}" if task.get("assignee") else ""
@@ -185,34 +181,39 @@ def _task_text(task: dict) -> str:
     return f"{show(task.get('text'))}{due}{who}{state}"
 
 
-def _tasks(old: list[dict], new: list[dict]) -> list[Change]:
-    before, after = _keyed(old, _task_key), _keyed(new, _task_key)
+def _tasks(old: list[dict], new: list[dict], deal_id: str) -> list[Change]:
+    # By id, stored or derived (entryids): a task given its id on a write is the one it was.
+    before, after = _keyed_by_id(deal_id, "tasks", old), _keyed_by_id(deal_id, "tasks", new)
     changes = []
     for key, task in after.items():
         was = before.get(key)
         if was is None:
             changes.append(Change("task", "added", f"+ task: {_task_text(task)}", None, task))
-        elif not same(was, task):
-            changes.append(_task_change(was, task))
+        elif not same(was, task) and (change := _task_change(was, task)) is not None:
+            changes.append(change)
     changes += [Change("task", "removed", f"- task: {_task_text(t)}", t) for k, t in before.items() if k not in after]
     return changes
 
 
-def _task_change(was: dict, task: dict) -> Change:
+def _task_change(was: dict, task: dict) -> Change | None:
     old_status, new_status = was.get("status", "open"), task.get("status", "open")
     moved = old_status != new_status
     head = STATUS_WORDS.get(new_status, f"task {show(new_status)}") if moved else "task"
     quiet = {"status", "done"} if moved else set()  # the done date comes with marking it done
+    if was.get("id") in (None, ""):
+        quiet.add("id")  # given on a write: no change of its own
     details = [f"{k.replace('_', ' ')}: {show(was.get(k))} -> {show(task.get(k))}"
                for k in list(task) + [k for k in was if k not in task]
                if k not in quiet and not same(was.get(k), task.get(k))]
+    if not details and not moved:
+        return None
     extra = f" ({'; '.join(details)})" if details else ""
     return Change("task", new_status if moved else "changed", f"{head}: {show(task.get('text'))}{extra}", was, task)
 
 
-def _keyed_by_id(deal_id: str, entries: list[dict]) -> dict:
-    """Interactions by their id; an id stored twice (a copy by hand) gets a count so none is lost."""
-    ids = iter(entry_ids(deal_id, "activities", entries))
+def _keyed_by_id(deal_id: str, field: str, entries: list[dict]) -> dict:
+    """Tasks or interactions by their id; an id stored twice (a copy by hand) gets a count so none is lost."""
+    ids = iter(entry_ids(deal_id, field, entries))
     return _keyed(entries, lambda entry: ("id", next(ids)))
 
 
@@ -225,7 +226,7 @@ def _activity_text(entry: dict) -> str:
 def _activities(old: list[dict], new: list[dict], deal_id: str) -> list[Change]:
     # By id, stored or derived from the content (entryids): an interaction amended, or given its
     # id on a write, is the one it was, not one removed and one added.
-    before, after = (_keyed_by_id(deal_id, entries) for entries in (old, new))
+    before, after = (_keyed_by_id(deal_id, "activities", entries) for entries in (old, new))
     changes = []
     for key, entry in after.items():
         was = before.get(key)
