@@ -312,3 +312,8 @@ def test_check_refuses_a_closed_date_the_history_does_not_share(make_workspace, 
     assert "pipe won acme --on DATE" in result.stdout
     assert run(workspace, "won", "acme", "--on", "2026-11-25").exit_code == 0  # the fix it names
     clean(run, workspace)
+
+
+def test_set_closed_names_what_was_typed_in_its_refusal(make_workspace, run):
+    workspace = make_workspace({"acme": won_deal("acme")})
+    failed(run(workspace, "set", "acme", "closed=2026-10-01"), "closed=2026-10-01 is before acme was created")

@@ -167,3 +167,12 @@ def test_a_prefix_that_may_name_a_task_in_a_bad_file_is_refused(make_workspace, 
     failed(run(workspace, "task", "done", "upc"), "may name a task in a file that does not parse", "deals/polder.md:6")
     assert workspace.read_bytes("quayside") == before
     assert run(workspace, "task", "done", "upcjas", "--next", "Again").exit_code == 0  # the whole id is no guess
+
+
+def test_ids_match_in_any_case_and_check_warns_about_one_that_cannot_be_typed(make_workspace, run):
+    tasks = "\n- id: Call-1\n  text: Hand id\n  status: open\n- id: Foo Bar\n  text: Spaced id\n  status: open"
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
+    assert run(workspace, "task", "done", "CALL-1", "--next", "Again").stdout.startswith("Call-1 done: Hand id\n")
+    result = run(workspace, "check")
+    assert "task 2: id 'Foo Bar' cannot be typed in a command" in result.stdout
+    assert "Call-1" not in result.stdout

@@ -23,7 +23,7 @@ ID_LENGTH = 6
 ENTRY_FIELDS = ("tasks", "activities")
 # What a user types: a whole id or a prefix of one, optionally after DEAL#. pipe's ids start with a
 # letter; ids written by hand or by older tools may start with a digit.
-_TYPED_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\Z")
+_TYPED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}\Z")  # matched in any case
 _NUMBERED = re.compile(r"^(?P<deal>[^#\s]+)#(?P<number>\d{1,6})\Z")
 _IN_DEAL = re.compile(r"^(?P<deal>[^#\s]+)#(?P<id>[^#\s]+)\Z")
 
@@ -46,6 +46,11 @@ def _derived(deal_id: str, field: str, entry: Any, occurrence: int) -> str:
         letters.append(_CHARS[number % len(_CHARS)])
         number //= len(_CHARS)
     return "".join(letters)
+
+
+def typable(entry_id: str) -> bool:
+    """Whether an id can be typed as a command's argument (a stored one may be anything)."""
+    return _TYPED_ID.match(entry_id) is not None
 
 
 def stored_id(entry: Any) -> str | None:
@@ -130,7 +135,7 @@ def locate(workspace, ref: EntryRef, field: str, what: str, describe) -> Located
         deal = workspace.load(workspace.resolve(ref.deal))
         candidates = _matches(deal, field, ref.id_prefix, describe)
         if ref.positional:  # DEAL#N names an entry only if N is the whole id of one
-            candidates = [c for c in candidates if c.entry_id == ref.id_prefix]
+            candidates = [c for c in candidates if c.entry_id.lower() == ref.id_prefix.lower()]
         if not candidates and ref.positional:
             listed = _matches(deal, field, "", describe)
             shown = "; ".join(f"{c.entry_id} {c.label}" for c in listed) or f"it has no {what}s"
@@ -172,14 +177,14 @@ def _matches(deal, field: str, prefix: str, describe) -> list[Located]:
     entries = deal.data.get(field) or []
     found = []
     for entry, ident in zip(entries, entry_ids(deal.id, field, entries)):
-        if ident.startswith(prefix) and isinstance(entry, dict):
+        if ident.lower().startswith(prefix.lower()) and isinstance(entry, dict):
             found.append(Located(deal.id, ident, describe(entry)))
-    exact = [f for f in found if f.entry_id == prefix]
+    exact = [f for f in found if f.entry_id.lower() == prefix.lower()]
     return exact or found
 
 
 def _one(candidates: list[Located], ref: EntryRef, what: str, where: str) -> Located:
-    exact = [c for c in candidates if c.entry_id == ref.id_prefix]
+    exact = [c for c in candidates if c.entry_id.lower() == ref.id_prefix.lower()]
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:

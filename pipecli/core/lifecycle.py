@@ -417,7 +417,7 @@ class Correction:
 
 
 def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, *,
-                  on: dt.date | None = None, reason: str | None = None) -> Correction:
+                  on: dt.date | None = None, reason: str | None = None, said: str = "--on ") -> Correction:
     """Correct a won or lost deal's close: its date (on) and/or its lost reason.
 
     The close's history entry (the last one) is changed in place, so the history stays in date
@@ -438,12 +438,12 @@ def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, 
     changes: list[tuple[str, Any, Any]] = []
     if on is not None and (on != deal.closed or on != entry.get("date")):
         if on > today:
-            raise InvalidValue(f"--on {on} is after today ({today}): a change cannot be dated ahead")
+            raise InvalidValue(f"{said}{on} is after today ({today}): a change cannot be dated ahead")
         if deal.created is not None and on < deal.created:
-            raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+            raise InvalidValue(f"{said}{on} is before {deal.id} was created ({deal.created})")
         before = history[-2] if len(history) > 1 else None
         if before is not None and isinstance(before.get("date"), dt.date) and on < before["date"]:
-            raise InvalidValue(f"--on {on} is before {deal.id}'s stage change before the close (to "
+            raise InvalidValue(f"{said}{on} is before {deal.id}'s stage change before the close (to "
                                f"{before.get('stage')} on {before['date']}): the stage history must stay in date order")
         entry.setdefault("was_date", entry.get("date"))
         entry["date"] = on
@@ -504,7 +504,8 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
             closing = f"pipe lost {deal.id} --reason R" if key == "lost_reason" else f"pipe won/lost {deal.id} --on DATE"
             raise InvalidValue(f"cannot set {key}: {deal.id} is not {' or '.join(kinds)} (close it with '{closing}')")
         if value != old:
-            correct_close(deal, config, today, user, **({"on": value} if key == "closed" else {"reason": value}))
+            correct_close(deal, config, today, user, said=f"{key}=",
+                          **({"on": value} if key == "closed" else {"reason": value}))
         return key, old, value
     if key.startswith("bant."):
         part = key.split(".", 1)[1]

@@ -39,7 +39,7 @@ def log_interaction(
     date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
     if date > today and kind != "meeting":
         raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
-    _not_before_created(deal, at, date)
+    _not_before_created(deal, at, date, "log it")
     if direction is not None:
         if direction not in DIRECTIONS:
             raise InvalidValue(f"bad direction '{direction}' (use in or out)")
@@ -104,7 +104,7 @@ def amend_interaction(
         date, time = parse_datetime(at, relative_to=today)
         if date > today and entry.get("kind") != "meeting":
             raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
-        _not_before_created(deal, at, date)
+        _not_before_created(deal, at, date, "date it so")
         entry = _with(entry, date=date)
         if time is not None:
             entry = _with(entry, time=time)
@@ -129,9 +129,9 @@ def amend_interaction(
     return entry, changed
 
 
-def _not_before_created(deal: Deal, at: str, date: dt.date) -> None:
+def _not_before_created(deal: Deal, at: str, date: dt.date, doing: str) -> None:
     if deal.created is not None and date < deal.created:  # pipe check would warn about it
-        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to log it, first "
+        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to {doing}, first "
                            f"'pipe set {deal.id} created={date}'")
 
 

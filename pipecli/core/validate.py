@@ -14,6 +14,7 @@ from pipecli.core.errors import ParseError
 from pipecli.core.names import EMAIL_PATTERN
 from pipecli.core.values import MAX_AMOUNT
 from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
+from pipecli.core.entryids import typable
 
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "message", "demo")
 DIRECTIONS = ("in", "out")
@@ -301,6 +302,9 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
             if task_id in seen_task_ids:
                 add(("tasks", i, "id"), f"task {i + 1}: duplicate task id '{task_id}'")
             seen_task_ids.add(task_id)
+            if not typable(task_id):
+                add(("tasks", i, "id"), f"task {i + 1}: id '{task_id}' cannot be typed in a command: use letters, "
+                                        "digits, '-' and '_', starting with a letter or digit", "warning")
         assignee = task.get("assignee")
         if team and assignee is not None and assignee not in team:
             add(("tasks", i, "assignee"), f"task {i + 1}: unknown assignee '{assignee}'")
@@ -311,6 +315,9 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
             add(("tasks", i, "done"), f"task {i + 1}: done {done} is in the future")
 
     for i, activity in enumerate(deal.activities):
+        if activity.get("id") is not None and not typable(str(activity["id"])):
+            add(("activities", i, "id"), f"activity {i + 1}: id '{activity['id']}' cannot be typed in a command: use "
+                                         "letters, digits, '-' and '_', starting with a letter or digit", "warning")
         if activity.get("kind") not in ACTIVITY_KINDS:
             add(("activities", i, "kind"), f"activity {i + 1}: kind must be one of {', '.join(ACTIVITY_KINDS)}", "warning")
         time = activity.get("time")
