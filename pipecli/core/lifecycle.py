@@ -454,9 +454,9 @@ def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, 
             entry.setdefault("was_reason", deal.lost_reason)
         changes.append(("lost_reason", deal.lost_reason, reason))
     if not changes:
-        said = f"for {deal.lost_reason}, " if kind == "lost" else ""
+        why = f"for {deal.lost_reason}, " if kind == "lost" else ""
         how = "a different --reason or --on DATE" if kind == "lost" else "--on DATE"
-        raise PipeError(f"{deal.id} is already {kind} ({said}closed {deal.closed}): to correct it, give {how}")
+        raise PipeError(f"{deal.id} is already {kind} ({why}closed {deal.closed}): to correct it, give {how}")
     marks = {"corrected": today, "corrected_by": user, "was_date": entry.pop("was_date", None),
              "was_reason": entry.pop("was_reason", None)}
     for key in marks:
