@@ -125,8 +125,10 @@ def touch_all(workspace: Path) -> Callable[[], None]:
 def _first_open_task(workspace: Path, deal: str) -> str:
     from pipecli.core.storage import Workspace
 
-    tasks = Workspace(workspace).load(deal).tasks
-    return f"{deal}#{next(n for n, task in enumerate(tasks, 1) if task.get('status', 'open') == 'open')}"
+    loaded = Workspace(workspace).load(deal)
+    # by its whole id, as `pipe tasks` prints it: the lookup a user's command makes
+    return next(ident for ident, task in zip(loaded.entry_ids("tasks"), loaded.tasks)
+                if task.get("status", "open") == "open")
 
 
 # Commands that change one deal: each should take the same time whatever the number of deals.

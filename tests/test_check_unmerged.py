@@ -25,8 +25,14 @@ def test_a_merge_the_driver_could_not_do_is_an_error_until_resolved(make_workspa
     assert result.exit_code == 1
     assert "deals/acme.md: error: git has not finished merging this file" in result.stdout
     assert "git checkout -m deals/acme.md" in result.stdout
-    git("add", "deals/acme.md")  # resolved (here: by keeping ours)
-    assert run(workspace, "check").exit_code == 0
+    # Resolved by hand (both sides' changes), not yet added: only a reminder.
+    path = workspace.deal_path("acme")
+    path.write_text(path.read_text(encoding="utf-8").replace("value: 1000", "value: 2000"), encoding="utf-8")
+    result = run(workspace, "check")
+    assert result.exit_code == 0 and "deals/acme.md: warning: git has not finished merging this file" in result.stdout
+    git("add", "deals/acme.md")
+    result = run(workspace, "check")
+    assert result.exit_code == 0 and "merging" not in result.stdout
 
 
 def test_a_workspace_outside_git_is_checked_without_git(make_workspace, run):

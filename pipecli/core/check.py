@@ -25,11 +25,15 @@ def check_workspace(workspace: Workspace, today: dt.date) -> list[Problem]:
         problems.append(Problem(f"deals/{name}", None, "error",
                                 "not a deal file (a deal is a regular file named <id>.md, with a lowercase id "
                                 "of letters, digits and '-'); pipe ignores it"))
-    for path in _unmerged(workspace):
-        problems.append(Problem(path, None, "error",
-                                "git has not finished merging this file (a pull, merge or rebase stopped on it): "
-                                "what it holds may be one side only; merge it again with 'git checkout -m "
-                                f"{path}' (or 'pipe sync' says what to do), then 'git add' it"))
+    for path, untouched in _unmerged(workspace):
+        if untouched:
+            problems.append(Problem(path, None, "error",
+                                    "git has not finished merging this file (a pull, merge or rebase stopped on it) and "
+                                    "it holds our side only: the other side's changes are not in it; merge it again "
+                                    f"with 'git checkout -m {path}' (or 'pipe sync' says what to do), then 'git add' it"))
+        else:
+            problems.append(Problem(path, None, "warning",
+                                    "git has not finished merging this file: once it holds what you want, 'git add' it"))
     for deal_id in workspace.deal_ids():
         path = workspace.relative(workspace.deal_path(deal_id))
         try:
@@ -71,11 +75,20 @@ def _shared(paths: list[str], severity: str, message: str) -> list[Problem]:
             for path in paths]
 
 
-def _unmerged(workspace: Workspace) -> list[str]:
-    """Deal files a stopped git merge left unmerged; without the driver's markers (it could not run),
-    such a file can hold one side only and still parse, so only git can say it is unfinished."""
+def _unmerged(workspace: Workspace) -> list[tuple[str, bool]]:
+    """Deal files a stopped git merge left unmerged, each with whether it is still exactly our side.
+
+    When the driver could not run, git leaves such a file as our side, without conflict markers:
+    it parses, and committing it drops the other side's changes. A file the user has edited since
+    (markers resolved) is theirs to `git add`.
+    """
     if not (workspace.root / ".git").exists() and not any((p / ".git").exists() for p in workspace.root.parents):
         return []  # not in a repository: no git process for nothing
     from pipecli.core.gitrepo import Git
 
-    return Git(workspace.root).unmerged(DEALS_DIR)
+    git = Git(workspace.root)
+    found = []
+    for path, stages in sorted(git.unmerged(DEALS_DIR).items()):
+        ours, theirs = stages.get(2), stages.get(3)
+        found.append((path, ours is not None and theirs is not None and ours != theirs and git.blob_of(path) == ours))
+    return found

@@ -47,18 +47,32 @@ class Git:
         except GitError:
             return False
 
-    def unmerged(self, folder: str) -> list[str]:
-        """Files under folder (relative to the workspace) that git has not finished merging: a merge,
-        rebase or cherry-pick stopped on them. Empty outside a repository or without git."""
+    def unmerged(self, folder: str) -> dict[str, dict[int, str]]:
+        """Files under folder (relative to the workspace) that git has not finished merging (a merge,
+        rebase or cherry-pick stopped on them): path -> {stage: blob} (1 base, 2 ours, 3 theirs).
+        Empty outside a repository or without git."""
         try:
             done = self.run("ls-files", "--unmerged", "-z", "--", folder, check=False)
         except GitError:
-            return []
+            return {}
         if done.returncode != 0:
-            return []
-        # each line is "MODE OBJECT STAGE\tPATH", one per stage of the file
-        paths = {record.split(b"\t", 1)[1].decode("utf-8", "replace") for record in done.stdout.split(b"\0") if b"\t" in record}
-        return sorted(paths)
+            return {}
+        found: dict[str, dict[int, str]] = {}
+        for record in done.stdout.split(b"\0"):
+            if b"\t" not in record:
+                continue
+            info, path = record.split(b"\t", 1)  # "MODE BLOB STAGE", then the path
+            _, blob, stage = info.decode().split()
+            found.setdefault(path.decode("utf-8", "replace"), {})[int(stage)] = blob
+        return found
+
+    def blob_of(self, path: str) -> str | None:
+        """The blob id git would give the working tree's file at path, or None."""
+        try:
+            done = self.run("hash-object", "--", path, check=False)
+        except GitError:
+            return None
+        return done.stdout.decode().strip() if done.returncode == 0 else None
 
     def require_repo(self) -> None:
         if not self.is_repo():
