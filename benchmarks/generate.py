@@ -3,7 +3,8 @@
 The copies keep the sample's shape (history, tasks, activities, notes), so timings are those of
 realistic files. Each copy's free text (title, account, contact names, task texts, summaries) gets
 its copy number, so that, as in a real pipeline, no two deals share it: a reader that shares equal
-strings must not look better here than it would be on real deals. Deterministic: the same N gives
+strings must not look better here than it would be on real deals. Task ids get it too: commands
+name a task by its id, which is unique in a real workspace. Deterministic: the same N gives
 the same files.
 
     python benchmarks/generate.py 10000 /tmp/pipe-10k
@@ -19,6 +20,8 @@ from pathlib import Path
 SAMPLE = Path(__file__).resolve().parent.parent
 # Plain (unquoted, one-line) free text, which a copy number can follow.
 FREE_TEXT = re.compile(r"^(title|account|- name|  name|  text|  summary): (?![\'\"|>])(.+)$", re.MULTILINE)
+# A task's id: a copy gets its own (the sample's ids are six characters, so the copy number keeps them unique).
+TASK_ID = re.compile(r"^- id: ([a-z0-9]{6})$", re.MULTILINE)
 
 
 def generate(count: int, target: Path) -> Path:
@@ -36,6 +39,7 @@ def generate(count: int, target: Path) -> Path:
         text = text.replace(f"id: {stem}\n", f"id: {new_id}\n", 1)
         if copy:
             text = FREE_TEXT.sub(lambda match: f"{match[1]}: {match[2]} ({copy})", text)
+            text = TASK_ID.sub(lambda match: f"- id: {match[1]}{copy}", text)
         (target / "deals" / f"{new_id}.md").write_text(text, encoding="utf-8")
     return target
 

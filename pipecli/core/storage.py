@@ -350,10 +350,12 @@ class Workspace:
         """Ids of the deal files whose bytes contain text: a cheap first pass before parsing."""
         needle = text.encode("utf-8")
         found = []
+        folder = str(self.deals_dir)  # os.path, not pathlib: a task id looked up in 10,000 files
         for deal_id in self.deal_ids():
             try:
-                if needle in self.deal_path(deal_id).read_bytes():
-                    found.append(deal_id)
+                with open(os.path.join(folder, deal_id + ".md"), "rb") as file:
+                    if needle in file.read():
+                        found.append(deal_id)
             except OSError:
                 continue  # gone or unreadable: loading it would report why
         return found
