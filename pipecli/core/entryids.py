@@ -17,7 +17,7 @@ from typing import Any
 
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, ParseError
 
-_LETTERS = "abcdefghijkmnpqrstuvwxyz"  # no l: it reads as 1
+_LETTERS = "abcdefghijkmnpqrstuvwxyz"  # no l and o: they read as 1 and 0
 _CHARS = _LETTERS + "23456789"  # no 0 and 1: they read as o and l
 ID_LENGTH = 6
 ENTRY_FIELDS = ("tasks", "activities")
