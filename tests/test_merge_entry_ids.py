@@ -79,3 +79,23 @@ def test_an_interaction_amended_on_both_sides_stays_one_entry():
     data = _merged(ours, theirs)
     assert data["activities"] == [{"id": activity_id, "date": data["activities"][0]["date"], "kind": "meeting",
                                    "by": "alice", "summary": "Intro meeting with Jonas", "notes": "Wants SSO"}]
+
+
+def test_notes_added_to_one_interaction_on_both_sides_keep_both_paragraphs():
+    activity_id = _ids("activities")[0]
+    with_notes = BASE.replace("summary: Intro meeting", f"summary: Intro meeting\n  id: {activity_id}\n  notes: Went well")
+    ours = with_notes.replace("notes: Went well", "notes: |-\n    Went well\n\n    CTO wants SSO")
+    theirs = with_notes.replace("notes: Went well", "notes: |-\n    Went well\n\n    Budget in Q1")
+    result = merge_deal(with_notes, ours, theirs, "deals/acme.md", merge_lines)
+    assert result.clean, result.conflicts
+    notes = dealfile.parse(result.text, "deals/acme.md").data["activities"][0]["notes"]
+    assert notes == "Went well\n\nCTO wants SSO\n\nBudget in Q1"
+
+
+def test_notes_changed_not_just_added_to_on_one_side_are_still_a_conflict():
+    activity_id = _ids("activities")[0]
+    with_notes = BASE.replace("summary: Intro meeting", f"summary: Intro meeting\n  id: {activity_id}\n  notes: Went well")
+    ours = with_notes.replace("notes: Went well", "notes: Went badly")
+    theirs = with_notes.replace("notes: Went well", "notes: |-\n    Went well\n\n    Budget in Q1")
+    result = merge_deal(with_notes, ours, theirs, "deals/acme.md", merge_lines)
+    assert result.conflicts and "<<<<<<<" in result.text

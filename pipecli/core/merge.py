@@ -256,6 +256,8 @@ class _Merger:
             return self.mapping(base if isinstance(base, dict) else {}, ours, theirs, where, order)
         if isinstance(ours, list) and isinstance(theirs, list) and (base is MISSING or isinstance(base, list)):
             return self.entries(base if isinstance(base, list) else [], ours, theirs, where)
+        if where and where[-1] == "notes" and (appended := _both_appended(base, ours, theirs)) is not None:
+            return appended, appended
         self.conflict(where)
         return ours, theirs
 
@@ -326,6 +328,21 @@ def _stage_change_conflict(base: dict, ours: dict, theirs: dict) -> list[str]:
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
+
+
+def _both_appended(base: Any, ours: Any, theirs: Any) -> str | None:
+    """An interaction's notes that both sides only added paragraphs to (`pipe amend --add-notes`):
+    the base, then ours, then theirs. None when either side changed what was there."""
+    if not (isinstance(ours, str) and isinstance(theirs, str) and (base is MISSING or isinstance(base, str))):
+        return None
+    start = "" if base is MISSING else base.rstrip("\n")
+    if not start:
+        return f"{ours.rstrip(chr(10))}\n\n{theirs.lstrip(chr(10))}"
+    our_part, their_part = ours[len(start):], theirs[len(start):]
+    if not (ours.startswith(start) and theirs.startswith(start) and our_part.startswith("\n")
+            and their_part.startswith("\n")):
+        return None
+    return start + our_part.rstrip("\n") + "\n\n" + their_part.lstrip("\n")
 
 
 def _by_identity(items: list, field_name: str, deal_id: str | None = None) -> dict:
