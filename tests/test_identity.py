@@ -60,6 +60,8 @@ def test_log_by_a_teammate_and_writes_that_record_nobody_still_work(make_workspa
     workspace = make_workspace({"acme": simple_deal("acme")})
     assert run(workspace, "log", "acme", "call", "Intro", "--by", "bob").exit_code == 0
     assert run(workspace, "set", "acme", "value=2000").exit_code == 0
+    assert run(workspace, "bulk", "set", "value=3000", "--stage", "lead", "--yes").exit_code == 0
+    assert run(workspace, "bulk", "tag", "eu", "--stage", "lead", "--yes").exit_code == 0
     assert run(workspace, "list").exit_code == 0
     assert run(workspace, "check").exit_code == 0
 

@@ -33,15 +33,17 @@ def stdin_is_terminal() -> bool:
 
 
 def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_run: bool, yes: bool,
-         subject: str) -> None:
+         subject: str, records_who: bool = True) -> None:
     """Select, plan every change in memory, show it, confirm, then write deal by deal.
 
     action: what the question asks ('close as lost (stale)'); done: the last line ('14 deals lost');
-    subject: the commit message's subject, where '{deals}' becomes the count ('flush: {deals} lost').
+    subject: the commit message's subject, where '{deals}' becomes the count ('flush: {deals} lost');
+    records_who: the change writes who did it (a move's history entry), so an unknown person is refused.
     The workspace lock is held throughout, so what was shown is what gets written.
     """
     workspace, config, today = app.workspace, app.config, app.today
-    _ = app.author  # an unknown person is refused now, once, not once per deal
+    if records_who:
+        _ = app.author  # an unknown person is refused now, once, not once per deal
     with workspace.lock():
         chosen = select(app.deals(), config, deal_filter, today)
         before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change
@@ -250,7 +252,7 @@ def bulk_set(app, assignments, deal_filter, dry_run, yes):
         return "; ".join(f"{k}: {show_value(old)} -> {show_value(new)}" for k, old, new in changed), None
 
     _run(app, deal_filter, change, action=f"set {' '.join(assignments)}", done="set", dry_run=dry_run, yes=yes,
-         subject=f"bulk set: {{deals}}: {printable(' '.join(assignments))}")
+         subject=f"bulk set: {{deals}}: {printable(' '.join(assignments))}", records_who=False)
 
 
 @bulk_.command("tag")
@@ -282,4 +284,4 @@ def bulk_tag(app, tags, remove, deal_filter, dry_run, yes):
 
     _run(app, deal_filter, change, action=f"{'untag' if remove else 'tag'} {' '.join(wanted)}",
          done="untagged" if remove else "tagged", dry_run=dry_run, yes=yes,
-         subject=f"bulk {'untag' if remove else 'tag'}: {{deals}}: {printable(' '.join(wanted))}")
+         subject=f"bulk {'untag' if remove else 'tag'}: {{deals}}: {printable(' '.join(wanted))}", records_who=False)
