@@ -532,3 +532,14 @@ def test_dismiss_several_is_all_or_none_and_takes_a_date(make_workspace, suggest
     assert result.stdout == ("a-inactive:inactive dismissed until 2026-12-24\n"
                              "d-rotting:rotting dismissed until 2026-12-24\n")
     assert pairs(suggested(workspace)) == {("b-unanswered", "unanswered"), ("c-meeting", "meeting-notes")}
+
+
+def test_check_warns_when_one_suggestion_was_accepted_twice(make_workspace, run):
+    # As two clones accepting the same suggestion leave it after a sync.
+    from tests.conftest import simple_deal
+
+    tasks = ("\n- {id: ta1111, text: Follow up, status: open, created: 2026-11-20, suggested: inactive}"
+             "\n- {id: ta2222, text: Follow up, status: open, created: 2026-11-20, suggested: inactive}")
+    workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
+    result = run(workspace, "check")
+    assert "task 2 was accepted from the same suggestion (inactive) as open task 1" in result.stdout

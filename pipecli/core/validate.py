@@ -291,8 +291,15 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
             add(("history", i, "stage"), f"history entry {i + 1}: unknown stage '{stage_id}'", "warning")
 
     seen_task_ids: set[str] = set()
+    accepted: dict[str, int] = {}  # suggestion kind -> the open task accepted from it
     for i, task in enumerate(deal.tasks):
         status = task.get("status", "open")
+        kind = task.get("suggested")
+        if status == "open" and isinstance(kind, str):
+            if kind in accepted:
+                add(("tasks", i), f"task {i + 1} was accepted from the same suggestion ({kind}) as open task "
+                                  f"{accepted[kind] + 1}: accepted in two clones? Cancel one", "warning")
+            accepted.setdefault(kind, i)
         if status not in TASK_STATUSES:
             add(("tasks", i, "status"), f"task {i + 1}: status must be one of {', '.join(TASK_STATUSES)}, got '{status}'")
         if status != "open" and task.get("done") is None:
