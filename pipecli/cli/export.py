@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from pipecli.cli.options import deal_filter_options, skip_bad_option
-from pipecli.cli.output import output_path
+from pipecli.cli.output import echo_output, output_path
 from pipecli.core.errors import InvalidValue
 from pipecli.core.queries import select
 from pipecli.render.export import BINARY_FORMATS, EXPORT_FORMATS, format_for_path, render_export
-from pipecli.render.style import printable
 
 
 @click.command()
@@ -52,8 +49,8 @@ def export(app, deal_filter, fmt, output_text):
                     key=lambda deal: deal.id)
     content = render_export(chosen, fmt, app.config)
     if output is None:
-        # Deal text goes out as it is; on a terminal, control characters in it are shown as spaces.
-        click.echo(printable(content, keep="\n\t") if sys.stdout.isatty() else content, nl=False)
+        # Deal text goes out as it is; on a terminal, as for_terminal shows it.
+        echo_output(content, fmt)
         return
     from pipecli.core.storage import write_atomic
 

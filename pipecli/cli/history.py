@@ -7,7 +7,7 @@ import json
 import click
 
 from pipecli.cli.options import deal_argument, format_option
-from pipecli.cli.output import output_path, warn
+from pipecli.cli.output import echo_output, output_path, warn
 from pipecli.cli.report import AtPoint, emit, output_options, template_path
 from pipecli.core.gitrepo import Git
 from pipecli.render.formats import plain
@@ -40,7 +40,7 @@ def history(app, deal, fmt):
              "changes": [{"field": c.field, "change": c.kind, "from": plain(c.before), "to": plain(c.after),
                           "text": c.text} for c in r.changes]}
             for r in revisions]}
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False, default=str))
+        echo_output(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", fmt)
         return
     style = app.style
     for r in revisions:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 
 import click
 
@@ -13,7 +12,7 @@ from pipecli.core.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
 from pipecli.render.formats import render_rows
-from pipecli.render.style import printable
+from pipecli.cli.output import echo_output
 
 
 TABLE_TEXT_WIDTH = 28
@@ -45,8 +44,8 @@ def list_(app, deal_filter, sort, fmt):
             click.echo("no deals match", err=True)
     else:
         text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt)
-    # csv carries deal text as it is; on a terminal, control characters in it are shown as spaces.
-    click.echo(printable(text, keep="\n\t") if sys.stdout.isatty() else text, nl=False)
+    # Deal text goes out as it is; on a terminal, as for_terminal shows it.
+    echo_output(text, fmt)
 
 
 @click.command()

@@ -24,8 +24,11 @@ class UserError(click.ClickException):
 
 
 def one_line(message: str) -> str:
-    """message with its line breaks written as \\n: messages quote what the user typed, which may hold one."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
+    """message with its line breaks written as \\n, and printable: messages quote what the user typed, or a
+    deal file, which may hold a line break or an escape sequence."""
+    from pipecli.render.style import printable
+
+    return printable(message.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 # Every command: name -> (module in pipecli.cli, attribute, its summary in `pipe --help`, None when

@@ -10,11 +10,18 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.lifecycle import Move
 from pipecli.core.values import format_contact
 from pipecli.render.formats import plain
-from pipecli.render.style import printable
+from pipecli.render.style import for_terminal, printable
 
 
 def warn(message: str) -> None:
-    click.echo(f"pipe: warning: {message}", err=True)
+    click.echo(printable(f"pipe: warning: {message}"), err=True)  # it may quote a deal file
+
+
+def echo_output(text: str, fmt: str) -> None:
+    """A command's output in fmt: as it is into a file or a pipe; on a terminal, safe to show (for_terminal)."""
+    import sys
+
+    click.echo(for_terminal(text, fmt) if sys.stdout.isatty() else text, nl=False)
 
 
 def describe_task(task: dict) -> str:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from pipecli.cli.options import deal_filter_options, skip_bad_option
-from pipecli.cli.output import output_path
+from pipecli.cli.output import echo_output, output_path
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitrepo import Git
 from pipecli.core.periods import PERIOD_HELP, parse_period
 from pipecli.core.queries import select
 from pipecli.core.reports.catalog import build, report_names
-from pipecli.render.style import Style, printable
+from pipecli.render.style import Style
 
 FORMATS = ("text", "md", "json", "csv", "html")
 
@@ -137,7 +136,8 @@ def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None
                 **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
     text = _render(app, reports, fmt, template_file, style, skipped)
     if output is None:
-        click.echo(printable(text, keep="\n\t") if sys.stdout.isatty() else text, nl=False)
+        # Deal text goes out as it is; on a terminal, as for_terminal shows it.
+        echo_output(text, fmt)
         return
     from pipecli.core.storage import write_atomic
 

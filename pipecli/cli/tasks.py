@@ -6,7 +6,7 @@ import click
 
 from pipecli.cli.options import (commit_option, complete_task, deal_argument, deal_filter_options, format_option,
                                  on_option)
-from pipecli.cli.output import describe_task, echo_move, warn
+from pipecli.cli.output import describe_task, echo_move, echo_output, warn
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
 from pipecli.core.errors import InvalidValue
@@ -308,12 +308,12 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         every = suggestions(deals, config, app.today)
         ids = {f.deal.id for f in chosen}
         shown = [s for s in every if s.deal.id in ids and (not who or s.deal.owner in who)]
-        click.echo(render_suggestions(shown, fmt), nl=False)
+        echo_output(render_suggestions(shown, fmt), fmt)
         if not shown and fmt in ("table", "md"):
             click.echo("no suggested tasks", err=True)
         return
     items = agenda(chosen, app.today, assignees=who, overdue_only=overdue, due_by=due_by,
                    include_closed=include_closed)
-    click.echo(render_agenda(items, fmt, app.style), nl=False)
+    echo_output(render_agenda(items, fmt, app.style), fmt)
     if not items and fmt in ("table", "md"):
         click.echo("no tasks match", err=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import format_option
+from pipecli.cli.output import echo_output
 
 from pipecli.core.check import check_workspace
 from pipecli.core.storage import init_workspace
@@ -59,10 +60,9 @@ def check(ctx, fmt):
     app = ctx.obj
     workspace = app.workspace
     problems = check_workspace(workspace, app.today)
-    if fmt == "json":
-        click.echo(problems_json(problems), nl=False)
-    else:
-        click.echo(problems_text(problems), nl=False)
+    # Messages quote deal files, which come from anyone: the text is always shown safe, json on a terminal.
+    echo_output(problems_json(problems) if fmt == "json" else problems_text(problems), fmt)
+    if fmt != "json":
         click.echo(summary(problems, len(workspace.deal_ids())), err=True)
     if any(p.severity == "error" for p in problems):
         ctx.exit(1)

@@ -6,11 +6,12 @@ import json
 from collections.abc import Sequence
 
 from pipecli.core.problems import Problem
+from pipecli.render.style import printable
 
 
 def problems_text(problems: Sequence[Problem]) -> str:
-    """One line per problem, whatever the message quotes from the file."""
-    return "".join(str(p).replace("\r", "\\r").replace("\n", "\\n") + "\n" for p in problems)
+    """One line per problem, whatever the message quotes from the file, shown as printable() shows it."""
+    return "".join(printable(str(p).replace("\r", "\\r").replace("\n", "\\n")) + "\n" for p in problems)
 
 
 def problems_json(problems: Sequence[Problem]) -> str:
