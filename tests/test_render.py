@@ -75,11 +75,11 @@ def test_escape_sequences_in_a_deal_never_reach_the_terminal(make_workspace, run
     assert "\x1b" not in result.stdout and "\a" not in result.stdout
 
 
-def test_printable_blanks_control_and_bidi_characters_but_keeps_letters():
+def test_printable_blanks_control_and_escapes_bidi_characters_but_keeps_letters():
     from pipecli.render.style import printable
 
     # U+202E would show "Acme gpj.exe" as "Acme exe.jpg"; ESC would repaint the terminal.
-    assert printable("Acme \u202egpj.exe\x1b[2J Zoë") == "Acme  gpj.exe [2J Zoë"
+    assert printable("Acme \u202egpj.exe\x1b[2J Zoë") == "Acme \\u202egpj.exe [2J Zoë"
     assert printable("a\nb\tc", keep="\n") == "a\nb c"
 
 
@@ -113,6 +113,6 @@ def test_json_records_are_byte_for_byte_what_json_dumps_writes(rows, columns):
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(max_codepoint=0x7F), max_size=30) | st.text(max_size=10), st.integers(0, 25))
 def test_ascii_fast_paths_give_what_measuring_each_character_gives(text, width):
-    assert style.printable(text) == style._blanked_by_character(text, "")
+    assert style.printable(text) == style._shown_by_character(text, "")
     assert board.text_width(text) == board._width_by_character(text)
     assert board._fit(text, width) == board._fit_by_character(text, width)
