@@ -50,6 +50,24 @@ def _checked(value, what: str = "a value"):
     return value
 
 
+def _refuse_heavy(value, what: str) -> None:
+    """Refuse turning value into text (output, tojson, string) when it holds over the limit in all:
+    a list of a thousand references to one long string is small, its text is not."""
+    if not isinstance(value, (list, tuple, dict, set, frozenset)):
+        return
+    weight, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        weight += _size(item) + 2
+        if weight > MAX_MADE:
+            _refuse_over(weight, what)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
 def _width(value) -> int:
     return value if isinstance(value, int) else len(str(value))
 
@@ -62,6 +80,8 @@ def _percent_size(fmt: str, values) -> int:
             raise TemplateLimit("a '*' width in % formatting is not allowed in a template")
         size += int(star_or_width or 0) + int(precision or 0)
     items = values.values() if isinstance(values, dict) else values if isinstance(values, tuple) else (values,)
+    for item in items:
+        _refuse_heavy(item, "'%'")
     return size + sum(_size(v) for v in items)
 
 
@@ -135,6 +155,8 @@ def _bounded_filter(name: str, function):
         elif name == "urlize":
             extra = len(str(given(2, "target", None) or "")) + len(str(given(3, "rel", None) or "")) + 40
             _refuse_over(len(text) + (text.count(" ") + 1) * extra, what)
+        elif name in ("tojson", "string", "pprint", "e", "escape", "forceescape", "urlencode", "xmlattr"):
+            _refuse_heavy(value, what)
         elif name in ("join", "sum") and value is not None and not isinstance(value, str):
             items = list(value)
             _refuse_over(len(items), what)
@@ -194,6 +216,7 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
         def format_field(self, value, spec):
             for number in re.findall(r"\d+", spec):
                 _refuse_over(int(number), "format()")
+            _refuse_heavy(value, "format()")
             text = super().format_field(value, spec)
             self.made = getattr(self, "made", 0) + len(text)
             _refuse_over(self.made, "format()")
@@ -272,7 +295,11 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
                 return made  # a macro's text is counted by its block
             return _checked(made, f"{getattr(__obj, '__name__', 'a call')}()")
 
-    env = LimitedSandbox(**options)
+    def finalize(value):
+        _refuse_heavy(value, "writing a list or dict")
+        return value
+
+    env = LimitedSandbox(finalize=finalize, **options)
     env.filters = {name: _bounded_filter(name, function) for name, function in env.filters.items()}
     lipsum = env.globals["lipsum"]
 
