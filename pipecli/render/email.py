@@ -15,6 +15,7 @@ the deal, its contact, its owner, the sender and today.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from pipecli.core import yamlio
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.mailconfig import header_text
 from pipecli.core.names import ID_PATTERN
+from pipecli.render.templates import MEMORY_HEADROOM, TemplateLimit, TemplateOutside, inside
+
+MAX_EMAIL = 1_000_000  # characters the subject or the body of one email may have
 
 EMAIL_TEMPLATES = Path("templates") / "email"
 SUFFIX = ".md.j2"
@@ -49,7 +53,9 @@ def load_template(root: Path, name: str) -> EmailTemplate:
     if not ID_PATTERN.match(name):
         raise InvalidValue(f"'{name}' is not a template name (lowercase words joined by '-': {shown})")
     path = root / shown
-    if not path.is_file() or path.is_symlink():
+    if path.is_file() and (real := inside(path, os.path.join(os.path.realpath(root), "templates"))) is not None:
+        raise TemplateOutside(f"{shown}: refused: it is a link to {real}, outside templates/")
+    if not path.is_file():
         known = ", ".join(template_names(root)) or f"none yet: write {EMAIL_TEMPLATES}/{name}{SUFFIX}"
         raise InvalidValue(f"no email template {shown} (templates: {known})")
     try:
@@ -78,17 +84,23 @@ def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
     """(subject, body) of template for one deal's context."""
     import jinja2
 
-    from pipecli.render.templates import RENDER_SECONDS, sandbox, time_limit
+    from pipecli.render.templates import RENDER_SECONDS, bounded_render, memory_ceiling, sandbox, time_limit
 
-    env = sandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    # No loader: an email template includes nothing, so no file can reach an email through one.
+    env = sandbox(MAX_EMAIL, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     parts = []
     deal = f" (for deal {context['deal']['id']})"
     for source, first_line in ((template.subject, 2), (template.body, template.body_line)):
         try:
-            with time_limit(RENDER_SECONDS, str(template.path)):
-                parts.append(env.from_string(source).render(context))
+            with time_limit(RENDER_SECONDS, str(template.path)), memory_ceiling():
+                parts.append(bounded_render(env.from_string(source), context, MAX_EMAIL, "email"))
         except jinja2.TemplateSyntaxError as error:
             raise PipeError(f"{template.path}:{first_line + (error.lineno or 1) - 1}: template error: {error.message}") from None
+        except TemplateLimit as error:
+            raise PipeError(f"{template.path}: template stopped: {error}{deal}") from None
+        except MemoryError:
+            raise PipeError(f"{template.path}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of "
+                            f"memory (the limit for a template){deal}") from None
         except jinja2.exceptions.SecurityError as error:
             raise PipeError(f"{template.path}: template refused by the sandbox: {error}{deal}") from None
         except jinja2.UndefinedError as error:

@@ -7,8 +7,11 @@ from someone else) cannot reach Python internals. Templates get plain data only 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import signal
 import threading
+import types
 from pathlib import Path
 
 from pipecli.core.errors import InvalidValue, PipeError
@@ -20,44 +23,403 @@ TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
 BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/report.html.j2" %}` reaches the shipped template
 
 
-MAX_MADE = 1_000_000  # the most items or characters one `*` or `**` in a template may make
+MAX_MADE = 1_000_000  # the most characters or items one value a template builds may have
+MAX_MADE_BITS = 100_000  # the largest integer a template may make (about 30,000 digits)
+MAX_REPORT = 10_000_000  # characters a report template may write
+MEMORY_HEADROOM = 1 << 30  # address space a render may add: the backstop for a bomb no cap foresaw
 
 
-def sandbox(**options):
-    """jinja2's sandbox, and more: it limits range() but not `'x' * 10**10`, which would fill the
-    memory long before the time limit stops the template."""
-    from jinja2.sandbox import SandboxedEnvironment
+class TemplateLimit(Exception):
+    """A template went past a size limit: raised before the value is made, so memory never fills."""
+
+
+def _size(value) -> int:
+    return len(value) if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)) else 0
+
+
+def _refuse_over(size: int, what: str) -> None:
+    if size > MAX_MADE:
+        raise TemplateLimit(f"{what} would make a value over {MAX_MADE:,} characters or items (the limit for one value)")
+
+
+def _checked(value, what: str = "a value"):
+    """value, if within the limits; an error if not (it has been made, but no bigger than a step allows)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_MADE_BITS:
+        raise TemplateLimit(f"{what} would make a number over {MAX_MADE_BITS:,} bits (the limit for one value)")
+    _refuse_over(_size(value), what)
+    return value
+
+
+def _refuse_heavy(value, what: str) -> None:
+    """Refuse turning value into text (output, tojson, string) when it holds over the limit in all:
+    a list of a thousand references to one long string is small, its text is not."""
+    if not isinstance(value, (list, tuple, dict, set, frozenset)):
+        return
+    weight, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        weight += _size(item) + 2
+        if weight > MAX_MADE:
+            _refuse_over(weight, what)
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
+def _width(value) -> int:
+    return value if isinstance(value, int) else len(str(value))
+
+
+def _percent_size(fmt: str, values) -> int:
+    """The most characters `fmt % values` can make: widths and precisions in fmt, plus the texts put in."""
+    size = len(fmt)
+    for star_or_width, precision in _PERCENT.findall(fmt):
+        if "*" in (star_or_width, precision):
+            raise TemplateLimit("a '*' width in % formatting is not allowed in a template")
+        size += int(star_or_width or 0) + int(precision or 0)
+    items = values.values() if isinstance(values, dict) else values if isinstance(values, tuple) else (values,)
+    for item in items:
+        _refuse_heavy(item, "'%'")
+    return size + sum(_size(v) for v in items)
+
+
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d*)(?:\.(\*|\d*))?")
+
+
+def _before_method(method, args, kwargs) -> tuple:
+    """Refuse a call of a str, bytes, int or list method whose result would be over the limit, before
+    it runs: a C call such as 'x'.ljust(6000000000) cannot be stopped by the time limit once started.
+    Returns args (join's iterable read into a list, to be measured)."""
+    owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+    what = f"{name}()"
+    if isinstance(owner, (str, bytes)):
+        if name in ("ljust", "rjust", "center", "zfill") and args and isinstance(args[0], int):
+            _refuse_over(args[0], what)
+        elif name == "expandtabs":
+            tab = "\t" if isinstance(owner, str) else b"\t"
+            _refuse_over(len(owner) + owner.count(tab) * _width(args[0] if args else kwargs.get("tabsize", 8)), what)
+        elif name == "replace" and len(args) >= 2 and _size(args[0]) == len(args[0]) and isinstance(args[1], type(owner)):
+            old, new = args[0], args[1]
+            times = owner.count(old) if old else len(owner) + 1
+            count = args[2] if len(args) > 2 else kwargs.get("count", -1)
+            if isinstance(count, int) and count >= 0:
+                times = min(times, count)
+            _refuse_over(len(owner) + times * max(len(new) - len(old), 0), what)
+        elif name == "join" and args:
+            items = list(args[0])
+            _refuse_over(len(items), what)
+            _refuse_over(sum(_size(i) for i in items) + len(owner) * len(items), what)
+            args = (items, *args[1:])
+        elif name == "translate" and args and isinstance(args[0], dict):
+            longest = max((_size(v) for v in args[0].values()), default=1)
+            _refuse_over(len(owner) * max(longest, 1), what)
+    elif isinstance(owner, int) and name == "to_bytes" and args and isinstance(args[0], int):
+        _refuse_over(args[0], what)
+    elif isinstance(owner, list) and name == "extend" and args and _size(args[0]):
+        _refuse_over(len(owner) + _size(args[0]), what)
+    return args
+
+
+def _bounded_filter(name: str, function):
+    """function (a jinja2 filter), refusing beforehand what would be over the limit, and checking what it made."""
+    passes = getattr(function, "jinja_pass_arg", None)
+    what = f"the filter {name}"
+
+    def bounded(*args, **kwargs):
+        data = args[1:] if passes else args  # the first is the context, eval context or environment
+        value = data[0] if data else None
+        rest = list(data[1:])
+
+        def given(index: int, key: str, default):
+            return rest[index] if len(rest) > index else kwargs.get(key, default)
+
+        text = str(value) if isinstance(value, str) else ""
+        if name == "center":
+            _refuse_over(_width(given(0, "width", 80)), what)
+        elif name == "indent":
+            _refuse_over(len(text) + (text.count("\n") + 1) * _width(given(0, "width", 4)), what)
+        elif name == "replace":
+            old, new = str(given(0, "old", "")), str(given(1, "new", ""))
+            times = text.count(old) if old else len(text) + 1
+            _refuse_over(len(text) + times * max(len(new) - len(old), 0), what)
+        elif name == "format":
+            _refuse_over(_percent_size(text, kwargs or tuple(rest)), what)
+        elif name in ("batch", "slice"):
+            _refuse_over(_width(given(0, "linecount" if name == "batch" else "slices", 0)), what)
+        elif name == "wordwrap":
+            wrap = given(3, "wrapstring", None) or "\n"
+            lines = len(text) // max(_width(given(0, "width", 79)), 1) + text.count("\n") + 1
+            _refuse_over(len(text) + lines * len(str(wrap)), what)
+        elif name == "urlize":
+            extra = len(str(given(2, "target", None) or "")) + len(str(given(3, "rel", None) or "")) + 40
+            _refuse_over(len(text) + (text.count(" ") + 1) * extra, what)
+        elif name in ("tojson", "string", "pprint", "e", "escape", "forceescape", "urlencode", "xmlattr"):
+            _refuse_heavy(value, what)
+        elif name in ("join", "sum") and value is not None and not isinstance(value, str):
+            items = list(value)
+            _refuse_over(len(items), what)
+            _refuse_over(sum(_size(i) for i in items), what)
+            args = (*args[: len(args) - len(data)], items, *rest)
+        made = function(*args, **kwargs)
+        if _size(made) > max(_size(value), MAX_MADE):  # a filter may pass a long text on, not grow it
+            _checked(made, what)
+        return made
+
+    if passes is not None:
+        bounded.jinja_pass_arg = passes
+    return bounded
+
+
+class BoundedBuffer(list):
+    """The text a block makes (a macro, a {% set %} or {% filter %} block), counted as it is made."""
+
+    limit = MAX_REPORT
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+        self.made = 0
+
+    def _count(self, text) -> None:
+        self.made += _size(text)
+        if self.made > self.limit:
+            raise TemplateLimit(f"a block would make over {self.limit:,} characters (the limit for a block)")
+
+    def append(self, text) -> None:
+        self._count(text)
+        super().append(text)
+
+    def extend(self, texts) -> None:
+        texts = list(texts)
+        for text in texts:
+            self._count(text)
+        super().extend(texts)
+
+
+def sandbox(output_limit: int = MAX_REPORT, **options):
+    """jinja2's sandbox, and more: it limits range() but not the size of what a template builds
+    ('x' * 10**10, 'x'.ljust(6000000000), a string doubled in a loop), which would fill the memory
+    long before the time limit stops the template. Every operator, method and filter that makes a
+    string, list or number is measured before it runs, or right after a step that at most doubles."""
+    import jinja2
+    from jinja2.compiler import CodeGenerator
+    from jinja2.runtime import markup_join, str_join
+    from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
     from jinja2.exceptions import SecurityError
+    from markupsafe import Markup
+
+    class Measuring:
+        """A str.format that refuses a width or precision over the limit, and stops past the limit."""
+
+        def format_field(self, value, spec):
+            for number in re.findall(r"\d+", spec):
+                _refuse_over(int(number), "format()")
+            _refuse_heavy(value, "format()")
+            text = super().format_field(value, spec)
+            self.made = getattr(self, "made", 0) + len(text)
+            _refuse_over(self.made, "format()")
+            return text
+
+    class Formatter(Measuring, SandboxedFormatter):
+        pass
+
+    class EscapeFormatter(Measuring, SandboxedEscapeFormatter):
+        pass
+
+    class Generator(CodeGenerator):
+        def buffer(self, frame):
+            frame.buffer = self.temporary_identifier()
+            self.writeline(f"{frame.buffer} = environment.block_buffer()")
+
+        def visit_Concat(self, node, frame):
+            self.write("environment.concat(")
+            super().visit_Concat(node, frame)
+            self.write(")")
 
     class LimitedSandbox(SandboxedEnvironment):
-        intercepted_binops = frozenset(["*", "**"])
+        intercepted_binops = frozenset(["*", "**", "+", "%"])
+        code_generator_class = Generator
+
+        def block_buffer(self):
+            return BoundedBuffer(output_limit)
+
+        def concat(self, made):
+            return _checked(made, "'~'")
 
         def call_binop(self, context, operator, left, right):
-            if operator == "**" and isinstance(right, int) and abs(right) > 64 and not isinstance(left, float):
-                raise SecurityError(f"a power as large as ** {right} is not allowed in a template")
+            if operator == "**" and isinstance(right, int) and not isinstance(left, float):
+                if abs(right) > 64:
+                    raise SecurityError(f"a power as large as ** {right} is not allowed in a template")
+                if isinstance(left, int) and left.bit_length() * right > MAX_MADE_BITS:
+                    raise TemplateLimit(f"** would make a number over {MAX_MADE_BITS:,} bits (the limit for one value)")
             if operator == "*":
                 for sized, times in ((left, right), (right, left)):
-                    if isinstance(sized, (str, list, tuple)) and isinstance(times, int) \
+                    if isinstance(sized, (str, bytes, list, tuple)) and isinstance(times, int) \
                             and len(sized) * times > MAX_MADE:
                         raise SecurityError(f"a repetition making over {MAX_MADE:,} items is not allowed in a template")
-            return super().call_binop(context, operator, left, right)
+                if isinstance(left, int) and isinstance(right, int) \
+                        and left.bit_length() + right.bit_length() > MAX_MADE_BITS:
+                    raise TemplateLimit(f"* would make a number over {MAX_MADE_BITS:,} bits (the limit for one value)")
+            if operator == "+" and _size(left) and _size(right):
+                _refuse_over(len(left) + len(right), "'+'")
+            if operator == "%" and isinstance(left, str):
+                _refuse_over(_percent_size(left, right), "'%'")
+            return _checked(super().call_binop(context, operator, left, right), f"'{operator}'")
 
-    return LimitedSandbox(**options)
+        def wrap_str_format(self, value):
+            if not isinstance(value, (types.MethodType, types.BuiltinMethodType)) \
+                    or value.__name__ not in ("format", "format_map") or not isinstance(value.__self__, str):
+                return None
+            text = value.__self__
+            is_map = value.__name__ == "format_map"
+
+            def measured(*args, **kwargs):
+                formatter = EscapeFormatter(self, escape=text.escape) if isinstance(text, Markup) else Formatter(self)
+                if is_map:
+                    if kwargs or len(args) != 1:
+                        raise TypeError("format_map() takes exactly one argument")
+                    args, kwargs = (), args[0]
+                return type(text)(formatter.vformat(text, args, kwargs))
+
+            return measured
+
+        def call(__self, __context, __obj, *args, **kwargs):
+            args = _before_method(__obj, args, kwargs)
+            made = super().call(__context, __obj, *args, **kwargs)
+            owner = getattr(__obj, "__self__", None)
+            if isinstance(owner, (list, dict, set)):  # append, extend, update: the container grew
+                _checked(owner, f"{getattr(__obj, '__name__', 'a call')}()")
+            if isinstance(__obj, jinja2.runtime.Macro):
+                return made  # a macro's text is counted by its block
+            return _checked(made, f"{getattr(__obj, '__name__', 'a call')}()")
+
+    def finalize(value):
+        _refuse_heavy(value, "writing a list or dict")
+        return value
+
+    env = LimitedSandbox(finalize=finalize, **options)
+    env.filters = {name: _bounded_filter(name, function) for name, function in env.filters.items()}
+    lipsum = env.globals["lipsum"]
+
+    def bounded_lipsum(n=5, html=True, min=20, max=100):
+        _refuse_over(_width(n) * _width(max) * 12, "lipsum()")
+        return lipsum(n, html, min, max)
+
+    env.globals["lipsum"] = bounded_lipsum
+    return env
 
 
-def environment(workspace_templates: Path | None, extra_folder: Path | None, html: bool):
+def add_filter(env, name: str, function) -> None:
+    """A filter of pipe's own, held to the same limits as jinja2's."""
+    env.filters[name] = _bounded_filter(name, function)
+
+
+def bounded_render(template, context: dict, limit: int, what: str) -> str:
+    """template rendered, stopped as soon as it writes more than limit characters."""
+    parts, made = [], 0
+    for part in template.generate(context):
+        made += len(part)
+        if made > limit:
+            raise TemplateLimit(f"the {what} would be over {limit:,} characters (the limit for {what}s)")
+        parts.append(part)
+    return "".join(parts)
+
+
+@contextlib.contextmanager
+def memory_ceiling(headroom: int = MEMORY_HEADROOM):
+    """While a template renders, the process may grow by headroom at most (Linux): a bomb no size cap
+    foresaw then fails at once with MemoryError instead of filling the machine."""
+    try:
+        import resource
+
+        status = Path("/proc/self/status").read_text()
+        in_use = int(re.search(r"^VmSize:\s+(\d+) kB", status, re.M).group(1)) * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        ceiling = in_use + headroom
+        if hard != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, hard)
+        if soft != resource.RLIM_INFINITY and soft <= ceiling:
+            yield
+            return
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    except (ImportError, OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+class TemplateOutside(PipeError):
+    """A template (or one it includes) is a link whose real path leaves its folder."""
+
+
+def inside(path: Path, folder: str) -> str | None:
+    """The real path of path if it is not within folder (a real path), else None."""
+    real = os.path.realpath(path)
+    return None if real == folder or real.startswith(folder.rstrip(os.sep) + os.sep) else real
+
+
+def confined_loader(folder: Path, shown: str, real_folder: str, typed: Path | None = None):
+    """A jinja2 loader of the templates in folder whose real path stays in real_folder: a link
+    committed under templates/ to ~/.ssh/id_rsa or /proc/self/environ is refused, not followed.
+    typed, the file given with --template, is read wherever it leads: the user named it."""
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    def load(name: str):
+        path = folder.joinpath(*split_template_path(name))  # no '..'
+        if typed is not None and name == typed.name:
+            path = typed
+        elif not path.is_file():
+            return None
+        elif (real := inside(path, real_folder)) is not None:
+            raise TemplateOutside(f"{shown}{name}: refused: it is a link to {real}, outside {shown or 'its folder'}")
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PipeError(f"{shown}{name}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+        return source, str(path), lambda: False
+
+    class Confined(jinja2.BaseLoader):
+        def get_source(self, environment, template):
+            found = load(template)
+            if found is None:
+                raise jinja2.TemplateNotFound(template)
+            return found
+
+    return Confined()
+
+
+def _refuse_a_link_out_of(workspace_root: Path, template_file: Path) -> None:
+    """--template FILE may be anywhere, but a FILE inside the workspace is the workspace's: a link
+    there (say templates/weekly.j2, named in CI) may not lead out of it."""
+    root = os.path.realpath(workspace_root)
+    typed = os.path.abspath(template_file)
+    if any(typed.startswith(folder.rstrip(os.sep) + os.sep) for folder in (root, os.path.abspath(workspace_root))):
+        real = inside(template_file, root)
+        if real is not None:
+            raise TemplateOutside(f"{template_file}: refused: it is a link to {real}, outside the workspace")
+
+
+def environment(workspace_root: Path | None, template_file: Path | None, html: bool):
     import jinja2
 
-    builtin = jinja2.PackageLoader("pipecli", "templates")
-    folders = [str(p) for p in (extra_folder, workspace_templates) if p is not None and p.is_dir()]
-    loader = jinja2.ChoiceLoader([
-        jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin}),
-        jinja2.FileSystemLoader(folders),
-        builtin,
-    ])
-    env = sandbox(loader=loader, autoescape=html, trim_blocks=True, lstrip_blocks=True,
-                  undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env
+    package = Path(__file__).resolve().parent.parent / "templates"
+    builtin = confined_loader(package, "", os.path.realpath(package))
+    loaders = [jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin})]
+    if template_file is not None:
+        folder = template_file.parent
+        loaders.append(confined_loader(folder, f"{folder}{os.sep}", os.path.realpath(folder), typed=template_file))
+    if workspace_root is not None and (workspace_root / "templates").is_dir():
+        real = os.path.join(os.path.realpath(workspace_root), "templates")
+        loaders.append(confined_loader(workspace_root / "templates", "templates/", real))
+    loaders.append(builtin)
+    return sandbox(MAX_REPORT, loader=jinja2.ChoiceLoader(loaders), autoescape=html, trim_blocks=True,
+                   lstrip_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 def render_template(reports: list[Report], fmt: str, currency: str, today, *, workspace_root: Path | None,
@@ -69,10 +431,11 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
     from markupsafe import Markup
 
     html = fmt == "html"
-    env = environment(workspace_root / "templates" if workspace_root else None,
-                      template_file.parent if template_file else None, html)
-    env.filters["shown"] = lambda value, unit="text", cur=None: shown(value, unit, cur if cur is not None else currency)
-    env.filters["md"] = md_text
+    if workspace_root is not None and template_file is not None:
+        _refuse_a_link_out_of(workspace_root, template_file)
+    env = environment(workspace_root, template_file, html)
+    add_filter(env, "shown", lambda value, unit="text", cur=None: shown(value, unit, cur if cur is not None else currency))
+    add_filter(env, "md", md_text)
     context = {
         "reports": [_context(r, currency, html, Markup) for r in reports],
         "currency": currency,
@@ -82,12 +445,17 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
     try:
-        with time_limit(RENDER_SECONDS, name):
-            return env.get_template(name).render(context)
+        with time_limit(RENDER_SECONDS, name), memory_ceiling():
+            return bounded_render(env.get_template(name), context, MAX_REPORT, "report")
     except jinja2.TemplateNotFound as error:
         raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
     except jinja2.TemplateSyntaxError as error:
         raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error.message}") from None
+    except TemplateLimit as error:
+        raise PipeError(f"{name}{_template_line(error)}: template stopped: {error}") from None
+    except MemoryError:
+        raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
+                        f"(the limit for a template)") from None
     except jinja2.exceptions.SecurityError as error:
         raise PipeError(f"{name}: template refused by the sandbox: {error}") from None
     except RecursionError:
@@ -105,21 +473,22 @@ RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git m
 
 
 @contextlib.contextmanager
-def time_limit(seconds: int, name: str):
-    """Stop a template that runs longer than seconds (a loop of a billion steps, say)."""
+def time_limit(seconds: float, name: str):
+    """Stop a template that runs longer than seconds (a loop of a billion steps, say). The signal
+    is only handled between Python steps: the size limits keep every single step short, so it holds."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expired(signum, frame):
-        raise PipeError(f"{name}: template error: still rendering after {seconds} s; stopped")
+        raise PipeError(f"{name}: template stopped: still rendering after {seconds} s (the limit for a template)")
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 

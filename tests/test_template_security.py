@@ -1,0 +1,202 @@
+"""Templates come through git from anyone: no file outside their folder reaches a report or an
+email through one, and nothing a template builds can fill the memory or outrun the time limit.
+
+Each bomb runs in a subprocess under an address-space limit, so a regression fails the test instead
+of taking the machine down."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONFIG, failed, simple_deal
+
+SECRET = "PIPE_SMTP_PASSWORD=hunter2"
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    acme = simple_deal("acme", account="Acme GmbH", contacts="\n- name: Jürgen Müller\n  email: jurgen@acme.example")
+    return make_workspace({"acme": acme}, config=CONFIG + "mail:\n  from: Maya Lind <maya@tidewater.example>\n")
+
+
+@pytest.fixture
+def secret(tmp_path):
+    """A file outside the workspace, as ~/.ssh/id_rsa or /proc/self/environ would be."""
+    path = tmp_path / "outside" / "environ"
+    path.parent.mkdir()
+    path.write_text(SECRET)
+    return path
+
+
+def templates(workspace) -> Path:
+    folder = workspace.root / "templates"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def refused(result, *words) -> None:
+    line = failed(result, "refused", "is a link to", *words)
+    assert SECRET not in result.output, line
+
+
+# -- 1. no file outside the workspace through a template ------------------------------------------
+
+def test_an_include_of_a_link_out_of_templates_is_refused(workspace, run, secret):
+    (templates(workspace) / "env.j2").symlink_to(secret)
+    (templates(workspace) / "report.md.j2").write_text("{% include 'env.j2' %}")
+    refused(run(workspace, "report", "--format", "md"), "templates/env.j2", str(secret))
+
+
+def test_a_report_template_that_is_itself_a_link_out_is_refused(workspace, run, secret):
+    (templates(workspace) / "report.html.j2").symlink_to(secret)
+    refused(run(workspace, "report", "--format", "html"), "templates/report.html.j2", "outside templates/")
+
+
+def test_a_templates_folder_that_is_a_link_out_is_refused(workspace, run, secret):
+    (secret.parent / "report.md.j2").write_text("{% include 'environ' %}")
+    (workspace.root / "templates").symlink_to(secret.parent)
+    refused(run(workspace, "report", "--format", "md"), "templates/report.md.j2")
+
+
+def test_a_link_that_stays_in_templates_is_followed(workspace, run):
+    (templates(workspace) / "common.j2").write_text("shared part\n")
+    (templates(workspace) / "part.j2").symlink_to("common.j2")
+    (templates(workspace) / "report.md.j2").write_text("{% include 'part.j2' %}")
+    assert run(workspace, "report", "--format", "md").stdout == "shared part\n"
+
+
+def test_template_option_reads_the_file_typed_but_its_includes_stay_in_its_folder(workspace, run, secret, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "env.j2").symlink_to(secret)
+    (folder / "mine.j2").write_text("{% include 'env.j2' %}")
+    refused(run(workspace, "report", "--format", "md", "--template", str(folder / "mine.j2")), f"{folder}/env.j2")
+    (folder / "up.j2").write_text("{% include '../outside/environ' %}")
+    result = run(workspace, "report", "--format", "md", "--template", str(folder / "up.j2"))
+    failed(result, "not found")
+    assert SECRET not in result.output
+    elsewhere = tmp_path / "typed.j2"  # a link the user typed is theirs to follow
+    (folder / "ok.j2").write_text("mine: {{ reports | length }}\n")
+    elsewhere.symlink_to(folder / "ok.j2")
+    assert run(workspace, "report", "revenue", "--format", "md", "--template", str(elsewhere)).stdout == "mine: 1\n"
+
+
+def test_template_option_naming_a_workspace_link_out_is_refused(workspace, run, secret):
+    """CI runs `pipe report --template templates/weekly.j2`: a teammate makes that file a link."""
+    (templates(workspace) / "weekly.j2").symlink_to(secret)
+    refused(run(workspace, "report", "--format", "md", "--template", str(workspace.root / "templates" / "weekly.j2")),
+            "outside the workspace")
+
+
+def test_an_email_template_that_is_a_link_out_is_refused(workspace, run, secret):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "follow-up.md.j2").symlink_to(secret)
+    refused(run(workspace, "mail", "follow-up", "--stage", "lead"), "templates/email/follow-up.md.j2", str(secret))
+
+
+def test_an_email_template_includes_nothing(workspace, run, secret):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "env.j2").symlink_to(secret)
+    (folder / "follow-up.md.j2").write_text("---\nsubject: hi\n---\n{% include 'env.j2' %}\n")
+    result = run(workspace, "mail", "follow-up", "--stage", "lead")
+    failed(result, "templates/email/follow-up.md.j2", "template error")
+    assert SECRET not in result.output and not (workspace.root / "outbox").exists()
+
+
+# -- 2. every template bounded in size and time ----------------------------------------------------
+
+BOMBS = {
+    "doubling in a namespace loop": '{% set ns = namespace(s="x") %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}',
+    "doubling with +": '{% set ns = namespace(s="x") %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}',
+    "list doubling": '{% set ns = namespace(l=[1]) %}{% for i in range(64) %}{% set ns.l = ns.l + ns.l %}{% endfor %}',
+    "list extend": '{% set l = [1] %}{% for i in range(64) %}{% set _ = l.extend(l) %}{% endfor %}',
+    "ljust": '{{ "x".ljust(6000000000)|length }}',
+    "rjust": '{{ "x".rjust(6000000000)|length }}',
+    "center": '{{ "x".center(6000000000)|length }}',
+    "center filter": '{{ "x"|center(6000000000)|length }}',
+    "zfill": '{{ "1".zfill(6000000000)|length }}',
+    "format with a width": '{{ "{:>6000000000}".format(1)|length }}',
+    "format with a precision": '{{ "{:.6000000000f}".format(1.0)|length }}',
+    "percent with a width": '{{ ("%6000000000s" % "x")|length }}',
+    "format filter": '{{ "%6000000000s"|format("x")|length }}',
+    "indent": '{{ ("a\\n" * 500000)|indent(6000)|length }}',
+    "replace": '{{ ("x" * 1000000).replace("x", "y" * 1000000)|length }}',
+    "replace filter": '{{ ("x" * 1000000)|replace("x", "y" * 1000000)|length }}',
+    "join": '{{ ("x" * 1000000).join(["a"] * 1000000)|length }}',
+    "join filter": '{{ (["x" * 1000000] * 1000)|join|length }}',
+    "expandtabs": '{{ ("\\t" * 1000000).expandtabs(100000)|length }}',
+    "a big number": '{% set ns = namespace(n=2**64) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}',
+    "macro doubling": '{% macro d(s) %}{{ s }}{{ s }}{% endmacro %}{% set ns = namespace(s="x") %}{% for i in range(64) %}{% set ns.s = d(ns.s) %}{% endfor %}',
+    "block set in a loop": '{% set ns = namespace(s="x" * 1000000) %}{% macro m() %}{% for i in range(100000) %}{{ ns.s }}{% endfor %}{% endmacro %}{{ m()|length }}',
+    "tojson of an aliased list": '{{ (["x" * 1000000] * 1000)|tojson|length }}',
+    "writing an aliased list": '{{ ["x" * 1000000] * 1000 }}',
+    "output": '{% for i in range(100000) %}{{ "x" * 1000000 }}{% endfor %}',
+    "batch": '{{ [1]|batch(6000000000, 0)|list|length }}',
+    "lipsum": '{{ lipsum(100000000)|length }}',
+}
+
+
+def run_bounded(args: list[str], cwd: Path, seconds: float = 30) -> subprocess.CompletedProcess:
+    """pipe args in a subprocess that cannot use more than 1.5 GB of address space."""
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000)); "
+            "from pipecli.cli.main import main; sys.argv = ['pipe'] + sys.argv[1:]; main()")
+    env = {**os.environ, "PIPE_TODAY": "2026-11-27"}
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=seconds)
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_a_template_cannot_fill_the_memory(workspace, tmp_path, name):
+    template = tmp_path / "bomb.md.j2"
+    template.write_text(BOMBS[name])
+    output = tmp_path / "report.md"
+    started = time.monotonic()
+    result = run_bounded(["report", "--format", "md", "--template", str(template), "-o", str(output)], workspace.root)
+    assert time.monotonic() - started < 10
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert lines[0].startswith("pipe: bomb.md.j2") and "template stopped" in lines[0] and "limit" in lines[0]
+    assert "memory" not in lines[0], "stopped by the backstop, not by a size limit"
+    assert not output.exists()
+
+
+def test_an_email_template_cannot_fill_the_memory(workspace, tmp_path):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "big.md.j2").write_text("---\nsubject: hi\n---\n" + BOMBS["doubling in a namespace loop"] + "\n")
+    result = run_bounded(["mail", "big", "--stage", "lead"], workspace.root)
+    assert result.returncode == 1 and "templates/email/big.md.j2: template stopped" in result.stderr, result.stderr
+    assert "limit for one value" in result.stderr
+
+
+def test_an_email_is_at_most_a_megabyte(workspace, run):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "long.md.j2").write_text('---\nsubject: hi\n---\n{% for i in range(20) %}{{ "x" * 100000 }}{% endfor %}\n')
+    failed(run(workspace, "mail", "long", "--stage", "lead"), "templates/email/long.md.j2", "1,000,000 characters")
+
+
+def test_a_long_but_fair_template_still_renders(workspace, run, tmp_path):
+    template = tmp_path / "fair.md.j2"
+    template.write_text('{{ "x".ljust(900000)|length }} {{ ("ab" * 400000)|replace("a", "c")|length }}\n')
+    assert run(workspace, "report", "--format", "md", "--template", str(template)).stdout == "900000 800000\n"
+
+
+def test_the_time_limit_holds_within_a_second(workspace, run, tmp_path, monkeypatch):
+    import pipecli.render.templates as templates_module
+
+    monkeypatch.setattr(templates_module, "RENDER_SECONDS", 0.5)
+    template = tmp_path / "slow.md.j2"
+    template.write_text('{% for i in range(100000) %}{% for j in range(100000) %}'
+                        '{% set s = "x".ljust(999999) ~ "y" %}{% endfor %}{% endfor %}')
+    started = time.monotonic()
+    failed(run(workspace, "report", "--format", "md", "--template", str(template)), "still rendering after 0.5 s")
+    assert time.monotonic() - started < 2
