@@ -44,7 +44,8 @@ def import_mail(app, sources, dry_run, verbose):
       pipe import-mail ~/Mail/work --verbose
     """
     zone = local_zone()
-    reading = Reading.joined(read_mail(Path(source), zone, printable(source)) for source in sources)
+    reading = Reading.joined(read_mail(Path(source), zone, printable(source), progress(f"reading {printable(source)}"))
+                             for source in sources)
     _capture(app, reading, "import-mail", sources, "email", dry_run, verbose)
 
 

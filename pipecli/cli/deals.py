@@ -123,7 +123,8 @@ def edit(app, deal):
     """Edit a deal in $VISUAL or $EDITOR, checked on save.
 
     When the edited file does not parse or breaks a rule, the deal keeps its old
-    content and your edit is saved under .pipe/rejected/ so nothing you typed is lost.
+    content and your edit is saved under .pipe/rejected/ (or, if that is refused,
+    in a private temp file, said which) so nothing you typed is lost.
 
     \b
     Example:
@@ -154,14 +155,34 @@ def edit(app, deal):
 
 
 def _keep_typed(workspace, deal_id: str, typed: bytes) -> str:
-    """Save typed text under .pipe/rejected/, or failing that next to the system's temp files; say where."""
+    """Keep typed text and say where: under .pipe/rejected/, or else in a fresh private temp file
+    (saying why the usual place was refused), or, when even that fails, on standard output."""
+    usual = workspace.root / ".pipe" / "rejected" / f"{deal_id}.md"
     try:
         return f"your edit is in {workspace.relative(workspace.keep_rejected(deal_id, typed))}"
-    except OSError:
+    except PipeError as error:  # a link out of the workspace: rightly refused, but the text must go somewhere
+        refused = str(error)
+    except OSError as error:  # a file in the way, a read-only folder, a full disk
+        culprit = getattr(error, "filename2", None) or error.filename or usual
+        refused = f"{workspace.relative(Path(culprit))}: {error.strerror or error}"
+    why = f"not in {workspace.relative(usual)}, because {refused}"
+    name = None
+    try:
+        # mkstemp makes a new file (O_EXCL, mode 0600): no link planted in the temp folder is followed,
+        # and nobody else on the machine can read what was typed.
         fd, name = tempfile.mkstemp(prefix=f"pipe-rejected-{deal_id}-", suffix=".md")
         with os.fdopen(fd, "wb") as handle:
             handle.write(typed)
-        return f"your edit is in {name}"
+            handle.flush()
+            os.fsync(handle.fileno())
+        return f"your edit is in {name} ({why})"
+    except OSError as error:
+        if name:
+            Path(name).unlink(missing_ok=True)
+        # The last place left: the terminal (or wherever standard output goes).
+        click.echo(typed, nl=False)
+        return (f"your edit is printed on standard output above ({why}; and the temp folder "
+                f"{tempfile.gettempdir()} failed too: {error.strerror or error})")
 
 
 def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:

@@ -42,6 +42,7 @@ class _Event:
 
 
 MAX_CALENDAR_BYTES = 200_000_000  # years of a busy calendar are a few MB
+MAX_NESTING = 32  # VCALENDAR > VEVENT > VALARM is 3 deep; 100,000 BEGINs made matching each END slow
 
 
 def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
@@ -83,6 +84,9 @@ def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
                 event.broken = event.broken or f"line {number} is not NAME:VALUE"
             continue
         if prop.name == "BEGIN":
+            if len(stack) >= MAX_NESTING:
+                raise PipeError(f"{shown}:{number}: components nested over {MAX_NESTING} deep: "
+                                "not a calendar pipe reads")
             stack.append(prop.value.strip().upper())
             if stack[-1] == "VEVENT" and event is None:
                 event = _Event(number)
@@ -108,14 +112,13 @@ def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
 def unfold(text: str) -> list[tuple[int, str]]:
     """Logical lines with the number of their first physical line: a line starting with a space or
     tab continues the one before, without that one character (RFC 5545 3.1)."""
-    lines: list[tuple[int, str]] = []
+    lines: list[tuple[int, list[str]]] = []  # the pieces of a line, joined once: adding each one to
     for number, physical in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if physical[:1] in (" ", "\t") and lines:
-            start, before = lines[-1]
-            lines[-1] = (start, before + physical[1:])
+        if physical[:1] in (" ", "\t") and lines:  # the line so far copied it anew, slow for a long fold
+            lines[-1][1].append(physical[1:])
         else:
-            lines.append((number, physical))
-    return lines
+            lines.append((number, [physical]))
+    return [(number, "".join(pieces)) for number, pieces in lines]
 
 
 def content_line(line: str) -> Property:

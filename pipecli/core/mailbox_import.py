@@ -9,6 +9,7 @@ import os
 from email import policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from pipecli.core.capture import Captured, Reading, Skipped, clean_key, local_date_time, same_key, summary_line
@@ -18,9 +19,17 @@ from pipecli.core.errors import PipeError
 # even UnboundLocalError: bugs), and one bad message in a mailbox of thousands must not stop the import.
 _UNREADABLE = Exception
 
+# Only a message's headers are read, and only so much of them: a 2 GB attachment, a header block
+# that never ends or a To: line with 100,000 addresses (minutes of parsing) costs no more than this.
+MAX_HEADER_BYTES = 256 * 1024
+MAX_ADDRESS_HEADER = 32 * 1024  # From, To and Cc: about 2,000 addresses each
+MAX_KEY = 998  # a Message-ID longer than a mail line may be (RFC 5322) is not one id: it would fill the deal
 
-def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
-    """Every message of an mbox file, or of every Maildir at or below a folder.
+
+def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None,
+              progress: Callable[[Iterable[str]], Iterable[str]] = iter) -> Reading:
+    """Every message of an mbox file, or of every Maildir at or below a folder; progress wraps the
+    message keys of each file or folder as they are read (a progress bar).
 
     Raises PipeError when path is neither (missing, a folder with no Maildir, not an mbox).
     """
@@ -33,7 +42,7 @@ def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> R
         for folder in folders:
             where = os.path.join(shown, os.path.relpath(folder, path)) if folder != path else shown
             box = mailbox.Maildir(str(folder), factory=None, create=False)
-            for key in sorted(k for k in box.iterkeys() if not k.startswith(".")):  # dot files are no mail
+            for key in progress(sorted(k for k in box.iterkeys() if not k.startswith("."))):  # dot files are no mail
                 _add(reading, _read(box, key), f"{where}/{key}", zone)
         return reading
     if not path.exists():
@@ -47,7 +56,7 @@ def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> R
                         "export the folder as mbox, or give a Maildir folder")
     box = mailbox.mbox(str(path), factory=None, create=False)
     reading = Reading()
-    for number, key in enumerate(box.iterkeys(), start=1):
+    for number, key in enumerate(progress(box.iterkeys()), start=1):
         _add(reading, _read(box, key), f"{shown} #{number}", zone)
     return reading
 
@@ -63,15 +72,25 @@ def maildirs(root: Path) -> list[Path]:
 
 
 def _read(box: mailbox.Mailbox, key: str) -> bytes | None:
+    """The header block of a message (up to its first empty line), at most MAX_HEADER_BYTES + 1 bytes."""
     try:
-        return box.get_bytes(key)
+        handle = box.get_file(key)
+        try:
+            head = handle.read(MAX_HEADER_BYTES + 1)
+        finally:
+            handle.close()
     except (OSError, KeyError):  # a Maildir file gone since the listing
         return None
+    ends = [at for at in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if at >= 0]
+    return head[: min(ends) + 1] if ends else head
 
 
 def _add(reading: Reading, data: bytes | None, source: str, zone: dt.tzinfo | None) -> None:
     if data is None:
         reading.skipped.append(Skipped(source, "unreadable"))
+        return
+    if len(data) > MAX_HEADER_BYTES:
+        reading.skipped.append(Skipped(source, "headers too large", f"over {MAX_HEADER_BYTES // 1024} KB"))
         return
     try:
         found = parse_message(data, source, zone)
@@ -86,6 +105,14 @@ def parse_message(data: bytes, source: str, zone: dt.tzinfo | None) -> Captured 
     message_id = clean_key(str(message.get("Message-ID") or ""))
     if not same_key(message_id):  # '<>' or '< >' names no message: it would be "the same" as every other
         return Skipped(source, "no Message-ID")
+    if len(message_id) > MAX_KEY:
+        return Skipped(source, "Message-ID too long", f"{len(message_id)} characters: {message_id[:40]!r}...")
+    sizes: dict[str, int] = {}
+    for name, raw in message.raw_items():  # as written: measured before the slow address parser sees them
+        sizes[name.lower()] = sizes.get(name.lower(), 0) + len(raw)
+    for name in ("From", "To", "Cc"):
+        if sizes.get(name.lower(), 0) > MAX_ADDRESS_HEADER:
+            return Skipped(source, "too many addresses", f"{message_id}: {name} over {MAX_ADDRESS_HEADER // 1024} KB")
     raw_date = message.get("Date")
     if raw_date is None or not str(raw_date).strip():
         return Skipped(source, "no Date", message_id)
