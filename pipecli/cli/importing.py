@@ -26,6 +26,7 @@ from pipecli.core.tables import read_table
 @click.option("--date-format", metavar="FMT", help="How dates are written, as in strftime: %d/%m/%Y (default: ISO or M/D/YYYY).")
 @click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8, else cp1252).")
 @click.option("--delimiter", metavar="D", help="The CSV delimiter (default: the one of , ; tab | in the header).")
+@click.option("--raw", is_flag=True, help="Keep the ' before formula-like text (=, +, -, @) in CSV cells; by default one comes off, as pipe's CSVs add it.")
 @click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
@@ -33,7 +34,7 @@ from pipecli.core.tables import read_table
 @commit_option
 @click.pass_obj
 def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
-            update, add_owners, next_step, dry_run):
+            raw, update, add_owners, next_step, dry_run):
     """Import deals from a CSV or .xlsx file.
 
     Columns become fields through --map, a rules file or a preset. A row's id
@@ -52,7 +53,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     if preset == "pipe":
         ignored = [name for name, given in (("--rules", rules_file), ("--map", maps), ("--stage-map", stage_maps),
                                             ("--id", id_column), ("--pipeline", pipeline), ("--add-owners", add_owners),
-                                            ("--next", next_step), ("--date-format", date_format)) if given]
+                                            ("--next", next_step), ("--date-format", date_format), ("--raw", raw)) if given]
         if ignored:
             raise InvalidValue(f"--preset pipe reads pipe's own export as it is: {ignored[0]} does not apply")
         _import_export(app, path, update, dry_run)
@@ -74,7 +75,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         raise InvalidValue("nothing says which column is which: give --map COLUMN=FIELD, --rules FILE or --preset")
 
     def read(where: Path):
-        return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter)
+        return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter, raw=raw)
 
     table = read(path)
     histories = add_joins(table, rules, path.parent, read)

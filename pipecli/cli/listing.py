@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pipecli.cli.options import complete_pipeline, deal_filter_options, format_option
+from pipecli.cli.options import check_raw, complete_pipeline, deal_filter_options, format_option, raw_option
 from pipecli.core.errors import PipeError
 from pipecli.core.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, render_board
@@ -23,8 +23,9 @@ TABLE_TEXT_WIDTH = 28
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
 @format_option("table", "csv", "json", "md")
+@raw_option
 @click.pass_obj
-def list_(app, deal_filter, sort, fmt):
+def list_(app, deal_filter, sort, fmt, raw):
     """List deals, filtered and sorted.
 
     \b
@@ -32,6 +33,7 @@ def list_(app, deal_filter, sort, fmt):
       pipe list --open --owner maya --sort -value
       pipe list --inactive 30d --format csv > stale.csv
     """
+    check_raw(raw, fmt)
     if sort is not None:
         parse_sort_key(sort)  # a typo fails now, not after reading every deal
     chosen = select(app.workspace.deals(skip_bad=True), app.config, deal_filter, app.today)
@@ -44,8 +46,8 @@ def list_(app, deal_filter, sort, fmt):
         if not chosen:
             click.echo("no deals match", err=True)
     else:
-        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt)
-    # csv carries deal text as it is; on a terminal, control characters in it are shown as spaces.
+        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt, raw)
+    # csv carries deal text (formula-like text neutralised, docs/export.md); on a terminal, control characters in it are shown as spaces.
     click.echo(printable(text, keep="\n\t") if sys.stdout.isatty() else text, nl=False)
 
 

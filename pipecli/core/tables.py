@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipecli.core.csvcells import restore
 from pipecli.core.errors import InvalidValue
 
 DELIMITERS = ",;\t|"
@@ -25,11 +26,13 @@ class Table:
     delimiter: str = ","
 
 
-def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None, strip: bool = True) -> Table:
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None, strip: bool = True,
+               raw: bool = False) -> Table:
     """Read a .csv (or .tsv/.txt) or .xlsx file; raises InvalidValue with what is wrong.
 
     Cells are stripped of surrounding spaces, unless strip is false (pipe's own export, whose
-    notes cells end with the newline the notes end with).
+    notes cells end with the newline the notes end with). A CSV cell loses the ' that pipe's CSV
+    policy puts before formula-like text (core/csvcells.py `restore`), unless raw.
     """
     if path.is_dir():
         raise InvalidValue(f"{path} is a folder: give a CSV or .xlsx file")
@@ -37,9 +40,9 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
         raise InvalidValue(f"no file {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, strip)
-    raw = path.read_bytes()
-    text, used = _decode(raw, encoding, path)
-    return _read_csv(text, str(path), used, delimiter, strip)
+    data = path.read_bytes()
+    text, used = _decode(data, encoding, path)
+    return _read_csv(text, str(path), used, delimiter, strip, raw)
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
@@ -69,7 +72,8 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
                            f"or CSV); or give --encoding") from None
 
 
-def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True) -> Table:
+def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True,
+              raw: bool = False) -> Table:
     if text.startswith("\ufeff"):
         text = text[1:]
     if delimiter is None:
@@ -100,7 +104,10 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
         if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
             raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
                                f"is the delimiter right? (--delimiter)")
-        rows.append({h: ((_tidy(row[i]) if strip else row[i]) if i < len(row) else "") for i, h in enumerate(headers)})
+        cells = [_tidy(cell) if strip else cell for cell in row]
+        if not raw:  # the writer's half is csv_text: exactly one ' comes off, where it put one
+            cells = [restore(cell) for cell in cells]
+        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)})
         numbers.append(line)
     return Table(shown, headers, rows, numbers, encoding, delimiter)
 
