@@ -24,7 +24,7 @@ from pipecli.core.tables import read_table
 @click.option("--preset", type=click.Choice(PRESETS), help="Read another CRM's export (or pipe's own) as it comes.")
 @click.option("--id", "id_column", metavar="COLUMN", help="The column that identifies a row (kept as external_id).")
 @click.option("--date-format", metavar="FMT", help="How dates are written, as in strftime: %d/%m/%Y (default: ISO or M/D/YYYY).")
-@click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8, else cp1252).")
+@click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8; a file with no UTF-8 text at all, cp1252).")
 @click.option("--delimiter", metavar="D", help="The CSV delimiter (default: the one of , ; tab | in the header).")
 @click.option("--raw", is_flag=True, help="Keep the ' before formula-like text (=, +, -, @) in CSV cells; by default one comes off, as pipe's CSVs add it.")
 @click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
@@ -78,6 +78,9 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter, raw=raw)
 
     table = read(path)
+    if table.encoding == "cp1252" and rules.encoding is None:
+        click.echo(f"pipe: note: {printable(file)} is not UTF-8 (and holds no UTF-8 text): read as cp1252, "
+                   "what Excel on Windows saves; give --encoding if it is another", err=True)
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,13 +64,38 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
                 raise InvalidValue(f"{path}: starts like {name} text but is not") from None
     try:
         return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:  # what spreadsheets on Windows save
+    except UnicodeDecodeError as error:
+        if _UTF8_SEQUENCE.search(raw):
+            # UTF-8 elsewhere in the file: reading it all as cp1252 would garble every valid row.
+            raise InvalidValue(_not_utf8(raw, error.start, path)) from None
+    try:  # what spreadsheets on Windows save (the caller notes it: Table.encoding)
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         raise InvalidValue(f"{path}: neither UTF-8 nor cp1252 text (a binary file? save a spreadsheet as .xlsx "
                            f"or CSV); or give --encoding") from None
+
+
+# A character of two to four bytes in UTF-8: text in cp1252 almost never holds one.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _not_utf8(raw: bytes, start: int, path: Path) -> str:
+    """Where the first byte that is not UTF-8 is: its line, and the column (by header) it is in."""
+    line = raw[:start].count(b"\n") + 1
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text))
+        header = next(reader)
+        for row in reader:
+            for number, cell in enumerate(row):
+                if any("\udc80" <= c <= "\udcff" for c in cell):
+                    name = header[number].strip() if number < len(header) else f"{number + 1}"
+                    return (f"{path}:{line}: column '{name}': byte 0x{raw[start]:02X} is not UTF-8, though the rest "
+                            f"of the file is; fix that cell, or give --encoding cp1252 (or the file's encoding)")
+    except csv.Error:
+        pass
+    return (f"{path}:{line}: byte 0x{raw[start]:02X} is not UTF-8, though the rest of the file is; fix it, or give "
+            f"--encoding cp1252 (or the file's encoding)")
 
 
 def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True,
@@ -133,8 +159,47 @@ def _check_headers(headers: list[str], shown: str) -> None:
         seen.add(h)
 
 
+# What an .xlsx may unpack to before openpyxl reads it (it holds the shared strings in memory, and
+# any part can be a zip bomb: deflate packs up to about 1000 to 1). The sizes are the zip's declared
+# ones, which Python's zipfile never reads past.
+XLSX_MAX_PART = 512 * 2**20
+XLSX_MAX_SHARED_STRINGS = 64 * 2**20
+XLSX_MAX_TOTAL = 1024 * 2**20
+XLSX_MAX_RATIO = 200  # for parts over 1 MB; spreadsheets' XML packs at 5 to 30 to 1
+XLSX_MAX_PARTS = 10_000
+
+
+def _check_xlsx_sizes(path: Path) -> None:
+    """Refuse, in one line, an .xlsx that would unpack to too much; before anything is decompressed."""
+    import zipfile
+
+    def refuse(why: str) -> InvalidValue:
+        return InvalidValue(f"{path}: {why}; not imported (a zip bomb? save the sheet as CSV if it is real)")
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read (not a zip file)") from None
+    if len(parts) > XLSX_MAX_PARTS:
+        raise refuse(f"{len(parts):,} parts in the zip (the limit is {XLSX_MAX_PARTS:,})")
+    mb = 2**20
+    for part in parts:
+        limit = XLSX_MAX_SHARED_STRINGS if part.filename.lower().endswith("sharedstrings.xml") else XLSX_MAX_PART
+        if part.file_size > limit:
+            raise refuse(f"{part.filename} unpacks to {part.file_size // mb:,} MB (the limit is {limit // mb} MB)")
+        if part.file_size > mb and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise refuse(f"{part.filename} unpacks {part.file_size // max(part.compress_size, 1):,} times its packed "
+                         f"size (the limit is {XLSX_MAX_RATIO})")
+    total = sum(part.file_size for part in parts)
+    if total > XLSX_MAX_TOTAL:
+        raise refuse(f"it unpacks to {total // mb:,} MB (the limit is {XLSX_MAX_TOTAL // mb} MB)")
+
+
 def _read_xlsx(path: Path, strip: bool = True) -> Table:
     import openpyxl
+
+    _check_xlsx_sizes(path)
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
