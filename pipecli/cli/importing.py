@@ -26,7 +26,9 @@ from pipecli.core.tables import read_table
 @click.option("--date-format", metavar="FMT", help="How dates are written, as in strftime: %d/%m/%Y (default: ISO or M/D/YYYY).")
 @click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8; a file with no UTF-8 text at all, cp1252).")
 @click.option("--delimiter", metavar="D", help="The CSV delimiter (default: the one of , ; tab | in the header).")
-@click.option("--raw", is_flag=True, help="Keep the ' before formula-like text (=, +, -, @) in CSV cells; by default one comes off, as pipe's CSVs add it.")
+@click.option("--raw", is_flag=True,
+              help="Keep the ' before formula-like text (=, +, -, @) in CSV cells; by default one comes off, "
+                   "as pipe's CSVs add it.")
 @click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")

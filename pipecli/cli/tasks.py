@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options, format_option, raw_option,
-                                 on_option)
+from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options,
+                                 format_option, on_option, raw_option)
 from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
