@@ -6,7 +6,7 @@ import json
 
 import click
 
-from pipecli.cli.options import deal_argument, format_option
+from pipecli.cli.options import check_raw, deal_argument, format_option
 from pipecli.cli.output import echo_output, output_path, warn
 from pipecli.cli.report import AtPoint, emit, output_options, template_path
 from pipecli.core.gitrepo import Git
@@ -57,7 +57,7 @@ def history(app, deal, fmt):
 @click.argument("points", required=False, metavar="[REV1..REV2 | REV1]")
 @output_options
 @click.pass_obj
-def diff(app, points, fmt, template_text, output_text):
+def diff(app, points, fmt, template_text, output_text, raw):
     """What changed in the pipeline between two points: the weekly review.
 
     Deals added, moved, won, lost (with the reason), revalued, given a new expected close
@@ -76,6 +76,7 @@ def diff(app, points, fmt, template_text, output_text):
     from pipecli.core.changes import review
     from pipecli.core.revisions import leave_out_skipped, parse_points
 
+    check_raw(raw, fmt)
     template_file = template_path(template_text, fmt)
     output = output_path(output_text)
     workspace = app.workspace
@@ -86,4 +87,4 @@ def diff(app, points, fmt, template_text, output_text):
     app.leave_out(before.skipped + after.skipped)
     if before.empty:
         warn(f"no commit at or before {before.date}: starting from an empty pipeline, so every deal counts as added")
-    emit([review(before, after)], fmt, AtPoint(app, after), template_file, output)
+    emit([review(before, after)], fmt, AtPoint(app, after), template_file, output, raw)

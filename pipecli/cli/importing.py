@@ -24,8 +24,11 @@ from pipecli.core.tables import read_table
 @click.option("--preset", type=click.Choice(PRESETS), help="Read another CRM's export (or pipe's own) as it comes.")
 @click.option("--id", "id_column", metavar="COLUMN", help="The column that identifies a row (kept as external_id).")
 @click.option("--date-format", metavar="FMT", help="How dates are written, as in strftime: %d/%m/%Y (default: ISO or M/D/YYYY).")
-@click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8, else cp1252).")
+@click.option("--encoding", metavar="ENC", help="The file's encoding (default: UTF-8; a file with no UTF-8 text at all, cp1252).")
 @click.option("--delimiter", metavar="D", help="The CSV delimiter (default: the one of , ; tab | in the header).")
+@click.option("--raw", is_flag=True,
+              help="Keep the ' before formula-like text (=, +, -, @) in CSV cells; by default one comes off, "
+                   "as pipe's CSVs add it.")
 @click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
@@ -33,7 +36,7 @@ from pipecli.core.tables import read_table
 @commit_option
 @click.pass_obj
 def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
-            update, add_owners, next_step, dry_run):
+            raw, update, add_owners, next_step, dry_run):
     """Import deals from a CSV or .xlsx file.
 
     Columns become fields through --map, a rules file or a preset. A row's id
@@ -52,7 +55,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     if preset == "pipe":
         ignored = [name for name, given in (("--rules", rules_file), ("--map", maps), ("--stage-map", stage_maps),
                                             ("--id", id_column), ("--pipeline", pipeline), ("--add-owners", add_owners),
-                                            ("--next", next_step), ("--date-format", date_format)) if given]
+                                            ("--next", next_step), ("--date-format", date_format), ("--raw", raw)) if given]
         if ignored:
             raise InvalidValue(f"--preset pipe reads pipe's own export as it is: {ignored[0]} does not apply")
         _import_export(app, path, update, dry_run)
@@ -74,9 +77,12 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         raise InvalidValue("nothing says which column is which: give --map COLUMN=FIELD, --rules FILE or --preset")
 
     def read(where: Path):
-        return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter)
+        return read_table(where, encoding=rules.encoding, delimiter=rules.delimiter, raw=raw)
 
     table = read(path)
+    if table.encoding == "cp1252" and rules.encoding is None:
+        click.echo(f"pipe: note: {printable(file)} is not UTF-8 (and holds no UTF-8 text): read as cp1252, "
+                   "what Excel on Windows saves; give --encoding if it is another", err=True)
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():

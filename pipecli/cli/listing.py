@@ -6,7 +6,7 @@ import shutil
 
 import click
 
-from pipecli.cli.options import complete_pipeline, deal_filter_options, format_option
+from pipecli.cli.options import check_raw, complete_pipeline, deal_filter_options, format_option, raw_option
 from pipecli.core.errors import PipeError
 from pipecli.core.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, render_board
@@ -22,8 +22,9 @@ TABLE_TEXT_WIDTH = 28
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
 @format_option("table", "csv", "json", "md")
+@raw_option
 @click.pass_obj
-def list_(app, deal_filter, sort, fmt):
+def list_(app, deal_filter, sort, fmt, raw):
     """List deals, filtered and sorted.
 
     \b
@@ -31,6 +32,7 @@ def list_(app, deal_filter, sort, fmt):
       pipe list --open --owner maya --sort -value
       pipe list --inactive 30d --format csv > stale.csv
     """
+    check_raw(raw, fmt)
     if sort is not None:
         parse_sort_key(sort)  # a typo fails now, not after reading every deal
     chosen = select(app.workspace.deals(skip_bad=True), app.config, deal_filter, app.today)
@@ -43,8 +45,9 @@ def list_(app, deal_filter, sort, fmt):
         if not chosen:
             click.echo("no deals match", err=True)
     else:
-        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt)
-    # Deal text goes out as it is; on a terminal, as for_terminal shows it.
+        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt, raw)
+    # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as
+    # for_terminal shows it.
     echo_output(text, fmt)
 
 

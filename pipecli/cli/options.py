@@ -86,6 +86,18 @@ def format_option(*choices: str, default: str = "table") -> Callable:
                         help="Output format.")
 
 
+def raw_option(command: Callable) -> Callable:
+    """--raw: csv cells as they are, without the ' that keeps a spreadsheet from running them."""
+    return click.option("--raw", is_flag=True,
+                        help="With --format csv: write text as it is, for a program; by default text a "
+                             "spreadsheet would run as a formula (=, +, -, @) gets a ' in front.")(command)
+
+
+def check_raw(raw: bool, fmt: str) -> None:
+    if raw and fmt != "csv":
+        raise PipeError("--raw is for --format csv (the other formats are never neutralised)")
+
+
 _FILTER_OPTIONS = [
     click.option("--pipeline", "f_pipeline", metavar="P", shell_complete=complete_pipeline, help="Only deals in pipeline P."),
     click.option("--stage", "f_stages", multiple=True, metavar="S", shell_complete=complete_stage, help="Only deals in stage S (repeatable)."),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import deal_filter_options, skip_bad_option
+from pipecli.cli.options import check_raw, deal_filter_options, raw_option, skip_bad_option
 from pipecli.cli.output import echo_output, output_path
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitrepo import Git
@@ -19,7 +19,7 @@ FORMATS = ("text", "md", "json", "csv", "html")
 
 
 def output_options(command):
-    """--format, --template and -o: how a report (or the weekly review) is written, and where."""
+    """--format, --template, -o and --raw: how a report (or the weekly review) is written, and where."""
     for option in reversed([
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                      help="Output format."),
@@ -27,6 +27,7 @@ def output_options(command):
                      help="A jinja2 template for md or html instead of the built-in one."),
         click.option("-o", "--output", "output_text", metavar="FILE",
                      help="Write to FILE instead of standard output ('-': standard output)."),
+        raw_option,
     ]):
         command = option(command)
     return command
@@ -86,7 +87,7 @@ class AtPoint:
 @output_options
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
-def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text):
+def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text, raw):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -116,15 +117,16 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
     compared = None
     if compare_text is not None:
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
+    check_raw(raw, fmt)
     template_file = template_path(template_text, fmt)
     output = output_path(output_text)
     deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
-    emit(reports, fmt, app, template_file, output)
+    emit(reports, fmt, app, template_file, output, raw)
 
 
-def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None) -> None:
+def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None, raw: bool = False) -> None:
     """Render reports in fmt (money in app.config's currency) and write them to output, or to standard output.
 
     Deal files the command went on without (--skip-bad) are named at the top, or in json under
@@ -134,7 +136,7 @@ def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None
     style = app.style if output is None else Style(False)
     skipped = [{"path": e.path, "line": e.line, "problem": e.message,
                 **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
-    text = _render(app, reports, fmt, template_file, style, skipped)
+    text = _render(app, reports, fmt, template_file, style, skipped, raw)
     if output is None:
         # Deal text goes out as it is; on a terminal, as for_terminal shows it.
         echo_output(text, fmt)
@@ -164,7 +166,7 @@ def template_path(text: str | None, fmt: str) -> Path | None:
     return path
 
 
-def _render(app, reports, fmt, template_file, style, skipped) -> str:
+def _render(app, reports, fmt, template_file, style, skipped, raw=False) -> str:
     currency = app.config.currency
     if fmt == "text":
         from pipecli.render.reports import render_text
@@ -177,7 +179,7 @@ def _render(app, reports, fmt, template_file, style, skipped) -> str:
     if fmt == "csv":
         from pipecli.render.reports import to_csv
 
-        return to_csv(reports)
+        return to_csv(reports, raw)
     from pipecli.render.templates import render_template
 
     return render_template(reports, fmt, currency, app.today, workspace_root=app.workspace.root,

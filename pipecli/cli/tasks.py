@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import (commit_option, complete_task, deal_argument, deal_filter_options, format_option,
-                                 on_option)
+from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options,
+                                 format_option, on_option, raw_option)
 from pipecli.cli.output import describe_task, echo_move, echo_output, warn
 from pipecli.core import tasks as task_ops
 from pipecli.core.agenda import agenda, due_cutoff
@@ -276,8 +276,9 @@ def task_dismiss(app, keys, for_):
 @click.option("--suggested", is_flag=True, help="Show suggested tasks instead, with why ('pipe task accept DEAL:KIND').")
 @deal_filter_options
 @format_option("table", "csv", "json", "md")
+@raw_option
 @click.pass_obj
-def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggested, deal_filter, fmt):
+def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggested, deal_filter, fmt, raw):
     """The agenda: open tasks grouped as overdue, today, upcoming and snoozed.
 
     Takes the deal filters too: 'pipe tasks --account acme' shows one account's tasks.
@@ -289,6 +290,7 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
       pipe tasks --mine --due today
       pipe tasks --suggested
     """
+    check_raw(raw, fmt)
     config, workspace = app.config, app.workspace
     if mine and assignees:
         raise InvalidValue("give --mine or --assignee, not both")
@@ -308,12 +310,12 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         every = suggestions(deals, config, app.today)
         ids = {f.deal.id for f in chosen}
         shown = [s for s in every if s.deal.id in ids and (not who or s.deal.owner in who)]
-        echo_output(render_suggestions(shown, fmt), fmt)
+        echo_output(render_suggestions(shown, fmt, raw), fmt)
         if not shown and fmt in ("table", "md"):
             click.echo("no suggested tasks", err=True)
         return
     items = agenda(chosen, app.today, assignees=who, overdue_only=overdue, due_by=due_by,
                    include_closed=include_closed)
-    echo_output(render_agenda(items, fmt, app.style), fmt)
+    echo_output(render_agenda(items, fmt, app.style, raw), fmt)
     if not items and fmt in ("table", "md"):
         click.echo("no tasks match", err=True)

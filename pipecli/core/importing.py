@@ -21,7 +21,7 @@ from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.lifecycle import history_entry, new_task
 from pipecli.core.tables import Table
 from pipecli.core.validate import error_messages, load_problems
-from pipecli.core.values import MAX_AMOUNT, parse_contact
+from pipecli.core.values import MAX_AMOUNT, parse_contact, without_controls
 
 PRESETS = ("pipedrive", "hubspot", "salesforce", "pipe")
 # What a rule can fill: the deal fields, and a few that only guide the import.
@@ -315,6 +315,8 @@ class Importer:
         self.no_created: list[int] = []
         self.checked_against = config  # the config with the team members this import adds
         self.dropped_close_dates: list[int] = []
+        self.row_number = 0  # the row being read
+        self.cleaned: list[int] = []  # rows whose text had control characters, made spaces
 
     # -- cells ---------------------------------------------------------------------------------
     def value_of(self, row: dict, target: str) -> Any:
@@ -329,6 +331,14 @@ class Importer:
                 break
         if found in ("", None) and target in self.rules.defaults:
             return self.rules.defaults[target]
+        if isinstance(found, str):
+            # Held to typed text's rules: a cell's ESC or NUL would reach every terminal showing the deal.
+            # Line breaks and tabs stay: each field's own rule makes them spaces, or keeps them in notes.
+            cleaned = without_controls(found, keep="\n\r\t")
+            if cleaned != found:
+                if not self.cleaned or self.cleaned[-1] != self.row_number:
+                    self.cleaned.append(self.row_number)
+                found = cleaned
         return found if found is not None else ""
 
     # -- the plan ------------------------------------------------------------------------------
@@ -347,6 +357,7 @@ class Importer:
                 continue
             if external:
                 seen_ids[external] = number
+            self.row_number = number
             try:
                 deal = self.deal_of(row, number, external, (extra or {}).get(row_id, []))
             except PipeError as error:
@@ -371,6 +382,9 @@ class Importer:
         if self.dropped_close_dates:
             notes.append(f"{len(self.dropped_close_dates)} deal(s) had an expected close date before their "
                          f"created date: left without one (rows {_rows(self.dropped_close_dates)})")
+        if self.cleaned:
+            notes.append(f"{len(self.cleaned)} row(s) had control characters (ESC, NUL...) in their text: "
+                         f"imported with a space for each (rows {_rows(self.cleaned)})")
         return Plan(items, sorted(self.new_owners.items()), notes)
 
     def raise_problems(self, table: Table) -> None:

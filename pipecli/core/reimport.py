@@ -18,7 +18,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TEXT_KEYS = {"id", "title", "account", "source", "lost_reason", "owner", "text", "summary", "notes", "name",
               "role", "phone", "email", "stage", "pipeline", "by", "assignee", "kind", "direction", "status",
               "time", "suggested", "budget", "authority", "need", "timeline", "external_id"}
-_NEUTRALISED = re.compile(r"^'(?='*[=+\-@\t\r])")  # exactly what the csv export adds
 _SCALARS = ("id", "title", "pipeline", "stage", "currency", "owner", "account", "source", "lost_reason")
 _JSON_LISTS = ("history", "close_changes", "tasks", "activities")
 
@@ -47,12 +46,12 @@ def read_export(path: Path) -> list[Deal]:
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise InvalidValue(f"{path}: not a pipe export: expected deal objects")
         return [_guarded(_from_record, r, path, i + 1) for i, r in enumerate(records)]
+    # read_table takes off the ' the csv export put before formula-like text (core/csvcells.py);
+    # xlsx marks such cells as text instead.
     table = read_table(path, strip=False)
     if "id" not in table.headers or "history" not in table.headers:
         raise InvalidValue(f"{path}: not a pipe export (no id and history columns); import it with --map or --rules")
-    # Only the csv export puts a quote before formula-like text; xlsx marks such cells as text instead.
-    quoted = suffix not in (".xlsx", ".xlsm")
-    return [_guarded(_from_row, row, path, number, quoted) for row, number in zip(table.rows, table.numbers)]
+    return [_guarded(_from_row, row, path, number) for row, number in zip(table.rows, table.numbers)]
 
 
 def _guarded(read, record, path: Path, number: int, *more) -> Deal:
@@ -115,12 +114,9 @@ def _dates(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def _from_row(row: dict, path: Path, quoted: bool) -> Deal:
+def _from_row(row: dict, path: Path) -> Deal:
     def _cell(row: dict, key: str) -> Any:
-        value = row.get(key, "")
-        if quoted and isinstance(value, str):
-            return _NEUTRALISED.sub("", value, count=1)  # the quote the export put before a formula-like cell
-        return value
+        return row.get(key, "")
 
     data: dict[str, Any] = {}
     for key in _SCALARS:

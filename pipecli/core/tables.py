@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipecli.core.csvcells import restore
 from pipecli.core.errors import InvalidValue
 
 DELIMITERS = ",;\t|"
@@ -25,11 +27,13 @@ class Table:
     delimiter: str = ","
 
 
-def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None, strip: bool = True) -> Table:
+def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None = None, strip: bool = True,
+               raw: bool = False) -> Table:
     """Read a .csv (or .tsv/.txt) or .xlsx file; raises InvalidValue with what is wrong.
 
     Cells are stripped of surrounding spaces, unless strip is false (pipe's own export, whose
-    notes cells end with the newline the notes end with).
+    notes cells end with the newline the notes end with). A CSV cell loses the ' that pipe's CSV
+    policy puts before formula-like text (core/csvcells.py `restore`), unless raw.
     """
     if path.is_dir():
         raise InvalidValue(f"{path} is a folder: give a CSV or .xlsx file")
@@ -37,9 +41,9 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
         raise InvalidValue(f"no file {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, strip)
-    raw = path.read_bytes()
-    text, used = _decode(raw, encoding, path)
-    return _read_csv(text, str(path), used, delimiter, strip)
+    data = path.read_bytes()
+    text, used = _decode(data, encoding, path)
+    return _read_csv(text, str(path), used, delimiter, strip, raw)
 
 
 def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
@@ -60,16 +64,42 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
                 raise InvalidValue(f"{path}: starts like {name} text but is not") from None
     try:
         return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:  # what spreadsheets on Windows save
+    except UnicodeDecodeError as error:
+        if _UTF8_SEQUENCE.search(raw):
+            # UTF-8 elsewhere in the file: reading it all as cp1252 would garble every valid row.
+            raise InvalidValue(_not_utf8(raw, error.start, path)) from None
+    try:  # what spreadsheets on Windows save (the caller notes it: Table.encoding)
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         raise InvalidValue(f"{path}: neither UTF-8 nor cp1252 text (a binary file? save a spreadsheet as .xlsx "
                            f"or CSV); or give --encoding") from None
 
 
-def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True) -> Table:
+# A character of two to four bytes in UTF-8: text in cp1252 almost never holds one.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _not_utf8(raw: bytes, start: int, path: Path) -> str:
+    """Where the first byte that is not UTF-8 is: its line, and the column (by header) it is in."""
+    line = raw[:start].count(b"\n") + 1
+    text = raw.decode("utf-8-sig", "surrogateescape")
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text))
+        header = next(reader)
+        for row in reader:
+            for number, cell in enumerate(row):
+                if any("\udc80" <= c <= "\udcff" for c in cell):
+                    name = header[number].strip() if number < len(header) else f"{number + 1}"
+                    return (f"{path}:{line}: column '{name}': byte 0x{raw[start]:02X} is not UTF-8, though the rest "
+                            f"of the file is; fix that cell, or give --encoding cp1252 (or the file's encoding)")
+    except csv.Error:
+        pass
+    return (f"{path}:{line}: byte 0x{raw[start]:02X} is not UTF-8, though the rest of the file is; fix it, or give "
+            f"--encoding cp1252 (or the file's encoding)")
+
+
+def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True,
+              raw: bool = False) -> Table:
     if text.startswith("\ufeff"):
         text = text[1:]
     if delimiter is None:
@@ -100,7 +130,10 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
         if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
             raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
                                f"is the delimiter right? (--delimiter)")
-        rows.append({h: ((_tidy(row[i]) if strip else row[i]) if i < len(row) else "") for i, h in enumerate(headers)})
+        cells = [_tidy(cell) if strip else cell for cell in row]
+        if not raw:  # the writer's half is csv_text: exactly one ' comes off, where it put one
+            cells = [restore(cell) for cell in cells]
+        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)})
         numbers.append(line)
     return Table(shown, headers, rows, numbers, encoding, delimiter)
 
@@ -126,8 +159,47 @@ def _check_headers(headers: list[str], shown: str) -> None:
         seen.add(h)
 
 
+# What an .xlsx may unpack to before openpyxl reads it (it holds the shared strings in memory, and
+# any part can be a zip bomb: deflate packs up to about 1000 to 1). The sizes are the zip's declared
+# ones, which Python's zipfile never reads past.
+XLSX_MAX_PART = 512 * 2**20
+XLSX_MAX_SHARED_STRINGS = 64 * 2**20
+XLSX_MAX_TOTAL = 1024 * 2**20
+XLSX_MAX_RATIO = 200  # for parts over 1 MB; spreadsheets' XML packs at 5 to 30 to 1
+XLSX_MAX_PARTS = 10_000
+
+
+def _check_xlsx_sizes(path: Path) -> None:
+    """Refuse, in one line, an .xlsx that would unpack to too much; before anything is decompressed."""
+    import zipfile
+
+    def refuse(why: str) -> InvalidValue:
+        return InvalidValue(f"{path}: {why}; not imported (a zip bomb? save the sheet as CSV if it is real)")
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read (not a zip file)") from None
+    if len(parts) > XLSX_MAX_PARTS:
+        raise refuse(f"{len(parts):,} parts in the zip (the limit is {XLSX_MAX_PARTS:,})")
+    mb = 2**20
+    for part in parts:
+        limit = XLSX_MAX_SHARED_STRINGS if part.filename.lower().endswith("sharedstrings.xml") else XLSX_MAX_PART
+        if part.file_size > limit:
+            raise refuse(f"{part.filename} unpacks to {part.file_size // mb:,} MB (the limit is {limit // mb} MB)")
+        if part.file_size > mb and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1):
+            raise refuse(f"{part.filename} unpacks {part.file_size // max(part.compress_size, 1):,} times its packed "
+                         f"size (the limit is {XLSX_MAX_RATIO})")
+    total = sum(part.file_size for part in parts)
+    if total > XLSX_MAX_TOTAL:
+        raise refuse(f"it unpacks to {total // mb:,} MB (the limit is {XLSX_MAX_TOTAL // mb} MB)")
+
+
 def _read_xlsx(path: Path, strip: bool = True) -> Table:
     import openpyxl
+
+    _check_xlsx_sizes(path)
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from pipecli.core.errors import InvalidValue
@@ -84,3 +85,11 @@ def one_line(text: str, what: str) -> str:
     if "\n" in text or "\r" in text:
         raise InvalidValue(f"{what} must be one line")
     return text
+
+
+def without_controls(text: str, keep: str = "") -> str:
+    """text with each control character (ESC, NUL, DEL, C1...) and line or paragraph separator as a
+    space, but those in keep: what a file brings in cannot rewrite a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(" " if c not in keep and unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)

@@ -34,11 +34,11 @@ def agenda_record(item: AgendaItem) -> dict:
     }
 
 
-def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style) -> str:
+def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool = False) -> str:
     """The agenda: one table with a heading above each group (table), else flat rows with a group column."""
     if fmt != "table":
         if fmt in ("csv", "json"):
-            return render_rows([agenda_record(i) for i in items], AGENDA_FULL_COLUMNS, fmt)
+            return render_rows([agenda_record(i) for i in items], AGENDA_FULL_COLUMNS, fmt, raw)
         rows = [{**agenda_record(i), "deal": i.deal.title} for i in items]
         return render_rows(rows, ("group",) + AGENDA_COLUMNS, fmt)
     if not items:
@@ -70,9 +70,9 @@ def suggestion_record(s: Suggestion) -> dict:
             "owner": s.deal.owner, "since": s.since}
 
 
-def render_suggestions(found: Sequence[Suggestion], fmt: str) -> str:
+def render_suggestions(found: Sequence[Suggestion], fmt: str, raw: bool = False) -> str:
     if fmt in ("csv", "json"):
-        return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt)
+        return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt, raw)
     rows = [suggestion_record(s) for s in found]
     if fmt == "table":  # the key names the deal and kind; the task text repeats the reason
         width = max(24, 78 - 2 - max((len(row["suggestion"]) for row in rows), default=0))  # 80 columns

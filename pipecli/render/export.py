@@ -7,7 +7,7 @@ the command writes them. The layouts are described in docs/export.md.
   reading them back gives the same deals.
 - csv and the xlsx sheet `deals` are one row per deal: the scalar fields as columns, the lists as
   JSON text in their own columns, and what has no column of its own in `extra`. A text cell that
-  a spreadsheet would take for a formula is neutralised (see `neutralise`).
+  a spreadsheet would take for a formula is neutralised (pipecli/core/csvcells.py).
 - sqlite is one table per list (history, tasks, activities, contacts, close changes, tags),
   keyed by deal id, plus the pipelines' stages and the exchange rates, so that a query can ask
   for "won" and add up money in the base currency.
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipecli.core.config import Config
+from pipecli.core.csvcells import FORMULA_STARTS, csv_lines, neutralise  # noqa: F401 (neutralise: the policy, re-exported)
 from pipecli.core.deal import BANT_KEYS, Deal
 from pipecli.core.entryids import ENTRY_FIELDS
 from pipecli.core.errors import InvalidValue
@@ -38,9 +39,6 @@ SUFFIX_FORMATS = {
 }
 NOTES_KEY = "notes"
 
-# A text cell starting with one of these is a formula (or the start of one) to a spreadsheet.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-QUOTE = "'"
 
 
 def format_for_path(name: str) -> str | None:
@@ -158,45 +156,29 @@ def deal_columns(deals: Sequence[Deal]) -> list[tuple[str, Callable[[Deal], Any]
     return columns
 
 
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will not run: one starting with = + - @ tab or CR gets a leading '.
-
-    OWASP's recommendation for CSV injection. Text whose leading quotes ' are followed by one of
-    those characters gets one more, so the rule reverses exactly: remove one ' from a cell that is
-    quotes followed by one of them (`''=x` was `'=x`).
-    """
-    return QUOTE + text if text.lstrip(QUOTE)[:1] in FORMULA_STARTS else text
-
-
-def _csv_cell(value: Any) -> str:
-    """A value as csv text: numbers as written, dates ISO, booleans true/false, text neutralised."""
-    if value is None:
-        return ""
+def _csv_value(value: Any) -> Any:
+    """A value for the csv (core/csvcells.py writes it): numbers as they are, dates ISO, booleans
+    true/false, lists and mappings as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return str(value)  # a number pipe writes: never a formula, so never neutralised
+        return value  # a number pipe writes: never a formula, so never neutralised
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (list, dict)):
-        return neutralise(_dumps(plain(value)))
-    return neutralise(str(value))
-
-
-def _csv_field(text: str) -> str:
-    # RFC 4180 quoting, by hand: Python 3.11's csv module leaves a lone CR unquoted when lines end
-    # in LF, and a reader then splits the row there.
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+        return _dumps(plain(value))
+    return str(value)
 
 
 def to_csv(deals: Sequence[Deal]) -> str:
-    """One row per deal, a header row first (docs/export.md lists the columns); lines end in LF."""
+    """One row per deal, a header row first (docs/export.md lists the columns); lines end in LF.
+
+    Always neutralised (no raw form): `pipe import --preset pipe` removes exactly the quotes added.
+    """
     columns = deal_columns(deals)
-    lines = [",".join(_csv_field(name) for name, _ in columns)]
-    lines += [",".join(_csv_field(_csv_cell(get(deal))) for _, get in columns) for deal in deals]
-    return "".join(line + "\n" for line in lines)
+    return csv_lines([name for name, _ in columns], ([_csv_value(get(deal)) for _, get in columns] for deal in deals))
 
 
 # -- the long tables: one row per list entry (sqlite tables, xlsx sheets) ----------------------------

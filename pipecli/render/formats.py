@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 from json.encoder import encode_basestring as _encode_string  # json's own, in C
@@ -12,6 +10,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from pipecli.core.csvcells import csv_lines
 from pipecli.render.style import printable
 
 
@@ -85,13 +84,17 @@ def _json_field(value: Any) -> str:
     return json.dumps(plain(value), indent=2, ensure_ascii=False).replace("\n", "\n    ")
 
 
-def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+def _csv_value(value: Any) -> Any:
+    """A cell for core/csvcells.py: numbers stay numbers (never neutralised), the rest text as in a table."""
+    value = plain(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return _cell(value)
+
+
+def to_csv(rows: Sequence[dict], columns: Sequence[str], raw: bool = False) -> str:
+    """The rows as CSV under pipe's one policy: formula-like text neutralised unless raw."""
+    return csv_lines(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows), raw)
 
 
 def _tabulated(style: str) -> Callable[[Sequence[dict], Sequence[str]], str]:
@@ -117,6 +120,8 @@ FORMATS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
 }
 
 
-def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str) -> str:
-    """rows (dicts) as text in one of FORMATS, with the given columns in order."""
+def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: bool = False) -> str:
+    """rows (dicts) as text in one of FORMATS, with the given columns in order; raw: csv cells as they are."""
+    if fmt == "csv":
+        return to_csv(rows, columns, raw)
     return FORMATS[fmt](rows, columns)

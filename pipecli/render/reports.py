@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from pipecli.core.csvcells import csv_lines
 from pipecli.core.periods import Period
 from pipecli.core.reports import Chart, Report, Table
 from pipecli.render import money
@@ -88,30 +87,28 @@ def left_out_line(skipped: dict) -> str:
     return printable(f"{where}{at}: {skipped['problem']}")
 
 
-def to_csv(reports: list[Report]) -> str:
-    """One row per value: report, section (figures or a table), row (figure key or row label), column, value."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["report", "period", "section", "row", "column", "value"])
+def to_csv(reports: list[Report], raw: bool = False) -> str:
+    """One row per value: report, section (figures or a table), row (figure key or row label), column, value.
+
+    Under pipe's one CSV policy (core/csvcells.py): figures are numbers, written as they are
+    (`-1200`); text (a row label) that looks like a formula is neutralised unless raw.
+    """
+    rows = []
     for report in reports:
         data = report_data(report)
         label = data["period"]["label"]
         for key, figure in data["figures"].items():
             for column in ("value", "previous", "change", "change_pct"):
                 if column in figure:
-                    writer.writerow([report.name, label, "figures", key, column, _csv(figure[column])])
+                    rows.append([report.name, label, "figures", key, column, figure[column]])
         for source, (key, table) in zip(report.tables, data["tables"].items()):
             named_by = source.key_columns or (source.columns[0].key,)
             for original, row in zip(source.rows, table["rows"]):
                 for column in table["columns"]:
                     if column["key"] not in named_by:
-                        writer.writerow([report.name, label, key, source.row_key(original), column["key"],
-                                         _csv(row.get(column["key"]))])
-    return buffer.getvalue()
-
-
-def _csv(value: Any) -> str:
-    return "" if value is None else str(value)
+                        rows.append([report.name, label, key, source.row_key(original), column["key"],
+                                     row.get(column["key"])])
+    return csv_lines(["report", "period", "section", "row", "column", "value"], rows, raw)
 
 
 # -- text --------------------------------------------------------------------------------------
