@@ -205,3 +205,18 @@ def test_text_on_a_terminal_is_shown_not_hidden():
     text = json.dumps(["\x9b\u200b\u2028\U000e0041 é 💥"], ensure_ascii=False)
     assert re.fullmatch(r'\["[\\u0-9a-f]+ é 💥"\]', terminal_json(text))
     assert json.loads(terminal_json(text)) == json.loads(text)
+
+
+def test_pipeline_and_stage_names_from_pipelines_yaml_reach_show_cleaned(tmp_path):
+    # pipelines.yaml comes from a teammate too; `pipe show` prints its pipeline's and stage's names.
+    root = tmp_path / "ws"
+    (root / "deals").mkdir(parents=True)
+    config = CONFIG.replace("name: Sales", 'name: "Sales\\e]0;PWN\\a\\u200b"').replace(
+        "{id: lead, name: Lead,", '{id: lead, name: "Lead\\x9b2J",')
+    (root / "pipelines.yaml").write_text(config, encoding="utf-8")
+    (root / "deals" / "acme.md").write_text(
+        "---\nid: acme\ntitle: Acme\npipeline: sales\nstage: lead\ncreated: 2026-11-01\n"
+        "history:\n- stage: lead\n  date: 2026-11-01\n---\n", encoding="utf-8")
+    seen = on_terminal(root, "show", "acme")
+    assert raw_characters(seen) == set(), seen
+    assert "Sales" in seen and "\\u200b" in seen and "Lead" in seen

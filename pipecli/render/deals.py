@@ -97,8 +97,9 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
     """A deal as a page: the headline, its people and qualification, its timeline, its notes."""
     f = dataclasses.replace(f, deal=Deal(_for_terminal(f.deal.data), _for_terminal(f.deal.body)))
     deal = f.deal
-    stage_name = f.stage.name if f.stage else deal.stage
-    pipeline_name = f.pipeline.name if f.pipeline else deal.pipeline
+    # pipelines.yaml comes from the team too: its names are cleaned like the deal's text
+    stage_name = printable(f.stage.name) if f.stage else deal.stage
+    pipeline_name = printable(f.pipeline.name) if f.pipeline else deal.pipeline
     lines = [style(deal.title, "bold") + style(f"  ({deal.id})", "dim")]
     value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
     lines.append(f"{pipeline_name} › {stage_name} · {value} · {f.probability:f}% · owner {deal.owner or '-'}")
