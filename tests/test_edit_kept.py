@@ -127,3 +127,21 @@ def test_an_editor_that_fails_keeps_the_text_past_a_link_too(edit_badly, tmp_pat
     workspace, result, temp = edit_badly(lambda w: _link_out(w, tmp_path))
     kept = list(temp.glob("pipe-rejected-acme-*.md"))
     assert len(kept) == 1 and kept[0].read_text() == TYPED and str(kept[0]) in result.stderr
+
+
+def test_a_second_rejected_edit_keeps_the_first(make_workspace, run, monkeypatch, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    monkeypatch.delenv("VISUAL", raising=False)
+    kept = []
+    for n, text in enumerate(["first: not a deal\n", "second: not a deal either\n", "second: not a deal either\n"]):
+        editor = tmp_path / f"editor{n}.sh"
+        editor.write_text(f"#!/bin/sh\nprintf '%s' '{text}' > \"$1\"\n", encoding="utf-8")
+        editor.chmod(0o755)
+        monkeypatch.setenv("EDITOR", str(editor))
+        result = run(workspace, "edit", "acme")
+        assert result.exit_code == 1
+        kept.append(result.stderr.split("your edit is in ")[1].split()[0].rstrip(";,"))
+    rejected = workspace.root / ".pipe" / "rejected"
+    assert (rejected / "acme.md").read_text() == "first: not a deal\n"
+    assert (rejected / "acme.2.md").read_text() == "second: not a deal either\n"
+    assert kept[2] == kept[1]  # the same text again is not kept twice

@@ -544,8 +544,18 @@ class Workspace:
             self.written.append(self.deal_path(deal_id))
 
     def keep_rejected(self, deal_id: str, content: bytes) -> Path:
-        """Save a rejected edit under .pipe/rejected/ so that nothing typed is lost."""
-        target = self.root / CACHE_DIR / "rejected" / f"{deal_id}.md"
+        """Save a rejected edit under .pipe/rejected/ so that nothing typed is lost: <id>.md, or
+        <id>.2.md, <id>.3.md... when an earlier rejected edit of the deal holds other text."""
+        folder = self.root / CACHE_DIR / "rejected"
+        target, n = folder / f"{deal_id}.md", 1
+        while os.path.lexists(target):
+            try:
+                if target.is_symlink() or target.read_bytes() == content:
+                    break  # a link is refused by the write, which says why; the same text is kept already
+            except OSError:
+                break  # not readable as a file: writing it says why, and the edit goes elsewhere
+            n += 1
+            target = folder / f"{deal_id}.{n}.md"
         self.write_file(target, content)
         return target
 
