@@ -111,3 +111,26 @@ def test_import_raw_keeps_the_quote(make_workspace, run, tmp_path):
     again = make_workspace({}, name="again")
     run(again, "import", str(path), "--id", "id", "--map", "title=title", "--raw")
     assert sorted(d.title for d in Workspace(again.root).deals()) == ["''-x", "'=1+1"]
+
+
+def test_a_formula_after_a_semicolon_is_neutralised_for_semicolon_spreadsheets(make_workspace, run):
+    # Excel in a ';' locale splits "Acme;=cmd|..." into a cell of its own that runs.
+    title = "Acme;=cmd|' /C calc'!A0"
+    workspace = make_workspace({"acme": simple_deal("acme", title=yamlio.dump(title).strip())})
+    rows = list(csv.DictReader(io.StringIO(run(workspace, "list", "--format", "csv").stdout)))
+    assert rows[0]["title"] == "Acme;'=cmd|' /C calc'!A0"
+    rows = list(csv.DictReader(io.StringIO(run(workspace, "list", "--format", "csv", "--raw").stdout)))
+    assert rows[0]["title"] == title
+
+
+def test_neutralise_then_restore_gives_the_text_back():
+    from hypothesis import given, settings, strategies as st
+
+    from pipecli.core.csvcells import neutralise, restore
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("';=+-@\t\rab ")), max_size=12))
+    def round_trip(text):
+        assert restore(neutralise(text)) == text
+
+    round_trip()

@@ -6,7 +6,8 @@ comes from anyone through git. So by default (docs/export.md, "Formulas are neut
 
 - a number (int, float, Decimal: `-1200`) is written as it is: a number is data, never a formula;
 - text starting with `=`, `+`, `-`, `@`, tab or CR gets a `'` in front (OWASP), and text that is
-  already one or more `'` before one of those gets one more, so the rule reverses exactly.
+  already one or more `'` before one of those gets one more, so the rule reverses exactly; the same
+  after every `;` in the text, where a spreadsheet reading `;`-separated files starts a cell.
 
 `raw=True` (the `--raw` option) writes text as it is, for a program rather than a spreadsheet.
 `restore` is the reader's half: `pipe import` removes the one `'` the writer added.
@@ -22,17 +23,21 @@ from typing import Any
 # A text cell starting with one of these is a formula (or the start of one) to a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
-_ADDED_QUOTE = re.compile(r"^'(?='*[=+\-@\t\r])")  # exactly what `neutralise` adds
+# Where a spreadsheet may start a cell: the start of the field, and after a ';', because a
+# spreadsheet set up for ';'-separated files (German, French, Portuguese locales) splits our
+# ','-separated lines there. Such a place followed by quotes and a formula start gets one quote more.
+_CELL_START = re.compile(r"(^|;)('*)(?=[=+\-@\t\r])")
+_ADDED_QUOTE = re.compile(r"(^|;)'('*)(?=[=+\-@\t\r])")  # exactly what `neutralise` adds
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet will not run: one starting with = + - @ tab or CR gets a leading '."""
-    return QUOTE + text if text.lstrip(QUOTE)[:1] in FORMULA_STARTS else text
+    """Text a spreadsheet will not run: = + - @ tab or CR starting it, or following a ';', gets a ' before."""
+    return _CELL_START.sub(lambda m: m[1] + m[2] + QUOTE, text)
 
 
 def restore(text: str) -> str:
-    """The text `neutralise` was given: one ' less on a cell that is quotes then a formula start."""
-    return _ADDED_QUOTE.sub("", text, count=1)
+    """The text `neutralise` was given: one ' less wherever it added one."""
+    return _ADDED_QUOTE.sub(lambda m: m[1] + m[2], text)
 
 
 def csv_text(value: Any, raw: bool = False) -> str:
