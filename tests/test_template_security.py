@@ -200,3 +200,39 @@ def test_the_time_limit_holds_within_a_second(workspace, run, tmp_path, monkeypa
     started = time.monotonic()
     failed(run(workspace, "report", "--format", "md", "--template", str(template)), "still rendering after 0.5 s")
     assert time.monotonic() - started < 2
+
+
+# -- blocks render as plain jinja2 renders them ----------------------------------------------------
+
+BLOCKS = {
+    "macro": "{% macro m() %}hi{% endmacro %}[{{ m() }}]",
+    "set block": "{% set x %}abc{% endset %}[{{ x }}]",
+    "filter block": "{% filter upper %}abc{% endfilter %}",
+    "call block": "{% macro w() %}<{{ caller() }}>{% endmacro %}{% call w() %}in{% endcall %}",
+    "signature macro": "{% macro sig(n) %}Best, {{ n }}{% endmacro %}{{ sig('Maya Chen') }}",
+}
+
+
+def plain_jinja2(source: str, **options) -> str:
+    import jinja2
+
+    return jinja2.Environment(keep_trailing_newline=True, **options).from_string(source).render()
+
+
+@pytest.mark.parametrize("name", BLOCKS)
+def test_blocks_render_as_in_jinja2_in_a_report(workspace, run, name):
+    (templates(workspace) / "report.md.j2").write_text(BLOCKS[name] + "\n")
+    result = run(workspace, "report", "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == plain_jinja2(BLOCKS[name] + "\n", trim_blocks=True, lstrip_blocks=True)
+
+
+@pytest.mark.parametrize("name", BLOCKS)
+def test_blocks_render_as_in_jinja2_in_an_email(workspace, run, name):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "note.md.j2").write_text("---\nsubject: hi\n---\n" + BLOCKS[name] + "\n")
+    result = run(workspace, "mail", "note", "--stage", "lead")
+    assert result.exit_code == 0, result.stderr
+    sent = next((workspace.root / "outbox").rglob("*.eml")).read_text()
+    assert plain_jinja2(BLOCKS[name]) in sent and "['" not in sent

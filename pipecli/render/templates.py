@@ -234,7 +234,8 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
             self.writeline(f"{frame.buffer} = environment.block_buffer()")
 
         def visit_Concat(self, node, frame):
-            self.write("environment.concat(")
+            # Not environment.concat: that is jinja2's "".join, which every block's code calls.
+            self.write("environment.checked_concat(")
             super().visit_Concat(node, frame)
             self.write(")")
 
@@ -245,7 +246,7 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
         def block_buffer(self):
             return BoundedBuffer(output_limit)
 
-        def concat(self, made):
+        def checked_concat(self, made):
             return _checked(made, "'~'")
 
         def call_binop(self, context, operator, left, right):
