@@ -236,3 +236,53 @@ def test_blocks_render_as_in_jinja2_in_an_email(workspace, run, name):
     assert result.exit_code == 0, result.stderr
     sent = next((workspace.root / "outbox").rglob("*.eml")).read_text()
     assert plain_jinja2(BLOCKS[name]) in sent and "['" not in sent
+
+
+# -- a template never reads the workspace's hidden files ------------------------------------------
+
+@pytest.mark.parametrize("hidden", [".git/config", ".env"])
+def test_template_option_at_the_workspace_root_cannot_include_its_hidden_files(workspace, run, hidden):
+    (workspace.root / ".git").mkdir(exist_ok=True)
+    (workspace.root / hidden).write_text(SECRET)
+    (workspace.root / "notes.j2").write_text("x")
+    (workspace.root / "mine.j2").write_text(f'{{% include "{hidden}" %}}')
+    result = run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2"))
+    failed(result, "refused", "hidden")
+    assert SECRET not in result.output
+    (workspace.root / "mine.j2").write_text('{% include "notes.j2" %}')  # beside FILE, but not in templates/
+    result = run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2"))
+    failed(result, "not found")
+
+
+def test_template_option_in_the_workspace_includes_from_its_templates(workspace, run):
+    (templates(workspace) / "part.j2").write_text("from templates\n")
+    (workspace.root / "mine.j2").write_text('{% include "part.j2" %}')
+    assert run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2")).stdout \
+        == "from templates\n"
+
+
+def test_no_loader_reads_a_hidden_file(workspace, run, tmp_path):
+    (templates(workspace) / ".secret").write_text(SECRET)
+    (templates(workspace) / "report.md.j2").write_text('{% include ".secret" %}')
+    result = run(workspace, "report", "--format", "md")
+    failed(result, "templates/.secret", "refused", "hidden")
+    assert SECRET not in result.output
+    (templates(workspace) / "part.j2").symlink_to(".secret")  # a link inside templates/ to a hidden file
+    (templates(workspace) / "report.md.j2").write_text('{% include "part.j2" %}')
+    result = run(workspace, "report", "--format", "md")
+    failed(result, "templates/part.j2", "refused", "hidden")
+    assert SECRET not in result.output
+    folder = tmp_path / "mine"  # --template FILE outside the workspace: its folder, without hidden files
+    (folder / ".cache").mkdir(parents=True)
+    (folder / ".cache" / "token").write_text(SECRET)
+    (folder / "mine.j2").write_text('{% include ".cache/token" %}')
+    result = run(workspace, "report", "--format", "md", "--template", str(folder / "mine.j2"))
+    failed(result, f"{folder}/.cache/token", "refused", "hidden")
+    assert SECRET not in result.output
+
+
+def test_a_refusal_names_the_path_with_single_slashes(workspace, run, secret):
+    (templates(workspace) / "etc").mkdir()
+    (templates(workspace) / "etc" / "passwd").symlink_to(secret)
+    (templates(workspace) / "report.md.j2").write_text('{% include "/etc/passwd" %}')
+    refused(run(workspace, "report", "--format", "md"), "templates/etc/passwd: refused")

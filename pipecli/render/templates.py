@@ -372,17 +372,25 @@ def confined_loader(folder: Path, shown: str, real_folder: str, typed: Path | No
     from jinja2.loaders import split_template_path
 
     def load(name: str):
-        path = folder.joinpath(*split_template_path(name))  # no '..'
+        parts = split_template_path(name)  # no '..'
         if typed is not None and name == typed.name:
             path = typed
-        elif not path.is_file():
-            return None
-        elif (real := inside(path, real_folder)) is not None:
-            raise TemplateOutside(f"{shown}{name}: refused: it is a link to {real}, outside {shown or 'its folder'}")
+        else:
+            path = folder.joinpath(*parts)
+            if any(part.startswith(".") for part in parts):
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: templates never read hidden files or "
+                                      f"folders (.git, .env, ...)")
+            if not path.is_file():
+                return None
+            if (real := inside(path, real_folder)) is not None:
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: it is a link to {real}, "
+                                      f"outside {shown or 'its folder'}")
+            if any(p.startswith(".") for p in Path(os.path.relpath(os.path.realpath(path), real_folder)).parts):
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: it is a link to a hidden file")
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise PipeError(f"{shown}{name}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+            raise PipeError(f"{shown}{'/'.join(parts)}: cannot read: {getattr(error, 'strerror', None) or error}") from None
         return source, str(path), lambda: False
 
     class Confined(jinja2.BaseLoader):
@@ -395,13 +403,17 @@ def confined_loader(folder: Path, shown: str, real_folder: str, typed: Path | No
     return Confined()
 
 
+def _in_workspace(workspace_root: Path, template_file: Path) -> bool:
+    typed = os.path.abspath(template_file)
+    return any(typed.startswith(folder.rstrip(os.sep) + os.sep)
+               for folder in (os.path.realpath(workspace_root), os.path.abspath(workspace_root)))
+
+
 def _refuse_a_link_out_of(workspace_root: Path, template_file: Path) -> None:
     """--template FILE may be anywhere, but a FILE inside the workspace is the workspace's: a link
     there (say templates/weekly.j2, named in CI) may not lead out of it."""
-    root = os.path.realpath(workspace_root)
-    typed = os.path.abspath(template_file)
-    if any(typed.startswith(folder.rstrip(os.sep) + os.sep) for folder in (root, os.path.abspath(workspace_root))):
-        real = inside(template_file, root)
+    if _in_workspace(workspace_root, template_file):
+        real = inside(template_file, os.path.realpath(workspace_root))
         if real is not None:
             raise TemplateOutside(f"{template_file}: refused: it is a link to {real}, outside the workspace")
 
@@ -413,8 +425,12 @@ def environment(workspace_root: Path | None, template_file: Path | None, html: b
     builtin = confined_loader(package, "", os.path.realpath(package))
     loaders = [jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin})]
     if template_file is not None:
-        folder = template_file.parent
-        loaders.append(confined_loader(folder, f"{folder}{os.sep}", os.path.realpath(folder), typed=template_file))
+        # A FILE inside the workspace includes from its templates/ only: its folder may be the whole
+        # workspace, with .git/config (a CI token) and .env beside it.
+        in_workspace = workspace_root is not None and _in_workspace(workspace_root, template_file)
+        folder = workspace_root / "templates" if in_workspace else template_file.parent
+        shown_folder = "templates/" if in_workspace else f"{folder}{os.sep}"
+        loaders.append(confined_loader(folder, shown_folder, os.path.realpath(folder), typed=template_file))
     if workspace_root is not None and (workspace_root / "templates").is_dir():
         real = os.path.join(os.path.realpath(workspace_root), "templates")
         loaders.append(confined_loader(workspace_root / "templates", "templates/", real))
