@@ -286,3 +286,28 @@ def test_a_refusal_names_the_path_with_single_slashes(workspace, run, secret):
     (templates(workspace) / "etc" / "passwd").symlink_to(secret)
     (templates(workspace) / "report.md.j2").write_text('{% include "/etc/passwd" %}')
     refused(run(workspace, "report", "--format", "md"), "templates/etc/passwd: refused")
+
+
+# -- an error quoting a template value is short, and made inside the limits -----------------------
+
+HUGE_KEY = '{{ {}.pop(("x" * 1000000,) * TIMES) }}'
+
+
+@pytest.mark.parametrize("times", [300, 3000])
+def test_an_error_quoting_a_huge_value_is_one_short_line(workspace, tmp_path, times):
+    template = tmp_path / "key.md.j2"
+    template.write_text(HUGE_KEY.replace("TIMES", str(times)))
+    result = run_bounded(["report", "--format", "md", "--template", str(template)], workspace.root)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and len(lines[0]) < 400, result.stderr[:500]
+    assert lines[0].startswith("pipe: key.md.j2") and "KeyError" in lines[0]
+
+
+def test_an_email_error_quoting_a_huge_value_is_one_short_line(workspace, tmp_path):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "key.md.j2").write_text("---\nsubject: hi\n---\n" + HUGE_KEY.replace("TIMES", "300") + "\n")
+    result = run_bounded(["mail", "key", "--stage", "lead"], workspace.root)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and len(lines[0]) < 400, result.stderr[:500]
+    assert "templates/email/key.md.j2: template error: KeyError" in lines[0]

@@ -461,29 +461,30 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
         "skipped_heading": (left_out_lines(skipped)[0] if skipped else ""),
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
-    try:
-        with time_limit(RENDER_SECONDS, name), memory_ceiling():
+    # The messages are made inside the limits, and short: one quoting a template value may be huge.
+    with time_limit(RENDER_SECONDS, name), memory_ceiling():
+        try:
             return bounded_render(env.get_template(name), context, MAX_REPORT, "report")
-    except jinja2.TemplateNotFound as error:
-        raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error.message}") from None
-    except TemplateLimit as error:
-        raise PipeError(f"{name}{_template_line(error)}: template stopped: {error}") from None
-    except MemoryError:
-        raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
-                        f"(the limit for a template)") from None
-    except jinja2.exceptions.SecurityError as error:
-        raise PipeError(f"{name}: template refused by the sandbox: {error}") from None
-    except RecursionError:
-        raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
-                        f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
-                        f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
-    except PipeError:
-        raise
-    except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
-        where = _template_line(error)
-        raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error}") from None
+        except jinja2.TemplateNotFound as error:
+            raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error_text(error)}") from None
+        except TemplateLimit as error:
+            raise PipeError(f"{name}{_template_line(error)}: template stopped: {error_text(error)}") from None
+        except MemoryError:
+            raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
+                            f"(the limit for a template)") from None
+        except jinja2.exceptions.SecurityError as error:
+            raise PipeError(f"{name}: template refused by the sandbox: {error_text(error)}") from None
+        except RecursionError:
+            raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
+                            f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
+                            f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
+        except PipeError:
+            raise
+        except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
+            where = _template_line(error)
+            raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error_text(error)}") from None
 
 
 RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git must not hang CI
@@ -507,6 +508,31 @@ def time_limit(seconds: float, name: str):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+MAX_MESSAGE = 200  # characters of a template's own error text quoted in a message
+
+
+def error_text(error: BaseException) -> str:
+    """error's text cut to MAX_MESSAGE characters, never made whole: str(KeyError(("x"*10**6,)*300))
+    would be 300 MB. Its arguments are shown through a bounded repr unless they are short texts."""
+    import reprlib
+
+    args = error.args
+    if isinstance(getattr(error, "message", None), str):  # jinja2's errors: the message without the source
+        text = error.message
+    elif all(isinstance(a, str) for a in args) and sum(len(a) for a in args) <= 10 * MAX_MESSAGE \
+            and (type(error).__str__ is BaseException.__str__ or not args):
+        text = str(error)
+    elif len(args) == 1 and isinstance(args[0], str) and type(error).__str__ is BaseException.__str__:
+        text = args[0][: MAX_MESSAGE + 1]
+    elif type(error).__str__ is BaseException.__str__ or isinstance(error, (KeyError, LookupError)):
+        short = reprlib.Repr()
+        short.maxstring = short.maxother = 60
+        text = short.repr(args[0] if len(args) == 1 else args)
+    else:  # an exception with its own text (jinja2's, a UnicodeError): made when raised, within the limits
+        text = str(error)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "..."
 
 
 def _template_line(error: BaseException) -> str:
