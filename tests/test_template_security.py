@@ -141,6 +141,16 @@ BOMBS = {
     "output": '{% for i in range(100000) %}{{ "x" * 1000000 }}{% endfor %}',
     "batch": '{{ [1]|batch(6000000000, 0)|list|length }}',
     "lipsum": '{{ lipsum(100000000)|length }}',
+    # the text of a list of references to one long string: measured before it is made
+    "~ of an aliased list": '{% set ns = namespace(l=["x" * 1000000]) %}{% set ns.l = ns.l * 1000 %}{{ ("" ~ ns.l)|length }}',
+    "lower of a list": '{% set l = ["x" * 999990] %}{% for i in range(1000) %}{% set _ = l.append(l[0]) %}{% endfor %}{{ l|lower|length }}',
+    "join with a long separator": '{{ (["a"] * 1000)|join("x" * 999999)|length }}',
+    "tojson with a wide indent": '{{ [[[[[[1]]]]]]|tojson(indent=99999999)|length }}',
+    "percent with a nested key": '{{ ("%(a(b)c)999999999s" % {"a(b)c": "x"})|length }}',
+    "format of a list's repr": '{% set l = ["x" * 999990] %}{% for i in range(1000) %}{% set _ = l.append(l[0]) %}{% endfor %}{{ "{!r}".format(l)|length }}',
+    "a dict filled in a loop": '{% set d = {} %}{% for i in range(1000) %}{% set _ = d.update({i: "x" * 999990}) %}{% endfor %}',
+    # a comparison of two lists doubled forty times: 2**40 steps inside one C call
+    "comparing nested lists": '{% set ns = namespace(a=[1], b=[1]) %}{% for i in range(40) %}{% set ns.a = [ns.a, ns.a] %}{% set ns.b = [ns.b, ns.b] %}{% endfor %}{{ ns.a == ns.b }}',
 }
 
 
@@ -200,3 +210,114 @@ def test_the_time_limit_holds_within_a_second(workspace, run, tmp_path, monkeypa
     started = time.monotonic()
     failed(run(workspace, "report", "--format", "md", "--template", str(template)), "still rendering after 0.5 s")
     assert time.monotonic() - started < 2
+
+
+# -- blocks render as plain jinja2 renders them ----------------------------------------------------
+
+BLOCKS = {
+    "macro": "{% macro m() %}hi{% endmacro %}[{{ m() }}]",
+    "set block": "{% set x %}abc{% endset %}[{{ x }}]",
+    "filter block": "{% filter upper %}abc{% endfilter %}",
+    "call block": "{% macro w() %}<{{ caller() }}>{% endmacro %}{% call w() %}in{% endcall %}",
+    "signature macro": "{% macro sig(n) %}Best, {{ n }}{% endmacro %}{{ sig('Maya Chen') }}",
+}
+
+
+def plain_jinja2(source: str, **options) -> str:
+    import jinja2
+
+    return jinja2.Environment(keep_trailing_newline=True, **options).from_string(source).render()
+
+
+@pytest.mark.parametrize("name", BLOCKS)
+def test_blocks_render_as_in_jinja2_in_a_report(workspace, run, name):
+    (templates(workspace) / "report.md.j2").write_text(BLOCKS[name] + "\n")
+    result = run(workspace, "report", "--format", "md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == plain_jinja2(BLOCKS[name] + "\n", trim_blocks=True, lstrip_blocks=True)
+
+
+@pytest.mark.parametrize("name", BLOCKS)
+def test_blocks_render_as_in_jinja2_in_an_email(workspace, run, name):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "note.md.j2").write_text("---\nsubject: hi\n---\n" + BLOCKS[name] + "\n")
+    result = run(workspace, "mail", "note", "--stage", "lead")
+    assert result.exit_code == 0, result.stderr
+    sent = next((workspace.root / "outbox").rglob("*.eml")).read_text()
+    assert plain_jinja2(BLOCKS[name]) in sent and "['" not in sent
+
+
+# -- a template never reads the workspace's hidden files ------------------------------------------
+
+@pytest.mark.parametrize("hidden", [".git/config", ".env"])
+def test_template_option_at_the_workspace_root_cannot_include_its_hidden_files(workspace, run, hidden):
+    (workspace.root / ".git").mkdir(exist_ok=True)
+    (workspace.root / hidden).write_text(SECRET)
+    (workspace.root / "notes.j2").write_text("x")
+    (workspace.root / "mine.j2").write_text(f'{{% include "{hidden}" %}}')
+    result = run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2"))
+    failed(result, "refused", "hidden")
+    assert SECRET not in result.output
+    (workspace.root / "mine.j2").write_text('{% include "notes.j2" %}')  # beside FILE, but not in templates/
+    result = run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2"))
+    failed(result, "not found")
+
+
+def test_template_option_in_the_workspace_includes_from_its_templates(workspace, run):
+    (templates(workspace) / "part.j2").write_text("from templates\n")
+    (workspace.root / "mine.j2").write_text('{% include "part.j2" %}')
+    assert run(workspace, "report", "--format", "md", "--template", str(workspace.root / "mine.j2")).stdout \
+        == "from templates\n"
+
+
+def test_no_loader_reads_a_hidden_file(workspace, run, tmp_path):
+    (templates(workspace) / ".secret").write_text(SECRET)
+    (templates(workspace) / "report.md.j2").write_text('{% include ".secret" %}')
+    result = run(workspace, "report", "--format", "md")
+    failed(result, "templates/.secret", "refused", "hidden")
+    assert SECRET not in result.output
+    (templates(workspace) / "part.j2").symlink_to(".secret")  # a link inside templates/ to a hidden file
+    (templates(workspace) / "report.md.j2").write_text('{% include "part.j2" %}')
+    result = run(workspace, "report", "--format", "md")
+    failed(result, "templates/part.j2", "refused", "hidden")
+    assert SECRET not in result.output
+    folder = tmp_path / "mine"  # --template FILE outside the workspace: its folder, without hidden files
+    (folder / ".cache").mkdir(parents=True)
+    (folder / ".cache" / "token").write_text(SECRET)
+    (folder / "mine.j2").write_text('{% include ".cache/token" %}')
+    result = run(workspace, "report", "--format", "md", "--template", str(folder / "mine.j2"))
+    failed(result, f"{folder}/.cache/token", "refused", "hidden")
+    assert SECRET not in result.output
+
+
+def test_a_refusal_names_the_path_with_single_slashes(workspace, run, secret):
+    (templates(workspace) / "etc").mkdir()
+    (templates(workspace) / "etc" / "passwd").symlink_to(secret)
+    (templates(workspace) / "report.md.j2").write_text('{% include "/etc/passwd" %}')
+    refused(run(workspace, "report", "--format", "md"), "templates/etc/passwd: refused")
+
+
+# -- an error quoting a template value is short, and made inside the limits -----------------------
+
+HUGE_KEY = '{{ {}.pop(KEY) }}'
+
+
+@pytest.mark.parametrize("key", ['"x" * 1000000', '("x" * 1000000,) * 300', '("x" * 1000000,) * 3000'])
+def test_an_error_quoting_a_huge_value_is_one_short_line(workspace, tmp_path, key):
+    template = tmp_path / "key.md.j2"
+    template.write_text(HUGE_KEY.replace("KEY", key))
+    result = run_bounded(["report", "--format", "md", "--template", str(template)], workspace.root)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and len(lines[0]) < 400, result.stderr[:500]
+    assert lines[0].startswith("pipe: key.md.j2") and ("KeyError" in lines[0] or "limit for one value" in lines[0])
+
+
+def test_an_email_error_quoting_a_huge_value_is_one_short_line(workspace, tmp_path):
+    folder = templates(workspace) / "email"
+    folder.mkdir()
+    (folder / "key.md.j2").write_text("---\nsubject: hi\n---\n" + HUGE_KEY.replace("KEY", '"x" * 1000000') + "\n")
+    result = run_bounded(["mail", "key", "--stage", "lead"], workspace.root)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and len(lines[0]) < 400, result.stderr[:500]
+    assert "templates/email/key.md.j2: template error: KeyError" in lines[0]

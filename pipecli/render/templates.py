@@ -47,25 +47,71 @@ def _checked(value, what: str = "a value"):
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_MADE_BITS:
         raise TemplateLimit(f"{what} would make a number over {MAX_MADE_BITS:,} bits (the limit for one value)")
     _refuse_over(_size(value), what)
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        text_bound(value, what)  # what it unfolds to: [[x] * 1000] * 1000 is small, comparing it is not
     return value
 
 
+MAX_DEPTH = 100  # the deepest a template's lists and dicts may nest (Python's repr and == recurse)
+
+
+def text_bound(value, what: str, indent: int = 0) -> int:
+    """An upper bound of the text of value (str, repr or JSON), computed without making it and
+    refused as soon as it passes the limit: a list of a thousand references to one long string is
+    small, its text is not. Shared references are measured once (memoised by id), so a list doubled
+    forty times costs forty steps, not 2**40."""
+    from jinja2.runtime import Namespace
+
+    memo: dict = {}
+
+    def walk(item, depth: int, inner: bool) -> int:
+        if isinstance(item, str):
+            if not inner:
+                return len(item)
+            if item.isascii() and item.isprintable():
+                return len(item) + 2 + 5 * sum(item.count(c) for c in "\\'\"<>&")
+            return 12 * len(item) + 2  # \uXXXX escapes, surrogate pairs in JSON
+        if isinstance(item, (bytes, bytearray)):
+            return 4 * len(item) + 3
+        if isinstance(item, bool) or item is None:
+            return 5
+        if isinstance(item, int):
+            return item.bit_length() * 31 // 100 + 2
+        if isinstance(item, float):
+            return 25
+        if isinstance(item, Namespace):
+            item = object.__getattribute__(item, "_Namespace__attrs")
+        if isinstance(item, (dict, list, tuple, set, frozenset, type({}.keys()), type({}.values()),
+                             type({}.items()))):
+            key = (id(item), depth if indent else 0)
+            if key in memo:
+                return memo[key] if memo[key] is not None else 5  # None: it holds itself, shown [...]
+            if depth > MAX_DEPTH:
+                raise TemplateLimit(f"{what} would nest lists or dicts over {MAX_DEPTH} deep (the limit for one value)")
+            memo[key] = None
+            step = 2 + (1 + indent * (depth + 1) if indent else 0)
+            total = 20 + indent * depth
+            pairs = item.items() if isinstance(item, dict) else item
+            for child in pairs:
+                if isinstance(item, dict):
+                    total += walk(child[0], depth + 1, True) + walk(child[1], depth + 1, True) + 2 + step
+                else:
+                    total += walk(child, depth + 1, True) + step
+                if total > MAX_MADE:
+                    _refuse_over(total, what)
+            memo[key] = total
+            return total
+        return 200  # a macro, loop, cycler or date: a short repr
+
+    size = walk(value, 0, False)
+    _refuse_over(size, what)
+    return size
+
+
 def _refuse_heavy(value, what: str) -> None:
-    """Refuse turning value into text (output, tojson, string) when it holds over the limit in all:
-    a list of a thousand references to one long string is small, its text is not."""
-    if not isinstance(value, (list, tuple, dict, set, frozenset)):
-        return
-    weight, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        weight += _size(item) + 2
-        if weight > MAX_MADE:
-            _refuse_over(weight, what)
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
+    """Refuse turning value into text (output, tojson, string) when its text would be over the limit."""
+    if not isinstance(value, str):
+        text_bound(value, what)
 
 
 def _width(value) -> int:
@@ -75,17 +121,33 @@ def _width(value) -> int:
 def _percent_size(fmt: str, values) -> int:
     """The most characters `fmt % values` can make: widths and precisions in fmt, plus the texts put in."""
     size = len(fmt)
-    for star_or_width, precision in _PERCENT.findall(fmt):
+    for star_or_width, precision in _percent_specs(fmt):
         if "*" in (star_or_width, precision):
             raise TemplateLimit("a '*' width in % formatting is not allowed in a template")
         size += int(star_or_width or 0) + int(precision or 0)
     items = values.values() if isinstance(values, dict) else values if isinstance(values, tuple) else (values,)
-    for item in items:
-        _refuse_heavy(item, "'%'")
-    return size + sum(_size(v) for v in items)
+    return size + sum(text_bound(item, "'%'") * 2 for item in items)  # %r, %a of a text: its repr
 
 
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d*)(?:\.(\*|\d*))?")
+_PERCENT_SPEC = re.compile(r"[#0\- +]*(\*|\d*)(?:\.(\*|\d*))?")
+
+
+def _percent_specs(fmt: str):
+    """(width, precision) of each % conversion in fmt, read as Python reads them: a mapping key
+    '%(a(b)c)s' nests parentheses, so a regex stopping at the first ')' would miss the width."""
+    at = fmt.find("%")
+    while at != -1:
+        at += 1
+        if at < len(fmt) and fmt[at] == "(":
+            depth = 1
+            at += 1
+            while at < len(fmt) and depth:
+                depth += {"(": 1, ")": -1}.get(fmt[at], 0)
+                at += 1
+        match = _PERCENT_SPEC.match(fmt, at)
+        yield match.group(1), match.group(2) or ""
+        at = match.end() + 1  # past the conversion letter ('%%' included)
+        at = fmt.find("%", at) if at <= len(fmt) else -1
 
 
 def _before_method(method, args, kwargs) -> tuple:
@@ -119,7 +181,14 @@ def _before_method(method, args, kwargs) -> tuple:
         _refuse_over(args[0], what)
     elif isinstance(owner, list) and name == "extend" and args and _size(args[0]):
         _refuse_over(len(owner) + _size(args[0]), what)
+    if isinstance(owner, (list, dict, set)) and name in ("append", "extend", "insert", "update", "setdefault", "add"):
+        # a dict filled with a million-character text per key in a loop: measured before it grows
+        _refuse_over(text_bound(owner, what) + sum(text_bound(a, what) for a in (*args, *kwargs.values())), what)
     return args
+
+
+_STRINGIFYING = frozenset("""lower upper capitalize title trim replace center indent truncate wordwrap wordcount
+    striptags urlize escape e forceescape string safe format urlencode xmlattr int float reverse""".split())
 
 
 def _bounded_filter(name: str, function):
@@ -155,12 +224,18 @@ def _bounded_filter(name: str, function):
         elif name == "urlize":
             extra = len(str(given(2, "target", None) or "")) + len(str(given(3, "rel", None) or "")) + 40
             _refuse_over(len(text) + (text.count(" ") + 1) * extra, what)
-        elif name in ("tojson", "string", "pprint", "e", "escape", "forceescape", "urlencode", "xmlattr"):
-            _refuse_heavy(value, what)
+        elif name == "tojson":
+            text_bound(value, what, indent=_width(given(0, "indent", None) or 0))
+        elif name == "pprint":
+            text_bound(value, what, indent=1)
+        if name in _STRINGIFYING:  # a list's text is made before the filter's work: measure it first
+            for argument in (value, *rest, *kwargs.values()):
+                _refuse_heavy(argument, what)
         elif name in ("join", "sum") and value is not None and not isinstance(value, str):
             items = list(value)
             _refuse_over(len(items), what)
-            _refuse_over(sum(_size(i) for i in items), what)
+            separator = _size(given(0, "d", "")) if name == "join" else 0
+            _refuse_over(sum(text_bound(i, what) for i in items) + separator * len(items), what)
             args = (*args[: len(args) - len(data)], items, *rest)
         made = function(*args, **kwargs)
         if _size(made) > max(_size(value), MAX_MADE):  # a filter may pass a long text on, not grow it
@@ -213,6 +288,12 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
     class Measuring:
         """A str.format that refuses a width or precision over the limit, and stops past the limit."""
 
+        def convert_field(self, value, conversion):
+            if conversion in ("r", "a"):
+                _refuse_over(text_bound(value, "format()", indent=0) * (2 if conversion == "r" else 6), "format()")
+            _refuse_heavy(value, "format()")
+            return super().convert_field(value, conversion)
+
         def format_field(self, value, spec):
             for number in re.findall(r"\d+", spec):
                 _refuse_over(int(number), "format()")
@@ -234,8 +315,31 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
             self.writeline(f"{frame.buffer} = environment.block_buffer()")
 
         def visit_Concat(self, node, frame):
-            self.write("environment.concat(")
-            super().visit_Concat(node, frame)
+            # Not environment.concat: that is jinja2's "".join, which every block's code calls.
+            self.write("environment.checked_concat(")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+            if frame.eval_ctx.volatile:
+                join = "(markup_join if context.eval_ctx.volatile else str_join)"
+            self.write(f"join={join})")
+
+        def visit_List(self, node, frame):
+            self.write("environment.built(")
+            super().visit_List(node, frame)
+            self.write(")")
+
+        def visit_Dict(self, node, frame):
+            self.write("environment.built(")
+            super().visit_Dict(node, frame)
+            self.write(")")
+
+        def visit_Tuple(self, node, frame):
+            if node.ctx != "load":
+                return super().visit_Tuple(node, frame)
+            self.write("environment.built(")
+            super().visit_Tuple(node, frame)
             self.write(")")
 
     class LimitedSandbox(SandboxedEnvironment):
@@ -245,8 +349,12 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
         def block_buffer(self):
             return BoundedBuffer(output_limit)
 
-        def concat(self, made):
-            return _checked(made, "'~'")
+        def checked_concat(self, *parts, join):
+            _refuse_over(sum(text_bound(p, "'~'") for p in parts), "'~'")
+            return join(parts)
+
+        def built(self, made):
+            return _checked(made, "a list or dict")
 
         def call_binop(self, context, operator, left, right):
             if operator == "**" and isinstance(right, int) and not isinstance(left, float):
@@ -264,6 +372,8 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
                     raise TemplateLimit(f"* would make a number over {MAX_MADE_BITS:,} bits (the limit for one value)")
             if operator == "+" and _size(left) and _size(right):
                 _refuse_over(len(left) + len(right), "'+'")
+                if isinstance(left, (list, tuple)):
+                    _refuse_over(text_bound(left, "'+'") + text_bound(right, "'+'"), "'+'")
             if operator == "%" and isinstance(left, str):
                 _refuse_over(_percent_size(left, right), "'%'")
             return _checked(super().call_binop(context, operator, left, right), f"'{operator}'")
@@ -371,17 +481,25 @@ def confined_loader(folder: Path, shown: str, real_folder: str, typed: Path | No
     from jinja2.loaders import split_template_path
 
     def load(name: str):
-        path = folder.joinpath(*split_template_path(name))  # no '..'
+        parts = split_template_path(name)  # no '..'
         if typed is not None and name == typed.name:
             path = typed
-        elif not path.is_file():
-            return None
-        elif (real := inside(path, real_folder)) is not None:
-            raise TemplateOutside(f"{shown}{name}: refused: it is a link to {real}, outside {shown or 'its folder'}")
+        else:
+            path = folder.joinpath(*parts)
+            if any(part.startswith(".") for part in parts):
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: templates never read hidden files or "
+                                      f"folders (.git, .env, ...)")
+            if not path.is_file():
+                return None
+            if (real := inside(path, real_folder)) is not None:
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: it is a link to {real}, "
+                                      f"outside {shown or 'its folder'}")
+            if any(p.startswith(".") for p in Path(os.path.relpath(os.path.realpath(path), real_folder)).parts):
+                raise TemplateOutside(f"{shown}{'/'.join(parts)}: refused: it is a link to a hidden file")
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise PipeError(f"{shown}{name}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+            raise PipeError(f"{shown}{'/'.join(parts)}: cannot read: {getattr(error, 'strerror', None) or error}") from None
         return source, str(path), lambda: False
 
     class Confined(jinja2.BaseLoader):
@@ -394,13 +512,17 @@ def confined_loader(folder: Path, shown: str, real_folder: str, typed: Path | No
     return Confined()
 
 
+def _in_workspace(workspace_root: Path, template_file: Path) -> bool:
+    typed = os.path.abspath(template_file)
+    return any(typed.startswith(folder.rstrip(os.sep) + os.sep)
+               for folder in (os.path.realpath(workspace_root), os.path.abspath(workspace_root)))
+
+
 def _refuse_a_link_out_of(workspace_root: Path, template_file: Path) -> None:
     """--template FILE may be anywhere, but a FILE inside the workspace is the workspace's: a link
     there (say templates/weekly.j2, named in CI) may not lead out of it."""
-    root = os.path.realpath(workspace_root)
-    typed = os.path.abspath(template_file)
-    if any(typed.startswith(folder.rstrip(os.sep) + os.sep) for folder in (root, os.path.abspath(workspace_root))):
-        real = inside(template_file, root)
+    if _in_workspace(workspace_root, template_file):
+        real = inside(template_file, os.path.realpath(workspace_root))
         if real is not None:
             raise TemplateOutside(f"{template_file}: refused: it is a link to {real}, outside the workspace")
 
@@ -412,8 +534,12 @@ def environment(workspace_root: Path | None, template_file: Path | None, html: b
     builtin = confined_loader(package, "", os.path.realpath(package))
     loaders = [jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin})]
     if template_file is not None:
-        folder = template_file.parent
-        loaders.append(confined_loader(folder, f"{folder}{os.sep}", os.path.realpath(folder), typed=template_file))
+        # A FILE inside the workspace includes from its templates/ only: its folder may be the whole
+        # workspace, with .git/config (a CI token) and .env beside it.
+        in_workspace = workspace_root is not None and _in_workspace(workspace_root, template_file)
+        folder = workspace_root / "templates" if in_workspace else template_file.parent
+        shown_folder = "templates/" if in_workspace else f"{folder}{os.sep}"
+        loaders.append(confined_loader(folder, shown_folder, os.path.realpath(folder), typed=template_file))
     if workspace_root is not None and (workspace_root / "templates").is_dir():
         real = os.path.join(os.path.realpath(workspace_root), "templates")
         loaders.append(confined_loader(workspace_root / "templates", "templates/", real))
@@ -444,29 +570,30 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
         "skipped_heading": (left_out_lines(skipped)[0] if skipped else ""),
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
-    try:
-        with time_limit(RENDER_SECONDS, name), memory_ceiling():
+    # The messages are made inside the limits, and short: one quoting a template value may be huge.
+    with time_limit(RENDER_SECONDS, name), memory_ceiling():
+        try:
             return bounded_render(env.get_template(name), context, MAX_REPORT, "report")
-    except jinja2.TemplateNotFound as error:
-        raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error.message}") from None
-    except TemplateLimit as error:
-        raise PipeError(f"{name}{_template_line(error)}: template stopped: {error}") from None
-    except MemoryError:
-        raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
-                        f"(the limit for a template)") from None
-    except jinja2.exceptions.SecurityError as error:
-        raise PipeError(f"{name}: template refused by the sandbox: {error}") from None
-    except RecursionError:
-        raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
-                        f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
-                        f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
-    except PipeError:
-        raise
-    except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
-        where = _template_line(error)
-        raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error}") from None
+        except jinja2.TemplateNotFound as error:
+            raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error_text(error)}") from None
+        except TemplateLimit as error:
+            raise PipeError(f"{name}{_template_line(error)}: template stopped: {error_text(error)}") from None
+        except MemoryError:
+            raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
+                            f"(the limit for a template)") from None
+        except jinja2.exceptions.SecurityError as error:
+            raise PipeError(f"{name}: template refused by the sandbox: {error_text(error)}") from None
+        except RecursionError:
+            raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
+                            f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
+                            f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
+        except PipeError:
+            raise
+        except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
+            where = _template_line(error)
+            raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error_text(error)}") from None
 
 
 RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git must not hang CI
@@ -490,6 +617,31 @@ def time_limit(seconds: float, name: str):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+MAX_MESSAGE = 200  # characters of a template's own error text quoted in a message
+
+
+def error_text(error: BaseException) -> str:
+    """error's text cut to MAX_MESSAGE characters, never made whole: str(KeyError(("x"*10**6,)*300))
+    would be 300 MB. Its arguments are shown through a bounded repr unless they are short texts."""
+    import reprlib
+
+    args = error.args
+    if isinstance(getattr(error, "message", None), str):  # jinja2's errors: the message without the source
+        text = error.message
+    elif all(isinstance(a, str) for a in args) and sum(len(a) for a in args) <= 10 * MAX_MESSAGE \
+            and (type(error).__str__ is BaseException.__str__ or not args):
+        text = str(error)
+    elif len(args) == 1 and isinstance(args[0], str) and type(error).__str__ is BaseException.__str__:
+        text = args[0][: MAX_MESSAGE + 1]
+    elif type(error).__str__ is BaseException.__str__ or isinstance(error, (KeyError, LookupError)):
+        short = reprlib.Repr()
+        short.maxstring = short.maxother = 60
+        text = short.repr(args[0] if len(args) == 1 else args)
+    else:  # an exception with its own text (jinja2's, a UnicodeError): made when raised, within the limits
+        text = str(error)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "..."
 
 
 def _template_line(error: BaseException) -> str:
