@@ -209,7 +209,7 @@ def limited(workspace, *args: str, memory: int) -> subprocess.CompletedProcess:
 
     env = {**os.environ, "PIPE_TODAY": "2026-11-20"}
     return subprocess.run([sys.executable, "-m", "pipecli", "-C", str(workspace.root), *args], capture_output=True,
-                          text=True, env=env, preexec_fn=limit, timeout=60)
+                          text=True, env=env, preexec_fn=limit, timeout=30)
 
 
 def test_a_uid_too_long_to_be_one_is_a_counted_skip_and_never_reaches_the_deal(workspace, tmp_path, run):
@@ -240,3 +240,33 @@ def test_a_calendar_of_millions_of_lines_is_read_in_memory_like_its_size(workspa
     done = limited(workspace, "import-calendar", "--dry-run", path, memory=300_000_000)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "acme: would log meeting out of 2026-11-02 10:00" in done.stdout
+
+
+def test_an_mbox_that_is_one_enormous_line_is_a_counted_skip(workspace, tmp_path):
+    # 'From ' and no newline in 2 GB (sparse on disk): the standard library's mbox read the line
+    # whole, a MemoryError traceback. Read here under a 1 GB limit; the message after it is logged.
+    path = tmp_path / "line.mbox"
+    with open(path, "wb") as handle:
+        handle.write(b"From x")
+        handle.truncate(2_000_000_000)
+        handle.seek(0, os.SEEK_END)
+        handle.write(b"\n" + message(2))
+    done = limited(workspace, "import-mail", "--dry-run", str(path), memory=1_000_000_000)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "1 email to log on 1 deal; 1 skipped (From line too long: 1)" in done.stderr
+
+
+def test_a_maildir_entry_that_is_not_a_regular_file_is_a_counted_skip(workspace, tmp_path, run):
+    # A FIFO made `pipe import-mail` hang forever; a link was followed out of the folder.
+    maildir = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1.host:2,S").write_bytes(message(1).split(b"\n", 1)[1])
+    os.mkfifo(maildir / "cur" / "2.host:2,S")
+    (tmp_path / "outside").write_bytes(message(3).split(b"\n", 1)[1])
+    os.symlink(tmp_path / "outside", maildir / "new" / "3.host")
+    os.symlink("/dev/zero", maildir / "cur" / "4.host:2,S")
+    done = limited(workspace, "import-mail", "--dry-run", "--verbose", str(maildir), memory=1_000_000_000)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "1 email to log on 1 deal" in done.stderr and "3 skipped (not a regular file: 3)" in done.stderr
+    assert "m3@acme.example" not in done.stdout and "would log email in of 2026-11-02" in done.stdout
