@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from pipecli.core.calendar_import import MAX_NESTING
+from pipecli.core.calendar_import import MAX_ATTENDEES, MAX_CALENDAR_BYTES, MAX_NESTING
+from pipecli.core.calendar_import import MAX_KEY as MAX_UID
 from pipecli.core.mailbox_import import MAX_ADDRESS_HEADER, MAX_HEADER_BYTES, MAX_KEY
 from tests.conftest import failed, simple_deal
 
@@ -197,5 +198,75 @@ def test_a_huge_calendar_is_a_one_line_error_before_it_is_read(workspace, tmp_pa
         handle.write(b"BEGIN:VCALENDAR\n")
         handle.truncate(250_000_000)
     result, took = timed(run, workspace, "import-calendar", str(path))
-    failed(result, str(path), "over 200 MB")
+    failed(result, str(path), f"over {MAX_CALENDAR_BYTES // 1_000_000} MB")
     assert took < 5
+
+
+def limited(workspace, *args: str, memory: int) -> subprocess.CompletedProcess:
+    """pipe in a child with an address-space limit: a failing test must not take the machine down."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = {**os.environ, "PIPE_TODAY": "2026-11-20"}
+    return subprocess.run([sys.executable, "-m", "pipecli", "-C", str(workspace.root), *args], capture_output=True,
+                          text=True, env=env, preexec_fn=limit, timeout=30)
+
+
+def test_a_uid_too_long_to_be_one_is_a_counted_skip_and_never_reaches_the_deal(workspace, tmp_path, run):
+    # A 2 MB UID made the deal file 2 MB, over the frontmatter limit: every command then left it out.
+    path = calendar(tmp_path, event("u" * (MAX_UID + 1)), event("u2"))
+    result = run(workspace, "import-calendar", path)
+    assert result.exit_code == 0, result.stderr
+    assert "1 meeting logged on 1 deal; 1 skipped (UID too long: 1)" in result.stdout
+    assert "u" * (MAX_UID + 1) not in workspace.deal_path("acme").read_text()
+    assert run(workspace, "check").exit_code == 0
+
+
+def test_a_meeting_with_too_many_attendees_is_a_counted_skip(workspace, tmp_path, run):
+    many = [f"ATTENDEE:mailto:guest{i}@crowd.example" for i in range(MAX_ATTENDEES + 1)]
+    path = calendar(tmp_path, event("u1", *many), event("u2"))
+    result = run(workspace, "import-calendar", "--dry-run", path)
+    assert result.exit_code == 0, result.stderr
+    assert "1 meeting to log on 1 deal" in result.stderr and "1 skipped (too many attendees: 1)" in result.stderr
+
+
+@pytest.mark.parametrize("filler", ["\n", "X:\n"], ids=["blank-lines", "ignored-properties"])
+def test_a_calendar_of_millions_of_lines_is_read_in_memory_like_its_size(workspace, tmp_path, filler):
+    # 10 MB of blank lines took 1.9 GB (a MemoryError traceback), 10 MB of X: lines 1.08 GB: an
+    # object per line. 1.5 million lines (3 to 5 MB) under a 300 MB limit.
+    middle = filler * 1_500_000
+    path = calendar(tmp_path, "BEGIN:VEVENT\nUID:u1\nDTSTART:20261102T100000Z\n", middle,
+                    "ATTENDEE:mailto:li.na@acme.example\nEND:VEVENT\n", middle)
+    done = limited(workspace, "import-calendar", "--dry-run", path, memory=300_000_000)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "acme: would log meeting out of 2026-11-02 10:00" in done.stdout
+
+
+def test_an_mbox_that_is_one_enormous_line_is_a_counted_skip(workspace, tmp_path):
+    # 'From ' and no newline in 2 GB (sparse on disk): the standard library's mbox read the line
+    # whole, a MemoryError traceback. Read here under a 1 GB limit; the message after it is logged.
+    path = tmp_path / "line.mbox"
+    with open(path, "wb") as handle:
+        handle.write(b"From x")
+        handle.truncate(2_000_000_000)
+        handle.seek(0, os.SEEK_END)
+        handle.write(b"\n" + message(2))
+    done = limited(workspace, "import-mail", "--dry-run", str(path), memory=1_000_000_000)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "1 email to log on 1 deal; 1 skipped (From line too long: 1)" in done.stderr
+
+
+def test_a_maildir_entry_that_is_not_a_regular_file_is_a_counted_skip(workspace, tmp_path, run):
+    # A FIFO made `pipe import-mail` hang forever; a link was followed out of the folder.
+    maildir = tmp_path / "Mail"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1.host:2,S").write_bytes(message(1).split(b"\n", 1)[1])
+    os.mkfifo(maildir / "cur" / "2.host:2,S")
+    (tmp_path / "outside").write_bytes(message(3).split(b"\n", 1)[1])
+    os.symlink(tmp_path / "outside", maildir / "new" / "3.host")
+    os.symlink("/dev/zero", maildir / "cur" / "4.host:2,S")
+    done = limited(workspace, "import-mail", "--dry-run", "--verbose", str(maildir), memory=1_000_000_000)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "1 email to log on 1 deal" in done.stderr and "3 skipped (not a regular file: 3)" in done.stderr
+    assert "m3@acme.example" not in done.stdout and "would log email in of 2026-11-02" in done.stdout

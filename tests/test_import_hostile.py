@@ -4,12 +4,19 @@ control characters in cells, a file mixing UTF-8 and another encoding, an .xlsx 
 from __future__ import annotations
 
 import io
+import random
+import resource
 import struct
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
 
 from pipecli.core.storage import Workspace
+from pipecli.core.tables import MAX_CELL_TEXT, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
 from tests.conftest import failed
 
 
@@ -129,3 +136,126 @@ def test_a_normal_xlsx_still_imports(make_workspace, run, tmp_path):
     target = make_workspace({})
     assert run(target, "import", str(path), "--id", "id", "--map", "title=title").exit_code == 0
     assert list(titles(target)) == ["Acme"]
+
+
+def with_sheet(sheet_xml: str, strings: list[str] | None = None) -> bytes:
+    """small_xlsx with its first sheet replaced by sheet_xml (rows only), and shared strings if given."""
+    source = zipfile.ZipFile(io.BytesIO(small_xlsx()))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = f'<worksheet xmlns="{main}">{sheet_xml}</worksheet>'.encode()
+            elif info.filename == "[Content_Types].xml" and strings is not None:
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels" and strings is not None:
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxml'
+                                    b'formats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            archive.writestr(info.filename, data)
+        if strings is not None:
+            archive.writestr("xl/sharedStrings.xml", (f'<sst xmlns="{main}">' + "".join(
+                f"<si><t>{s}</t></si>" for s in strings) + "</sst>").encode())
+    return buffer.getvalue()
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def run_limited(workspace, *args: str, memory: int = 1_000_000_000, seconds: int = 60) -> subprocess.CompletedProcess:
+    """pipe in a child with an address-space limit: a failing test must not take the machine down."""
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([sys.executable, "-m", "pipecli", "-C", str(workspace.root), *args], capture_output=True,
+                          text=True, preexec_fn=limit, timeout=seconds)
+
+
+def test_an_xlsx_declaring_every_column_is_read_as_stored(make_workspace, tmp_path):
+    # <dimension ref="A1:XFD1048576"> made openpyxl pad each row to 16,384 cells: 300 rows took
+    # 664 MB, 3,000 a MemoryError traceback. 2,000 rows, 20 KB on disk, under a 1 GB limit.
+    rows = "".join(f'<row r="{r}">{inline(f"A{r}", f"T{r}")}</row>' for r in range(2, 2002))
+    path = tmp_path / "dimension.xlsx"
+    path.write_bytes(with_sheet('<dimension ref="A1:XFD1048576"/><sheetData>'
+                                f'<row r="1">{inline("A1", "title")}</row>{rows}</sheetData>'))
+    assert path.stat().st_size < 50_000
+    target = make_workspace({})
+    done = run_limited(target, "import", str(path), "--map", "title=title", "--dry-run")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert "2000 to create" in done.stdout + done.stderr
+
+
+def test_an_xlsx_cell_past_the_column_limit_is_refused(make_workspace, run, tmp_path):
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(with_sheet(f'<sheetData><row r="1">{inline("A1", "title")}</row>'
+                                f'<row r="2">{inline("A2", "Acme")}{inline(f"{get_column_letter(XLSX_MAX_COLUMNS + 1)}2", "x")}'
+                                '</row></sheetData>'))
+    target = make_workspace({})
+    failed(run(target, "import", str(path), "--map", "title=title"),
+           "wide.xlsx", "row 2", get_column_letter(XLSX_MAX_COLUMNS + 1), f"{XLSX_MAX_COLUMNS:,} columns")
+    assert titles(target) == {}
+
+
+def test_an_xlsx_row_numbered_past_excel_s_last_is_refused(make_workspace, run, tmp_path):
+    # openpyxl yields an empty row for each missing number: 2 billion of them would never end.
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(with_sheet(f'<sheetData><row r="1">{inline("A1", "title")}</row>'
+                                f'<row r="2000000000">{inline("A2000000000", "Acme")}</row></sheetData>'))
+    target = make_workspace({})
+    done = run_limited(target, "import", str(path), "--map", "title=title", seconds=20)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.splitlines() == [f"pipe: {path}: over {XLSX_MAX_ROWS:,} rows (the limit); not imported"]
+
+
+def test_a_huge_shared_string_is_refused_with_its_cell_before_any_copy(make_workspace, tmp_path):
+    # One 10 MB string in the shared strings, pointed at by 200 rows: each row's copy of it took the
+    # import to a MemoryError at 1.9 GB. Here 1.5 MB in 300 rows (450 MB of copies), under 400 MB.
+    text = format(random.Random(1).getrandbits(1_500_000), "b").replace("0", "a").replace("1", "b")
+    rows = "".join(f'<row r="{r}">{inline(f"A{r}", f"Deal {r}")}<c r="B{r}" t="s"><v>2</v></c></row>'
+                   for r in range(2, 302))
+    path = tmp_path / "strings.xlsx"
+    path.write_bytes(with_sheet(f'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+                                f'</row>{rows}</sheetData>', ["title", "notes", text]))
+    assert path.stat().st_size < 400_000
+    target = make_workspace({})
+    done = run_limited(target, "import", str(path), "--map", "title=title", "--map", "notes=notes",
+                       memory=400_000_000)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.stderr.splitlines() == [f"pipe: {path}: cell B2: column 'notes' holds {len(text):,} characters "
+                                        f"(the limit is {MAX_CELL_TEXT:,} a cell); not imported"]
+
+
+def test_an_xlsx_cell_just_over_the_text_limit_is_refused(make_workspace, run, tmp_path):
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(with_sheet(f'<sheetData><row r="1">{inline("A1", "title")}{inline("B1", "notes")}</row>'
+                                f'<row r="2">{inline("A2", "Acme")}{inline("B2", "n" * (MAX_CELL_TEXT + 1))}</row>'
+                                '</sheetData>'))
+    target = make_workspace({})
+    failed(run(target, "import", str(path), "--map", "title=title", "--map", "notes=notes"),
+           "long.xlsx: cell B2: column 'notes'", f"{MAX_CELL_TEXT + 1:,} characters")
+    assert titles(target) == {}
+
+
+@pytest.mark.parametrize("size", [MAX_CELL_TEXT + 1, 200_000], ids=["just-over", "over-csv-module-limit"])
+def test_a_csv_cell_over_the_text_limit_is_refused_with_its_line_and_column(make_workspace, run, tmp_path, size):
+    path = tmp_path / "long.csv"
+    path.write_text(f'title,notes\nAcme,short\nBeta,"{"n" * size}"\n', encoding="utf-8")
+    target = make_workspace({})
+    failed(run(target, "import", str(path), "--map", "title=title", "--map", "notes=notes"),
+           "long.csv:3: column 'notes'", f"{size:,} characters", f"{MAX_CELL_TEXT:,}")
+    assert titles(target) == {}
+
+
+def test_an_unsaved_formula_is_still_refused_with_its_cell(make_workspace, run, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["title", "value"])
+    book.active.append(["Acme", "=1+1"])  # openpyxl saves a formula without its value
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    target = make_workspace({})
+    failed(run(target, "import", str(path), "--map", "title=title", "--map", "value=value"),
+           "cell B2 is a formula whose value was never saved")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,18 +33,36 @@ class Property:
         return values[0] if values else None
 
 
+# The properties an event is read for; any other is checked to be well formed, then dropped, so
+# that a file of ignored lines costs no memory beyond the line being read.
+_KEPT = {"UID", "STATUS", "DTSTART", "SUMMARY", "ORGANIZER", "RECURRENCE-ID"}
+
+
 @dataclass
 class _Event:
     line: int
-    properties: list[Property] = field(default_factory=list)
+    found: dict[str, Property] = field(default_factory=dict)  # the first of each _KEPT property
+    attendees: dict[str, None] = field(default_factory=dict)  # addresses, in order, once each
     broken: str | None = None  # why it cannot be read, once a line of it could not be
 
     def first(self, name: str) -> Property | None:
-        return next((p for p in self.properties if p.name == name), None)
+        return self.found.get(name)
+
+    def keep(self, prop: Property) -> None:
+        if prop.name == "ATTENDEE":
+            address = address_of(prop)
+            if address and len(self.attendees) <= MAX_ATTENDEES:
+                self.attendees[address] = None
+        elif prop.name in _KEPT:
+            self.found.setdefault(prop.name, prop)
 
 
-MAX_CALENDAR_BYTES = 200_000_000  # years of a busy calendar are a few MB
+# The whole file is never held: it is read a line at a time, so memory follows the longest line
+# and the events found (about 10 times the file in the worst case), not the number of lines.
+MAX_CALENDAR_BYTES = 50_000_000  # years of a busy calendar are a few MB
 MAX_NESTING = 32  # VCALENDAR > VEVENT > VALARM is 3 deep; 100,000 BEGINs made matching each END slow
+MAX_KEY = 998  # a UID longer than a mail line may be (as a Message-ID) is not one id: it would fill the deal
+MAX_ATTENDEES = 2_000  # as a mail's To and Cc (32 KB of addresses each)
 
 
 def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
@@ -58,25 +78,32 @@ def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) 
         raise PipeError(f"{shown}: over {MAX_CALENDAR_BYTES // 1_000_000} MB: not a calendar pipe reads "
                         "(export a shorter period)")
     try:
-        raw = path.read_bytes()
+        # newline=None: CRLF, CR and LF all end a line, as RFC 5545 readers accept
+        with open(path, encoding="utf-8-sig", errors="replace", newline=None) as handle:
+            return parse_lines(handle, shown, zone)
     except OSError as error:
         raise PipeError(f"{shown}: cannot read the .ics file: {error.strerror or error}") from None
-    return parse_calendar(raw.decode("utf-8-sig", errors="replace"), shown, zone)
 
 
 def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
     """Every VEVENT of an iCalendar text: a Captured meeting, or a Skipped one saying why."""
-    lines = unfold(text)
-    first = next((line for _, line in lines if line.strip()), "")
-    if first.strip().upper() != "BEGIN:VCALENDAR":
-        raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
+    return parse_lines(io.StringIO(text, newline=None), shown, zone)
+
+
+def parse_lines(physical: Iterable[str], shown: str, zone: dt.tzinfo | None) -> Reading:
+    """Every VEVENT of the physical lines of an iCalendar file, read as they come."""
     reading = Reading()
     stack: list[str] = []
     event: _Event | None = None
     cancel_all = False  # METHOD:CANCEL: the file withdraws its events
-    for number, line in lines:
+    started = False
+    for number, line in unfold(physical):
         if not line.strip():
             continue
+        if not started:
+            if line.strip().upper() != "BEGIN:VCALENDAR":
+                raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
+            started = True
         try:
             prop = content_line(line)
         except ValueError:
@@ -103,22 +130,34 @@ def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
         if stack == ["VCALENDAR"] and prop.name == "METHOD" and prop.value.strip().upper() == "CANCEL":
             cancel_all = True
         elif event is not None and stack and stack[-1] == "VEVENT":
-            event.properties.append(prop)  # the event's own, not those of its alarms
+            event.keep(prop)  # the event's own, not those of its alarms
+    if not started:
+        raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
     if event is not None:
         reading.skipped.append(Skipped(f"{shown} line {event.line}", "unfinished event", "no END:VEVENT"))
     return reading
 
 
-def unfold(text: str) -> list[tuple[int, str]]:
+def unfold(physical: Iterable[str]) -> Iterator[tuple[int, str]]:
     """Logical lines with the number of their first physical line: a line starting with a space or
-    tab continues the one before, without that one character (RFC 5545 3.1)."""
-    lines: list[tuple[int, list[str]]] = []  # the pieces of a line, joined once: adding each one to
-    for number, physical in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
-        if physical[:1] in (" ", "\t") and lines:  # the line so far copied it anew, slow for a long fold
-            lines[-1][1].append(physical[1:])
-        else:
-            lines.append((number, [physical]))
-    return [(number, "".join(pieces)) for number, pieces in lines]
+    tab continues the one before, without that one character (RFC 5545 3.1). Physical lines end
+    in LF (CRLF and CR read as LF)."""
+    # A line's pieces are joined once: adding each one to the line so far copied it anew (slow).
+    number, pieces, chunks = 0, None, []
+    for at, line in enumerate(physical, start=1):
+        if line.endswith("\n"):
+            line = line[:-1]
+        if line[:1] in (" ", "\t") and pieces is not None:
+            pieces.append(line[1:])
+            if len(pieces) >= 4096:  # a million folds: one string per 4,096, not one object per piece
+                chunks.append("".join(pieces))
+                pieces.clear()
+            continue
+        if pieces is not None:
+            yield number, "".join(chunks) + "".join(pieces)
+        number, pieces, chunks = at, [line], []
+    if pieces is not None:
+        yield number, "".join(chunks) + "".join(pieces)
 
 
 def content_line(line: str) -> Property:
@@ -170,6 +209,10 @@ def to_captured(event: _Event, source: str, zone: dt.tzinfo | None, cancelled: b
         return Skipped(source, "ill-formed event", event.broken)
     if not same_key(uid):
         return Skipped(source, "no UID")
+    if len(uid) > MAX_KEY:
+        return Skipped(source, "UID too long", f"{len(uid)} characters: {uid[:40]!r}...")
+    if len(event.attendees) > MAX_ATTENDEES:
+        return Skipped(source, "too many attendees", f"{uid}: over {MAX_ATTENDEES:,}")
     status = event.first("STATUS")
     if cancelled or (status is not None and status.value.strip().upper() == "CANCELLED"):
         return Skipped(source, "cancelled", uid)
@@ -182,7 +225,7 @@ def to_captured(event: _Event, source: str, zone: dt.tzinfo | None, cancelled: b
         return Skipped(source, "bad DTSTART", f"{uid}: {start.value[:40]!r}")
     title = event.first("SUMMARY")
     organizer = event.first("ORGANIZER")
-    attendees = [a for a in (address_of(p) for p in event.properties if p.name == "ATTENDEE") if a]
+    attendees = list(event.attendees)
     return Captured("meeting", uid, date, time, summary_line(unescape(title.value) if title else "", "meeting"),
                     address_of(organizer) if organizer else None, tuple(dict.fromkeys(attendees)), source,
                     moved_occurrence=event.first("RECURRENCE-ID") is not None)

@@ -17,7 +17,7 @@ KEY_FIELDS = {"email": "message_id", "meeting": "uid"}  # the activity key that 
 NO_SUBJECT = {"email": "(no subject)", "meeting": "(no title)"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a calendar of 100,000s of events holds one of these each
 class Captured:
     """One email or meeting read from a file, not yet matched to a deal."""
 
@@ -40,7 +40,7 @@ class Captured:
         return ([self.sender] if self.sender else []) + list(self.recipients)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """An email or event that is not logged, and why (a short reason that groups well in a count)."""
 

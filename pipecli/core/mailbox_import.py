@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import mailbox
 import os
+import stat
+from array import array
 from email import policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -41,24 +42,109 @@ def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None,
         reading = Reading()
         for folder in folders:
             where = os.path.join(shown, os.path.relpath(folder, path)) if folder != path else shown
-            box = mailbox.Maildir(str(folder), factory=None, create=False)
-            for key in progress(sorted(k for k in box.iterkeys() if not k.startswith("."))):  # dot files are no mail
-                _add(reading, _read(box, key), f"{where}/{key}", zone)
+            files, others = _maildir_files(folder)
+            for key in others:
+                reading.skipped.append(Skipped(f"{where}/{key}", "not a regular file"))
+            for key in progress(sorted(files)):
+                _add(reading, _read_maildir_file(files[key]), f"{where}/{key}", zone)
         return reading
     if not path.exists():
         raise PipeError(f"{shown}: no such file or folder")
     if not path.is_file():
         raise PipeError(f"{shown}: not an mbox file or a Maildir folder")
-    with open(path, "rb") as handle:
-        start = handle.read(4096).lstrip(b"\r\n")
-    if start and not start.startswith(b"From "):
-        raise PipeError(f"{shown}: not an mbox file (an mbox starts with a 'From ' line); "
-                        "export the folder as mbox, or give a Maildir folder")
-    box = mailbox.mbox(str(path), factory=None, create=False)
-    reading = Reading()
-    for number, key in enumerate(progress(box.iterkeys()), start=1):
-        _add(reading, _read(box, key), f"{shown} #{number}", zone)
-    return reading
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(4096).lstrip(b"\r\n")
+            if start and not start.startswith(b"From "):
+                raise PipeError(f"{shown}: not an mbox file (an mbox starts with a 'From ' line); "
+                                "export the folder as mbox, or give a Maildir folder")
+            handle.seek(0)
+            starts = _mbox_starts(handle)
+            size = os.fstat(handle.fileno()).st_size
+            reading = Reading()
+            for number in progress(range(len(starts))):
+                stop = starts[number + 1] if number + 1 < len(starts) else size
+                source = f"{shown} #{number + 1}"
+                head = _read_mbox_message(handle, starts[number], stop)
+                if head is _FROM_LINE_TOO_LONG:
+                    reading.skipped.append(Skipped(source, "From line too long",
+                                                   f"over {MAX_FROM_LINE:,} bytes"))
+                else:
+                    _add(reading, head, source, zone)
+            return reading
+    except OSError as error:
+        raise PipeError(f"{shown}: cannot read the mbox file: {error.strerror or error}") from None
+
+
+# The standard library's mbox reads each line whole (a 3 GB file that is one 'From ' line with no
+# newline was read into memory): pipe finds the messages itself, a megabyte at a time.
+_CHUNK = 2**20
+MAX_FROM_LINE = 4096  # 'From address date': a few dozen bytes
+_FROM_LINE_TOO_LONG = b""
+
+
+def _mbox_starts(handle) -> array:
+    """The offset of each message of an mbox: of each line that starts with 'From '."""
+    starts, offset, before = array("q"), 0, b"\n"  # the file's start is a line's start
+    while chunk := handle.read(_CHUNK):
+        data = before + chunk
+        base = offset - len(before)
+        at = data.find(b"\nFrom ")
+        while at >= 0:
+            starts.append(base + at + 1)
+            at = data.find(b"\nFrom ", at + 1)
+        before, offset = data[-5:], offset + len(chunk)  # 5: a '\nFrom ' cut by the chunk's end
+    return starts
+
+
+def _read_mbox_message(handle, start: int, stop: int) -> bytes:
+    """The header block of the message at start (without its 'From ' line), as _read returns it."""
+    handle.seek(start)
+    data = handle.read(min(stop - start, MAX_FROM_LINE + 1 + MAX_HEADER_BYTES + 1))
+    newline = data.find(b"\n")
+    if newline < 0 and len(data) < stop - start or newline > MAX_FROM_LINE:
+        return _FROM_LINE_TOO_LONG
+    return _header_block(data[newline + 1:] if newline >= 0 else b"")
+
+
+def _maildir_files(folder: Path) -> tuple[dict[str, str], list[str]]:
+    """The messages of a Maildir's cur/ and new/ by key (the name before its ':2,' flags), and the
+    names there that are not regular files: a FIFO would block the read forever, a link may lead
+    anywhere. Dot files are no mail."""
+    files: dict[str, str] = {}
+    others: list[str] = []
+    for sub in ("new", "cur"):
+        try:
+            entries = sorted(os.scandir(folder / sub), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            key = entry.name.split(":")[0]
+            try:
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            if regular:
+                files[key] = entry.path
+            elif not entry.is_dir(follow_symlinks=False):  # the stdlib skipped folders: kept so
+                others.append(f"{sub}/{entry.name}")
+    return files, sorted(others)
+
+
+def _read_maildir_file(name: str) -> bytes | None:
+    """The header block of one Maildir file; None when it is gone or is not (any more) a regular file."""
+    try:
+        # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO since the listing is not
+        # followed and does not block; fstat then says what was opened.
+        descriptor = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return _header_block(handle.read(MAX_HEADER_BYTES + 1))
 
 
 def maildirs(root: Path) -> list[Path]:
@@ -71,16 +157,8 @@ def maildirs(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read(box: mailbox.Mailbox, key: str) -> bytes | None:
-    """The header block of a message (up to its first empty line), at most MAX_HEADER_BYTES + 1 bytes."""
-    try:
-        handle = box.get_file(key)
-        try:
-            head = handle.read(MAX_HEADER_BYTES + 1)
-        finally:
-            handle.close()
-    except (OSError, KeyError):  # a Maildir file gone since the listing
-        return None
+def _header_block(head: bytes) -> bytes:
+    """The bytes up to a message's first empty line (the whole of head when it has none)."""
     ends = [at for at in (head.find(b"\n\n"), head.find(b"\r\n\r\n")) if at >= 0]
     return head[: min(ends) + 1] if ends else head
 

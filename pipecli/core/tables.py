@@ -112,6 +112,9 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
     started = 1  # a record is numbered by the line it starts on (a quoted newline spans lines)
+    # The csv module's own cap (128 KB a field) would stop a long cell without naming its column:
+    # lifted while this text, already in memory, is read, so that MAX_CELL_TEXT below names it.
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         for row in reader:
             records.append((started, row))
@@ -119,6 +122,13 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
     except csv.Error as error:
         why = "a quoted cell is never closed" if "unexpected end of data" in str(error) else str(error)
         raise InvalidValue(f"{shown}:{started}: {why} (a stray \" in the row?)") from None
+    finally:
+        csv.field_size_limit(limit)
+    for line, row in records:
+        for number, cell in enumerate(row):
+            if len(cell) > MAX_CELL_TEXT:
+                name = (records[0][1][number].strip() if number < len(records[0][1]) else "") or f"{number + 1}"
+                raise _refuse_long_cell(f"{shown}:{line}", name, len(cell))
     records = [(n, row) for n, row in records if any(cell.strip() for cell in row)]
     if not records:
         raise InvalidValue(f"{shown}: no rows (an empty file)")
@@ -196,21 +206,81 @@ def _check_xlsx_sizes(path: Path) -> None:
         raise refuse(f"it unpacks to {total // mb:,} MB (the limit is {XLSX_MAX_TOTAL // mb} MB)")
 
 
+# What a sheet may hold once unpacked. Its declared <dimension> is ignored (openpyxl padded every
+# row to it: A1:XFD1048576 made 300 rows take 664 MB); rows are read as stored, and bounded.
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit; a row numbered past it is not a real sheet
+XLSX_MAX_COLUMNS = 1_000
+XLSX_MAX_CELLS = 2_000_000  # e.g. 100,000 rows of 20 columns
+MAX_CELL_TEXT = 100_000  # characters in one cell, CSV or xlsx: a deal field is far shorter
+
+
+def _refuse_long_cell(where: str, column: str, size: int) -> InvalidValue:
+    return InvalidValue(f"{where}: column '{column}' holds {size:,} characters (the limit is "
+                        f"{MAX_CELL_TEXT:,} a cell); not imported")
+
+
+def _open_sheet(path: Path, data_only: bool):
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read ({type(error).__name__})") from None
+    sheet = book.worksheets[0]
+    sheet.reset_dimensions()  # the <dimension> a file declares is not trusted: rows are read as stored
+    return book, sheet
+
+
+def _sheet_rows(path: Path, sheet):
+    """(row number, its values without trailing empty cells, whether any cell was empty), bounded."""
+    import openpyxl
+
+    cells = 0
+    try:
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > XLSX_MAX_ROWS:
+                raise InvalidValue(f"{path}: over {XLSX_MAX_ROWS:,} rows (the limit); not imported")
+            values = list(row)
+            gaps = None in values
+            while values and values[-1] is None:
+                values.pop()
+            if len(values) > XLSX_MAX_COLUMNS:
+                raise InvalidValue(f"{path}: row {number} has a cell in column "
+                                   f"{openpyxl.utils.get_column_letter(len(values))} (the limit is "
+                                   f"{XLSX_MAX_COLUMNS:,} columns); not imported")
+            cells += len(values)
+            if cells > XLSX_MAX_CELLS:
+                raise InvalidValue(f"{path}: over {XLSX_MAX_CELLS:,} cells (the limit), at row {number}; "
+                                   "not imported (import it in parts)")
+            yield number, values, gaps
+    except InvalidValue:
+        raise
+    except Exception as error:  # a sheet part openpyxl cannot parse
+        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read ({type(error).__name__})") from None
+
+
 def _read_xlsx(path: Path, strip: bool = True) -> Table:
     import openpyxl
 
     _check_xlsx_sizes(path)
-
+    book, sheet = _open_sheet(path, data_only=True)
+    records, gaps = [], False
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InvalidValue(f"{path}: not a spreadsheet openpyxl can read ({type(error).__name__})") from None
-    sheet = book.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
-    records = [(n, list(r)) for n, r in enumerate(rows_iter, start=1)
-               if any(c not in (None, "") for c in r)]
-    book.close()
-    _refuse_unsaved_formulas(path, records)
+        for number, values, empty in _sheet_rows(path, sheet):
+            gaps = gaps or empty
+            for i, value in enumerate(values):
+                # measured before any copy: one 10 MB shared string in 200 rows was 2 GB of copies
+                if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+                    cell = f"{openpyxl.utils.get_column_letter(i + 1)}{number}"
+                    header = records[0][1] if records else []
+                    name = str(header[i]).strip() if i < len(header) and header[i] is not None else ""
+                    raise _refuse_long_cell(f"{path}: cell {cell}", name or cell[:-len(str(number))], len(value))
+            if any(c not in (None, "") for c in values):
+                records.append((number, values))
+    finally:
+        book.close()
+    if gaps:
+        _refuse_unsaved_formulas(path, records)
     if not records:
         raise InvalidValue(f"{path}: the first sheet is empty")
     headers = [str(h).strip() if h is not None else "" for h in records[0][1]]
@@ -226,14 +296,16 @@ def _refuse_unsaved_formulas(path: Path, records: list) -> None:
     """A formula cell whose value was never saved reads as empty: say so rather than lose it."""
     import openpyxl
 
-    empty = {(n, i) for n, row in records for i, c in enumerate(row) if c is None}
-    if not empty:
-        return
-    book = openpyxl.load_workbook(path, read_only=True)
+    read = dict(records)
+    book, sheet = _open_sheet(path, data_only=False)
     try:
-        for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+        for n, row, _ in _sheet_rows(path, sheet):
+            values = read.get(n)
+            if values is None:
+                continue
             for i, value in enumerate(row):
-                if (n, i) in empty and isinstance(value, str) and value.startswith("="):
+                if (isinstance(value, str) and value.startswith("=")
+                        and (i >= len(values) or values[i] is None)):
                     column = openpyxl.utils.get_column_letter(i + 1)
                     raise InvalidValue(f"{path}: cell {column}{n} is a formula whose value was never saved: "
                                        "open the file in a spreadsheet and save it, then import again")
