@@ -270,3 +270,17 @@ def test_a_maildir_entry_that_is_not_a_regular_file_is_a_counted_skip(workspace,
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert "1 email to log on 1 deal" in done.stderr and "3 skipped (not a regular file: 3)" in done.stderr
     assert "m3@acme.example" not in done.stdout and "would log email in of 2026-11-02" in done.stdout
+
+
+def test_meetings_that_would_grow_a_deal_past_what_pipe_reads_are_refused_before_any_write(make_workspace, tmp_path, run):
+    # Each UID fits, but a thousand of them on one deal would make a file pipe could not read back.
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACT),
+                                "beta": simple_deal("beta", created="2026-10-01",
+                                                    contacts=CONTACT.replace("li.na@acme.example", "bo@beta.example"))})
+    before = {p.name: p.read_bytes() for p in workspace.deals_dir.iterdir()}
+    events = [event(f"{n:04d}" + "u" * 990) for n in range(1100)]
+    events.append(event("small-one").replace("li.na@acme.example", "bo@beta.example"))
+    result = run(workspace, "import-calendar", calendar(tmp_path, *events))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "nothing written" in result.stderr and "deals/acme.md would not read back" in result.stderr
+    assert {p.name: p.read_bytes() for p in workspace.deals_dir.iterdir()} == before  # beta untouched too

@@ -98,7 +98,7 @@ def _capture(app, reading: Reading, command: str, sources, noun: str, dry_run: b
             click.echo(f"dry run: {_count(len(found.logged), noun)} to log on {_count(len(found.entries), 'deal')}"
                        f"{counts}; nothing changed", err=True)
             return
-        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command))
+        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command), workspace.check_writable)
     names = ", ".join(printable(Path(s).name or s) for s in sources)
     subject = f"{command} {names}: {_count(len(found.logged), noun)} logged on {_count(len(found.entries), 'deal')}"
     click.echo(subject + counts)

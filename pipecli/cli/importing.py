@@ -111,7 +111,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         if plan.new_owners:
             workspace.add_team_members(plan.new_owners)
         writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
-        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
     click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped")
     app.note_change(f"import {printable(Path(file).name)}: {created} created, {updated} updated")
 
@@ -140,6 +140,6 @@ def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
                        "nothing changed", err=True)
             return
         writes = [bulk.Planned(deal, action) for action, deal in actions if action != "skip"]
-        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"))
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
     click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")
     app.note_change(f"import {printable(path.name)}: {counts['create']} created, {counts['update']} updated")

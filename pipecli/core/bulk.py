@@ -77,7 +77,8 @@ class Stopped(PipeError):
 
 
 def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], changes: list[Planned],
-          progress: Callable[[Iterable[Planned]], Iterator[Planned]] = iter) -> list[str]:
+          progress: Callable[[Iterable[Planned]], Iterator[Planned]] = iter,
+          writable: Callable[[Deal], None] | None = None) -> list[str]:
     """Save each planned deal (Workspace.save); returns the ids written, in order.
 
     If writing stops, is_saved (Workspace.is_saved) tells whether the deal being written when
@@ -87,6 +88,15 @@ def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], chan
     # on before the first write: a file changed since then stops the command with nothing written.
     for change in changes:
         _ = change.deal.document
+    # A deal that would not read back (Workspace.check_writable) stops the command before any write.
+    refused = []
+    for change in changes if writable is not None else ():
+        try:
+            writable(change.deal)
+        except PipeError as error:
+            refused.append(str(error))
+    if refused:
+        raise PipeError(f"nothing written: {'; '.join(refused[:3])}" + (f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""))
     done: list[str] = []
     current: Planned | None = None
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from pipecli.core import dealfile
+from pipecli.core import dealfile, yamlio
 from pipecli.core.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.deal import Deal
 from pipecli.core.errors import Ambiguous, BadFiles, NotFound, ParseError, PipeError, WorkspaceNotFound
@@ -480,10 +480,27 @@ class Workspace:
         text = _text_to_write(deal)
         if text is None:
             return False
+        # Parsed before it is written: pipe never writes a file it could not read back (one grown
+        # past the frontmatter's size limit by imported entries, say).
+        try:
+            document = dealfile.parse(text, self.relative(path))
+        except ParseError as error:
+            raise PipeError(f"{self.relative(path)} not written: it would not read back ({error.message})") from None
         self._write(path, text)
         self.written.append(path)
-        deal.document = dealfile.parse(text, self.relative(path))
+        deal.document = document
         return True
+
+    def check_writable(self, deal: Deal) -> None:
+        """Raise, as save would, when the deal's file would not read back; cheap unless it is large."""
+        if _text_size_bound(deal.data) + len(deal.body) < yamlio.MAX_BYTES // 2:
+            return
+        text = dealfile.render(deal.data, deal.body, deal.document)
+        try:
+            dealfile.parse(text, self.relative(self.deal_path(deal.id)))
+        except ParseError as error:
+            raise PipeError(f"{self.relative(self.deal_path(deal.id))} would not read back "
+                            f"({error.message})") from None
 
     def is_saved(self, deal: Deal) -> bool:
         """Whether the deal's file on disk already holds what saving the deal would write."""
@@ -665,3 +682,14 @@ def _text_to_write(deal: Deal) -> str | None:
     if deal.store_task_ids():
         text = dealfile.render(deal.data, deal.body, deal.document)
     return text
+
+
+def _text_size_bound(value) -> int:
+    """Roughly the characters of text in a deal's data: only a large deal is rendered to be checked."""
+    if isinstance(value, str):
+        return len(value) * 2 + 8  # room for quoting and escapes
+    if isinstance(value, dict):
+        return sum(len(str(k)) + 4 + _text_size_bound(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(4 + _text_size_bound(v) for v in value)
+    return 32
