@@ -23,7 +23,7 @@ from pipecli.core import yamlio
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.mailconfig import header_text
 from pipecli.core.names import ID_PATTERN
-from pipecli.render.templates import MEMORY_HEADROOM, TemplateLimit, TemplateOutside, inside
+from pipecli.render.templates import TemplateOutside, inside
 
 MAX_EMAIL = 1_000_000  # characters the subject or the body of one email may have
 
@@ -84,33 +84,18 @@ def render_email(template: EmailTemplate, context: dict) -> tuple[str, str]:
     """(subject, body) of template for one deal's context."""
     import jinja2
 
-    from pipecli.render.templates import RENDER_SECONDS, bounded_render, error_text, memory_ceiling, sandbox, time_limit
+    from pipecli.render.templates import bounded_render, error_text, rendering, sandbox
 
     # No loader: an email template includes nothing, so no file can reach an email through one.
     env = sandbox(MAX_EMAIL, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     parts = []
-    deal = f" (for deal {context['deal']['id']})"
     for source, first_line in ((template.subject, 2), (template.body, template.body_line)):
-        with time_limit(RENDER_SECONDS, str(template.path)), memory_ceiling():  # messages made inside the limits
+        with rendering(str(template.path), suffix=f" (for deal {context['deal']['id']})",
+                       syntax_at=lambda error: f"{template.path}:{first_line + (error.lineno or 1) - 1}"):
             try:
                 parts.append(bounded_render(env.from_string(source), context, MAX_EMAIL, "email"))
-            except jinja2.TemplateSyntaxError as error:
-                raise PipeError(f"{template.path}:{first_line + (error.lineno or 1) - 1}: template error: {error_text(error)}") from None
-            except TemplateLimit as error:
-                raise PipeError(f"{template.path}: template stopped: {error_text(error)}{deal}") from None
-            except MemoryError:
-                raise PipeError(f"{template.path}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of "
-                                f"memory (the limit for a template){deal}") from None
-            except jinja2.exceptions.SecurityError as error:
-                raise PipeError(f"{template.path}: template refused by the sandbox: {error_text(error)}{deal}") from None
-            except jinja2.UndefinedError as error:
-                raise PipeError(f"{template.path}: template error: {error_text(error)}{deal}") from None
-            except PipeError as error:
-                raise PipeError(f"{error}{deal}") from None
-            except RecursionError:
-                raise PipeError(f"{template.path}: template error: it calls itself without end{deal}") from None
-            except Exception as error:  # the template is code from the workspace: its mistakes are its errors
-                raise PipeError(f"{template.path}: template error: {type(error).__name__}: {error_text(error)}{deal}") from None
+            except jinja2.UndefinedError as error:  # a name the deal does not have: said without its type
+                raise PipeError(f"{template.path}: template error: {error_text(error)}") from None
     subject = header_text(parts[0])  # one line: a value holding a newline cannot make a header
     if not subject:
         raise PipeError(f"{template.path}: the subject is empty for deal {context['deal']['id']}")

@@ -280,7 +280,6 @@ def sandbox(output_limit: int = MAX_REPORT, **options):
     string, list or number is measured before it runs, or right after a step that at most doubles."""
     import jinja2
     from jinja2.compiler import CodeGenerator
-    from jinja2.runtime import markup_join, str_join
     from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
     from jinja2.exceptions import SecurityError
     from markupsafe import Markup
@@ -570,31 +569,51 @@ def render_template(reports: list[Report], fmt: str, currency: str, today, *, wo
         "skipped_heading": (left_out_lines(skipped)[0] if skipped else ""),
     }
     name = template_file.name if template_file else TEMPLATE_NAMES[fmt]
-    # The messages are made inside the limits, and short: one quoting a template value may be huge.
-    with time_limit(RENDER_SECONDS, name), memory_ceiling():
+    recursion = (f"it calls, includes or extends itself without end (to build on a shipped template, extend "
+                 f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or '{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')")
+    with rendering(name, recursion=recursion, located=True,
+                   syntax_at=lambda error: f"{error.filename or name}:{error.lineno}"):
         try:
             return bounded_render(env.get_template(name), context, MAX_REPORT, "report")
         except jinja2.TemplateNotFound as error:
             raise InvalidValue(f"template '{error.name}' not found (in templates/ or the built-in ones)") from None
+
+
+@contextlib.contextmanager
+def rendering(name: str, *, recursion: str = "it calls itself without end", suffix: str = "",
+              located: bool = False, syntax_at=None):
+    """Render under the time and memory limits, turning whatever the template does wrong into one
+    PipeError line: `NAME[:LINE]: template stopped|error|refused ...SUFFIX` (report and email alike).
+
+    The messages are made inside the limits, and short: one quoting a template value may be huge.
+    located: add the template's line where the error knows it; syntax_at(error): where a syntax
+    error is (its line counted in the file); suffix: what the render was for (' (for deal acme)').
+    """
+    import jinja2
+
+    line = _template_line if located else (lambda error: "")
+    with time_limit(RENDER_SECONDS, name), memory_ceiling():
+        try:
+            yield
         except jinja2.TemplateSyntaxError as error:
-            raise PipeError(f"{error.filename or name}:{error.lineno}: template error: {error_text(error)}") from None
+            where = syntax_at(error) if syntax_at else f"{name}:{error.lineno}"
+            raise PipeError(f"{where}: template error: {error_text(error)}") from None
         except TemplateLimit as error:
-            raise PipeError(f"{name}{_template_line(error)}: template stopped: {error_text(error)}") from None
+            raise PipeError(f"{name}{line(error)}: template stopped: {error_text(error)}{suffix}") from None
         except MemoryError:
             raise PipeError(f"{name}: template stopped: it needed over {MEMORY_HEADROOM >> 20:,} MB of memory "
-                            f"(the limit for a template)") from None
+                            f"(the limit for a template){suffix}") from None
         except jinja2.exceptions.SecurityError as error:
-            raise PipeError(f"{name}: template refused by the sandbox: {error_text(error)}") from None
+            raise PipeError(f"{name}: template refused by the sandbox: {error_text(error)}{suffix}") from None
         except RecursionError:
-            raise PipeError(f"{name}: template error: it calls, includes or extends itself without end (to build on "
-                            f"a shipped template, extend '{BUILTIN_PREFIX}{TEMPLATE_NAMES['html']}' or "
-                            f"'{BUILTIN_PREFIX}{TEMPLATE_NAMES['md']}')") from None
-        except PipeError:
-            raise
+            raise PipeError(f"{name}: template error: {recursion}{suffix}") from None
+        except PipeError as error:
+            if not suffix:
+                raise
+            raise PipeError(f"{error}{suffix}") from None
         except Exception as error:  # a template is code from the workspace: whatever it does wrong is its error
-            where = _template_line(error)
-            raise PipeError(f"{name}{where}: template error: {type(error).__name__}: {error_text(error)}") from None
-
+            raise PipeError(f"{name}{line(error)}: template error: {type(error).__name__}: "
+                            f"{error_text(error)}{suffix}") from None
 
 RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git must not hang CI
 
