@@ -36,8 +36,11 @@ def new_entry_id(taken: set[str] = frozenset()) -> str:
             return candidate
 
 
-def _derived(deal_id: str, field: str, entry: Any, occurrence: int) -> str:
-    canonical = json.dumps(entry, sort_keys=True, default=lambda v: f"{type(v).__name__}:{v}")
+def _canonical(entry: Any) -> str:
+    return json.dumps(entry, sort_keys=True, default=lambda v: f"{type(v).__name__}:{v}")
+
+
+def _derived(deal_id: str, field: str, canonical: str, occurrence: int) -> str:
     digest = hashlib.blake2b(f"{deal_id}\0{field}\0{occurrence}\0{canonical}".encode(), digest_size=8).digest()
     number = int.from_bytes(digest, "big")
     letters = [_LETTERS[number % len(_LETTERS)]]
@@ -66,7 +69,7 @@ def entry_ids(deal_id: str, field: str, entries: list) -> list[str]:
     """The id of each entry: its own, else one derived from the deal id and its content.
 
     Identical entries without an id are told apart by their order among themselves, which a
-    merge keeps. The derived id is what `fill_ids` writes, so it does not change on the write.
+    merge keeps. The derived id is what `with_ids` stores, so it does not change on the write.
     """
     ids = []
     seen: dict[str, int] = {}
@@ -75,10 +78,10 @@ def entry_ids(deal_id: str, field: str, entries: list) -> list[str]:
         if own is not None:
             ids.append(own)
             continue
-        key = json.dumps(entry, sort_keys=True, default=lambda v: f"{type(v).__name__}:{v}")
+        key = _canonical(entry)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        ids.append(_derived(deal_id, field, entry, occurrence))
+        ids.append(_derived(deal_id, field, key, occurrence))
     return ids
 
 
