@@ -543,3 +543,12 @@ def test_check_warns_when_one_suggestion_was_accepted_twice(make_workspace, run)
     workspace = make_workspace({"acme": simple_deal("acme", tasks=tasks)})
     result = run(workspace, "check")
     assert "task 2 was accepted from the same suggestion (inactive) as open task 1" in result.stdout
+
+
+def test_a_deal_without_its_kind_is_refused_listing_that_deals_suggestions(make_workspace, run):
+    from tests.conftest import failed, simple_deal
+
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-09-01"),
+                                "beta": simple_deal("beta", created="2026-09-01")})
+    line = failed(run(workspace, "task", "accept", "ac"), "write DEAL:KIND", "acme:")
+    assert "beta:" not in line

@@ -145,7 +145,8 @@ def _one(found: list[Suggestion], typed: str) -> Suggestion:
     deal_part, colon, kind = typed.strip().rpartition(":")
     if not colon or not deal_part or not kind:
         number = " (suggestions are not numbered: a number shifts as others are accepted)" if typed.strip().isdigit() else ""
-        listed = ", ".join(s.key for s in found[:5]) + (" ..." if len(found) > 5 else "")
+        on_deal = [s for s in found if typed.strip() and s.deal.id.startswith(typed.strip().rstrip(":"))]
+        listed = ", ".join(s.key for s in (on_deal or found)[:5]) + (" ..." if len(on_deal or found) > 5 else "")
         raise InvalidValue(f"bad suggestion '{typed}'{number}: write DEAL:KIND as 'pipe tasks --suggested' lists it"
                            + (f" ({listed})" if found else ""))
     matching = [s for s in found if s.kind.startswith(kind) and s.deal.id.startswith(deal_part)]
