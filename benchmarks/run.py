@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RACY_SECONDS = 2.1  # a little over core/cache.py's RACY_SECONDS
+RACY_SECONDS = 2.1  # a little over core/store/cache.py's RACY_SECONDS
 DATASETS = Path(os.environ.get("PIPE_DATASETS", ROOT.parent / "shared" / "datasets"))
 ENV = {**os.environ, "PIPE_TODAY": "2026-11-27", "NO_COLOR": "1", "PIPE_USER": "maya"}
 
@@ -88,7 +88,7 @@ def measure(args: list[str], runs: int, cwd: Path | None = None, before: Callabl
             warm_up: bool = False) -> tuple[float, float]:
     """(median seconds, peak MB) of runs runs; warm_up runs it once first, untimed."""
     if warm_up:
-        time.sleep(RACY_SECONDS)  # files changed this recently are not cached (core/cache.py): let them age
+        time.sleep(RACY_SECONDS)  # files changed this recently are not cached (core/store/cache.py): let them age
         run_once(args, cwd)
     results = [run_once(args, cwd, before) for _ in range(runs)]
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
@@ -123,7 +123,7 @@ def touch_all(workspace: Path) -> Callable[[], None]:
 
 
 def _first_open_task(workspace: Path, deal: str) -> str:
-    from pipecli.core.storage import Workspace
+    from pipecli.core.store.workspace import Workspace
 
     loaded = Workspace(workspace).load(deal)
     # by its whole id, as `pipe tasks` prints it: the lookup a user's command makes

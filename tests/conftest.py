@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipecli.cli.main import cli
-from pipecli.core.storage import Workspace
+from pipecli.core.store.workspace import Workspace
 
 TODAY = "2026-11-27"
 

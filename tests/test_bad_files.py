@@ -312,7 +312,7 @@ def test_no_command_writes_over_a_bad_file(bad, run, monkeypatch):
 
 
 def test_a_bad_file_is_never_cached_and_a_file_fixed_by_hand_is_read_again(make_workspace, run, monkeypatch):
-    import pipecli.core.cache as cache_module
+    import pipecli.core.store.cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)  # cache files as soon as they are read
     workspace = make_workspace({"good": simple_deal("good"), "other": simple_deal("other")})

@@ -1,4 +1,4 @@
-"""The parsed-deal cache (core/cache.py): a shortcut that is never trusted when it should not be."""
+"""The parsed-deal cache (core/store/cache.py): a shortcut that is never trusted when it should not be."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from pipecli.core.cache import HEADER, DealCache, file_key
 from pipecli.core.errors import PipeError
-from pipecli.core.storage import write_atomic
+from pipecli.core.store.cache import HEADER, DealCache, file_key
+from pipecli.core.store.workspace import write_atomic
 
 DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), "tags": ["eu"]}
 
@@ -19,7 +19,7 @@ DATA = {"id": "acme", "created": dt.date(2026, 11, 1), "value": Decimal("1.5"), 
 @pytest.fixture(autouse=True)
 def no_racy_wait(monkeypatch):
     """Files written by a test are seconds old at most: cache them anyway (see the racy test)."""
-    import pipecli.core.cache as cache_module
+    import pipecli.core.store.cache as cache_module
 
     monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
 
@@ -64,7 +64,7 @@ def test_a_cache_from_another_version_cut_short_or_corrupt_is_ignored(tmp_path):
 
 
 def test_a_cache_in_several_chunks_reads_back_whole_and_one_cut_between_chunks_is_ignored(tmp_path, monkeypatch):
-    import pipecli.core.cache as cache_module
+    import pipecli.core.store.cache as cache_module
 
     monkeypatch.setattr(cache_module, "CHUNK", 2)
     (tmp_path / "cache").mkdir()
@@ -187,7 +187,7 @@ def test_a_cache_that_cannot_be_written_costs_only_the_shortcut(make_workspace, 
 def test_a_file_changed_in_the_last_seconds_is_not_cached(make_workspace, monkeypatch):
     """Where file times are coarse, a second same-size write in the same tick keeps the key: like
     git's racily clean files, a file this fresh is parsed again next time rather than trusted."""
-    import pipecli.core.cache as cache_module
+    import pipecli.core.store.cache as cache_module
     from tests.conftest import simple_deal
 
     monkeypatch.setattr(cache_module, "RACY_SECONDS", 2)

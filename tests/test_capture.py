@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipecli.core import capture
-from pipecli.core.calendar_import import content_line, parse_calendar, unescape
 from pipecli.core.errors import InvalidValue
+from pipecli.core.importing.calendar import content_line, parse_calendar, unescape
+from pipecli.core.importing import capture
 from tests.conftest import committed_repository, failed, simple_deal
 
 DATA = Path(__file__).parent / "data" / "capture"

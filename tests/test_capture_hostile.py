@@ -12,9 +12,8 @@ import time
 
 import pytest
 
-from pipecli.core.calendar_import import MAX_ATTENDEES, MAX_CALENDAR_BYTES, MAX_NESTING
-from pipecli.core.calendar_import import MAX_KEY as MAX_UID
-from pipecli.core.mailbox_import import MAX_ADDRESS_HEADER, MAX_HEADER_BYTES, MAX_KEY
+from pipecli.core.importing.calendar import MAX_ATTENDEES, MAX_CALENDAR_BYTES, MAX_KEY as MAX_UID, MAX_NESTING
+from pipecli.core.importing.mailbox import MAX_ADDRESS_HEADER, MAX_HEADER_BYTES, MAX_KEY
 from tests.conftest import failed, simple_deal
 
 CONTACT = "\n- {name: Li Na, email: li.na@acme.example}"

@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from pipecli.core.check import check_workspace
-from pipecli.core.dates import today
+from pipecli.core.model.dates import today
+from pipecli.core.store.check import check_workspace
 from tests.conftest import CONFIG, simple_deal
 
 
 def problems_for(make_workspace, text, config=CONFIG, name="ws"):
     workspace = make_workspace({"a": text}, config=config, name=name)
-    return [(p.line, p.severity, p.message) for p in check_workspace(workspace, today()) if p.path == "deals/a.md"]
+    return [(p.line, p.severity, p.message) for p in check_workspace(workspace, today(), []) if p.path == "deals/a.md"]
 
 
 def test_a_valid_deal_has_no_problems(make_workspace):
@@ -74,7 +74,7 @@ def test_unparseable_files_and_stray_names_are_reported_not_fatal(make_workspace
         "c": "---\nid: c\ntitle: [\n---\n",
     })
     (workspace.deals_dir / "Notes.md").write_text("hi")
-    found = [(p.path, p.line, p.message) for p in check_workspace(workspace, today())]
+    found = [(p.path, p.line, p.message) for p in check_workspace(workspace, today(), [])]
     assert ("deals/b.md", 3, "unresolved git merge conflict (conflict markers in the file)") in found
     assert any(path == "deals/c.md" and line == 4 for path, line, _ in found)
     assert any(path == "deals/Notes.md" for path, _, _ in found)
@@ -82,13 +82,13 @@ def test_unparseable_files_and_stray_names_are_reported_not_fatal(make_workspace
 
 def test_duplicate_external_ids_are_errors(make_workspace):
     workspace = make_workspace({"a": simple_deal("a", external_id="sf-1"), "b": simple_deal("b", external_id="sf-1")})
-    found = [str(p) for p in check_workspace(workspace, today())]
+    found = [str(p) for p in check_workspace(workspace, today(), [])]
     assert "deals/a.md: error: external_id 'sf-1' is also in deals/b.md" in found
 
 
 def test_two_files_claiming_one_id_are_errors(make_workspace):
     workspace = make_workspace({"a": simple_deal("a"), "b": simple_deal("a")})
-    found = [str(p) for p in check_workspace(workspace, today())]
+    found = [str(p) for p in check_workspace(workspace, today(), [])]
     assert "deals/a.md: error: id 'a' is also in deals/b.md" in found
     assert "deals/b.md: error: id 'a' is also in deals/a.md" in found
 
@@ -102,7 +102,7 @@ def test_open_deals_with_one_title_and_account_are_a_possible_duplicate(make_wor
                                 lost_reason="price", tasks="[]"),
         "other": simple_deal("other", title="Acme renewal", account="Other"),
     })
-    found = [p for p in check_workspace(workspace, today()) if "same title" in p.message]
+    found = [p for p in check_workspace(workspace, today(), []) if "same title" in p.message]
     assert [(p.path, p.severity) for p in found] == [("deals/acme-k7pq.md", "warning"), ("deals/acme-x2zz.md", "warning")]
     assert "deals/acme-x2zz.md" in found[0].message
 
@@ -156,7 +156,7 @@ def test_things_in_deals_that_are_not_deal_files_are_reported(make_workspace, ru
     workspace = make_workspace({"a": simple_deal("a")})
     (workspace.deals_dir / "x.md").mkdir()
     (workspace.deals_dir / "Notes.md").write_text("hi")
-    found = {p.path: p.message for p in check_workspace(workspace, today())}
+    found = {p.path: p.message for p in check_workspace(workspace, today(), [])}
     assert "not a deal file" in found["deals/x.md"] and "not a deal file" in found["deals/Notes.md"]
     added = run(workspace, "add", "X").stdout.strip()
     assert added.startswith("x-") and added in workspace.deal_ids()
@@ -165,7 +165,7 @@ def test_things_in_deals_that_are_not_deal_files_are_reported(make_workspace, ru
 def test_a_missing_deals_folder_is_an_error(make_workspace):
     workspace = make_workspace()
     workspace.deals_dir.rmdir()
-    assert [str(p) for p in check_workspace(workspace, today())] == [
+    assert [str(p) for p in check_workspace(workspace, today(), [])] == [
         "deals: error: no deals/ folder: create it (pipe init makes one)"]
 
 

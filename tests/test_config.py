@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipecli.core.config import DEFAULT_CONFIG, load_config, read_config
 from pipecli.core.errors import ConfigError
+from pipecli.core.model.config import DEFAULT_CONFIG, load_config, read_config
 from tests.conftest import CONFIG
 
 

@@ -24,9 +24,9 @@ from types import SimpleNamespace
 import pytest
 
 from pipecli.cli.main import cli
-from pipecli.core import lifecycle
-from pipecli.core.config import load_config
-from pipecli.core.storage import Workspace
+from pipecli.core.model.config import load_config
+from pipecli.core.store.workspace import Workspace
+from pipecli.core.workflow import lifecycle
 from tests.conftest import CONFIG, simple_deal
 
 State = dict[str, bytes]  # "pipelines.yaml" and "deals/<name>.md" -> bytes

@@ -9,8 +9,8 @@ import io
 
 import pytest
 
-from pipecli.core import yamlio
-from pipecli.core.storage import Workspace
+from pipecli.core.fileformat import yamlio
+from pipecli.core.store.workspace import Workspace
 from tests.conftest import failed, simple_deal
 
 HYPERLINK = '=HYPERLINK("http://evil.example","click")'
@@ -126,7 +126,7 @@ def test_a_formula_after_a_semicolon_is_neutralised_for_semicolon_spreadsheets(m
 def test_neutralise_then_restore_gives_the_text_back():
     from hypothesis import given, settings, strategies as st
 
-    from pipecli.core.csvcells import neutralise, restore
+    from pipecli.core.fileformat.csvcells import neutralise, restore
 
     @settings(max_examples=500, deadline=None)
     @given(st.text(alphabet=st.sampled_from(list("';=+-@\t\rab ")), max_size=12))

@@ -4,11 +4,10 @@ import datetime as dt
 import difflib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from pipecli.core import dealfile, yamlio
 from pipecli.core.errors import ParseError
+from pipecli.core.fileformat import dealfile, yamlio
 
 HAND_EDITED = """\
 ---

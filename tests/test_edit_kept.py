@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from pipecli.core import storage
+from pipecli.core.store import workspace as storage
 from tests.conftest import simple_deal
 
 TYPED = "not a deal at all: my precious notes\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipecli.core.storage import Workspace
+from pipecli.core.store.workspace import Workspace
 from pipecli.render.export import FORMULA_STARTS, neutralise
 from pipecli.render.formats import plain
 from tests.conftest import deal_text, simple_deal

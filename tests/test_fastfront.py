@@ -12,10 +12,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipecli.core import dealfile, fastfront, yamlio
+from pipecli.core.fileformat import dealfile, fastfront, yamlio
 
 from .hand_edits import KINDS, edit
 from .test_properties import TRICKY, deals

@@ -11,7 +11,7 @@ import pytest
 
 import pipecli.cli.bulk as cli_bulk
 from pipecli.cli.output import progress
-from pipecli.core import storage
+from pipecli.core.store import workspace as storage
 from tests.conftest import CONFIG, simple_deal
 
 TODAY = dt.date(2026, 11, 27)
@@ -636,8 +636,8 @@ def test_an_unknown_pipe_user_stops_a_bulk_command_once(make_workspace, run, mon
 def test_a_deal_changed_on_disk_after_listing_stops_a_bulk_write_before_its_first_write(make_workspace):
     """Deals listed from the cache are read again only to be written: all of them are read and checked
     before the first write, so a file an editor saved meanwhile stops the command with nothing written."""
-    from pipecli.core import bulk
     from pipecli.core.errors import PipeError
+    from pipecli.core.workflow import bulk
 
     workspace = make_workspace({name: simple_deal(name) for name in ("a", "b", "c")})
     listed = workspace.deals()

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, seed, settings, strategies as st
 
-from pipecli.core import dealfile, validate
-from pipecli.core.deal import FIELD_ORDER
 from pipecli.core.errors import ParseError
+from pipecli.core.fileformat import dealfile
+from pipecli.core.model import validate
+from pipecli.core.model.deal import FIELD_ORDER
 
 from .hand_edits import KINDS, edit
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipecli.core.config import read_config
+from pipecli.core.model.config import read_config
 from tests.conftest import CONFIG, failed, simple_deal
 
 GATED = CONFIG.replace(

@@ -1,4 +1,4 @@
-"""The git runner (core/gitrepo.py): committing exactly some paths, reading a tree, merging lines."""
+"""The git runner (core/gitsync/repo.py): committing exactly some paths, reading a tree, merging lines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from pipecli.core.gitrepo import Git, GitError, merge_lines
+from pipecli.core.gitsync.repo import Git, GitError, merge_lines
 from tests.conftest import git_identity
 
 
@@ -68,7 +68,7 @@ def test_git_setup_makes_the_repository_routes_deals_and_changes_nothing_the_sec
     assert (root / ".gitattributes").read_text().endswith("deals/*.md merge=pipe\n")
     git = Git(root)
     assert git.output("check-attr", "merge", "deals/x.md").strip() == "deals/x.md: merge: pipe"
-    from pipecli.core.gitsetup import DRIVER_COMMAND
+    from pipecli.core.gitsync.setup import DRIVER_COMMAND
 
     assert git.output("config", "merge.pipe.driver").strip() == DRIVER_COMMAND  # no path: it finds pipe when git merges
     assert [git.output("config", key).strip() for key in ("merge.renames", "pull.twohead", "pull.rebase")] == [
@@ -80,7 +80,7 @@ def test_git_setup_makes_the_repository_routes_deals_and_changes_nothing_the_sec
 
 
 def test_the_autocommit_setting_is_checked(make_workspace, run):
-    from pipecli.core.config import read_config
+    from pipecli.core.model.config import read_config
 
     workspace = make_workspace()
     path = workspace.root / "pipelines.yaml"

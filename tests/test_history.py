@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipecli.cli.main import cli
-from pipecli.core.changes import deal_changes
-from pipecli.core.deal import Deal
+from pipecli.core.gitsync.changes import deal_changes
+from pipecli.core.model.deal import Deal
 from tests.conftest import failed as refused
 
 NOW = "2026-11-20"

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from pipecli.core import dealfile, yamlio
 from pipecli.core.errors import ParseError
+from pipecli.core.fileformat import dealfile, yamlio
 
 from .conftest import CONFIG, simple_deal
 

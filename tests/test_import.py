@@ -11,9 +11,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import os
 import hashlib
 import json
+import os
 import re
 import shutil
 import statistics
@@ -27,8 +27,8 @@ import yaml
 from click.testing import CliRunner
 
 from pipecli.cli.main import cli
-from pipecli.core.config import DEFAULT_CONFIG
-from pipecli.core.storage import Workspace
+from pipecli.core.model.config import DEFAULT_CONFIG
+from pipecli.core.store.workspace import Workspace
 from tests.conftest import TODAY
 
 

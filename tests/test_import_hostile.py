@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from pipecli.core.storage import Workspace
-from pipecli.core.tables import MAX_CELL_TEXT, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
+from pipecli.core.importing.tables import MAX_CELL_TEXT, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS
+from pipecli.core.store.workspace import Workspace
 from tests.conftest import failed
 
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from pipecli.core.dates import parse_datetime
 from pipecli.core.errors import InvalidValue
+from pipecli.core.model.dates import parse_datetime
 from tests.conftest import failed, simple_deal
 
 TODAY = dt.date(2026, 11, 27)

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from pipecli.core import lifecycle
-from pipecli.core.deal import slugify
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, PipeError
+from pipecli.core.model.deal import slugify
+from pipecli.core.workflow import lifecycle
 from tests.conftest import simple_deal
 
 TODAY = dt.date(2026, 11, 27)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipecli.core.store.workspace import Workspace
 from tests.conftest import CONFIG, committed_repository, simple_deal
 from tests.smtp_server import free_port, smtp_server  # noqa: F401
 
@@ -281,7 +282,7 @@ def test_a_trigger_sent_in_one_clone_is_not_sent_again_in_another_after_a_merge(
     sh(second, "git", "pull", "-q", "--no-rebase", "--no-edit")
     assert pipe(second, "automate").startswith("automate: 0 sent")
     assert len(smtp_server.messages) == 1
-    activities = [a["summary"] for a in __import__("pipecli.core.storage").core.storage.Workspace(second).load("acme").activities]
+    activities = [a["summary"] for a in Workspace(second).load("acme").activities]
     assert activities == ["Bob called", "Acme GmbH: next steps for Acme"] or sorted(activities) == sorted(
         ["Bob called", "Acme GmbH: next steps for Acme"])
 

@@ -1,4 +1,4 @@
-"""The field-level three-way merge of one deal file (core/merge.py) and `pipe merge-driver`."""
+"""The field-level three-way merge of one deal file (core/gitsync/merge.py) and `pipe merge-driver`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from pipecli.cli.main import cli
-from pipecli.core import dealfile
-from pipecli.core.check import check_workspace
-from pipecli.core.dates import today
-from pipecli.core.entryids import entry_ids
 from pipecli.core.errors import ParseError
-from pipecli.core.gitrepo import merge_lines
-from pipecli.core.merge import merge_deal
+from pipecli.core.fileformat import dealfile
+from pipecli.core.gitsync.merge import merge_deal
+from pipecli.core.gitsync.repo import merge_lines
+from pipecli.core.model.dates import today
+from pipecli.core.model.entryids import entry_ids
+from pipecli.core.store.check import check_workspace
 from tests.conftest import simple_deal
 
 BASE = """\
@@ -157,7 +157,7 @@ def test_one_field_changed_two_ways_is_a_marked_conflict_of_just_that_field(tmp_
     assert raised.value.line == line
     workspace = make_workspace({"acme": simple_deal("acme")})
     (workspace.deals_dir / "acme.md").write_text(result.text)
-    found = [p for p in check_workspace(workspace, today()) if p.severity == "error"]
+    found = [p for p in check_workspace(workspace, today(), []) if p.severity == "error"]
     assert [(p.path, p.line) for p in found] == [("deals/acme.md", line)] and "conflict" in found[0].message
 
 
@@ -281,7 +281,7 @@ def keep(text: str, side: int) -> str:
 
 def errors(text: str, make_workspace) -> list[str]:
     workspace = make_workspace({"acme": text}, name=f"ws{next(WORKSPACES)}")
-    return [p.message for p in check_workspace(workspace, today()) if p.severity == "error"]
+    return [p.message for p in check_workspace(workspace, today(), []) if p.severity == "error"]
 
 
 WORKSPACES = itertools.count()
@@ -413,8 +413,8 @@ def test_an_interaction_amended_on_one_side_and_edited_on_the_other_is_one_entry
 
 
 def test_history_and_diff_see_an_amended_or_id_given_interaction_as_the_same_one():
-    from pipecli.core.changes import deal_changes
-    from pipecli.core.deal import Deal
+    from pipecli.core.gitsync.changes import deal_changes
+    from pipecli.core.model.deal import Deal
 
     def changes(old: str, new: str) -> list[str]:
         return [c.text for c in deal_changes(Deal(data(old), ""), Deal(data(new), ""))]

@@ -1,4 +1,4 @@
-"""The merge knows a task or interaction without a stored id by its derived id (core/entryids.py).
+"""The merge knows a task or interaction without a stored id by its derived id (core/model/entryids.py).
 
 A clone stores a derived id when it first writes or changes the entry; the other clone's copy,
 or the merge base, may still have none. Both must be one entry, merged field by field.
@@ -6,10 +6,10 @@ or the merge base, may still have none. Both must be one entry, merged field by 
 
 from __future__ import annotations
 
-from pipecli.core import dealfile
-from pipecli.core.entryids import entry_ids
-from pipecli.core.gitrepo import merge_lines
-from pipecli.core.merge import merge_deal
+from pipecli.core.fileformat import dealfile
+from pipecli.core.gitsync.merge import merge_deal
+from pipecli.core.gitsync.repo import merge_lines
+from pipecli.core.model.entryids import entry_ids
 
 BASE = """\
 ---

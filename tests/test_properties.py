@@ -12,14 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
+                                 run_state_machine_as_test)
 
 from pipecli.cli.main import cli
-from pipecli.core import dealfile, validate, yamlio
-from pipecli.core.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES
 from pipecli.core.errors import ParseError
+from pipecli.core.fileformat import dealfile, yamlio
+from pipecli.core.model import validate
+from pipecli.core.model.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES
 
 from .conftest import CONFIG
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from pipecli.core.errors import PipeError
-from pipecli.core.queries import SORT_KEYS, build_filter, facts, select, sort_facts
+from pipecli.core.model.queries import SORT_KEYS, build_filter, facts, select, sort_facts
 from tests.conftest import TODAY, simple_deal
 
 DAY = dt.date.fromisoformat(TODAY)  # 2026-11-27

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipecli.core import yamlio
-
+from pipecli.core.fileformat import yamlio
 from tests.conftest import simple_deal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +23,7 @@ def files(workspace):
 
 @pytest.mark.parametrize("suffix", ["json", "jsonl", "csv", "xlsx"])
 def test_the_sample_goes_out_and_comes_back_byte_for_byte(make_workspace, run, tmp_path, suffix):
-    from pipecli.core.storage import Workspace
+    from pipecli.core.store.workspace import Workspace
 
     sample = Workspace(ROOT)
     exported = tmp_path / f"deals.{suffix}"

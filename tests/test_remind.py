@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from pipecli.core import digest
+from pipecli.core.mail import digest
 from tests.conftest import CONFIG, simple_deal
 from tests.smtp_server import free_port, smtp_server  # noqa: F401
 from tests.test_suggest import entries

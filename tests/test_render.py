@@ -48,7 +48,7 @@ def _columns(text: str) -> int:
 @pytest.mark.parametrize("title", ["東京のデータセンター監視プロジェクト", "Family 👨\u200d👩\u200d👧 café", "Tab\tand \x1b[31m escape",
                                    "Zero\u200bwidth soft\u00adhyphen", "देवनागरी शीर्षक"])
 def test_board_columns_stay_aligned_with_any_text(make_workspace, run, title):
-    from pipecli.core import yamlio
+    from pipecli.core.fileformat import yamlio
     from tests.conftest import CONFIG
 
     config = CONFIG.replace("name: Sales", "name: 東京データセンター監視パイプライン大型案件")
@@ -85,8 +85,7 @@ def test_printable_blanks_control_and_escapes_bidi_characters_but_keeps_letters(
 
 # -- fast paths: the same text as the general code, for the text that takes them -----------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from pipecli.render import board, formats, style  # noqa: E402
 

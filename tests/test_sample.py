@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pipecli.core import dealfile
-from pipecli.core.check import check_workspace
-from pipecli.core.dates import today
-from pipecli.core.queries import facts
-from pipecli.core.storage import Workspace
+from pipecli.core.fileformat import dealfile
+from pipecli.core.model.dates import today
+from pipecli.core.model.queries import facts
+from pipecli.core.store.check import check_workspace
+from pipecli.core.store.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = Workspace(ROOT)
@@ -26,7 +26,7 @@ def test_every_sample_deal_round_trips_byte_for_byte(deal_id):
 
 
 def test_the_sample_workspace_has_no_errors():
-    problems = check_workspace(SAMPLE, today())
+    problems = check_workspace(SAMPLE, today(), [])
     assert [p for p in problems if p.severity == "error"] == []
 
 
@@ -60,7 +60,7 @@ def _changed_lines(before: str, after: str) -> list[str]:
 def test_changing_a_sample_deal_changes_only_the_lines_of_what_changed(deal_id, tmp_path):
     import shutil
 
-    from pipecli.core import lifecycle
+    from pipecli.core.workflow import lifecycle
 
     root = tmp_path / "ws"
     shutil.copytree(ROOT / "deals", root / "deals")

@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from pipecli.core.config import CONFIG_FILE
-from pipecli.core.deal import Deal
 from pipecli.core.errors import NotFound, ParseError, PipeError, WorkspaceNotFound
-from pipecli.core.storage import Workspace, discover, init_workspace, write_atomic
+from pipecli.core.model.config import CONFIG_FILE
+from pipecli.core.model.deal import Deal
+from pipecli.core.store.workspace import Workspace, discover, init_workspace, write_atomic
 from tests.conftest import simple_deal
 
 
@@ -145,7 +145,7 @@ def test_write_atomic_keeps_the_file_mode(tmp_path):
 APPENDER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from pipecli.core.storage import Workspace
+    from pipecli.core.store.workspace import Workspace
     workspace = Workspace(Path(sys.argv[1]))
     for n in range(int(sys.argv[3])):
         workspace.update("a", lambda d: d.append("activities", {"date": d.created, "kind": "note", "summary": f"{sys.argv[2]} {n}"}))

@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from pipecli.core.deal import Deal
 from pipecli.core.errors import PipeError
+from pipecli.core.model.deal import Deal
 from tests.conftest import CONFIG, simple_deal
 
 

@@ -724,6 +724,18 @@ def test_sync_keeps_a_driver_the_user_registered_by_hand(team):
     assert bob.out("config", "merge.pipe.driver") == mine
 
 
+def test_sync_updates_the_driver_an_earlier_pipe_registered_before_its_core_was_regrouped(team):
+    """Its last fallback tested `import pipecli.core.merge`, a module that moved: it would never find pipe."""
+    from pipecli.core.gitsync.setup import DRIVER_COMMAND, EARLIER_DRIVER_COMMAND
+
+    bob = team.bob
+    assert "import pipecli.core.merge" in EARLIER_DRIVER_COMMAND and EARLIER_DRIVER_COMMAND != DRIVER_COMMAND
+    bob.git("config", "merge.pipe.driver", EARLIER_DRIVER_COMMAND)
+    done = bob.pipe("sync")
+    assert done.stdout.splitlines()[0] == "updated the merge driver in this clone's git config to this version of pipe's"
+    assert bob.out("config", "merge.pipe.driver") == DRIVER_COMMAND
+
+
 def only_on_path(tmp_path: Path, **programs: str) -> str:
     """A PATH holding only git and the named programs (name=target)."""
     folder = tmp_path / "bin"

@@ -3,7 +3,8 @@
 import pytest
 
 from pipecli.core.errors import InvalidValue
-from pipecli.core.values import clean_tags, format_contact, one_line, parse_amount, parse_contact, parse_probability
+from pipecli.core.model.values import (clean_tags, format_contact, one_line, parse_amount, parse_contact,
+                                       parse_probability)
 
 
 @pytest.mark.parametrize("text, value", [("12000", 12000), ("12,000", 12000), ("1,234,567.5", 1234567.5),

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pipecli.core import yamlio
+from pipecli.core.fileformat import yamlio
 
 
 @pytest.mark.parametrize("text", ["NO", "no", "on", "Off", "yes", "01234", "12:30", "0x1f", "1e5", "0o17", "+1", "2026-02-30"])

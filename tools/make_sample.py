@@ -9,8 +9,8 @@ from a seeded RNG, so every run produces byte-identical files.
 Run from the repository root:  python tools/make_sample.py
 """
 import random
-import sys
 import re
+import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,7 @@ EARLIEST = date(2025, 11, 20)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from pipecli.core import yamlio  # noqa: E402  (the files are written exactly as pipe writes them)
-from pipecli.core.lifecycle import _ID_CHARS as TASK_ID_CHARS, _ID_LETTERS as TASK_ID_LETTERS  # noqa: E402
+from pipecli.core.workflow.lifecycle import _ID_CHARS as TASK_ID_CHARS, _ID_LETTERS as TASK_ID_LETTERS  # noqa: E402
 
 PIPELINES_YAML = """\
 # Tidewater Labs sales workspace: the pipelines, their stages and the team.

@@ -10,11 +10,11 @@ import click
 
 from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option, skip_bad_option
 from pipecli.cli.output import progress, show_value, warn
-from pipecli.core import bulk, lifecycle
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.deal import Deal
-from pipecli.core.queries import DealFilter, select, stage_ids
-from pipecli.core.values import clean_tags
+from pipecli.core.model.deal import Deal
+from pipecli.core.model.queries import DealFilter, select, stage_ids
+from pipecli.core.model.values import clean_tags
+from pipecli.core.workflow import bulk, lifecycle
 from pipecli.render import money
 from pipecli.render.formats import render_rows
 from pipecli.render.style import printable

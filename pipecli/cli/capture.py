@@ -8,10 +8,10 @@ import click
 
 from pipecli.cli.options import commit_option, skip_bad_option
 from pipecli.cli.output import progress
-from pipecli.core import bulk
-from pipecli.core.calendar_import import read_calendar
-from pipecli.core.capture import CapturePlan, Reading, apply, local_zone, plan_capture
-from pipecli.core.mailbox_import import read_mail
+from pipecli.core.importing.calendar import read_calendar
+from pipecli.core.importing.capture import CapturePlan, Reading, apply, local_zone, plan_capture
+from pipecli.core.importing.mailbox import read_mail
+from pipecli.core.workflow import bulk
 from pipecli.render.style import printable
 
 

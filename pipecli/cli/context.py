@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from pipecli.core import dates
-from pipecli.core.config import Config
-from pipecli.core.deal import Deal
 from pipecli.core.errors import ParseError
-from pipecli.core.identity import author, current_user
-from pipecli.core.storage import Workspace, discover
+from pipecli.core.model import dates
+from pipecli.core.model.config import Config
+from pipecli.core.model.deal import Deal
+from pipecli.core.store.workspace import Workspace, discover
+from pipecli.core.workflow.identity import author, current_user
 from pipecli.render.style import Style, colour_wanted
 
 
@@ -60,18 +60,11 @@ class App:
             return
         import click
 
-        from pipecli.core.gitrepo import Git, GitError
+        from pipecli.core.gitsync.autocommit import commit_written
 
-        paths = sorted({workspace.relative(path) for path in workspace.written})
-        lines = self.changes or [f"{command}: {len(paths)} file{'s' if len(paths) > 1 else ''} changed"]
-        message = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "") + "\n"
-        try:
-            commit = Git(workspace.root).commit(paths, message)
-        except GitError as error:
-            raise GitError(f"changed {', '.join(paths[:3])}{' ...' if len(paths) > 3 else ''} "
-                           f"but did not commit: {error}") from None
+        commit, subject = commit_written(workspace, self.changes, command)
         if commit:
-            click.echo(f"committed {commit[:7]} {lines[0]}", err=True)
+            click.echo(f"committed {commit[:7]} {subject}", err=True)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -104,7 +97,7 @@ class App:
 
     def update(self, ref: str, change):
         """Change one deal under the lock, refusing any change that would make `pipe check` fail."""
-        from pipecli.core.lifecycle import refuse_new_errors
+        from pipecli.core.workflow.lifecycle import refuse_new_errors
 
         return self.workspace.update(ref, lambda d: refuse_new_errors(d, self.config, self.today, change))
 

@@ -12,10 +12,10 @@ import click
 from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, format_option,
                                  on_option)
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
-from pipecli.core import lifecycle
 from pipecli.core.errors import PipeError
-from pipecli.core.queries import facts
-from pipecli.core.validate import edit_problem
+from pipecli.core.model.queries import facts
+from pipecli.core.model.validate import edit_problem
+from pipecli.core.workflow import lifecycle
 from pipecli.render.deals import render_show
 from pipecli.render.formats import plain
 
@@ -76,7 +76,7 @@ def show(app, deal, fmt):
     loaded = workspace.load(workspace.resolve(deal))
     deal_facts = facts(loaded, app.config, app.today)
     if fmt == "json":
-        from pipecli.core.entryids import ENTRY_FIELDS, with_ids
+        from pipecli.core.model.entryids import ENTRY_FIELDS, with_ids
 
         # Entries without a stored id carry the one commands take for them, as `pipe show` prints it.
         record = plain({key: with_ids(loaded.id, key, value) if key in ENTRY_FIELDS and isinstance(value, list)

@@ -7,7 +7,7 @@ import click
 from pipecli.cli.options import deal_filter_options, skip_bad_option
 from pipecli.cli.output import echo_output, output_path
 from pipecli.core.errors import InvalidValue
-from pipecli.core.queries import select
+from pipecli.core.model.queries import select
 from pipecli.render.export import BINARY_FORMATS, EXPORT_FORMATS, format_for_path, render_export
 
 
@@ -52,7 +52,7 @@ def export(app, deal_filter, fmt, output_text):
         # Deal text goes out as it is; on a terminal, as for_terminal shows it.
         echo_output(content, fmt)
         return
-    from pipecli.core.storage import write_atomic
+    from pipecli.core.store.workspace import write_atomic
 
     write_atomic(output, content)
     click.echo(f"exported {len(chosen)} deal{'' if len(chosen) == 1 else 's'} to {output}", err=True)

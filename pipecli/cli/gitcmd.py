@@ -11,7 +11,7 @@ from pipecli.core.errors import PipeError
 
 
 def run_setup(root: Path) -> None:
-    from pipecli.core.gitsetup import setup
+    from pipecli.core.gitsync.setup import setup
 
     for step in setup(root).steps:
         click.echo(step)
@@ -61,7 +61,7 @@ def sync(app, no_push):
     Example:
       pipe sync            # morning and evening
     """
-    from pipecli.core.sync import SyncRefused, sync as run_sync
+    from pipecli.core.gitsync.sync import SyncRefused, sync as run_sync
     from pipecli.render.problems import problems_text
 
     try:
@@ -93,9 +93,9 @@ def merge_driver(base, ours, theirs, path):
     Example:
       pipe merge-driver base.md ours.md theirs.md deals/acme.md
     """
-    from pipecli.core.gitrepo import merge_lines
-    from pipecli.core.merge import merge_deal
-    from pipecli.core.storage import write_atomic
+    from pipecli.core.gitsync.merge import merge_deal
+    from pipecli.core.gitsync.repo import merge_lines
+    from pipecli.core.store.workspace import write_atomic
 
     # Errors are handled here, not by the pipe group: git runs this through run_merge_driver,
     # without the group, to start fast (once per file changed on both sides).

@@ -9,7 +9,7 @@ import click
 from pipecli.cli.options import check_raw, deal_argument, format_option
 from pipecli.cli.output import echo_output, output_path, warn
 from pipecli.cli.report import AtPoint, emit, output_options, template_path
-from pipecli.core.gitrepo import Git
+from pipecli.core.gitsync.repo import Git
 from pipecli.render.formats import plain
 from pipecli.render.style import printable
 
@@ -29,7 +29,7 @@ def history(app, deal, fmt):
       pipe history acme
       pipe history acme --format json | jq '.revisions[0].changes'
     """
-    from pipecli.core.revisions import deal_history
+    from pipecli.core.gitsync.revisions import deal_history
 
     workspace = app.workspace
     deal_id, revisions = deal_history(workspace, Git(workspace.root), deal)
@@ -73,8 +73,8 @@ def diff(app, points, fmt, template_text, output_text, raw):
       pipe diff 2026-11-01..2026-11-08 --format md -o review.md
       pipe diff v1.0..HEAD --format json
     """
-    from pipecli.core.changes import review
-    from pipecli.core.revisions import leave_out_skipped, parse_points
+    from pipecli.core.reports.review import review
+    from pipecli.core.gitsync.revisions import leave_out_skipped, parse_points
 
     check_raw(raw, fmt)
     template_file = template_path(template_text, fmt)

@@ -8,11 +8,12 @@ import click
 
 from pipecli.cli.options import commit_option
 from pipecli.cli.output import progress
-from pipecli.render.style import printable
-from pipecli.core import bulk
 from pipecli.core.errors import InvalidValue
-from pipecli.core.importing import PRESETS, Importer, Rules, add_joins, command_line_rules, parse_rules, preset_rules
-from pipecli.core.tables import read_table
+from pipecli.core.importing.rules import (PRESETS, Importer, Rules, add_joins, command_line_rules, parse_rules,
+                                          preset_rules)
+from pipecli.core.importing.tables import read_table
+from pipecli.core.workflow import bulk
+from pipecli.render.style import printable
 
 
 @click.command("import")
@@ -126,7 +127,7 @@ def _kind_of_skip(why: str) -> str:
 
 def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
     """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
-    from pipecli.core.reimport import plan_reimport, read_export
+    from pipecli.core.importing.reimport import plan_reimport, read_export
 
     deals = read_export(path)
     workspace = app.workspace

@@ -6,7 +6,7 @@ import click
 
 from pipecli.cli.options import commit_option, deal_argument, format_option
 from pipecli.core.errors import InvalidValue
-from pipecli.core.timeline import INTERACTION_KINDS, events, log_interaction
+from pipecli.core.workflow.timeline import INTERACTION_KINDS, events, log_interaction
 from pipecli.render.style import printable
 from pipecli.render.timeline import render_timeline, timeline_json
 
@@ -74,8 +74,8 @@ def amend(app, interaction, summary, notes, add_notes, at, direction):
       pipe amend k3v9 --add-notes "CTO wants SSO before signing"
       pipe amend acme#k3v9 --summary "Demo for the CTO and the CFO"
     """
-    from pipecli.core.entryids import position
-    from pipecli.core.timeline import amend_interaction, find_interaction
+    from pipecli.core.model.entryids import position
+    from pipecli.core.workflow.timeline import amend_interaction, find_interaction
 
     if all(given is None for given in (summary, notes, add_notes, at, direction)):
         raise InvalidValue("nothing to change: give --summary, --notes, --add-notes, --at or --direction")

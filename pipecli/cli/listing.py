@@ -7,13 +7,12 @@ import shutil
 import click
 
 from pipecli.cli.options import check_raw, complete_pipeline, deal_filter_options, format_option, raw_option
+from pipecli.cli.output import echo_output
 from pipecli.core.errors import PipeError
-from pipecli.core.queries import SORT_KEYS, parse_sort_key, select, sort_facts
+from pipecli.core.model.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
 from pipecli.render.formats import render_rows
-from pipecli.cli.output import echo_output
-
 
 TABLE_TEXT_WIDTH = 28
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option, deal_filter_options, skip_bad_option
-from pipecli.core.dates import now_on
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.mailconfig import smtp_settings
-from pipecli.core.queries import DealFilter, select
+from pipecli.core.model.dates import now_on
+from pipecli.core.model.mailconfig import smtp_settings
+from pipecli.core.model.queries import DealFilter, select
 from pipecli.render.style import printable
 
 
@@ -36,7 +36,7 @@ def _sender_member(app, item) -> str | None:
 
 def _prepare(app, deals, template_name: str, to: str, automation_keys: dict | None = None):
     """One Outgoing per deal that can get the email, and (deal id, why) for each that cannot."""
-    from pipecli.core.outgoing import Outgoing, recipient, sender, template_context
+    from pipecli.core.mail.outgoing import Outgoing, recipient, sender, template_context
     from pipecli.render.email import load_template, render_email
 
     template = load_template(app.workspace.root, template_name)
@@ -61,8 +61,8 @@ def _send(app, items, now: dt.datetime, what: str, resend: str | None = None) ->
     deals it missed). A run stopped half way still commits what it
     recorded (with autocommit or --commit): those emails went, and the record must travel.
     """
-    from pipecli.core.outgoing import build_message, record_sent
-    from pipecli.core.smtp import SendError, send_all
+    from pipecli.core.mail.outgoing import build_message, record_sent
+    from pipecli.core.mail.smtp import SendError, send_all
 
     settings = smtp_settings(app.config)
     workspace = app.workspace
@@ -120,7 +120,7 @@ def mail(app, template, deal_filter, to, deal_refs, dry_run, send, yes):
       pipe mail proposal-follow-up --stage proposal              # to outbox/
       pipe mail proposal-follow-up --stage proposal --send --yes
     """
-    from pipecli.core.outgoing import build_message
+    from pipecli.core.mail.outgoing import build_message
 
     if dry_run and send:
         raise InvalidValue("--dry-run shows the messages, --send sends them: give one")
@@ -196,7 +196,7 @@ def automate(app, dry_run):
       pipe automate --dry-run
       pipe automate                 # cron: 0 8 * * 1-5 cd ~/sales && pipe sync && pipe automate && pipe sync
     """
-    from pipecli.core import automation
+    from pipecli.core.mail import automation
 
     config, workspace, today = app.config, app.workspace, app.today
     if not config.automations:

@@ -9,11 +9,11 @@ import click
 from click.shell_completion import CompletionItem
 
 from pipecli.core.errors import PipeError
-from pipecli.core.queries import build_filter
+from pipecli.core.model.queries import build_filter
 
 
 def _workspace_or_none(ctx: click.Context):
-    from pipecli.core.storage import discover
+    from pipecli.core.store.workspace import discover
 
     root = ctx.find_root()
     directory = root.params.get("directory") if root else None
@@ -157,14 +157,9 @@ def commit_option(command: Callable) -> Callable:
         # A commit that cannot be made must stop the command before it writes, or running it again
         # (to commit) would do the change twice.
         if value or (value is None and app.config.autocommit):
-            from pipecli.core.gitrepo import Git
+            from pipecli.core.gitsync.autocommit import require_committable
 
-            git = Git(app.workspace.root)
-            git.require_committer()
-            if git.run("ls-files", "--error-unmatch", "pipelines.yaml", check=False).returncode != 0:
-                # A deal committed without its pipelines.yaml reads as nothing from git later.
-                raise PipeError("pipelines.yaml is not committed yet: commit the workspace first "
-                                "(git add -A && git commit -m 'pipe workspace')")
+            require_committable(app.workspace)
 
     return click.option("--commit/--no-commit", default=None, expose_value=False, callback=remember,
                         help="Commit the changed files with a message saying what happened "

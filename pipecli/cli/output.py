@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from pipecli.core.errors import InvalidValue
-from pipecli.core.lifecycle import Move
-from pipecli.core.values import format_contact
+from pipecli.core.model.values import format_contact
+from pipecli.core.workflow.lifecycle import Move
 from pipecli.render.formats import plain
 from pipecli.render.style import for_terminal, printable
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import click
 
-from pipecli.core import digest as digests
-from pipecli.core.dates import now_on
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.mailconfig import smtp_settings
+from pipecli.core.mail import digest as digests
+from pipecli.core.model.dates import now_on
+from pipecli.core.model.mailconfig import smtp_settings
 from pipecli.render.style import printable
 
 
@@ -78,7 +78,7 @@ def remind(app, members, dry_run, send):
 def _send(app, ready, now: dt.datetime) -> list[str]:
     """Send each digest; returns the members whose address the server refused. On a failure, say
     which went and how to send the others."""
-    from pipecli.core.smtp import SendError, send_all
+    from pipecli.core.mail.smtp import SendError, send_all
 
     today, sender = app.today, app.config.mail.sender
     went: list[str] = []

@@ -9,9 +9,9 @@ import click
 from pipecli.cli.options import check_raw, deal_filter_options, raw_option, skip_bad_option
 from pipecli.cli.output import echo_output, output_path
 from pipecli.core.errors import BadFiles, InvalidValue
-from pipecli.core.gitrepo import Git
-from pipecli.core.periods import PERIOD_HELP, parse_period
-from pipecli.core.queries import select
+from pipecli.core.gitsync.repo import Git
+from pipecli.core.model.periods import PERIOD_HELP, parse_period
+from pipecli.core.model.queries import select
 from pipecli.core.reports.catalog import build, report_names
 from pipecli.render.style import Style
 
@@ -41,7 +41,7 @@ def _at_point(ctx: click.Context, param, text: str | None) -> None:
     """
     if text is None:
         return
-    from pipecli.core.revisions import resolve_point, snapshot_at
+    from pipecli.core.gitsync.revisions import resolve_point, snapshot_at
 
     app = ctx.obj
     snapshot = snapshot_at(Git(app.workspace.root), resolve_point(Git(app.workspace.root), text, app.today))
@@ -141,7 +141,7 @@ def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None
         # Deal text goes out as it is; on a terminal, as for_terminal shows it.
         echo_output(text, fmt)
         return
-    from pipecli.core.storage import write_atomic
+    from pipecli.core.store.workspace import write_atomic
 
     write_atomic(output, text)
     click.echo(f"wrote {output}", err=True)

@@ -7,13 +7,13 @@ import click
 from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options,
                                  format_option, on_option, raw_option)
 from pipecli.cli.output import describe_task, echo_move, echo_output, warn
-from pipecli.core import tasks as task_ops
-from pipecli.core.agenda import agenda, due_cutoff
 from pipecli.core.errors import InvalidValue
-from pipecli.core.identity import unknown_user_hint
-from pipecli.core.lifecycle import NextStep, parse_on
-from pipecli.core.queries import select
-from pipecli.core.suggest import accept, dismiss, pick, suggestions
+from pipecli.core.model.queries import select
+from pipecli.core.workflow import tasks as task_ops
+from pipecli.core.workflow.agenda import agenda, due_cutoff
+from pipecli.core.workflow.identity import unknown_user_hint
+from pipecli.core.workflow.lifecycle import NextStep, parse_on
+from pipecli.core.workflow.suggest import accept, dismiss, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions
 from pipecli.render.style import printable
 
@@ -204,8 +204,8 @@ def task_edit(app, task_ref, text, due):
 def _on_suggestions(app, keys, apply) -> list:
     """Under the lock: the suggestions keys name, apply(deal, suggestion) -> result to each in memory
     (refusing new check errors), then write every changed deal, all of them or none."""
-    from pipecli.core.bulk import Planned, write
-    from pipecli.core.lifecycle import refuse_new_errors
+    from pipecli.core.workflow.bulk import Planned, write
+    from pipecli.core.workflow.lifecycle import refuse_new_errors
 
     workspace = app.workspace
     with workspace.lock():

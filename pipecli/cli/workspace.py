@@ -9,9 +9,8 @@ import click
 
 from pipecli.cli.options import format_option
 from pipecli.cli.output import echo_output
-
-from pipecli.core.check import check_workspace
-from pipecli.core.storage import init_workspace
+from pipecli.core.store.check import check_workspace
+from pipecli.core.store.workspace import init_workspace
 from pipecli.render.problems import problems_json, problems_text, summary
 
 
@@ -59,7 +58,9 @@ def check(ctx, fmt):
     """
     app = ctx.obj
     workspace = app.workspace
-    problems = check_workspace(workspace, app.today)
+    from pipecli.core.gitsync.sync import unmerged_deal_files
+
+    problems = check_workspace(workspace, app.today, unmerged_deal_files(workspace))
     # Messages quote deal files, which come from anyone: the text is always shown safe, json on a terminal.
     echo_output(problems_json(problems) if fmt == "json" else problems_text(problems), fmt)
     if fmt != "json":

@@ -1,1 +1,2 @@
-"""The model, storage, queries and validation of pipe; knows nothing of click or terminals."""
+"""Everything that knows what a deal is, grouped by what each part owns (see docs/architecture.md);
+knows nothing of click, terminals or templates."""

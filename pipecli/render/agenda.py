@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipecli.core.agenda import GROUPS, AgendaItem
-from pipecli.core.suggest import Suggestion
+from pipecli.core.workflow.agenda import GROUPS, AgendaItem
+from pipecli.core.workflow.suggest import Suggestion
 from pipecli.render.formats import render_rows
 from pipecli.render.style import Style
 

@@ -7,9 +7,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipecli.core.config import Pipeline, Stage
-from pipecli.core.metrics import Totals, totals
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Pipeline, Stage
+from pipecli.core.model.metrics import Totals, totals
+from pipecli.core.model.queries import Facts
 from pipecli.render import money
 from pipecli.render.style import Style, printable
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from pipecli.core.deal import Deal
-from pipecli.core.queries import Facts
-from pipecli.core.timeline import events
-from pipecli.core.values import format_contact
+from pipecli.core.model.deal import Deal
+from pipecli.core.model.queries import Facts
+from pipecli.core.model.values import format_contact
+from pipecli.core.workflow.timeline import events
 from pipecli.render import money
 from pipecli.render.style import Style, printable
 from pipecli.render.timeline import render_timeline

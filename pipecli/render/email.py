@@ -19,9 +19,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipecli.core import yamlio
 from pipecli.core.errors import InvalidValue, PipeError
-from pipecli.core.mailconfig import header_text
+from pipecli.core.fileformat import yamlio
+from pipecli.core.model.mailconfig import header_text
 from pipecli.core.names import ID_PATTERN
 from pipecli.render.templates import TemplateOutside, inside
 

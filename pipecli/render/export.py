@@ -7,7 +7,7 @@ the command writes them. The layouts are described in docs/export.md.
   reading them back gives the same deals.
 - csv and the xlsx sheet `deals` are one row per deal: the scalar fields as columns, the lists as
   JSON text in their own columns, and what has no column of its own in `extra`. A text cell that
-  a spreadsheet would take for a formula is neutralised (pipecli/core/csvcells.py).
+  a spreadsheet would take for a formula is neutralised (pipecli/core/fileformat/csvcells.py).
 - sqlite is one table per list (history, tasks, activities, contacts, close changes, tags),
   keyed by deal id, plus the pipelines' stages and the exchange rates, so that a query can ask
   for "won" and add up money in the base currency.
@@ -22,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipecli.core.config import Config
-from pipecli.core.csvcells import FORMULA_STARTS, csv_lines, neutralise  # noqa: F401 (neutralise: the policy, re-exported)
-from pipecli.core.deal import BANT_KEYS, Deal
-from pipecli.core.entryids import ENTRY_FIELDS
 from pipecli.core.errors import InvalidValue
-from pipecli.core.values import format_contact
+from pipecli.core.fileformat.csvcells import (FORMULA_STARTS,  # noqa: F401 (neutralise: the policy, re-exported)
+                                              csv_lines, neutralise)
+from pipecli.core.model.config import Config
+from pipecli.core.model.deal import BANT_KEYS, Deal
+from pipecli.core.model.entryids import ENTRY_FIELDS
+from pipecli.core.model.values import format_contact
 from pipecli.render.formats import plain
 
 EXPORT_FORMATS = ("csv", "json", "jsonl", "xlsx", "sqlite")
@@ -157,7 +158,7 @@ def deal_columns(deals: Sequence[Deal]) -> list[tuple[str, Callable[[Deal], Any]
 
 
 def _csv_value(value: Any) -> Any:
-    """A value for the csv (core/csvcells.py writes it): numbers as they are, dates ISO, booleans
+    """A value for the csv (core/fileformat/csvcells.py writes it): numbers as they are, dates ISO, booleans
     true/false, lists and mappings as JSON text."""
     if value is None or isinstance(value, str):
         return value

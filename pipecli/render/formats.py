@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from typing import Any
 
-from pipecli.core.csvcells import csv_lines
+from pipecli.core.fileformat.csvcells import csv_lines
 from pipecli.render.style import printable
-
 
 
 def plain(value: Any) -> Any:
@@ -85,7 +84,7 @@ def _json_field(value: Any) -> str:
 
 
 def _csv_value(value: Any) -> Any:
-    """A cell for core/csvcells.py: numbers stay numbers (never neutralised), the rest text as in a table."""
+    """A cell for core/fileformat/csvcells.py: numbers stay numbers (never neutralised), the rest text as in a table."""
     value = plain(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value

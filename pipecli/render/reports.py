@@ -7,8 +7,8 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pipecli.core.csvcells import csv_lines
-from pipecli.core.periods import Period
+from pipecli.core.fileformat.csvcells import csv_lines
+from pipecli.core.model.periods import Period
 from pipecli.core.reports import Chart, Report, Table
 from pipecli.render import money
 from pipecli.render.style import Style, printable
@@ -90,7 +90,7 @@ def left_out_line(skipped: dict) -> str:
 def to_csv(reports: list[Report], raw: bool = False) -> str:
     """One row per value: report, section (figures or a table), row (figure key or row label), column, value.
 
-    Under pipe's one CSV policy (core/csvcells.py): figures are numbers, written as they are
+    Under pipe's one CSV policy (core/fileformat/csvcells.py): figures are numbers, written as they are
     (`-1200`); text (a row label) that looks like a formula is neutralised unless raw.
     """
     rows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from pipecli.core.timeline import Event
+from pipecli.core.workflow.timeline import Event
 from pipecli.render.formats import plain
 from pipecli.render.style import Style, printable
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pipecli.core.periods import Period
+from pipecli.core.model.periods import Period
 
 UNITS = ("money", "count", "percent", "days", "text", "date", "number")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pipecli.core.config import Config
 from pipecli.core.errors import InvalidValue
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts, to_base
+from pipecli.core.model.config import Config
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts, to_base
 from pipecli.core.reports import Report, compare
 from pipecli.core.reports.calibration import calibration_report
 from pipecli.core.reports.forecast import forecast_report

@@ -6,9 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from pipecli.core.config import Config
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Config
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipecli.core.config import Config
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Config
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table, median, share
 from pipecli.core.reports.history import progress_ladder, reached, stints
 

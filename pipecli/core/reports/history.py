@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipecli.core.config import Config, Pipeline
-from pipecli.core.deal import Deal
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Config, Pipeline
+from pipecli.core.model.deal import Deal
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts
 
 
 def kind_of(config: Config, pipeline_id: str, stage_id: str) -> str | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipecli.core.config import Config
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Config
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts
 from pipecli.core.reports import Column, Figure, Report, Table
 from pipecli.core.reports.history import closed_in, current_segment, open_on, period_end, progress_ladder
 

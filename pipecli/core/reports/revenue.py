@@ -6,9 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from pipecli.core.config import Config
-from pipecli.core.periods import Period, month_period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import Config
+from pipecli.core.model.periods import Period, month_period
+from pipecli.core.model.queries import Facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table, mean, median, share
 from pipecli.core.reports.history import closed_in, open_on, period_end, stage_on
 

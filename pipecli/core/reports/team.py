@@ -6,12 +6,12 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
-from pipecli.core.config import DEFAULT_FLUSH_REASON, Config, Member
-from pipecli.core.periods import Period
-from pipecli.core.queries import Facts
+from pipecli.core.model.config import DEFAULT_FLUSH_REASON, Config, Member
+from pipecli.core.model.periods import Period
+from pipecli.core.model.queries import Facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table, share
 from pipecli.core.reports.history import closed_in, open_on, period_end
-from pipecli.core.timeline import INTERACTION_KINDS
+from pipecli.core.workflow.timeline import INTERACTION_KINDS
 
 QUOTA_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 DAYS_PER_MONTH = Decimal("30.436875")  # 365.2425 / 12

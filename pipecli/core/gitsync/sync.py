@@ -1,0 +1,165 @@
+"""`pipe sync`: pull the team's changes (merged by pipe's driver), check the result, push ours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipecli.core.errors import PipeError
+from pipecli.core.fileformat.dealfile import find_conflict_marker
+from pipecli.core.gitsync.repo import Git, failure
+from pipecli.core.gitsync.setup import (DRIVER_COMMAND, PYTHON_VARIABLE, attributes_route_deals, configure_clone,
+                                        registered_driver)
+from pipecli.core.problems import Problem
+from pipecli.core.store.check import check_workspace
+from pipecli.core.store.workspace import DEALS_DIR, Workspace
+
+
+class SyncRefused(PipeError):
+    """Sync stopped before pushing; carries the problems that stopped it, if any."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class Synced:
+    pulled: int = 0  # commits that came in
+    pushed: int = 0  # commits that went out
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[[str], None] = lambda note: None) -> Synced:
+    """Pull, check, push; say() tells what it changed in the clone's setup, as it does it (before any refusal)."""
+    git = Git(workspace.root)
+    git.require_repo()
+    if not git.has_commits():
+        raise PipeError("nothing is committed yet: commit the workspace first (git add -A && git commit)")
+    result = Synced()
+    if not attributes_route_deals(workspace.root):
+        raise PipeError("deal files would merge as plain text here (.gitattributes does not route deals/*.md "
+                        "to pipe): run 'pipe git setup' and commit .gitattributes")
+    for note in configure_clone(git, replace=False):
+        say(note)
+    with workspace.lock():
+        _refuse_unfinished(git)
+        pending = _uncommitted(git)
+        if pending:
+            shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
+            raise PipeError(f"uncommitted changes in {shown}: commit them first "
+                            "(git commit, or --commit on pipe commands, or git: {autocommit: true})")
+        upstream = git.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
+        if upstream.returncode != 0:
+            branch = git.output("rev-parse", "--abbrev-ref", "HEAD").strip()
+            if not git.output("remote").split():
+                raise PipeError("no remote to sync with: add one with 'git remote add origin URL', "
+                                f"then 'git push -u origin {branch}'")
+            raise PipeError(f"branch '{branch}' has no upstream to sync with: push it once with "
+                            f"'git push -u origin {branch}'")
+        before = git.output("rev-parse", "HEAD").strip()
+        # No rename detection (see configure_clone), whatever this clone's settings say.
+        pull = ["pull", "--no-edit", "-s", "recursive", "-X", "no-renames"]
+        if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
+            pull.append("--no-rebase")  # merge, unless this clone asked for rebase
+        # The driver runs this very pipe, whatever PATH holds.
+        pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no", PYTHON_VARIABLE: sys.executable})
+        if pulled.returncode != 0:
+            _refuse_unfinished(git, " (nothing was pushed)")
+            raise failure("pull", pulled)
+        after = git.output("rev-parse", "HEAD").strip()
+        if after != before:
+            result.pulled = int(git.output("rev-list", "--count", f"{before}..@{{u}}").strip())
+        workspace.reload_config()  # pipelines.yaml may have come in with the pull
+        problems = check_workspace(workspace, today, unmerged_deal_files(workspace))
+        errors = [p for p in problems if p.severity == "error"]
+        result.warnings = [p for p in problems if p.severity != "error"]
+        if errors:
+            raise SyncRefused(f"not pushing: 'pipe check' finds {len(errors)} error{'s' if len(errors) > 1 else ''} "
+                              "after the pull; fix them, commit, and sync again", errors)
+        ahead = int(git.output("rev-list", "--count", "@{u}..HEAD").strip())
+        if push and ahead:
+            git.run("push", "--quiet")
+            result.pushed = ahead
+    return result
+
+
+def _refuse_unfinished(git: Git, pushed: str = "") -> None:
+    """Stop, saying what to do next, when a merge or rebase is unfinished (one we just began, or an earlier one)."""
+    # --git-path is relative to where git runs, or absolute: joining it to the root gives either.
+    rebasing = any((git.root / git.output("rev-parse", "--git-path", name).strip()).exists()
+                   for name in ("rebase-merge", "rebase-apply"))
+    finish = "git add, git rebase --continue" if rebasing else "git add, git commit"
+    abort = "git rebase --abort" if rebasing else "git merge --abort"
+    kinds = _conflicts(git)
+    if kinds:
+        unmarked = [path for path, kind in kinds.items() if kind == "content" and not _has_markers(git.toplevel / path)]
+        removed = [path for path, kind in kinds.items() if kind == "removed"]
+        if unmarked:
+            # A merge driver that could not run leaves our version with no marker: committing
+            # that as it is would drop the other side's changes without a word.
+            registered = registered_driver(git)
+            could = ("pipe's merge driver found no pipe to run" if registered == DRIVER_COMMAND
+                     else f"could git run '{registered}'?")
+            raise SyncRefused(f"the merge of {', '.join(unmarked)} failed without marking anything ({could}): "
+                              f"fix that, then '{abort}' and 'pipe sync' again{pushed}")
+        if removed:
+            raise SyncRefused(f"{', '.join(removed)}: removed on one side and changed on the other: keep the deal "
+                              f"(git add FILE) or remove it (git rm FILE), then {finish} and 'pipe sync' again{pushed}")
+        raise SyncRefused(f"conflicts in {', '.join(kinds)}: edit the marked lines ('pipe check' shows where), "
+                          f"then {finish} and 'pipe sync' again{pushed}")
+    if rebasing:
+        raise SyncRefused(f"a rebase is in progress: finish it with 'git rebase --continue' (or undo it with "
+                          f"'{abort}'), then 'pipe sync' again{pushed}")
+    if git.run("rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0:
+        raise SyncRefused(f"a merge is in progress: finish it with 'git commit' (or undo it with "
+                          f"'{abort}'), then 'pipe sync' again{pushed}")
+
+
+def _conflicts(git: Git) -> dict[str, str]:
+    """Conflicted paths (relative to the repository's top) and their kind: 'content' (both sides
+    changed it) or 'removed' (one side removed it, or added it, while the other changed it)."""
+    stages: dict[str, set[str]] = {}
+    for record in git.run("ls-files", "-u", "-z", "--full-name").stdout.split(b"\0"):
+        if record:
+            meta, _, path = record.partition(b"\t")
+            stages.setdefault(path.decode("utf-8", "surrogateescape"), set()).add(meta.split()[2].decode())
+    return {path: "content" if {"2", "3"} <= found else "removed" for path, found in stages.items()}
+
+
+def _has_markers(path: Path) -> bool:
+    try:
+        return find_conflict_marker(path.read_text(encoding="utf-8", errors="replace")) is not None
+    except OSError:
+        return True  # not on disk: nothing of ours to warn about
+
+
+def _uncommitted(git: Git) -> list[str]:
+    """Changed or new files among deals/, pipelines.yaml and .gitattributes that are not committed."""
+    listing = git.run("status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", "--",
+                      "deals", "pipelines.yaml", ".gitattributes").stdout
+    paths = []
+    for record in listing.split(b"\0"):
+        if len(record) > 3 and record[2:3] == b" ":
+            paths.append(record[3:].decode("utf-8", "replace"))
+    return paths
+
+
+def unmerged_deal_files(workspace: Workspace) -> list[tuple[str, bool]]:
+    """Deal files a stopped git merge left unmerged, each with whether it is still exactly our side.
+
+    When the driver could not run, git leaves such a file as our side, without conflict markers:
+    it parses, and committing it drops the other side's changes. A file the user has edited since
+    (markers resolved) is theirs to `git add`.
+    """
+    if not (workspace.root / ".git").exists() and not any((p / ".git").exists() for p in workspace.root.parents):
+        return []  # not in a repository: no git process for nothing
+    git = Git(workspace.root)
+    found = []
+    for path, stages in sorted(git.unmerged(DEALS_DIR).items()):
+        ours, theirs = stages.get(2), stages.get(3)
+        found.append((path, ours is not None and theirs is not None and ours != theirs and git.blob_of(path) == ours))
+    return found

@@ -1,0 +1,1 @@
+"""Bringing deals and interactions in: tables with rules or presets, pipe's own export, mailboxes and calendars."""

@@ -1,0 +1,119 @@
+"""Changing many deals at once: plan every change in memory first, then write them one by one.
+
+Planning refuses the whole command if any deal cannot take its change, so nothing is written;
+each write is atomic, and if writing stops part way (an OS error, Ctrl-C) the error says which
+deals changed and which did not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.model.config import Config
+from pipecli.core.model.deal import Deal
+from pipecli.core.workflow.lifecycle import refuse_new_errors
+
+
+class Unchanged(PipeError):
+    """Raised by a change that has nothing to do for this deal (already in the stage, already tagged)."""
+
+
+@dataclass
+class Planned:
+    """One deal's change, made in memory and not yet written."""
+
+    deal: Deal
+    summary: str  # one line: what changes
+    warning: str | None = None
+
+
+@dataclass
+class Plan:
+    changes: list[Planned]
+    skipped: list[tuple[str, str]]  # (deal id, why nothing changes)
+
+
+def plan(deals: list[Deal], config: Config, today: dt.date,
+         change: Callable[[Deal], tuple[str, str | None]]) -> Plan:
+    """Apply change (returning a summary and a warning) to each deal in memory; nothing is written.
+
+    Raises InvalidValue naming the deals that cannot take the change, so that the command
+    changes all of them or none.
+    """
+    changes, skipped, refused = [], [], []
+    for deal in deals:
+        try:
+            summary, warning = refuse_new_errors(deal, config, today, change)
+        except Unchanged as reason:
+            skipped.append((deal.id, str(reason)))
+            continue
+        except PipeError as error:
+            message = str(error)
+            refused.append(message if message.startswith(f"{deal.id}: ") else f"{deal.id}: {message}")
+            continue
+        changes.append(Planned(deal, summary, warning))
+    if refused:
+        more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+        raise InvalidValue(f"nothing changed: {len(refused)} of {len(deals)} deals cannot be changed: "
+                           f"{'; '.join(refused[:3])}{more}")
+    return Plan(changes, skipped)
+
+
+class Stopped(PipeError):
+    """Writing stopped part way; says which deals were written and which were not."""
+
+    def __init__(self, cause: str, changed: list[str], unchanged: list[str], exit_code: int = 1):
+        self.exit_code = exit_code  # 130 after Ctrl-C, as shells expect
+        total = len(changed) + len(unchanged)
+        super().__init__(
+            f"{cause}: stopped after changing {len(changed)} of {total} deals; "
+            f"changed: {', '.join(changed) or 'none'}; not changed: {', '.join(unchanged)}"
+        )
+        self.changed = changed
+        self.unchanged = unchanged
+
+
+def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], changes: list[Planned],
+          progress: Callable[[Iterable[Planned]], Iterator[Planned]] = iter,
+          writable: Callable[[Deal], None] | None = None) -> list[str]:
+    """Save each planned deal (Workspace.save); returns the ids written, in order.
+
+    If writing stops, is_saved (Workspace.is_saved) tells whether the deal being written when
+    it stopped made it to disk (Ctrl-C can land after the rename), so the report is exact.
+    """
+    # Each deal's file is read (those from the cache were not) and checked to be the one planned
+    # on before the first write: a file changed since then stops the command with nothing written.
+    for change in changes:
+        _ = change.deal.document
+    # A deal that would not read back (Workspace.check_writable) stops the command before any write.
+    refused = []
+    for change in changes if writable is not None else ():
+        try:
+            writable(change.deal)
+        except PipeError as error:
+            refused.append(str(error))
+    if refused:
+        raise PipeError(f"nothing written: {'; '.join(refused[:3])}" + (f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""))
+    done: list[str] = []
+    current: Planned | None = None
+
+    def stopped(cause: str, exit_code: int = 1) -> Stopped:
+        if current is not None and current.deal.id not in done and is_saved(current.deal):
+            done.append(current.deal.id)
+        return Stopped(cause, done, [c.deal.id for c in changes if c.deal.id not in set(done)], exit_code)
+
+    try:
+        for current in progress(changes):
+            save(current.deal)
+            done.append(current.deal.id)
+    except KeyboardInterrupt:
+        raise stopped("interrupted", 130) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        raise stopped(f"{where}{error.strerror or error}") from None
+    except PipeError as error:  # a file in the way, say: what was written stays, and is named
+        raise stopped(str(error)) from None
+    return done

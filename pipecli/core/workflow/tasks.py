@@ -1,0 +1,153 @@
+"""Tasks on a deal: naming them by id, and adding, finishing, snoozing, editing them.
+
+Every change copies the task it touches, so the deal's data no longer equals what was read
+and the save writes exactly the lines of that task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pipecli.core.errors import InvalidValue
+from pipecli.core.model.config import Config
+from pipecli.core.model.dates import parse_date
+from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
+from pipecli.core.model.entryids import Located, locate, parse_entry_ref, position
+from pipecli.core.workflow import lifecycle
+from pipecli.core.workflow.lifecycle import Move, NextStep
+
+
+def describe(task: dict) -> str:
+    """A task as listed among candidates: its text and status."""
+    status = task.get("status", "open")
+    return f"{task.get('text', '')}" + (f" ({status})" if status != "open" else "")
+
+
+def find(workspace, text: str) -> Located:
+    """The task TEXT names: its id, a unique prefix of it, or DEAL#ID (workspace: a storage.Workspace).
+
+    DEAL#N, a task's place in its list, is refused with the deal's tasks and their ids: a merge
+    or a hand edit renumbers the list, and N would then silently name another task.
+    """
+    ref = parse_entry_ref(text, "task", "'pipe tasks' or 'pipe show DEAL'")
+    return locate(workspace, ref, "tasks", "task", describe)
+
+
+def task_index(deal: Deal, task_id: str) -> int:
+    """Where the task with task_id is on deal (0-based), its id stored in the file first."""
+    index = position(deal, "tasks", task_id)
+    deal.store_task_ids()
+    return index
+
+
+def _replace(deal: Deal, index: int, task: dict) -> dict:
+    tasks = list(deal.tasks)
+    tasks[index] = task
+    deal.set("tasks", tasks)
+    return task
+
+
+def _open_task(deal: Deal, index: int, doing: str) -> dict:
+    task = deal.tasks[index]
+    ref = deal.task_ref(task)
+    status = task.get("status", "open")
+    if status not in TASK_STATUSES:
+        raise InvalidValue(f"cannot {doing} {ref}: its status '{status}' is not one of "
+                           f"{', '.join(TASK_STATUSES)} (fix it with 'pipe edit {deal.id}')")
+    if status != "open":
+        raise InvalidValue(f"cannot {doing} {ref}: it is already {status}")
+    return dict(task)
+
+
+def add(deal: Deal, config: Config, text: str, today: dt.date, *, due: str | None = None,
+        assignee: str | None = None, default_assignee: str | None = None) -> dict:
+    """Append a new open task; the assignee defaults to the deal's owner, else default_assignee."""
+    task = NextStep(text, due, assignee).task(deal, config, today, deal.owner or default_assignee)
+    deal.append("tasks", task)
+    return task
+
+
+@dataclass
+class Finished:
+    """What `pipe task done` or `pipe task cancel` did."""
+
+    ref: str
+    task: dict
+    next_task: dict | None = None
+    move: Move | None = None
+    warning: str | None = None
+
+
+def finish(
+    deal: Deal,
+    config: Config,
+    index: int,
+    status: str,
+    today: dt.date,
+    user: str | None,
+    *,
+    next_step: NextStep | None = None,
+    close: str | None = None,  # "won", "lost" or "parked": close the deal in the same command
+    reason: str | None = None,
+    on: dt.date | None = None,  # the day it was done (--on), when not today; a close is dated the same
+) -> Finished:
+    """Mark the task at index done or cancelled, then add the next step and/or close the deal.
+
+    The next-step rule: finishing the last open task of an open deal needs next_step, or close.
+    """
+    if status not in ("done", "cancelled"):
+        raise ValueError(status)
+    open_task = _open_task(deal, index, "finish" if status == "done" else "cancel")
+    if on is not None:
+        lifecycle.check_task_on(deal, open_task, on)
+    task = _replace(deal, index, task_with(open_task, status=status, done=on or today))
+    result = Finished(deal.task_ref(task), task)
+    if reason is not None and close != "lost":
+        raise InvalidValue("--reason goes with --lost")
+    if close == "lost" and not reason:
+        raise InvalidValue("--lost needs the reason, like --lost price")
+    if close is not None:
+        if next_step is not None and close != "parked":
+            raise InvalidValue(f"--next and --{close} do not go together: a {close} deal has no next step")
+        result.move = lifecycle.close(deal, config, close, today, user, reason, on=on)
+        result.warning = result.move.warning
+    if next_step is not None:  # the next step goes to whoever had this one
+        result.next_task = next_step.task(deal, config, today, task.get("assignee") or deal.owner or user)
+        deal.append("tasks", result.next_task)
+    if close is not None:
+        return result
+    result.warning = lifecycle.enforce_next_step(
+        deal, config, today,
+        f"give the next one with --next TEXT, or close the deal with --won, --lost REASON or --park")
+    return result
+
+
+def snooze(deal: Deal, index: int, until: str, today: dt.date) -> dict:
+    """Hide an open task from the agenda until a later date."""
+    task = _open_task(deal, index, "snooze")
+    date = parse_date(until, relative_to=today)
+    if date <= today:
+        raise InvalidValue(f"--until {until} is not after today ({today}): snooze until a later date")
+    return _replace(deal, index, task_with(task, snoozed_until=date))
+
+
+def assign(deal: Deal, config: Config, index: int, who: str) -> tuple[str | None, dict]:
+    """Give a task to a team member; returns the old assignee and the task."""
+    task = deal.tasks[index]
+    return task.get("assignee"), _replace(deal, index, task_with(task, assignee=config.find_member(who).id))
+
+
+def edit(deal: Deal, index: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
+    """Change a task's text and/or due date; an empty --due removes the due date."""
+    if text is None and due is None:
+        raise InvalidValue("nothing to change: give --text TEXT and/or --due DATE")
+    task = dict(deal.tasks[index])
+    if text is not None:
+        task = task_with(task, text=lifecycle.task_text(text))
+    if due is not None:
+        if due.strip():
+            task = task_with(task, due=parse_date(due, relative_to=today))
+        else:
+            task.pop("due", None)
+    return _replace(deal, index, task)
