@@ -53,7 +53,7 @@ def test_create_deal_fills_history_task_and_defaults(config):
     (dict(title="A", value="lots"), "bad value"),
     (dict(title="A", currency="JPY"), "no exchange rate"),
     (dict(title="A", source="tv"), "unknown source"),
-    (dict(title="A", due="3d"), "--due needs --next"),
+    (dict(title="A", due="3d"), "a due date needs a next step"),  # the CLI says --due, --next TEXT
     (dict(title="A", close_date="2026-13-01"), "bad date"),
     (dict(title="A", contacts=("Jo <not-an-email>",)), "contact"),
     (dict(title="A\nB"), "one line"),
@@ -96,7 +96,7 @@ def test_move_to_another_pipeline_notes_it_in_the_history(config, deal):
 
 
 @pytest.mark.parametrize("stage, reason, error, words", [
-    ("lost", None, InvalidValue, "needs --reason"),
+    ("lost", None, InvalidValue, "needs a reason"),
     ("lost", "weather", InvalidValue, "unknown lost reason"),
     ("qualified", "price", InvalidValue, "only for a move to a lost stage"),
     ("lead", None, PipeError, "already in lead"),

@@ -258,6 +258,25 @@ def test_a_failure_half_way_says_whom_to_send_again(team_workspace, run, smtp_se
     assert [m.recipients for m in smtp_server.messages] == [["alice@example.com"]]
 
 
+def test_ctrl_c_half_way_exits_130_and_says_whom_to_send_again(team_workspace, run, smtp_server,  # noqa: F811
+                                                               monkeypatch):
+    from pipecli.core.mail import smtp
+
+    real, calls = smtp._send_one, []
+
+    def interrupted_second(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(smtp, "_send_one", interrupted_second)
+    result = run(team_workspace(), "remind", "--send")
+    assert result.exit_code == 130  # as shells expect of an interrupted program, not 1
+    assert result.stderr.splitlines()[-1] == ("pipe: interrupted; sent to alice, not to zoe "
+                                              "(send those with: pipe remind --send --member zoe)")
+
+
 def test_a_refused_address_does_not_hold_back_the_other_digests(team_workspace, run, smtp_server):  # noqa: F811
     smtp_server.refuse.add("alice@example.com")
     result = run(team_workspace(), "remind", "--send")

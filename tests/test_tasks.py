@@ -447,7 +447,7 @@ def test_the_next_step_goes_to_the_finished_tasks_assignee_with_or_without_park(
 
 def test_lost_without_a_reason_says_how(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
-    failed(run(workspace, "task", "done", "ta1234", "--lost", ""), "--lost needs the reason, like --lost price")
+    failed(run(workspace, "task", "done", "ta1234", "--lost", ""), "a lost deal needs --lost REASON, like price")
 
 
 def test_finishing_a_hand_edited_task_keeps_its_comments_and_extra_keys(make_workspace, run):

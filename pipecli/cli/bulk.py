@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import click
 
+from pipecli.cli.groups import RecordingGroup
 from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option, skip_bad_option
 from pipecli.cli.output import progress, show_value, warn
 from pipecli.core.errors import InvalidValue, PipeError
@@ -159,7 +160,7 @@ def flush(app, deal_filter, reason, park, on, dry_run, yes):
          subject=("flush: {deals} parked" if park else f"flush: {{deals}} lost ({lost_reason})") + dated)
 
 
-@click.group("bulk")
+@click.group("bulk", cls=RecordingGroup)
 def bulk_():
     """Change many deals at once: move, set fields, tag.
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from pipecli.cli.groups import RecordingGroup
 from pipecli.core.errors import PipeError
 
 
@@ -17,7 +18,7 @@ def run_setup(root: Path) -> None:
         click.echo(step)
 
 
-@click.group("git")
+@click.group("git", cls=RecordingGroup)
 def git_():
     """Set up git so that deal files merge field by field.
 

@@ -9,8 +9,7 @@ import click
 from pipecli.cli.options import commit_option
 from pipecli.cli.output import progress
 from pipecli.core.errors import InvalidValue
-from pipecli.core.importing.rules import (PRESETS, Importer, Rules, add_joins, command_line_rules, parse_rules,
-                                          preset_rules)
+from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
 from pipecli.core.workflow import bulk
 from pipecli.render.style import printable
@@ -144,3 +143,22 @@ def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
         bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
     click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")
     app.note_change(f"import {printable(path.name)}: {counts['create']} created, {counts['update']} updated")
+
+
+def command_line_rules(maps: tuple[str, ...], stage_maps: tuple[str, ...]) -> Rules:
+    """--map COLUMN=FIELD and --stage-map 'SOURCE=stage' as rules."""
+    fields = {}
+    for text in maps:
+        column, sep, target = text.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise InvalidValue(f"bad --map '{text}': use COLUMN=FIELD, like 'Deal Name=title'")
+        if target.strip() not in TARGETS:
+            raise InvalidValue(f"bad --map '{text}': unknown field '{target.strip()}' (fields: {', '.join(TARGETS)})")
+        fields[target.strip()] = column.strip()
+    stages = {}
+    for text in stage_maps:
+        source, sep, stage = text.rpartition("=")
+        if not sep or not source.strip() or not stage.strip():
+            raise InvalidValue(f"bad --stage-map '{text}': use 'SOURCE STAGE=stage', like 'Closed Won=won'")
+        stages[source.strip()] = stage.strip()
+    return Rules(fields=fields, stages=stages)

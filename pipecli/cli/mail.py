@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option, deal_filter_options, skip_bad_option
-from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.errors import InvalidValue, PipeError, restated
 from pipecli.core.model.dates import now_on
 from pipecli.core.model.mailconfig import smtp_settings
 from pipecli.core.model.queries import DealFilter, select
@@ -85,10 +85,8 @@ def _send(app, items, now: dt.datetime, what: str, resend: str | None = None) ->
         not_sent = [i.deal.id for i in items if i not in refused_items][error.sent:]
         missed = (f" (send those with: {resend} {' '.join(f'--deal {d}' for d in not_sent)})" if resend
                   else f" ({', '.join(not_sent[:5])}{' ...' if len(not_sent) > 5 else ''})")
-        stopped = PipeError(f"{error}; " + (f"{error.sent} sent and logged, {len(not_sent)} not sent{missed}"
-                                            if error.sent else "nothing sent"))
-        stopped.exit_code = getattr(error, "exit_code", 1)
-        raise stopped from None
+        raise restated(error, f"{error}; " + (f"{error.sent} sent and logged, {len(not_sent)} not sent{missed}"
+                                              if error.sent else "nothing sent")) from None
     app.changes.insert(0, f"{what}: {count} email{'s' if count != 1 else ''} sent")
     return count, refused_items
 

@@ -13,6 +13,7 @@ import sys
 import click
 
 from pipecli import __version__
+from pipecli.cli.groups import RecordingGroup
 from pipecli.core.errors import BadFiles, PipeError
 
 
@@ -72,7 +73,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-class PipeGroup(click.Group):
+class PipeGroup(RecordingGroup):
     """Loads commands when they are used, lists them in COMMANDS' order, and turns core errors into
     one-line messages."""
 
@@ -101,7 +102,9 @@ class PipeGroup(click.Group):
                 ctx.obj.finish(ctx.invoked_subcommand or "pipe")
             return result
         except PipeError as error:
-            message, code = str(error), getattr(error, "exit_code", 1)
+            from pipecli.cli.output import worded
+
+            message, code = worded(error), error.exit_code
             if isinstance(error, BadFiles):  # each file on its own line, then the refusal
                 for bad in error.errors:
                     click.echo(f"pipe: {one_line(str(bad))}", err=True)

@@ -13,8 +13,41 @@ from pipecli.render.formats import plain
 from pipecli.render.style import for_terminal, printable
 
 
-def warn(message: str) -> None:
-    click.echo(printable(f"pipe: warning: {message}"), err=True)  # it may quote a deal file
+# How the CLI names the inputs that core messages name (core/model/inputs.py), when the running
+# command has that option; otherwise the message keeps the domain's words.
+INPUT_OPTIONS = {
+    "next_step": "--next", "next_text": "--next TEXT", "due": "--due", "due_date": "--due DATE", "due_by": "--due",
+    "source": "--source", "account": "--account", "tags": "--tag", "search": "--search", "pipeline": "--pipeline",
+    "min_value": "--min-value", "max_value": "--max-value", "overdue": "--overdue",
+    "reason": "--reason", "lost_reason": "--lost REASON", "won": "--won", "lost": "--lost", "park": "--park",
+    "on": "--on", "on_date": "--on DATE", "at": "--at", "force": "--force", "until": "--until", "dismiss_for": "--for",
+    "direction": "--direction", "summary": "--summary", "notes": "--notes", "add_notes": "--add-notes",
+    "text": "--text TEXT", "date_format": "--date-format", "stage_map": "--stage-map 'SOURCE=stage'",
+    "add_owners": "--add-owners", "column_rules": "--map or --rules", "encoding": "--encoding",
+    "delimiter": "--delimiter",
+}
+
+
+def worded(message: object) -> str:
+    """A core message (a PipeError, a Message, or plain text) with each input it names said as the running
+    command's option (`--next TEXT`), where that command has one."""
+    from pipecli.cli.groups import running_command
+
+    said = getattr(message, "said", message)
+    if not hasattr(said, "worded"):
+        return str(message)
+    command = running_command()
+    flags = {flag for param in command.params for flag in getattr(param, "opts", ())} if command else set()
+
+    def name(named) -> str:
+        option = INPUT_OPTIONS.get(named.field)
+        return option if option is not None and option.split()[0] in flags else named.words
+
+    return said.worded(name)
+
+
+def warn(message: object) -> None:
+    click.echo(printable(f"pipe: warning: {worded(message)}"), err=True)  # it may quote a deal file
 
 
 def echo_output(text: str, fmt: str) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.errors import InvalidValue, PipeError, restated
 from pipecli.core.mail import digest as digests
 from pipecli.core.model.dates import now_on
 from pipecli.core.model.mailconfig import smtp_settings
@@ -97,9 +97,9 @@ def _send(app, ready, now: dt.datetime) -> list[str]:
         send_all(app.config.mail.smtp, ready, lambda d: digests.build_message(d, sender, today, now), sent, refused)
     except SendError as error:
         if not went:
-            raise PipeError(f"{error}; no digest sent") from None
+            raise restated(error, f"{error}; no digest sent") from None
         left = [d.member.id for d in ready if d.member.id not in went and d.member.id not in refused_members]
         again = " ".join(f"--member {m}" for m in left)
-        raise PipeError(f"{error}; sent to {', '.join(went)}, not to {', '.join(left)} "
-                        f"(send those with: pipe remind --send {again})") from None
+        raise restated(error, f"{error}; sent to {', '.join(went)}, not to {', '.join(left)} "
+                              f"(send those with: pipe remind --send {again})") from None
     return refused_members

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from pipecli.cli.groups import RecordingGroup
 from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options,
                                  format_option, on_option, raw_option)
 from pipecli.cli.output import describe_task, echo_move, echo_output, warn
@@ -29,7 +30,7 @@ def _update_task(app, text: str, change):
         return app.update(found.deal_id, apply)
 
 
-@click.group()
+@click.group(cls=RecordingGroup)
 def task():
     """Add, finish, snooze, assign and edit the tasks of deals.
 

@@ -2,9 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Named:
+    """An input a message names (a next step, the day of a change): in the domain's words here; a
+    front end names it as its user gives it (the CLI: `--next TEXT`), through PipeError.worded."""
+
+    field: str
+    words: str
+
+    def __str__(self) -> str:
+        return self.words
+
+
+class Message:
+    """Text in parts, some of them Named inputs: str() says them in the domain's words, and worded()
+    lets a front end say them its own way. The core never spells a CLI flag."""
+
+    def __init__(self, *parts: object):
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return "".join(str(part) for part in self.parts)
+
+    def worded(self, name: Callable[[Named], str]) -> str:
+        """The text with each Named input said as name() says it."""
+        return "".join(name(part) if isinstance(part, Named) else str(part) for part in self.parts)
+
 
 class PipeError(Exception):
-    """Bad input or bad data: shown to the user as one line, never as a traceback."""
+    """Bad input or bad data: shown to the user as one line, never as a traceback.
+
+    The message may come in parts naming inputs (see Message); `said` keeps them for the CLI.
+    exit_code is the program's exit status when the error ends a command: set once, here and on
+    Interrupted, and read once, where the CLI turns the error into its line (cli/main.py).
+    """
+
+    exit_code = 1
+
+    def __init__(self, *parts: object):
+        self.said = Message(*parts)
+        super().__init__(str(self.said))
+
+
+class Interrupted(PipeError):
+    """Ctrl-C stopped a run part way; the message says what was done and what was not."""
+
+    exit_code = 130  # as shells expect of a program stopped by SIGINT
+
+
+def restated(error: PipeError, message: str) -> PipeError:
+    """A PipeError saying message instead, of error's kind as far as the exit status goes: a caller that
+    adds what it knows (what was sent, what to run again) keeps an interrupted run interrupted."""
+    return Interrupted(message) if isinstance(error, Interrupted) else PipeError(message)
 
 
 class WorkspaceNotFound(PipeError):

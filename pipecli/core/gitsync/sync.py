@@ -51,7 +51,7 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
         if pending:
             shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
             raise PipeError(f"uncommitted changes in {shown}: commit them first "
-                            "(git commit, or --commit on pipe commands, or git: {autocommit: true})")
+                            "(git commit, or 'pipe COMMAND --commit', or git: {autocommit: true})")
         upstream = git.run("rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{u}", check=False)
         if upstream.returncode != 0:
             branch = git.output("rev-parse", "--abbrev-ref", "HEAD").strip()

@@ -11,6 +11,7 @@ from typing import Any
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.tables import read_table
 from pipecli.core.model.deal import FIELD_ORDER, Deal
+from pipecli.core.model.inputs import COLUMN_RULES
 from pipecli.core.model.values import parse_contact
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -50,7 +51,7 @@ def read_export(path: Path) -> list[Deal]:
     # xlsx marks such cells as text instead.
     table = read_table(path, strip=False)
     if "id" not in table.headers or "history" not in table.headers:
-        raise InvalidValue(f"{path}: not a pipe export (no id and history columns); import it with --map or --rules")
+        raise InvalidValue(f"{path}: not a pipe export (no id and history columns); import it with ", COLUMN_RULES)
     return [_guarded(_from_row, row, path, number) for row, number in zip(table.rows, table.numbers)]
 
 

@@ -19,6 +19,7 @@ from pipecli.core.fileformat import yamlio
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import FIELD_ORDER, Deal, slugify, unique_id
+from pipecli.core.model.inputs import ADD_OWNERS, DATE_FORMAT, STAGE_MAP
 from pipecli.core.model.validate import error_messages, load_problems
 from pipecli.core.model.values import MAX_AMOUNT, parse_contact, without_controls
 from pipecli.core.workflow.lifecycle import history_entry, new_task
@@ -178,25 +179,6 @@ def preset_rules(name: str) -> Rules:
     return parse_rules(text, f"preset {name}")
 
 
-def command_line_rules(maps: tuple[str, ...], stage_maps: tuple[str, ...]) -> Rules:
-    """--map COLUMN=FIELD and --stage-map 'SOURCE=stage' as rules."""
-    fields = {}
-    for text in maps:
-        column, sep, target = text.rpartition("=")
-        if not sep or not column.strip() or not target.strip():
-            raise InvalidValue(f"bad --map '{text}': use COLUMN=FIELD, like 'Deal Name=title'")
-        if target.strip() not in TARGETS:
-            raise InvalidValue(f"bad --map '{text}': unknown field '{target.strip()}' (fields: {', '.join(TARGETS)})")
-        fields[target.strip()] = column.strip()
-    stages = {}
-    for text in stage_maps:
-        source, sep, stage = text.rpartition("=")
-        if not sep or not source.strip() or not stage.strip():
-            raise InvalidValue(f"bad --stage-map '{text}': use 'SOURCE STAGE=stage', like 'Closed Won=won'")
-        stages[source.strip()] = stage.strip()
-    return Rules(fields=fields, stages=stages)
-
-
 # -- dates -------------------------------------------------------------------------------------
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
@@ -223,8 +205,8 @@ def parse_import_date(value: Any, date_format: str | None) -> dt.date | None:
             return dt.date(year, int(match.group(1)), int(match.group(2)))
     except ValueError:
         pass
-    hint = f"--date-format {date_format}" if date_format else "YYYY-MM-DD or M/D/YYYY; else give --date-format"
-    raise InvalidValue(f"bad date '{text}' ({hint})")
+    hint = (DATE_FORMAT, f" {date_format}") if date_format else ("YYYY-MM-DD or M/D/YYYY; else give ", DATE_FORMAT)
+    raise InvalidValue(f"bad date '{text}' (", *hint, ")")
 
 
 _AMOUNT_CELL = re.compile(r"^(?:[A-Z]{3}|[$€£¥])?\s*-?\d[\d,.\s\u00a0\u202f']*(?:[A-Z]{3}|[$€£¥])?$")
@@ -268,6 +250,7 @@ def parse_import_amount(value: Any) -> int | float | None:
 class RowError:
     row: int
     message: str
+    said: tuple = ()  # the message in parts (errors.Message), for a front end to word
 
 
 @dataclass
@@ -361,7 +344,7 @@ class Importer:
             try:
                 deal = self.deal_of(row, number, external, (extra or {}).get(row_id, []))
             except PipeError as error:
-                self.errors.append(RowError(number, str(error)))
+                self.errors.append(RowError(number, str(error), error.said.parts))
                 continue
             if deal is None:
                 continue
@@ -391,19 +374,19 @@ class Importer:
         problems = []
         if self.unknown_stages:
             listed = "; ".join(f"'{s}' (rows {_rows(n)})" for s, n in sorted(self.unknown_stages.items()))
-            problems.append(f"unknown stages in pipeline {self.pipeline.id}: {listed}; map each with "
-                            f"--stage-map 'SOURCE=stage' or stages: in a rules file "
-                            f"(stages: {', '.join(s.id for s in self.pipeline.stages)})")
+            problems.append((f"unknown stages in pipeline {self.pipeline.id}: {listed}; map each with ", STAGE_MAP,
+                             f" or stages: in a rules file (stages: {', '.join(s.id for s in self.pipeline.stages)})"))
         if self.unknown_owners:
             listed = "; ".join(f"'{o}' (rows {_rows(n)})" for o, n in sorted(self.unknown_owners.items()))
-            problems.append(f"unknown owners: {listed}; add them to the team with --add-owners, "
-                            f"or map them with owners: in a rules file")
+            problems.append((f"unknown owners: {listed}; add them to the team (", ADD_OWNERS,
+                             "), or map them with owners: in a rules file"))
         for error in self.errors[:5]:
-            problems.append(f"row {error.row}: {error.message}")
+            problems.append((f"row {error.row}: ", *(error.said or (error.message,))))
         if len(self.errors) > 5:
-            problems.append(f"and {len(self.errors) - 5} more rows with errors")
+            problems.append((f"and {len(self.errors) - 5} more rows with errors",))
         if problems:
-            raise InvalidValue(f"{table.path}: nothing imported: " + " | ".join(problems))
+            parts = [part for n, problem in enumerate(problems) for part in ((" | ",) if n else ()) + problem]
+            raise InvalidValue(f"{table.path}: nothing imported: ", *parts)
 
     def deal_of(self, row: dict, number: int, external: str, history_rows: list[tuple[str, str]]) -> Deal | None:
         """The deal a row describes, or None when the row is refused (noted in the errors)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat.csvcells import restore
+from pipecli.core.model.inputs import DELIMITER, ENCODING
 
 DELIMITERS = ",;\t|"
 
@@ -54,7 +55,7 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
             raise InvalidValue(f"unknown encoding '{encoding}' (try utf-8 or cp1252)") from None
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
-            raise InvalidValue(f"{path}:{line}: not {encoding} text; try another --encoding") from None
+            raise InvalidValue(f"{path}:{line}: not {encoding} text; try another ", ENCODING) from None
     for bom, name in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if raw.startswith(bom):  # Excel's "Unicode text"
@@ -67,20 +68,20 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         if _UTF8_SEQUENCE.search(raw):
             # UTF-8 elsewhere in the file: reading it all as cp1252 would garble every valid row.
-            raise InvalidValue(_not_utf8(raw, error.start, path)) from None
+            raise InvalidValue(*_not_utf8(raw, error.start, path)) from None
     try:  # what spreadsheets on Windows save (the caller notes it: Table.encoding)
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         raise InvalidValue(f"{path}: neither UTF-8 nor cp1252 text (a binary file? save a spreadsheet as .xlsx "
-                           f"or CSV); or give --encoding") from None
+                           f"or CSV); or give ", ENCODING) from None
 
 
 # A character of two to four bytes in UTF-8: text in cp1252 almost never holds one.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _not_utf8(raw: bytes, start: int, path: Path) -> str:
-    """Where the first byte that is not UTF-8 is: its line, and the column (by header) it is in."""
+def _not_utf8(raw: bytes, start: int, path: Path) -> tuple:
+    """Where the first byte that is not UTF-8 is: its line, and the column (by header) it is in (a message in parts)."""
     line = raw[:start].count(b"\n") + 1
     text = raw.decode("utf-8-sig", "surrogateescape")
     try:
@@ -91,11 +92,11 @@ def _not_utf8(raw: bytes, start: int, path: Path) -> str:
                 if any("\udc80" <= c <= "\udcff" for c in cell):
                     name = header[number].strip() if number < len(header) else f"{number + 1}"
                     return (f"{path}:{line}: column '{name}': byte 0x{raw[start]:02X} is not UTF-8, though the rest "
-                            f"of the file is; fix that cell, or give --encoding cp1252 (or the file's encoding)")
+                            f"of the file is; fix that cell, or give ", ENCODING, " cp1252 (or the file's encoding)")
     except csv.Error:
         pass
-    return (f"{path}:{line}: byte 0x{raw[start]:02X} is not UTF-8, though the rest of the file is; fix it, or give "
-            f"--encoding cp1252 (or the file's encoding)")
+    return (f"{path}:{line}: byte 0x{raw[start]:02X} is not UTF-8, though the rest of the file is; fix it, or give ",
+            ENCODING, " cp1252 (or the file's encoding)")
 
 
 def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip: bool = True,
@@ -107,7 +108,7 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
     elif len(delimiter) != 1:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
-            raise InvalidValue(f"--delimiter must be one character, got '{delimiter}'")
+            raise InvalidValue(DELIMITER, f" must be one character, got '{delimiter}'")
     # strict: a quote opened and never closed is an error, not the rest of the file in one cell
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records = []
@@ -138,8 +139,8 @@ def _read_csv(text: str, shown: str, encoding: str, delimiter: str | None, strip
     rows, numbers = [], []
     for line, row in records[1:]:
         if len(row) > len(headers) and any(cell.strip() for cell in row[len(headers):]):
-            raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; "
-                               f"is the delimiter right? (--delimiter)")
+            raise InvalidValue(f"{shown}:{line}: {len(row)} cells but {len(headers)} columns; is the delimiter right? (",
+                               DELIMITER, ")")
         cells = [_tidy(cell) if strip else cell for cell in row]
         if not raw:  # the writer's half is csv_text: exactly one ' comes off, where it put one
             cells = [restore(cell) for cell in cells]

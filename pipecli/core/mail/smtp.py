@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from typing import TypeVar
 
-from pipecli.core.errors import PipeError
+from pipecli.core.errors import Interrupted, PipeError
 from pipecli.core.model.mailconfig import SmtpSettings
 
 T = TypeVar("T")
@@ -31,6 +31,10 @@ class SendError(PipeError):
     def __init__(self, message: str, sent: int = 0):
         super().__init__(message)
         self.sent = sent
+
+
+class SendInterrupted(SendError, Interrupted):
+    """Ctrl-C stopped the sending, after the message in flight was recorded."""
 
 
 def password_for(settings: SmtpSettings) -> str | None:
@@ -117,9 +121,7 @@ def send_all(settings: SmtpSettings, items: Iterable[T], message_of: Callable[[T
             if why is not None:
                 refused(item, why)
     except KeyboardInterrupt:
-        error = SendError("interrupted", count)
-        error.exit_code = 130
-        raise error from None
+        raise SendInterrupted("interrupted", count) from None
     finally:
         _close(connection)
     return count

@@ -10,6 +10,7 @@ from pipecli.core.errors import Ambiguous, InvalidValue, MissingRate, NotFound, 
 from pipecli.core.model.config import Config, Pipeline, Stage
 from pipecli.core.model.dates import parse_date, parse_duration
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.inputs import ACCOUNT, FILTER_PIPELINE, MAX_VALUE, MIN_VALUE, SEARCH, SOURCE, TAGS
 from pipecli.core.model.values import clean_tags, parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
@@ -175,11 +176,11 @@ def build_filter(
     search: str | None = None,
 ) -> DealFilter:
     """A DealFilter from text as typed by a user, every part checked against the config."""
-    empty = [option for option, given in (("--pipeline", pipeline), ("--account", account), ("--source", source),
-                                          ("--search", search)) if given is not None and not given.strip()]
-    empty += ["--tag" for tag in tags if not clean_tags([tag])]
+    empty = [option for option, given in ((FILTER_PIPELINE, pipeline), (ACCOUNT, account), (SOURCE, source),
+                                          (SEARCH, search)) if given is not None and not given.strip()]
+    empty += [TAGS for tag in tags if not clean_tags([tag])]
     if empty:
-        raise InvalidValue(f"an empty {empty[0]}: leave it out to select every deal")
+        raise InvalidValue("an empty ", empty[0], ": leave it out to select every deal")
     pipeline_obj = config.find_pipeline(pipeline) if pipeline is not None else None
     chosen_stages: list[str] = []
     for text in stages:
@@ -187,10 +188,10 @@ def build_filter(
     for status in statuses:
         if status not in STATUSES:
             raise InvalidValue(f"unknown status '{status}' (use {', '.join(STATUSES)})")
-    low = Decimal(str(parse_amount(min_value, "--min-value"))) if min_value is not None else None
-    high = Decimal(str(parse_amount(max_value, "--max-value"))) if max_value is not None else None
+    low = Decimal(str(parse_amount(min_value, MIN_VALUE))) if min_value is not None else None
+    high = Decimal(str(parse_amount(max_value, MAX_VALUE))) if max_value is not None else None
     if low is not None and high is not None and low > high:
-        raise InvalidValue(f"--min-value {min_value} is above --max-value {max_value}")
+        raise InvalidValue(MIN_VALUE, f" {min_value} is above ", MAX_VALUE, f" {max_value}")
     return DealFilter(
         pipeline=pipeline_obj.id if pipeline_obj else None,
         stages=tuple(chosen_stages),

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from pipecli.core.errors import InvalidValue
+from pipecli.core.errors import InvalidValue, Named
 from pipecli.core.names import EMAIL_PATTERN
 
 # Amounts are kept as YAML numbers, that is as floats when they have cents. Below 10^13 with
@@ -16,19 +16,20 @@ _AMOUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?\Z")
 _CONTACT = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
 
 
-def parse_amount(text: str | int | float | Decimal, what: str = "value") -> int | float:
-    """A number >= 0 from user input, like 12000, 12,000 or 12000.50; returns an int when whole."""
+def parse_amount(text: str | int | float | Decimal, what: str | Named = "value") -> int | float:
+    """A number >= 0 from user input, like 12000, 12,000 or 12000.50; returns an int when whole.
+    what names the input in a refusal."""
     cleaned = str(text).strip().replace("_", "")
     if cleaned.startswith("-") and _AMOUNT.match(cleaned[1:]):
-        raise InvalidValue(f"bad {what} '{text}': it cannot be negative")
+        raise InvalidValue("bad ", what, f" '{text}': it cannot be negative")
     if not _AMOUNT.match(cleaned):
-        raise InvalidValue(f"bad {what} '{text}': expected a number like 12000, 12,000 or 12000.50 (at most two decimals)")
+        raise InvalidValue("bad ", what, f" '{text}': expected a number like 12000, 12,000 or 12000.50 (at most two decimals)")
     try:
         number = Decimal(cleaned.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise InvalidValue(f"bad {what} '{text}'") from None
+        raise InvalidValue("bad ", what, f" '{text}'") from None
     if number >= MAX_AMOUNT:
-        raise InvalidValue(f"bad {what} '{text}': too large (the limit is {MAX_AMOUNT:,})")
+        raise InvalidValue("bad ", what, f" '{text}': too large (the limit is {MAX_AMOUNT:,})")
     return int(number) if number == number.to_integral_value() else float(number)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pipecli.core.errors import InvalidValue
 from pipecli.core.model.dates import Duration, parse_date
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.inputs import DUE_BY, OVERDUE
 from pipecli.core.model.queries import Facts
 
 GROUPS = ("overdue", "today", "upcoming", "snoozed", "closed")
@@ -71,7 +72,7 @@ def agenda(
     With due_by or overdue_only, only tasks to act on are kept: snoozed and undated ones are not.
     """
     if overdue_only and due_by is not None:
-        raise InvalidValue("--overdue and --due do not go together: --due already includes what is overdue")
+        raise InvalidValue(OVERDUE, " and ", DUE_BY, " do not go together: ", DUE_BY, " already includes what is overdue")
     items = []
     for f in chosen:
         ids = None

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from pipecli.core.errors import InvalidValue, PipeError
+from pipecli.core.errors import Interrupted, InvalidValue, PipeError
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
 from pipecli.core.workflow.lifecycle import refuse_new_errors
@@ -50,23 +50,22 @@ def plan(deals: list[Deal], config: Config, today: dt.date,
         except Unchanged as reason:
             skipped.append((deal.id, str(reason)))
             continue
-        except PipeError as error:
-            message = str(error)
-            refused.append(message if message.startswith(f"{deal.id}: ") else f"{deal.id}: {message}")
+        except PipeError as error:  # kept in parts, so the CLI can name its options in each
+            said = error.said.parts
+            refused.append(said if str(error).startswith(f"{deal.id}: ") else (f"{deal.id}: ", *said))
             continue
         changes.append(Planned(deal, summary, warning))
     if refused:
         more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
-        raise InvalidValue(f"nothing changed: {len(refused)} of {len(deals)} deals cannot be changed: "
-                           f"{'; '.join(refused[:3])}{more}")
+        shown = [part for n, parts in enumerate(refused[:3]) for part in (("; ",) if n else ()) + tuple(parts)]
+        raise InvalidValue(f"nothing changed: {len(refused)} of {len(deals)} deals cannot be changed: ", *shown, more)
     return Plan(changes, skipped)
 
 
 class Stopped(PipeError):
     """Writing stopped part way; says which deals were written and which were not."""
 
-    def __init__(self, cause: str, changed: list[str], unchanged: list[str], exit_code: int = 1):
-        self.exit_code = exit_code  # 130 after Ctrl-C, as shells expect
+    def __init__(self, cause: str, changed: list[str], unchanged: list[str]):
         total = len(changed) + len(unchanged)
         super().__init__(
             f"{cause}: stopped after changing {len(changed)} of {total} deals; "
@@ -74,6 +73,10 @@ class Stopped(PipeError):
         )
         self.changed = changed
         self.unchanged = unchanged
+
+
+class StoppedByInterrupt(Stopped, Interrupted):
+    """Ctrl-C stopped the writing part way."""
 
 
 def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], changes: list[Planned],
@@ -100,17 +103,17 @@ def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], chan
     done: list[str] = []
     current: Planned | None = None
 
-    def stopped(cause: str, exit_code: int = 1) -> Stopped:
+    def stopped(cause: str, kind: type[Stopped] = Stopped) -> Stopped:
         if current is not None and current.deal.id not in done and is_saved(current.deal):
             done.append(current.deal.id)
-        return Stopped(cause, done, [c.deal.id for c in changes if c.deal.id not in set(done)], exit_code)
+        return kind(cause, done, [c.deal.id for c in changes if c.deal.id not in set(done)])
 
     try:
         for current in progress(changes):
             save(current.deal)
             done.append(current.deal.id)
     except KeyboardInterrupt:
-        raise stopped("interrupted", 130) from None
+        raise stopped("interrupted", StoppedByInterrupt) from None
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise stopped(f"{where}{error.strerror or error}") from None

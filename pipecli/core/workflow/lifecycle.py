@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pipecli.core.errors import InvalidValue, NotFound, PipeError
+from pipecli.core.errors import InvalidValue, Message, NotFound, PipeError
 from pipecli.core.model.config import Config, Pipeline, Stage
 from pipecli.core.model.dates import Duration, parse_date
 from pipecli.core.model.deal import BANT_KEYS, MAX_ID_LENGTH, Deal, slugify, task_with
 from pipecli.core.model.entryids import new_entry_id
+from pipecli.core.model.inputs import (ACCOUNT, DUE, FORCE, NEXT_STEP, NEXT_TEXT, ON, ON_DATE, PIPELINE, REASON,
+                                       SOURCE, TAGS)
 from pipecli.core.model.validate import error_messages, gate_missing
 from pipecli.core.model.values import clean_tags, one_line, parse_amount, parse_contact, parse_probability
 from pipecli.core.names import CURRENCY_PATTERN
@@ -33,7 +35,7 @@ def check_currency(config: Config, currency: str) -> str:
 
 def check_source(config: Config, source: str) -> str:
     if not source.strip():
-        raise InvalidValue("an empty source: leave --source out instead")
+        raise InvalidValue("an empty source: leave ", SOURCE, " out instead")
     if config.sources and source not in config.sources:
         raise InvalidValue(f"unknown source '{source}' (sources: {', '.join(config.sources)})")
     return source
@@ -42,7 +44,7 @@ def check_source(config: Config, source: str) -> str:
 def check_reason(config: Config, reason: str | None) -> str:
     if not reason:
         reasons = ", ".join(config.lost_reasons) or "any text"
-        raise InvalidValue(f"a lost deal needs --reason ({reasons})")
+        raise InvalidValue("a lost deal needs ", REASON, f" ({reasons})")
     if config.lost_reasons and reason not in config.lost_reasons:
         raise InvalidValue(f"unknown lost reason '{reason}' (reasons: {', '.join(config.lost_reasons)})")
     return reason
@@ -125,7 +127,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
         stage = pipeline.first_of_kind("open")
     owner = config.find_member(spec.owner).id if spec.owner is not None else user
     if spec.due is not None and spec.next_step is None:
-        raise InvalidValue("--due needs --next TEXT: the task it is the due date of")
+        raise InvalidValue(DUE, " needs ", NEXT_TEXT, ": the task it is the due date of")
 
     deal_id = new_deal_id(title, taken)
     data: dict[str, Any] = {"id": deal_id, "title": title, "pipeline": pipeline.id, "stage": stage.id}
@@ -137,7 +139,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     if spec.account is not None:
         data["account"] = one_line(spec.account, "account").strip()
         if not data["account"]:
-            raise InvalidValue("an empty account: leave --account out instead")
+            raise InvalidValue("an empty account: leave ", ACCOUNT, " out instead")
     if spec.contacts:
         data["contacts"] = [parse_contact(c) for c in spec.contacts]
     if spec.source is not None:
@@ -145,7 +147,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     if spec.tags:
         data["tags"] = clean_tags(spec.tags)
         if not data["tags"]:
-            raise InvalidValue("empty tags: leave --tag out instead")
+            raise InvalidValue("empty tags: leave ", TAGS, " out instead")
     data["created"] = today
     if spec.close_date is not None:
         data["expected_close"] = parse_date(spec.close_date, relative_to=today)
@@ -161,8 +163,8 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     # Like every write, a new deal must pass pipe check (under next_step: strict, it needs --next).
     errors = error_messages(deal, config, today)
     if errors:
-        hint = " (give one with --next TEXT)" if "next step" in errors[0] else ""
-        raise InvalidValue(f"not added: {errors[0]}{hint}")
+        hint = (" (give one with ", NEXT_TEXT, ")") if "next step" in errors[0] else ()
+        raise InvalidValue(f"not added: {errors[0]}", *hint)
     return deal
 
 
@@ -212,7 +214,7 @@ def cancel_open_tasks(deal: Deal, day: dt.date) -> list[dict]:
     return cancelled
 
 
-def enforce_next_step(deal: Deal, config: Config, today: dt.date, hint: str) -> str | None:
+def enforce_next_step(deal: Deal, config: Config, today: dt.date, *hint: object) -> Message | None:
     """Apply the next-step rule after a change: an open deal must keep an open task.
 
     Under `strict` a deal left without one raises InvalidValue (hint says what to do instead);
@@ -222,10 +224,9 @@ def enforce_next_step(deal: Deal, config: Config, today: dt.date, hint: str) -> 
     stage = pipeline.stage(deal.stage) if pipeline else None
     if config.next_step == "off" or stage is None or not stage.is_open or deal.open_tasks:
         return None
-    message = f"{deal.id} would have no next step (no open task): {hint}"
     if config.next_step == "strict":
-        raise InvalidValue(message)
-    return f"{deal.id} has no next step: {hint}"
+        raise InvalidValue(f"{deal.id} would have no next step (no open task): ", *hint)
+    return Message(f"{deal.id} has no next step: ", *hint)
 
 
 def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | None = None) -> dict:
@@ -241,7 +242,7 @@ def parse_on(text: str, today: dt.date) -> dt.date:
     """The day a change happened, as given to --on: YYYY-MM-DD, today, yesterday, or a duration ago (3d)."""
     date = parse_date(text, relative_to=today, future=False)
     if date > today:
-        raise InvalidValue(f"--on {_as_typed(text, date)} is after today ({today}): a change cannot be dated ahead")
+        raise InvalidValue(ON, f" {_as_typed(text, date)} is after today ({today}): a change cannot be dated ahead")
     return date
 
 
@@ -259,19 +260,19 @@ def check_task_on(deal: Deal, task: dict, on: dt.date) -> None:
     """Refuse finishing a task on a day before it (or its deal) was created."""
     created = task.get("created")
     if isinstance(created, dt.date) and on < created:
-        raise InvalidValue(f"--on {on} is before the task was created ({created})")
+        raise InvalidValue(ON, f" {on} is before the task was created ({created})")
     if deal.created is not None and on < deal.created:
-        raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+        raise InvalidValue(ON, f" {on} is before {deal.id} was created ({deal.created})")
 
 
 def check_on(deal: Deal, on: dt.date) -> None:
     """Refuse a change dated before the deal was created, or before its latest stage change:
     the stage history stays in date order, as `pipe check` requires."""
     if deal.created is not None and on < deal.created:
-        raise InvalidValue(f"--on {on} is before {deal.id} was created ({deal.created})")
+        raise InvalidValue(ON, f" {on} is before {deal.id} was created ({deal.created})")
     last = last_move(deal)
     if last is not None and on < last["date"]:
-        raise InvalidValue(f"--on {on} is before {deal.id}'s last stage change (to {last.get('stage')} on "
+        raise InvalidValue(ON, f" {on} is before {deal.id}'s last stage change (to {last.get('stage')} on "
                            f"{last['date']}): the stage history must stay in date order")
 
 
@@ -333,7 +334,7 @@ def move(
     current = config.pipeline(deal.pipeline)
     target = config.find_pipeline(pipeline_text) if pipeline_text is not None else current
     if target is None:
-        raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}': use --pipeline")
+        raise NotFound(f"deal {deal.id} is in unknown pipeline '{deal.pipeline}': name ", PIPELINE)
     stage = target.find_stage(stage_text)
     if target.id == deal.pipeline and stage.id == deal.stage:
         hint = f": to correct its close, 'pipe {stage.kind} {deal.id}" if stage.kind in ("won", "lost") else ""
@@ -348,14 +349,14 @@ def move(
     if stage.kind == "lost":
         reason = check_reason(config, reason)
     elif reason is not None:
-        raise InvalidValue(f"--reason is only for a move to a lost stage; {stage.id} is {stage.kind}")
+        raise InvalidValue(REASON, f" is only for a move to a lost stage; {stage.id} is {stage.kind}")
     if next_step is not None and stage.is_closed:
-        raise InvalidValue(f"--next is for a move into an open or parked stage; {stage.id} is {stage.kind}")
+        raise InvalidValue(NEXT_STEP, f" is for a move into an open or parked stage; {stage.id} is {stage.kind}")
     missing = gate_missing(deal, stage)
     if missing and not force:
         raise GateRefused(f"{deal.id} cannot enter {stage.id}, which requires {', '.join(missing)}: "
                           f"set {'them' if len(missing) > 1 else 'it'} first (pipe set {deal.id} "
-                          f"{' '.join(m + '=...' for m in missing)}), or move anyway with --force")
+                          f"{' '.join(m + '=...' for m in missing)}), or move anyway with ", FORCE)
 
     result = Move(deal, deal.pipeline, deal.stage, stage, target, forced=missing)
     moved_pipeline = target.id if target.id != deal.pipeline else None
@@ -383,8 +384,7 @@ def move(
         task = next_step.task(deal, config, today, deal.owner or user)
         deal.append("tasks", task)
         result.created_tasks.append(task)
-    result.warning = enforce_next_step(deal, config, today, f"give one with --next TEXT, as in "
-                                       f"'pipe move {deal.id} {stage.id} --next \"Call them\"'")
+    result.warning = enforce_next_step(deal, config, today, "give one with ", NEXT_TEXT)
     return result
 
 
@@ -418,7 +418,8 @@ class Correction:
 
 
 def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, *,
-                  on: dt.date | None = None, reason: str | None = None, said: str = "--on ") -> Correction:
+                  on: dt.date | None = None, reason: str | None = None,
+                  said: tuple = (ON, " ")) -> Correction:
     """Correct a won or lost deal's close: its date (on) and/or its lost reason.
 
     The close's history entry (the last one) is changed in place, so the history stays in date
@@ -439,12 +440,12 @@ def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, 
     changes: list[tuple[str, Any, Any]] = []
     if on is not None and (on != deal.closed or on != entry.get("date")):
         if on > today:
-            raise InvalidValue(f"{said}{on} is after today ({today}): a change cannot be dated ahead")
+            raise InvalidValue(*said, f"{on} is after today ({today}): a change cannot be dated ahead")
         if deal.created is not None and on < deal.created:
-            raise InvalidValue(f"{said}{on} is before {deal.id} was created ({deal.created})")
+            raise InvalidValue(*said, f"{on} is before {deal.id} was created ({deal.created})")
         before = history[-2] if len(history) > 1 else None
         if before is not None and isinstance(before.get("date"), dt.date) and on < before["date"]:
-            raise InvalidValue(f"{said}{on} is before {deal.id}'s stage change before the close (to "
+            raise InvalidValue(*said, f"{on} is before {deal.id}'s stage change before the close (to "
                                f"{before.get('stage')} on {before['date']}): the stage history must stay in date order")
         entry.setdefault("was_date", entry.get("date"))
         entry["date"] = on
@@ -456,8 +457,8 @@ def correct_close(deal: Deal, config: Config, today: dt.date, user: str | None, 
         changes.append(("lost_reason", deal.lost_reason, reason))
     if not changes:
         why = f"for {deal.lost_reason}, " if kind == "lost" else ""
-        how = "a different --reason or --on DATE" if kind == "lost" else "--on DATE"
-        raise PipeError(f"{deal.id} is already {kind} ({why}closed {deal.closed}): to correct it, give {how}")
+        how = ("a different ", REASON, " or ", ON_DATE) if kind == "lost" else (ON_DATE,)
+        raise PipeError(f"{deal.id} is already {kind} ({why}closed {deal.closed}): to correct it, give ", *how)
     marks = {"corrected": today, "corrected_by": user, "was_date": entry.pop("was_date", None),
              "was_reason": entry.pop("was_reason", None)}
     for key in marks:
@@ -505,7 +506,7 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
             closing = f"pipe lost {deal.id} --reason R" if key == "lost_reason" else f"pipe won/lost {deal.id} --on DATE"
             raise InvalidValue(f"cannot set {key}: {deal.id} is not {' or '.join(kinds)} (close it with '{closing}')")
         if value != old:
-            correct_close(deal, config, today, user, said=f"{key}=",
+            correct_close(deal, config, today, user, said=(f"{key}=",),
                           **({"on": value} if key == "closed" else {"reason": value}))
         return key, old, value
     if key.startswith("bant."):

@@ -16,6 +16,7 @@ from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
 from pipecli.core.model.config import Config
 from pipecli.core.model.dates import parse_date
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.inputs import DISMISS_FOR
 from pipecli.core.model.queries import Facts, facts
 from pipecli.core.workflow.tasks import add as add_task
 from pipecli.core.workflow.timeline import in_order, last_interaction
@@ -123,7 +124,7 @@ def dismiss(deal: Deal, suggestion: Suggestion, until: str, today: dt.date, user
     """Hide the suggestion until a later date, recorded on the deal; returns the entry."""
     date = parse_date(until, relative_to=today)
     if date <= today:
-        raise InvalidValue(f"--for {until} ends on {date}, not after today ({today}): give a later date or a duration like 2w")
+        raise InvalidValue(DISMISS_FOR, f" {until} ends on {date}, not after today ({today}): give a later date or a duration like 2w")
     entry = {"kind": suggestion.kind, "date": today, "until": date}
     if user:
         entry["by"] = user

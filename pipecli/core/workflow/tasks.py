@@ -14,6 +14,7 @@ from pipecli.core.model.config import Config
 from pipecli.core.model.dates import parse_date
 from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
 from pipecli.core.model.entryids import Located, locate, parse_entry_ref, position
+from pipecli.core.model.inputs import DUE_DATE, LOST, LOST_REASON, NEXT_STEP, NEXT_TEXT, PARK, REASON, TEXT, UNTIL, WON
 from pipecli.core.workflow import lifecycle
 from pipecli.core.workflow.lifecycle import Move, NextStep
 
@@ -104,12 +105,12 @@ def finish(
     task = _replace(deal, index, task_with(open_task, status=status, done=on or today))
     result = Finished(deal.task_ref(task), task)
     if reason is not None and close != "lost":
-        raise InvalidValue("--reason goes with --lost")
+        raise InvalidValue(REASON, " is only for closing the deal as lost")
     if close == "lost" and not reason:
-        raise InvalidValue("--lost needs the reason, like --lost price")
+        raise InvalidValue("a lost deal needs ", LOST_REASON, ", like price")
     if close is not None:
         if next_step is not None and close != "parked":
-            raise InvalidValue(f"--next and --{close} do not go together: a {close} deal has no next step")
+            raise InvalidValue(NEXT_STEP, " and ", {"won": WON, "lost": LOST, "parked": PARK}[close], f" do not go together: a {close} deal has no next step")
         result.move = lifecycle.close(deal, config, close, today, user, reason, on=on)
         result.warning = result.move.warning
     if next_step is not None:  # the next step goes to whoever had this one
@@ -119,7 +120,7 @@ def finish(
         return result
     result.warning = lifecycle.enforce_next_step(
         deal, config, today,
-        f"give the next one with --next TEXT, or close the deal with --won, --lost REASON or --park")
+        "give the next one with ", NEXT_TEXT, ", or close the deal with ", WON, ", ", LOST_REASON, " or ", PARK)
     return result
 
 
@@ -128,7 +129,7 @@ def snooze(deal: Deal, index: int, until: str, today: dt.date) -> dict:
     task = _open_task(deal, index, "snooze")
     date = parse_date(until, relative_to=today)
     if date <= today:
-        raise InvalidValue(f"--until {until} is not after today ({today}): snooze until a later date")
+        raise InvalidValue(UNTIL, f" {until} is not after today ({today}): snooze until a later date")
     return _replace(deal, index, task_with(task, snoozed_until=date))
 
 
@@ -141,7 +142,7 @@ def assign(deal: Deal, config: Config, index: int, who: str) -> tuple[str | None
 def edit(deal: Deal, index: int, today: dt.date, *, text: str | None = None, due: str | None = None) -> dict:
     """Change a task's text and/or due date; an empty --due removes the due date."""
     if text is None and due is None:
-        raise InvalidValue("nothing to change: give --text TEXT and/or --due DATE")
+        raise InvalidValue("nothing to change: give ", TEXT, " and/or ", DUE_DATE)
     task = dict(deal.tasks[index])
     if text is not None:
         task = task_with(task, text=lifecycle.task_text(text))

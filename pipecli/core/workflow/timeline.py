@@ -11,6 +11,7 @@ from pipecli.core.model.config import Config
 from pipecli.core.model.dates import parse_datetime
 from pipecli.core.model.deal import Deal, entry_with
 from pipecli.core.model.entryids import locate, new_entry_id, parse_entry_ref
+from pipecli.core.model.inputs import ADD_NOTES, AT, DIRECTION, NOTES, SUMMARY
 from pipecli.core.model.validate import DIRECTIONS
 from pipecli.core.model.values import one_line
 
@@ -38,13 +39,13 @@ def log_interaction(
         raise InvalidValue("an interaction needs a summary")
     date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
     if date > today and kind != "meeting":
-        raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+        raise InvalidValue(AT, f" {at} is in the future: only a meeting can be logged ahead")
     _not_before_created(deal, at, date, "log it")
     if direction is not None:
         if direction not in DIRECTIONS:
             raise InvalidValue(f"bad direction '{direction}' (use in or out)")
         if kind == "note":
-            raise InvalidValue("a note has no direction: leave --direction out")
+            raise InvalidValue("a note has no direction: leave ", DIRECTION, " out")
     who = config.find_member(by).id if by is not None else user
     entry: dict[str, Any] = {"id": new_entry_id(set(deal.entry_ids("activities"))), "date": date}
     if time is not None:
@@ -87,7 +88,7 @@ def amend_interaction(
         entry = _with(entry, summary=text)
         changed.append("summary")
     if notes is not None and add_notes is not None:
-        raise InvalidValue("give --notes (replaces them) or --add-notes (adds a paragraph), not both")
+        raise InvalidValue("give ", NOTES, " (replaces them) or ", ADD_NOTES, " (adds a paragraph), not both")
     if notes is not None:
         if notes.strip():
             entry = _with(entry, notes=notes.strip())
@@ -96,14 +97,14 @@ def amend_interaction(
         changed.append("notes")
     if add_notes is not None:
         if not add_notes.strip():
-            raise InvalidValue("--add-notes needs some text")
+            raise InvalidValue(ADD_NOTES, " needs some text")
         before = str(entry.get("notes") or "").rstrip()
         entry = _with(entry, notes=(before + "\n\n" if before else "") + add_notes.strip())
         changed.append("notes")
     if at is not None:
         date, time = parse_datetime(at, relative_to=today)
         if date > today and entry.get("kind") != "meeting":
-            raise InvalidValue(f"--at {at} is in the future: only a meeting can be logged ahead")
+            raise InvalidValue(AT, f" {at} is in the future: only a meeting can be logged ahead")
         _not_before_created(deal, at, date, "date it so")
         entry = _with(entry, date=date)
         if time is not None:
@@ -115,14 +116,14 @@ def amend_interaction(
         if direction and direction not in DIRECTIONS:
             raise InvalidValue(f"bad direction '{direction}' (use in or out)")
         if direction and entry.get("kind") == "note":
-            raise InvalidValue("a note has no direction: leave --direction out")
+            raise InvalidValue("a note has no direction: leave ", DIRECTION, " out")
         if direction:
             entry = _with(entry, direction=direction)
         else:
             entry.pop("direction", None)
         changed.append("direction")
     if not changed:
-        raise InvalidValue("nothing to change: give --summary, --notes, --add-notes, --at or --direction")
+        raise InvalidValue("nothing to change: give ", SUMMARY, ", ", NOTES, ", ", ADD_NOTES, ", ", AT, " or ", DIRECTION)
     activities = list(deal.activities)
     activities[index] = entry
     deal.set("activities", activities)
@@ -131,7 +132,7 @@ def amend_interaction(
 
 def _not_before_created(deal: Deal, at: str, date: dt.date, doing: str) -> None:
     if deal.created is not None and date < deal.created:  # pipe check would warn about it
-        raise InvalidValue(f"--at {at} is before {deal.id} was created ({deal.created}): to {doing}, first "
+        raise InvalidValue(AT, f" {at} is before {deal.id} was created ({deal.created}): to {doing}, first "
                            f"'pipe set {deal.id} created={date}'")
 
 
