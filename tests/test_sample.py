@@ -1,5 +1,7 @@
 """The repository root is a sample workspace: it must stay valid, believable and round-trip exactly."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,15 @@ def test_every_sample_deal_round_trips_byte_for_byte(deal_id):
     # ...and a full canonical rewrite, with no help from the original text, reads back the same.
     rewritten = dealfile.parse(dealfile.render(deal.data, deal.body), "x")
     assert dealfile.same(rewritten.data, deal.data) and rewritten.body == deal.body
+
+
+def test_the_generator_writes_the_committed_sample_byte_for_byte(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_sample.py"), str(tmp_path)], check=True,
+                   capture_output=True)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(["pipelines.yaml"] + [f"deals/{deal_id}.md" for deal_id in SAMPLE_IDS])
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (ROOT / name).read_bytes(), name
 
 
 def test_the_sample_workspace_has_no_errors():

@@ -3,26 +3,30 @@
 
 Tidewater Labs is a fictitious 3-person startup selling a self-hosted developer
 observability product (annual licences + onboarding services). The data is
-hand-written and deterministic: "today" is fixed at 2026-11-27 and task ids come
-from a seeded RNG, so every run produces byte-identical files.
+hand-written; the deals are made the way pipe makes them (pipe add, move, set,
+task add/done/cancel/snooze) and written by pipe's own writer. It is
+deterministic: every date is given, and task ids are drawn from a seeded RNG,
+so every run produces byte-identical files (tests/test_sample.py checks it).
 
-Run from the repository root:  python tools/make_sample.py
+Run from the repository root:  python tools/make_sample.py [DIR]   (DIR: this repository)
 """
 import random
-import re
 import sys
-import unicodedata
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-
-import yaml
+from unittest import mock
 
 TODAY = date(2026, 11, 27)
 EARLIEST = date(2025, 11, 20)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pipecli.core import yamlio  # noqa: E402  (the files are written exactly as pipe writes them)
-from pipecli.core.workflow.lifecycle import _ID_CHARS as TASK_ID_CHARS, _ID_LETTERS as TASK_ID_LETTERS  # noqa: E402
+from pipecli.core.model import entryids  # noqa: E402
+from pipecli.core.model.deal import BANT_KEYS, slugify  # noqa: E402
+from pipecli.core.model.validate import meaning_problems  # noqa: E402
+from pipecli.core.store.workspace import Workspace, write_atomic  # noqa: E402
+from pipecli.core.workflow import lifecycle, tasks  # noqa: E402
+from pipecli.core.workflow.timeline import ACTIVITY_ORDER  # noqa: E402
 
 PIPELINES_YAML = """\
 # Tidewater Labs sales workspace: the pipelines, their stages and the team.
@@ -885,30 +889,8 @@ deal("CloudCairn managed service bundle", "tom", "CloudCairn", 3000, pipe=PS, sr
 
 
 # --------------------------------------------------------------------------
-# Helpers
+# Making the deals with pipe's own lifecycle
 # --------------------------------------------------------------------------
-TRANSLIT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L", "'": ""})
-
-
-def slug(text):
-    text = unicodedata.normalize("NFKD", text.translate(TRANSLIT)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def d(text):
-    return date.fromisoformat(text)
-
-
-def new_task_id(rng):
-    """Like pipe's own task ids: six characters starting with a letter, from the seeded RNG."""
-    return rng.choice(TASK_ID_LETTERS) + "".join(rng.choice(TASK_ID_CHARS) for _ in range(5))
-
-
-def fresh(day):
-    """A new date object: safe_dump writes &anchors/*aliases for shared objects."""
-    return date.fromordinal(day.toordinal())
-
-
 def split_head(line):
     """'HEAD: text' -> (HEAD tokens, text)."""
     head, text = line.split(": ", 1)
@@ -924,135 +906,99 @@ def parse_who(tokens, default):
     return default
 
 
-def build(spec, rng, used_ids):
-    owner, pipeline = spec["owner"], spec.get("pipe", NB)
-    history = []
-    for entry in spec["hist"].split(","):
-        tokens = entry.split()
-        by = parse_who(tokens, owner)
-        history.append({"stage": tokens[0], "date": d(tokens[1]), "by": by})
-    dom = spec.get("dom") or slug(spec["account"]).replace("-", "")
-    contacts = []
-    for c in spec["who"]:
-        name, _, role = (p.strip() for p in c.partition("|"))
-        contact = {"name": name, "email": f"{slug(name).replace('-', '.')}@{dom}.example"}
-        if role:
-            contact["role"] = role
-        contacts.append(contact)
+def email(name, dom):
+    """first.last@dom.example by pipe's slug of the name, an apostrophe dropped: O'Connor is oconnor."""
+    return slugify(name.replace("'", "")).replace("-", ".") + f"@{dom}.example"
 
-    data = {"id": slug(spec["title"]), "title": spec["title"], "pipeline": pipeline,
-            "stage": history[-1]["stage"], "value": spec["value"], "currency": spec.get("cur", "EUR")}
-    if spec.get("prob") is not None:
-        data["probability"] = spec["prob"]
-    data.update(owner=owner, account=spec["account"], contacts=contacts, source=spec["src"])
-    if spec.get("tags"):
-        data["tags"] = spec["tags"].split()
-    data["created"] = fresh(history[0]["date"])
-    if spec.get("close"):
-        data["expected_close"] = d(spec["close"])
-    if spec.get("lost") or history[-1]["stage"] in ("won", "signed"):
-        data["closed"] = fresh(history[-1]["date"])
-    if spec.get("lost"):
-        data["lost_reason"] = spec["lost"]
-    if spec.get("bant"):
-        data["bant"] = {k: spec["bant"][k] for k in ("budget", "authority", "need", "timeline") if k in spec["bant"]}
-    data["history"] = history
-    if spec.get("pushed"):  # "CHANGED FROM TO": the expected close date moved later
-        data["close_changes"] = [dict(zip(("date", "from", "to"), map(d, p.split()))) for p in spec["pushed"]]
 
-    tasks = []
+def without_stage_tasks(config):
+    """config without its stages' on_enter tasks: every task of the sample is written out in its spec,
+    so a move into proposal must not add its "Follow up on the proposal" again."""
+    return replace(config, pipelines=tuple(replace(p, stages=tuple(replace(s, on_enter=()) for s in p.stages))
+                                           for p in config.pipelines))
+
+
+def build(spec, config):
+    """The deal spec describes, made as `pipe add` makes it, then moved, set and given its tasks."""
+    owner, d = spec["owner"], date.fromisoformat
+    moves = [(t[0], d(t[1]), parse_who(t, owner)) for t in (entry.split() for entry in spec["hist"].split(","))]
+    pushed = [p.split() for p in spec.get("pushed", [])]  # CHANGED FROM TO: the expected close date moved
+    dom = spec.get("dom") or slugify(spec["account"]).replace("-", "")
+    people = [[part.strip() for part in who.split("|")] for who in spec["who"]]
+    (stage, created, by), close = moves[0], pushed[0][1] if pushed else spec.get("close")
+    deal = lifecycle.create_deal(lifecycle.NewDeal(
+        spec["title"], pipeline=spec.get("pipe", NB), stage=stage, value=str(spec["value"]), currency=spec.get("cur"),
+        owner=owner, account=spec["account"], contacts=tuple(f"{p[0]} <{email(p[0], dom)}>" for p in people),
+        source=spec["src"], tags=tuple(spec.get("tags", "").split()), close_date=close), config, set(), created, by)
+    # pipe add's random suffix keeps two clones' new deals apart; the sample's ids, quoted in the docs, are bare slugs.
+    deal.set("id", slugify(spec["title"]))
+    deal.set("contacts", [dict(c, role=p[1]) if len(p) > 1 else c for c, p in zip(deal.contacts, people)])
+    if "prob" in spec:
+        lifecycle.set_field(deal, config, f"probability={spec['prob']}", created)
+    for key in (k for k in BANT_KEYS if k in spec.get("bant", {})):
+        lifecycle.set_field(deal, config, f"bant.{key}={spec['bant'][key]}", created)
+    for stage, day, who in moves[1:]:
+        lost = config.pipeline(deal.pipeline).find_stage(stage).kind == "lost"
+        lifecycle.move(deal, config, stage, day, who, reason=spec.get("lost") if lost else None)
+    for changed, before, after in pushed:
+        assert lifecycle.set_field(deal, config, f"expected_close={after}", d(changed))[1] == d(before), deal.id
+
     for line in spec.get("tasks", []):
         tokens, text = split_head(line)
         assignee = parse_who(tokens, owner)
-        snooze = next((t for t in tokens if t.startswith("snooze=")), None)
+        snooze = [t.split("=", 1)[1] for t in tokens if t.startswith("snooze=")]
+        created_on, due, status, *done = (t for t in tokens if not t.startswith("snooze="))
+        tasks.add(deal, config, text, d(created_on), due=due, assignee=assignee)
         if snooze:
-            tokens.remove(snooze)
-        created, due, status = d(tokens[0]), d(tokens[1]), tokens[2]
-        task_id = new_task_id(rng)
-        while task_id in used_ids:
-            task_id = new_task_id(rng)
-        used_ids.add(task_id)
-        task = {"id": task_id, "text": text, "due": due, "assignee": assignee, "status": status}
-        if snooze:
-            task["snoozed_until"] = d(snooze.split("=", 1)[1])
-        task["created"] = created
+            tasks.snooze(deal, len(deal.tasks) - 1, snooze[0], TODAY)
         if status != "open":
-            task["done"] = d(tokens[3])
-        tasks.append(task)
-    if tasks:
-        data["tasks"] = tasks
+            tasks.finish(deal, config, len(deal.tasks) - 1, status, TODAY, assignee, on=d(done[0]))
 
-    activities = []
+    # Stored without an id, as hand-written interactions are (pipe derives theirs from their content);
+    # log_interaction would store a random one.
     for line in spec.get("acts", []):
         tokens, summary = split_head(line)
-        by = parse_who(tokens, owner)
-        act = {"date": d(tokens[0]), "kind": tokens[1]}
-        if tokens[1] == "email":
-            act["direction"] = tokens[2]
-        summary, _, meeting_notes = summary.partition(" || ")
-        act.update(by=by, summary=summary)
-        if meeting_notes:
-            act["notes"] = meeting_notes
-        activities.append(act)
-    if activities:
-        data["activities"] = activities
+        summary, _, notes = summary.partition(" || ")
+        act = dict(by=parse_who(tokens, owner), date=d(tokens[0]), kind=tokens[1], summary=summary, notes=notes,
+                   direction=tokens[2] if len(tokens) > 2 else None)
+        deal.append("activities", {key: act[key] for key in ACTIVITY_ORDER if act.get(key)})
     notes = "\n".join(line.strip() for line in spec.get("notes", "").splitlines()).strip()
-    return data, notes
+    deal.body = notes + "\n" if notes else ""
+    return deal
 
 
-def check(data, cfg):
-    """Assert the invariants of the sample (a typo in a spec should fail loudly)."""
-    where = data["id"]
-    pipe = next(p for p in cfg["pipelines"] if p["id"] == data["pipeline"])
-    kinds = {s["id"]: s["kind"] for s in pipe["stages"]}
-    team = {m["id"] for m in cfg["team"]}
-    kind = kinds[data["stage"]]
-    hist = data["history"]
-    assert hist[0]["stage"] == pipe["stages"][0]["id"] and hist[0]["date"] == data["created"], where
-    assert all(h["stage"] in kinds and h["by"] in team for h in hist), where
-    assert all(a["date"] <= b["date"] for a, b in zip(hist, hist[1:])), where
-    assert data["owner"] in team and data["source"] in cfg["sources"], where
-    assert data["currency"] in ("EUR", "USD", "GBP"), where
-    assert ("closed" in data) == (kind in ("won", "lost")), where
-    assert data.get("closed", hist[-1]["date"]) == hist[-1]["date"], where
-    assert ("lost_reason" in data) == (kind == "lost"), where
-    assert data.get("lost_reason", "stale") in cfg["lost_reasons"], where
-    dates = [h["date"] for h in hist] + [a["date"] for a in data.get("activities", [])]
-    acts = data.get("activities", [])
-    assert all(a["date"] <= b["date"] for a, b in zip(acts, acts[1:])), where
-    assert all(a["kind"] in ("call", "email", "meeting", "note") and a["by"] in team for a in acts), where
-    assert all((a["kind"] == "email") == (a.get("direction") in ("in", "out")) for a in acts), where
-    open_tasks = 0
-    for t in data.get("tasks", []):
-        assert t["assignee"] in team and t["status"] in ("open", "done", "cancelled"), where
-        assert ("done" in t) == (t["status"] != "open"), where
-        assert t.get("done", t["created"]) >= t["created"], where
-        dates += [t["created"], t.get("done", t["created"])]
-        open_tasks += t["status"] == "open"
-    assert all(EARLIEST <= data["created"] <= x <= TODAY for x in dates), where
-    assert open_tasks <= (2 if kind == "open" else 0), where
+def check(deal, config):
+    """Fail loudly on a typo in a spec: anything pipe check reports, and the sample's own rules."""
+    # A missing next step is the one warning the sample has on purpose (on its stage line).
+    problems = [p.message for p in meaning_problems(deal, config, TODAY)
+                if p.severity == "error" or p.key_path != ("stage",)]
+    assert not problems, (deal.id, problems)
+    stages = config.pipeline(deal.pipeline).stages
+    assert deal.history[0]["stage"] == stages[0].id, deal.id
+    dates = [h["date"] for h in deal.history] + [a["date"] for a in deal.activities]
+    dates += [t[key] for t in deal.tasks for key in ("created", "done") if key in t]
+    assert all(EARLIEST <= x <= TODAY for x in dates), deal.id
+    assert len(deal.open_tasks) <= (2 if lifecycle.stage_kind(deal, config) == "open" else 0), deal.id
 
 
-def main():
-    cfg = yaml.safe_load(PIPELINES_YAML)
-    with open(ROOT / "pipelines.yaml", "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(PIPELINES_YAML)
-    deals_dir = ROOT / "deals"
-    deals_dir.mkdir(exist_ok=True)
-    for old in sorted(deals_dir.glob("*.md")):
+def main(root):
+    root.mkdir(parents=True, exist_ok=True)
+    write_atomic(root / "pipelines.yaml", PIPELINES_YAML)
+    workspace = Workspace(root)
+    config = without_stage_tasks(workspace.config)
+    # pipe draws task ids from `secrets`; here they come from a seeded RNG, the same on every run.
+    with mock.patch.object(entryids, "secrets", random.Random(20261127)):
+        deals = [build(spec, config) for spec in DEALS]
+    for deal in deals:
+        check(deal, config)
+    task_ids = [t["id"] for deal in deals for t in deal.tasks]
+    assert len(task_ids) == len(set(task_ids)), "a task id drawn twice"
+    for old in workspace.deals_dir.glob("*.md"):
         old.unlink()
-    rng = random.Random(20261127)
-    used_ids, seen = set(), set()
-    for spec in DEALS:
-        data, notes = build(spec, rng, used_ids)
-        check(data, cfg)
-        assert data["id"] not in seen, f"duplicate deal id {data['id']}"
-        seen.add(data["id"])
-        text = "---\n" + yamlio.dump(data) + "---\n" + (notes + "\n" if notes else "")
-        with open(deals_dir / f"{data['id']}.md", "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    print(f"wrote pipelines.yaml and {len(DEALS)} deals to {deals_dir}")
+    for deal in deals:
+        workspace.create(deal)  # refuses a deal id made twice
+    print(f"wrote pipelines.yaml and {len(deals)} deals to {workspace.deals_dir}")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT)
