@@ -6,11 +6,11 @@ import datetime as dt
 from functools import cached_property
 
 from pipecli.core.errors import ParseError
+from pipecli.core.gitsync.identity import author, current_user
 from pipecli.core.model import dates
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
 from pipecli.core.store.workspace import Workspace, discover
-from pipecli.core.workflow.identity import author, current_user
 from pipecli.render.style import Style, colour_wanted
 
 

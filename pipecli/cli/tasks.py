@@ -9,10 +9,10 @@ from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_a
                                  format_option, on_option, raw_option)
 from pipecli.cli.output import describe_task, echo_move, echo_output, warn
 from pipecli.core.errors import InvalidValue
+from pipecli.core.gitsync.identity import unknown_user_hint
 from pipecli.core.model.queries import select
 from pipecli.core.workflow import tasks as task_ops
 from pipecli.core.workflow.agenda import agenda, due_cutoff
-from pipecli.core.workflow.identity import unknown_user_hint
 from pipecli.core.workflow.lifecycle import NextStep, parse_on
 from pipecli.core.workflow.suggest import accept, dismiss, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions

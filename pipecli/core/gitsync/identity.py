@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
+from pathlib import Path
 
 from pipecli.core.errors import InvalidValue, NotFound
+from pipecli.core.gitsync.repo import Git, GitError
 from pipecli.core.model.config import Config, Member
 
 
 def git_email(cwd: str | None = None) -> str | None:
     """`git config user.email`, or None when git or the setting is missing."""
     try:
-        result = subprocess.run(
-            ["git", "config", "user.email"], capture_output=True, text=True, cwd=cwd, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
+        done = Git(Path(cwd or ".")).run("config", "user.email", check=False)
+    except (GitError, OSError):
         return None
-    email = result.stdout.strip()
-    return email or None
+    return done.stdout.decode("utf-8", "replace").strip() or None
 
 
 def current_user(config: Config, cwd: str | None = None) -> Member | None:
