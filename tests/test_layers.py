@@ -175,3 +175,30 @@ def test_every_template_and_preset_ships_in_the_package():
         files = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / folder).iterdir()]
         assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), folder
 
+
+
+def architecture_table() -> dict[str, tuple[set[str], str]]:
+    """docs/architecture.md's table of parts: part -> (what it may import, what it owns)."""
+    rows = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in ALLOWED:
+            rows[cells[0]] = ({p for p in cells[1].split(", ") if p != "nothing"}, cells[2])
+    return rows
+
+
+def test_docs_architecture_draws_the_rule_this_test_holds():
+    table = architecture_table()
+    assert {part: allowed for part, (allowed, _) in table.items()} == ALLOWED
+
+
+def test_docs_architecture_names_every_core_module_in_its_part():
+    table = architecture_table()
+    missing = []
+    for name in modules_on_disk():
+        part = part_of(name)
+        if part is None or name.count(".") < 2 or name.rpartition(".")[2] in ALLOWED:
+            continue  # outside the core, or a package itself
+        if f"`{name.rpartition('.')[2]}.py`" not in table[part][1]:
+            missing.append(name)
+    assert missing == []
