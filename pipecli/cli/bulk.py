@@ -58,7 +58,7 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
         rows = [{"id": p.deal.id, "title": p.deal.title,
                  "value": money.amount(p.deal.value, p.deal.currency) if p.deal.data.get("value") is not None else "",
                  "last_activity": before[p.deal.id].last_activity, "change": p.summary} for p in planned.changes]
-        click.echo(render_rows(rows, LIST_COLUMNS, "table"), nl=False)
+        click.echo(render_rows(rows, LIST_COLUMNS, "text"), nl=False)
         deals = _count(len(planned.changes))
         click.echo(f"{deals}, {money.amount(total, config.currency)} in total")
         if dry_run:

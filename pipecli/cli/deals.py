@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
 import click
 
-from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, format_option,
-                                 on_option)
+from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, on_option,
+                                 output_options)
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import facts
 from pipecli.core.model.validate import edit_problem
 from pipecli.core.workflow import lifecycle
-from pipecli.render.deals import render_show
-from pipecli.render.formats import plain
+from pipecli.render.deals import deal_json, render_show
+from pipecli.render.registry import DOCUMENT
 
 
 @click.command()
@@ -63,10 +62,12 @@ def add(app, title, **options):
 
 @click.command()
 @deal_argument()
-@format_option("text", "json", default="text")
+@output_options(DOCUMENT)
 @click.pass_obj
-def show(app, deal, fmt):
+def show(app, deal, out):
     """Show a deal with its next steps, timeline and notes.
+
+    --format json gives the deal's fields as in its file, and its notes as "body".
 
     \b
     Example:
@@ -74,17 +75,10 @@ def show(app, deal, fmt):
     """
     workspace = app.workspace
     loaded = workspace.load(workspace.resolve(deal))
-    deal_facts = facts(loaded, app.config, app.today)
-    if fmt == "json":
-        from pipecli.core.model.entryids import ENTRY_FIELDS, with_ids
-
-        # Entries without a stored id carry the one commands take for them, as `pipe show` prints it.
-        record = plain({key: with_ids(loaded.id, key, value) if key in ENTRY_FIELDS and isinstance(value, list)
-                        else value for key, value in loaded.data.items()})
-        record["notes"] = loaded.body
-        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+    if out.fmt == "json":
+        out.emit(deal_json(loaded))
     else:
-        click.echo(render_show(deal_facts, app.style, app.today), nl=False)
+        out.emit(render_show(facts(loaded, app.config, app.today), out.style, app.today), coloured=True)
 
 
 @click.command("set")

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import deal_filter_options, skip_bad_option
-from pipecli.cli.output import echo_output, output_path
-from pipecli.core.errors import InvalidValue
+from pipecli.cli.options import deal_filter_options, output_options, skip_bad_option
 from pipecli.core.model.queries import select
-from pipecli.render.export import BINARY_FORMATS, EXPORT_FORMATS, format_for_path, render_export
+from pipecli.render.export import render_export
+from pipecli.render.registry import DEALS
 
 
 @click.command()
 @deal_filter_options
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
-              help="Output format (default: from -o FILE's extension, else csv); xlsx and sqlite need -o FILE.")
-@click.option("-o", "--output", "output_text", metavar="FILE",
-              help="Write to FILE, replacing it, instead of standard output ('-': standard output).")
+@output_options(DEALS, default=None, raw=False)
 @skip_bad_option("the export")
 @click.pass_obj
-def export(app, deal_filter, fmt, output_text):
+def export(app, deal_filter, out):
     """Export every field of the selected deals.
 
     \b
@@ -40,19 +36,7 @@ def export(app, deal_filter, fmt, output_text):
       pipe export --won --owner maya -o won.xlsx
       pipe export -o pipeline.sqlite && sqlite3 pipeline.sqlite 'select stage, count(*) from deals group by stage'
     """
-    output = output_path(output_text)
-    if fmt is None:
-        fmt = (format_for_path(output.name) if output is not None else None) or "csv"
-    if fmt in BINARY_FORMATS and output is None:
-        raise InvalidValue(f"--format {fmt} writes a binary file: give -o FILE")
     chosen = sorted((f.deal for f in select(app.deals(), app.config, deal_filter, app.today)),
                     key=lambda deal: deal.id)
-    content = render_export(chosen, fmt, app.config)
-    if output is None:
-        # Deal text goes out as it is; on a terminal, as for_terminal shows it.
-        echo_output(content, fmt)
-        return
-    from pipecli.core.store.workspace import write_atomic
-
-    write_atomic(output, content)
-    click.echo(f"exported {len(chosen)} deal{'' if len(chosen) == 1 else 's'} to {output}", err=True)
+    out.emit(render_export(chosen, out.fmt, app.config),
+             said=f"exported {len(chosen)} deal{'' if len(chosen) == 1 else 's'} to {out.path}")

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from pipecli.cli.options import check_raw, deal_argument, format_option
-from pipecli.cli.output import echo_output, output_path, warn
-from pipecli.cli.report import AtPoint, emit, output_options, template_path
+from pipecli.cli.options import deal_argument, output_options
+from pipecli.cli.output import warn
+from pipecli.cli.report import AtPoint, emit, template_option, template_path
 from pipecli.core.gitsync.repo import Git
-from pipecli.render.formats import plain
-from pipecli.render.style import printable
+from pipecli.render.history import render_history
+from pipecli.render.registry import FIGURES, RECORDS
 
 
 @click.command()
 @deal_argument()
-@format_option("text", "json", default="text")
+@output_options(RECORDS)
 @click.pass_obj
-def history(app, deal, fmt):
+def history(app, deal, out):
     """The commits that changed DEAL, newest first, as field-level changes.
 
     DEAL is an id or a unique prefix of one; a deal removed since is found by its exact id.
@@ -33,31 +31,15 @@ def history(app, deal, fmt):
 
     workspace = app.workspace
     deal_id, revisions = deal_history(workspace, Git(workspace.root), deal)
-    if fmt == "json":
-        record = {"deal": deal_id, "revisions": [
-            {"commit": r.commit, "short": r.short or None, "date": r.when or None, "author": r.author or None,
-             "subject": r.subject,
-             "changes": [{"field": c.field, "change": c.kind, "from": plain(c.before), "to": plain(c.after),
-                          "text": c.text} for c in r.changes]}
-            for r in revisions]}
-        echo_output(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n", fmt)
-        return
-    style = app.style
-    for r in revisions:
-        # Author, subject and deal text come through git from anyone: no control characters.
-        if r.commit is None:
-            click.echo(style("not committed yet", "bold"))
-        else:
-            click.echo(f"{style(r.short, 'yellow')} {r.date} {printable(r.author)}: {printable(r.subject)}")
-        for line in [c.text for c in r.changes] or ["(no field changed)"]:
-            click.echo(f"  {printable(line)}")
+    out.emit(render_history(deal_id, revisions, out.fmt, out.style, out.raw), coloured=True)
 
 
 @click.command()
 @click.argument("points", required=False, metavar="[REV1..REV2 | REV1]")
-@output_options
+@output_options(FIGURES)
+@template_option
 @click.pass_obj
-def diff(app, points, fmt, template_text, output_text, raw):
+def diff(app, points, out, template_text):
     """What changed in the pipeline between two points: the weekly review.
 
     Deals added, moved, won, lost (with the reason), revalued, given a new expected close
@@ -76,9 +58,7 @@ def diff(app, points, fmt, template_text, output_text, raw):
     from pipecli.core.reports.review import review
     from pipecli.core.gitsync.revisions import leave_out_skipped, parse_points
 
-    check_raw(raw, fmt)
-    template_file = template_path(template_text, fmt)
-    output = output_path(output_text)
+    template_file = template_path(template_text, out.fmt)
     workspace = app.workspace
     before, after = parse_points(workspace, Git(workspace.root), points, app.today)
     # A deal that does not parse at either point is left out of both (warned about, and named
@@ -87,4 +67,4 @@ def diff(app, points, fmt, template_text, output_text, raw):
     app.leave_out(before.skipped + after.skipped)
     if before.empty:
         warn(f"no commit at or before {before.date}: starting from an empty pipeline, so every deal counts as added")
-    emit([review(before, after)], fmt, AtPoint(app, after), template_file, output, raw)
+    emit([review(before, after)], AtPoint(app, after), template_file, out)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from pipecli.cli.options import commit_option, deal_argument, format_option
+from pipecli.cli.options import commit_option, deal_argument, output_options
 from pipecli.core.errors import InvalidValue
 from pipecli.core.workflow.timeline import INTERACTION_KINDS, events, log_interaction
 from pipecli.render.style import printable
-from pipecli.render.timeline import render_timeline, timeline_json
+from pipecli.render.registry import RECORDS
+from pipecli.render.timeline import render_events
 
 
 @click.command()
@@ -93,9 +94,9 @@ def amend(app, interaction, summary, notes, add_notes, at, direction):
 
 @click.command()
 @deal_argument()
-@format_option("text", "json", default="text")
+@output_options(RECORDS)
 @click.pass_obj
-def timeline(app, deal, fmt):
+def timeline(app, deal, out):
     """Show a deal's stage moves, finished tasks and interactions in date order.
 
     \b
@@ -104,4 +105,4 @@ def timeline(app, deal, fmt):
     """
     loaded = app.workspace.load(app.workspace.resolve(deal))
     found = events(loaded)
-    click.echo(timeline_json(found) if fmt == "json" else render_timeline(found, app.style), nl=False)
+    out.emit(render_events(found, out.fmt, out.style, out.raw), coloured=True)

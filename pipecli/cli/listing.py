@@ -6,13 +6,13 @@ import shutil
 
 import click
 
-from pipecli.cli.options import check_raw, complete_pipeline, deal_filter_options, format_option, raw_option
-from pipecli.cli.output import echo_output
+from pipecli.cli.options import complete_pipeline, deal_filter_options, output_options
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import SORT_KEYS, parse_sort_key, select, sort_facts
-from pipecli.render.board import board_columns, render_board
+from pipecli.render.board import board_columns, board_json, board_markdown, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
 from pipecli.render.formats import render_rows
+from pipecli.render.registry import BOARD, RECORDS
 
 TABLE_TEXT_WIDTH = 28
 
@@ -20,10 +20,9 @@ TABLE_TEXT_WIDTH = 28
 @click.command("list")
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
-@format_option("table", "csv", "json", "md")
-@raw_option
+@output_options(RECORDS)
 @click.pass_obj
-def list_(app, deal_filter, sort, fmt, raw):
+def list_(app, deal_filter, sort, out):
     """List deals, filtered and sorted.
 
     \b
@@ -31,23 +30,22 @@ def list_(app, deal_filter, sort, fmt, raw):
       pipe list --open --owner maya --sort -value
       pipe list --inactive 30d --format csv > stale.csv
     """
-    check_raw(raw, fmt)
     if sort is not None:
         parse_sort_key(sort)  # a typo fails now, not after reading every deal
     chosen = select(app.workspace.deals(skip_bad=True), app.config, deal_filter, app.today)
     if sort is not None:
         chosen = sort_facts(chosen, app.config, sort)
-    if fmt in ("table", "md"):
+    if out.fmt in ("text", "md"):
         # The terminal table clips long texts so rows stay on one line; markdown keeps them whole.
-        clip = TABLE_TEXT_WIDTH if fmt == "table" else None
-        text = render_rows([table_row(f, clip) for f in chosen], TABLE_COLUMNS, fmt)
+        clip = TABLE_TEXT_WIDTH if out.fmt == "text" else None
+        text = render_rows([table_row(f, clip) for f in chosen], TABLE_COLUMNS, out.fmt)
         if not chosen:
             click.echo("no deals match", err=True)
     else:
-        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, fmt, raw)
+        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, out.fmt, out.raw)
     # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as
     # for_terminal shows it.
-    echo_output(text, fmt)
+    out.emit(text)
 
 
 @click.command()
@@ -55,19 +53,22 @@ def list_(app, deal_filter, sort, fmt, raw):
 @deal_filter_options
 @click.option("--all", "show_closed", is_flag=True, help="Also show the won and lost columns.")
 @click.option("--width", type=click.IntRange(min=20), metavar="N", help="Width in characters (default: the terminal's).")
+@output_options(BOARD)
 @click.pass_obj
-def board(app, pipeline, deal_filter, show_closed, width):
+def board(app, pipeline, deal_filter, show_closed, width, out):
     """Show a pipeline as a kanban board.
 
     Each column shows its deal count, total value and weighted value ('wtd':
     value x probability) in the base currency. Cards are marked when rotting, without
     a next step, or with an overdue next step. Won and lost columns appear
-    with --all, or with --won or --lost.
+    with --all, or with --won or --lost. --format json gives the same as data,
+    --format md as a heading per stage and a line per card.
 
     \b
     Example:
       pipe board
       pipe board partnerships --owner tom
+      pipe board --format md -o board.md
     """
     config = app.config
     chosen_pipeline = config.find_pipeline(pipeline) if pipeline is not None else (
@@ -89,5 +90,9 @@ def board(app, pipeline, deal_filter, show_closed, width):
         click.echo(f"pipe: warning: {len(unplaced)} deal(s) in unknown stages or pipelines are not on any board: "
                    f"{shown}; run 'pipe check'", err=True)
     others = [p.id for p in config.pipelines if p.id != chosen_pipeline.id]
-    width = width or shutil.get_terminal_size((100, 24)).columns
-    click.echo(render_board(chosen_pipeline, columns, width, app.style, config.currency, others), nl=False)
+    if out.fmt == "text":
+        width = width or shutil.get_terminal_size((100, 24)).columns
+        out.emit(render_board(chosen_pipeline, columns, width, out.style, config.currency, others), coloured=True)
+    else:
+        render = board_json if out.fmt == "json" else board_markdown
+        out.emit(render(chosen_pipeline, columns, config.currency, others))

@@ -1,15 +1,18 @@
-"""Options shared by commands: the deal filters, the output format, and completing deal ids."""
+"""Options shared by commands: the deal filters, the output options, and completing deal ids."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import click
 from click.shell_completion import CompletionItem
 
-from pipecli.core.errors import PipeError
+from pipecli.cli.output import Output, output_path
+from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.model.queries import build_filter
+from pipecli.render.registry import Format, format_for_path, formats_for, is_binary, names
+from pipecli.render.style import Style
 
 
 def _workspace_or_none(ctx: click.Context):
@@ -81,21 +84,60 @@ def deal_argument(name: str = "deal") -> Callable:
     return click.argument(name, metavar="DEAL", shell_complete=complete_deal)
 
 
-def format_option(*choices: str, default: str = "table") -> Callable:
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True,
-                        help="Output format.")
+class FormatChoice(click.Choice):
+    """The names of some formats of render/registry.py; their aliases (`table` for `text`) are taken
+    too, but not offered in --help or completion."""
+
+    def __init__(self, formats: Sequence[Format]):
+        super().__init__(names(formats))
+        self.aliases = {alias: f.name for f in formats for alias in f.aliases}
+
+    def convert(self, value, param, ctx):
+        return super().convert(self.aliases.get(value, value), param, ctx)
 
 
-def raw_option(command: Callable) -> Callable:
-    """--raw: csv cells as they are, without the ' that keeps a spreadsheet from running them."""
-    return click.option("--raw", is_flag=True,
-                        help="With --format csv: write text as it is, for a program; by default text a "
-                             "spreadsheet would run as a formula (=, +, -, @) gets a ' in front.")(command)
+def output_options(*kinds: str, default: str | None = "text", raw: bool = True) -> Callable:
+    """--format, -o FILE and (where csv is a choice, unless raw=False) --raw, the same on every command
+    that prints data of kinds (render/registry.py). The command receives them as one Output, `out`.
 
+    default None: the format -o FILE's extension chooses, else the first choice (`pipe export`).
+    """
+    formats = formats_for(*kinds)
+    with_raw = raw and "csv" in names(formats)
 
-def check_raw(raw: bool, fmt: str) -> None:
-    if raw and fmt != "csv":
-        raise PipeError("--raw is for --format csv (the other formats are never neutralised)")
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def wrapper(*args, fmt: str | None, output_text: str | None, raw: bool = False, **kwargs):
+            path = output_path(output_text)
+            if fmt is None:
+                fmt = (format_for_path(path.name, formats) if path is not None else None) or formats[0].name
+            if raw and fmt != "csv":
+                raise PipeError("--raw is for --format csv (the other formats are never neutralised)")
+            if is_binary(fmt) and path is None:
+                raise InvalidValue(f"--format {fmt} writes a binary file: give -o FILE")
+            style = Style(False) if path is not None else click.get_current_context().obj.style
+            return command(*args, out=Output(fmt, path, raw, style), **kwargs)
+
+        binary = " and ".join(f.name for f in formats if f.binary)
+        formats_help = ("Output format" + (f" (default: from -o FILE's extension, else {formats[0].name})"
+                                           if default is None else "")
+                        + (f"; {binary} need -o FILE." if binary else "."))
+        options = [
+            click.option("--format", "fmt", type=FormatChoice(formats), default=default,
+                         show_default=default is not None, help=formats_help),
+            click.option("-o", "--output", "output_text", metavar="FILE",
+                         help="Write to FILE, replacing it, instead of standard output ('-': standard output)."),
+        ]
+        if with_raw:
+            options.append(click.option(
+                "--raw", is_flag=True,
+                help="With --format csv: write text as it is, for a program; by default text a "
+                     "spreadsheet would run as a formula (=, +, -, @) gets a ' in front."))
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
 
 
 _FILTER_OPTIONS = [

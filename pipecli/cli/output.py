@@ -1,7 +1,8 @@
-"""Messages several commands print: warnings, tasks, and what a move did."""
+"""What commands print: their output (to standard output or -o FILE), warnings, tasks, and what a move did."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.model.values import format_contact
 from pipecli.core.workflow.lifecycle import Move
 from pipecli.render.formats import plain
-from pipecli.render.style import for_terminal, printable
+from pipecli.render.style import Style, for_terminal, printable
 
 
 # How the CLI names the inputs that core messages name (core/model/inputs.py), when the running
@@ -55,6 +56,31 @@ def echo_output(text: str, fmt: str) -> None:
     import sys
 
     click.echo(for_terminal(text, fmt) if sys.stdout.isatty() else text, nl=False)
+
+
+@dataclass(frozen=True)
+class Output:
+    """How and where a command writes what it prints: --format, -o FILE and --raw (cli/options.py's
+    output_options makes it)."""
+
+    fmt: str
+    path: Path | None  # None: standard output
+    raw: bool = False
+    style: Style = Style(False)  # colour only for a terminal, never into a file
+
+    def emit(self, content: str | bytes, coloured: bool = False, said: str | None = None) -> None:
+        """Write content to -o FILE atomically (then say so on stderr: said, or 'wrote FILE'), else to
+        standard output as echo_output does. coloured: the command's text format is styled, each
+        piece of deal text put through printable() before, so it goes to a terminal as it is."""
+        if self.path is not None:
+            from pipecli.core.store.workspace import write_atomic
+
+            write_atomic(self.path, content)
+            click.echo(said or f"wrote {self.path}", err=True)
+        elif coloured and self.fmt == "text":
+            click.echo(content, nl=False)
+        else:
+            echo_output(content, self.fmt)
 
 
 def describe_task(task: dict) -> str:

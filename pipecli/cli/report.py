@@ -6,31 +6,19 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import check_raw, deal_filter_options, raw_option, skip_bad_option
-from pipecli.cli.output import echo_output, output_path
+from pipecli.cli.options import deal_filter_options, output_options, skip_bad_option
+from pipecli.cli.output import Output
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.model.periods import PERIOD_HELP, parse_period
 from pipecli.core.model.queries import select
 from pipecli.core.reports.catalog import build, report_names
-from pipecli.render.style import Style
+from pipecli.render.registry import FIGURES
 
-FORMATS = ("text", "md", "json", "csv", "html")
-
-
-def output_options(command):
-    """--format, --template, -o and --raw: how a report (or the weekly review) is written, and where."""
-    for option in reversed([
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Output format."),
-        click.option("--template", "template_text", metavar="FILE",
-                     help="A jinja2 template for md or html instead of the built-in one."),
-        click.option("-o", "--output", "output_text", metavar="FILE",
-                     help="Write to FILE instead of standard output ('-': standard output)."),
-        raw_option,
-    ]):
-        command = option(command)
-    return command
+def template_option(command):
+    """--template: a report (or the weekly review) in md or html through the user's jinja2 template."""
+    return click.option("--template", "template_text", metavar="FILE",
+                        help="A jinja2 template for md or html instead of the built-in one.")(command)
 
 
 def _at_point(ctx: click.Context, param, text: str | None) -> None:
@@ -84,10 +72,11 @@ class AtPoint:
                    "today' figure are what the report said then; the filters read that point's "
                    "pipelines.yaml.")
 @deal_filter_options
-@output_options
+@output_options(FIGURES)
+@template_option
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
-def report(app, names, period_text, compare_text, deal_filter, fmt, template_text, output_text, raw):
+def report(app, names, period_text, compare_text, deal_filter, out, template_text):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -117,34 +106,23 @@ def report(app, names, period_text, compare_text, deal_filter, fmt, template_tex
     compared = None
     if compare_text is not None:
         compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
-    check_raw(raw, fmt)
-    template_file = template_path(template_text, fmt)
-    output = output_path(output_text)
+    template_file = template_path(template_text, out.fmt)
     deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
     reports = build(chosen_names, chosen, app.config, period, today, compared)
-    emit(reports, fmt, app, template_file, output, raw)
+    emit(reports, app, template_file, out)
 
 
-def emit(reports, fmt: str, app, template_file: Path | None, output: Path | None, raw: bool = False) -> None:
-    """Render reports in fmt (money in app.config's currency) and write them to output, or to standard output.
+def emit(reports, app, template_file: Path | None, out: Output) -> None:
+    """Render reports in out's format (money in app.config's currency) and write them where out says.
 
     Deal files the command went on without (--skip-bad) are named at the top, or in json under
     "skipped"; csv has no place for them but the warnings on stderr.
     """
-    # Colour only on a terminal; and deal text never carries control characters to one.
-    style = app.style if output is None else Style(False)
     skipped = [{"path": e.path, "line": e.line, "problem": e.message,
                 **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
-    text = _render(app, reports, fmt, template_file, style, skipped, raw)
-    if output is None:
-        # Deal text goes out as it is; on a terminal, as for_terminal shows it.
-        echo_output(text, fmt)
-        return
-    from pipecli.core.store.workspace import write_atomic
-
-    write_atomic(output, text)
-    click.echo(f"wrote {output}", err=True)
+    # Deal text goes out as it is; on a terminal, as for_terminal shows it.
+    out.emit(_render(app, reports, out.fmt, template_file, out.style, skipped, out.raw))
 
 
 def _is_report_name(text: str) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from pipecli.cli.groups import RecordingGroup
-from pipecli.cli.options import (check_raw, commit_option, complete_task, deal_argument, deal_filter_options,
-                                 format_option, on_option, raw_option)
-from pipecli.cli.output import describe_task, echo_move, echo_output, warn
+from pipecli.cli.options import (commit_option, complete_task, deal_argument, deal_filter_options, on_option,
+                                 output_options)
+from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core.errors import InvalidValue
 from pipecli.core.gitsync.identity import unknown_user_hint
 from pipecli.core.model.queries import select
@@ -16,6 +16,7 @@ from pipecli.core.workflow.agenda import agenda, due_cutoff
 from pipecli.core.workflow.lifecycle import NextStep, parse_on
 from pipecli.core.workflow.suggest import accept, dismiss, pick, suggestions
 from pipecli.render.agenda import render_agenda, render_suggestions
+from pipecli.render.registry import RECORDS
 from pipecli.render.style import printable
 
 
@@ -276,10 +277,9 @@ def task_dismiss(app, keys, for_):
 @click.option("--all", "include_closed", is_flag=True, help="Also show done and cancelled tasks.")
 @click.option("--suggested", is_flag=True, help="Show suggested tasks instead, with why ('pipe task accept DEAL:KIND').")
 @deal_filter_options
-@format_option("table", "csv", "json", "md")
-@raw_option
+@output_options(RECORDS)
 @click.pass_obj
-def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggested, deal_filter, fmt, raw):
+def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggested, deal_filter, out):
     """The agenda: open tasks grouped as overdue, today, upcoming and snoozed.
 
     Takes the deal filters too: 'pipe tasks --account acme' shows one account's tasks.
@@ -291,7 +291,6 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
       pipe tasks --mine --due today
       pipe tasks --suggested
     """
-    check_raw(raw, fmt)
     config, workspace = app.config, app.workspace
     if mine and assignees:
         raise InvalidValue("give --mine or --assignee, not both")
@@ -311,12 +310,12 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         every = suggestions(deals, config, app.today)
         ids = {f.deal.id for f in chosen}
         shown = [s for s in every if s.deal.id in ids and (not who or s.deal.owner in who)]
-        echo_output(render_suggestions(shown, fmt, raw), fmt)
-        if not shown and fmt in ("table", "md"):
+        out.emit(render_suggestions(shown, out.fmt, out.raw))
+        if not shown and out.fmt in ("text", "md"):
             click.echo("no suggested tasks", err=True)
         return
     items = agenda(chosen, app.today, assignees=who, overdue_only=overdue, due_by=due_by,
                    include_closed=include_closed)
-    echo_output(render_agenda(items, fmt, app.style, raw), fmt)
-    if not items and fmt in ("table", "md"):
+    out.emit(render_agenda(items, out.fmt, out.style, out.raw))
+    if not items and out.fmt in ("text", "md"):
         click.echo("no tasks match", err=True)

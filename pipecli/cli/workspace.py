@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from pipecli.cli.options import format_option
-from pipecli.cli.output import echo_output
+from pipecli.cli.options import output_options
 from pipecli.core.store.check import check_workspace
 from pipecli.core.store.workspace import init_workspace
-from pipecli.render.problems import problems_json, problems_text, summary
+from pipecli.render.problems import render_problems, summary
+from pipecli.render.registry import RECORDS
 
 
 @click.command()
@@ -43,9 +43,9 @@ def init(app, directory, with_git):
 
 
 @click.command()
-@format_option("text", "json", default="text")
+@output_options(RECORDS)
 @click.pass_context
-def check(ctx, fmt):
+def check(ctx, out):
     """Validate the whole workspace; exit 1 if there is any error.
 
     Checks pipelines.yaml, every deal's fields, stages, owners, lost reasons,
@@ -62,8 +62,8 @@ def check(ctx, fmt):
 
     problems = check_workspace(workspace, app.today, unmerged_deal_files(workspace))
     # Messages quote deal files, which come from anyone: the text is always shown safe, json on a terminal.
-    echo_output(problems_json(problems) if fmt == "json" else problems_text(problems), fmt)
-    if fmt != "json":
+    out.emit(render_problems(problems, out.fmt, out.raw))
+    if out.fmt != "json":
         click.echo(summary(problems, len(workspace.deal_ids())), err=True)
     if any(p.severity == "error" for p in problems):
         ctx.exit(1)

@@ -36,7 +36,7 @@ def agenda_record(item: AgendaItem) -> dict:
 
 def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool = False) -> str:
     """The agenda: one table with a heading above each group (table), else flat rows with a group column."""
-    if fmt != "table":
+    if fmt != "text":
         if fmt in ("csv", "json"):
             return render_rows([agenda_record(i) for i in items], AGENDA_FULL_COLUMNS, fmt, raw)
         rows = [{**agenda_record(i), "deal": i.deal.title} for i in items]
@@ -54,7 +54,7 @@ def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool
         if item.group == "closed":
             row["due"] = f"{row['status']} {row['done'] or ''}".strip()
         rows.append(row)
-    lines = render_rows(rows, AGENDA_COLUMNS, "table").splitlines()
+    lines = render_rows(rows, AGENDA_COLUMNS, "text").splitlines()
     header, rule, body = lines[0], lines[1], lines[2:]
     out = [header, rule]
     for group in GROUPS:
@@ -74,7 +74,7 @@ def render_suggestions(found: Sequence[Suggestion], fmt: str, raw: bool = False)
     if fmt in ("csv", "json"):
         return render_rows([suggestion_record(s) for s in found], SUGGESTION_COLUMNS + ("owner", "since"), fmt, raw)
     rows = [suggestion_record(s) for s in found]
-    if fmt == "table":  # the key names the deal and kind; the task text repeats the reason
+    if fmt == "text":  # the key names the deal and kind; the task text repeats the reason
         width = max(24, 78 - 2 - max((len(row["suggestion"]) for row in rows), default=0))  # 80 columns
         for row in rows:
             row["reason"] = _clip(row["reason"], width)

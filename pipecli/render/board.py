@@ -1,8 +1,9 @@
-"""The kanban board: a column per stage with its totals, deals as cards, wrapped to the width."""
+"""The kanban board: a column per stage with its totals, deals as cards, wrapped to the width; or as JSON or markdown."""
 
 from __future__ import annotations
 
 import functools
+import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pipecli.core.model.config import Pipeline, Stage
 from pipecli.core.model.metrics import Totals, totals
 from pipecli.core.model.queries import Facts
 from pipecli.render import money
+from pipecli.render.formats import md_text, plain
 from pipecli.render.style import Style, printable
 
 GAP = "  "
@@ -57,16 +59,21 @@ def _column_cells(column: Column, width: int) -> list[Cell]:
     if not column.deals:
         cells.append(("(no deals)", ("dim",)))
     for f in column.deals:
-        deal = f.deal
-        cells.append((deal.title, ("bold",)))
-        if deal.account:
-            cells.append((deal.account, ()))
-        value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
-        cells.append((f"{value} · {deal.owner or 'no owner'}", ()))
-        flags = _card_flags(f)
-        if flags:
-            cells.append((" · ".join(flags), ("red",) if f.rotting or f.next_step_overdue else ("yellow",)))
-        cells.append(("", ()))
+        cells += _card_cells(f) + [("", ())]
+    return cells
+
+
+def _card_cells(f: Facts) -> list[Cell]:
+    """A card's lines: its title (bold), account, value and owner, and why it needs attention."""
+    deal = f.deal
+    cells: list[Cell] = [(deal.title, ("bold",))]
+    if deal.account:
+        cells.append((deal.account, ()))
+    value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
+    cells.append((f"{value} · {deal.owner or 'no owner'}", ()))
+    flags = _card_flags(f)
+    if flags:
+        cells.append((" · ".join(flags), ("red",) if f.rotting or f.next_step_overdue else ("yellow",)))
     return cells
 
 
@@ -153,7 +160,7 @@ def render_board(
 ) -> str:
     """The board as text, stages wrapped into rows when the width is too narrow for all of them."""
     per_row, column_width = layout(len(columns), width)
-    out = [style(line, "bold") for line in _wrap(f"{pipeline.name} ({pipeline.id}) · values in {currency}", width)]
+    out = [style(line, "bold") for line in _wrap(_title(pipeline, currency), width)]
     out.append("")
     for start in range(0, len(columns), per_row):
         row = [_column_cells(c, column_width) for c in columns[start : start + per_row]]
@@ -163,7 +170,22 @@ def render_board(
         while lines and not lines[-1]:
             lines.pop()
         out += lines + [""]
-    open_deals = [f for c in columns if c.stage.is_open for f in c.deals]
+    for line in _footer(columns, currency, other_pipelines):
+        out += _wrap(line, width)
+    return "\n".join(out) + "\n"
+
+
+def _title(pipeline: Pipeline, currency: str) -> str:
+    return f"{pipeline.name} ({pipeline.id}) · values in {currency}"
+
+
+def _open_deals(columns: Sequence[Column]) -> list[Facts]:
+    return [f for c in columns if c.stage.is_open for f in c.deals]
+
+
+def _footer(columns: Sequence[Column], currency: str, other_pipelines: Sequence[str]) -> list[str]:
+    """The open deals' totals, how many need attention, and the other pipelines."""
+    open_deals = _open_deals(columns)
     sums = totals(open_deals)
     footer = [f"Open: {sums.count} deal{'s' * (sums.count != 1)} · {money.amount(sums.value, currency)}"
               f" · weighted {money.amount(sums.weighted, currency)}"]
@@ -172,6 +194,49 @@ def render_board(
         footer.append(f"Need attention: {len(attention)} (rotting, no next step or overdue)")
     if other_pipelines:
         footer.append(f"Other pipelines: {', '.join(other_pipelines)} (pipe board NAME)")
-    for line in footer:
-        out += _wrap(line, width)
-    return "\n".join(out) + "\n"
+    return footer
+
+
+def board_json(pipeline: Pipeline, columns: Sequence[Column], currency: str, other_pipelines: Sequence[str] = ()) -> str:
+    """The board as data: each stage with its totals (base currency) and its deals, highest value first."""
+    open_deals = _open_deals(columns)
+    record = {
+        "pipeline": pipeline.id, "name": pipeline.name, "currency": currency,
+        "stages": [{"stage": c.stage.id, "name": c.stage.name, "kind": c.stage.kind, **_sums(c.totals),
+                    "deals": [_card_record(f) for f in c.deals]} for c in columns],
+        "open": {**_sums(totals(open_deals)), "attention": sum(1 for f in open_deals if f.attention())},
+        "other_pipelines": list(other_pipelines),
+    }
+    return json.dumps(plain(record), indent=2, ensure_ascii=False) + "\n"
+
+
+def _sums(sums: Totals) -> dict:
+    return {"count": sums.count, "value": sums.value, "weighted": sums.weighted}
+
+
+def _card_record(f: Facts) -> dict:
+    deal = f.deal
+    return {"id": deal.id, "title": deal.title, "account": deal.account, "value": deal.data.get("value"),
+            "currency": deal.currency, "base_value": f.base_value, "owner": deal.owner,
+            "days_in_stage": f.days_in_stage, "attention": f.attention()}
+
+
+def board_markdown(pipeline: Pipeline, columns: Sequence[Column], currency: str,
+                   other_pipelines: Sequence[str] = ()) -> str:
+    """The board as markdown: a heading per stage with its totals in full, a bullet per card."""
+    out = [f"# {_md(_title(pipeline, currency))}", ""]
+    for column in columns:
+        sums = column.totals
+        weighted = f" · weighted {money.amount(sums.weighted, currency)}" if column.stage.is_open else ""
+        out += [f"## {_md(column.stage.name)} ({sums.count}) · {money.amount(sums.value, currency)}{weighted}", ""]
+        cards = [_card_cells(f) for f in column.deals]
+        out += [" · ".join([f"- **{_md(title)}**"] + [_md(text) for text, _ in rest]) for (title, _), *rest in cards]
+        out += ["(no deals)"] if not cards else []
+        out.append("")
+    out += [f"{_md(line)}  " for line in _footer(columns, currency, other_pipelines)]  # two spaces: a line break
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md(text: str) -> str:
+    """Deal text in markdown: shown as a terminal would show it (printable), with no HTML or cell break."""
+    return md_text(printable(text))

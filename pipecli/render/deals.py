@@ -1,15 +1,19 @@
-"""Deals as rows for `pipe list` and as a page for `pipe show`."""
+"""Deals as rows for `pipe list`, and as a page or as data for `pipe show`."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
+from pipecli.core.errors import InvalidValue
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.entryids import ENTRY_FIELDS, with_ids
 from pipecli.core.model.queries import Facts
 from pipecli.core.model.values import format_contact
 from pipecli.core.workflow.timeline import events
 from pipecli.render import money
+from pipecli.render.formats import plain
 from pipecli.render.style import Style, printable
 from pipecli.render.timeline import render_timeline
 
@@ -144,3 +148,22 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
     if deal.body.strip():
         lines += ["", style("Notes", "bold"), deal.body.rstrip("\n")]
     return "\n".join(lines) + "\n"
+
+
+BODY_KEY = "body"
+OLD_BODY_KEY = "notes"  # where the body was before BODY_KEY, kept while no field of the deal has that name
+
+
+def deal_json(deal: Deal) -> str:
+    """The deal as data: its frontmatter, each key as it is in the file (entries carrying the ids commands
+    take for them), then the notes below it under "body", and again under "notes" unless the deal has a
+    field of that name: no field of the deal is ever overwritten (docs/format.md 2.2)."""
+    if BODY_KEY in deal.data:
+        raise InvalidValue(
+            f"deals/{deal.id}.md has a field '{BODY_KEY}', which --format json uses for the notes below the "
+            f"frontmatter: rename it (pipe edit {deal.id})")
+    record = plain({key: with_ids(deal.id, key, value) if key in ENTRY_FIELDS and isinstance(value, list)
+                    else value for key, value in deal.data.items()})
+    record.setdefault(OLD_BODY_KEY, deal.body)
+    record[BODY_KEY] = deal.body
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"

@@ -30,22 +30,10 @@ from pipecli.core.model.deal import BANT_KEYS, Deal
 from pipecli.core.model.entryids import ENTRY_FIELDS
 from pipecli.core.model.values import format_contact
 from pipecli.render.formats import plain
+from pipecli.render.registry import DEALS, formats_for, names
 
-EXPORT_FORMATS = ("csv", "json", "jsonl", "xlsx", "sqlite")
-BINARY_FORMATS = ("xlsx", "sqlite")
-# The format -o FILE implies when --format is not given.
-SUFFIX_FORMATS = {
-    ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx",
-    ".sqlite": "sqlite", ".sqlite3": "sqlite", ".db": "sqlite",
-}
+EXPORT_FORMATS = names(formats_for(DEALS))
 NOTES_KEY = "notes"
-
-
-
-def format_for_path(name: str) -> str | None:
-    """The export format a file name's extension names, or None."""
-    dot = name.rfind(".")
-    return SUFFIX_FORMATS.get(name[dot:].lower()) if dot > 0 else None
 
 
 def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None) -> str | bytes:

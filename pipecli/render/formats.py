@@ -1,4 +1,4 @@
-"""One registry of output formats for rows of records: table, csv, json and markdown."""
+"""Rows of records as text, csv, json or markdown (render_rows), and values made JSON-friendly (plain)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,13 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str], raw: bool = False) -> s
     return csv_lines(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows), raw)
 
 
+def md_text(value) -> str:
+    """Text safe in a markdown table cell: no cell break, and no HTML (a summary or a PR comment
+    shows what deal files say, and a deal file can come from anyone)."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
 def _tabulated(style: str) -> Callable[[Sequence[dict], Sequence[str]], str]:
     def render(rows: Sequence[dict], columns: Sequence[str]) -> str:
         from tabulate import tabulate
@@ -111,8 +118,9 @@ def _tabulated(style: str) -> Callable[[Sequence[dict], Sequence[str]], str]:
     return render
 
 
-FORMATS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
-    "table": _tabulated("simple"),
+# The formats of render/registry.py serving RECORDS.
+ROW_RENDERERS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
+    "text": _tabulated("simple"),
     "csv": to_csv,
     "json": to_json,
     "md": _tabulated("github"),
@@ -120,7 +128,7 @@ FORMATS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
 
 
 def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: bool = False) -> str:
-    """rows (dicts) as text in one of FORMATS, with the given columns in order; raw: csv cells as they are."""
+    """rows (dicts) as text in one of ROW_RENDERERS, with the given columns in order; raw: csv cells as they are."""
     if fmt == "csv":
         return to_csv(rows, columns, raw)
-    return FORMATS[fmt](rows, columns)
+    return ROW_RENDERERS[fmt](rows, columns)

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.reports import Report
 from pipecli.render import svg
+from pipecli.render.formats import md_text
 from pipecli.render.reports import change_text, left_out_line, left_out_lines, report_data, shown
 
 TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
@@ -672,13 +673,6 @@ def _template_line(error: BaseException) -> str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return f":{line}" if line else ""
-
-
-def md_text(value) -> str:
-    """Text safe in a markdown table cell: no cell break, and no HTML (a summary or a PR comment
-    shows what deal files say, and a deal file can come from anyone)."""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _context(report: Report, currency: str, html: bool, markup) -> dict:

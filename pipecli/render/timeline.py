@@ -1,13 +1,14 @@
-"""A deal's timeline as text lines (for `pipe timeline` and `pipe show`) or as JSON records."""
+"""A deal's timeline as text lines (for `pipe timeline` and `pipe show`) or as rows (csv, json, md)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from pipecli.core.workflow.timeline import Event
-from pipecli.render.formats import plain
+from pipecli.render.formats import render_rows
 from pipecli.render.style import Style, printable
+
+TIMELINE_COLUMNS = ("date", "time", "kind", "direction", "text", "by", "notes", "id")
 
 _PREFIX = {"created": "in ", "moved": "to "}
 
@@ -36,7 +37,10 @@ def render_timeline(found: Sequence[Event], style: Style, indent: str = "") -> s
     return "".join(f"{indent}{event_line(e, style, time_column).replace(chr(10), chr(10) + indent)}\n" for e in found)
 
 
-def timeline_json(found: Sequence[Event]) -> str:
+def render_events(found: Sequence[Event], fmt: str, style: Style, raw: bool = False) -> str:
+    """The timeline in fmt: text lines, or one row an event (json: a list of objects)."""
+    if fmt == "text":
+        return render_timeline(found, style)
     records = [{"date": e.date, "time": e.time, "kind": e.kind, "direction": e.direction, "text": e.text,
                 "by": e.by, "notes": e.notes, "id": e.ref} for e in found]
-    return json.dumps(plain(records), indent=2, ensure_ascii=False) + "\n"
+    return render_rows(records, TIMELINE_COLUMNS, fmt, raw)

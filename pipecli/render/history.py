@@ -1,0 +1,54 @@
+"""`pipe history DEAL`: a deal's revisions as text, as JSON (nested), or one row a change (csv, md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from pipecli.core.gitsync.revisions import Revision
+from pipecli.render.formats import plain, render_rows
+from pipecli.render.style import Style, printable
+
+HISTORY_COLUMNS = ("commit", "date", "author", "subject", "field", "change", "text")
+BRIEF_COLUMNS = ("commit", "date", "author", "subject", "text")  # markdown: the change's line says the rest
+NOTHING_CHANGED = "(no field changed)"
+
+
+def render_history(deal_id: str, revisions: Sequence[Revision], fmt: str, style: Style, raw: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps(history_record(deal_id, revisions), indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "text":
+        return "".join(_revision_text(r, style) for r in revisions)
+    brief = fmt == "md"
+    return render_rows(history_rows(revisions, brief), BRIEF_COLUMNS if brief else HISTORY_COLUMNS, fmt, raw)
+
+
+def history_record(deal_id: str, revisions: Sequence[Revision]) -> dict:
+    return {"deal": deal_id, "revisions": [
+        {"commit": r.commit, "short": r.short or None, "date": r.when or None, "author": r.author or None,
+         "subject": r.subject,
+         "changes": [{"field": c.field, "change": c.kind, "from": plain(c.before), "to": plain(c.after),
+                      "text": c.text} for c in r.changes]}
+        for r in revisions]}
+
+
+def history_rows(revisions: Sequence[Revision], brief: bool = False) -> list[dict]:
+    """One row a change (a revision without any: one row saying so). brief, for reading: the short
+    commit id and the day, on a revision's first row only; else the whole id and the date-time on each."""
+    rows = []
+    for r in revisions:
+        revision = {"commit": r.short if brief else r.commit, "date": r.date if brief else r.when or None,
+                    "author": r.author or None, "subject": r.subject if r.commit else "not committed yet"}
+        changes = [{"field": c.field, "change": c.kind, "text": c.text} for c in r.changes] or [{"text": NOTHING_CHANGED}]
+        rows += [{**revision, **change} if not brief or i == 0 else change for i, change in enumerate(changes)]
+    return rows
+
+
+def _revision_text(r: Revision, style: Style) -> str:
+    # Author, subject and deal text come through git from anyone: no control characters.
+    if r.commit is None:
+        heading = style("not committed yet", "bold")
+    else:
+        heading = f"{style(r.short, 'yellow')} {r.date} {printable(r.author)}: {printable(r.subject)}"
+    return "".join(f"{line}\n" for line in
+                   [heading] + [f"  {printable(line)}" for line in [c.text for c in r.changes] or [NOTHING_CHANGED]])

@@ -1,0 +1,1 @@
+board --all --format md
