@@ -220,3 +220,15 @@ def test_pipeline_and_stage_names_from_pipelines_yaml_reach_show_cleaned(tmp_pat
     seen = on_terminal(root, "show", "acme")
     assert raw_characters(seen) == set(), seen
     assert "Sales" in seen and "\\u200b" in seen and "Lead" in seen
+
+
+@pytest.mark.parametrize("name", ["tasks", "report", "diff", "show", "board", "history"])
+def test_colour_reaches_the_terminal_whole_and_deal_text_stays_safe(workspace, name, monkeypatch):
+    """With colour on, pipe's own styles arrive as escape sequences (once, they came out as ' [1;31m'),
+    and deal text inside them is still made safe."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    args, texts = COMMANDS[name]
+    seen = on_terminal(workspace, *[a.replace("{kind}", "every") for a in args])
+    assert re.search(r"\x1b\[[0-9;]+m", seen)  # styled
+    assert not re.search(r"(?<!\x1b)\[[0-9;]+m", seen)  # and no style code that lost its ESC
+    assert raw_characters(re.sub(r"\x1b\[[0-9;]*m", "", seen)) == set()

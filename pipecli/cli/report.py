@@ -121,8 +121,10 @@ def emit(reports, app, template_file: Path | None, out: Output) -> None:
     """
     skipped = [{"path": e.path, "line": e.line, "problem": e.message,
                 **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
-    # Deal text goes out as it is; on a terminal, as for_terminal shows it.
-    out.emit(_render(app, reports, out.fmt, template_file, out.style, skipped, out.raw))
+    # Deal text goes out as it is; on a terminal, as for_terminal shows it. The built-in text is styled
+    # and made printable piece by piece (render_text), so it goes as it is, colour and all.
+    out.emit(_render(app, reports, out.fmt, template_file, out.style, skipped, out.raw),
+             coloured=template_file is None)
 
 
 def _is_report_name(text: str) -> bool:

@@ -316,6 +316,6 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         return
     items = agenda(chosen, app.today, assignees=who, overdue_only=overdue, due_by=due_by,
                    include_closed=include_closed)
-    out.emit(render_agenda(items, out.fmt, out.style, out.raw))
+    out.emit(render_agenda(items, out.fmt, out.style, out.raw), coloured=True)  # cells made printable by render_rows
     if not items and out.fmt in ("text", "md"):
         click.echo("no tasks match", err=True)

@@ -186,7 +186,8 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
         parts.append(style(lines[0], "bold") + "\n" + "".join(f"  {line}\n" for line in lines[1:]) + "\n")
     for report in reports:
         against = f", against {report.compared_with.label}" if report.compared_with else ""
-        parts.append(style(f"{report.title} · {report.period.label}{against}", "bold") + "\n\n")
+        # Styled, so it goes to a terminal as it is: every piece of text from a user or a file is made printable first.
+        parts.append(style(printable(f"{report.title} · {report.period.label}{against}"), "bold") + "\n\n")
         compared = any(f.compared for f in report.figures)
         rows = []
         for figure in report.figures:
@@ -196,14 +197,14 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
             rows.append(row)
         from tabulate import tabulate
 
-        headers = ["", report.period.label] + ([report.compared_with.label, "change"] if compared else [])
+        headers = [printable(h) for h in ["", report.period.label] + ([report.compared_with.label, "change"] if compared else [])]
         parts.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
                               colalign=["left"] + ["right"] * (len(headers) - 1)) + "\n")
         for table in report.tables:
-            parts.append("\n" + style(table.title, "bold") + "\n")
+            parts.append("\n" + style(printable(table.title), "bold") + "\n")
             parts.append(table_text(table, currency))
             if table.note:
-                parts.append(style(f"({table.note})", "dim") + "\n")
+                parts.append(style(printable(f"({table.note})"), "dim") + "\n")
             for chart in report.charts:
                 if chart.table == table.key and table.rows and any(row.get(k) for row in table.rows for k in chart.value_keys):
                     parts.append("\n" + chart_text(chart, table, currency))
