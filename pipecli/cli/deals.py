@@ -41,7 +41,8 @@ def add(app, title, **options):
     \b
     Example:
       pipe add "Acme rollout" --value 18000 --account "Acme GmbH" \\
-        --contact "Jonas Weber <jonas@acme.example>" --next "Send pricing" --due 2d
+        --contact "Jonas Weber <jonas@acme.example>" \\
+        --next "Send pricing" --due 2d
     """
     spec = lifecycle.NewDeal(title=title, **options)
     workspace = app.workspace
@@ -97,7 +98,8 @@ def set_(app, deal, assignments):
 
     \b
     Example:
-      pipe set acme value=24000 expected_close=2026-12-15 "bant.budget=approved, 25k"
+      pipe set acme value=24000 expected_close=2026-12-15
+      pipe set acme "bant.budget=approved, 25k"
     """
     def change(loaded):
         return [lifecycle.set_field(loaded, app.config, a, app.today, app.user) for a in assignments]

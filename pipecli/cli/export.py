@@ -34,7 +34,8 @@ def export(app, deal_filter, out):
     Example:
       pipe export --format json > deals.json
       pipe export --won --owner maya -o won.xlsx
-      pipe export -o pipeline.sqlite && sqlite3 pipeline.sqlite 'select stage, count(*) from deals group by stage'
+      pipe export -o pipeline.sqlite
+      sqlite3 pipeline.sqlite 'select stage, count(*) from deals group by stage'
     """
     chosen = sorted((f.deal for f in select(app.deals(), app.config, deal_filter, app.today)),
                     key=lambda deal: deal.id)

@@ -47,8 +47,10 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
 
     \b
     Example:
-      pipe import deals.csv --map "Deal Name=title" --map Amount=value --id "Record ID"
-      pipe import sales_pipeline.csv --rules examples/maven-crm.rules.yaml --add-owners --dry-run
+      pipe import deals.csv --map "Deal Name=title" --map Amount=value \\
+        --id "Record ID"
+      pipe import sales_pipeline.csv --rules examples/maven-crm.rules.yaml \\
+        --add-owners --dry-run
     """
     path = Path(file)
     rules = Rules()

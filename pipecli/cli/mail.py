@@ -192,7 +192,9 @@ def automate(app, dry_run):
     \b
     Example:
       pipe automate --dry-run
-      pipe automate                 # cron: 0 8 * * 1-5 cd ~/sales && pipe sync && pipe automate && pipe sync
+      pipe automate
+      # in cron, on weekdays at 8:
+      # 0 8 * * 1-5 cd ~/sales && pipe sync && pipe automate && pipe sync
     """
     from pipecli.core.mail import automation
 

@@ -145,7 +145,7 @@ def cli(ctx: click.Context, directory: str | None) -> None:
 
     \b
     Example:
-      pipe add "Acme rollout" --value 18000 --account "Acme GmbH" --next "Call Jonas" --due 3d
+      pipe add "Acme rollout" --value 18000 --next "Call Jonas" --due 3d
       pipe board
     """
     from pipecli.cli.context import App

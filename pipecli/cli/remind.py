@@ -38,7 +38,9 @@ def remind(app, members, dry_run, send):
     Example:
       pipe remind                          # what each member would get
       pipe remind --member alice
-      pipe remind --send                   # cron: 0 7 * * 1-5 cd ~/sales && pipe sync && pipe remind --send
+      pipe remind --send
+      # in cron, on weekdays at 7:
+      # 0 7 * * 1-5 cd ~/sales && pipe sync && pipe remind --send
     """
     if dry_run and send:
         raise InvalidValue("--dry-run shows the digests, --send sends them: give one")

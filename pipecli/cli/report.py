@@ -82,12 +82,17 @@ def report(app, names, period_text, compare_text, deal_filter, out, template_tex
     \b
     Reports (all of them when none is named):
       revenue      revenue won, pipeline and weighted pipeline, sales cycle,
-                   average deal, win rate, created, top accounts, sources, lost reasons
-      funnel       per pipeline: deals that reached each stage, conversion, days in stage
-      team         per owner: interactions, wins, revenue, win rate, dropped, pipeline, quota
-      forecast     open deals by expected close month and quarter, overdue, pushed back
+                   average deal, win rate, created, top accounts, sources,
+                   lost reasons
+      funnel       per pipeline: deals that reached each stage, conversion,
+                   days in stage
+      team         per owner: interactions, wins, revenue, win rate, dropped,
+                   pipeline, quota
+      forecast     open deals by expected close month and quarter, overdue,
+                   pushed back
       calibration  per stage: configured probability against what happened
-      movement     added, moved forward and back, won, lost, pipeline change (vs the period before)
+      movement     added, moved forward and back, won, lost, pipeline change
+                   (against the period before)
 
     Money is in the base currency. The deal filters narrow the deals reported on.
 
