@@ -61,5 +61,5 @@ def test_help_and_version_import_no_command_module():
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              "print(sorted(m for m in sys.modules if m.startswith('pipecli.')), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.stderr.strip() == "['pipecli.cli', 'pipecli.cli.entry', 'pipecli.cli.main', 'pipecli.core', 'pipecli.core.errors']"
+    assert done.stderr.strip() == "['pipecli.cli', 'pipecli.cli.entry', 'pipecli.cli.groups', 'pipecli.cli.main', 'pipecli.core', 'pipecli.core.errors']"
     assert "  mail " in done.stdout and "merge-driver" not in done.stdout

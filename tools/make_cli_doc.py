@@ -27,7 +27,8 @@ def help_text(command: click.Command, path: list[str], parent: click.Context | N
 
 def sections() -> list[str]:
     """The help of `pipe`, then of every shown command in `pipe --help`'s order, subcommands after their group."""
-    root = click.Context(cli, info_name="pipe", terminal_width=WIDTH, max_content_width=WIDTH)
+    root = click.Context(cli, info_name="pipe", terminal_width=WIDTH, max_content_width=WIDTH,
+                         **cli.context_settings)  # as `pipe` makes it: -h is --help too
     found = [("pipe", cli.get_help(root))]
     for name, (_, _, summary) in COMMANDS.items():
         if summary is None:  # hidden (the merge driver git runs)
