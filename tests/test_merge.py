@@ -256,7 +256,7 @@ def test_git_runs_the_driver_without_loading_the_other_commands(tmp_path):
              "from pipecli.cli.entry import main\nmain()\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['pipecli.cli.entry', 'pipecli.cli.gitcmd']"
+    assert done.stdout.strip() == "['pipecli.cli.entry', 'pipecli.cli.gitcmd', 'pipecli.cli.groups']"
     assert (tmp_path / "ours").read_text() == edit(BASE, *MOVE, NEW_TASK)
     missing = subprocess.run([sys.executable, "-m", "pipecli", "merge-driver", str(tmp_path / "nope"), *paths[1:]],
                              capture_output=True, text=True)
