@@ -12,8 +12,8 @@ from pipecli.cli.options import (commit_option, complete_pipeline, complete_stag
                                  output_options)
 from pipecli.cli.output import describe_task, echo_move, show_value, warn
 from pipecli.core.errors import PipeError
+from pipecli.core.model.dealload import edit_problem
 from pipecli.core.model.queries import facts
-from pipecli.core.model.validate import edit_problem
 from pipecli.core.workflow import lifecycle
 from pipecli.render.deals import deal_json, render_show
 from pipecli.render.registry import DOCUMENT

@@ -73,14 +73,17 @@ class DealDocument:
         """
         return split_blocks(self.data, self.front_lines)
 
-    def line_of(self, key_path: tuple) -> int | None:
-        """The 1-based file line of a field like ('tasks', 2, 'due'), or of its nearest parent."""
+    def line_of(self, key_path: tuple) -> int:
+        """The 1-based file line of a field like ('tasks', 2, 'due'), or of its nearest parent; the
+        frontmatter's first line (2) for the deal as a whole, or when no line is known."""
+        if not key_path:
+            return 2
         if len(key_path) == 1 and self.layout and key_path[0] in self.layout.key_lines:
             return self.layout.key_lines[key_path[0]]
         try:
             _, lines = yamlio.load_with_lines(self.front)
         except yamlio.YAMLError:
-            return None
+            return 2
         for cut in range(len(key_path), 0, -1):
             if key_path[:cut] in lines:
                 return lines[key_path[:cut]] + 1  # the frontmatter starts on line 2

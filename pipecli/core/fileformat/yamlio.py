@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from pipecli.core.fileformat import utf8
+
 # Reading uses libyaml when present: it is several times faster. Writing always uses the pure
 # Python emitter: libyaml escapes characters outside the BMP (an emoji becomes "\U0001F4A5")
 # and a few others differently, so the same deal would get different bytes on different
@@ -246,7 +248,7 @@ def _marked(text: str, error: yaml.reader.ReaderError) -> yaml.YAMLError:
     if _BaseLoader is yaml.SafeLoader:  # pragma: no cover - depends on how PyYAML was built
         line = text.count("\n", 0, error.position)
     else:  # libyaml counts UTF-8 bytes
-        line = text.encode("utf-8", "surrogatepass")[: error.position].count(b"\n")
+        line = utf8.line_at(text.encode("utf-8", "surrogatepass"), error.position) - 1
     mark = yaml.error.Mark("<text>", error.position, line, 0, None, None)
     return yaml.MarkedYAMLError(problem=str(error).splitlines()[0], problem_mark=mark)
 

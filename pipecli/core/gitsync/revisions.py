@@ -8,17 +8,19 @@ Workspace.load checks the files on disk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipecli.core.errors import InvalidValue, NotFound, ParseError, PipeError
-from pipecli.core.fileformat import dealfile
+from pipecli.core.fileformat import utf8
 from pipecli.core.gitsync.changes import Change, deal_changes
 from pipecli.core.gitsync.repo import Git, GitError
+from pipecli.core.model import dealload
 from pipecli.core.model.config import CONFIG_FILE, Config, read_config_text
 from pipecli.core.model.dates import parse_date
 from pipecli.core.model.deal import Deal
-from pipecli.core.model.validate import load_problems
 from pipecli.core.names import ID_PATTERN
 from pipecli.core.store.workspace import DEALS_DIR, Workspace
 
@@ -33,6 +35,15 @@ class RevisionParseError(ParseError):
         self.commit = commit
         where = f"{path}:{line}" if line else path
         Exception.__init__(self, f"{where} at {commit}: {message}")
+
+
+@contextlib.contextmanager
+def _at_commit(short: str) -> Iterator[None]:
+    """A ParseError raised inside, as the RevisionParseError of that file at commit short."""
+    try:
+        yield
+    except ParseError as error:
+        raise RevisionParseError(error.path, error.line, error.message, short) from None
 
 
 @dataclass(frozen=True)
@@ -188,10 +199,8 @@ def config_at(git: Git, commit: str, short: str) -> Config:
     raw = git.file_at(commit, CONFIG_FILE)
     if raw is None:
         raise PipeError(f"there is no {CONFIG_FILE} at {short}: the workspace was not in this repository yet")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RevisionParseError(CONFIG_FILE, raw[:error.start].count(b"\n") + 1, "not UTF-8 text", short) from None
+    with _at_commit(short):
+        text = utf8.decode(raw, CONFIG_FILE, drop_bom=True)
     config, problems = read_config_text(text, CONFIG_FILE)
     errors = [p for p in problems if p.severity == "error"]
     if errors or config is None:
@@ -213,36 +222,15 @@ def deals_at(git: Git, commit: str, short: str) -> tuple[dict[str, Deal], list[P
     for name in names:
         deal_id = name[:-3]
         try:
-            deals[deal_id] = load_text(contents[files[name]], deal_id, short)
-        except ParseError as error:
+            with _at_commit(short):
+                deals[deal_id] = dealload.load_deal(contents[files[name]], f"{DEALS_DIR}/{name}", deal_id)
+        except RevisionParseError as error:
             skipped.append(error)
     return deals, skipped
 
 
 def _is_deal_file(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".") and bool(ID_PATTERN.match(name[:-3]))
-
-
-def load_text(raw: bytes, deal_id: str, short: str) -> Deal:
-    """One deal file's bytes at a commit as a Deal; RevisionParseError when it does not load."""
-    document = _parse(raw, deal_id, short)
-    problems = load_problems(document.data, deal_id)
-    if problems:
-        first = problems[0]
-        raise RevisionParseError(f"{DEALS_DIR}/{deal_id}.md", document.line_of(first.key_path), first.message, short)
-    return Deal(document.data, document.body, document)
-
-
-def _parse(raw: bytes, deal_id: str, short: str) -> dealfile.DealDocument:
-    shown = f"{DEALS_DIR}/{deal_id}.md"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise RevisionParseError(shown, raw[:error.start].count(b"\n") + 1, "not UTF-8 text", short) from None
-    try:
-        return dealfile.parse(text, shown)
-    except ParseError as error:
-        raise RevisionParseError(shown, error.line, error.message, short) from None
 
 
 # -- one deal's history -------------------------------------------------------------------------
@@ -290,10 +278,10 @@ def deal_history(workspace: Workspace, git: Git, ref: str) -> tuple[str, list[Re
     on_disk = _read_working(workspace, deal_id)
     if on_disk != head:
         revisions.append(Revision(None, "", "", "", "not committed yet",
-                                  _changes_between(head, on_disk, deal_id, commits[0][1] if commits else "")))
+                                  _changes_between(head, on_disk, file)))
     for commit, short, when, author, subject, parent in commits:
         revisions.append(Revision(commit, short, when, author, subject,
-                                  _changes_between(version(parent), version(commit), deal_id, short)))
+                                  _changes_between(version(parent), version(commit), file)))
     if not revisions:
         raise NotFound(f"deal {deal_id} has no history yet: {file} was never committed")
     return deal_id, revisions
@@ -306,7 +294,7 @@ def _read_working(workspace: Workspace, deal_id: str) -> bytes | None:
         return None
 
 
-def _changes_between(old: bytes | None, new: bytes | None, deal_id: str, short: str) -> list[Change]:
+def _changes_between(old: bytes | None, new: bytes | None, file: str) -> list[Change]:
     """The field-level change of one commit; a version that does not parse is said, not fatal."""
     versions = []
     for raw in (old, new):
@@ -314,7 +302,7 @@ def _changes_between(old: bytes | None, new: bytes | None, deal_id: str, short: 
             versions.append(None)
             continue
         try:
-            document = _parse(raw, deal_id, short)
+            document = dealload.read_document(raw, file)
         except ParseError as error:
             versions.append(error)
             continue

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat.csvcells import restore
+from pipecli.core.fileformat.utf8 import error_line
 from pipecli.core.model.inputs import DELIMITER, ENCODING
 
 DELIMITERS = ",;\t|"
@@ -54,8 +55,7 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
         except LookupError:
             raise InvalidValue(f"unknown encoding '{encoding}' (try utf-8 or cp1252)") from None
         except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            raise InvalidValue(f"{path}:{line}: not {encoding} text; try another ", ENCODING) from None
+            raise InvalidValue(f"{path}:{error_line(error)}: not {encoding} text; try another ", ENCODING) from None
     for bom, name in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if raw.startswith(bom):  # Excel's "Unicode text"
@@ -68,7 +68,7 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         if _UTF8_SEQUENCE.search(raw):
             # UTF-8 elsewhere in the file: reading it all as cp1252 would garble every valid row.
-            raise InvalidValue(*_not_utf8(raw, error.start, path)) from None
+            raise InvalidValue(*_not_utf8(error, path)) from None
     try:  # what spreadsheets on Windows save (the caller notes it: Table.encoding)
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
@@ -80,10 +80,10 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def _not_utf8(raw: bytes, start: int, path: Path) -> tuple:
+def _not_utf8(error: UnicodeDecodeError, path: Path) -> tuple:
     """Where the first byte that is not UTF-8 is: its line, and the column (by header) it is in (a message in parts)."""
-    line = raw[:start].count(b"\n") + 1
-    text = raw.decode("utf-8-sig", "surrogateescape")
+    raw, start, line = error.object, error.start, error_line(error)  # raw: after the BOM utf-8-sig dropped
+    text = raw.decode("utf-8", "surrogateescape")
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(text))
         header = next(reader)

@@ -1,1 +1,2 @@
-"""What a deal is: the deal, the workspace settings, typed values, dates and periods, validation, queries."""
+"""What a deal is: the deal, the workspace settings, typed values, dates and periods, validation, loading a deal
+file (dealload: the one loader), queries."""

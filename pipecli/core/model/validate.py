@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pipecli.core.errors import ParseError
-from pipecli.core.fileformat.dealfile import parse
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
 from pipecli.core.model.entryids import typable
@@ -380,39 +378,3 @@ def gate_missing(deal: Deal, stage) -> list[str]:
 def error_messages(deal: Deal, config: Config, today: dt.date) -> list[str]:
     """The errors (not warnings) `pipe check` would report for a deal."""
     return [p.message for p in meaning_problems(deal, config, today) if p.severity == "error"]
-
-
-def edit_problem(before: bytes, after: bytes, shown: str, file_id: str, config: Config, today: dt.date) -> str | None:
-    """Why an edited deal file cannot replace the old one, as 'path:line: message', or None.
-
-    Like every other write, an edit may keep errors the deal already had, but not add any.
-    """
-    try:
-        text = after.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = after[: error.start].count(b"\n") + 1
-        return f"{shown}:{line}: not UTF-8 text"
-    try:
-        document = parse(text, shown)
-    except ParseError as error:
-        return str(error)
-    problems = load_problems(document.data, file_id)
-    if problems:
-        return f"{shown}:{document.line_of(problems[0].key_path) or 2}: {problems[0].message}"
-    old_errors = set(_errors_of_text(before, shown, file_id, config, today))
-    deal = Deal(document.data, document.body, document)
-    for problem in meaning_problems(deal, config, today):
-        if problem.severity == "error" and problem.message not in old_errors:
-            return f"{shown}:{document.line_of(problem.key_path) or 2}: {problem.message}"
-    return None
-
-
-def _errors_of_text(raw: bytes, shown: str, file_id: str, config: Config, today: dt.date) -> list[str]:
-    """The errors of a deal file's old content (none counted if it did not even load)."""
-    try:
-        document = parse(raw.decode("utf-8"), shown)
-    except (UnicodeDecodeError, ParseError):
-        return []
-    if load_problems(document.data, file_id):
-        return []
-    return error_messages(Deal(document.data, document.body, document), config, today)

@@ -7,8 +7,8 @@ from collections import defaultdict
 
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.model.config import read_config
-from pipecli.core.model.deal import Deal
-from pipecli.core.model.validate import load_problems, meaning_problems
+from pipecli.core.model.dealload import type_check
+from pipecli.core.model.validate import meaning_problems
 from pipecli.core.problems import Problem
 from pipecli.core.store.workspace import Workspace
 
@@ -47,9 +47,8 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
             message = getattr(error, "message", str(error))
             problems.append(Problem(path, line, "error", message))
             continue
-        found = load_problems(document.data, deal_id)
-        if not found and config is not None:
-            deal = Deal(document.data, document.body, document)
+        deal, found = type_check(document, deal_id)
+        if deal is not None and config is not None:
             found = meaning_problems(deal, config, today)
             external = document.data.get("external_id")
             if isinstance(external, (str, int)):
@@ -60,7 +59,7 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
         if isinstance(document.data.get("id"), str):
             claimed_ids[document.data["id"]].append(path)
         for p in found:
-            problems.append(Problem(path, document.line_of(p.key_path) if p.key_path else 2, p.severity, p.message))
+            problems.append(Problem(path, document.line_of(p.key_path), p.severity, p.message))
     for external, paths in external_ids.items():
         problems += _shared(paths, "error", f"external_id '{external}' is also in {{others}}")
     for deal_id, paths in claimed_ids.items():

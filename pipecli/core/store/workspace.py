@@ -21,9 +21,9 @@ from typing import BinaryIO, TypeVar
 
 from pipecli.core.errors import Ambiguous, BadFiles, NotFound, ParseError, PipeError, WorkspaceNotFound
 from pipecli.core.fileformat import dealfile, yamlio
+from pipecli.core.model import dealload
 from pipecli.core.model.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.model.deal import Deal
-from pipecli.core.model.validate import load_problems
 from pipecli.core.names import ID_PATTERN
 from pipecli.core.store.lock import hold
 
@@ -261,28 +261,12 @@ class Workspace:
     def read_document(self, deal_id: str) -> dealfile.DealDocument:
         """Parse one deal file without checking its fields; raises ParseError."""
         path = self.deal_path(deal_id)
-        shown = self.relative(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise NotFound(f"no deal '{deal_id}' ({shown} does not exist)") from None
-        except OSError as error:
-            raise ParseError(shown, None, f"cannot read: {error.strerror}") from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            raise ParseError(shown, line, "not UTF-8 text") from None
-        return dealfile.parse(text, shown)
+        return dealload.read_document(self._read_file(deal_id, path), self.relative(path))
 
     def load(self, deal_id: str) -> Deal:
         """Read one deal; raises ParseError (with path and line) if it does not parse or type-check."""
-        document = self.read_document(deal_id)
-        problems = load_problems(document.data, deal_id)
-        if problems:
-            first = problems[0]
-            raise ParseError(self.relative(self.deal_path(deal_id)), document.line_of(first.key_path), first.message)
-        return Deal(document.data, document.body, document)
+        path = self.deal_path(deal_id)
+        return dealload.load_deal(self._read_file(deal_id, path), self.relative(path), deal_id)
 
     def deals_mentioning(self, text: str) -> list[str]:
         """Ids of the deal files whose bytes contain text: a cheap first pass before parsing."""
@@ -366,7 +350,7 @@ class Workspace:
         if not unchanged:
             raise PipeError(f"{shown} changed on disk while this command ran (another program wrote it): "
                             "nothing written; run the command again")
-        document = dealfile.parse(raw.decode("utf-8"), shown)
+        document = dealload.read_document(raw, shown)
         if not (dealfile.same(document.data, data) and document.body == body):
             # The file is the one the cache matched, but not what the cache says it holds: a cache
             # damaged in a way its checks missed. Never written from; cleared, to be rebuilt.
@@ -477,11 +461,14 @@ class Workspace:
 
     def read_bytes(self, deal_id: str) -> bytes:
         """A deal file's exact content, for an editor."""
-        path = self.deal_path(deal_id)
+        return self._read_file(deal_id, self.deal_path(deal_id))
+
+    def _read_file(self, deal_id: str, path: Path) -> bytes:
+        """The bytes of deal_id's file at path; raises NotFound or ParseError."""
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"no deal '{deal_id}'") from None
+            raise NotFound(f"no deal '{deal_id}' ({self.relative(path)} does not exist)") from None
         except OSError as error:
             raise ParseError(self.relative(path), None, f"cannot read: {error.strerror}") from None
 
