@@ -34,7 +34,7 @@ class RevisionParseError(ParseError):
         super().__init__(path, line, message)
         self.commit = commit
         where = f"{path}:{line}" if line else path
-        Exception.__init__(self, f"{where} at {commit}: {message}")
+        PipeError.__init__(self, f"{where} at {commit}: {message}")
 
 
 @contextlib.contextmanager
