@@ -11,9 +11,11 @@ the same here and in other YAML tools.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -253,17 +255,24 @@ def _marked(text: str, error: yaml.reader.ReaderError) -> yaml.YAMLError:
     return yaml.MarkedYAMLError(problem=str(error).splitlines()[0], problem_mark=mark)
 
 
-def load(text: str) -> Any:
-    """Parse YAML text with the strict loader; raises yaml.YAMLError with a mark on failure."""
+@contextlib.contextmanager
+def _loading(text: str) -> Iterator[Loader]:
+    """The strict loader for text, its failures as yaml.YAMLError with a mark, disposed of after."""
     loader = _loader(text)
     try:
-        return loader.get_single_data()
+        yield loader
     except RecursionError:
         raise yaml.YAMLError("lists or mappings nested too deeply") from None
     except yaml.reader.ReaderError as error:
         raise _marked(text, error) from None
     finally:
         loader.dispose()
+
+
+def load(text: str) -> Any:
+    """Parse YAML text with the strict loader; raises yaml.YAMLError with a mark on failure."""
+    with _loading(text) as loader:
+        return loader.get_single_data()
 
 
 def dump(data: Any) -> str:
@@ -282,16 +291,9 @@ def dump(data: Any) -> str:
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML text and also map each key path, like ('pipelines', 0, 'id'), to its 1-based line."""
-    loader = _loader(text)
-    try:
+    with _loading(text) as loader:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except RecursionError:
-        raise yaml.YAMLError("lists or mappings nested too deeply") from None
-    except yaml.reader.ReaderError as error:
-        raise _marked(text, error) from None
-    finally:
-        loader.dispose()
     lines: dict[tuple, int] = {}
     if node is not None:
         _index_lines(node, (), lines)
