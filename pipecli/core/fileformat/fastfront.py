@@ -298,6 +298,18 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
             position += 1
         return item, position
 
+    def written(value: str, position: int, column: int) -> tuple[Any, int]:
+        """A value on its key's or dash's line that is not plain text (a number, a date, quoted text...),
+        memoised, and the position after it; or (_NO, -1)."""
+        item = memo.get(value, _NO)
+        if item is not _NO:
+            return item, position + 1
+        item = _scalar(value)
+        if item is not _NO:
+            memo[value] = item
+            return item, position + 1
+        return special(value, position, column)
+
     def mapping(position: int, column: int) -> tuple[Any, int]:
         """The block mapping whose first key is on tokens[position] at column, and the position after it.
 
@@ -318,17 +330,10 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
                     item = _intern(value) if len(value) <= SHARED_TEXT else value  # plain text: the most
                     # common value, worth its own path
                     position += 1
-                elif (item := memo.get(value, _NO)) is not _NO:
-                    position += 1
                 else:
-                    item = _scalar(value)
-                    if item is not _NO:
-                        memo[value] = item
-                        position += 1
-                    else:
-                        item, position = special(value, position, column)
-                        if position < 0:
-                            return _NO, -1
+                    item, position = written(value, position, column)
+                    if position < 0:
+                        return _NO, -1
             else:
                 position += 1
                 item = None  # unless a block follows: a list at this indent or more, a mapping further in
@@ -365,15 +370,8 @@ def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | 
             elif first_kind(rest[0]) is None and ": " not in rest and " #" not in rest and rest[-1] != ":":
                 item = _intern(rest) if len(rest) <= SHARED_TEXT else rest  # plain text, as in mapping()
                 position += 1
-            elif (item := memo.get(rest, _NO)) is not _NO:
-                position += 1
             else:
-                item = _scalar(rest)
-                if item is not _NO:
-                    memo[rest] = item
-                    position += 1
-                else:
-                    item, position = special(rest, position, column)
+                item, position = written(rest, position, column)
             if position < 0:
                 return _NO, -1
             items.append(item)
