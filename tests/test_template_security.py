@@ -212,6 +212,22 @@ def test_the_time_limit_holds_within_a_second(workspace, run, tmp_path, monkeypa
     assert time.monotonic() - started < 2
 
 
+def test_the_time_limit_stops_a_render_that_swallows_exceptions():
+    """jinja2 catches Exception in places: a stop raised as one there was lost once, and the loop ran on."""
+    from pipecli.core.errors import PipeError
+    from pipecli.render.templates import time_limit
+
+    started = time.monotonic()
+    with pytest.raises(PipeError, match="still rendering after 0.05 s"):
+        with time_limit(0.05, "t.md.j2"):
+            while time.monotonic() - started < 5:
+                try:
+                    sum(range(1000))
+                except Exception:  # noqa: BLE001 - as library code in the render path may
+                    pass
+    assert time.monotonic() - started < 2
+
+
 # -- blocks render as plain jinja2 renders them ----------------------------------------------------
 
 BLOCKS = {

@@ -619,22 +619,35 @@ def rendering(name: str, *, recursion: str = "it calls itself without end", suff
 RENDER_SECONDS = 30  # far beyond any real report; a runaway template from git must not hang CI
 
 
+class OutOfTime(BaseException):
+    """Raised by the timer into a template that runs too long. A BaseException, as KeyboardInterrupt is:
+    jinja2 and the sandbox catch Exception in places, and a stop caught there would let the loop run on."""
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float, name: str):
     """Stop a template that runs longer than seconds (a loop of a billion steps, say). The signal
-    is only handled between Python steps: the size limits keep every single step short, so it holds."""
+    is only handled between Python steps: the size limits keep every single step short, so it holds.
+    The timer fires again every tenth of a second until the render has stopped."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    stopped = False
+
     def expired(signum, frame):
-        raise PipeError(f"{name}: template stopped: still rendering after {seconds} s (the limit for a template)")
+        if not stopped:
+            raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
+    except OutOfTime:
+        stopped = True
+        raise PipeError(f"{name}: template stopped: still rendering after {seconds} s (the limit for a template)") from None
     finally:
+        stopped = True
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
