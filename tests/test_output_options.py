@@ -270,3 +270,32 @@ def test_show_json_refuses_a_deal_whose_field_is_called_body(make_workspace, run
     ws = make_workspace({"acme": simple_deal("acme", body="a field") + "notes\n"})
     failed(run(ws, "show", "acme", "--format", "json"), "deals/acme.md has a field 'body'", "pipe edit acme")
     assert run(ws, "show", "acme").exit_code == 0  # the text shows it still
+
+
+def test_o_onto_a_fifo_writes_into_it_and_leaves_it_a_fifo(make_workspace, run, tmp_path):
+    """Replaced by a rename, a FIFO (or, as root, /dev/null) would become a regular file."""
+    import os
+    import stat
+
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so a writer's open does not block
+    try:
+        result = run(workspace, "list", "-o", str(fifo))
+        assert result.exit_code == 0, result.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced by a regular file"
+        assert b"acme" in os.read(reader, 65536)
+    finally:
+        os.close(reader)
+
+
+def test_o_through_a_symbolic_link_writes_its_target_and_keeps_the_link(make_workspace, run, tmp_path):
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    target = tmp_path / "reports" / "list.txt"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "latest.txt"
+    link.symlink_to(target)
+    assert run(workspace, "list", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and "acme" in target.read_text()

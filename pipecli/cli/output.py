@@ -73,14 +73,35 @@ class Output:
         standard output as echo_output does. coloured: the command's text format is styled, each
         piece of deal text put through printable() before, so it goes to a terminal as it is."""
         if self.path is not None:
-            from pipecli.core.store.workspace import write_atomic
-
-            write_atomic(self.path, content)
+            write_output(Path(self.path), content)
             click.echo(said or f"wrote {self.path}", err=True)
         elif coloured and self.fmt == "text":
             click.echo(content, nl=False)
         else:
             echo_output(content, self.fmt)
+
+
+def write_output(path: Path, content) -> None:
+    """-o FILE: a regular file (or a new one) is replaced atomically, through a symbolic link to its target;
+    a FIFO or a device (/dev/null, /dev/stdout) is written into, as the shell's > does, never replaced."""
+    import os
+    import stat
+
+    from pipecli.core.store.workspace import write_atomic
+
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as handle:
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+        return
+    write_atomic(target, content)
 
 
 def describe_task(task: dict) -> str:
