@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from pipecli.cli.main import COMMANDS, cli  # noqa: E402
 
 DOC = ROOT / "docs" / "cli.md"
-WIDTH = 80
+WIDTH = 78  # click wraps help at min(columns, 80) - 2: what an 80-column terminal shows
 
 
 def help_text(command: click.Command, path: list[str], parent: click.Context | None) -> str:
