@@ -76,7 +76,8 @@ def amend(app, interaction, summary, notes, add_notes, at, direction):
       pipe amend acme#k3v9 --summary "Demo for the CTO and the CFO"
     """
     from pipecli.core.model.entryids import position
-    from pipecli.core.workflow.timeline import amend_interaction, find_interaction
+    from pipecli.core.store.entrylookup import find_interaction
+    from pipecli.core.workflow.timeline import amend_interaction
 
     if all(given is None for given in (summary, notes, add_notes, at, direction)):
         raise InvalidValue("nothing to change: give --summary, --notes, --add-notes, --at or --direction")

@@ -11,6 +11,7 @@ from pipecli.cli.output import describe_task, echo_move, warn
 from pipecli.core.errors import InvalidValue
 from pipecli.core.gitsync.identity import unknown_user_hint
 from pipecli.core.model.queries import select
+from pipecli.core.store.entrylookup import find_task
 from pipecli.core.workflow import tasks as task_ops
 from pipecli.core.workflow.agenda import agenda, due_cutoff
 from pipecli.core.workflow.lifecycle import NextStep, parse_on
@@ -23,7 +24,7 @@ from pipecli.render.style import printable
 def _update_task(app, text: str, change):
     """Load the deal of a task under the lock, change it (refusing new check errors), save it."""
     with app.workspace.lock():  # the task found is the task changed: no write between the two
-        found = task_ops.find(app.workspace, text)
+        found = find_task(app.workspace, text)
 
         def apply(deal):
             return change(deal, task_ops.task_index(deal, found.entry_id))

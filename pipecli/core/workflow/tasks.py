@@ -13,26 +13,10 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
 from pipecli.core.model.dates import parse_date
 from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
-from pipecli.core.model.entryids import Located, locate, parse_entry_ref, position
+from pipecli.core.model.entryids import position
 from pipecli.core.model.inputs import DUE_DATE, LOST, LOST_REASON, NEXT_STEP, NEXT_TEXT, PARK, REASON, TEXT, UNTIL, WON
 from pipecli.core.workflow import lifecycle
 from pipecli.core.workflow.lifecycle import Move, NextStep
-
-
-def describe(task: dict) -> str:
-    """A task as listed among candidates: its text and status."""
-    status = task.get("status", "open")
-    return f"{task.get('text', '')}" + (f" ({status})" if status != "open" else "")
-
-
-def find(workspace, text: str) -> Located:
-    """The task TEXT names: its id, a unique prefix of it, or DEAL#ID (workspace: a storage.Workspace).
-
-    DEAL#N, a task's place in its list, is refused with the deal's tasks and their ids: a merge
-    or a hand edit renumbers the list, and N would then silently name another task.
-    """
-    ref = parse_entry_ref(text, "task", "'pipe tasks' or 'pipe show DEAL'")
-    return locate(workspace, ref, "tasks", "task", describe)
 
 
 def task_index(deal: Deal, task_id: str) -> int:

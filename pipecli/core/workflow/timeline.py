@@ -10,7 +10,7 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
 from pipecli.core.model.dates import parse_datetime
 from pipecli.core.model.deal import Deal, entry_with
-from pipecli.core.model.entryids import locate, new_entry_id, parse_entry_ref
+from pipecli.core.model.entryids import new_entry_id
 from pipecli.core.model.inputs import ADD_NOTES, AT, DIRECTION, NOTES, SUMMARY
 from pipecli.core.model.validate import DIRECTIONS
 from pipecli.core.model.values import one_line
@@ -142,13 +142,6 @@ ACTIVITY_ORDER = ("id", "date", "time", "kind", "direction", "by", "summary", "n
 
 def _with(entry: dict, **fields: Any) -> dict:
     return entry_with(entry, ACTIVITY_ORDER, **fields)
-
-
-def find_interaction(workspace, text: str):
-    """The interaction TEXT names: its id, a unique prefix, or DEAL#ID (workspace: a storage.Workspace)."""
-    ref = parse_entry_ref(text, "interaction", "'pipe timeline DEAL'")
-    return locate(workspace, ref, "activities", "interaction",
-                  lambda a: f"{a.get('date')} {a.get('kind')}: {a.get('summary', '')}")
 
 
 def in_order(activities: list[dict]) -> list[tuple[int, dict]]:
