@@ -653,3 +653,18 @@ def test_a_deal_changed_on_disk_after_listing_stops_a_bulk_write_before_its_firs
     assert not isinstance(error.value, bulk.Stopped)  # not "stopped after changing 2 of 3"
     assert {name: workspace.deal_path(name).read_bytes() for name in ("a", "b")} == {k: before[k] for k in ("a", "b")}
     assert workspace.deal_path("c").read_bytes() == edited
+
+
+def test_ctrl_c_while_a_bulk_command_reads_the_deals_exits_130(make_workspace, run, monkeypatch):
+    """Before the writes (reading, planning), Ctrl-C is a `pipe: interrupted` line and 130 too, not click's
+    'Aborted!' and 1."""
+    from pipecli.core.store import workspace as store_workspace
+
+    workspace = make_workspace({"acme": simple_deal("acme")})
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_workspace.Workspace, "deals", interrupted)
+    result = run(workspace, "bulk", "tag", "vip", "--open", "--yes")
+    assert result.exit_code == 130 and result.stderr == "pipe: interrupted\n"

@@ -14,7 +14,7 @@ import click
 
 from pipecli import __version__
 from pipecli.cli.groups import RecordingGroup
-from pipecli.core.errors import BadFiles, PipeError
+from pipecli.core.errors import BadFiles, Interrupted, PipeError
 
 
 class UserError(click.ClickException):
@@ -119,6 +119,12 @@ class PipeGroup(RecordingGroup):
                     message = f"{message} ({commit_error})"
             failure = UserError(message)
             failure.exit_code = code
+            raise failure from None
+        except KeyboardInterrupt:
+            # Ctrl-C before or after a command's writes (each write is atomic; bulk writes say what they
+            # did themselves): a line and 130, as shells expect, not click's "Aborted!" and 1.
+            failure = UserError("interrupted")
+            failure.exit_code = Interrupted.exit_code
             raise failure from None
         except OSError as error:
             if isinstance(error, BrokenPipeError):

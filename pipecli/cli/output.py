@@ -25,7 +25,8 @@ INPUT_OPTIONS = {
     "direction": "--direction", "summary": "--summary", "notes": "--notes", "add_notes": "--add-notes",
     "text": "--text TEXT", "date_format": "--date-format", "stage_map": "--stage-map 'SOURCE=stage'",
     "add_owners": "--add-owners", "column_rules": "--map or --rules", "encoding": "--encoding",
-    "delimiter": "--delimiter",
+    "delimiter": "--delimiter", "value": "--value", "close_date": "--close-date", "contact": "--contact",
+    "owner": "--owner",
 }
 
 

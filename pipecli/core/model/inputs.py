@@ -1,5 +1,5 @@
 """The inputs of pipe's operations as error messages name them: in the domain's words here, and as the
-CLI's options there (cli/main.py INPUT_OPTIONS), so the core never spells a flag."""
+CLI's options there (cli/output.py INPUT_OPTIONS), so the core never spells a flag."""
 
 from pipecli.core.errors import Named
 
@@ -39,3 +39,7 @@ ADD_OWNERS = Named("add_owners", "team: in pipelines.yaml")
 COLUMN_RULES = Named("column_rules", "rules that map its columns")
 ENCODING = Named("encoding", "encoding")
 DELIMITER = Named("delimiter", "delimiter")
+VALUE = Named("value", "a value")
+CLOSE_DATE = Named("close_date", "an expected close date")
+CONTACT = Named("contact", "a contact")
+OWNER = Named("owner", "an owner")

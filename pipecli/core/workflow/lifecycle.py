@@ -17,8 +17,8 @@ from pipecli.core.model.config import Config, Pipeline, Stage
 from pipecli.core.model.dates import Duration, parse_date
 from pipecli.core.model.deal import BANT_KEYS, MAX_ID_LENGTH, Deal, slugify, task_with
 from pipecli.core.model.entryids import new_entry_id
-from pipecli.core.model.inputs import (ACCOUNT, DUE, FORCE, NEXT_STEP, NEXT_TEXT, ON, ON_DATE, PIPELINE, REASON,
-                                       SOURCE, TAGS)
+from pipecli.core.model.inputs import (ACCOUNT, CLOSE_DATE, CONTACT, DUE, FORCE, NEXT_STEP, NEXT_TEXT, ON, ON_DATE,
+                                       OWNER, PIPELINE, REASON, SOURCE, TAGS, VALUE)
 from pipecli.core.model.validate import error_messages, gate_missing
 from pipecli.core.model.values import clean_tags, one_line, parse_amount, parse_contact, parse_probability
 from pipecli.core.names import CURRENCY_PATTERN
@@ -155,7 +155,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     deal = Deal(data)
     missing = gate_missing(deal, stage)
     if missing:
-        raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: {_gate_hint(missing)}")
+        raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: ", *_gate_hint(missing))
     stage_tasks(deal, stage, today)
     if spec.next_step is not None:
         due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
@@ -168,14 +168,16 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
     return deal
 
 
-def _gate_hint(missing: list[str]) -> str:
-    """What to do when a new deal lacks what its stage requires (BANT answers have no add option)."""
-    options = {"value": "--value", "expected_close": "--close-date", "account": "--account",
-               "contacts": "--contact", "source": "--source", "owner": "--owner"}
-    without = [m for m in missing if m not in options]
+def _gate_hint(missing: list[str]) -> tuple:
+    """What to do when a new deal lacks what its stage requires, as message parts (BANT answers are
+    not given when a deal is added)."""
+    given = {"value": VALUE, "expected_close": CLOSE_DATE, "account": ACCOUNT, "contacts": CONTACT, "source": SOURCE,
+             "owner": OWNER}
+    without = [m for m in missing if m not in given]
     if not without:
-        return f"give {', '.join(options[m] for m in missing)}, or add the deal in an earlier stage"
-    return f"add the deal in an earlier stage, set {', '.join(without)} with 'pipe set', then move it"
+        named = [part for n, m in enumerate(missing) for part in ((", ",) if n else ()) + (given[m],)]
+        return ("give ", *named, ", or add the deal in an earlier stage")
+    return (f"add the deal in an earlier stage, set {', '.join(without)} with 'pipe set', then move it",)
 
 
 def stage_tasks(deal: Deal, stage: Stage, today: dt.date, entered: dt.date | None = None) -> list[dict]:
@@ -384,7 +386,8 @@ def move(
         task = next_step.task(deal, config, today, deal.owner or user)
         deal.append("tasks", task)
         result.created_tasks.append(task)
-    result.warning = enforce_next_step(deal, config, today, "give one with ", NEXT_TEXT)
+    result.warning = enforce_next_step(deal, config, today, "give one with ", NEXT_TEXT,
+                                       f", as in 'pipe move {deal.id} {stage.id} --next \"Call them\"'")
     return result
 
 
