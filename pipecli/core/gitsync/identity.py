@@ -13,7 +13,7 @@ from pipecli.core.model.config import Config, Member
 def git_email(cwd: str | None = None) -> str | None:
     """`git config user.email`, or None when git or the setting is missing."""
     try:
-        done = Git(Path(cwd or ".")).run("config", "user.email", check=False)
+        done = Git(Path(cwd or ".")).run("config", "user.email", check=False, timeout=5)  # a hung git: no user
     except (GitError, OSError):
         return None
     return done.stdout.decode("utf-8", "replace").strip() or None

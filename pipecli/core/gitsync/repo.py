@@ -25,15 +25,18 @@ class Git:
         self.root = root
 
     def run(self, *args: str, input: bytes | None = None, check: bool = True,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        """git ARGS in the workspace; raises GitError with git's own first line when it fails."""
+            env: dict[str, str] | None = None, timeout: float | None = None) -> subprocess.CompletedProcess:
+        """git ARGS in the workspace; raises GitError with git's own first line when it fails (or takes
+        longer than timeout seconds, when given)."""
         try:
             done = subprocess.run(
                 ["git", *args], cwd=self.root, input=input, capture_output=True,
-                env={**os.environ, **(env or {}), "LC_ALL": "C"},
+                env={**os.environ, **(env or {}), "LC_ALL": "C"}, timeout=timeout,
             )
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} did not answer in {timeout:g} s") from None
         if check and done.returncode != 0:
             raise failure(args[0], done)
         return done
