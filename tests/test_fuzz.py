@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, seed, settings, strategies as st
 from pipecli.core.errors import ParseError
 from pipecli.core.fileformat import dealfile
 from pipecli.core.model import validate
-from pipecli.core.model.deal import FIELD_ORDER
+from pipecli.core.model.schema import FIELD_ORDER
 
 from .hand_edits import KINDS, edit
 

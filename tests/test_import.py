@@ -127,6 +127,18 @@ def test_a_bom_is_not_part_of_the_first_column(workspace, run, tmp_path, encodin
     assert deal.data["external_id"] == "B-1" and deal.title == "Acme" and deal.id == "acme"
 
 
+def test_an_imported_deal_has_its_external_id_after_its_source(workspace, run, tmp_path):
+    """external_id has its place in the field order (model/schema.py): where the deal came from, then its id there."""
+    path = tmp_path / "rows.csv"
+    path.write_text("ID,Name,Origin,Labels\nB-1,Acme,inbound,eu\n", encoding="utf-8")
+    result = run(workspace, "import", str(path), "--id", "ID", "--map", "Name=title", "--map", "Origin=source",
+                 "--map", "Labels=tags")
+    assert result.exit_code == 0, result.output
+    text = (workspace.root / "deals" / "acme.md").read_text(encoding="utf-8")
+    keys = [line.split(":")[0] for line in text.splitlines() if re.match(r"\w+:", line)]
+    assert keys[keys.index("source"):][:3] == ["source", "external_id", "tags"], keys
+
+
 def test_crlf_line_endings_leave_no_carriage_return(workspace, run, tmp_path):
     path = tmp_path / "crlf.csv"
     path.write_bytes(b"ID,Name,Stage\r\nC-1,Acme,Won\r\nC-2,Beta,Lead\r\n")

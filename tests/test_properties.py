@@ -20,7 +20,8 @@ from pipecli.cli.main import cli
 from pipecli.core.errors import ParseError
 from pipecli.core.fileformat import dealfile, yamlio
 from pipecli.core.model import validate
-from pipecli.core.model.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES
+from pipecli.core.model.deal import BANT_KEYS, TASK_STATUSES
+from pipecli.core.model.schema import FIELD_ORDER
 
 from .conftest import CONFIG
 

@@ -31,8 +31,9 @@ from typing import Any
 
 from pipecli.core.errors import ParseError
 from pipecli.core.fileformat import dealfile
-from pipecli.core.model.deal import FIELD_ORDER, TASK_ORDER
+from pipecli.core.model.deal import TASK_ORDER
 from pipecli.core.model.entryids import ENTRY_FIELDS, entry_ids
+from pipecli.core.model.schema import FIELD_ORDER
 
 MISSING = object()  # a key or entry absent on one side
 MARKER_SIZE = 7

@@ -10,8 +10,9 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.tables import read_table
-from pipecli.core.model.deal import FIELD_ORDER, Deal
+from pipecli.core.model.deal import Deal
 from pipecli.core.model.inputs import COLUMN_RULES
+from pipecli.core.model.schema import FIELD_ORDER
 from pipecli.core.model.values import parse_contact
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

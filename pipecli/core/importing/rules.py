@@ -18,8 +18,9 @@ from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
-from pipecli.core.model.deal import FIELD_ORDER, Deal, slugify, unique_id
+from pipecli.core.model.deal import Deal, slugify, unique_id
 from pipecli.core.model.inputs import ADD_OWNERS, DATE_FORMAT, STAGE_MAP
+from pipecli.core.model.schema import FIELD_ORDER
 from pipecli.core.model.validate import error_messages, load_problems
 from pipecli.core.model.values import MAX_AMOUNT, parse_contact, without_controls
 from pipecli.core.workflow.lifecycle import history_entry, new_task
@@ -457,7 +458,7 @@ class Importer:
             data["external_id"] = external
         notes = str(self.value_of(row, "notes")).strip()
         data["id"] = unique_id(slugify(title), self.taken)
-        deal = Deal({k: data[k] for k in _ORDER if k in data}, notes + "\n" if notes else "")
+        deal = Deal({k: data[k] for k in FIELD_ORDER if k in data}, notes + "\n" if notes else "")
         problems = [p.message for p in load_problems(deal.data, deal.id)]
         errors = problems or error_messages(deal, self.checked_against, self.today)
         if errors:
@@ -572,9 +573,6 @@ class Importer:
             if errors:
                 raise InvalidValue(f"updating {old.id}: {errors[0]}")
         return changed
-
-
-_ORDER = FIELD_ORDER + ("external_id",)
 
 
 def add_joins(table: Table, rules: Rules, folder: Path, read) -> dict[str, list[tuple[str, str]]]:

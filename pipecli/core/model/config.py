@@ -11,23 +11,27 @@ from typing import Any
 from pipecli.core.errors import Ambiguous, ConfigError, NotFound
 from pipecli.core.fileformat import yamlio
 from pipecli.core.model.mailconfig import Automation, MailSettings, read_automations, read_mail
+from pipecli.core.model.schema import SETTINGS, setting
 from pipecli.core.names import CURRENCY_PATTERN, ID_PATTERN
 from pipecli.core.problems import Problem
 
 CONFIG_FILE = "pipelines.yaml"
 STAGE_KINDS = ("open", "won", "lost", "parked")
-NEXT_STEP_RULES = ("strict", "warn", "off")
+NEXT_STEP_RULES = setting("next_step").allowed
 QUOTA_PERIODS = ("month", "quarter", "year")
 MAX_STAGES_BEFORE_WARNING = 10
 MAX_RATE = 1_000_000  # no currency is worth a million of another; a bigger rate is a typo
-DEFAULT_INACTIVITY_DAYS = 10
-DEFAULT_FLUSH_REASON = "stale"
+DEFAULT_CURRENCY = setting("currency").default
+DEFAULT_INACTIVITY_DAYS = setting("inactivity_days").default
+DEFAULT_NEXT_STEP = setting("next_step").default
+DEFAULT_FLUSH_REASON = setting("flush_reason").default
 # What a stage gate may require of a deal before it enters the stage.
 GATE_FIELDS = ("value", "expected_close", "account", "contacts", "source", "owner", "bant",
                "bant.budget", "bant.authority", "bant.need", "bant.timeline")
 # The kinds of suggested task, each of which `suggestions:` can switch off.
 SUGGESTION_KINDS = ("inactive", "unanswered", "meeting-notes", "rotting")
 
+# What `pipe init` writes: the settings' defaults, as model/schema.py says (tests/test_schema.py checks).
 DEFAULT_CONFIG = """\
 # pipe workspace: the pipelines, their stages and the team. Format: docs/format.md
 currency: EUR
@@ -147,13 +151,13 @@ class Config:
     """The parsed pipelines.yaml."""
 
     pipelines: tuple[Pipeline, ...]
-    currency: str = "EUR"
+    currency: str = DEFAULT_CURRENCY
     rates: dict[str, Decimal] = field(default_factory=dict)
     team: tuple[Member, ...] = ()
     lost_reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     inactivity_days: int = DEFAULT_INACTIVITY_DAYS
-    next_step: str = "warn"
+    next_step: str = DEFAULT_NEXT_STEP
     flush_reason: str = DEFAULT_FLUSH_REASON
     suggestions: frozenset[str] = frozenset(SUGGESTION_KINDS)  # the kinds switched on
     autocommit: bool = False  # git: {autocommit: true}: each command that changes deals commits them
@@ -243,16 +247,15 @@ class ConfigValidator:
         if not isinstance(raw, dict):
             self.problem((), "pipelines.yaml must be a mapping of settings")
             return None, self.problems
-        known = {"currency", "rates", "team", "lost_reasons", "sources", "inactivity_days",
-                 "next_step", "flush_reason", "suggestions", "git", "mail", "automations", "pipelines"}
+        known = {s.name for s in SETTINGS}
         for key in raw:
             if key not in known:
                 self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
                              "warning")
-        currency = raw.get("currency", "EUR")
+        currency = raw.get("currency", DEFAULT_CURRENCY)
         if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
             self.problem(("currency",), "currency must be a three-letter code like EUR or USD")
-            currency = "EUR"
+            currency = DEFAULT_CURRENCY
         team = self.team(raw.get("team"))
         self.team_ids = {m.id for m in team}  # stage tasks' assignees are checked against it
         lost_reasons = self.string_list(raw.get("lost_reasons"), "lost_reasons")
@@ -264,7 +267,7 @@ class ConfigValidator:
             lost_reasons=lost_reasons,
             sources=self.string_list(raw.get("sources"), "sources"),
             inactivity_days=self.inactivity(raw.get("inactivity_days", DEFAULT_INACTIVITY_DAYS)),
-            next_step=self.next_step(raw.get("next_step", "warn")),
+            next_step=self.next_step(raw.get("next_step", DEFAULT_NEXT_STEP)),
             flush_reason=self.flush_reason(raw.get("flush_reason"), lost_reasons),
             suggestions=self.suggestions(raw.get("suggestions")),
             autocommit=self.git(raw.get("git")),
@@ -515,6 +518,6 @@ class ConfigValidator:
     def next_step(self, value: Any) -> str:
         if value not in NEXT_STEP_RULES:
             self.problem(("next_step",), f"next_step must be one of {', '.join(NEXT_STEP_RULES)}, got {value!r}")
-            return "warn"
+            return DEFAULT_NEXT_STEP
         return value
 

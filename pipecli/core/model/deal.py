@@ -1,4 +1,4 @@
-"""The deal: its frontmatter fields in their fixed order, typed accessors, and its notes body."""
+"""The deal: its frontmatter (fields in the order of model/schema.py), typed accessors, and its notes body."""
 
 from __future__ import annotations
 
@@ -11,13 +11,8 @@ from typing import Any
 
 from pipecli.core.fileformat.dealfile import DealDocument, insert_key
 from pipecli.core.model import entryids
+from pipecli.core.model.schema import FIELD_ORDER
 
-# The order fields take in a new file; existing files keep their own order.
-FIELD_ORDER: tuple[str, ...] = (
-    "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account",
-    "contacts", "source", "tags", "created", "expected_close", "closed", "lost_reason", "bant",
-    "history", "close_changes", "tasks", "dismissed", "activities", "automations",
-)
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")
 # The order of a task's keys as pipe writes them; a key added to a task goes to its place.

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipecli.core.model.config import Config
-from pipecli.core.model.deal import BANT_KEYS, FIELD_ORDER, TASK_STATUSES, Deal
+from pipecli.core.model.deal import BANT_KEYS, TASK_STATUSES, Deal
 from pipecli.core.model.entryids import typable
+from pipecli.core.model.schema import (DATE, DEAL_FIELDS, FIELD_ORDER, FREE_TEXT, NUMBER, TEXT, TEXT_LIST,
+                                       fields_of_type)
 from pipecli.core.model.values import MAX_AMOUNT
 from pipecli.core.names import EMAIL_PATTERN
 
@@ -41,71 +43,61 @@ def _free_text(value: Any) -> bool:
     return isinstance(value, str) or _is_number(value)
 
 
-_SCALAR_TYPES = {
-    "id": ("text", _text), "title": ("text", _free_text), "pipeline": ("text", _text),
-    "stage": ("text", _text), "currency": ("text", _text), "owner": ("text", _text),
-    "account": ("text", _free_text), "source": ("text", _text), "lost_reason": ("text", _text),
-    "value": ("a number", _is_number), "probability": ("a number", _is_number),
-    "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-    "expected_close": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-    "closed": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-}
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date)
 
-_ENTRY_FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
-    "contacts": {"name": ("text", _free_text), "email": ("text", _text), "role": ("text", _free_text),
-                 "phone": ("text", _free_text)},
-    "history": {"stage": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                "by": ("text", _text), "pipeline": ("text", _text),
+
+_TEXT = ("text", _text)
+_FREE_TEXT = ("text", _free_text)
+_DATE = ("a date YYYY-MM-DD", _is_date)
+# How a field of each type in model/schema.py is checked: (what the message calls it, the check).
+_SCALAR_CHECKS = {TEXT: _TEXT, FREE_TEXT: _FREE_TEXT, NUMBER: ("a number", _is_number), DATE: _DATE}
+# Texts, then numbers, then dates, each in field order: the order their problems are reported in.
+SCALAR_RULES = {f.name: _SCALAR_CHECKS[f.type] for types in ((TEXT, FREE_TEXT), (NUMBER,), (DATE,))
+                for f in DEAL_FIELDS if f.type in types}
+
+# The known keys of each list field's entries (the fields of type ENTRIES in model/schema.py).
+ENTRY_RULES: dict[str, dict[str, tuple[str, Any]]] = {
+    "contacts": {"name": _FREE_TEXT, "email": _TEXT, "role": _FREE_TEXT, "phone": _FREE_TEXT},
+    "history": {"stage": _TEXT, "date": _DATE, "by": _TEXT, "pipeline": _TEXT,
                 "forced": ("a list of fields", lambda v: isinstance(v, list) and all(_text(x) for x in v)),
                 "flushed": ("true or false", lambda v: isinstance(v, bool)),
                 # a corrected close (pipe won/lost on a closed deal, pipe set closed= or lost_reason=)
-                "corrected": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                "corrected_by": ("text", _text),
-                "was_date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                "was_reason": ("text", _text)},
-    "tasks": {"id": ("text", _free_text), "text": ("text", _free_text),
-              "due": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-              "assignee": ("text", _text), "status": ("text", _text),
-              "snoozed_until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-              "created": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-              "done": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-              "suggested": ("text", _text)},
-    "close_changes": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                      "from": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                      "to": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                      "by": ("text", _text)},
-    "activities": {"date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                   "time": ("a time HH:MM", _text),
-                   "kind": ("text", _text), "direction": ("text", _text), "by": ("text", _text),
-                   "summary": ("text", _free_text), "notes": ("text", _free_text), "id": ("text", _free_text),
+                "corrected": _DATE, "corrected_by": _TEXT, "was_date": _DATE, "was_reason": _TEXT},
+    "tasks": {"id": _FREE_TEXT, "text": _FREE_TEXT, "due": _DATE, "assignee": _TEXT, "status": _TEXT,
+              "snoozed_until": _DATE, "created": _DATE, "done": _DATE, "suggested": _TEXT},
+    "close_changes": {"date": _DATE, "from": _DATE, "to": _DATE, "by": _TEXT},
+    "activities": {"date": _DATE, "time": ("a time HH:MM", _text), "kind": _TEXT, "direction": _TEXT, "by": _TEXT,
+                   "summary": _FREE_TEXT, "notes": _FREE_TEXT, "id": _FREE_TEXT,
                    # what makes a captured or sent email, or a calendar event, logged once
-                   "message_id": ("text", _free_text), "uid": ("text", _free_text),
-                   "automation": ("text", _free_text)},
+                   "message_id": _FREE_TEXT, "uid": _FREE_TEXT, "automation": _FREE_TEXT},
     # suggestions hidden for a while ('pipe task dismiss')
-    "dismissed": {"kind": ("text", _text), "date": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)),
-                  "until": ("a date YYYY-MM-DD", lambda v: isinstance(v, dt.date)), "by": ("text", _text)},
+    "dismissed": {"kind": _TEXT, "date": _DATE, "until": _DATE, "by": _TEXT},
 }
 _REQUIRED_ENTRY_FIELDS = {"history": ("stage", "date"), "tasks": ("text",), "activities": ("date", "kind"),
                           "close_changes": ("date", "from", "to"), "dismissed": ("kind", "date", "until")}
+# id is required too, with a message of its own that names the file (id_problems).
+_REQUIRED = tuple(f.name for f in DEAL_FIELDS if f.required and f.name != "id")
 
 
 def type_problems(data: dict) -> list[FieldProblem]:
     """Fields whose type is wrong: a deal with any of these cannot be used by other commands."""
     problems: list[FieldProblem] = []
-    for key in ("title", "pipeline", "stage"):
+    for key in _REQUIRED:
         if data.get(key) in (None, ""):
             problems.append(FieldProblem((key,) if key in data else (), f"missing required field '{key}'"))
-    for key, (kind, ok) in _SCALAR_TYPES.items():
+    for key, (kind, ok) in SCALAR_RULES.items():
         value = data.get(key)
         if value is not None and not ok(value):
             problems.append(FieldProblem((key,), f"{key} must be {kind}, got {value!r}"))
-    for key in ("value", "probability"):  # larger, no figure made from them holds
+    for key in fields_of_type(NUMBER):  # larger, no figure made from them holds
         value = data.get(key)
         if _is_number(value) and abs(value) >= MAX_AMOUNT:
             problems.append(FieldProblem((key,), f"{key} is too large (the limit is {MAX_AMOUNT:,})"))
-    tags = data.get("tags")
-    if tags is not None and not (isinstance(tags, list) and all(_free_text(t) for t in tags)):
-        problems.append(FieldProblem(("tags",), "tags must be a list of text"))
+    for key in fields_of_type(TEXT_LIST):
+        items = data.get(key)
+        if items is not None and not (isinstance(items, list) and all(_free_text(t) for t in items)):
+            problems.append(FieldProblem((key,), f"{key} must be a list of text"))
     bant = data.get("bant")
     if bant is not None:
         if not isinstance(bant, dict):
@@ -114,7 +106,7 @@ def type_problems(data: dict) -> list[FieldProblem]:
             for key, value in bant.items():
                 if isinstance(value, (list, dict)):
                     problems.append(FieldProblem(("bant", key), f"bant.{key} must be text"))
-    for key, fields in _ENTRY_FIELDS.items():
+    for key, fields in ENTRY_RULES.items():
         entries = data.get(key)
         if entries is None:
             continue
