@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
 class Named:
     """An input a message names (a next step, the day of a change): in the domain's words here; a
-    front end names it as its user gives it (the CLI: `--next TEXT`), through PipeError.worded."""
+    front end names it as its user gives it (the CLI: `--next TEXT`), through Message.worded.
+    A plain class, not a dataclass: this module loads with `pipe --help`, and dataclasses costs a millisecond."""
 
-    field: str
-    words: str
+    __slots__ = ("field", "words")
+
+    def __init__(self, field: str, words: str):
+        self.field = field
+        self.words = words
+
+    def __repr__(self) -> str:
+        return f"Named({self.field!r}, {self.words!r})"
 
     def __str__(self) -> str:
         return self.words
