@@ -1,7 +1,10 @@
-"""Shared fixtures: a frozen today, no stray user or colour settings, and small workspaces."""
+"""Shared fixtures: a frozen today, no stray user or colour settings, and small workspaces; and the
+one gate for tests that need a piece a fresh clone lacks (the shared datasets, Chromium)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -13,6 +16,55 @@ from pipecli.cli.main import cli
 from pipecli.core.store.workspace import Workspace
 
 TODAY = "2026-11-27"
+REPO = Path(__file__).resolve().parent.parent
+DATASETS = Path(os.environ.get("PIPE_DATASETS") or REPO.parent / "shared" / "datasets")
+GET_DATASETS = ("needs ../shared/datasets (the shared CRM exports beside the repository; CI has them; "
+                "or PIPE_DATASETS=/path/to/datasets)")
+GET_CHROMIUM = "needs Chromium (apt-get install chromium, or PIPE_CHROMIUM=/path/to/chrome)"
+
+# -- optional pieces ---------------------------------------------------------------------------
+# A test that reads the shared datasets or opens a browser is marked with one of these. Without the
+# piece it is skipped, the reason saying what is missing and how to get it, so a fresh clone passes;
+# PIPE_REQUIRE_ALL=1 (.ci/run sets it) makes each such skip a failure, so CI cannot pass without them.
+requires_shared_datasets = pytest.mark.requires("shared_datasets")
+requires_chromium = pytest.mark.requires("chromium")
+
+
+def chromium_binary() -> str | None:
+    """PIPE_CHROMIUM if set (then nothing else), else `chromium` on PATH; None when neither runs."""
+    configured = os.environ.get("PIPE_CHROMIUM")
+    if configured:
+        return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) else None
+    return shutil.which("chromium")
+
+
+def missing_piece(name: str) -> str | None:
+    """Why a test marked requires(name) cannot run here, or None when it can."""
+    if name == "shared_datasets":
+        return None if DATASETS.is_dir() else f"{GET_DATASETS}: no folder {DATASETS}"
+    if name == "chromium":
+        if chromium_binary():
+            return None
+        configured = os.environ.get("PIPE_CHROMIUM")
+        where = f"PIPE_CHROMIUM={configured} is not an executable" if configured else "no chromium on PATH"
+        return f"{GET_CHROMIUM}: {where}"
+    raise ValueError(f"unknown optional piece {name!r}: tests/conftest.py knows shared_datasets and chromium")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "requires(piece): the test needs shared_datasets or chromium (tests/conftest.py)")
+
+
+def pytest_runtest_setup(item):
+    # Before the test's fixtures, so a module fixture reading the datasets never runs without them.
+    for mark in item.iter_markers("requires"):
+        reason = missing_piece(*mark.args)
+        if reason is None:
+            continue
+        if os.environ.get("PIPE_REQUIRE_ALL", "") not in ("", "0"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+
 
 CONFIG = """\
 currency: EUR

@@ -3,17 +3,15 @@
 Small fixtures are in tests/data/import/; files whose exact bytes matter (BOM, CRLF, cp1252) are
 written by the test itself. The real data sets (Maven CRM, Salesforce demo, Olist funnel) are read
 from the shared datasets folder beside the checkout and checked against figures computed here
-from the CSV with the csv module.
+from the CSV with the csv module; without that folder those tests skip (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import hashlib
 import json
-import os
 import re
 import shutil
 import statistics
@@ -29,7 +27,7 @@ from click.testing import CliRunner
 from pipecli.cli.main import cli
 from pipecli.core.model.config import DEFAULT_CONFIG
 from pipecli.core.store.workspace import Workspace
-from tests.conftest import TODAY
+from tests.conftest import DATASETS, TODAY, requires_shared_datasets
 
 
 @pytest.fixture(autouse=True)
@@ -40,21 +38,12 @@ def nobody_in_particular(monkeypatch):
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "import"
 EXAMPLES = HERE.parent / "examples"
-DATASETS = Path(os.environ.get("PIPE_DATASETS") or Path(__file__).resolve().parents[2] / "shared" / "datasets")
 MAVEN = DATASETS / "maven-crm"
 SALESFORCE = DATASETS / "salesforce-demo"
 OLIST = DATASETS / "olist-funnel"
 
 BASIC = ("--rules", str(DATA / "basic.rules.yaml"))
 D = dt.date.fromisoformat
-
-def needs_datasets(test):
-    """The real data sets live beside the checkout (../shared/datasets), in CI too: missing is a failure."""
-    def check(*args, **kwargs):
-        assert DATASETS.is_dir(), f"no shared datasets at {DATASETS} (set PIPE_DATASETS to their folder)"
-        return test(*args, **kwargs)
-
-    return functools.wraps(test)(check)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -754,7 +743,7 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_salesforce_demo_export(default_workspace, run):
     opportunities = read_csv(SALESFORCE / "Opportunity.csv")
     accounts = {row["Id"]: row["Name"] for row in read_csv(SALESFORCE / "Account.csv")}
@@ -795,7 +784,7 @@ def test_salesforce_demo_export(default_workspace, run):
 
 # -- real data: the Olist funnel -------------------------------------------------------------------
 
-@needs_datasets
+@requires_shared_datasets
 def test_olist_funnel(make_workspace, run):
     workspace = make_workspace(config=DEFAULT_CONFIG.replace("currency: EUR", "currency: BRL", 1), name="olist")
     leads = read_csv(OLIST / "olist_marketing_qualified_leads_dataset.csv")
@@ -846,8 +835,6 @@ def maven_workspace(runner: CliRunner, root: Path, csv_name: str):
 
 @pytest.fixture(scope="module")
 def maven(tmp_path_factory):
-    if not DATASETS.is_dir():
-        pytest.skip(f"no shared datasets at {DATASETS}")
     tmp = tmp_path_factory.mktemp("maven")
     runner = isolated_runner(tmp)
     root = tmp / "ws"
@@ -871,7 +858,7 @@ def maven_reports(maven):
     return json.loads(result.stdout)["reports"]
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_imports_every_deal(maven, maven_rows):
     assert maven.result.exit_code == 0, maven.result.output
     assert maven.result.stdout == f"imported: {len(maven_rows)} created, 0 updated, 0 skipped\n"
@@ -882,7 +869,7 @@ def test_maven_imports_every_deal(maven, maven_rows):
     assert {m["name"] for m in team(maven.root)} == {row["sales_agent"] for row in maven_rows}
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_each_deal_is_its_row(maven, maven_rows):
     deals = deals_by_external_id(maven.root)
     assert set(deals) == {row["opportunity_id"] for row in maven_rows}
@@ -903,7 +890,7 @@ def test_maven_each_deal_is_its_row(maven, maven_rows):
             assert deal.lost_reason == "no decision"
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_deals_per_stage(maven, maven_rows):
     result = maven.invoke("list", "--format", "json")
     assert result.exit_code == 0
@@ -912,7 +899,7 @@ def test_maven_deals_per_stage(maven, maven_rows):
     assert listed == expected == {"won": 4238, "lost": 2473, "contacted": 1589, "lead": 500}
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_revenue_win_rate_and_cycle(maven_reports, maven_rows):
     won = [row for row in maven_rows if row["deal_stage"] == "Won"]
     lost = [row for row in maven_rows if row["deal_stage"] == "Lost"]
@@ -928,7 +915,7 @@ def test_maven_revenue_win_rate_and_cycle(maven_reports, maven_rows):
     assert figures["open_deals"] == sum(1 for row in maven_rows if row["deal_stage"] == "Engaging")
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_figures_per_agent(maven, maven_reports, maven_rows):
     names = {m["id"]: m["name"] for m in team(maven.root)}
     rows = {names[row["owner"]]: row for row in maven_reports["team"]["tables"]["team"]["rows"]}
@@ -947,7 +934,7 @@ def test_maven_figures_per_agent(maven, maven_reports, maven_rows):
         assert got["win_rate"] == pytest.approx(rate, abs=0.051), agent
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_month_first_dates_give_the_same_deals(maven, tmp_path):
     runner = isolated_runner(tmp_path)
     root = tmp_path / "mdy"
@@ -964,7 +951,7 @@ def digest(files: dict[str, bytes]) -> str:
     return hashlib.sha256(b"".join(name.encode() + b"\0" + text for name, text in sorted(files.items()))).hexdigest()
 
 
-@needs_datasets
+@requires_shared_datasets
 def test_maven_importing_again_changes_nothing(maven, maven_rows):
     before = digest(snapshot(maven.root))
     dry = maven.invoke("import", str(MAVEN / "sales_pipeline.csv"), "--rules", str(EXAMPLES / "maven-crm.rules.yaml"),

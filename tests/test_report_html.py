@@ -5,7 +5,8 @@ then opened in Chromium. A copy of it (never the report itself) gets a small scr
 chart and gathers the page's text into a <pre id="measure">; `--dump-dom` hands that back. A screenshot
 goes to $PIPE_ARTIFACTS (CI keeps it) or tmp_path. Deal text with HTML in it must come out as text.
 
-Chromium missing is a failure, not a skip: the project runs every test everywhere.
+The tests that open Chromium are marked requires_chromium: without it they skip, saying how to get it,
+and fail instead under PIPE_REQUIRE_ALL=1, which .ci/run sets (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import html as htmlmod
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipecli.cli.main import cli
-from tests.conftest import CONFIG, TODAY, simple_deal
+from tests.conftest import CONFIG, TODAY, chromium_binary, requires_chromium, simple_deal
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["report", "--period", "2026", "--compare"]
@@ -78,21 +78,13 @@ MEASURE = """<pre id="measure"></pre><script>
 
 # -- helpers -----------------------------------------------------------------------------------
 
-def chromium() -> str:
-    """The Chromium binary, or a failure that says how to get it."""
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
-    if found is None:
-        pytest.fail("Chromium is missing: these tests open the html report in headless Chromium. "
-                    "Install Debian's package as root with `apt-get install -y chromium` "
-                    "(.ci/run does it), so that /usr/bin/chromium exists.", pytrace=False)
-    return found
-
-
 def run_chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
     """Chromium with a fresh profile, no network chatter, and a hard timeout."""
     profile = tmp / f"chromium-profile-{len(list(tmp.glob('chromium-profile-*')))}"
     profile.mkdir(parents=True)
-    command = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
+    binary = chromium_binary()
+    assert binary, "a test that opens Chromium must be marked @requires_chromium (tests/conftest.py)"
+    command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=CHROMIUM_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -219,6 +211,7 @@ def test_the_html_report_is_written_by_the_output_option(tmp_path):
     assert target.read_text(encoding="utf-8") == render(ROOT, *ARGS, "--format", "html")
 
 
+@requires_chromium
 def test_every_chart_is_drawn_in_chromium(sample, measured):
     expected = expected_charts(sample["data"])
     assert expected, "the sample workspace's report has no charts"
@@ -248,11 +241,13 @@ def test_every_chart_is_drawn_in_chromium(sample, measured):
             assert apart, f"{key}: labels {a['text']!r} and {b['text']!r} overlap"
 
 
+@requires_chromium
 def test_the_page_does_not_scroll_sideways(measured):
     assert measured["scroll_width"] <= measured["client_width"], (
         f"the page is {measured['scroll_width']}px wide in a {measured['client_width']}px window")
 
 
+@requires_chromium
 def test_the_headline_figures_are_on_the_rendered_page(sample, measured):
     data = sample["data"]
     text = measured["text"]
@@ -277,6 +272,7 @@ def test_the_headline_figures_are_on_the_rendered_page(sample, measured):
     assert measured["scripts"] == 1 and measured["images"] == 0  # the measuring script is the only one
 
 
+@requires_chromium
 def test_a_screenshot_of_the_report_has_real_content(sample, tmp_path):
     folder = artifacts(tmp_path)
     shot = folder / "report.png"
@@ -352,6 +348,7 @@ def test_html_in_deal_text_is_escaped_in_tables_and_charts(hostile):
     assert names.count("svg") == page.count("</svg>")
 
 
+@requires_chromium
 def test_html_in_deal_text_stays_text_in_chromium(hostile, tmp_path):
     # Unescaped, the payload would run in the browser (and an alert() would hold it until the timeout).
     assert IMG not in hostile["html"] and "<script" not in hostile["html"].lower(), "deal text is not escaped"
