@@ -519,6 +519,8 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
         bant = dict(deal.bant)
         old = bant.get(part)
         one_line(text, key)
+        if (text or None) == old:
+            return key, old, old
         if text:
             bant[part] = text
         else:
@@ -554,6 +556,8 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
     if value == []:  # tags=, or contacts=; : nothing left, so the field goes
         deal.unset(key)
         return key, old, None
+    if value == old:  # touched, the field could be written in another form: no byte may change
+        return key, old, value
     if key == "created":
         _refuse_interactions_before(deal, value)
     if key == "expected_close" and isinstance(old, dt.date) and old != value:
