@@ -30,9 +30,9 @@ from pipecli.render.registry import DOCUMENT
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable, or comma-separated).")
 @click.option("--stage", metavar="S", shell_complete=complete_stage, help="Starting stage (default: the first).")
 @click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Pipeline (default: the first).")
-@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, or a duration like 6w).")
+@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, end of month, fri, or 6w ahead).")
 @click.option("--next", "next_step", metavar="TEXT", help="The next step: an open task on the deal.")
-@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, today, tomorrow, 3d).")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, next week, 3d ahead).")
 @commit_option
 @click.pass_obj
 def add(app, title, **options):
@@ -209,7 +209,7 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
 @click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Move the deal into pipeline P (STAGE is one of its stages).")
 @click.option("--reason", metavar="R", help="Why the deal was lost (required for a lost stage; one of lost_reasons).")
 @click.option("--next", "next_text", metavar="TEXT", help="The next step in the new stage: a new task.")
-@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...).")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, 3d ahead...).")
 @click.option("--assignee", metavar="WHO", help="Who the next step is for (default: the deal's owner).")
 @click.option("--force", is_flag=True, help="Move even if the deal lacks what the stage requires (recorded in the history).")
 @on_option
