@@ -66,7 +66,7 @@ def test_move_won_lost_and_their_output(make_workspace, run):
 
 def test_rm_deletes_the_file(make_workspace, run):
     workspace = make_workspace({"acme": simple_deal("acme")})
-    assert run(workspace, "rm", "acme").stdout == "removed deals/acme.md\n"
+    assert run(workspace, "rm", "acme", "--yes").stdout == "removed deals/acme.md\n"
     assert workspace.deal_ids() == []
 
 

@@ -140,7 +140,6 @@ def test_bad_input_is_refused_and_changes_nothing(ws, run, args, words):
     (["move", "beta"], ["STAGE"]),
     (["list", "--format", "xml"], ["xml"]),
     (["list", "--bogus"], ["--bogus"]),
-    (["frobnicate"], ["frobnicate"]),
 ])
 def test_usage_errors_exit_2_and_change_nothing(ws, run, args, words):
     before = snapshot(ws.root)

@@ -116,7 +116,7 @@ REFUSALS = [
     ("2026-11-05", "before acme's last stage change (to qualified on 2026-11-10)"),
     ("2026-11-28", "is after today (2026-11-27)"),
     ("tomorrow", "--on tomorrow (2026-11-28) is after today"),
-    ("last friday", "bad date 'last friday'"),
+    ("a week ago", "bad date 'a week ago'"),
 ]
 COMMANDS = [
     ("move", "acme", "proposal"),

@@ -176,7 +176,7 @@ def test_history_of_a_removed_deal_by_its_exact_id(story, run, tmp_path):
     root = tmp_path / "copy"
     shutil.copytree(story[0], root)
     ids = story[1]
-    run(root, "rm", ids["beta"])
+    run(root, "rm", ids["beta"], "--yes")
     gone = commit(root, "drop beta", "2026-11-18")
     out = run(root, "history", ids["beta"]).stdout.splitlines()
     assert out[:2] == [f"{short(gone)} 2026-11-18 Alice Martin: drop beta", "  removed (was in lost)"]

@@ -285,7 +285,7 @@ def test_an_unknown_sort_key_is_refused(sort_items):
     ({"inactive": "10x"}, ["bad duration '10x'", "10d"]),
     ({"inactive": "-3d"}, ["bad duration '-3d'"]),
     ({"created_since": "2026-13-01"}, ["bad date '2026-13-01'", "YYYY-MM-DD"]),
-    ({"created_before": "last week"}, ["bad date 'last week'"]),
+    ({"created_before": "last fortnight"}, ["bad date 'last fortnight'"]),
     ({"closing_before": "soon"}, ["bad date 'soon'"]),
     ({"min_value": "-5"}, ["bad minimum value '-5'", "negative"]),  # the CLI says --min-value
     ({"max_value": "lots"}, ["bad maximum value 'lots'", "number"]),

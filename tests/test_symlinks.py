@@ -54,7 +54,7 @@ def test_deals_linked_outside_can_be_read_but_not_written(make_workspace, run, o
     assert run(workspace, "list", "--format", "json").exit_code == 0
     assert [d["id"] for d in json.loads(run(workspace, "list", "--format", "json").stdout)] == ["a"]
     for args in (["move", "a", "qualified"], ["task", "add", "a", "Call"], ["set", "a", "value=5"],
-                 ["add", "New deal", "--value", "10"], ["rm", "a"]):
+                 ["add", "New deal", "--value", "10"], ["rm", "a", "--yes"]):
         line = refused(run(workspace, *args), "deals leads to", "outside the workspace", "symbolic link")
         assert "not" in line
         assert files(outside) == before, args
@@ -90,7 +90,7 @@ def test_a_deal_file_linked_outside_is_not_a_deal_and_is_never_written(make_work
     workspace = make_workspace({"b": simple_deal("b")})
     os.symlink(outside / "a.md", workspace.deals_dir / "a.md")
     before = files(outside)
-    for args in (["move", "a", "qualified"], ["task", "add", "a", "Call"], ["rm", "a"]):
+    for args in (["move", "a", "qualified"], ["task", "add", "a", "Call"], ["rm", "a", "--yes"]):
         refused(run(workspace, *args), "no deal matches 'a'")
     assert files(outside) == before
     assert os.path.islink(workspace.deals_dir / "a.md")

@@ -577,7 +577,7 @@ def test_a_deal_removed_on_one_side_and_changed_on_the_other_is_named_as_such(te
     alice, bob, acme = team.alice, team.bob, team.acme
     alice.pipe("task", "add", acme, "Win-back call", "--due", "2d")
     alice.pipe("sync")
-    bob.pipe("rm", acme)
+    bob.pipe("rm", acme, "--yes")
     pushed = team.remote_head()
     refused = bob.pipe("sync", ok=False)
     assert pipe_lines(refused.stderr) == [
@@ -595,7 +595,7 @@ def test_a_removed_deal_and_a_similar_new_one_are_never_taken_for_a_rename(team)
     alice, bob, acme = team.alice, team.bob, team.acme
     alice.pipe("log", acme, "call", "Jonas: budget approved", "--notes", "Alice's notes")
     alice.pipe("sync")
-    bob.pipe("rm", acme)
+    bob.pipe("rm", acme, "--yes")
     bob.pipe("add", "Acme rollout", "--value", "8000", "--close-date", "2027-01-15", "--next", "Call Jonas", "--due", "3d")
     new = next(i for i in bob.deals() if i != acme)
     refused = bob.pipe("sync", ok=False)
@@ -680,7 +680,7 @@ def test_plain_git_never_takes_a_removed_deal_and_a_similar_new_one_for_a_rename
     alice, bob, acme = team.alice, team.bob, team.acme
     alice.pipe("log", acme, "call", "Jonas: budget approved", "--notes", "Alice's notes")
     alice.pipe("sync")
-    bob.pipe("rm", acme)
+    bob.pipe("rm", acme, "--yes")
     bob.pipe("add", "Acme rollout", "--value", "8000", "--close-date", "2027-01-15", "--next", "Call Jonas", "--due", "3d")
     bob.git("fetch", "-q")
     done = bob.git(*command, ok=False)

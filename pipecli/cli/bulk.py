@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from decimal import Decimal
 
 import click
 
 from pipecli.cli.groups import RecordingGroup
 from pipecli.cli.options import commit_option, complete_stage, deal_filter_options, on_option, skip_bad_option
-from pipecli.cli.output import progress, show_value, warn
+from pipecli.cli.output import progress, show_value, stdin_is_terminal, warn
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.model.deal import Deal
 from pipecli.core.model.queries import DealFilter, select, stage_ids
@@ -27,10 +26,6 @@ def _confirm_options(command):
     command = click.option("--yes", "-y", is_flag=True, help="Do not ask: for scripts and CI.")(command)
     command = skip_bad_option("the deals the filters select from")(command)
     return click.option("--dry-run", is_flag=True, help="Only show what would change.")(command)
-
-
-def stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
 
 
 def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_run: bool, yes: bool,

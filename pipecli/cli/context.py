@@ -17,8 +17,9 @@ from pipecli.render.style import Style, colour_wanted
 class App:
     """Lazily found state shared by the commands of one invocation."""
 
-    def __init__(self, directory: str | None):
+    def __init__(self, directory: str | None, colour: str = "auto"):
         self.directory = directory
+        self.colour = colour  # --color: auto, always or never
         self.commit_wanted: bool | None = None  # --commit / --no-commit; None: git.autocommit decides
         self.changes: list[str] = []  # what this command did, one line each: the commit message
         self.finished = False
@@ -103,4 +104,4 @@ class App:
 
     @cached_property
     def style(self) -> Style:
-        return Style(colour_wanted())
+        return Style(self.colour == "always" or (self.colour == "auto" and colour_wanted()))

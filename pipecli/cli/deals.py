@@ -10,7 +10,7 @@ import click
 
 from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, on_option,
                                  output_options)
-from pipecli.cli.output import describe_task, echo_move, show_value, warn
+from pipecli.cli.output import describe_task, echo_move, show_value, stdin_is_terminal, warn
 from pipecli.core.errors import PipeError
 from pipecli.core.model.dealload import edit_problem
 from pipecli.core.model.queries import facts
@@ -30,9 +30,9 @@ from pipecli.render.registry import DOCUMENT
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable, or comma-separated).")
 @click.option("--stage", metavar="S", shell_complete=complete_stage, help="Starting stage (default: the first).")
 @click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Pipeline (default: the first).")
-@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, or a duration like 6w).")
+@click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, end of month, fri, or 6w ahead).")
 @click.option("--next", "next_step", metavar="TEXT", help="The next step: an open task on the deal.")
-@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, today, tomorrow, 3d).")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, next week, 3d ahead).")
 @commit_option
 @click.pass_obj
 def add(app, title, **options):
@@ -106,9 +106,12 @@ def set_(app, deal, assignments):
 
     updated, changes = app.update(deal, change)
     for key, old, new in changes:
-        click.echo(f"{updated.id}: {key}: {show_value(old)} -> {show_value(new)}")
-    app.note_change(f"set {updated.id}: " + ", ".join(f"{key} {show_value(old)} -> {show_value(new)}"
-                                                       for key, old, new in changes))
+        said = "unchanged" if old == new else f"{show_value(old)} -> {show_value(new)}"
+        click.echo(f"{updated.id}: {key}: {said}")
+    changed = [(key, old, new) for key, old, new in changes if old != new]
+    if changed:
+        app.note_change(f"set {updated.id}: " + ", ".join(f"{key} {show_value(old)} -> {show_value(new)}"
+                                                           for key, old, new in changed))
 
 
 @click.command()
@@ -206,7 +209,7 @@ def _run_editor(workspace, content: bytes, deal_id: str) -> bytes:
 @click.option("--pipeline", metavar="P", shell_complete=complete_pipeline, help="Move the deal into pipeline P (STAGE is one of its stages).")
 @click.option("--reason", metavar="R", help="Why the deal was lost (required for a lost stage; one of lost_reasons).")
 @click.option("--next", "next_text", metavar="TEXT", help="The next step in the new stage: a new task.")
-@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...).")
+@click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, 3d ahead...).")
 @click.option("--assignee", metavar="WHO", help="Who the next step is for (default: the deal's owner).")
 @click.option("--force", is_flag=True, help="Move even if the deal lacks what the stage requires (recorded in the history).")
 @on_option
@@ -303,22 +306,31 @@ def lost(app, deal, reason, on):
 
 @click.command()
 @deal_argument()
+@click.option("--yes", "-y", is_flag=True, help="Do not ask: for scripts and CI.")
 @commit_option
 @click.pass_obj
-def rm(app, deal):
+def rm(app, deal, yes):
     """Delete a deal file (git history still has it).
 
     Prefer 'pipe lost' for a deal that did not work out: it keeps the record.
+    Asks first on a terminal; elsewhere it needs --yes.
 
     \b
     Example:
       pipe rm test-deal
+      pipe rm test-deal --yes   # in a script
     """
     workspace = app.workspace
     with workspace.lock():
         deal_id = workspace.resolve(deal)
         if deal_id != deal:  # a prefix is fine for reading, not for deleting
             raise PipeError(f"pipe rm takes a whole id: did you mean {deal_id}?")
+        shown = workspace.relative(workspace.deal_path(deal_id))
+        if not yes:
+            if not stdin_is_terminal():
+                raise PipeError(f"pipe rm would delete {shown}: confirm with --yes")
+            if not click.confirm(f"Delete {shown}?", default=False, err=True):
+                raise PipeError("nothing removed")
         path = workspace.remove(deal_id)
     click.echo(f"removed {workspace.relative(path)}")
     app.note_change(f"rm {deal_id}")

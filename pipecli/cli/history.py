@@ -44,10 +44,10 @@ def diff(app, points, out, template_text):
 
     Deals added, moved, won, lost (with the reason), revalued, given a new expected close
     date, or removed. A point is a git revision (HEAD~3, a tag, a commit id) or a date
-    (YYYY-MM-DD, yesterday, 7d), a date meaning the last commit at or before the end of
-    that day. REV1 alone runs from REV1 to the working tree; with no points, from 7 days
-    ago (the last commit at or before then) to the working tree. Read from git, without
-    a checkout.
+    (YYYY-MM-DD, yesterday, last week, 7d ago), a date meaning the last commit at or
+    before the end of that day. REV1 alone runs from REV1 to the working tree; with no
+    points, from 7 days ago (the last commit at or before then) to the working tree.
+    Read from git, without a checkout.
 
     \b
     Example:

@@ -16,7 +16,7 @@ from pipecli.render.timeline import render_events
 @deal_argument()
 @click.argument("kind", type=click.Choice(INTERACTION_KINDS))
 @click.argument("summary")
-@click.option("--at", metavar="WHEN", help="When: YYYY-MM-DD [HH:MM], HH:MM, yesterday, or a duration ago like 2d (default: today). Only a meeting may be in the future.")
+@click.option("--at", metavar="WHEN", help="When: YYYY-MM-DD [HH:MM], HH:MM, yesterday, tue, or 2d ago (counted back; default: today). Only a meeting may be ahead: say 'in 2d' or 'next tue'.")
 @click.option("--by", metavar="WHO", help="Who had the interaction (default: you).")
 @click.option("--direction", type=click.Choice(["in", "out"]), help="in: they wrote or called; out: you did.")
 @click.option("--notes", metavar="TEXT", help="Longer notes, e.g. what was said in a meeting.")
@@ -59,7 +59,7 @@ def _describe(entry: dict) -> str:
 @click.option("--summary", metavar="TEXT", help="A new summary.")
 @click.option("--notes", metavar="TEXT", help="New notes, replacing the old ones ('' removes them).")
 @click.option("--add-notes", metavar="TEXT", help="Notes added after the old ones, as a new paragraph.")
-@click.option("--at", metavar="WHEN", help="A new date and time: YYYY-MM-DD [HH:MM], yesterday, 2d...")
+@click.option("--at", metavar="WHEN", help="A new date and time: YYYY-MM-DD [HH:MM], yesterday, tue, 2d ago...")
 @click.option("--direction", type=click.Choice(["in", "out", ""]), help="in or out ('' removes it).")
 @commit_option
 @click.pass_obj

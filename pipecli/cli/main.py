@@ -86,6 +86,10 @@ class PipeGroup(RecordingGroup):
             self.add_command(getattr(importlib.import_module(f"pipecli.cli.{module}"), attribute), name)
         return self.commands.get(name)
 
+    def shown_names(self, ctx: click.Context) -> list[str]:
+        """From COMMANDS, so a suggestion for a mistyped command imports no command module."""
+        return [name for name, (_, _, summary) in COMMANDS.items() if summary is not None]
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of `pipe --help`, from COMMANDS' summaries: no command module imported."""
         shown = [(name, summary) for name, (_, _, summary) in COMMANDS.items() if summary is not None]
@@ -140,9 +144,11 @@ class PipeGroup(RecordingGroup):
 @click.group(cls=PipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-C", "directory", metavar="DIR",
               help="Run in the workspace at DIR (default: $PIPE_DIR, else the nearest folder up with pipelines.yaml).")
+@click.option("--color", "colour", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the output: auto is on a terminal unless NO_COLOR is set.")
 @click.version_option(__version__, "--version", prog_name="pipe", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None) -> None:
+def cli(ctx: click.Context, directory: str | None, colour: str) -> None:
     """A sales pipeline in plain text and git.
 
     \b
@@ -156,7 +162,7 @@ def cli(ctx: click.Context, directory: str | None) -> None:
     """
     from pipecli.cli.context import App
 
-    ctx.obj = App(directory)
+    ctx.obj = App(directory, colour)
 
 
 def main() -> None:

@@ -77,7 +77,7 @@ def complete_pipeline(ctx: click.Context, param: click.Parameter, incomplete: st
 def on_option(command: Callable) -> Callable:
     """--on DATE: the day a change happened, when it is recorded later."""
     return click.option("--on", metavar="DATE",
-                        help="The day it happened: YYYY-MM-DD, yesterday, or 3d for three days ago (default: today).")(command)
+                        help="The day it happened: YYYY-MM-DD, yesterday, wed, or 3d for three days ago (default: today).")(command)
 
 
 def deal_argument(name: str = "deal") -> Callable:
@@ -153,7 +153,7 @@ _FILTER_OPTIONS = [
     click.option("--parked", "f_is_parked", is_flag=True, help="Only parked deals (the fridge)."),
     click.option("--min-value", "f_min_value", metavar="N", help="Only deals worth at least N (base currency)."),
     click.option("--max-value", "f_max_value", metavar="N", help="Only deals worth at most N (base currency)."),
-    click.option("--created-since", "f_created_since", metavar="DATE", help="Created on or after DATE (or a duration ago, like 30d)."),
+    click.option("--created-since", "f_created_since", metavar="DATE", help="Created on or after DATE (or mon, last week, a duration ago like 30d)."),
     click.option("--created-before", "f_created_before", metavar="DATE", help="Created before DATE (or a duration ago)."),
     click.option("--closing-before", "f_closing_before", metavar="DATE", help="Expected to close before DATE (or a duration from today, like 30d)."),
     click.option("--inactive", "f_inactive", metavar="DURATION", help="No activity, task done or stage move for DURATION (10d, 6w, 3m, 1y); with --open, the forgotten deals."),

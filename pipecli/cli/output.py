@@ -48,6 +48,13 @@ def worded(message: object) -> str:
     return said.worded(name)
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a question can be asked: a command that would destroy or change much asks only then."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def warn(message: object) -> None:
     click.echo(printable(f"pipe: warning: {worded(message)}"), err=True)  # it may quote a deal file
 
@@ -77,7 +84,8 @@ class Output:
             write_output(Path(self.path), content)
             click.echo(said or f"wrote {self.path}", err=True)
         elif coloured and self.fmt == "text":
-            click.echo(content, nl=False)
+            # color=True: with --color always, click must not strip the codes from a pipe
+            click.echo(content, nl=False, color=self.style.enabled or None)
         else:
             echo_output(content, self.fmt)
 

@@ -50,7 +50,7 @@ def task():
 @task.command("add")
 @deal_argument()
 @click.argument("text")
-@click.option("--due", metavar="DATE", help="Due date: YYYY-MM-DD, today, tomorrow, or a duration like 3d.")
+@click.option("--due", metavar="DATE", help="Due date: YYYY-MM-DD, tomorrow, fri, next week, end of month, or 3d ahead.")
 @click.option("--assignee", metavar="WHO", help="Team member id or email (default: the deal's owner).")
 @commit_option
 @click.pass_obj
@@ -101,7 +101,7 @@ def _finish(app, task_text, status, next_text, due, assignee, won, lost, park, o
 def _next_options(command):
     for option in reversed([
         click.option("--next", "next_text", metavar="TEXT", help="The next step: a new task on the deal."),
-        click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, 3d...)."),
+        click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, 3d ahead...)."),
         click.option("--assignee", metavar="WHO", help="Who the next step is for (default: this task's assignee)."),
         click.option("--won", is_flag=True, help="Also mark the deal won."),
         click.option("--lost", metavar="REASON", help="Also mark the deal lost, for REASON."),
@@ -150,7 +150,7 @@ def task_cancel(app, task_ref, next_text, due, assignee, won, lost, park, on):
 
 @task.command("snooze")
 @click.argument("task_ref", metavar="TASK", shell_complete=complete_task)
-@click.option("--until", required=True, metavar="DATE", help="When it comes back: YYYY-MM-DD or a duration like 2w.")
+@click.option("--until", required=True, metavar="DATE", help="When it comes back: YYYY-MM-DD, mon, next week, or a duration ahead like 2w.")
 @commit_option
 @click.pass_obj
 def task_snooze(app, task_ref, until):

@@ -19,7 +19,7 @@ from pipecli.core.gitsync.changes import Change, deal_changes
 from pipecli.core.gitsync.repo import Git, GitError
 from pipecli.core.model import dealload
 from pipecli.core.model.config import CONFIG_FILE, Config, read_config_text
-from pipecli.core.model.dates import parse_date
+from pipecli.core.model.dates import BEHIND, AmbiguousDate, parse_date
 from pipecli.core.model.deal import Deal
 from pipecli.core.names import ID_PATTERN
 from pipecli.core.store.workspace import DEALS_DIR, Workspace
@@ -74,7 +74,9 @@ class Snapshot:
 def _as_date(text: str, today: dt.date) -> dt.date | None:
     """text as a date the way pipe reads past dates (7d is seven days ago), or None if it is not one."""
     try:
-        return parse_date(text, relative_to=today, future=False)
+        return parse_date(text, relative_to=today, direction=BEHIND)
+    except AmbiguousDate:
+        raise  # a date, but which one: said, not looked up as a commit
     except InvalidValue:
         return None
 

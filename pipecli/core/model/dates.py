@@ -77,37 +77,105 @@ def parse_duration(text: str) -> Duration:
     return Duration(int(match.group(1)), match.group(2))
 
 
-def parse_date(text: str, *, relative_to: dt.date | None = None, future: bool = True) -> dt.date:
-    """Parse YYYY-MM-DD, today, tomorrow, yesterday, or a duration counted from today.
+# Which way a relative date counts: every input says one, so `3d` and `fri` never mean one thing for one
+# option and the other for the next without the docs (format.md 3.3) saying so.
+AHEAD = "ahead"    # a due date, an expected close, snoozing until: 3d is in three days, fri the next Friday
+BEHIND = "behind"  # when something happened, since when: 3d is three days ago, fri the last Friday
+EITHER = "either"  # both make sense (a meeting may be past or planned): 3d and fri are refused as ambiguous
 
-    A duration counts forward when future is true (a due date: `3d` is in three days) and
-    backward otherwise (a filter like --created-since 30d).
+_WEEKDAYS = {name: number for number, names in enumerate((
+    ("mon", "monday"), ("tue", "tues", "tuesday"), ("wed", "weds", "wednesday"),
+    ("thu", "thur", "thurs", "thursday"), ("fri", "friday"), ("sat", "saturday"), ("sun", "sunday")))
+    for name in names}
+_SIGNED = re.compile(r"^(?:in (?P<ahead>.+)|\+(?P<plus>.+)|(?P<ago>.+) ago|-(?P<minus>.+))\Z")
+_DATE_HELP = "use YYYY-MM-DD, today, tomorrow, a weekday (fri), next week, end of month, or a duration like 10d"
+
+
+class AmbiguousDate(InvalidValue):
+    """A relative date that could mean two days; ahead and behind are the two ways to say which."""
+
+    def __init__(self, text: str, why: str, ahead: str, behind: str):
+        self.text, self.ahead, self.behind = text, ahead, behind
+        super().__init__(f"'{text}' {why}: say '{ahead}' or '{behind}'")
+
+
+def parse_date(text: str, *, relative_to: dt.date | None = None, direction: str) -> dt.date:
+    """Parse a date typed by a person, counting a relative one the way direction (AHEAD, BEHIND, EITHER) says.
+
+    Fixed: YYYY-MM-DD, today, tomorrow, yesterday, next week (next Monday), last week (last Monday),
+    end of week (this Sunday, as report weeks end), end of month. Relative: a duration (3d, 2w) or a
+    weekday (fri, friday), counted ahead or behind by direction; `in 3d`, `+3d`, `next fri` count
+    ahead and `3d ago`, `-3d`, `last fri` behind whatever the direction. A bare weekday that is
+    today's is refused as ambiguous (today, or a week on?), as is any relative date with EITHER.
     """
+    if direction not in (AHEAD, BEHIND, EITHER):
+        raise ValueError(f"direction must be AHEAD, BEHIND or EITHER, not {direction!r}")
     base = relative_to or today()
-    cleaned = text.strip().lower()
-    words = {"today": 0, "tomorrow": 1, "yesterday": -1}
-    if cleaned in words:
-        return Duration(abs(words[cleaned]), "d")._shift(base, 1 if words[cleaned] >= 0 else -1)
-    if _DURATION.match(cleaned):
-        duration = parse_duration(cleaned)
-        return duration.after(base) if future else duration.before(base)
+    cleaned = " ".join(text.strip().lower().replace(" the ", " ").split())
+    fixed = _fixed_date(cleaned, base)
+    if fixed is not None:
+        return fixed
+    signed = _SIGNED.match(cleaned)
+    if signed:
+        ahead = signed.group("ahead") or signed.group("plus")
+        relative, way = (ahead, AHEAD) if ahead else (signed.group("ago") or signed.group("minus"), BEHIND)
+        if _DURATION.match(relative):
+            return _counted(parse_duration(relative), base, way)
+    words = cleaned.split(" ")
+    if len(words) == 2 and words[0] in ("next", "last") and words[1] in _WEEKDAYS:
+        return _weekday(_WEEKDAYS[words[1]], base, AHEAD if words[0] == "next" else BEHIND)
+    if _DURATION.match(cleaned) or cleaned in _WEEKDAYS:
+        weekday = _WEEKDAYS.get(cleaned)
+        if direction == EITHER:
+            ahead, behind = (f"next {cleaned}", f"last {cleaned}") if weekday is not None else \
+                (f"in {cleaned}", f"{cleaned} ago")
+            raise AmbiguousDate(text.strip(), "could be ahead or behind", ahead, behind)
+        if weekday is None:
+            return _counted(parse_duration(cleaned), base, direction)
+        if weekday == base.weekday():  # today, or a week on (back)? Asked, not guessed.
+            ahead, behind = (f"next {cleaned}", "today") if direction == AHEAD else ("today", f"last {cleaned}")
+            raise AmbiguousDate(text.strip(), "is today's weekday", ahead, behind)
+        return _weekday(weekday, base, direction)
+    raise InvalidValue(f"bad date '{text}': {_DATE_HELP}")
+
+
+def _fixed_date(cleaned: str, base: dt.date) -> dt.date | None:
+    """The dates that mean the same whichever way an input counts; None when cleaned is none of them."""
+    days = {"today": 0, "tomorrow": 1, "yesterday": -1,
+            "next week": 7 - base.weekday(), "last week": -7 - base.weekday(),
+            "end of week": 6 - base.weekday(),
+            "end of month": calendar.monthrange(base.year, base.month)[1] - base.day}
+    if cleaned in days:
+        shift = days[cleaned]
+        return Duration(abs(shift), "d")._shift(base, 1 if shift >= 0 else -1)
+    if not _ISO_DATE.match(cleaned):
+        return None
     try:
-        if not _ISO_DATE.match(cleaned):
-            raise ValueError(cleaned)
         return dt.date.fromisoformat(cleaned)
     except ValueError:
-        raise InvalidValue(
-            f"bad date '{text}': use YYYY-MM-DD, today, tomorrow, or a duration like 10d"
-        ) from None
+        return None  # 2026-02-30: refused as a bad date, like any other text
+
+
+def _counted(duration: Duration, base: dt.date, direction: str) -> dt.date:
+    return duration.after(base) if direction == AHEAD else duration.before(base)
+
+
+def _weekday(day: int, base: dt.date, direction: str) -> dt.date:
+    """The next (AHEAD) or the last (BEHIND) such weekday, never base itself."""
+    if direction == AHEAD:
+        return Duration((day - base.weekday() - 1) % 7 + 1, "d").after(base)
+    return Duration((base.weekday() - day - 1) % 7 + 1, "d").before(base)
 
 
 _DATE_TIME = re.compile(r"^(?P<date>.+?)(?:[T ](?P<time>\d{1,2}:\d{2}))?\Z")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})\Z")
 
 
-def parse_datetime(text: str, *, relative_to: dt.date | None = None) -> tuple[dt.date, str | None]:
+def parse_datetime(text: str, *, relative_to: dt.date | None = None,
+                   direction: str = BEHIND) -> tuple[dt.date, str | None]:
     """A date with an optional time, for when something happened: `2026-11-20 14:30`,
-    `2026-11-20T14:30`, `14:30` (today), `yesterday`, or a duration ago like `2d`.
+    `2026-11-20T14:30`, `14:30` (today), `yesterday 17:00`, `fri 10:00`, or a duration ago like `2d`.
+    The date is any parse_date takes, counted by direction (BEHIND: 2d is two days ago).
 
     Returns the date and the time as HH:MM (or None).
     """
@@ -119,7 +187,7 @@ def parse_datetime(text: str, *, relative_to: dt.date | None = None) -> tuple[dt
     match = _DATE_TIME.match(cleaned)
     if match is None:
         raise InvalidValue(f"bad date '{text}': use YYYY-MM-DD, YYYY-MM-DD HH:MM, HH:MM, yesterday or a duration ago like 2d")
-    date = parse_date(match.group("date"), relative_to=base, future=False)
+    date = parse_date(match.group("date"), relative_to=base, direction=direction)
     return date, _clock(match.group("time"), text) if match.group("time") else None
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pipecli.core.errors import Ambiguous, InvalidValue, MissingRate, NotFound, PipeError
 from pipecli.core.model.config import Config, Pipeline, Stage
-from pipecli.core.model.dates import parse_date, parse_duration
+from pipecli.core.model.dates import AHEAD, BEHIND, parse_date, parse_duration
 from pipecli.core.model.deal import Deal
 from pipecli.core.model.inputs import ACCOUNT, FILTER_PIPELINE, MAX_VALUE, MIN_VALUE, SEARCH, SOURCE, TAGS
 from pipecli.core.model.values import clean_tags, parse_amount
@@ -202,9 +202,9 @@ def build_filter(
         statuses=tuple(statuses),
         min_value=low,
         max_value=high,
-        created_since=parse_date(created_since, relative_to=today, future=False) if created_since is not None else None,
-        created_before=parse_date(created_before, relative_to=today, future=False) if created_before is not None else None,
-        closing_before=parse_date(closing_before, relative_to=today) if closing_before is not None else None,
+        created_since=parse_date(created_since, relative_to=today, direction=BEHIND) if created_since is not None else None,
+        created_before=parse_date(created_before, relative_to=today, direction=BEHIND) if created_before is not None else None,
+        closing_before=parse_date(closing_before, relative_to=today, direction=AHEAD) if closing_before is not None else None,
         quiet_since=parse_duration(inactive).before(today) if inactive is not None else None,
         rotting=rotting,
         no_next_step=no_next_step,

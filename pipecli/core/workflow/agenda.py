@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pipecli.core.errors import InvalidValue
-from pipecli.core.model.dates import Duration, parse_date
+from pipecli.core.model.dates import AHEAD, Duration, parse_date
 from pipecli.core.model.deal import Deal
 from pipecli.core.model.inputs import DUE_BY, OVERDUE
 from pipecli.core.model.queries import Facts
@@ -53,7 +53,7 @@ def due_cutoff(text: str, today: dt.date) -> dt.date:
     if text.strip().lower() == "week":
         return Duration(7, "d").after(today)
     try:
-        return parse_date(text, relative_to=today)
+        return parse_date(text, relative_to=today, direction=AHEAD)
     except InvalidValue as error:
         raise InvalidValue(f"{error} (or week)" if "bad date" in str(error) else str(error)) from None
 

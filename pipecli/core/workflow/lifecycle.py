@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pipecli.core.errors import InvalidValue, Message, NotFound, PipeError
 from pipecli.core.model.config import Config, Pipeline, Stage
-from pipecli.core.model.dates import Duration, parse_date
+from pipecli.core.model.dates import AHEAD, BEHIND, Duration, parse_date
 from pipecli.core.model.deal import BANT_KEYS, MAX_ID_LENGTH, Deal, slugify, task_with
 from pipecli.core.model.entryids import new_entry_id
 from pipecli.core.model.inputs import (ACCOUNT, CLOSE_DATE, CONTACT, DUE, FORCE, NEXT_STEP, NEXT_TEXT, ON, ON_DATE,
@@ -150,7 +150,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
             raise InvalidValue("empty tags: leave ", TAGS, " out instead")
     data["created"] = today
     if spec.close_date is not None:
-        data["expected_close"] = parse_date(spec.close_date, relative_to=today)
+        data["expected_close"] = parse_date(spec.close_date, relative_to=today, direction=AHEAD)
     data["history"] = [history_entry(stage.id, today, user)]
     deal = Deal(data)
     missing = gate_missing(deal, stage)
@@ -158,7 +158,7 @@ def create_deal(spec: NewDeal, config: Config, taken: set[str], today: dt.date, 
         raise InvalidValue(f"not added: stage {stage.id} requires {', '.join(missing)}: ", *_gate_hint(missing))
     stage_tasks(deal, stage, today)
     if spec.next_step is not None:
-        due = parse_date(spec.due, relative_to=today) if spec.due is not None else None
+        due = parse_date(spec.due, relative_to=today, direction=AHEAD) if spec.due is not None else None
         deal.append("tasks", new_task(spec.next_step, due, owner, today))
     # Like every write, a new deal must pass pipe check (under next_step: strict, it needs --next).
     errors = error_messages(deal, config, today)
@@ -242,7 +242,7 @@ def history_entry(stage: str, date: dt.date, user: str | None, pipeline: str | N
 
 def parse_on(text: str, today: dt.date) -> dt.date:
     """The day a change happened, as given to --on: YYYY-MM-DD, today, yesterday, or a duration ago (3d)."""
-    date = parse_date(text, relative_to=today, future=False)
+    date = parse_date(text, relative_to=today, direction=BEHIND)
     if date > today:
         raise InvalidValue(ON, f" {_as_typed(text, date)} is after today ({today}): a change cannot be dated ahead")
     return date
@@ -302,7 +302,7 @@ class NextStep:
     assignee: str | None = None
 
     def task(self, deal: Deal, config: Config, today: dt.date, default_assignee: str | None) -> dict:
-        due = parse_date(self.due, relative_to=today) if self.due is not None else None
+        due = parse_date(self.due, relative_to=today, direction=AHEAD) if self.due is not None else None
         assignee = config.find_member(self.assignee).id if self.assignee is not None else default_assignee
         return new_task(self.text, due, assignee, today)
 
@@ -519,6 +519,8 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
         bant = dict(deal.bant)
         old = bant.get(part)
         one_line(text, key)
+        if (text or None) == old:
+            return key, old, old
         if text:
             bant[part] = text
         else:
@@ -539,7 +541,7 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
         "tags": lambda t: clean_tags([t]),
         "contacts": lambda t: [parse_contact(c) for c in t.split(";") if c.strip()],
         "created": lambda t: _past_date(t, today),
-        "expected_close": lambda t: parse_date(t, relative_to=today),
+        "expected_close": lambda t: parse_date(t, relative_to=today, direction=AHEAD),
     }
     if key not in readers:
         known = ", ".join(sorted(list(readers) + ["bant.budget", "bant.authority", "bant.need", "bant.timeline"]))
@@ -554,6 +556,8 @@ def set_field(deal: Deal, config: Config, assignment: str, today: dt.date,
     if value == []:  # tags=, or contacts=; : nothing left, so the field goes
         deal.unset(key)
         return key, old, None
+    if value == old:  # touched, the field could be written in another form: no byte may change
+        return key, old, value
     if key == "created":
         _refuse_interactions_before(deal, value)
     if key == "expected_close" and isinstance(old, dt.date) and old != value:
@@ -570,7 +574,7 @@ def read_close_field(config: Config, key: str, text: str, today: dt.date) -> Any
                            "it; to reopen the deal, 'pipe move DEAL STAGE'")
     if key == "lost_reason":
         return check_reason(config, one_line(text, key))
-    date = parse_date(text, relative_to=today, future=False)
+    date = parse_date(text, relative_to=today, direction=BEHIND)
     if date > today:
         raise InvalidValue(f"closed {date} is after today ({today}): a close cannot be dated ahead")
     return date
@@ -604,7 +608,7 @@ def _refuse_interactions_before(deal: Deal, created: dt.date) -> None:
 
 
 def _past_date(text: str, today: dt.date) -> dt.date:
-    date = parse_date(text, relative_to=today, future=False)
+    date = parse_date(text, relative_to=today, direction=BEHIND)
     if date > today:
         raise InvalidValue(f"created cannot be in the future ({date})")
     return date

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound
 from pipecli.core.model.config import Config
-from pipecli.core.model.dates import parse_date
+from pipecli.core.model.dates import AHEAD, parse_date
 from pipecli.core.model.deal import Deal
 from pipecli.core.model.inputs import DISMISS_FOR
 from pipecli.core.model.queries import Facts, facts
@@ -122,7 +122,7 @@ def accept(deal: Deal, suggestion: Suggestion, config: Config, today: dt.date, *
 
 def dismiss(deal: Deal, suggestion: Suggestion, until: str, today: dt.date, user: str | None) -> dict:
     """Hide the suggestion until a later date, recorded on the deal; returns the entry."""
-    date = parse_date(until, relative_to=today)
+    date = parse_date(until, relative_to=today, direction=AHEAD)
     if date <= today:
         raise InvalidValue(DISMISS_FOR, f" {until} ends on {date}, not after today ({today}): give a later date or a duration like 2w")
     entry = {"kind": suggestion.kind, "date": today, "until": date}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
-from pipecli.core.model.dates import parse_date
+from pipecli.core.model.dates import AHEAD, parse_date
 from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
 from pipecli.core.model.entryids import position
 from pipecli.core.model.inputs import DUE_DATE, LOST, LOST_REASON, NEXT_STEP, NEXT_TEXT, PARK, REASON, TEXT, UNTIL, WON
@@ -111,7 +111,7 @@ def finish(
 def snooze(deal: Deal, index: int, until: str, today: dt.date) -> dict:
     """Hide an open task from the agenda until a later date."""
     task = _open_task(deal, index, "snooze")
-    date = parse_date(until, relative_to=today)
+    date = parse_date(until, relative_to=today, direction=AHEAD)
     if date <= today:
         raise InvalidValue(UNTIL, f" {until} is not after today ({today}): snooze until a later date")
     return _replace(deal, index, task_with(task, snoozed_until=date))
@@ -132,7 +132,7 @@ def edit(deal: Deal, index: int, today: dt.date, *, text: str | None = None, due
         task = task_with(task, text=lifecycle.task_text(text))
     if due is not None:
         if due.strip():
-            task = task_with(task, due=parse_date(due, relative_to=today))
+            task = task_with(task, due=parse_date(due, relative_to=today, direction=AHEAD))
         else:
             task.pop("due", None)
     return _replace(deal, index, task)

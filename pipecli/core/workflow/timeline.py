@@ -8,7 +8,7 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
-from pipecli.core.model.dates import parse_datetime
+from pipecli.core.model.dates import BEHIND, EITHER, AmbiguousDate, parse_datetime
 from pipecli.core.model.deal import Deal, entry_with
 from pipecli.core.model.entryids import new_entry_id
 from pipecli.core.model.inputs import ADD_NOTES, AT, DIRECTION, NOTES, SUMMARY
@@ -37,7 +37,7 @@ def log_interaction(
     text = one_line(summary, "a summary").strip()
     if not text:
         raise InvalidValue("an interaction needs a summary")
-    date, time = parse_datetime(at, relative_to=today) if at is not None else (today, None)
+    date, time = _when(at, kind, today) if at is not None else (today, None)
     if date > today and kind != "meeting":
         raise InvalidValue(AT, f" {at} is in the future: only a meeting can be logged ahead")
     _not_before_created(deal, at, date, "log it")
@@ -60,6 +60,18 @@ def log_interaction(
         entry["notes"] = notes.strip()
     deal.append("activities", entry)
     return entry
+
+
+def _when(at: str, kind: object, today: dt.date) -> tuple[dt.date, str | None]:
+    """--at as a date and time: counted back (2d ago, last fri), but for a meeting, which may be past
+    or planned, where a bare 2d or fri is refused rather than guessed."""
+    try:
+        return parse_datetime(at, relative_to=today, direction=EITHER if kind == "meeting" else BEHIND)
+    except AmbiguousDate as error:
+        if kind != "meeting":
+            raise
+        raise InvalidValue(AT, f" {at} could be past or planned for a meeting: say '{error.ahead}' "
+                           f"or '{error.behind}'") from None
 
 
 def amend_interaction(
@@ -102,7 +114,7 @@ def amend_interaction(
         entry = _with(entry, notes=(before + "\n\n" if before else "") + add_notes.strip())
         changed.append("notes")
     if at is not None:
-        date, time = parse_datetime(at, relative_to=today)
+        date, time = _when(at, entry.get("kind"), today)
         if date > today and entry.get("kind") != "meeting":
             raise InvalidValue(AT, f" {at} is in the future: only a meeting can be logged ahead")
         _not_before_created(deal, at, date, "date it so")
