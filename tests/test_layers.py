@@ -182,7 +182,7 @@ def test_every_template_and_preset_ships_in_the_package():
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     patterns = config["options.package_data"]["pipecli"].split()
-    for folder in ("templates", "presets", "starter"):
+    for folder in ("templates", "presets", "starter", "demo"):
         files = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / folder).rglob("*") if p.is_file()]
         assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), folder
 
