@@ -35,7 +35,7 @@ def init(app, directory, with_git, demo):
     \b
     Example:
       pipe init --git ~/sales && cd ~/sales && pipe add "First deal"
-      pipe init --demo /tmp/tidewater && cd /tmp/tidewater && pipe history meridian
+      pipe init --demo /tmp/tw && cd /tmp/tw && pipe history meridian
     """
     # Like `git -C DIR init`: -C (else $PIPE_DIR) names where to start, DIR is taken from there.
     base = Path(app.directory or os.environ.get("PIPE_DIR") or ".").expanduser()
