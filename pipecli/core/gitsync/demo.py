@@ -158,7 +158,8 @@ class Stream:
 
     def commit(self, branch: str, when: dt.datetime, who: str, message: str, files: dict[str, bytes]) -> None:
         name, email = self.team.get(who, (who, f"{who}@example.invalid"))
-        stamp = f"{name} <{email}> {int(when.timestamp())} +0000"
+        local = when.astimezone()  # the builder's own time zone: `--as-of DAY` reads days in local time
+        stamp = f"{name} <{email}> {int(local.timestamp())} {local.strftime('%z')}"
         text = message.encode("utf-8")
         chunk = [f"commit refs/heads/{branch}\nauthor {stamp}\ncommitter {stamp}\n".encode("utf-8"),
                  b"data %d\n" % len(text), text, b"\n"]
@@ -204,7 +205,7 @@ def build_demo(root: Path) -> int:
     def when(day: dt.date) -> dt.datetime:
         # Changes of one day follow each other a few minutes apart from 9:00, in the order replayed.
         minutes[day] = minutes.get(day, 0) + 1
-        return dt.datetime.combine(day, dt.time(9), dt.timezone.utc) + dt.timedelta(minutes=min(5 * minutes[day], 600))
+        return dt.datetime.combine(day, dt.time(9)) + dt.timedelta(minutes=min(5 * minutes[day], 600))
 
     stream.commit(BRANCH, when(first), "maya", "Tidewater Labs: the pipelines, the team, the templates", start)
     main = Replay(documents, raw)
@@ -226,7 +227,7 @@ def build_demo(root: Path) -> int:
                           {f"{DEALS_DIR}/{change.deal}.md": side.apply(change)})
         stream.run(git)
         commits += stream.count
-        _merge(git, clone_branch, team, dt.datetime.combine(end - dt.timedelta(days=1), dt.time(18), dt.timezone.utc))
+        _merge(git, clone_branch, team, dt.datetime.combine(end - dt.timedelta(days=1), dt.time(18)))
         commits += 1
         for change in apart:  # main has them now, through the merge
             main.parts[change.deal].add(change.part)
@@ -244,7 +245,7 @@ def build_demo(root: Path) -> int:
 def _merge(git: Git, branch: str, team: dict[str, tuple[str, str]], when: dt.datetime) -> None:
     """Tom's clone pulls main as `pipe sync` does (deal files through pipe's merge driver); main takes the merge."""
     name, email = team.get(CLONE_MEMBER, (CLONE_MEMBER, f"{CLONE_MEMBER}@example.invalid"))
-    stamp = when.isoformat()
+    stamp = when.astimezone().isoformat()
     env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
            PYTHON_VARIABLE: sys.executable}
