@@ -175,15 +175,15 @@ def test_importing_the_whole_core_loads_no_ui_library():
 
 
 def test_every_template_and_preset_ships_in_the_package():
-    """A plain `pip install .` must carry the report templates and import presets (package_data in setup.cfg)."""
+    """A plain `pip install .` must carry the report templates, import presets and what `pipe init` writes (package_data in setup.cfg)."""
     import configparser
     import fnmatch
 
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
     patterns = config["options.package_data"]["pipecli"].split()
-    for folder in ("templates", "presets"):
-        files = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / folder).iterdir()]
+    for folder in ("templates", "presets", "starter", "demo"):
+        files = [p.relative_to(ROOT / "pipecli").as_posix() for p in (ROOT / "pipecli" / folder).rglob("*") if p.is_file()]
         assert files and all(any(fnmatch.fnmatch(f, pattern) for pattern in patterns) for f in files), folder
 
 

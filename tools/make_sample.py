@@ -8,7 +8,8 @@ task add/done/cancel/snooze) and written by pipe's own writer. It is
 deterministic: every date is given, and task ids are drawn from a seeded RNG,
 so every run produces byte-identical files (tests/test_sample.py checks it).
 
-Run from the repository root:  python tools/make_sample.py [DIR]   (DIR: this repository)
+Run from the repository root:  python tools/make_sample.py [DIR]   (DIR: this repository; then the
+sample is also copied to pipecli/demo/, which `pipe init --demo` replays as git history)
 """
 import random
 import sys
@@ -1000,5 +1001,18 @@ def main(root):
     print(f"wrote pipelines.yaml and {len(deals)} deals to {workspace.deals_dir}")
 
 
+def ship_demo(root):
+    """Copy the sample into the package, where `pipe init --demo` reads it (tests/test_demo.py compares)."""
+    demo = ROOT / "pipecli" / "demo"
+    for old in (demo / "deals").glob("*.md"):
+        old.unlink()
+    (demo / "deals").mkdir(parents=True, exist_ok=True)
+    for path in [root / "pipelines.yaml", *sorted((root / "deals").glob("*.md"))]:
+        write_atomic(demo / path.relative_to(root), path.read_bytes())
+    print(f"copied them to {demo}")
+
+
 if __name__ == "__main__":
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT)
+    if len(sys.argv) == 1:
+        ship_demo(ROOT)

@@ -18,21 +18,35 @@ from pipecli.render.registry import RECORDS
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--git", "with_git", is_flag=True,
               help="Also set up git: create the repository if needed and route deal files to pipe's merge driver.")
+@click.option("--demo", is_flag=True,
+              help="Create the sample company instead, with a year of its history as git commits (DIR must be new or empty).")
 @click.pass_obj
-def init(app, directory, with_git):
+def init(app, directory, with_git, demo):
     """Create a workspace here or in DIR.
 
     Writes pipelines.yaml with the standard stages (Lead, Contacted, Qualified,
-    Proposal, Won, Lost and a parked Fridge), an empty deals/ and a .gitignore
-    for pipe's own .pipe/ folder. Refuses to overwrite a folder that already has a pipelines.yaml.
-    With --git, also does what 'pipe git setup' does.
+    Proposal, Won, Lost and a parked Fridge), an empty deals/, a .gitignore
+    for pipe's own .pipe/ folder and templates/ (an email template, a report
+    template to copy). Refuses to overwrite a folder that already has a pipelines.yaml.
+    With --git, also does what 'pipe git setup' does. With --demo, DIR is the
+    sample company, Tidewater Labs, and its year as git commits by its three people:
+    try history, diff, report --as-of and sync there.
 
     \b
     Example:
       pipe init --git ~/sales && cd ~/sales && pipe add "First deal"
+      pipe init --demo /tmp/tw && cd /tmp/tw && pipe history meridian
     """
     # Like `git -C DIR init`: -C (else $PIPE_DIR) names where to start, DIR is taken from there.
     base = Path(app.directory or os.environ.get("PIPE_DIR") or ".").expanduser()
+    if demo:
+        from pipecli.core.gitsync.demo import TODAY, build_demo
+
+        root = base / directory if directory else base
+        commits = build_demo(root)
+        click.echo(f"created the demo workspace in {root.resolve()}: Tidewater Labs, {commits} commits up to {TODAY}")
+        click.echo(f"next: cd {root} && export PIPE_TODAY={TODAY} PIPE_USER=maya && pipe history meridian")
+        return
     root = init_workspace(base / directory if directory else base)
     click.echo(f"created a pipe workspace in {root.resolve()}")
     if with_git:

@@ -42,6 +42,9 @@ sources: []          # optional list of lead sources, e.g. [inbound, outbound, r
 inactivity_days: 10  # open deals with no activity for this long are suggested back
 next_step: warn      # strict | warn | off: must every open deal have an open task?
 flush_reason: stale  # the lost reason `pipe flush` gives (one of lost_reasons)
+# mail: {from: You <you@example.com>}   # who sends pipe mail (else each deal's owner, from team:)
+# automations:       # pipe automate, daily: an email some days after a deal enters a stage (docs/email.md)
+# - {id: proposal-follow-up, stage: proposal, after: 2d, template: proposal-follow-up}
 pipelines:
 - id: sales
   name: Sales

@@ -65,13 +65,20 @@ def init_workspace(root: Path) -> Path:
     """Create a workspace with the default pipelines; refuses if one is already there."""
     if (root / CONFIG_FILE).exists():
         raise PipeError(f"{root / CONFIG_FILE} already exists: not overwriting an existing workspace")
-    for name in (DEALS_DIR, ".gitignore"):  # check first, so a refusal leaves nothing half made
+    starter = starter_files()
+    folders = {DEALS_DIR} | {parent.as_posix() for name in starter for parent in Path(name).parents if parent.name}
+    for name in (*sorted(folders), ".gitignore", *starter):  # check first, so a refusal leaves nothing half made
         path = root / name
-        if path.exists() and path.is_dir() != (name == DEALS_DIR):
-            raise PipeError(f"{path} is in the way: it should be a {'folder' if name == DEALS_DIR else 'file'}")
+        if path.exists() and path.is_dir() != (name in folders):
+            raise PipeError(f"{path} is in the way: it should be a {'folder' if name in folders else 'file'}")
     root.mkdir(parents=True, exist_ok=True)
     (root / DEALS_DIR).mkdir(exist_ok=True)
     write_atomic(root / CONFIG_FILE, DEFAULT_CONFIG)
+    for name, source in starter.items():  # a template already there is the user's: kept as it is
+        target = root / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, source.read_bytes())
     gitignore = root / ".gitignore"
     line = f"{CACHE_DIR}/"
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
@@ -79,6 +86,15 @@ def init_workspace(root: Path) -> Path:
         prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
         write_atomic(gitignore, f"{prefix}# pipe's cache and lock\n{line}\n")
     return root
+
+
+STARTER_DIR = Path(__file__).resolve().parent.parent.parent / "starter"  # shipped in the package (setup.cfg)
+
+
+def starter_files() -> dict[str, Path]:
+    """What `pipe init` adds beside pipelines.yaml: the email template the README's examples use and
+    a report template to copy; path in the workspace -> the shipped file."""
+    return {p.relative_to(STARTER_DIR).as_posix(): p for p in sorted(STARTER_DIR.rglob("*")) if p.is_file()}
 
 
 def write_atomic(path: Path, content: str | bytes | Callable[[BinaryIO], None]) -> None:
