@@ -138,11 +138,12 @@ def _warn_duplicates(existing: list, created: list, config) -> None:
     created before it by this import (core/model/duplicates.py)."""
     index = DuplicateIndex(existing, config)
     for deal in created:
+        if not in_play(deal, config):  # imported won or lost: history, not a second try at a live deal
+            continue
         others = index.matches(deal.title, deal.account)
         if others:
             warn_duplicate(deal.id, others)
-        if in_play(deal, config):
-            index.add(deal.id, deal.title, deal.account)
+        index.add(deal.id, deal.title, deal.account)
 
 
 def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) -> None:
