@@ -102,9 +102,27 @@ def test_open_deals_with_one_title_and_account_are_a_possible_duplicate(make_wor
                                 lost_reason="price", tasks="[]"),
         "other": simple_deal("other", title="Acme renewal", account="Other"),
     })
-    found = [p for p in check_workspace(workspace, today(), []) if "same title" in p.message]
+    found = [p for p in check_workspace(workspace, today(), []) if "likely the same deal" in p.message]
     assert [(p.path, p.severity) for p in found] == [("deals/acme-k7pq.md", "warning"), ("deals/acme-x2zz.md", "warning")]
     assert "deals/acme-x2zz.md" in found[0].message
+
+
+def test_check_warns_about_similar_titles_with_one_account_as_likely_duplicates(make_workspace):
+    # Similar, by docs/format.md's rule: a typo, another word order, one title holding the other.
+    workspace = make_workspace({
+        "a1": simple_deal("a1", title="Acme CRM rollout", account=" acme gmbh"),
+        "a2": simple_deal("a2", title="Acme CRM rolout", account="Acme GmbH", stage="fridge"),
+        "b1": simple_deal("b1", title="Rollout of the data platform", account="Bolt"),
+        "b2": simple_deal("b2", title="Data platform", account="Bolt"),
+        "c1": simple_deal("c1", title="Renewal 2026", account="Corto"),  # numbers differ: two deals
+        "c2": simple_deal("c2", title="Renewal 2027", account="Corto"),
+        "d1": simple_deal("d1", title="Acme CRM rollout", account="Other"),  # another account
+        "e1": simple_deal("e1", title="Website", account=None),  # no account: only the same words count
+        "e2": simple_deal("e2", title="Websites", account=None),
+    })
+    found = {p.path: p.message for p in check_workspace(workspace, today(), []) if "likely the same deal" in p.message}
+    assert sorted(found) == ["deals/a1.md", "deals/a2.md", "deals/b1.md", "deals/b2.md"]
+    assert found["deals/a1.md"].startswith("likely the same deal as deals/a2.md (same account, similar title)")
 
 
 def test_check_command_exit_codes_and_json(make_workspace, run):

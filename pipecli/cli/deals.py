@@ -10,9 +10,10 @@ import click
 
 from pipecli.cli.options import (commit_option, complete_pipeline, complete_stage, deal_argument, on_option,
                                  output_options)
-from pipecli.cli.output import describe_task, echo_move, show_value, stdin_is_terminal, warn
+from pipecli.cli.output import describe_task, echo_move, show_value, stdin_is_terminal, warn, warn_duplicate
 from pipecli.core.errors import PipeError
 from pipecli.core.model.dealload import edit_problem
+from pipecli.core.model.duplicates import DuplicateIndex
 from pipecli.core.model.queries import facts
 from pipecli.core.workflow import lifecycle
 from pipecli.render.deals import deal_json, render_show
@@ -33,10 +34,14 @@ from pipecli.render.registry import DOCUMENT
 @click.option("--close-date", metavar="DATE", help="Expected close date (YYYY-MM-DD, end of month, fri, or 6w ahead).")
 @click.option("--next", "next_step", metavar="TEXT", help="The next step: an open task on the deal.")
 @click.option("--due", metavar="DATE", help="When the next step is due (YYYY-MM-DD, tomorrow, fri, next week, 3d ahead).")
+@click.option("--force", is_flag=True, help="Add it without looking for a likely duplicate (same account, similar title).")
 @commit_option
 @click.pass_obj
-def add(app, title, **options):
+def add(app, title, force, **options):
     """Add a deal and print its id.
+
+    A deal not won or lost with the same account and a similar title is
+    named in a warning (the deal is added all the same; --force skips this).
 
     \b
     Example:
@@ -48,8 +53,12 @@ def add(app, title, **options):
     workspace = app.workspace
     with workspace.lock():
         deal = lifecycle.create_deal(spec, app.config, workspace.taken_ids(), app.today, app.author)
+        duplicates = [] if force else DuplicateIndex(workspace.deals(skip_bad=True), app.config).matches(
+            deal.title, deal.account)
         workspace.create(deal)
     click.echo(deal.id)
+    if duplicates:
+        warn_duplicate(deal.id, duplicates)
     app.note_change(f"add {deal.id}: {deal.title} ({deal.stage})")
     # Say which tasks the first stage created on entry (the --next task comes after them).
     stage_tasks = deal.tasks[:-1] if spec.next_step is not None else deal.tasks

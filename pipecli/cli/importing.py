@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option
-from pipecli.cli.output import progress
+from pipecli.cli.output import progress, warn_duplicate
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
+from pipecli.core.model.duplicates import DuplicateIndex, in_play
 from pipecli.core.workflow import bulk
 from pipecli.render.style import printable
 
@@ -33,17 +34,20 @@ from pipecli.render.style import printable
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be created, updated and skipped.")
+@click.option("--force", is_flag=True, help="Import without looking for likely duplicates (same account, similar title).")
 @commit_option
 @click.pass_obj
 def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
-            raw, update, add_owners, next_step, dry_run):
+            raw, update, add_owners, next_step, dry_run, force):
     """Import deals from a CSV or .xlsx file.
 
     Columns become fields through --map, a rules file or a preset. A row's id
     (--id, or id: in the rules) is kept as external_id: importing the same
     file again creates nothing new, and --update brings changed rows in.
     Created, won, lost and close dates fill the stage history. Nothing is
-    written unless every row can be imported. See docs/import.md.
+    written unless every row can be imported. A new deal with the same account
+    and a similar title as one not won or lost is named in a warning (--force
+    skips this). See docs/import.md.
 
     \b
     Example:
@@ -60,7 +64,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
                                             ("--next", next_step), ("--date-format", date_format), ("--raw", raw)) if given]
         if ignored:
             raise InvalidValue(f"--preset pipe reads pipe's own export as it is: {ignored[0]} does not apply")
-        _import_export(app, path, update, dry_run)
+        _import_export(app, path, update, dry_run, force)
         return
     if preset is not None:
         rules = preset_rules(preset)
@@ -88,9 +92,12 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():
-        importer = Importer(config, rules, app.deals(), app.today, app.user, pipeline=pipeline, update=update,
+        existing = app.deals()
+        importer = Importer(config, rules, existing, app.today, app.user, pipeline=pipeline, update=update,
                             add_owners=add_owners, next_step=next_step)
         plan = importer.plan(table, histories)
+        if not force:
+            _warn_duplicates(existing, [item.deal for item in plan.items if item.action == "create"], config)
         for note in plan.notes:
             click.echo(f"pipe: note: {note}", err=True)
         created, updated, skipped = (plan.count(a) for a in ("create", "update", "skip"))
@@ -126,14 +133,30 @@ def _kind_of_skip(why: str) -> str:
     return why
 
 
-def _import_export(app, path: Path, update: bool, dry_run: bool) -> None:
+def _warn_duplicates(existing: list, created: list, config) -> None:
+    """A warning for each deal to create that likely duplicates a deal not won or lost, there or
+    created before it by this import (core/model/duplicates.py)."""
+    index = DuplicateIndex(existing, config)
+    for deal in created:
+        if not in_play(deal, config):  # imported won or lost: history, not a second try at a live deal
+            continue
+        others = index.matches(deal.title, deal.account)
+        if others:
+            warn_duplicate(deal.id, others)
+        index.add(deal.id, deal.title, deal.account)
+
+
+def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) -> None:
     """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
     from pipecli.core.importing.reimport import plan_reimport, read_export
 
     deals = read_export(path)
     workspace = app.workspace
     with workspace.lock():
-        actions = plan_reimport(deals, {d.id: d for d in app.deals()}, app.config, app.today, update)
+        existing = app.deals()
+        actions = plan_reimport(deals, {d.id: d for d in existing}, app.config, app.today, update)
+        if not force:
+            _warn_duplicates(existing, [deal for action, deal in actions if action == "create"], app.config)
         counts = {a: sum(1 for action, _ in actions if action == a) for a in ("create", "update", "skip")}
         if dry_run:
             for action, deal in actions:

@@ -59,6 +59,12 @@ def warn(message: object) -> None:
     click.echo(printable(f"pipe: warning: {worded(message)}"), err=True)  # it may quote a deal file
 
 
+def warn_duplicate(deal_id: str, others: list[str]) -> None:
+    """The warning of add and import when a new deal likely duplicates others (core/model/duplicates.py)."""
+    warn(f"{deal_id} is likely the same deal as {', '.join(others)} (same account, similar title, not won or lost); "
+         f"if so, keep one: 'pipe rm {deal_id}' (--force skips this warning)")
+
+
 def echo_output(text: str, fmt: str) -> None:
     """A command's output in fmt: as it is into a file or a pipe; on a terminal, safe to show (for_terminal)."""
     import sys

@@ -44,7 +44,7 @@ DEAL_FIELDS: tuple[Field, ...] = (
     Field("probability", NUMBER, ("set",)),
     Field("owner", TEXT, ("add", "set")),
     Field("account", FREE_TEXT, ("add --account", "set")),
-    Field("contacts", ENTRIES, ("add --contact", "set")),
+    Field("contacts", ENTRIES, ("add --contact", "set", "contact add/rm")),
     Field("source", TEXT, ("add --source", "set")),
     # next to source: where the deal came from, and its id there
     Field("external_id", UNCHECKED, ("import",)),

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.model.config import read_config
 from pipecli.core.model.dealload import type_check
+from pipecli.core.model.duplicates import DuplicateIndex, in_play
 from pipecli.core.model.validate import meaning_problems
 from pipecli.core.problems import Problem
 from pipecli.core.store.workspace import Workspace
@@ -22,7 +23,7 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
     config, problems = read_config(workspace.root)
     external_ids: dict[str, list[str]] = defaultdict(list)
     claimed_ids: dict[str, list[str]] = defaultdict(list)
-    same_deal: dict[tuple[str, str], list[str]] = defaultdict(list)
+    in_play_deals: list[tuple[str, str, str | None]] = []  # (path, title, account) of each deal not won or lost
     if not workspace.deals_dir.is_dir():
         problems.append(Problem("deals", None, "error", "no deals/ folder: create it (pipe init makes one)"))
     for name in workspace.stray_files():
@@ -53,9 +54,8 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
             external = document.data.get("external_id")
             if isinstance(external, (str, int)):
                 external_ids[str(external)].append(path)
-            if deal.stage and (pipeline := config.pipeline(deal.pipeline)) and (stage := pipeline.stage(deal.stage)) \
-                    and not stage.is_closed:
-                same_deal[(deal.title.strip().lower(), (deal.account or "").strip().lower())].append(path)
+            if in_play(deal, config):
+                in_play_deals.append((path, deal.title, deal.account))
         if isinstance(document.data.get("id"), str):
             claimed_ids[document.data["id"]].append(path)
         for p in found:
@@ -64,9 +64,22 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
         problems += _shared(paths, "error", f"external_id '{external}' is also in {{others}}")
     for deal_id, paths in claimed_ids.items():
         problems += _shared(paths, "error", f"id '{deal_id}' is also in {{others}}")
-    for paths in same_deal.values():
-        problems += _shared(paths, "warning", "the same title and account as {others}: one deal added twice "
-                                              "(in two clones, say)? Keep one: 'pipe rm' the other")
+    problems += _likely_duplicates(in_play_deals)
+    return problems
+
+
+def _likely_duplicates(deals: list[tuple[str, str, str | None]]) -> list[Problem]:
+    """A warning on each deal in play with the same account and a similar title as others (model/duplicates.py)."""
+    index = DuplicateIndex()
+    for path, title, account in deals:
+        index.add(path, title, account)
+    problems = []
+    for path, title, account in deals:
+        others = index.matches(title, account, besides=path)
+        if others:
+            problems.append(Problem(path, None, "warning",
+                                    f"likely the same deal as {', '.join(others)} (same account, similar title): "
+                                    "one deal added twice (in two clones, say)? Keep one: 'pipe rm' the other"))
     return problems
 
 

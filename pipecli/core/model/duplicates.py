@@ -1,0 +1,103 @@
+"""Likely duplicates: deals with the same account and a similar title, one rule for add, import and check.
+
+The rule (docs/format.md, "Likely duplicates"): two deals are likely one when
+- their accounts are equal once trimmed and case-folded (both without an account counts as equal), and
+- their titles are similar: each title is cut into words (case and accents ignored, punctuation dropped) and the
+  account's own words are left out (unless nothing would be left); the titles are similar when those words are
+  the same set, or one set holds all of the other's, or the words joined read alike (difflib ratio >= 0.8:
+  a typo, a plural). Titles whose numbers differ (2026 and 2027, phase 1 and phase 2) are never similar.
+Without an account only the same words (in any order) count: a title alone says too little to guess more.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from pipecli.core.model.config import Config
+from pipecli.core.model.deal import Deal
+
+RATIO = 0.8
+_WORD = re.compile(r"\w+")
+
+
+def account_key(account: str | None) -> str:
+    """The account as duplicates compare it: trimmed, case-folded, inner spaces collapsed."""
+    return " ".join((account or "").split()).casefold()
+
+
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _WORD.findall("".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def title_words(title: str, account: str | None) -> tuple[str, ...]:
+    """The words of a title that tell it apart from other deals with the account."""
+    words = _words(title)
+    own = set(_words(account or ""))
+    rest = [w for w in words if w not in own]
+    return tuple(rest or words)
+
+
+def similar_titles(a: tuple[str, ...], b: tuple[str, ...], with_account: bool = True) -> bool:
+    """Whether two titles' words (title_words) name one deal, by the rule above."""
+    set_a, set_b = set(a), set(b)
+    if set_a == set_b:
+        return True
+    if not with_account or not set_a or not set_b:
+        return False
+    if {w for w in set_a if w.isdigit()} != {w for w in set_b if w.isdigit()}:
+        return False
+    if set_a <= set_b or set_b <= set_a:
+        return True
+    matcher = SequenceMatcher(None, " ".join(a), " ".join(b), autojunk=False)
+    return matcher.real_quick_ratio() >= RATIO and matcher.quick_ratio() >= RATIO and matcher.ratio() >= RATIO
+
+
+def in_play(deal: Deal, config: Config) -> bool:
+    """A deal a new one could duplicate: in a known stage that is not won or lost (open, or parked)."""
+    pipeline = config.pipeline(deal.pipeline)
+    stage = pipeline.stage(deal.stage) if pipeline and deal.stage else None
+    return stage is not None and not stage.is_closed
+
+
+@dataclass(frozen=True)
+class _Entry:
+    deal_id: str
+    words: tuple[str, ...]
+
+
+class DuplicateIndex:
+    """Deals in play grouped by account, to find the likely duplicates of a title without comparing every pair."""
+
+    def __init__(self, deals: Iterable[Deal] = (), config: Config | None = None):
+        self._by_account: dict[str, list[_Entry]] = defaultdict(list)
+        for deal in deals:
+            if config is None or in_play(deal, config):
+                self.add(deal.id, deal.title, deal.account)
+
+    def add(self, deal_id: str, title: str, account: str | None) -> None:
+        self._by_account[account_key(account)].append(_Entry(deal_id, title_words(title, account)))
+
+    def matches(self, title: str, account: str | None, *, besides: str | None = None) -> list[str]:
+        """The ids of the deals in the index that title and account likely duplicate (besides: one to skip)."""
+        key = account_key(account)
+        words = title_words(title, account)
+        return [e.deal_id for e in self._by_account.get(key, ())
+                if e.deal_id != besides and similar_titles(words, e.words, with_account=bool(key))]
+
+
+def duplicate_groups(deals: Iterable[Deal], config: Config) -> dict[str, list[str]]:
+    """For each deal in play, the other deals in play it likely duplicates (only deals with any)."""
+    chosen = [d for d in deals if in_play(d, config)]
+    index = DuplicateIndex(chosen)
+    found = {}
+    for deal in chosen:
+        others = index.matches(deal.title, deal.account, besides=deal.id)
+        if others:
+            found[deal.id] = others
+    return found
