@@ -106,8 +106,10 @@ def write_output(path: Path, content) -> None:
 
 
 def describe_task(task: dict) -> str:
-    """'text (due DATE) @assignee', as command output shows a task."""
-    due = f" (due {task['due']})" if task.get("due") else ""
+    """'text (due DATE, every 2w) @assignee', as command output shows a task."""
+    when = [f"due {task['due']}"] if task.get("due") else []
+    when += [f"every {task['every']}"] if task.get("every") else []
+    due = f" ({', '.join(when)})" if when else ""
     who = f" @{task['assignee']}" if task.get("assignee") else ""
     return printable(f"{task.get('text')}{due}{who}")
 
