@@ -79,6 +79,33 @@ def sync(app, no_push):
     click.echo(f"pulled {done.pulled} commit{'' if done.pulled == 1 else 's'}, checked, {pushed}")
 
 
+@click.command()
+@click.pass_obj
+def undo(app):
+    """Undo the last commit pipe made for you.
+
+    Only a commit pipe made (--commit, or git: {autocommit: true}) and made by
+    you (git's user.email, or your team member's email) is undone. Not pushed
+    yet, it is removed as if never made; pushed (or followed by other commits),
+    a new commit reverses it. Uncommitted changes to its files are refused.
+
+    \b
+    Example:
+      pipe move acme proposal --commit
+      pipe undo            # undid: move acme: qualified -> proposal
+    """
+    from pipecli.core.gitsync.identity import your_emails
+    from pipecli.core.gitsync.repo import Git
+    from pipecli.core.gitsync.undo import undo as run_undo
+
+    workspace = app.workspace
+    with workspace.lock():
+        done = run_undo(Git(workspace.root), your_emails(app.config, str(workspace.root)))
+    how = ("removed: it was not pushed" if done.how == "reset"
+           else f"reversed by the new commit {(done.new_commit or '')[:7]}")
+    click.echo(f"undid {done.commit[:7]} {done.subject} ({how})")
+
+
 @click.command("merge-driver", hidden=True)
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("ours", type=click.Path(dir_okay=False))
