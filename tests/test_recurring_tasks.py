@@ -76,3 +76,8 @@ def test_check_refuses_a_bad_every_at_its_line(make_workspace, run):
     line = lines.index("  every: often") + 1
     assert f"deals/acme.md:{line}:" in result.stdout + result.stderr
     assert "every must be an interval like 1w" in result.stdout + result.stderr
+
+
+def test_show_says_a_task_recurs(make_workspace, run):
+    workspace = make_workspace({"acme": recurring_deal()})
+    assert "  ta1234 Check in with Jonas (due 2026-11-27) (every 2w) @bob\n" in run(workspace, "show", "acme").stdout
