@@ -122,7 +122,7 @@ def _watch_merges(total: int, log: Path):
         def poll() -> None:
             while not stop.wait(0.1):
                 try:
-                    show(log.read_bytes().count(b"\n"))
+                    show(len(log.read_text(encoding="utf-8", errors="replace").splitlines()))
                 except OSError:
                     pass
 
