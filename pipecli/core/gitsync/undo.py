@@ -92,7 +92,7 @@ def undo(git: Git, user_emails: set[str]) -> Undone:
     last = last_undoable(git)
     if last is None:
         raise UndoRefused("nothing to undo: no commit here was made by pipe "
-                          "(pipe commits with --commit, or with git: {autocommit: true})")
+                          "(pipe commits with 'pipe COMMAND --commit', or with git: {autocommit: true})")
     if last.email.lower() not in {e.lower() for e in user_emails}:
         raise UndoRefused(f"the last pipe commit, {last.sha[:7]} '{last.subject}', is {last.email}'s, "
                           "not yours: pipe undo only undoes your own")
