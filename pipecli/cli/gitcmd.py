@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -62,11 +63,13 @@ def sync(app, no_push):
     Example:
       pipe sync            # morning and evening
     """
+    from pipecli.cli.output import LARGE_WORKSPACE, progress
     from pipecli.core.gitsync.sync import SyncRefused, sync as run_sync
     from pipecli.render.problems import problems_text
 
     try:
-        done = run_sync(app.workspace, app.today, push=not no_push, say=click.echo)
+        done = run_sync(app.workspace, app.today, push=not no_push, say=click.echo, watch_merges=_watch_merges,
+                        checking=progress("checking", at_least=LARGE_WORKSPACE))
     except SyncRefused as refused:
         if refused.problems:
             click.echo(problems_text(refused.problems), nl=False, err=True)
@@ -77,6 +80,59 @@ def sync(app, no_push):
     if no_push:
         pushed = "not pushed (--no-push)"
     click.echo(f"pulled {done.pulled} commit{'' if done.pulled == 1 else 's'}, checked, {pushed}")
+
+
+@click.command()
+@click.pass_obj
+def undo(app):
+    """Undo the last commit pipe made for you.
+
+    Only a commit pipe made (--commit, or git: {autocommit: true}) and made by
+    you (git's user.email, or your team member's email) is undone. Not pushed
+    yet, it is removed as if never made; pushed (or followed by other commits),
+    a new commit reverses it. Uncommitted changes to its files are refused.
+
+    \b
+    Example:
+      pipe move acme proposal --commit
+      pipe undo            # undid: move acme: qualified -> proposal
+    """
+    from pipecli.core.gitsync.identity import your_emails
+    from pipecli.core.gitsync.repo import Git
+    from pipecli.core.gitsync.undo import undo as run_undo
+
+    workspace = app.workspace
+    with workspace.lock():
+        done = run_undo(Git(workspace.root), your_emails(app.config, str(workspace.root)))
+    how = ("removed: it was not pushed" if done.how == "reset"
+           else f"reversed by the new commit {(done.new_commit or '')[:7]}")
+    click.echo(f"undid {done.commit[:7]} {done.subject} ({how})")
+
+
+@contextmanager
+def _watch_merges(total: int, log: Path):
+    """While git pulls: a "merging N/M" bar on a terminal, N the lines the merge driver runs wrote to log."""
+    import threading
+
+    from pipecli.cli.output import progress_count
+
+    with progress_count("merging", total, at_least=10) as show:
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.1):
+                try:
+                    show(len(log.read_text(encoding="utf-8", errors="replace").splitlines()))
+                except OSError:
+                    pass
+
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            watcher.join()
 
 
 @click.command("merge-driver", hidden=True)
@@ -96,6 +152,7 @@ def merge_driver(base, ours, theirs, path):
     """
     from pipecli.core.gitsync.merge import merge_deal
     from pipecli.core.gitsync.repo import merge_lines
+    from pipecli.core.gitsync.setup import note_merged
     from pipecli.core.store.workspace import write_atomic
 
     # Errors are handled here, not by the pipe group: git runs this through run_merge_driver,
@@ -111,8 +168,10 @@ def merge_driver(base, ours, theirs, path):
         result = merge_deal(*texts, shown, merge_lines)
         write_atomic(Path(ours), result.text.encode("utf-8", "surrogateescape"))
     except (PipeError, OSError) as error:
+        note_merged(shown)
         click.echo(f"pipe: {error}", err=True)
         sys.exit(1)
+    note_merged(shown)
     if result.fallback:
         click.echo(f"pipe: warning: {shown}: merged line by line: {result.fallback}", err=True)
     if result.conflicts:

@@ -70,6 +70,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "import-calendar": ("capture", "import_calendar", "Log the meetings of an .ics file on the deals of their attendees."),
     "check": ("workspace", "check", "Validate the whole workspace; exit 1 if there is any error."),
     "sync": ("gitcmd", "sync", "Pull the team's changes, check the workspace, push yours."),
+    "undo": ("gitcmd", "undo", "Undo the last commit pipe made for you."),
     "git": ("gitcmd", "git_", "Set up git so that deal files merge field by field."),
     "merge-driver": ("gitcmd", "merge_driver", None),
     "completion": ("workspace", "completion", "Print the shell completion script."),

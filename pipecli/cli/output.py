@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +121,10 @@ def write_output(path: Path, content) -> None:
 
 
 def describe_task(task: dict) -> str:
-    """'text (due DATE) @assignee', as command output shows a task."""
-    due = f" (due {task['due']})" if task.get("due") else ""
+    """'text (due DATE, every 2w) @assignee', as command output shows a task."""
+    when = [f"due {task['due']}"] if task.get("due") else []
+    when += [f"every {task['every']}"] if task.get("every") else []
+    due = f" ({', '.join(when)})" if when else ""
     who = f" @{task['assignee']}" if task.get("assignee") else ""
     return printable(f"{task.get('text')}{due}{who}")
 
@@ -157,19 +160,50 @@ def echo_move(moved: Move) -> str:
     return f"{moved.deal.id}: {where}{forced}"
 
 
-def progress(label: str):
-    """A function wrapping an iterable in a progress bar on stderr when it is a terminal, else as is."""
+# Deal files below which `pipe check` is quick enough to need no bar.
+LARGE_WORKSPACE = 200
+
+
+def progress(label: str, at_least: int = 2):
+    """A function wrapping an iterable in a progress bar on stderr when it is a terminal, else as is
+    (and as is for fewer than at_least items: a bar that flashes by says nothing)."""
     import sys
 
     def wrap(items):
         items = list(items)
-        if not sys.stderr.isatty() or len(items) < 2:
+        if not sys.stderr.isatty() or len(items) < max(2, at_least):
             yield from items
             return
-        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        with _bar(label, iterable=items) as bar:
             yield from bar
 
     return wrap
+
+
+def _bar(label: str, **kwargs):
+    """The one look of pipe's progress bars (progress, progress_count)."""
+    import sys
+
+    return click.progressbar(label=label, file=sys.stderr, show_pos=True, **kwargs)
+
+
+@contextmanager
+def progress_count(label: str, total: int, at_least: int = 2):
+    """A progress bar of total steps, for work done elsewhere (another process): yields show(done),
+    called with how many are done so far; on a terminal only, like progress."""
+    import sys
+
+    if not sys.stderr.isatty() or total < max(2, at_least):
+        yield lambda done: None
+        return
+    with _bar(label, length=total) as bar:
+        def show(done: int) -> None:
+            step = min(done, total) - bar.pos
+            if step > 0:
+                bar.update(step)
+
+        yield show
+        show(total)
 
 
 def output_path(text: str | None) -> Path | None:

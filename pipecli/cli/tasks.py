@@ -52,18 +52,24 @@ def task():
 @click.argument("text")
 @click.option("--due", metavar="DATE", help="Due date: YYYY-MM-DD, tomorrow, fri, next week, end of month, or 3d ahead.")
 @click.option("--assignee", metavar="WHO", help="Team member id or email (default: the deal's owner).")
+@click.option("--every", metavar="INTERVAL", help="Recurring: when it is done, the next one is due INTERVAL later (1w, 2w, 1m).")
 @commit_option
 @click.pass_obj
-def task_add(app, deal, text, due, assignee):
+def task_add(app, deal, text, due, assignee, every):
     """Add a task to a deal.
+
+    With --every, the task recurs: 'pipe task done' adds the next one (same
+    text and assignee), due one interval after this one's due date, or after
+    the day it was done when it has none. Cancelling it ends the series.
 
     \b
     Example:
       pipe task add acme "Send the pricing" --due 2d --assignee tom
+      pipe task add acme "Check in with Jonas" --due fri --every 2w
     """
     def change(loaded):
         created = task_ops.add(loaded, app.config, text, app.today, due=due, assignee=assignee,
-                               default_assignee=app.author)
+                               default_assignee=app.author, every=every)
         return loaded.task_ref(created), created
 
     updated, (ref, created) = app.update(deal, change)
@@ -88,10 +94,11 @@ def _finish(app, task_text, status, next_text, due, assignee, won, lost, park, o
     click.echo(f"{finished.ref} {status}: {printable(str(finished.task.get('text')))}")
     app.note_change(f"task {'done' if status == 'done' else 'cancel'} {finished.ref} ({deal.id}): "
                     f"{printable(str(finished.task.get('text')))}")
-    if finished.next_task is not None:
-        added = f"{deal.task_ref(finished.next_task)} added: {describe_task(finished.next_task)}"
-        click.echo(added)
-        app.note_change(added)
+    for created in (finished.next_task, finished.recurred):
+        if created is not None:
+            added = f"{deal.task_ref(created)} added: {describe_task(created)}"
+            click.echo(added)
+            app.note_change(added)
     if finished.move is not None:
         app.note_change("move " + echo_move(finished.move))
     if finished.warning:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import output_options
+from pipecli.cli.output import LARGE_WORKSPACE, progress
 from pipecli.core.store.check import check_workspace
 from pipecli.core.store.workspace import init_workspace
 from pipecli.render.problems import render_problems, summary
@@ -74,7 +75,8 @@ def check(ctx, out):
     workspace = app.workspace
     from pipecli.core.gitsync.sync import unmerged_deal_files
 
-    problems = check_workspace(workspace, app.today, unmerged_deal_files(workspace))
+    problems = check_workspace(workspace, app.today, unmerged_deal_files(workspace),
+                               progress("checking", at_least=LARGE_WORKSPACE))
     # Messages quote deal files, which come from anyone: the text is always shown safe, json on a terminal.
     out.emit(render_problems(problems, out.fmt, out.raw))
     if out.fmt != "json":

@@ -136,6 +136,7 @@ def render_show(f: Facts, style: Style, today: dt.date) -> str:
         due = task.get("due")
         late = due is not None and due < today
         when = f" (due {due})" if due else ""
+        when += f" (every {task['every']})" if task.get("every") else ""  # a recurring task
         snoozed = task.get("snoozed_until")
         if snoozed is not None and snoozed > today:
             when += f" (snoozed until {snoozed})"

@@ -162,7 +162,7 @@ _TEXT_KEYS = frozenset(key for key in (
     "id", "title", "pipeline", "stage", "value", "currency", "probability", "owner", "account", "contacts",
     "name", "email", "role", "phone", "source", "tags", "created", "expected_close", "closed", "lost_reason",
     "bant", "budget", "authority", "need", "timeline", "history", "date", "by", "flushed", "forced", "tasks",
-    "text", "due", "assignee", "status", "snoozed_until", "done", "suggested", "activities", "kind", "time",
+    "text", "due", "every", "assignee", "status", "snoozed_until", "done", "suggested", "activities", "kind", "time",
     "direction", "summary", "notes", "message_id",
 ) if _scalar(key) is key)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pipecli.core.errors import PipeError
 from pipecli.core.gitsync.repo import Git, GitError
+from pipecli.core.gitsync.undo import COMMAND_TRAILER
 from pipecli.core.store.workspace import Workspace
 
 
@@ -25,6 +26,7 @@ def commit_written(workspace: Workspace, changes: list[str], command: str) -> tu
     paths = sorted({workspace.relative(path) for path in workspace.written})
     lines = changes or [f"{command}: {len(paths)} file{'s' if len(paths) > 1 else ''} changed"]
     message = lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "") + "\n"
+    message += f"\n{COMMAND_TRAILER}: {command}\n"  # how `pipe undo` tells pipe's commits from others
     try:
         commit = Git(workspace.root).commit(paths, message)
     except GitError as error:

@@ -69,3 +69,19 @@ def author(config: Config, cwd: str | None = None) -> str | None:
         raise InvalidValue(f"this records who did it, and pipe does not know who you are: {known} (team: {team}); "
                            "export PIPE_USER=<your id>, or add yourself under 'team:' in pipelines.yaml")
     return member.id
+
+
+def your_emails(config: Config, cwd: str) -> set[str]:
+    """The emails that are you, for telling your commits from others': the email git writes as the
+    author here (config or GIT_AUTHOR_EMAIL), and your team member's email (PIPE_USER or git's)."""
+    emails = set()
+    try:
+        ident = Git(Path(cwd)).run("var", "GIT_AUTHOR_IDENT", check=False, timeout=5).stdout.decode("utf-8", "replace")
+    except (GitError, OSError):
+        ident = ""
+    if "<" in ident and ">" in ident:
+        emails.add(ident[ident.index("<") + 1:ident.index(">")])
+    member = current_user(config, cwd)
+    if member is not None and member.email:
+        emails.add(member.email)
+    return {e for e in emails if e}

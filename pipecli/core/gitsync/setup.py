@@ -22,6 +22,8 @@ DRIVER_NAME = "pipe: merge deal files field by field"
 ARGS = "%O %A %B %P"
 # What `pipe sync` sets for the merges it starts: its own Python, so the pipe that syncs merges.
 PYTHON_VARIABLE = "PIPE_MERGE_PYTHON"
+# And the file each driver run appends a line to, so sync can show "merging N/M" while git pulls.
+MERGE_LOG_VARIABLE = "PIPE_MERGE_LOG"
 # The driver finds pipe when git merges, not when it was registered: a full path breaks as soon as
 # the virtualenv is moved or made again. git runs it with sh, in the environment of whatever ran git
 # (a terminal, an editor, a GUI, cron), so: the Python `pipe sync` names, else `pipe` on PATH, else
@@ -146,3 +148,21 @@ def setup(root: Path) -> SetupDone:
         done.steps.append(f"wrote {ATTRIBUTES_FILE}: {ATTRIBUTE_LINE} (commit it)")
     done.steps += configure_clone(git)
     return done
+
+
+def note_merged(path: str) -> None:
+    """Tell the `pipe sync` that started this merge (if one did) that one more file is merged.
+
+    Only a progress count: a line appended (one short write, so runs never mix), never a reason
+    for the merge to fail.
+    """
+    import os
+
+    log = os.environ.get(MERGE_LOG_VARIABLE)
+    if not log:
+        return
+    try:
+        with open(log, "a", encoding="utf-8", errors="replace") as handle:
+            handle.write(path.replace("\n", " ") + "\n")
+    except OSError:
+        pass

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipecli.core.errors import PipeError
 from pipecli.core.fileformat.dealfile import find_conflict_marker
 from pipecli.core.gitsync.repo import Git, failure
-from pipecli.core.gitsync.setup import (DRIVER_COMMAND, PYTHON_VARIABLE, attributes_route_deals, configure_clone,
-                                        registered_driver)
+from pipecli.core.gitsync.setup import (DRIVER_COMMAND, MERGE_LOG_VARIABLE, PYTHON_VARIABLE, attributes_route_deals,
+                                        configure_clone, registered_driver)
 from pipecli.core.problems import Problem
 from pipecli.core.store.check import check_workspace
 from pipecli.core.store.workspace import DEALS_DIR, Workspace
@@ -33,8 +35,15 @@ class Synced:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[[str], None] = lambda note: None) -> Synced:
-    """Pull, check, push; say() tells what it changed in the clone's setup, as it does it (before any refusal)."""
+def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[[str], None] = lambda note: None,
+         watch_merges: Callable[[int, Path], AbstractContextManager] | None = None,
+         checking: Callable[[Iterable[str]], Iterable[str]] = iter) -> Synced:
+    """Pull, check, push; say() tells what it changed in the clone's setup, as it does it (before any refusal).
+
+    watch_merges(count, log), when given, is entered around the pull when deal files changed on both
+    sides are to merge: the merge driver appends a line to log for each one (a progress bar's count).
+    checking wraps the deal ids as the check after the pull goes through them.
+    """
     git = Git(workspace.root)
     git.require_repo()
     if not git.has_commits():
@@ -66,7 +75,15 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
         if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
             pull.append("--no-rebase")  # merge, unless this clone asked for rebase
         # The driver runs this very pipe, whatever PATH holds.
-        pulled = git.run(*pull, check=False, env={"GIT_MERGE_AUTOEDIT": "no", PYTHON_VARIABLE: sys.executable})
+        env = {"GIT_MERGE_AUTOEDIT": "no", PYTHON_VARIABLE: sys.executable}
+        merges = _files_to_merge(git) if watch_merges is not None else 0
+        with tempfile.TemporaryDirectory(prefix="pipe-sync-") as folder:
+            if merges:
+                log = Path(folder) / "merged"
+                log.touch()
+                env[MERGE_LOG_VARIABLE] = str(log)
+            with watch_merges(merges, log) if merges else nullcontext():
+                pulled = git.run(*pull, check=False, env=env)
         if pulled.returncode != 0:
             _refuse_unfinished(git, " (nothing was pushed)")
             raise failure("pull", pulled)
@@ -74,7 +91,7 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
         if after != before:
             result.pulled = int(git.output("rev-list", "--count", f"{before}..@{{u}}").strip())
         workspace.reload_config()  # pipelines.yaml may have come in with the pull
-        problems = check_workspace(workspace, today, unmerged_deal_files(workspace))
+        problems = check_workspace(workspace, today, unmerged_deal_files(workspace), checking)
         errors = [p for p in problems if p.severity == "error"]
         result.warnings = [p for p in problems if p.severity != "error"]
         if errors:
@@ -85,6 +102,20 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
             git.run("push", "--quiet")
             result.pushed = ahead
     return result
+
+
+def _files_to_merge(git: Git) -> int:
+    """How many deal files the pull will merge (changed on both sides since they parted), after a fetch;
+    0 when that cannot be told (the pull then says what is wrong)."""
+    if git.run("fetch", "--quiet", check=False).returncode != 0:
+        return 0
+    base = git.run("merge-base", "HEAD", "@{u}", check=False)
+    if base.returncode != 0:
+        return 0
+    start = base.stdout.decode().strip()
+    changed = [set(git.output("diff", "--name-only", "--no-renames", "-z", start, side, "--", DEALS_DIR).split("\0"))
+               - {""} for side in ("HEAD", "@{u}")]
+    return len(changed[0] & changed[1])
 
 
 def _refuse_unfinished(git: Git, pushed: str = "") -> None:

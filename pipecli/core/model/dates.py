@@ -77,6 +77,22 @@ def parse_duration(text: str) -> Duration:
     return Duration(int(match.group(1)), match.group(2))
 
 
+def parse_interval(text: str) -> Duration:
+    """How often a recurring task comes back (`--every 2w`): a duration, not zero (it would never move on)."""
+    duration = parse_duration(text)
+    if duration.count == 0:
+        raise InvalidValue(f"bad interval '{text}': it must be at least 1d, like 1w, 2w, 1m")
+    return duration
+
+
+def is_interval(value: object) -> bool:
+    """Whether value is text parse_interval takes."""
+    try:
+        return isinstance(value, str) and parse_interval(value) is not None
+    except InvalidValue:
+        return False
+
+
 # Which way a relative date counts: every input says one, so `3d` and `fri` never mean one thing for one
 # option and the other for the next without the docs (format.md 3.3) saying so.
 AHEAD = "ahead"    # a due date, an expected close, snoozing until: 3d is in three days, fri the next Friday

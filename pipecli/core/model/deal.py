@@ -16,7 +16,7 @@ from pipecli.core.model.schema import FIELD_ORDER
 BANT_KEYS = ("budget", "authority", "need", "timeline")
 TASK_STATUSES = ("open", "done", "cancelled")
 # The order of a task's keys as pipe writes them; a key added to a task goes to its place.
-TASK_ORDER = ("id", "text", "due", "assignee", "status", "snoozed_until", "created", "done", "suggested")
+TASK_ORDER = ("id", "text", "due", "every", "assignee", "status", "snoozed_until", "created", "done", "suggested")
 MAX_ID_LENGTH = 60
 
 

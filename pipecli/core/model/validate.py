@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipecli.core.model.config import Config
+from pipecli.core.model.dates import is_interval
 from pipecli.core.model.deal import BANT_KEYS, TASK_STATUSES, Deal
 from pipecli.core.model.entryids import typable
 from pipecli.core.model.schema import (DATE, DEAL_FIELDS, FIELD_ORDER, FREE_TEXT, NUMBER, TEXT, TEXT_LIST,
@@ -50,6 +51,8 @@ def _is_date(value: Any) -> bool:
 _TEXT = ("text", _text)
 _FREE_TEXT = ("text", _free_text)
 _DATE = ("a date YYYY-MM-DD", _is_date)
+# A recurring task's interval, as `pipe task add --every` takes it (2w, 1m).
+_EVERY = ("an interval like 1w, 2w, 1m (a number above 0, then d, w, m or y)", is_interval)
 # How a field of each type in model/schema.py is checked: (what the message calls it, the check).
 _SCALAR_CHECKS = {TEXT: _TEXT, FREE_TEXT: _FREE_TEXT, NUMBER: ("a number", _is_number), DATE: _DATE}
 # Texts, then numbers, then dates, each in field order: the order their problems are reported in.
@@ -64,7 +67,7 @@ ENTRY_RULES: dict[str, dict[str, tuple[str, Any]]] = {
                 "flushed": ("true or false", lambda v: isinstance(v, bool)),
                 # a corrected close (pipe won/lost on a closed deal, pipe set closed= or lost_reason=)
                 "corrected": _DATE, "corrected_by": _TEXT, "was_date": _DATE, "was_reason": _TEXT},
-    "tasks": {"id": _FREE_TEXT, "text": _FREE_TEXT, "due": _DATE, "assignee": _TEXT, "status": _TEXT,
+    "tasks": {"id": _FREE_TEXT, "text": _FREE_TEXT, "due": _DATE, "every": _EVERY, "assignee": _TEXT, "status": _TEXT,
               "snoozed_until": _DATE, "created": _DATE, "done": _DATE, "suggested": _TEXT},
     "close_changes": {"date": _DATE, "from": _DATE, "to": _DATE, "by": _TEXT},
     "activities": {"date": _DATE, "time": ("a time HH:MM", _text), "kind": _TEXT, "direction": _TEXT, "by": _TEXT,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.model.config import read_config
@@ -14,8 +15,10 @@ from pipecli.core.problems import Problem
 from pipecli.core.store.workspace import Workspace
 
 
-def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[str, bool]]) -> list[Problem]:
-    """All problems: pipelines.yaml first, then each deal file in id order.
+def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[str, bool]],
+                    progress: Callable[[Iterable[str]], Iterable[str]] = iter) -> list[Problem]:
+    """All problems: pipelines.yaml first, then each deal file in id order (progress wraps the deal
+    ids as they are checked: a progress bar).
 
     unmerged: the deal files a stopped git merge left unmerged, each with whether it still holds
     our side only (gitsync.sync.unmerged_deal_files; the store does not run git).
@@ -39,7 +42,7 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
         else:
             problems.append(Problem(path, None, "warning",
                                     "git has not finished merging this file: once it holds what you want, 'git add' it"))
-    for deal_id in workspace.deal_ids():
+    for deal_id in progress(workspace.deal_ids()):
         path = workspace.relative(workspace.deal_path(deal_id))
         try:
             document = workspace.read_document(deal_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
-from pipecli.core.model.dates import AHEAD, parse_date
+from pipecli.core.model.dates import AHEAD, is_interval, parse_date, parse_interval
 from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
 from pipecli.core.model.entryids import position
 from pipecli.core.model.inputs import DUE_DATE, LOST, LOST_REASON, NEXT_STEP, NEXT_TEXT, PARK, REASON, TEXT, UNTIL, WON
@@ -46,9 +46,13 @@ def _open_task(deal: Deal, index: int, doing: str) -> dict:
 
 
 def add(deal: Deal, config: Config, text: str, today: dt.date, *, due: str | None = None,
-        assignee: str | None = None, default_assignee: str | None = None) -> dict:
-    """Append a new open task; the assignee defaults to the deal's owner, else default_assignee."""
+        assignee: str | None = None, default_assignee: str | None = None, every: str | None = None) -> dict:
+    """Append a new open task; the assignee defaults to the deal's owner, else default_assignee.
+    every (2w): a recurring task, followed by the next one when it is done (see recur)."""
+    interval = parse_interval(every) if every is not None else None
     task = NextStep(text, due, assignee).task(deal, config, today, deal.owner or default_assignee)
+    if interval is not None:
+        task = task_with(task, every=str(interval))
     deal.append("tasks", task)
     return task
 
@@ -60,6 +64,7 @@ class Finished:
     ref: str
     task: dict
     next_task: dict | None = None
+    recurred: dict | None = None  # the next task of a recurring one
     move: Move | None = None
     warning: str | None = None
 
@@ -100,12 +105,28 @@ def finish(
     if next_step is not None:  # the next step goes to whoever had this one
         result.next_task = next_step.task(deal, config, today, task.get("assignee") or deal.owner or user)
         deal.append("tasks", result.next_task)
+    if status == "done" and close is None and is_interval(task.get("every")):
+        # Cancelling ends the series, and so does closing the deal: only a task done comes back.
+        result.recurred = recur(task, today)
+        deal.append("tasks", result.recurred)
     if close is not None:
         return result
     result.warning = lifecycle.enforce_next_step(
         deal, config, today,
         "give the next one with ", NEXT_TEXT, ", or close the deal with ", WON, ", ", LOST_REASON, " or ", PARK)
     return result
+
+
+def recur(done_task: dict, today: dt.date) -> dict:
+    """The next task of a recurring one just done: same text, assignee and interval, due one interval
+    after its due date (its done date when it had none), moved on by intervals until after today."""
+    interval = parse_interval(done_task["every"])
+    start = next((d for d in (done_task.get("due"), done_task.get("done")) if isinstance(d, dt.date)), today)
+    due = interval.after(start)
+    while due <= today:  # done late: the next one is still ahead, not already overdue
+        due = interval.after(due)
+    task = lifecycle.new_task(str(done_task.get("text")), due, done_task.get("assignee"), today)
+    return task_with(task, every=str(interval))
 
 
 def snooze(deal: Deal, index: int, until: str, today: dt.date) -> dict:
