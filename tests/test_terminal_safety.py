@@ -129,13 +129,15 @@ def raw_characters(text: str) -> set[str]:
 # Each command that shows deal text, and the texts it shows of each deal.
 COMMANDS = {
     "check": (["check"], ["mal{}lory", "eve{}x"]),
-    "list": (["list"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
+    "list": (["list", "--wide"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
+    "list fitted": (["list"], []),  # cut to the terminal's width: what is left is still safe
     "list md": (["list", "--format", "md"], ["Acme{}Corp", "Acct{}Ltd"]),
     "list csv": (["list", "--format", "csv"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
     "board": (["board", "--width", "200"], ["Acme{}Corp", "Acct{}Ltd"]),
     "show": (["show", "{kind}"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory", "eve{}x", "Call{}them", "Said{}yes",
                                   "Notes{}here"]),
-    "tasks": (["tasks", "--all"], ["Call{}them", "Acme{}Corp"]),
+    "tasks": (["tasks", "--all", "--wide"], ["Call{}them", "Acme{}Corp"]),
+    "tasks fitted": (["tasks", "--all"], []),
     "tasks csv": (["tasks", "--all", "--format", "csv"], ["Call{}them", "Acme{}Corp"]),
     "timeline": (["timeline", "{kind}"], ["eve{}x", "Said{}yes"]),
     "report": (["report", "team", "--period", "2026"], ["mal{}lory"]),
