@@ -97,12 +97,15 @@ def workspace(tmp_path_factory):
     return root
 
 
-def on_terminal(root, *args: str) -> str:
-    """What `pipe -C root ARGS` writes to a terminal (standard output and error both on one pty)."""
+def on_terminal(root, *args: str, columns: str = "200", colour: bool = False) -> str:
+    """What `pipe -C root ARGS` writes to a terminal `columns` wide (standard output and error both on one
+    pty); colour: with NO_COLOR unset, as a user's terminal."""
     controller, terminal = pty.openpty()
+    env = dict(os.environ, COLUMNS=columns)
+    if colour:
+        env.pop("NO_COLOR", None)
     process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(root), *args], stdin=subprocess.DEVNULL,
-                               stdout=terminal, stderr=terminal, close_fds=True,
-                               env=dict(os.environ, COLUMNS="200"))
+                               stdout=terminal, stderr=terminal, close_fds=True, env=env)
     os.close(terminal)
     seen = b""
     try:

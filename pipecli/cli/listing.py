@@ -21,8 +21,8 @@ TABLE_TEXT_WIDTH = 28
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
 @click.option("--columns", "columns_text", metavar="A,B,...",
-              help="The columns to show, in order, e.g. id,title,value,owner (default: a table's usual ones; "
-                   "--columns x names them all).")
+              help="The columns to show, in order, e.g. id,title,value,owner (--columns x names them all); "
+                   "on a terminal those that do not fit go, the last first.")
 @output_options(RECORDS, fits=True)
 @click.pass_obj
 def list_(app, deal_filter, sort, columns_text, out):

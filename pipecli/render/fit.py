@@ -53,7 +53,8 @@ def plan(headers: Sequence[str], rows: Sequence[Sequence[str]], cols: Sequence[C
          keep: Sequence[int] = ()) -> tuple[list[int], list[int]]:
     """Which columns (indexes, in order) fit in width and how wide each may be.
 
-    The first column and those in keep (the user chose them) are always there; then, most important
+    The first column is always there; then those in keep (the user chose them), in their order, then
+    the others, most important
     first, each column that still fits, the more important free text at its wanted length and the
     rest at its shortest. The room left goes to the free text, most important first, up to its
     whole length.
@@ -75,8 +76,9 @@ def plan(headers: Sequence[str], rows: Sequence[Sequence[str]], cols: Sequence[C
         return (sum(wanted[i] if cols[i].priority > above else floor[i] for i in indexes)
                 + floor[adding] + GAP * len(indexes))
 
-    kept = {0, *keep}
-    for i in sorted(range(len(headers)), key=lambda i: (-cols[i].priority, i)):
+    order = list(keep) + sorted((i for i in range(len(headers)) if i not in keep), key=lambda i: (-cols[i].priority, i))
+    kept = {0}
+    for i in order:
         if i not in kept and needed(kept, i) <= width:
             kept.add(i)
     widths = {i: floor[i] for i in kept}

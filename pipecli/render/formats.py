@@ -140,8 +140,8 @@ def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: boo
                 width: int | None = None, fits: Mapping[str, Col] | None = None, keep: Sequence[str] = ()) -> str:
     """rows (dicts) as text in one of ROW_RENDERERS, with the given columns in order; raw: csv cells as they are.
 
-    width (text only): the table fitted to it, columns giving way as fits says (render/fit.py), but
-    those in keep are never dropped; None: every column whole, as into a pipe."""
+    width (text only): the table fitted to it, columns giving way as fits says (render/fit.py), those
+    in keep (the user's choice) the last to go, in their order; None: every column whole, as into a pipe."""
     if fmt == "csv":
         return to_csv(rows, columns, raw)
     if fmt == "text":
