@@ -113,6 +113,7 @@ def test_columns_chooses_the_columns_in_every_format(run):
 def test_an_unknown_column_is_one_line_naming_the_known_ones(run):
     line = failed(run(SMALL, "list", "--columns", "id,titel"), "titel")
     assert "id, title, stage, value" in line and "\n" not in line.strip()
+    failed(run(SMALL, "list", "--columns", ","), "name at least one column")
 
 
 def test_plan_drops_the_least_important_first_then_cuts_text():

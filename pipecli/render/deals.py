@@ -75,7 +75,7 @@ def column_names(text: str) -> tuple[str, ...]:
     chosen = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in chosen if name not in known]
     if unknown or not chosen:
-        said = f"no column '{unknown[0]}'" if unknown else "no column named"
+        said = f"no column '{unknown[0]}'" if unknown else "name at least one column"
         raise InvalidValue(f"--columns: {said}; the columns are {', '.join(known)}")
     return chosen
 

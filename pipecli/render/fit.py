@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pipecli.render.board import text_width
 
-__all__ = ["GAP", "Col", "cut", "fit_lines", "fit_table", "plan", "shown_width", "text_width"]
+__all__ = ["GAP", "Col", "cut", "fit_table", "plan", "shown_width", "text_width"]
 
 GAP = 2  # tabulate's "simple" format puts two spaces between columns
 HEADER_PADDING = 2  # and makes a column two wider than its header (its MIN_PADDING)
@@ -54,10 +54,9 @@ def plan(headers: Sequence[str], rows: Sequence[Sequence[str]], cols: Sequence[C
     """Which columns (indexes, in order) fit in width and how wide each may be.
 
     The first column is always there; then those in keep (the user chose them), in their order, then
-    the others, most important
-    first, each column that still fits, the more important free text at its wanted length and the
-    rest at its shortest. The room left goes to the free text, most important first, up to its
-    whole length.
+    the others, most important first: each column that still fits, the more important free text at
+    its wanted length and the rest at its shortest. The room left goes to the free text, most
+    important first, up to its whole length.
     """
     least_header = [text_width(h) + HEADER_PADDING for h in headers]
     natural = [max([least_header[i]] + [text_width(r[i]) for r in rows]) for i in range(len(headers))]
@@ -101,9 +100,3 @@ def fit_table(headers: Sequence[str], rows: Sequence[Sequence[str]], fits: Mappi
             [[cut(row[i], w) for i, w in zip(chosen, widths)] for row in rows],
             chosen)
 
-
-def fit_lines(text: str, width: int | None) -> str:
-    """Each line of text (no colour codes in it) cut to width; text as it is when width is None."""
-    if width is None:
-        return text
-    return "".join(cut(line, width) + "\n" for line in text.splitlines())
