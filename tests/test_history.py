@@ -143,6 +143,20 @@ def test_history_lists_the_commits_newest_first_with_field_level_lines(story, ru
     )
 
 
+def test_history_narrow_cuts_each_line_to_the_width_and_wide_keeps_it_whole(story, run):
+    root, ids, commits = story
+    narrow = run(root, "history", "acme", "--width", "40").stdout
+    assert narrow.splitlines()[:6] == [
+        f"{short(commits['11-16'])} 2026-11-16 Alice Martin: week t…",
+        "  expected_close: 2027-01-15 -> 2027-02…",
+        "  task done: Send the proposal",
+        f"{short(commits['11-10'])} 2026-11-10 Alice Martin: close …",
+        "  + task: Send the contract (due 2026-1…",
+        f"{short(commits['11-05'])} 2026-11-05 Alice Martin: acme: …",
+    ]
+    assert run(root, "history", "acme", "--wide").stdout == run(root, "history", "acme").stdout
+
+
 def test_history_of_a_closed_deal_says_the_reason_and_the_cancelled_tasks(story, run):
     root, ids, commits = story
     out = run(root, "history", ids["beta"]).stdout.splitlines()

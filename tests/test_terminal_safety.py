@@ -97,12 +97,15 @@ def workspace(tmp_path_factory):
     return root
 
 
-def on_terminal(root, *args: str) -> str:
-    """What `pipe -C root ARGS` writes to a terminal (standard output and error both on one pty)."""
+def on_terminal(root, *args: str, columns: str = "200", colour: bool = False) -> str:
+    """What `pipe -C root ARGS` writes to a terminal `columns` wide (standard output and error both on one
+    pty); colour: with NO_COLOR unset, as a user's terminal."""
     controller, terminal = pty.openpty()
+    env = dict(os.environ, COLUMNS=columns)
+    if colour:
+        env.pop("NO_COLOR", None)
     process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(root), *args], stdin=subprocess.DEVNULL,
-                               stdout=terminal, stderr=terminal, close_fds=True,
-                               env=dict(os.environ, COLUMNS="200"))
+                               stdout=terminal, stderr=terminal, close_fds=True, env=env)
     os.close(terminal)
     seen = b""
     try:
@@ -129,13 +132,15 @@ def raw_characters(text: str) -> set[str]:
 # Each command that shows deal text, and the texts it shows of each deal.
 COMMANDS = {
     "check": (["check"], ["mal{}lory", "eve{}x"]),
-    "list": (["list"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
+    "list": (["list", "--wide"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
+    "list fitted": (["list"], []),  # cut to the terminal's width: what is left is still safe
     "list md": (["list", "--format", "md"], ["Acme{}Corp", "Acct{}Ltd"]),
     "list csv": (["list", "--format", "csv"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory"]),
     "board": (["board", "--width", "200"], ["Acme{}Corp", "Acct{}Ltd"]),
     "show": (["show", "{kind}"], ["Acme{}Corp", "Acct{}Ltd", "mal{}lory", "eve{}x", "Call{}them", "Said{}yes",
                                   "Notes{}here"]),
-    "tasks": (["tasks", "--all"], ["Call{}them", "Acme{}Corp"]),
+    "tasks": (["tasks", "--all", "--wide"], ["Call{}them", "Acme{}Corp"]),
+    "tasks fitted": (["tasks", "--all"], []),
     "tasks csv": (["tasks", "--all", "--format", "csv"], ["Call{}them", "Acme{}Corp"]),
     "timeline": (["timeline", "{kind}"], ["eve{}x", "Said{}yes"]),
     "report": (["report", "team", "--period", "2026"], ["mal{}lory"]),

@@ -14,7 +14,7 @@ from pipecli.render.registry import FIGURES, RECORDS
 
 @click.command()
 @deal_argument()
-@output_options(RECORDS)
+@output_options(RECORDS, fits=True)
 @click.pass_obj
 def history(app, deal, out):
     """The commits that changed DEAL, newest first, as field-level changes.
@@ -31,12 +31,12 @@ def history(app, deal, out):
 
     workspace = app.workspace
     deal_id, revisions = deal_history(workspace, Git(workspace.root), deal)
-    out.emit(render_history(deal_id, revisions, out.fmt, out.style, out.raw), coloured=True)
+    out.emit(render_history(deal_id, revisions, out.fmt, out.style, out.raw, out.width), coloured=True)
 
 
 @click.command()
 @click.argument("points", required=False, metavar="[REV1..REV2 | REV1]")
-@output_options(FIGURES)
+@output_options(FIGURES, fits=True)
 @template_option
 @click.pass_obj
 def diff(app, points, out, template_text):

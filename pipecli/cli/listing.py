@@ -10,7 +10,7 @@ from pipecli.cli.options import complete_pipeline, deal_filter_options, output_o
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, board_json, board_markdown, render_board
-from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, deal_record, table_row
+from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, TABLE_FITS, column_names, deal_record, table_row
 from pipecli.render.formats import render_rows
 from pipecli.render.registry import BOARD, RECORDS
 
@@ -20,16 +20,24 @@ TABLE_TEXT_WIDTH = 28
 @click.command("list")
 @deal_filter_options
 @click.option("--sort", metavar="KEY", help=f"Sort by {', '.join(SORT_KEYS)}; '-KEY' for descending (default: stage order).")
-@output_options(RECORDS)
+@click.option("--columns", "columns_text", metavar="A,B,...",
+              help="The columns to show, in order, e.g. id,title,value,owner (--columns x names them all); "
+                   "on a terminal those that do not fit go, the last first.")
+@output_options(RECORDS, fits=True)
 @click.pass_obj
-def list_(app, deal_filter, sort, out):
+def list_(app, deal_filter, sort, columns_text, out):
     """List deals, filtered and sorted.
+
+    On a terminal the table fits its width: the least needed columns go, long
+    texts are cut with '…'; --wide, a pipe or -o FILE give every column whole.
 
     \b
     Example:
       pipe list --open --owner maya --sort -value
+      pipe list --columns id,title,value,owner,due
       pipe list --inactive 30d --format csv > stale.csv
     """
+    columns = column_names(columns_text) if columns_text is not None else None
     if sort is not None:
         parse_sort_key(sort)  # a typo fails now, not after reading every deal
     chosen = select(app.workspace.deals(skip_bad=True), app.config, deal_filter, app.today)
@@ -38,11 +46,14 @@ def list_(app, deal_filter, sort, out):
     if out.fmt in ("text", "md"):
         # The terminal table clips long texts so rows stay on one line; markdown keeps them whole.
         clip = TABLE_TEXT_WIDTH if out.fmt == "text" else None
-        text = render_rows([table_row(f, clip) for f in chosen], TABLE_COLUMNS, out.fmt)
+        rows = [table_row(f, clip) if columns is None else {**deal_record(f), **table_row(f, clip)} for f in chosen]
+        text = render_rows(rows, columns or TABLE_COLUMNS, out.fmt, width=out.width, fits=TABLE_FITS,
+                           keep=columns or ())
         if not chosen:
             click.echo("no deals match", err=True)
     else:
-        text = render_rows([deal_record(f) for f in chosen], FULL_COLUMNS, out.fmt, out.raw)
+        rows = [deal_record(f) if columns is None else {**table_row(f), **deal_record(f)} for f in chosen]
+        text = render_rows(rows, columns or FULL_COLUMNS, out.fmt, out.raw)
     # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as
     # for_terminal shows it.
     out.emit(text)

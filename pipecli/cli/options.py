@@ -96,18 +96,20 @@ class FormatChoice(click.Choice):
         return super().convert(self.aliases.get(value, value), param, ctx)
 
 
-def output_options(*kinds: str, default: str | None = "text", raw: bool = True) -> Callable:
+def output_options(*kinds: str, default: str | None = "text", raw: bool = True, fits: bool = False) -> Callable:
     """--format, -o FILE and (where csv is a choice, unless raw=False) --raw, the same on every command
     that prints data of kinds (render/registry.py). The command receives them as one Output, `out`.
 
     default None: the format -o FILE's extension chooses, else the first choice (`pipe export`).
+    fits: the command's text tables fit the terminal (out.width), with --width N and --wide.
     """
     formats = formats_for(*kinds)
     with_raw = raw and "csv" in names(formats)
 
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
-        def wrapper(*args, fmt: str | None, output_text: str | None, raw: bool = False, **kwargs):
+        def wrapper(*args, fmt: str | None, output_text: str | None, raw: bool = False,
+                    fit_width: int | None = None, fit_wide: bool = False, **kwargs):
             path = output_path(output_text)
             if fmt is None:
                 fmt = (format_for_path(path.name, formats) if path is not None else None) or formats[0].name
@@ -116,7 +118,8 @@ def output_options(*kinds: str, default: str | None = "text", raw: bool = True) 
             if is_binary(fmt) and path is None:
                 raise InvalidValue(f"--format {fmt} writes a binary file: give -o FILE")
             style = Style(False) if path is not None else click.get_current_context().obj.style
-            return command(*args, out=Output(fmt, path, raw, style), **kwargs)
+            width = table_width(fmt, path, fit_width, fit_wide) if fits else None
+            return command(*args, out=Output(fmt, path, raw, style, width), **kwargs)
 
         binary = " and ".join(f.name for f in formats if f.binary)
         formats_help = ("Output format" + (f" (default: from -o FILE's extension, else {formats[0].name})"
@@ -133,11 +136,33 @@ def output_options(*kinds: str, default: str | None = "text", raw: bool = True) 
                 "--raw", is_flag=True,
                 help="With --format csv: write text as it is, for a program; by default text a "
                      "spreadsheet would run as a formula (=, +, -, @) gets a ' in front."))
+        if fits and "text" in names(formats):
+            options += [
+                click.option("--width", "fit_width", type=click.IntRange(min=20), metavar="N",
+                             help="Fit text tables to N columns (default: the terminal's; into a pipe or a file, "
+                                  "full width)."),
+                click.option("--wide", "fit_wide", is_flag=True, help="Text tables at full width on a terminal too."),
+            ]
         for option in reversed(options):
             wrapper = option(wrapper)
         return wrapper
 
     return decorate
+
+
+def table_width(fmt: str, path, width: int | None, wide: bool) -> int | None:
+    """The width text tables fit: --width N; else, on a terminal and without --wide, its width (COLUMNS
+    or the tty's); else None, every column whole: a pipe or a file gets the same bytes as ever."""
+    import shutil
+    import sys
+
+    if fmt != "text":
+        return None
+    if width is not None:
+        return width
+    if wide or path is not None or not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size((80, 24)).columns
 
 
 _FILTER_OPTIONS = [

@@ -82,6 +82,7 @@ class Output:
     path: Path | None  # None: standard output
     raw: bool = False
     style: Style = Style(False)  # colour only for a terminal, never into a file
+    width: int | None = None  # text tables fit this many columns; None: full width (cli/options.py table_width)
 
     def emit(self, content: str | bytes, coloured: bool = False, said: str | None = None) -> None:
         """Write content to -o FILE atomically (then say so on stderr: said, or 'wrote FILE'), else to

@@ -72,7 +72,7 @@ class AtPoint:
                    "today' figure are what the report said then; the filters read that point's "
                    "pipelines.yaml.")
 @deal_filter_options
-@output_options(FIGURES)
+@output_options(FIGURES, fits=True)
 @template_option
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
@@ -128,7 +128,7 @@ def emit(reports, app, template_file: Path | None, out: Output) -> None:
                 **({"commit": e.commit} if getattr(e, "commit", None) else {})} for e in app.left_out()]
     # Deal text goes out as it is; on a terminal, as for_terminal shows it. The built-in text is styled
     # and made printable piece by piece (render_text), so it goes as it is, colour and all.
-    out.emit(_render(app, reports, out.fmt, template_file, out.style, skipped, out.raw),
+    out.emit(_render(app, reports, out.fmt, template_file, out.style, skipped, out.raw, out.width),
              coloured=template_file is None)
 
 
@@ -151,12 +151,12 @@ def template_path(text: str | None, fmt: str) -> Path | None:
     return path
 
 
-def _render(app, reports, fmt, template_file, style, skipped, raw=False) -> str:
+def _render(app, reports, fmt, template_file, style, skipped, raw=False, width=None) -> str:
     currency = app.config.currency
     if fmt == "text":
         from pipecli.render.reports import render_text
 
-        return render_text(reports, currency, style, skipped)
+        return render_text(reports, currency, style, skipped, width)
     if fmt == "json":
         from pipecli.render.reports import to_json
 

@@ -285,7 +285,7 @@ def task_dismiss(app, keys, for_):
 @click.option("--all", "include_closed", is_flag=True, help="Also show done and cancelled tasks.")
 @click.option("--suggested", is_flag=True, help="Show suggested tasks instead, with why ('pipe task accept DEAL:KIND').")
 @deal_filter_options
-@output_options(RECORDS)
+@output_options(RECORDS, fits=True)
 @click.pass_obj
 def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggested, deal_filter, out):
     """The agenda: open tasks grouped as overdue, today, upcoming and snoozed.
@@ -324,6 +324,6 @@ def tasks_(app, assignees, mine, deal_ref, overdue, due, include_closed, suggest
         return
     items = agenda(chosen, app.today, assignees=who, overdue_only=overdue, due_by=due_by,
                    include_closed=include_closed)
-    out.emit(render_agenda(items, out.fmt, out.style, out.raw), coloured=True)  # cells made printable by render_rows
+    out.emit(render_agenda(items, out.fmt, out.style, out.raw, out.width), coloured=True)  # cells made printable by render_rows
     if not items and out.fmt in ("text", "md"):
         click.echo("no tasks match", err=True)

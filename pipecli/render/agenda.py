@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pipecli.core.workflow.agenda import GROUPS, AgendaItem
 from pipecli.core.workflow.suggest import Suggestion
+from pipecli.render.fit import Col
 from pipecli.render.formats import render_rows
 from pipecli.render.style import Style
 
@@ -17,6 +18,10 @@ GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", 
                 "closed": "Done and cancelled"}
 _GROUP_STYLE = {"overdue": "red", "today": "yellow", "snoozed": "dim", "closed": "dim"}
 TEXT_WIDTH = 40
+# How the agenda's columns give way on a narrow terminal (render/fit.py): the task id, its text, when
+# it is due and whose it is stay; the deal's title is cut; the account goes first.
+AGENDA_FITS = {"task": Col(100), "text": Col(90, cut=16, want=30), "due": Col(80), "assignee": Col(70),
+               "deal": Col(60, cut=12), "account": Col(10)}
 
 
 def _clip(text: object, limit: int | None) -> str:
@@ -34,8 +39,10 @@ def agenda_record(item: AgendaItem) -> dict:
     }
 
 
-def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool = False) -> str:
-    """The agenda: one table with a heading above each group (table), else flat rows with a group column."""
+def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool = False,
+                  width: int | None = None) -> str:
+    """The agenda: one table with a heading above each group (table), else flat rows with a group column.
+    width: the table fitted to it (None: every column whole)."""
     if fmt != "text":
         if fmt in ("csv", "json"):
             return render_rows([agenda_record(i) for i in items], AGENDA_FULL_COLUMNS, fmt, raw)
@@ -54,7 +61,7 @@ def render_agenda(items: Sequence[AgendaItem], fmt: str, style: Style, raw: bool
         if item.group == "closed":
             row["due"] = f"{row['status']} {row['done'] or ''}".strip()
         rows.append(row)
-    lines = render_rows(rows, AGENDA_COLUMNS, "text").splitlines()
+    lines = render_rows(rows, AGENDA_COLUMNS, "text", width=width, fits=AGENDA_FITS).splitlines()
     header, rule, body = lines[0], lines[1], lines[2:]
     out = [header, rule]
     for group in GROUPS:

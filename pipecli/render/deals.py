@@ -13,11 +13,22 @@ from pipecli.core.model.queries import Facts
 from pipecli.core.model.values import format_contact
 from pipecli.core.workflow.timeline import events
 from pipecli.render import money
+from pipecli.render.fit import Col
 from pipecli.render.formats import plain
 from pipecli.render.style import Style, printable
 from pipecli.render.timeline import render_timeline
 
 TABLE_COLUMNS = ("id", "title", "stage", "value", "owner", "account", "close", "next_step", "due", "flags")
+# How `pipe list`'s columns give way on a narrow terminal (render/fit.py): on 80 columns the id, title,
+# stage and value stay (the sample's ids are long); flags, close date, then owner, due, next step and
+# account come as the width allows.
+TABLE_FITS = {
+    "id": Col(100), "title": Col(90, cut=10), "value": Col(80), "stage": Col(70), "flags": Col(60),
+    "close": Col(50), "owner": Col(40), "due": Col(30), "next_step": Col(20, cut=12), "account": Col(10, cut=10),
+    # chosen with --columns
+    "pipeline": Col(45), "probability": Col(35), "weighted_value": Col(35), "tags": Col(15, cut=8),
+    "source": Col(15, cut=8), "lost_reason": Col(15, cut=10),
+}
 FULL_COLUMNS = (
     "id", "title", "pipeline", "stage", "value", "currency", "base_value", "probability",
     "weighted_value", "owner", "account", "source", "tags", "created", "expected_close", "closed",
@@ -56,6 +67,17 @@ def deal_record(f: Facts) -> dict:
         "no_next_step": f.missing_next_step,
         "next_step_overdue": f.next_step_overdue,
     }
+
+
+def column_names(text: str) -> tuple[str, ...]:
+    """`--columns id,title,value` as the columns it names, each one a column `pipe list` knows."""
+    known = TABLE_COLUMNS + tuple(c for c in FULL_COLUMNS if c not in TABLE_COLUMNS)
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in known]
+    if unknown or not chosen:
+        said = f"no column '{unknown[0]}'" if unknown else "name at least one column"
+        raise InvalidValue(f"--columns: {said}; the columns are {', '.join(known)}")
+    return chosen
 
 
 def _clip(value: object, limit: int | None) -> str | None:

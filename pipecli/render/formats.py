@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring as _encode_string  # json's own, in C
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipecli.core.fileformat.csvcells import csv_lines
 from pipecli.render.style import printable
+
+if TYPE_CHECKING:
+    from pipecli.render.fit import Col
 
 
 def plain(value: Any) -> Any:
@@ -103,23 +106,29 @@ def md_text(value) -> str:
     return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def _tabulated(style: str) -> Callable[[Sequence[dict], Sequence[str]], str]:
-    def render(rows: Sequence[dict], columns: Sequence[str]) -> str:
+def _tabulated(style: str) -> Callable[..., str]:
+    def render(rows: Sequence[dict], columns: Sequence[str], width: int | None = None,
+               fits: Mapping[str, Col] | None = None, keep: Sequence[str] = ()) -> str:
         from tabulate import tabulate
 
         if not rows:
             return ""
+        headers = list(columns)
         cells = [[printable(_cell(row.get(c))) for c in columns] for row in rows]
         if style == "github":
             cells = [[c.replace("|", "\\|") for c in row] for row in cells]
+        elif width is not None:
+            from pipecli.render.fit import fit_table  # it measures as board.py does, and board.py imports this module
+
+            headers, cells, _ = fit_table(headers, cells, fits or {}, width, keep)
         # disable_numparse keeps ids like 0800-telecom and values exactly as we formatted them.
-        return tabulate(cells, headers=list(columns), tablefmt=style, disable_numparse=True) + "\n"
+        return tabulate(cells, headers=headers, tablefmt=style, disable_numparse=True) + "\n"
 
     return render
 
 
 # The formats of render/registry.py serving RECORDS.
-ROW_RENDERERS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
+ROW_RENDERERS: dict[str, Callable[..., str]] = {
     "text": _tabulated("simple"),
     "csv": to_csv,
     "json": to_json,
@@ -127,8 +136,14 @@ ROW_RENDERERS: dict[str, Callable[[Sequence[dict], Sequence[str]], str]] = {
 }
 
 
-def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: bool = False) -> str:
-    """rows (dicts) as text in one of ROW_RENDERERS, with the given columns in order; raw: csv cells as they are."""
+def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: bool = False,
+                width: int | None = None, fits: Mapping[str, Col] | None = None, keep: Sequence[str] = ()) -> str:
+    """rows (dicts) as text in one of ROW_RENDERERS, with the given columns in order; raw: csv cells as they are.
+
+    width (text only): the table fitted to it, columns giving way as fits says (render/fit.py), those
+    in keep (the user's choice) the last to go, in their order; None: every column whole, as into a pipe."""
     if fmt == "csv":
         return to_csv(rows, columns, raw)
+    if fmt == "text":
+        return ROW_RENDERERS[fmt](rows, columns, width, fits, keep)
     return ROW_RENDERERS[fmt](rows, columns)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from pipecli.core.gitsync.revisions import Revision
+from pipecli.render.fit import cut, text_width
 from pipecli.render.formats import plain, render_rows
 from pipecli.render.style import Style, printable
 
@@ -14,11 +15,13 @@ BRIEF_COLUMNS = ("commit", "date", "author", "subject", "text")  # markdown: the
 NOTHING_CHANGED = "(no field changed)"
 
 
-def render_history(deal_id: str, revisions: Sequence[Revision], fmt: str, style: Style, raw: bool = False) -> str:
+def render_history(deal_id: str, revisions: Sequence[Revision], fmt: str, style: Style, raw: bool = False,
+                   width: int | None = None) -> str:
+    """width: each text line cut to it with an ellipsis (None: whole)."""
     if fmt == "json":
         return json.dumps(history_record(deal_id, revisions), indent=2, ensure_ascii=False, default=str) + "\n"
     if fmt == "text":
-        return "".join(_revision_text(r, style) for r in revisions)
+        return "".join(_revision_text(r, style, width) for r in revisions)
     brief = fmt == "md"
     return render_rows(history_rows(revisions, brief), BRIEF_COLUMNS if brief else HISTORY_COLUMNS, fmt, raw)
 
@@ -44,11 +47,12 @@ def history_rows(revisions: Sequence[Revision], brief: bool = False) -> list[dic
     return rows
 
 
-def _revision_text(r: Revision, style: Style) -> str:
+def _revision_text(r: Revision, style: Style, width: int | None = None) -> str:
     # Author, subject and deal text come through git from anyone: no control characters.
     if r.commit is None:
         heading = style("not committed yet", "bold")
-    else:
-        heading = f"{style(r.short, 'yellow')} {r.date} {printable(r.author)}: {printable(r.subject)}"
-    return "".join(f"{line}\n" for line in
-                   [heading] + [f"  {printable(line)}" for line in [c.text for c in r.changes] or [NOTHING_CHANGED]])
+    else:  # the commit id is never cut, the subject is; the colour codes take no room
+        said = f" {r.date} {printable(r.author)}: {printable(r.subject)}"
+        heading = style(r.short, "yellow") + (said if width is None else cut(said, width - text_width(r.short)))
+    changes = [f"  {printable(line)}" for line in [c.text for c in r.changes] or [NOTHING_CHANGED]]
+    return "".join(f"{line}\n" for line in [heading] + [c if width is None else cut(c, width) for c in changes])

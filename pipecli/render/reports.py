@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -11,9 +12,11 @@ from pipecli.core.fileformat.csvcells import csv_lines
 from pipecli.core.model.periods import Period
 from pipecli.core.reports import Chart, Report, Table
 from pipecli.render import money
+from pipecli.render.fit import Col, cut, fit_table
 from pipecli.render.style import Style, printable
 
 BAR_WIDTH = 30
+MIN_BAR_WIDTH = 8
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 
@@ -152,34 +155,61 @@ def bar(value: Decimal | int | None, largest: Decimal | int, width: int = BAR_WI
     return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
 
 
-def table_text(table: Table, currency: str) -> str:
+# How a report table's columns give way on a narrow terminal (render/fit.py), by their unit: the first
+# column names the row and stays; money first, then rates, dates, counts; text is cut. Among equals the
+# leftmost stays longest.
+UNIT_FITS = {"money": Col(60), "percent": Col(50), "date": Col(45), "count": Col(40), "days": Col(30),
+             "number": Col(30)}
+TEXT_FIT = Col(20, cut=10, want=16)
+
+
+def _tabulated(rows: list[list[str]], headers: list[str], aligns: list[str], fits: list[Col], width: int | None) -> str:
     from tabulate import tabulate
 
+    if width is not None:
+        headers, rows, chosen = fit_table(headers, rows, [Col(100, fits[0].cut, fits[0].want)] + fits[1:], width)
+        aligns = [aligns[i] for i in chosen]
+    return tabulate(rows, headers=headers, tablefmt="simple", colalign=aligns, disable_numparse=True) + "\n"
+
+
+def table_text(table: Table, currency: str, width: int | None = None) -> str:
     headers = [c.label for c in table.columns]
     rows = [[shown(row.get(c.key), c.unit, currency if c.unit == "money" else None) for c in table.columns]
             for row in table.rows]
     if not rows:
         return "(none)\n"
     aligns = ["right" if c.unit in ("money", "count", "percent", "days", "number") else "left" for c in table.columns]
-    return tabulate(rows, headers=headers, tablefmt="simple", colalign=aligns, disable_numparse=True) + "\n"
+    return _tabulated(rows, headers, aligns, [UNIT_FITS.get(c.unit, TEXT_FIT) for c in table.columns], width)
 
 
-def chart_text(chart: Chart, table: Table, currency: str) -> str:
-    """Unicode bars, one line per row (and per value when there are several)."""
+def chart_text(chart: Chart, table: Table, currency: str, width: int | None = None) -> str:
+    """Unicode bars, one line per row (and per value when there are several); width: the bars, then
+    the labels, shorter so that each line fits it."""
     largest = max((row.get(k) or 0 for row in table.rows for k in chart.value_keys), default=0)
     units = {c.key: c for c in table.columns}
-    label_width = max((len(printable(str(row.get(chart.label_key)))) for row in table.rows), default=0)
+    labels = [printable(str(row.get(chart.label_key))) for row in table.rows]
+    label_width = max((len(label) for label in labels), default=0)
     lines = [chart.title]
-    for row in table.rows:
+    entries = []
+    for label, row in zip(labels, table.rows):
         for i, key in enumerate(chart.value_keys):
-            label = printable(str(row.get(chart.label_key))) if i == 0 else ""
             name = f" {units[key].label.lower()}" if len(chart.value_keys) > 1 else ""
             value = shown(row.get(key), units[key].unit, currency if units[key].unit == "money" else None)
-            lines.append(f"  {label:<{label_width}}  {bar(row.get(key), largest):<{BAR_WIDTH}}  {value}{name}")
+            entries.append((label if i == 0 else "", row.get(key), f"{value}{name}"))
+    bar_width = BAR_WIDTH
+    if width is not None:
+        said_width = max((len(said) for _, _, said in entries), default=0)
+        bar_width = max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - 6 - label_width - said_width))
+        label_width = max(min(label_width, width - 6 - bar_width - said_width), 4)
+    for label, value, said in entries:
+        label = cut(label, label_width)
+        lines.append(f"  {label:<{label_width}}  {bar(value, largest, bar_width):<{bar_width}}  {said}")
     return "\n".join(lines) + "\n"
 
 
-def render_text(reports: list[Report], currency: str, style: Style, skipped: list[dict] | None = None) -> str:
+def render_text(reports: list[Report], currency: str, style: Style, skipped: list[dict] | None = None,
+                width: int | None = None) -> str:
+    """The reports as text; width: each table and chart fitted to it (None: whole)."""
     parts = []
     lines = left_out_lines(skipped or [])
     if lines:
@@ -195,18 +225,20 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
             if compared:
                 row += [shown(figure.previous, figure.unit, currency) if figure.compared else "", change_text(figure, currency)]
             rows.append(row)
-        from tabulate import tabulate
-
         headers = [printable(h) for h in ["", report.period.label] + ([report.compared_with.label, "change"] if compared else [])]
-        parts.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
-                              colalign=["left"] + ["right"] * (len(headers) - 1)) + "\n")
+        # The figure's name may be cut; the period's value stays, then the change, then the other period.
+        fits = [Col(100, cut=12, want=24), Col(90), Col(70), Col(80)][:len(headers)]
+        parts.append(_tabulated(rows, headers, ["left"] + ["right"] * (len(headers) - 1), fits, width))
         for table in report.tables:
             parts.append("\n" + style(printable(table.title), "bold") + "\n")
-            parts.append(table_text(table, currency))
+            parts.append(table_text(table, currency, width))
             if table.note:
-                parts.append(style(printable(f"({table.note})"), "dim") + "\n")
+                note = printable(f"({table.note})")
+                # prose: wrapped to the width rather than cut
+                noted = [note] if width is None else textwrap.wrap(note, width) or [note]
+                parts.append("".join(style(line, "dim") + "\n" for line in noted))
             for chart in report.charts:
                 if chart.table == table.key and table.rows and any(row.get(k) for row in table.rows for k in chart.value_keys):
-                    parts.append("\n" + chart_text(chart, table, currency))
+                    parts.append("\n" + chart_text(chart, table, currency, width))
         parts.append("\n")
     return "".join(parts).rstrip("\n") + "\n"

@@ -1,0 +1,1 @@
+report --period 2026 --compare --width 80

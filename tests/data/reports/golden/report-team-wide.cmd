@@ -1,0 +1,1 @@
+report team --period 2026 --wide

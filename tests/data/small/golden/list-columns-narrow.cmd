@@ -1,0 +1,1 @@
+list --open --columns id,value,owner,due,next_step,account --width 80

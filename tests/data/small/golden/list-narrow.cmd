@@ -1,0 +1,1 @@
+list --width 80

@@ -1,0 +1,1 @@
+tasks --all --width 80
