@@ -97,7 +97,7 @@ def test_the_readmes_team_examples_run_in_the_demo_as_written(demo, run, tmp_pat
     assert run(demo, *add, "--commit").exit_code == 0
     assert run(demo, "set", "acme", "expected_close=2027-01-31", "--commit").exit_code == 0
     commands = readme_block("Working as a team")
-    assert [c[0] for c in commands] == ["init", "sync", "move", "history", "diff", "report"]
+    assert [c[0] for c in commands] == ["init", "sync", "move", "history", "diff", "report", "undo"]
     out = {}
     for command in commands[1:]:  # init --git makes ~/sales: the demo is the workspace here
         result = run(demo, *command)
@@ -105,7 +105,9 @@ def test_the_readmes_team_examples_run_in_the_demo_as_written(demo, run, tmp_pat
         out[command[0]] = result.stdout
     assert out["sync"].startswith("pulled 0 commits, checked, pushed 2 commits")
     assert git(tmp_path / "remote.git", "log", "-1", "--format=%s", "main").startswith("set acme-rollout-")
-    assert git(demo, "log", "-1", "--format=%s").startswith("move acme-rollout-")
+    # undo, last: the move was not pushed, so it is taken away
+    assert out["undo"].startswith("undid ") and "move acme-rollout-" in out["undo"]
+    assert git(demo, "log", "-1", "--format=%s").startswith("set acme-rollout-")
     assert "lead -> proposal" in out["history"] and "expected_close: (none) -> 2027-01-31" in out["history"]
     added = int(re.search(r"^Deals added +(\d+)$", out["diff"], re.M).group(1))
     assert 1 <= added < 10 and "Acme rollout" in out["diff"]  # the last week, not every deal
