@@ -163,3 +163,21 @@ def test_contact_add_commits_with_commit(make_workspace, run, monkeypatch):
     assert result.exit_code == 0, result.stderr
     assert git("log", "-1", "--format=%s").strip() == "contact add bolt: Li Wei <li@bolt.example> (CFO)"
     assert git("show", "--name-only", "--format=", "HEAD").split() == ["deals/bolt.md"]
+
+
+def test_a_large_account_is_compared_by_the_same_words_only(monkeypatch):
+    """Every pair of a thousand deals of one account took a minute in pipe check: past FUZZY_LIMIT deals in
+    play, an account's titles are looked up by their words, never compared pair by pair."""
+    from pipecli.core.model import duplicates
+
+    calls = []
+    real = duplicates.similar_titles
+    monkeypatch.setattr(duplicates, "similar_titles", lambda *a, **k: calls.append(a) or real(*a, **k))
+    index = duplicates.DuplicateIndex()
+    for n in range(duplicates.FUZZY_LIMIT + 1):
+        index.add(f"d{n}", f"Rollout site {n}", "Acme")
+    index.add("same", "Site 7 rollout", "Acme")
+    assert index.matches("Rollout site 7", "Acme", besides="d7") == ["same"] and calls == []
+    small = duplicates.DuplicateIndex()
+    small.add("a", "Acme rollout", "Acme")
+    assert small.matches("Acme rolout", "Acme") == ["a"] and calls  # a typo, in a small account

@@ -99,3 +99,34 @@ def test_a_commit_whose_lines_changed_again_is_refused(team):
     done = alice.pipe("undo", ok=False)
     assert len(pipe_lines(done)) == 1 and "changed again after" in done.stderr and "in the same lines" in done.stderr
     assert alice.head() == head and path.read_text(encoding="utf-8") == text and alice.status() == []
+
+
+def test_undo_in_the_middle_of_a_merge_changes_nothing(team):
+    """The reversing commit cannot be made during a merge: the reversed deal was left staged, to be swept
+    into the merge commit. Now undo refuses before writing."""
+    alice, acme = team.alice, team.acme
+    alice.pipe("set", acme, "value=9000")
+    (alice.root / "notes.txt").write_text("mine\n", encoding="utf-8")
+    alice.git("add", "notes.txt")
+    alice.git("commit", "-q", "-m", "a hand commit after it")  # so undo reverses rather than resets
+    alice.git("checkout", "-q", "-b", "other", "HEAD~2")
+    (alice.root / "notes.txt").write_text("theirs\n", encoding="utf-8")
+    alice.git("add", "notes.txt")
+    alice.git("commit", "-q", "-m", "other side")
+    alice.git("checkout", "-q", "-")
+    alice.git("merge", "other", ok=None)  # conflicts in notes.txt: a merge in progress
+    before, status = alice.path(acme).read_bytes(), alice.status()
+    done = alice.pipe("undo", ok=False)
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        "pipe: a merge is in progress: finish or abort it first, then undo"]
+    assert alice.path(acme).read_bytes() == before
+    assert alice.status() == status
+
+
+def test_undo_on_a_detached_head_refuses(team):
+    alice, acme = team.alice, team.acme
+    alice.pipe("set", acme, "value=9000")
+    alice.git("checkout", "-q", "--detach")
+    done = alice.pipe("undo", ok=False)
+    assert done.returncode == 1 and "HEAD is detached" in done.stderr
+    assert "value: 9000" in alice.path(acme).read_text(encoding="utf-8")

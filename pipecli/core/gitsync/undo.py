@@ -83,12 +83,23 @@ def _reversed(git: Git, sha: str, path: str) -> bytes | None:
                       f"(git revert {sha[:7]}, then 'pipe check')")
 
 
+# What git leaves while an operation stops half way, and what to call it.
+_UNFINISHED = (("MERGE_HEAD", "merge"), ("CHERRY_PICK_HEAD", "cherry-pick"), ("REVERT_HEAD", "revert"),
+               ("REBASE_HEAD", "rebase"))
+
+
 def undo(git: Git, user_emails: set[str]) -> Undone:
     """Undo the last pipe commit, if it is by one of user_emails (case does not matter)."""
     if not git.is_repo():
         raise UndoRefused("undo needs git (the workspace is not a git repository)")
     if not git.has_commits():
         raise UndoRefused("nothing to undo: there are no commits yet")
+    in_progress = [what for name, what in _UNFINISHED if git.run("rev-parse", "-q", "--verify", name,
+                                                                 check=False).returncode == 0]
+    if in_progress:  # its commit would refuse, or sweep undo's files into the merge: checked before any write
+        raise UndoRefused(f"a {in_progress[0]} is in progress: finish or abort it first, then undo")
+    if git.run("symbolic-ref", "-q", "HEAD", check=False).returncode != 0:
+        raise UndoRefused("HEAD is detached (no branch checked out): check out your branch first, then undo")
     last = last_undoable(git)
     if last is None:
         raise UndoRefused("nothing to undo: no commit here was made by pipe "
@@ -111,12 +122,25 @@ def undo(git: Git, user_emails: set[str]) -> Undone:
         git.run("reset", "--quiet", "--keep", "HEAD^")  # --keep: refuses rather than overwrite local changes
         return Undone(last.subject, last.sha, "reset")
     reversed_files = {path: _reversed(git, last.sha, path) for path in paths}  # all or nothing: none written yet
-    for path, content in reversed_files.items():
-        if content is None:  # added by that commit: removed again (Git.commit stages the removal)
+    git.require_committer()  # before any write: a commit that cannot be made must not leave files reversed
+    originals = {path: (git.root / path).read_bytes() if (git.root / path).exists() else None for path in paths}
+    message = (f"undo: {last.subject}\n\nThis reverts commit {last.sha}.\n\n"
+               f"{COMMAND_TRAILER}: undo\n{UNDONE_TRAILER}: {last.sha}\n")
+    try:
+        _write(git, reversed_files)
+        new = git.commit(paths, message)
+    except BaseException:
+        # a hook or a signing failure: the files as they were, and the index with them
+        _write(git, originals)
+        git.run("reset", "--quiet", "--", *paths, check=False)
+        raise
+    return Undone(last.subject, last.sha, "reverted", new)
+
+
+def _write(git: Git, contents: dict[str, bytes | None]) -> None:
+    """Each file as given; None: removed (Git.commit stages the removal)."""
+    for path, content in contents.items():
+        if content is None:
             (git.root / path).unlink(missing_ok=True)
         else:
             write_atomic(git.root / path, content)
-    message = (f"undo: {last.subject}\n\nThis reverts commit {last.sha}.\n\n"
-               f"{COMMAND_TRAILER}: undo\n{UNDONE_TRAILER}: {last.sha}\n")
-    new = git.commit(paths, message)
-    return Undone(last.subject, last.sha, "reverted", new)

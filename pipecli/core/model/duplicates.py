@@ -7,6 +7,8 @@ The rule (docs/format.md, "Likely duplicates"): two deals are likely one when
   the same set, or one set holds all of the other's, or the words joined read alike (difflib ratio >= 0.8:
   a typo, a plural). Titles whose numbers differ (2026 and 2027, phase 1 and phase 2) are never similar.
 Without an account only the same words (in any order) count: a title alone says too little to guess more.
+An account with over FUZZY_LIMIT deals in play is held to the same words too: its titles differ by design,
+and comparing every pair of a thousand deals took a minute.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
 
 RATIO = 0.8
+FUZZY_LIMIT = 100  # deals in play of one account beyond which only the same words count (see above)
 _WORD = re.compile(r"\w+")
 
 
@@ -76,19 +79,25 @@ class DuplicateIndex:
 
     def __init__(self, deals: Iterable[Deal] = (), config: Config | None = None):
         self._by_account: dict[str, list[_Entry]] = defaultdict(list)
+        self._by_words: dict[tuple[str, frozenset], list[str]] = defaultdict(list)
         for deal in deals:
             if config is None or in_play(deal, config):
                 self.add(deal.id, deal.title, deal.account)
 
     def add(self, deal_id: str, title: str, account: str | None) -> None:
-        self._by_account[account_key(account)].append(_Entry(deal_id, title_words(title, account)))
+        key, words = account_key(account), title_words(title, account)
+        self._by_account[key].append(_Entry(deal_id, words))
+        self._by_words[(key, frozenset(words))].append(deal_id)
 
     def matches(self, title: str, account: str | None, *, besides: str | None = None) -> list[str]:
         """The ids of the deals in the index that title and account likely duplicate (besides: one to skip)."""
         key = account_key(account)
         words = title_words(title, account)
-        return [e.deal_id for e in self._by_account.get(key, ())
-                if e.deal_id != besides and similar_titles(words, e.words, with_account=bool(key))]
+        entries = self._by_account.get(key, ())
+        if not key or len(entries) > FUZZY_LIMIT:  # the same words only: one lookup
+            return [d for d in self._by_words.get((key, frozenset(words)), ()) if d != besides]
+        return [e.deal_id for e in entries
+                if e.deal_id != besides and similar_titles(words, e.words, with_account=True)]
 
 
 def duplicate_groups(deals: Iterable[Deal], config: Config) -> dict[str, list[str]]:
