@@ -3,6 +3,7 @@
 import datetime as dt
 
 from tests.conftest import CONFIG, failed, simple_deal
+from tests.test_team_git import team, template  # noqa: F401  (fixtures)
 
 STRICT = CONFIG.replace("next_step: warn", "next_step: strict")
 
@@ -81,3 +82,27 @@ def test_check_refuses_a_bad_every_at_its_line(make_workspace, run):
 def test_show_says_a_task_recurs(make_workspace, run):
     workspace = make_workspace({"acme": recurring_deal()})
     assert "  ta1234 Check in with Jonas (due 2026-11-27) (every 2w) @bob\n" in run(workspace, "show", "acme").stdout
+
+
+def test_an_interval_that_could_never_come_back_is_refused_when_the_task_is_added(make_workspace, run, monkeypatch):
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-27")
+    workspace = make_workspace({"acme": simple_deal("acme")})
+    added = run(workspace, "task", "add", "acme", "Yearly", "--due", "1d", "--every", "100000y")
+    assert added.exit_code == 1 and added.stderr == "pipe: bad interval '100000y': at most 10y\n"
+    assert run(workspace, "task", "add", "acme", "Yearly", "--due", "1d", "--every", "10y").exit_code == 0
+
+
+def test_a_recurring_task_done_in_two_clones_is_still_one_series(team):
+    """Each clone's `task done` made the next task under a random id, and the merge kept both: two series."""
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("task", "add", acme, "Weekly check", "--due", "1d", "--every", "1w")
+    alice.pipe("sync")
+    bob.pipe("sync")
+    task_id = next(t["id"] for t in bob.deal(acme)["tasks"] if t["text"] == "Weekly check")
+    bob.pipe("task", "done", task_id)
+    alice.pipe("task", "done", task_id)
+    bob.pipe("sync")
+    alice.pipe("sync")
+    open_series = [t for t in alice.deal(acme)["tasks"] if t["text"] == "Weekly check" and t.get("every")
+                   and t.get("status") == "open"]
+    assert len(open_series) == 1, open_series

@@ -77,11 +77,18 @@ def parse_duration(text: str) -> Duration:
     return Duration(int(match.group(1)), match.group(2))
 
 
+MAX_INTERVAL_YEARS = 10
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 31, "y": 366}
+
+
 def parse_interval(text: str) -> Duration:
     """How often a recurring task comes back (`--every 2w`): a duration, not zero (it would never move on)."""
     duration = parse_duration(text)
     if duration.count == 0:
         raise InvalidValue(f"bad interval '{text}': it must be at least 1d, like 1w, 2w, 1m")
+    if duration.count * _UNIT_DAYS[duration.unit] > _UNIT_DAYS["y"] * MAX_INTERVAL_YEARS:
+        # a task that comes back after centuries could never be done: its next due date is past year 9999
+        raise InvalidValue(f"bad interval '{text}': at most {MAX_INTERVAL_YEARS}y")
     return duration
 
 

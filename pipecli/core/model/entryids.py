@@ -40,6 +40,13 @@ def _canonical(entry: Any) -> str:
     return json.dumps(entry, sort_keys=True, default=lambda v: f"{type(v).__name__}:{v}")
 
 
+def successor_id(entry_id: str, taken: set[str] = frozenset()) -> str:
+    """The id of the entry that follows entry_id (the next task of a recurring one): derived from it, so
+    two clones that finish the same task make the same next task, which their merge keeps as one."""
+    candidate = _derived("", "next", entry_id, 0)
+    return candidate if candidate not in taken else new_entry_id(taken)
+
+
 def _derived(deal_id: str, field: str, canonical: str, occurrence: int) -> str:
     digest = hashlib.blake2b(f"{deal_id}\0{field}\0{occurrence}\0{canonical}".encode(), digest_size=8).digest()
     number = int.from_bytes(digest, "big")

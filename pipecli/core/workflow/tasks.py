@@ -13,7 +13,7 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.model.config import Config
 from pipecli.core.model.dates import AHEAD, is_interval, parse_date, parse_interval
 from pipecli.core.model.deal import TASK_STATUSES, Deal, task_with
-from pipecli.core.model.entryids import position
+from pipecli.core.model.entryids import position, successor_id
 from pipecli.core.model.inputs import DUE_DATE, LOST, LOST_REASON, NEXT_STEP, NEXT_TEXT, PARK, REASON, TEXT, UNTIL, WON
 from pipecli.core.workflow import lifecycle
 from pipecli.core.workflow.lifecycle import Move, NextStep
@@ -107,7 +107,7 @@ def finish(
         deal.append("tasks", result.next_task)
     if status == "done" and close is None and is_interval(task.get("every")):
         # Cancelling ends the series, and so does closing the deal: only a task done comes back.
-        result.recurred = recur(task, today)
+        result.recurred = recur(task, today, set(deal.entry_ids("tasks")))
         deal.append("tasks", result.recurred)
     if close is not None:
         return result
@@ -117,15 +117,19 @@ def finish(
     return result
 
 
-def recur(done_task: dict, today: dt.date) -> dict:
+def recur(done_task: dict, today: dt.date, taken: set[str] = frozenset()) -> dict:
     """The next task of a recurring one just done: same text, assignee and interval, due one interval
-    after its due date (its done date when it had none), moved on by intervals until after today."""
+    after its due date (its done date when it had none), moved on by intervals until after today.
+    Its id follows from the done task's (entryids.successor_id), not from chance: a task done in two
+    clones makes one next task, not a series in two."""
     interval = parse_interval(done_task["every"])
     start = next((d for d in (done_task.get("due"), done_task.get("done")) if isinstance(d, dt.date)), today)
     due = interval.after(start)
     while due <= today:  # done late: the next one is still ahead, not already overdue
         due = interval.after(due)
     task = lifecycle.new_task(str(done_task.get("text")), due, done_task.get("assignee"), today)
+    if done_task.get("id"):
+        task["id"] = successor_id(str(done_task["id"]), taken)
     return task_with(task, every=str(interval))
 
 
