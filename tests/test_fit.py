@@ -124,3 +124,15 @@ def test_plan_drops_the_least_important_first_then_cuts_text():
     assert chosen == [0, 1, 2] and widths[0] == 14 and widths[2] == 10  # the id and the money whole
     assert sum(widths) + 2 * (len(widths) - 1) <= 40
     assert plan(headers, rows, cols, 200) == ([0, 1, 2, 3], [14, 27, 10, 6])
+
+
+def test_diff_on_an_80_column_terminal_keeps_its_figures(monkeypatch):
+    """In the sample (no commit a week back) the figures column's heading is a long period label: fitting
+    dropped the column and left 'Value won' with no number. The heading is cut instead."""
+    from tests.test_terminal_safety import on_terminal
+
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-27")
+    fitted = on_terminal(Path(__file__).resolve().parent.parent, "diff", columns="80")
+    assert "253,280 EUR" in fitted, fitted  # Value won, as `pipe diff | cat` shows it
+    table_lines = [line for line in fitted.splitlines() if not line.startswith("pipe: ")]  # stderr is prose
+    assert max(shown_width(line) for line in table_lines) <= 80

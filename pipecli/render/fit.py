@@ -16,6 +16,7 @@ __all__ = ["GAP", "Col", "cut", "fit_table", "plan", "shown_width", "text_width"
 
 GAP = 2  # tabulate's "simple" format puts two spaces between columns
 HEADER_PADDING = 2  # and makes a column two wider than its header (its MIN_PADDING)
+LONG_HEADER = 20  # a heading longer than this may be cut, to this or its cells' width
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -58,11 +59,16 @@ def plan(headers: Sequence[str], rows: Sequence[Sequence[str]], cols: Sequence[C
     its wanted length and the rest at its shortest. The room left goes to the free text, most
     important first, up to its whole length.
     """
-    least_header = [text_width(h) + HEADER_PADDING for h in headers]
-    natural = [max([least_header[i]] + [text_width(r[i]) for r in rows]) for i in range(len(headers))]
+    cells = [max([0] + [text_width(r[i]) for r in rows]) for i in range(len(headers))]
+    # A long heading (a period label like '2026-11-20 (no commit yet)..2026-11-27 (working tree)') may be
+    # cut down to its cells' width: it must not push out the very figures it heads.
+    least_header = [(text_width(h) if text_width(h) <= LONG_HEADER else max(LONG_HEADER, cells[i])) + HEADER_PADDING
+                    for i, h in enumerate(headers)]
+    natural = [max(text_width(h) + HEADER_PADDING, cells[i]) for i, h in enumerate(headers)]
 
     def shortest(i: int, length: int | None) -> int:
-        return natural[i] if length is None else min(natural[i], max(length, least_header[i]))
+        whole = max(least_header[i], cells[i])  # as short as a column that is never cut gets
+        return whole if length is None else min(whole, max(length, least_header[i]))
 
     floor = [shortest(i, c.cut) for i, c in enumerate(cols)]
     wanted = [shortest(i, c.cut if c.want is None else c.want) for i, c in enumerate(cols)]
@@ -96,7 +102,7 @@ def fit_table(headers: Sequence[str], rows: Sequence[Sequence[str]], fits: Mappi
     fits: a Col for each header (a mapping by header name; a header without one is dropped first)."""
     cols = [fits.get(h, Col()) for h in headers] if isinstance(fits, Mapping) else list(fits)
     chosen, widths = plan(headers, rows, cols, width, [i for i, h in enumerate(headers) if h in keep])
-    return ([headers[i] for i in chosen],
+    return ([cut(headers[i], w - HEADER_PADDING) for i, w in zip(chosen, widths)],
             [[cut(row[i], w) for i, w in zip(chosen, widths)] for row in rows],
             chosen)
 
