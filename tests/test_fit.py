@@ -136,3 +136,21 @@ def test_diff_on_an_80_column_terminal_keeps_its_figures(monkeypatch):
     assert "253,280 EUR" in fitted, fitted  # Value won, as `pipe diff | cat` shows it
     table_lines = [line for line in fitted.splitlines() if not line.startswith("pipe: ")]  # stderr is prose
     assert max(shown_width(line) for line in table_lines) <= 80
+
+
+def test_chosen_columns_left_out_to_fit_are_named(monkeypatch):
+    from tests.test_terminal_safety import on_terminal
+
+    monkeypatch.setenv("PIPE_TODAY", "2026-11-27")
+    root = Path(__file__).resolve().parent.parent
+    shown = on_terminal(root, "list", "--open", "--columns", "id,title,value,due,owner,account,next_step", columns="80")
+    (line,) = [x for x in shown.splitlines() if x.startswith("pipe: warning: left out")]
+    assert line.startswith("pipe: warning: left out to fit 80 columns: ") and line.endswith("(--wide shows every column)")
+    assert "account" in line and "id," not in line
+
+
+def test_a_column_named_twice_is_refused():
+    from pipecli.render.deals import column_names
+
+    with pytest.raises(Exception, match="'id' is named twice"):
+        column_names("id,title,id")

@@ -3,7 +3,6 @@ and answer a mistyped command with the near one."""
 
 from __future__ import annotations
 
-import difflib
 
 import click
 
@@ -46,6 +45,8 @@ class RecordingGroup(click.Group):
 
 def nearest(name: str, names: list[str]) -> str | None:
     """The name closest to a mistyped one, or None; two letters swapped (lsit) beat one changed (lost)."""
+    import difflib  # only for a mistyped command: not on every start
+
     close = difflib.get_close_matches(name, names, n=3)
     swapped = [candidate for candidate in close if sorted(candidate) == sorted(name)]
     return (swapped or close or [None])[0]

@@ -7,6 +7,7 @@ import shutil
 import click
 
 from pipecli.cli.options import complete_pipeline, deal_filter_options, output_options
+from pipecli.cli.output import warn
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, board_json, board_markdown, render_board
@@ -51,6 +52,11 @@ def list_(app, deal_filter, sort, columns_text, out):
                            keep=columns or ())
         if not chosen:
             click.echo("no deals match", err=True)
+        elif columns and out.width is not None and out.fmt == "text":  # say which chosen columns did not fit
+            shown = set(text.splitlines()[0].split()) if text else set()
+            left = [c for c in columns if c not in shown]
+            if left:
+                warn(f"left out to fit {out.width} columns: {', '.join(left)} (--wide shows every column)")
     else:
         rows = [deal_record(f) if columns is None else {**table_row(f), **deal_record(f)} for f in chosen]
         text = render_rows(rows, columns or FULL_COLUMNS, out.fmt, out.raw)

@@ -74,6 +74,9 @@ def column_names(text: str) -> tuple[str, ...]:
     known = TABLE_COLUMNS + tuple(c for c in FULL_COLUMNS if c not in TABLE_COLUMNS)
     chosen = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in chosen if name not in known]
+    twice = [name for n, name in enumerate(chosen) if name in chosen[:n]]
+    if twice:
+        raise InvalidValue(f"--columns: '{twice[0]}' is named twice")
     if unknown or not chosen:
         said = f"no column '{unknown[0]}'" if unknown else "name at least one column"
         raise InvalidValue(f"--columns: {said}; the columns are {', '.join(known)}")
