@@ -127,6 +127,12 @@ def test_errors_that_quote_the_text_stay_one_line(text):
     exercise(text)
 
 
+def test_a_key_that_reads_like_a_conflict_marker_survives_a_change():
+    # found by the fuzzer: `\r` is a line break to YAML, not to the conflict check; the key came back
+    # plain at the start of a line, and the file read as an unresolved merge
+    exercise("---\n\r? <<<<<<< HEAD\n\n---\n")
+
+
 def test_a_bom_in_front_of_the_first_key_survives_a_change():
     # found by the fuzzer: the key added above the first one left the BOM in mid-stream, where it is an error
     exercise("---\n\ufeffid: x\n---\n")

@@ -208,13 +208,16 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
         # The pure emitter writes NEL, LS and PS raw inside single quotes, where they read back
         # as spaces; double quotes escape them (\N, \L, \P).
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    if _YAML12_NUMBER.match(value):
-        # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain.
+    if _YAML12_NUMBER.match(value) or value.startswith(_CONFLICT_MARKERS):
+        # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain; and text that
+        # starts like a git conflict marker, written plain at the start of a line (a key), would make
+        # the file read as an unresolved merge.
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_str(value)
 
 
 _LINE_BREAKS_TO_ESCAPE = ("\x85", "\u2028", "\u2029")
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
 _YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
