@@ -182,3 +182,30 @@ def committed_repository(root, monkeypatch, name: str = "Alice Martin", email: s
     git("add", "-A")
     git("commit", "-qm", "start")
     return git
+
+
+def run_on_pty(args: list[str], env: dict[str, str], cwd=None, seconds: float = 60) -> tuple[int, bytes]:
+    """Run args with standard output and error both on one pty, as at a terminal: (exit code, what it wrote)."""
+    import os
+    import pty
+    import select
+    import subprocess
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,
+                               close_fds=True, env=env)
+    os.close(terminal)
+    seen = b""
+    try:
+        while select.select([controller], [], [], seconds)[0]:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # Linux: the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(controller)
+        process.wait(timeout=seconds)
+    return process.returncode, seen

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import pty
 import re
-import select
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import CONFIG, simple_deal
+from tests.conftest import CONFIG, run_on_pty, simple_deal
 from tests.test_team_git import Clone, team, template  # noqa: F401  (fixtures)
 
 MANY_DEALS = 200  # cli/output.py LARGE_WORKSPACE: from here on `pipe check` shows a bar
@@ -20,24 +18,8 @@ BOTH_SIDES = 12  # deals changed in both clones: over the 10 merges from which s
 
 def on_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     """What ARGS write to a terminal (standard output and error both on one pty)."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal,
-                               close_fds=True, env=env)
-    os.close(terminal)
-    seen = b""
-    try:
-        while select.select([controller], [], [], 120)[0]:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # Linux: the other side closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(controller)
-        process.wait(timeout=120)
-    assert process.returncode == 0, seen.decode("utf-8", "replace")
+    code, seen = run_on_pty(args, env, cwd, seconds=120)
+    assert code == 0, seen.decode("utf-8", "replace")
     return seen.decode("utf-8", "replace")
 
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
-import select
 import subprocess
 import sys
 import unicodedata
 
 import pytest
 
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, run_on_pty
 
 KINDS = {
     "osc-title": "\x1b]0;pwned\x07", "clear": "\x1b[2J", "osc52": "\x1b]52;c;eA==\x07", "c1-csi": "\x9b2J",
@@ -100,26 +98,10 @@ def workspace(tmp_path_factory):
 def on_terminal(root, *args: str, columns: str = "200", colour: bool = False) -> str:
     """What `pipe -C root ARGS` writes to a terminal `columns` wide (standard output and error both on one
     pty); colour: with NO_COLOR unset, as a user's terminal."""
-    controller, terminal = pty.openpty()
     env = dict(os.environ, COLUMNS=columns)
     if colour:
         env.pop("NO_COLOR", None)
-    process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(root), *args], stdin=subprocess.DEVNULL,
-                               stdout=terminal, stderr=terminal, close_fds=True, env=env)
-    os.close(terminal)
-    seen = b""
-    try:
-        while select.select([controller], [], [], 60)[0]:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # Linux: the other side closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(controller)
-        process.wait(timeout=60)
+    _, seen = run_on_pty([sys.executable, "-m", "pipecli", "-C", str(root), *args], env)
     return seen.decode("utf-8")
 
 
