@@ -79,8 +79,13 @@ def test_sync_shows_merging_n_of_m_on_a_terminal_and_nothing_when_piped(team):
     shown = on_terminal([sys.executable, "-m", "pipecli", "sync"], bob.root, bob.env)
     assert re.search(rf"merging .*{BOTH_SIDES}/{BOTH_SIDES}", shown), shown
     assert "checked, pushed" in shown
+    trace = team.root / "git-trace"
+    twin.env["GIT_TRACE"] = str(trace)
     quiet = twin.pipe("sync")
     assert "merging" not in quiet.stdout + quiet.stderr and "\r" not in quiet.stdout + quiet.stderr
+    # through a pipe no bar, so no fetch ahead of the pull's own to count the merges for one
+    fetches = [line for line in trace.read_text(encoding="utf-8").splitlines() if "built-in: git fetch" in line]
+    assert len(fetches) == 1, fetches
     assert quiet.stdout.startswith("pulled ")
     assert "value: 9000" in (twin.root / names[0]).read_text(encoding="utf-8")
     assert "2027-02-15" in (twin.root / names[0]).read_text(encoding="utf-8")

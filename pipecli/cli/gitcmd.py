@@ -68,7 +68,9 @@ def sync(app, no_push):
     from pipecli.render.problems import problems_text
 
     try:
-        done = run_sync(app.workspace, app.today, push=not no_push, say=click.echo, watch_merges=_watch_merges,
+        # Counting the merges to come costs a fetch before the pull's own: only for a bar someone sees.
+        watch = _watch_merges if sys.stderr.isatty() else None
+        done = run_sync(app.workspace, app.today, push=not no_push, say=click.echo, watch_merges=watch,
                         checking=progress("checking", at_least=LARGE_WORKSPACE))
     except SyncRefused as refused:
         if refused.problems:
