@@ -54,6 +54,55 @@ def test_import_warns_about_each_new_deal_likely_duplicating_another(make_worksp
     assert "4 created" in forced.stdout  # a won or lost row is history: never warned about
 
 
+def test_rows_their_system_keeps_apart_are_not_duplicates_of_each_other(make_workspace, run, tmp_path):
+    # Maven's data: one account buys one product many times, each an opportunity with its own id
+    workspace = make_workspace({"acme-rollout": ACME})
+    table = tmp_path / "deals.csv"
+    table.write_text("Id,Name,Company\nA1,Bolt pilot,Bolt\nA2,Bolt pilot,Bolt\nA3,Bolt pilot,Bolt\n"
+                     "A4,Acme CRM rollout,Acme GmbH\n", encoding="utf-8")
+    result = run(workspace, "import", str(table), "--id", "Id", "--map", "Name=title", "--map", "Company=account")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "likely the same deal" in line]
+    # only the row like a deal already there without an id: the source's own rows are three records
+    assert len(warnings) == 1 and "is likely the same deal as acme-rollout " in warnings[0]
+    checked = run(workspace, "check")
+    assert sorted(line.split(":")[0] for line in checked.stdout.splitlines() if "likely the same" in line) == [
+        "deals/acme-crm-rollout.md", "deals/acme-rollout.md"]
+
+
+def test_a_system_s_ids_are_told_apart_only_within_that_system(make_workspace, run, tmp_path):
+    # the same deal in two CRMs during a move is still likely one deal
+    (tmp_path / "pd.csv").write_text("Deal - ID,Deal - Title,Deal - Organization\n7,Bolt pilot,Bolt\n")
+    (tmp_path / "hs.csv").write_text("Record ID,Deal Name,Associated Company\n7,Bolt pilot,Bolt\n")
+    workspace = make_workspace()
+    assert run(workspace, "import", str(tmp_path / "pd.csv"), "--preset", "pipedrive").exit_code == 0
+    result = run(workspace, "import", str(tmp_path / "hs.csv"), "--preset", "hubspot")
+    assert result.exit_code == 0, result.stderr
+    assert "bolt-pilot-2 is likely the same deal as bolt-pilot " in result.stderr
+
+
+def test_a_warning_names_three_others_and_counts_the_rest(make_workspace, run, tmp_path):
+    deals = {f"bolt-{n}": simple_deal(f"bolt-{n}", title="Bolt pilot", account="Bolt") for n in range(1, 6)}
+    workspace = make_workspace(deals)
+    added = run(workspace, "add", "Bolt pilot", "--account", "Bolt")
+    assert added.exit_code == 0, added.stderr
+    assert "likely the same deal as bolt-1, bolt-2, bolt-3 and 2 more (" in added.stderr
+    checked = run(workspace, "check")
+    assert "deals/bolt-1.md: warning: likely the same deal as deals/bolt-2.md, deals/bolt-3.md, deals/bolt-4.md " \
+        "and 2 more (" in checked.stdout
+
+
+def test_an_import_warns_about_ten_likely_duplicates_then_counts_the_rest(make_workspace, run, tmp_path):
+    workspace = make_workspace()
+    table = tmp_path / "deals.csv"
+    table.write_text("Name,Company\n" + "Bolt pilot,Bolt\n" * 14, encoding="utf-8")
+    result = run(workspace, "import", str(table), "--map", "Name=title", "--map", "Company=account")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("pipe: warning:")]
+    assert len(warnings) == 11 and sum("is likely the same deal as" in line for line in warnings) == 10
+    assert warnings[-1] == "pipe: warning: 3 more new deals are likely the same as others: 'pipe check' lists them all"
+
+
 def crm_workspace(make_workspace):
     """Two accounts (one spelled two ways), contacts shared across deals, and one deal without an account."""
     activity = "activities:\n- date: 2026-11-20\n  kind: call\n  summary: Call\n- date: 2026-11-25\n  kind: note\n  summary: x"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option
-from pipecli.cli.output import progress, warn_duplicate
+from pipecli.cli.output import progress, warn, warn_duplicate
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
@@ -133,17 +133,26 @@ def _kind_of_skip(why: str) -> str:
     return why
 
 
+WARNED_DUPLICATES = 10  # beyond these, one line counts the rest: a warning per row of a big file buries the summary
+
+
 def _warn_duplicates(existing: list, created: list, config) -> None:
     """A warning for each deal to create that likely duplicates a deal not won or lost, there or
-    created before it by this import (core/model/duplicates.py)."""
+    created before it by this import (core/model/duplicates.py), the first WARNED_DUPLICATES in full."""
     index = DuplicateIndex(existing, config)
+    warned = 0
     for deal in created:
         if not in_play(deal, config):  # imported won or lost: history, not a second try at a live deal
             continue
-        others = index.matches(deal.title, deal.account)
+        external_id = deal.data.get("external_id")
+        others = index.matches(deal.title, deal.account, external_id=external_id)
         if others:
-            warn_duplicate(deal.id, others)
-        index.add(deal.id, deal.title, deal.account)
+            warned += 1
+            if warned <= WARNED_DUPLICATES:
+                warn_duplicate(deal.id, others)
+        index.add(deal.id, deal.title, deal.account, external_id)
+    if warned > WARNED_DUPLICATES:
+        warn(f"{warned - WARNED_DUPLICATES} more new deals are likely the same as others: 'pipe check' lists them all")
 
 
 def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) -> None:

@@ -62,7 +62,9 @@ def warn(message: object) -> None:
 
 def warn_duplicate(deal_id: str, others: list[str]) -> None:
     """The warning of add and import when a new deal likely duplicates others (core/model/duplicates.py)."""
-    warn(f"{deal_id} is likely the same deal as {', '.join(others)} (same account, similar title, not won or lost); "
+    from pipecli.core.model.duplicates import listed
+
+    warn(f"{deal_id} is likely the same deal as {listed(others)} (same account, similar title, not won or lost); "
          f"if so, keep one: 'pipe rm {deal_id}' (--force skips this warning)")
 
 

@@ -7,6 +7,9 @@ The rule (docs/format.md, "Likely duplicates"): two deals are likely one when
   the same set, or one set holds all of the other's, or the words joined read alike (difflib ratio >= 0.8:
   a typo, a plural). Titles whose numbers differ (2026 and 2027, phase 1 and phase 2) are never similar.
 Without an account only the same words (in any order) count: a title alone says too little to guess more.
+Two deals imported from one system with different ids there (external_id 'hubspot:1' and 'hubspot:2', or two plain
+ids from one rules file) are never likely one: the system they came from keeps them apart (an account buying the
+same product twice, as in Maven's data, is two deals).
 An account with over FUZZY_LIMIT deals in play is held to the same words too: its titles differ by design,
 and comparing every pair of a thousand deals took a minute.
 """
@@ -68,10 +71,33 @@ def in_play(deal: Deal, config: Config) -> bool:
     return stage is not None and not stage.is_closed
 
 
+SHOWN = 3  # others named in one warning: a title shared by 200 deals is one line, not 200 names
+
+
+def listed(ids: list[str]) -> str:
+    """The first SHOWN ids, and how many more: what a warning about likely duplicates names."""
+    shown = ", ".join(ids[:SHOWN])
+    return shown if len(ids) <= SHOWN else f"{shown} and {len(ids) - SHOWN} more"
+
+
+def source_key(external_id: object) -> tuple[str, str] | None:
+    """The system and the id there of a deal's external_id ('hubspot:101' -> ('hubspot', '101')), None without one."""
+    if external_id is None or isinstance(external_id, bool) or not isinstance(external_id, (str, int)):
+        return None
+    system, colon, rest = str(external_id).rpartition(":")
+    return (system, rest) if colon else ("", str(external_id))
+
+
+def kept_apart(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
+    """Whether two deals' source keys say the system they came from holds them as two records."""
+    return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
+
+
 @dataclass(frozen=True)
 class _Entry:
     deal_id: str
     words: tuple[str, ...]
+    source: tuple[str, str] | None = None
 
 
 class DuplicateIndex:
@@ -79,25 +105,31 @@ class DuplicateIndex:
 
     def __init__(self, deals: Iterable[Deal] = (), config: Config | None = None):
         self._by_account: dict[str, list[_Entry]] = defaultdict(list)
-        self._by_words: dict[tuple[str, frozenset], list[str]] = defaultdict(list)
+        self._by_words: dict[tuple[str, frozenset], list[_Entry]] = defaultdict(list)
         for deal in deals:
             if config is None or in_play(deal, config):
-                self.add(deal.id, deal.title, deal.account)
+                self.add(deal.id, deal.title, deal.account, deal.data.get("external_id"))
 
-    def add(self, deal_id: str, title: str, account: str | None) -> None:
+    def add(self, deal_id: str, title: str, account: str | None, external_id: object = None) -> None:
         key, words = account_key(account), title_words(title, account)
-        self._by_account[key].append(_Entry(deal_id, words))
-        self._by_words[(key, frozenset(words))].append(deal_id)
+        entry = _Entry(deal_id, words, source_key(external_id))
+        self._by_account[key].append(entry)
+        self._by_words[(key, frozenset(words))].append(entry)
 
-    def matches(self, title: str, account: str | None, *, besides: str | None = None) -> list[str]:
-        """The ids of the deals in the index that title and account likely duplicate (besides: one to skip)."""
+    def matches(self, title: str, account: str | None, *, besides: str | None = None,
+                external_id: object = None) -> list[str]:
+        """The ids of the deals in the index that title and account likely duplicate (besides: one to skip;
+        external_id: the deal's own, so that deals its system keeps apart are not matched)."""
         key = account_key(account)
         words = title_words(title, account)
+        source = source_key(external_id)
         entries = self._by_account.get(key, ())
         if not key or len(entries) > FUZZY_LIMIT:  # the same words only: one lookup
-            return [d for d in self._by_words.get((key, frozenset(words)), ()) if d != besides]
+            candidates = self._by_words.get((key, frozenset(words)), ())
+            return [e.deal_id for e in candidates if e.deal_id != besides and not kept_apart(source, e.source)]
         return [e.deal_id for e in entries
-                if e.deal_id != besides and similar_titles(words, e.words, with_account=True)]
+                if e.deal_id != besides and not kept_apart(source, e.source)
+                and similar_titles(words, e.words, with_account=True)]
 
 
 def duplicate_groups(deals: Iterable[Deal], config: Config) -> dict[str, list[str]]:
@@ -106,7 +138,7 @@ def duplicate_groups(deals: Iterable[Deal], config: Config) -> dict[str, list[st
     index = DuplicateIndex(chosen)
     found = {}
     for deal in chosen:
-        others = index.matches(deal.title, deal.account, besides=deal.id)
+        others = index.matches(deal.title, deal.account, besides=deal.id, external_id=deal.data.get("external_id"))
         if others:
             found[deal.id] = others
     return found

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.model.config import read_config
 from pipecli.core.model.dealload import type_check
-from pipecli.core.model.duplicates import DuplicateIndex, in_play
+from pipecli.core.model.duplicates import DuplicateIndex, in_play, listed
 from pipecli.core.model.validate import meaning_problems
 from pipecli.core.problems import Problem
 from pipecli.core.store.workspace import Workspace
@@ -26,7 +26,7 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
     config, problems = read_config(workspace.root)
     external_ids: dict[str, list[str]] = defaultdict(list)
     claimed_ids: dict[str, list[str]] = defaultdict(list)
-    in_play_deals: list[tuple[str, str, str | None]] = []  # (path, title, account) of each deal not won or lost
+    in_play_deals: list[tuple[str, str, str | None, object]] = []  # (path, title, account, external_id) not won or lost
     if not workspace.deals_dir.is_dir():
         problems.append(Problem("deals", None, "error", "no deals/ folder: create it (pipe init makes one)"))
     for name in workspace.stray_files():
@@ -58,7 +58,7 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
             if isinstance(external, (str, int)):
                 external_ids[str(external)].append(path)
             if in_play(deal, config):
-                in_play_deals.append((path, deal.title, deal.account))
+                in_play_deals.append((path, deal.title, deal.account, external))
         if isinstance(document.data.get("id"), str):
             claimed_ids[document.data["id"]].append(path)
         for p in found:
@@ -71,17 +71,17 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
     return problems
 
 
-def _likely_duplicates(deals: list[tuple[str, str, str | None]]) -> list[Problem]:
+def _likely_duplicates(deals: list[tuple[str, str, str | None, object]]) -> list[Problem]:
     """A warning on each deal in play with the same account and a similar title as others (model/duplicates.py)."""
     index = DuplicateIndex()
-    for path, title, account in deals:
-        index.add(path, title, account)
+    for path, title, account, external_id in deals:
+        index.add(path, title, account, external_id)
     problems = []
-    for path, title, account in deals:
-        others = index.matches(title, account, besides=path)
+    for path, title, account, external_id in deals:
+        others = index.matches(title, account, besides=path, external_id=external_id)
         if others:
             problems.append(Problem(path, None, "warning",
-                                    f"likely the same deal as {', '.join(others)} (same account, similar title): "
+                                    f"likely the same deal as {listed(others)} (same account, similar title): "
                                     "one deal added twice (in two clones, say)? Keep one: 'pipe rm' the other"))
     return problems
 
