@@ -225,3 +225,25 @@ def test_an_open_start_without_deals_is_where_its_end_begins(run, make_workspace
 def test_report_help_says_a_range_includes_its_end_unlike_hledgers(run):
     help_text = " ".join(run(None, "report", "--help").stdout.split())
     assert "Unlike hledger's, a range includes its end: 2026-01..2026-03 is January to March" in help_text
+
+
+# pipe's own forms, which hledger does not read, at both ends of a range too (today 2026-11-27)
+PIPE_FORMS = [
+    ("2026-Q3", ("2026-Q3", "2026-07-01", "2026-09-30")),
+    ("2026-Q3..2026-Q4", ("2026-07-01..2026-12-31", "2026-07-01", "2026-12-31")),
+    ("2026-W47..2026-W48", ("2026-11-16..2026-11-29", "2026-11-16", "2026-11-29")),
+    ("2026-11-16..2026-11-22", ("2026-W47", "2026-11-16", "2026-11-22")),  # exactly an ISO week: that week
+    ("nov 2016", ("2016-11", "2016-11-01", "2016-11-30")),
+    ("from oct 2016 to dec 2017", ("2016-10-01..2017-12-31", "2016-10-01", "2017-12-31")),
+    ("2026-01-01..qtd", None),  # ytd, qtd and mtd are periods, not ends of a range
+]
+
+
+@pytest.mark.parametrize("expression, period", PIPE_FORMS, ids=[r[0] for r in PIPE_FORMS])
+def test_pipes_own_forms(run, workspace, monkeypatch, expression, period):
+    if period is None:
+        result = run(workspace, "report", "revenue", "--period", expression)
+        assert result.exit_code == 1 and result.stderr.startswith(f"pipe: bad period '{expression}'")
+        return
+    data = reported(run, workspace, monkeypatch, "2026-11-27", expression)
+    assert (data["label"], data["start"], data["end"]) == period

@@ -2,7 +2,7 @@
 
 One date alone is a period (`nov` is all of November); at either end of a range it gives that end
 (periods.py). The grammar follows hledger's Hledger.Data.Dates (smartdate, quarterspanp), with pipe's
-`2026-Q3` and ISO weeks (`2026-W47`) beside it. A day of the month alone (`21`) is left out: a
+`2026-Q3`, ISO weeks (`2026-W47`) and a month name with its year (`nov 2026`) beside it. A day of the month alone (`21`) is left out: a
 number of one to three digits is far more often a mistyped year than a day.
 """
 
@@ -41,7 +41,7 @@ _FORMS = [(kind, re.compile(pattern)) for kind, pattern in (
     ("ymd", r"(?P<y>\d{4})(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?:(?P=sep)(?P<d>\d{1,2}))?)?"),
     ("md", r"(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),  # 11/27: this year's
     ("named", r"(?P<word>today|yesterday|tomorrow)"),
-    ("month", rf"(?P<name>{_MONTH_NAME})"),  # this year's
+    ("month", rf"(?P<name>{_MONTH_NAME})(?:\s*(?P<y>\d{{4}}))?"),  # this year's, or nov 2026 (pipe's)
     ("relative", rf"(?:in\s*)?(?P<way>last|this|next)\s*{_UNIT}"),
     ("named month", rf"(?P<way>last|this|next)\s*(?P<name>{_MONTH_NAME})"),
     ("weekday", rf"(?P<way>last|this|next)\s*(?P<name>{_WEEKDAY_NAME})"),
@@ -89,7 +89,7 @@ def _named(parts: dict, today: dt.date) -> Span:
 
 
 def _month(parts: dict, today: dt.date) -> Span:
-    return month_span(today.year, MONTHS[parts["name"]])
+    return month_span(int(parts["y"]) if parts["y"] else today.year, MONTHS[parts["name"]])
 
 
 _WAYS = {"last": -1, "this": 0, "next": 1}
