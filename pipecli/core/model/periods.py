@@ -143,11 +143,10 @@ _FROM = re.compile(r"^(?:from|since)\b\s*")
 _RANGE_MARK = re.compile(r"\s*(?:\.\.|to|until|-)\s*")
 
 
-def _parse(text: str, typed: str, today: dt.date, earliest) -> Period | None:
+def _parse(text: str, typed: str, today: dt.date, earliest: Callable[[], dt.date | None] | None) -> Period | None:
     if text in ("ytd", "qtd", "mtd"):
         return _to_date(text, today)
-    starts_open = text.startswith(("..", "-"))
-    if not starts_open:
+    if not text.startswith(("..", "-")):  # `-2 weeks` is a range open at its start, as in hledger
         span = smart_span(text, today) or (smart_span(text[3:], today) if text.startswith("in ") else None)
         if span is not None:
             return _whole(span.start, span.end)
@@ -212,9 +211,8 @@ def _whole(start: dt.date, end: dt.date) -> Period:
                   year_period(start.year)):
         if (whole.start, whole.end) == (start, end):
             return whole
-    iso = start.isocalendar()
     if start.weekday() == 0 and end == start + dt.timedelta(days=6):
-        return week_period(iso.year, iso.week)
+        return week_period(*start.isocalendar()[:2])
     if start == end:
         return Period(start, end, "day", start.isoformat())
     return Period(start, end, "range", f"{start}..{end}")
