@@ -247,3 +247,16 @@ def test_pipes_own_forms(run, workspace, monkeypatch, expression, period):
         return
     data = reported(run, workspace, monkeypatch, "2026-11-27", expression)
     assert (data["label"], data["start"], data["end"]) == period
+
+
+@pytest.mark.parametrize("expression, compared", [
+    ("nov", "2026-10"),
+    ("next quarter", "2026-Q4"),
+    ("next week", "2026-W48"),
+    ("2026-01..2026-03", "2025-Q4"),
+    ("from aug to oct", "2026-05-01..2026-07-31"),  # 92 days just before
+    ("2026-11-01..", "2026-10-05..2026-10-31"),  # 27 days just before
+])
+def test_the_period_before_an_hledger_expression(run, workspace, expression, compared):
+    result = run(workspace, "report", "revenue", "--period", expression, "--compare", "--format", "json")
+    assert json.loads(result.stdout)["reports"]["revenue"]["compared_with"]["label"] == compared
