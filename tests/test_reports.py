@@ -782,8 +782,8 @@ def test_the_default_period_is_this_month(pipe):
         "label": "2026-11", "start": "2026-11-01", "end": "2026-11-30"}
 
 
-@pytest.mark.parametrize("typed", ["2026-Q5", "2026-13", "2026-02-30", "2025-W53", "next month", "", "soon",
-                                   "2026-12-01..2026-11-01", "2026-01-01..", "26", "2026-Q3-01"])
+@pytest.mark.parametrize("typed", ["2026-Q5", "2026-13", "2026-02-30", "2025-W53", "", "soon",
+                                   "2026-12-01..2026-11-01", "26", "2026-Q3-01"])
 def test_a_bad_period_is_one_line(pipe, typed):
     assert_refused(pipe("report", "--period", typed), "bad period")
 

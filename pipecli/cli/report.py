@@ -10,7 +10,7 @@ from pipecli.cli.options import deal_filter_options, output_options, skip_bad_op
 from pipecli.cli.output import Output
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
-from pipecli.core.model.periods import PERIOD_HELP, parse_period
+from pipecli.core.model.periods import PERIOD_HELP, earliest_date, parse_period
 from pipecli.core.model.queries import select
 from pipecli.core.reports.catalog import build, report_names
 from pipecli.render.registry import FIGURES
@@ -107,10 +107,11 @@ def report(app, names, period_text, compare_text, deal_filter, out, template_tex
         names, compare_text = (*names, compare_text), "previous"
     chosen_names = report_names(names)
     today = app.today
-    period = parse_period(period_text, today)
+    first = lambda: earliest_date(app.deals())  # noqa: E731 - an open start (..2026-03-01) needs the deals
+    period = parse_period(period_text, today, first)
     compared = None
     if compare_text is not None:
-        compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today)
+        compared = period.previous() if compare_text == "previous" else parse_period(compare_text, today, first)
     template_file = template_path(template_text, out.fmt)
     deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
