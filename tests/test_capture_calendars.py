@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 
 from pipecli.core.importing import capture
 from pipecli.core.importing.calendar import read_calendar
-from tests.conftest import simple_deal
+from tests.conftest import failed, simple_deal
 
 D = dt.date
 CLIENTS = Path(__file__).parent / "data" / "capture" / "clients"  # origin and licence: README.md there
@@ -164,3 +167,27 @@ def test_real_client_files_through_the_command(workspace, run):
     assert result.stdout.splitlines()[-1].endswith(
         "0 meetings logged on 0 deals; 3 matching no deal; 1 skipped (no UID: 1)")
     assert f"skipped: {CLIENTS / 'issue_165_missing_event.ics'} line 20: no UID" in result.stdout.splitlines()
+
+
+# -- the library is loaded by import-calendar only -------------------------------------------------
+
+def test_icalendar_is_loaded_by_import_calendar_only(workspace, tmp_path):
+    # pipe's start-up is measured: importing icalendar costs about 50 ms, which no other command pays
+    path = ics(tmp_path, "UID:m1\nSUMMARY:Demo\nDTSTART:20261110T000000Z")
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('icalendar' in sys.modules, file=sys.stderr))\n"
+            "from pipecli.cli.entry import main\nmain()\n")
+    loaded = {}
+    for args in (["--help"], ["-C", str(workspace.root), "list"], ["-C", str(workspace.root), "import-calendar", path,
+                                                                   "--dry-run"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                              env={**os.environ, "PIPE_TODAY": "2026-11-20"}, timeout=60)
+        loaded[args[-1]] = done.stderr.strip().splitlines()[-1]
+    assert loaded == {"--help": "False", "list": "False", "--dry-run": "True"}
+
+
+def test_without_the_icalendar_package_import_calendar_says_so_in_one_line(workspace, run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "icalendar", None)  # as when it is not installed: importing it fails
+    result = run(workspace, "import-calendar", ics(tmp_path, "UID:m1\nSUMMARY:Demo\nDTSTART:20261110T000000Z"))
+    failed(result, "needs the icalendar package")
+    assert workspace.load("acme").activities == []

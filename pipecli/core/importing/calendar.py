@@ -84,8 +84,11 @@ def parse_lines(physical: Iterable[str], shown: str, zone: dt.tzinfo | None) -> 
     reading = Reading()
     if not events and unfinished is None:
         return reading
-    # Loaded here, not at the top: `pipe --help` and every other command do without it.
-    import icalendar
+    try:  # loaded here, not at the top: `pipe --help` and every other command do without it
+        import icalendar
+    except ImportError:
+        raise PipeError("import-calendar needs the icalendar package, installed with pipe: "
+                        "pip install 'icalendar>=6.3'") from None
 
     with warnings.catch_warnings():
         # A guessed zone (a vendor's '/mozilla.org/.../Europe/Paris' TZID) is what pipe wants, not news.
