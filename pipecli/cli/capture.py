@@ -58,8 +58,9 @@ def import_calendar(app, files, dry_run, verbose):
     """Log the meetings of an .ics file on the deals of their attendees.
 
     A meeting goes on every deal with a contact among its organizer and
-    attendees, at its start (a recurring one once, at its first), by the
-    team member who organised or attends it. Its UID is kept, so importing
+    attendees, at its start in your time zone ($TZ), with its length in
+    minutes (a recurring one once, at its first), by the team member who
+    organised or attends it. Its UID is kept, so importing
     again logs it once. Cancelled events are skipped; planned meetings are
     logged ahead. See docs/capture.md.
 

@@ -8,7 +8,7 @@ from pipecli.core.workflow.timeline import Event
 from pipecli.render.formats import render_rows
 from pipecli.render.style import Style, printable
 
-TIMELINE_COLUMNS = ("date", "time", "kind", "direction", "text", "by", "notes", "id")
+TIMELINE_COLUMNS = ("date", "time", "kind", "direction", "text", "by", "notes", "id", "minutes")
 
 _PREFIX = {"created": "in ", "moved": "to "}
 
@@ -20,7 +20,7 @@ def event_line(event: Event, style: Style, time_column: bool = False) -> str:
     """
     when = f"{event.date}" + (f" {event.time}" if event.time else "      " if time_column else "")
     kind = event.kind + (f" {event.direction}" if event.direction else "")
-    text = _PREFIX.get(event.kind, "") + event.text
+    text = _PREFIX.get(event.kind, "") + event.text + (f" ({event.minutes} min)" if event.minutes else "")
     line = f"{when}  {printable(kind):<11} {printable(text)}"
     if event.by:
         line += style(f"  ({printable(event.by)})", "dim")
@@ -42,5 +42,5 @@ def render_events(found: Sequence[Event], fmt: str, style: Style, raw: bool = Fa
     if fmt == "text":
         return render_timeline(found, style)
     records = [{"date": e.date, "time": e.time, "kind": e.kind, "direction": e.direction, "text": e.text,
-                "by": e.by, "notes": e.notes, "id": e.ref} for e in found]
+                "by": e.by, "notes": e.notes, "id": e.ref, "minutes": e.minutes} for e in found]
     return render_rows(records, TIMELINE_COLUMNS, fmt, raw)

@@ -1,62 +1,29 @@
-"""Reading meetings from an iCalendar (.ics, RFC 5545) file into Captured items: a small reader of VEVENTs."""
+"""Reading meetings from an iCalendar (.ics, RFC 5545) file into Captured items.
+
+The file is split here, a line at a time, into its events (with the line each starts on) and its
+VTIMEZONEs, keeping only the lines pipe reads; the `icalendar` package then reads each event's
+values: dates and zones (Olson, Windows and in-file VTIMEZONE names), durations, parameters, escapes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipecli.core.errors import PipeError
 from pipecli.core.importing.capture import (Captured, Reading, Skipped, clean_key, local_date_time, same_key,
                                             summary_line)
 
 _NAME = re.compile(r"[A-Za-z0-9-]+")
-_PARAM_NAME = re.compile(r"([A-Za-z0-9-]+)=")
-_PARAM_VALUE = re.compile(r'[^";:,]*')
-_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})\Z")
-_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)\Z", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Property:
-    """One content line: NAME;PARAM=VALUE,VALUE:value (names upper-cased, the value as written)."""
-
-    name: str
-    params: dict[str, list[str]]
-    value: str
-
-    def param(self, name: str) -> str | None:
-        values = self.params.get(name)
-        return values[0] if values else None
-
-
-# The properties an event is read for; any other is checked to be well formed, then dropped, so
-# that a file of ignored lines costs no memory beyond the line being read.
-_KEPT = {"UID", "STATUS", "DTSTART", "SUMMARY", "ORGANIZER", "RECURRENCE-ID"}
-
-
-@dataclass
-class _Event:
-    line: int
-    found: dict[str, Property] = field(default_factory=dict)  # the first of each _KEPT property
-    attendees: dict[str, None] = field(default_factory=dict)  # addresses, in order, once each
-    broken: str | None = None  # why it cannot be read, once a line of it could not be
-
-    def first(self, name: str) -> Property | None:
-        return self.found.get(name)
-
-    def keep(self, prop: Property) -> None:
-        if prop.name == "ATTENDEE":
-            address = address_of(prop)
-            if address and len(self.attendees) <= MAX_ATTENDEES:
-                self.attendees[address] = None
-        elif prop.name in _KEPT:
-            self.found.setdefault(prop.name, prop)
-
+# The properties an event is read for; any other line is dropped as it is read, so that a file of
+# ignored lines costs no memory beyond the line being read.
+_FIRST_ONLY = {"UID", "STATUS", "DTSTART", "DTEND", "DURATION", "SUMMARY", "ORGANIZER", "RECURRENCE-ID"}
 
 # The whole file is never held: it is read a line at a time, so memory follows the longest line
 # and the events found (about 10 times the file in the worst case), not the number of lines.
@@ -64,6 +31,26 @@ MAX_CALENDAR_BYTES = 50_000_000  # years of a busy calendar are a few MB
 MAX_NESTING = 32  # VCALENDAR > VEVENT > VALARM is 3 deep; 100,000 BEGINs made matching each END slow
 MAX_KEY = 998  # a UID longer than a mail line may be (as a Message-ID) is not one id: it would fill the deal
 MAX_ATTENDEES = 2_000  # as a mail's To and Cc (32 KB of addresses each)
+MAX_ZONE_LINES = 5_000  # a VTIMEZONE of a century of rules is a few hundred lines
+MAX_MINUTES = 7 * 24 * 60  # a longer "meeting" is a block in a calendar, not a meeting's length
+
+
+@dataclass
+class _Event:
+    """The lines of one VEVENT that pipe reads, unfolded, as written."""
+
+    line: int
+    lines: list[str] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # the _FIRST_ONLY properties kept so far
+    attendees: dict[str, None] = field(default_factory=dict)  # ATTENDEE lines, once each
+
+    def keep(self, name: str, line: str) -> None:
+        if name == "ATTENDEE":
+            if len(self.attendees) <= MAX_ATTENDEES:
+                self.attendees[line] = None
+        elif name in _FIRST_ONLY and name not in self.names:
+            self.names.add(name)
+            self.lines.append(line)
 
 
 def read_calendar(path: Path, zone: dt.tzinfo | None, shown: str | None = None) -> Reading:
@@ -92,10 +79,76 @@ def parse_calendar(text: str, shown: str, zone: dt.tzinfo | None) -> Reading:
 
 
 def parse_lines(physical: Iterable[str], shown: str, zone: dt.tzinfo | None) -> Reading:
-    """Every VEVENT of the physical lines of an iCalendar file, read as they come."""
+    """Every VEVENT of the physical lines of an iCalendar file: split here, read by icalendar."""
+    events, zones, cancel_all, unfinished = split_events(physical, shown)
     reading = Reading()
+    if not events and unfinished is None:
+        return reading
+    try:  # loaded here, not at the top: `pipe --help` and every other command do without it
+        import icalendar
+    except ImportError:
+        raise PipeError("import-calendar needs the icalendar package, installed with pipe: "
+                        "pip install 'icalendar>=6.3'") from None
+
+    with warnings.catch_warnings():
+        # A guessed zone (a vendor's '/mozilla.org/.../Europe/Paris' TZID) is what pipe wants, not news.
+        warnings.simplefilter("ignore")
+        zones_of = Zones(icalendar, zones)
+        for event in events:
+            found = to_captured(icalendar, event, f"{shown} line {event.line}", zone, zones_of, cancel_all)
+            (reading.items if isinstance(found, Captured) else reading.skipped).append(found)
+    if unfinished is not None:
+        reading.skipped.append(Skipped(f"{shown} line {unfinished}", "unfinished event", "no END:VEVENT"))
+    return reading
+
+
+class Zones:
+    """What each TZID of one file means: a zone named in the tz database (Olson or Windows name,
+    or a vendor's '/mozilla.org/.../Europe/Paris'), else the file's own VTIMEZONE of that TZID.
+
+    Per file, not icalendar's process-wide cache, where the first file's 'Customized Time Zone'
+    (Outlook's name for every zone it made up) would be every later file's too."""
+
+    def __init__(self, icalendar, zones: list[list[str]]) -> None:
+        from icalendar.timezone.tzp import TZP
+
+        self.names = TZP()  # a fresh provider: zones by name only, nothing cached from other files
+        self.defined: dict[str, dt.tzinfo | None] = {}
+        for lines in zones:
+            try:
+                component = icalendar.Timezone.from_ical("\r\n".join(lines))
+                self.defined.setdefault(component.tz_name.strip("/"), component.to_tz(self.names))
+            except Exception:  # noqa: BLE001 -- a zone icalendar cannot build leaves its times floating
+                continue
+
+    def moment(self, prop) -> dt.date | dt.datetime:
+        """A DTSTART or DTEND as an aware time when its TZID means a zone, else as written."""
+        value = prop.dt
+        tzid = prop.params.get("TZID")
+        if not (isinstance(value, dt.datetime) and tzid):
+            return value
+        name = str(tzid).strip("/")
+        where = self.defined[name] if name in self.defined else self.named(str(tzid))
+        return value.replace(tzinfo=where)
+
+    def named(self, tzid: str) -> dt.tzinfo | None:
+        # icalendar 7 also finds the zone behind a vendor's prefix; 6 does not, hence the last parts
+        parts = tzid.strip("/").split("/")
+        for candidate in dict.fromkeys([tzid, "/".join(parts[-3:]), "/".join(parts[-2:])]):
+            where = self.names.timezone(candidate)
+            if where is not None:
+                return where
+        return None
+
+
+def split_events(physical: Iterable[str], shown: str) -> tuple[list[_Event], list[list[str]], bool, int | None]:
+    """The events (their kept lines), the VTIMEZONEs (all their lines), whether the file is a
+    METHOD:CANCEL, and the line of an event left unfinished at the end of the file."""
     stack: list[str] = []
+    events: list[_Event] = []
+    zones: list[list[str]] = []
     event: _Event | None = None
+    zone: list[str] | None = None
     cancel_all = False  # METHOD:CANCEL: the file withdraws its events
     started = False
     for number, line in unfold(physical):
@@ -105,49 +158,58 @@ def parse_lines(physical: Iterable[str], shown: str, zone: dt.tzinfo | None) -> 
             if line.strip().upper() != "BEGIN:VCALENDAR":
                 raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
             started = True
-        try:
-            prop = content_line(line)
-        except ValueError:
-            if event is not None and stack and stack[-1] == "VEVENT":
-                event.broken = event.broken or f"line {number} is not NAME:VALUE"
-            continue
-        if prop.name == "BEGIN":
-            if len(stack) >= MAX_NESTING:
-                raise PipeError(f"{shown}:{number}: components nested over {MAX_NESTING} deep: "
-                                "not a calendar pipe reads")
-            stack.append(prop.value.strip().upper())
-            if stack[-1] == "VEVENT" and event is None:
-                event = _Event(number)
-            continue
-        if prop.name == "END":
-            ending = prop.value.strip().upper()
-            if ending in stack:
-                while stack and stack.pop() != ending:
+        match = _NAME.match(line)
+        if match is None or line[match.end():match.end() + 1] not in (":", ";"):
+            continue  # a stray line (Apple's 'X-APPLE-RADIUS=49.9' cut from its property) costs only itself
+        name = match.group().upper()
+        if zone is not None:
+            if len(zone) < MAX_ZONE_LINES:
+                zone.append(line)
+            else:
+                zone = None  # a zone this long is not one pipe reads: its times stay floating
+                zones.pop()
+        if name in ("BEGIN", "END"):
+            component = line[match.end() + 1:].strip().upper()
+            if name == "BEGIN":
+                if len(stack) >= MAX_NESTING:
+                    raise PipeError(f"{shown}:{number}: components nested over {MAX_NESTING} deep: "
+                                    "not a calendar pipe reads")
+                stack.append(component)
+                if component == "VEVENT" and event is None:
+                    event = _Event(number)
+                elif component == "VTIMEZONE" and zone is None and event is None:
+                    zone = [line]
+                    zones.append(zone)
+                continue
+            if component in stack:
+                while stack and stack.pop() != component:
                     pass
-            if ending == "VEVENT" and event is not None:
-                _add(reading, event, f"{shown} line {event.line}", zone, cancel_all)
+            if component == "VEVENT" and event is not None:
+                events.append(event)
                 event = None
+            elif component == "VTIMEZONE":
+                zone = None
             continue
-        if stack == ["VCALENDAR"] and prop.name == "METHOD" and prop.value.strip().upper() == "CANCEL":
+        if stack == ["VCALENDAR"] and name == "METHOD" and line.partition(":")[2].strip().upper() == "CANCEL":
             cancel_all = True
         elif event is not None and stack and stack[-1] == "VEVENT":
-            event.keep(prop)  # the event's own, not those of its alarms
+            event.keep(name, line)  # the event's own, not those of its alarms
     if not started:
         raise PipeError(f"{shown}: not an iCalendar file (an .ics starts with BEGIN:VCALENDAR)")
-    if event is not None:
-        reading.skipped.append(Skipped(f"{shown} line {event.line}", "unfinished event", "no END:VEVENT"))
-    return reading
+    return events, zones, cancel_all, event.line if event is not None else None
 
 
 def unfold(physical: Iterable[str]) -> Iterator[tuple[int, str]]:
     """Logical lines with the number of their first physical line: a line starting with a space or
-    tab continues the one before, without that one character (RFC 5545 3.1). Physical lines end
-    in LF (CRLF and CR read as LF)."""
+    tab continues the one before, without that one character (RFC 5545 3.1), even across blank
+    lines (some exporters leave one before a fold). Physical lines end in LF (CRLF and CR read as LF)."""
     # A line's pieces are joined once: adding each one to the line so far copied it anew (slow).
     number, pieces, chunks = 0, None, []
     for at, line in enumerate(physical, start=1):
         if line.endswith("\n"):
             line = line[:-1]
+        if not line:
+            continue
         if line[:1] in (" ", "\t") and pieces is not None:
             pieces.append(line[1:])
             if len(pieces) >= 4096:  # a million folds: one string per 4,096, not one object per piece
@@ -161,118 +223,88 @@ def unfold(physical: Iterable[str]) -> Iterator[tuple[int, str]]:
         yield number, "".join(chunks) + "".join(pieces)
 
 
-def content_line(line: str) -> Property:
-    """Parse NAME *(;PARAM=VALUE[,VALUE]) : value; quoted parameter values may hold ; : and ,."""
-    match = _NAME.match(line)
-    if match is None:
-        raise ValueError(line)
-    name, at, params = match.group().upper(), match.end(), {}
-    while at < len(line) and line[at] == ";":
-        match = _PARAM_NAME.match(line, at + 1)
-        if match is None:
-            raise ValueError(line)
-        values, at = [], match.end()
-        while True:
-            if line.startswith('"', at):
-                end = line.find('"', at + 1)
-                if end < 0:
-                    raise ValueError(line)
-                values.append(line[at + 1:end])
-                at = end + 1
-            else:
-                value = _PARAM_VALUE.match(line, at)
-                values.append(value.group())
-                at = value.end()
-            if not line.startswith(",", at):
-                break
-            at += 1
-        params[match.group(1).upper()] = values
-    if not line.startswith(":", at):
-        raise ValueError(line)
-    return Property(name, params, line[at + 1:])
-
-
-def unescape(value: str) -> str:
-    r"""A TEXT value as meant: \, \; \\ and \n (or \N) become , ; \ and a line break."""
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
-
-
-def _add(reading: Reading, event: _Event, source: str, zone: dt.tzinfo | None, cancel_all: bool) -> None:
-    found = to_captured(event, source, zone, cancel_all)
-    (reading.items if isinstance(found, Captured) else reading.skipped).append(found)
-
-
-def to_captured(event: _Event, source: str, zone: dt.tzinfo | None, cancelled: bool = False) -> Captured | Skipped:
+def to_captured(icalendar, kept: _Event, source: str, zone: dt.tzinfo | None, zones: Zones,
+                cancelled: bool = False) -> Captured | Skipped:
     """An event as a Captured meeting at its (first) start, or why it is skipped."""
-    uid_prop = event.first("UID")
-    uid = clean_key(uid_prop.value) if uid_prop else ""
-    if event.broken:
-        return Skipped(source, "ill-formed event", event.broken)
+    text = "\r\n".join(["BEGIN:VEVENT", *kept.lines, *kept.attendees, "END:VEVENT", ""])
+    try:
+        event = icalendar.Event.from_ical(text)
+    except Exception as error:  # noqa: BLE001 -- icalendar's errors are not one class; the event is skipped
+        return Skipped(source, "ill-formed event", str(error)[:80])
+    broken = {name for name, _ in event.errors if name}
+    uid = clean_key(str(event.get("UID", ""))) if "UID" not in broken else ""
     if not same_key(uid):
         return Skipped(source, "no UID")
     if len(uid) > MAX_KEY:
         return Skipped(source, "UID too long", f"{len(uid)} characters: {uid[:40]!r}...")
-    if len(event.attendees) > MAX_ATTENDEES:
+    if len(kept.attendees) > MAX_ATTENDEES:
         return Skipped(source, "too many attendees", f"{uid}: over {MAX_ATTENDEES:,}")
-    status = event.first("STATUS")
-    if cancelled or (status is not None and status.value.strip().upper() == "CANCELLED"):
+    if cancelled or str(event.get("STATUS", "")).strip().upper() == "CANCELLED":
         return Skipped(source, "cancelled", uid)
-    start = event.first("DTSTART")
-    if start is None:
+    if "DTSTART" not in event and "DTSTART" not in broken:  # icalendar 6 drops a value it cannot read
         return Skipped(source, "no DTSTART", uid)
     try:
-        date, time = start_of(start, zone)
-    except (ValueError, OverflowError):
-        return Skipped(source, "bad DTSTART", f"{uid}: {start.value[:40]!r}")
-    title = event.first("SUMMARY")
-    organizer = event.first("ORGANIZER")
-    attendees = list(event.attendees)
-    return Captured("meeting", uid, date, time, summary_line(unescape(title.value) if title else "", "meeting"),
-                    address_of(organizer) if organizer else None, tuple(dict.fromkeys(attendees)), source,
-                    moved_occurrence=event.first("RECURRENCE-ID") is not None)
+        if "DTSTART" in broken:
+            raise ValueError("DTSTART")
+        start = zones.moment(event["DTSTART"])
+        date, time = when(start, zone)
+    except (ValueError, OverflowError, AttributeError, TypeError):
+        written = next((line.partition(":")[2] for line in kept.lines if line[:7].upper() == "DTSTART"), "")
+        return Skipped(source, "bad DTSTART", f"{uid}: {written[:40]!r}")
+    attendees = [a for a in map(address_of, _listed(event.get("ATTENDEE"))) if a]
+    organizer = event.get("ORGANIZER")
+    return Captured("meeting", uid, date, time, summary_line(str(event.get("SUMMARY", "")), "meeting"),
+                    address_of(organizer) if organizer is not None else None, tuple(dict.fromkeys(attendees)),
+                    source, moved_occurrence="RECURRENCE-ID" in event,
+                    minutes=length_in_minutes(event, start, zones, broken))
 
 
-def start_of(prop: Property, zone: dt.tzinfo | None) -> tuple[dt.date, str | None]:
-    """DTSTART as a local date and HH:MM: a DATE has no time; UTC (Z) and TZID times are converted to
-    zone (None: the system's); a floating time, or one in a TZID zoneinfo does not know, is kept as written."""
-    value = prop.value.strip()
-    day = _DATE.match(value)
-    if day is not None or (prop.param("VALUE") or "").upper() == "DATE":
-        if day is None:
-            raise ValueError(value)
-        return dt.date(*(int(g) for g in day.groups())), None
-    match = _DATE_TIME.match(value)
-    if match is None:
-        raise ValueError(value)
-    *numbers, utc = match.groups()
-    moment = dt.datetime(*(int(g) for g in numbers))
-    if utc:
-        return local_date_time(moment.replace(tzinfo=dt.timezone.utc), zone)
-    tzid = prop.param("TZID")
-    where = zone_named(tzid) if tzid else None
-    if where is None:
-        return moment.date(), f"{moment.hour:02d}:{moment.minute:02d}"
-    return local_date_time(moment.replace(tzinfo=where), zone)
+def when(start: dt.date | dt.datetime, zone: dt.tzinfo | None) -> tuple[dt.date, str | None]:
+    """DTSTART as a local date and HH:MM: a DATE has no time; a time with a zone (UTC, an Olson or
+    Windows TZID, a VTIMEZONE of the file) is converted to zone (None: the system's); a floating
+    time, or one in a TZID nobody defines, is kept as written."""
+    if not isinstance(start, dt.datetime):
+        if not isinstance(start, dt.date):
+            raise ValueError(start)
+        return start, None
+    if start.tzinfo is None:
+        return start.date(), f"{start.hour:02d}:{start.minute:02d}"
+    return local_date_time(start, zone)
 
 
-def zone_named(tzid: str) -> dt.tzinfo | None:
-    """The zone a TZID names ('Europe/Paris', or '/mozilla.org/20050126_1/Europe/Paris'), else None."""
-    name = tzid.strip().strip("/")
-    parts = name.split("/")
-    for candidate in dict.fromkeys([name, "/".join(parts[-3:]), "/".join(parts[-2:])]):
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            continue
-    return None
+def length_in_minutes(event, start: dt.date | dt.datetime, zones: Zones, broken: set[str]) -> int | None:
+    """A timed meeting's length in whole minutes, from DTEND or DURATION; None when it has none,
+    or is all-day, or ends before it starts, or runs over a week."""
+    if not isinstance(start, dt.datetime):
+        return None
+    length = None
+    try:
+        if "DTEND" in event and "DTEND" not in broken:
+            end = zones.moment(event["DTEND"])
+            if isinstance(end, dt.datetime) and (end.tzinfo is None) == (start.tzinfo is None):
+                length = end - start
+        elif "DURATION" in event and "DURATION" not in broken:
+            length = event["DURATION"].dt
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        return None
+    if not isinstance(length, dt.timedelta):
+        return None
+    minutes = round(length.total_seconds() / 60)
+    return minutes if 0 < minutes <= MAX_MINUTES else None
 
 
-def address_of(prop: Property) -> str | None:
+def _listed(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def address_of(prop) -> str | None:
     """The lowercased address of an ORGANIZER or ATTENDEE: its mailto: value, else its EMAIL parameter."""
-    value = prop.value.strip()
+    value = str(prop).strip()
     if value.lower().startswith("mailto:"):
         address = value[len("mailto:"):].strip()
     else:
-        address = (prop.param("EMAIL") or "").strip()
+        address = str(getattr(prop, "params", {}).get("EMAIL") or "").strip()
     address = address.lower()
     return address if "@" in address else None

@@ -30,6 +30,7 @@ class Captured:
     recipients: tuple[str, ...]  # lowercased addresses: To and Cc, or the ATTENDEEs
     source: str  # where it was read: 'inbox.mbox #3', 'Mail/INBOX/cur/1234...', 'team.ics line 40'
     moved_occurrence: bool = False  # a VEVENT with RECURRENCE-ID: one occurrence of a series, moved
+    minutes: int | None = None  # a meeting's length, from its DTEND or DURATION
 
     @property
     def key_field(self) -> str:
@@ -236,7 +237,7 @@ def apply(deal: Deal, entries: list[Entry], config: Config, today: dt.date) -> s
         item = entry.item
         at = item.date.isoformat() + (f" {item.time}" if item.time else "")
         written = log_interaction(deal, config, item.kind, item.summary, today, None, at=at, by=entry.by,
-                                  direction=entry.direction)
+                                  direction=entry.direction, minutes=item.minutes)
         written[item.key_field] = item.key.strip()
     return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in _kinds(entries))
 

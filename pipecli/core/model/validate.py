@@ -59,6 +59,10 @@ _SCALAR_CHECKS = {TEXT: _TEXT, FREE_TEXT: _FREE_TEXT, NUMBER: ("a number", _is_n
 SCALAR_RULES = {f.name: _SCALAR_CHECKS[f.type] for types in ((TEXT, FREE_TEXT), (NUMBER,), (DATE,))
                 for f in DEAL_FIELDS if f.type in types}
 
+# a meeting's length (pipe import-calendar, from its DTEND or DURATION)
+_MINUTES = ("a whole number of minutes above 0",
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < MAX_AMOUNT)
+
 # The known keys of each list field's entries (the fields of type ENTRIES in model/schema.py).
 ENTRY_RULES: dict[str, dict[str, tuple[str, Any]]] = {
     "contacts": {"name": _FREE_TEXT, "email": _TEXT, "role": _FREE_TEXT, "phone": _FREE_TEXT},
@@ -70,8 +74,8 @@ ENTRY_RULES: dict[str, dict[str, tuple[str, Any]]] = {
     "tasks": {"id": _FREE_TEXT, "text": _FREE_TEXT, "due": _DATE, "every": _EVERY, "assignee": _TEXT, "status": _TEXT,
               "snoozed_until": _DATE, "created": _DATE, "done": _DATE, "suggested": _TEXT},
     "close_changes": {"date": _DATE, "from": _DATE, "to": _DATE, "by": _TEXT},
-    "activities": {"date": _DATE, "time": ("a time HH:MM", _text), "kind": _TEXT, "direction": _TEXT, "by": _TEXT,
-                   "summary": _FREE_TEXT, "notes": _FREE_TEXT, "id": _FREE_TEXT,
+    "activities": {"date": _DATE, "time": ("a time HH:MM", _text), "minutes": _MINUTES, "kind": _TEXT,
+                   "direction": _TEXT, "by": _TEXT, "summary": _FREE_TEXT, "notes": _FREE_TEXT, "id": _FREE_TEXT,
                    # what makes a captured or sent email, or a calendar event, logged once
                    "message_id": _FREE_TEXT, "uid": _FREE_TEXT, "automation": _FREE_TEXT},
     # suggestions hidden for a while ('pipe task dismiss')

@@ -30,6 +30,7 @@ def log_interaction(
     by: str | None = None,
     direction: str | None = None,
     notes: str | None = None,
+    minutes: int | None = None,
 ) -> dict:
     """Append an interaction to the deal's activities (appended, so the other entries keep their lines)."""
     if kind not in INTERACTION_KINDS:
@@ -50,6 +51,8 @@ def log_interaction(
     entry: dict[str, Any] = {"id": new_entry_id(set(deal.entry_ids("activities"))), "date": date}
     if time is not None:
         entry["time"] = time
+    if minutes is not None:
+        entry["minutes"] = minutes
     entry["kind"] = kind
     if direction is not None:
         entry["direction"] = direction
@@ -149,7 +152,7 @@ def _not_before_created(deal: Deal, at: str, date: dt.date, doing: str) -> None:
 
 
 # The order of an interaction's keys as pipe writes them; a key added to one goes to its place.
-ACTIVITY_ORDER = ("id", "date", "time", "kind", "direction", "by", "summary", "notes")
+ACTIVITY_ORDER = ("id", "date", "time", "minutes", "kind", "direction", "by", "summary", "notes")
 
 
 def _with(entry: dict, **fields: Any) -> dict:
@@ -199,6 +202,7 @@ class Event:
     direction: str | None = None
     notes: str | None = None
     ref: str | None = None  # the id of the interaction or task, for the commands that take one
+    minutes: int | None = None  # a meeting's length, when it has one
 
 
 def events(deal: Deal) -> list[Event]:
@@ -220,7 +224,7 @@ def events(deal: Deal) -> list[Event]:
         found.append(((activity["date"], "", 1, order), Event(
             activity["date"], time, str(activity.get("kind")), str(activity.get("summary") or ""),
             activity.get("by"), activity.get("direction"), str(notes) if notes is not None else None,
-            activity_ids[i])))
+            activity_ids[i], _minutes(activity.get("minutes")))))
     task_ids = deal.entry_ids("tasks")
     for i, task in enumerate(deal.tasks):
         status = task.get("status", "open")
@@ -228,6 +232,11 @@ def events(deal: Deal) -> list[Event]:
             found.append(((task["done"], "", 2, i), Event(
                 task["done"], None, status, str(task.get("text", "")), task.get("assignee"), ref=task_ids[i])))
     return [event for _, event in sorted(found, key=lambda item: item[0])]
+
+
+def _minutes(value) -> int | None:
+    # a hand-edited 'minutes: an hour' is a check error; the timeline shows no length for it
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def last_interaction(deal: Deal, today: dt.date, *, with_customer: bool = False) -> dict | None:
