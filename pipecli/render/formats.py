@@ -75,7 +75,7 @@ def _json_field(value: Any) -> str:
     if kind is dt.date:
         return '"' + value.isoformat() + '"'
     if kind is Decimal:
-        return json_text(machine(value))  # all its digits, never a float's
+        return json_text(value)  # all its digits, never a float's
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is list and all(type(item) is str for item in value):
