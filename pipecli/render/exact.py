@@ -54,7 +54,7 @@ def json_text(value: Any, indent: int = 2, _level: int = 0) -> str:
         inner = "\n" + " " * (indent * (_level + 1))
         items = [json_text(v, indent, _level + 1) for v in value]
         return "[" + inner + ("," + inner).join(items) + "\n" + " " * (indent * _level) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=str)  # an odd value from a hand-edited file: its text
 
 
 def _key(key: Any) -> str:
