@@ -87,7 +87,7 @@ def test_printable_blanks_control_and_escapes_bidi_characters_but_keeps_letters(
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from pipecli.render import board, formats, style  # noqa: E402
+from pipecli.render import board, exact, formats, style  # noqa: E402
 
 _cells = st.one_of(
     st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(max_size=12),
@@ -101,12 +101,34 @@ _cells = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.dictionaries(st.sampled_from(["id", "title", "value", "tags", "é \"x\"\n"]), _cells), max_size=4),
        st.lists(st.sampled_from(["id", "title", "value", "tags", "é \"x\"\n", "missing"]), max_size=5, unique=True))
-def test_json_records_are_byte_for_byte_what_json_dumps_writes(rows, columns):
+def test_json_records_are_byte_for_byte_what_the_general_writer_writes(rows, columns):
+    expected = exact.json_text([{c: exact.machine(row.get(c)) for c in columns} for row in rows]) + "\n"
+    assert formats.to_json(rows, columns) == expected
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=4) | st.integers() | st.booleans() | st.none(), inner, max_size=3),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_the_exact_json_writer_writes_what_json_dumps_writes_when_there_is_no_decimal(value):
     import json
 
-    expected = json.dumps([{c: formats.plain(row.get(c)) for c in columns} for row in rows],
-                          indent=2, ensure_ascii=False) + "\n"
-    assert formats.to_json(rows, columns) == expected
+    assert exact.json_text(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.decimals(allow_nan=False, allow_infinity=False), max_size=4))
+def test_the_exact_json_writer_keeps_every_digit_of_a_decimal(numbers):
+    import json
+    from decimal import Decimal
+
+    # a float would round 81232232299448.32 to ...448.31, and 2/3 to 17 digits
+    assert json.loads(exact.json_text(exact.machine(numbers)), parse_float=Decimal) == numbers
 
 
 @settings(max_examples=300, deadline=None)

@@ -33,6 +33,7 @@ import csv
 import io
 import json
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,17 @@ def report(pipe):
         return json.loads(result.stdout)["reports"][name]
 
     return get
+
+
+def percent(part, whole, minus=0) -> float:
+    """part / whole in percent, less minus points, as json carries it: unrounded, so read back it is
+    the float nearest the exact value."""
+    return float(Fraction(100 * part, whole) - minus)
+
+
+def exactly(number) -> float:
+    """The float nearest an exact value (a Fraction, or a decimal given as text)."""
+    return float(Fraction(number))
 
 
 def values(data: dict) -> dict:
@@ -226,7 +238,7 @@ def test_revenue_lead_sources(report):
         # inbound: acme 12,000 + cobalt 8,000 + fable 9,000 + helix 4,000 + jade 7,000 + nova 10,000 = 50,000;
         # won acme 12,000 + jade 7,000 = 19,000; lost cobalt -> 2 / 3 = 66.7%
         {"source": "inbound", "created": 6, "created_value": 50000, "won": 2, "revenue": 19000, "lost": 1,
-         "win_rate": 66.7},
+         "win_rate": percent(2, 3)},
         # referral: beta 4,500 + echo 20,000 + iris 6,000 + lumen 1,800 = 32,300; won beta, echo, lumen = 26,300
         {"source": "referral", "created": 4, "created_value": 32300, "won": 3, "revenue": 26300, "lost": 0,
          "win_rate": 100},
@@ -291,25 +303,25 @@ def test_revenue_compared_with_the_previous_quarter(report):
     assert comparison(data, "win_rate") == (50, 100, -50, None)
     # 6,100 - 20,000 = -13,900; -13,900 / 20,000 = -69.5%
     assert comparison(data, "average_won_value") == (6100, 20000, -13900, -69.5)
-    # 74 - 88 = -14; -14 / 88 = -15.909% -> -15.9
-    assert comparison(data, "sales_cycle_mean_days") == (74, 88, -14, -15.9)
-    # 71 - 88 = -17; -17 / 88 = -19.318% -> -19.3
-    assert comparison(data, "sales_cycle_median_days") == (71, 88, -17, -19.3)
+    # 74 - 88 = -14; -14 / 88 = -15.909...%
+    assert comparison(data, "sales_cycle_mean_days") == (74, 88, -14, percent(-14, 88))
+    # 71 - 88 = -17; -17 / 88 = -19.318...%
+    assert comparison(data, "sales_cycle_median_days") == (71, 88, -17, percent(-17, 88))
     # 5 - 4 = +1; +25%
     assert comparison(data, "deals_created") == (5, 4, 1, 25)
-    # 29,000 - (12,000 + 8,000 + 6,000 + 1,800 = 27,800) = +1,200; 1,200 / 27,800 = 4.3165% -> 4.3
-    assert comparison(data, "pipeline_generated") == (29000, 27800, 1200, 4.3)
+    # 29,000 - (12,000 + 8,000 + 6,000 + 1,800 = 27,800) = +1,200; 1,200 / 27,800 = 4.3165...%
+    assert comparison(data, "pipeline_generated") == (29000, 27800, 1200, percent(1200, 27800))
     # open on 06-30: acme, cobalt, iris, lumen -> 4; 2 - 4 = -2, -50%
     assert comparison(data, "open_deals") == (2, 4, -2, -50)
-    # 19,000 - 27,800 = -8,800; -8,800 / 27,800 = -31.65% -> -31.7
-    assert comparison(data, "open_pipeline") == (19000, 27800, -8800, -31.7)
+    # 19,000 - 27,800 = -8,800; -8,800 / 27,800 = -31.65...%
+    assert comparison(data, "open_pipeline") == (19000, 27800, -8800, percent(-8800, 27800))
 
 
 def test_revenue_compared_weighted_pipeline(report):
     data = report("revenue", "2026-Q3", "--compare")
     # Q2 end: 26,000 x 30% + 1,800 x 20% = 8,160 (see the past-period test above);
-    # 7,700 - 8,160 = -460; -460 / 8,160 = -5.637% -> -5.6
-    assert comparison(data, "weighted_pipeline") == (7700, 8160, -460, -5.6)
+    # 7,700 - 8,160 = -460; -460 / 8,160 = -5.637...%
+    assert comparison(data, "weighted_pipeline") == (7700, 8160, -460, percent(-460, 8160))
 
 
 def test_revenue_compared_with_a_period_given(report):
@@ -334,7 +346,7 @@ def test_revenue_compared_year_on_year(report):
     # 13 - 1 = 12, 12 / 1 = +1200%
     assert comparison(data, "deals_created") == (13, 1, 12, 1200)
     # 102,800 - 9,000 = 93,800; 93,800 / 9,000 = 1042.2%
-    assert comparison(data, "pipeline_generated") == (102800, 9000, 93800, 1042.2)
+    assert comparison(data, "pipeline_generated") == (102800, 9000, 93800, percent(93800, 9000))
     assert comparison(data, "open_pipeline") == (38000, 0, 38000, None)
 
 
@@ -363,17 +375,17 @@ def test_funnel_reached_for_the_year(report):
     # lead: every sales deal but kilo (2025) = 10; qualified: all but delta, helix (lead only) and kilo = 8;
     # proposal: those 8 but iris = 7; won: acme, beta, echo, jade = 4
     assert [sales[s]["reached"] for s in sales] == [10, 8, 7, 4]
-    # 8 / 10 = 80%; 7 / 8 = 87.5%; 4 / 7 = 57.14% -> 57.1
-    assert [sales[s]["to_next"] for s in sales] == [80, 87.5, 57.1, None]
-    # 4 / 10 = 40%; 4 / 8 = 50%; 4 / 7 = 57.1%
-    assert [sales[s]["to_won"] for s in sales] == [40, 50, 57.1, None]
+    # 8 / 10 = 80%; 7 / 8 = 87.5%; 4 / 7 = 57.14...%
+    assert [sales[s]["to_next"] for s in sales] == [80, 87.5, percent(4, 7), None]
+    # 4 / 10 = 40%; 4 / 8 = 50%; 4 / 7 = 57.14...%
+    assert [sales[s]["to_won"] for s in sales] == [40, 50, percent(4, 7), None]
     partners = by(data, "funnel_partners", "stage")
     # intro: lumen, mesa, nova = 3; pilot: lumen, nova = 2; signed: lumen = 1
     assert [partners[s]["reached"] for s in partners] == [3, 2, 1]
-    assert [partners[s]["to_next"] for s in partners] == [66.7, 50, None]  # 2/3, 1/2
-    assert [partners[s]["to_won"] for s in partners] == [33.3, 50, None]  # 1/3, 1/2
+    assert [partners[s]["to_next"] for s in partners] == [percent(2, 3), 50, None]
+    assert [partners[s]["to_won"] for s in partners] == [percent(1, 3), 50, None]
     assert values(data) == {"sales_entered": 10, "sales_won": 4, "sales_conversion": 40,
-                            "partners_entered": 3, "partners_won": 1, "partners_conversion": 33.3}
+                            "partners_entered": 3, "partners_won": 1, "partners_conversion": percent(1, 3)}
 
 
 def test_funnel_conversion_follows_the_deals_that_reached_the_stage(report):
@@ -383,9 +395,9 @@ def test_funnel_conversion_follows_the_deals_that_reached_the_stage(report):
     data = report("funnel", "2026-Q3")
     sales = {r["stage"]: (r["to_next"], r["to_won"]) for r in rows(data, "funnel_sales")}
     assert sales == {
-        # lead in Q3: beta, delta, fable. On to qualified: beta (skipped it, 07-20), fable (08-17) -> 2 / 3 = 66.7%;
-        # won of them: beta only -> 1 / 3 = 33.3% (acme, won in Q3, reached lead in June: not one of them)
-        "lead": (66.7, 33.3),
+        # lead in Q3: beta, delta, fable. On to qualified: beta (skipped it, 07-20), fable (08-17) -> 2 / 3;
+        # won of them: beta only -> 1 / 3 (acme, won in Q3, reached lead in June: not one of them)
+        "lead": (percent(2, 3), percent(1, 3)),
         # qualified in Q3: beta, fable. On to proposal: both -> 2 / 2 = 100% (never more than 100%);
         # won of them: beta -> 1 / 2 = 50%
         "qualified": (100, 50),
@@ -410,8 +422,8 @@ def test_funnel_figures_for_a_quarter(report):
     assert figures["sales_won"] == 2  # acme, beta
     assert figures["partners_entered"] == 2  # mesa, nova
     assert figures["partners_won"] == 1  # lumen
-    # first stage to won: of the 3 deals that entered, beta was won -> 33.3%; of mesa and nova, none -> 0%
-    assert figures["sales_conversion"] == 33.3
+    # first stage to won: of the 3 deals that entered, beta was won -> 1 / 3; of mesa and nova, none -> 0%
+    assert figures["sales_conversion"] == percent(1, 3)
     assert figures["partners_conversion"] == 0
 
 
@@ -486,8 +498,8 @@ def test_team_per_owner_in_a_quarter(report):
         "owner": "ben",
         # beta call 07-03, beta email 09-28, and a call on ana's acme 08-01 (interactions go to who had them)
         "email": 1, "call": 2, "meeting": 0, "note": 0, "interactions": 3,
-        # won beta 4,500 + lumen 1,800 = 6,300; lost delta as stale -> dropped; 2 / 3 = 66.7%
-        "won": 2, "revenue": 6300, "lost": 1, "win_rate": 66.7, "dropped": 1,
+        # won beta 4,500 + lumen 1,800 = 6,300; lost delta as stale -> dropped; 2 / 3
+        "won": 2, "revenue": 6300, "lost": 1, "win_rate": percent(2, 3), "dropped": 1,
         # nothing open on 09-30 (helix was created 10-20)
         "open_pipeline": 0,
         "quota": None, "attainment": None,
@@ -535,27 +547,28 @@ def test_team_for_the_year(report):
     assert [team["ben"][k] for k in ("email", "call", "meeting", "note", "interactions")] == [1, 2, 0, 1, 4]
     # cai: emails mesa 07-20, jade 10-15, fable 11-20; call jade 11-10; meeting fable 08-05; note fable 09-22
     assert [team["cai"][k] for k in ("email", "call", "meeting", "note", "interactions")] == [3, 1, 1, 1, 6]
-    # ana: won acme 12,000 + echo 20,000 = 32,000, lost cobalt -> 2/3 = 66.7%
-    # ben: won beta 4,500 + lumen 1,800 = 6,300, lost delta (stale) -> 66.7%, 1 dropped
+    # ana: won acme 12,000 + echo 20,000 = 32,000, lost cobalt -> 2/3
+    # ben: won beta 4,500 + lumen 1,800 = 6,300, lost delta (stale) -> 2/3, 1 dropped
     # cai: won jade 7,000, lost mesa (stale) -> 50%, 1 dropped
     assert [(team[w]["won"], team[w]["revenue"], team[w]["lost"], team[w]["win_rate"], team[w]["dropped"])
-            for w in ("ana", "ben", "cai")] == [(2, 32000, 1, 66.7, 0), (2, 6300, 1, 66.7, 1), (1, 7000, 1, 50, 1)]
-    # quarterly 30,000 x 4 = 120,000 for a year; 32,000 / 120,000 = 26.67% -> 26.7
-    assert (team["ana"]["quota"], team["ana"]["attainment"]) == (120000, 26.7)
+            for w in ("ana", "ben", "cai")] == [(2, 32000, 1, percent(2, 3), 0), (2, 6300, 1, percent(2, 3), 1), (1, 7000, 1, 50, 1)]
+    # quarterly 30,000 x 4 = 120,000 for a year; 32,000 / 120,000 = 26.66...%
+    assert (team["ana"]["quota"], team["ana"]["attainment"]) == (120000, percent(32000, 120000))
     assert values(data) == {"interactions": 17, "most_active": "ana", "top_seller": "ana", "dropped": 2}
 
 
 def test_team_quota_scaled_to_a_week_and_to_year_to_date(report):
-    # a week: 30,000 / 3 months x 7 days / 30.436875 days a month (365.2425 / 12) = 2,299.84
+    month = Fraction("30.436875")  # days: 365.2425 / 12
+    # a week: 30,000 / 3 months x 7 days / 30.436875 days a month = 2,299.84...
     ana = by(report("team", "2026-W47"), "team", "owner")["ana"]
-    assert (ana["quota"], ana["attainment"]) == (2299.84, 0)
-    # ytd = 2026-01-01..2026-11-27 = 331 days: 10,000 x 331 / 30.436875 = 108,749.67;
-    # won acme 12,000 + echo 20,000 = 32,000 -> 32,000 / 108,749.67 = 29.43% -> 29.4
+    assert (ana["quota"], ana["attainment"]) == (exactly(10000 * 7 / month), 0)
+    # ytd = 2026-01-01..2026-11-27 = 331 days: 10,000 x 331 / 30.436875 = 108,749.67...;
+    # won acme 12,000 + echo 20,000 = 32,000 -> 32,000 / 108,749.67... = 29.43...%
     ana = by(report("team", "ytd"), "team", "owner")["ana"]
-    assert (ana["quota"], ana["attainment"]) == (108749.67, 29.4)
-    # Q2: 30,000; echo 20,000 -> 66.7%
+    assert (ana["quota"], ana["attainment"]) == (exactly(10000 * 331 / month), percent(32000, 10000 * 331 / month))
+    # Q2: 30,000; echo 20,000 -> 2/3
     ana = by(report("team", "2026-Q2"), "team", "owner")["ana"]
-    assert (ana["quota"], ana["revenue"], ana["attainment"]) == (30000, 20000, 66.7)
+    assert (ana["quota"], ana["revenue"], ana["attainment"]) == (30000, 20000, percent(2, 3))
 
 
 def test_team_compared(report):
@@ -640,10 +653,12 @@ def test_calibration_shares_for_a_quarter(report):
     assert rows(data, "calibration_sales") == [
         # reached lead: acme, beta, cobalt, delta -> won 2 / 4 = 50%, 50 - 10 = +40
         {"stage": "lead", "configured": 10, "closed": 4, "won": 2, "actual": 50, "difference": 40},
-        # reached qualified: acme, beta (skipped it, counts), cobalt -> 2 / 3 = 66.7%, 66.7 - 30 = 36.7
-        {"stage": "qualified", "configured": 30, "closed": 3, "won": 2, "actual": 66.7, "difference": 36.7},
-        # reached proposal: acme, beta, cobalt -> 66.7%, 66.7 - 60 = 6.7
-        {"stage": "proposal", "configured": 60, "closed": 3, "won": 2, "actual": 66.7, "difference": 6.7},
+        # reached qualified: acme, beta (skipped it, counts), cobalt -> 2 / 3, less 30 points
+        {"stage": "qualified", "configured": 30, "closed": 3, "won": 2, "actual": percent(2, 3),
+         "difference": percent(2, 3, minus=30)},
+        # reached proposal: acme, beta, cobalt -> 2 / 3, less 60 points
+        {"stage": "proposal", "configured": 60, "closed": 3, "won": 2, "actual": percent(2, 3),
+         "difference": percent(2, 3, minus=60)},
     ]
     assert rows(data, "calibration_partners") == [
         # lumen (signed), mesa (declined) -> 1 / 2 = 50%, 50 - 20 = 30
@@ -658,8 +673,8 @@ def test_calibration_for_the_year(report):
     # closed in 2026: acme, beta, echo, jade, lumen won; cobalt, delta, mesa lost
     assert values(data) == {"closed_deals": 8}
     sales = by(data, "calibration_sales", "stage")
-    # lead: acme, beta, cobalt, delta, echo, jade -> 4 / 6 = 66.7%
-    assert (sales["lead"]["closed"], sales["lead"]["won"], sales["lead"]["actual"]) == (6, 4, 66.7)
+    # lead: acme, beta, cobalt, delta, echo, jade -> 4 / 6
+    assert (sales["lead"]["closed"], sales["lead"]["won"], sales["lead"]["actual"]) == (6, 4, percent(4, 6))
     # qualified and proposal: acme, beta, cobalt, echo, jade -> 4 / 5 = 80%
     assert (sales["qualified"]["closed"], sales["qualified"]["won"], sales["qualified"]["actual"]) == (5, 4, 80)
     assert (sales["proposal"]["closed"], sales["proposal"]["won"], sales["proposal"]["actual"]) == (5, 4, 80)
@@ -694,8 +709,8 @@ def test_movement_in_a_quarter_against_the_one_before(report):
     assert comparison(data, "lost") == (3, 0, 3, None)
     # open value at the end of Q2 (06-30): acme 12,000 + cobalt 8,000 + iris 6,000 + lumen 1,800 = 27,800;
     # at the end of Q3: fable 9,000 + nova 10,000 = 19,000 -> 19,000 - 27,800 = -8,800.
-    # Q2: end 27,800 - start (03-31: echo 20,000) = +7,800. -8,800 - 7,800 = -16,600; -16,600 / 7,800 = -212.8%
-    assert comparison(data, "pipeline_change") == (-8800, 7800, -16600, -212.8)
+    # Q2: end 27,800 - start (03-31: echo 20,000) = +7,800. -8,800 - 7,800 = -16,600; -16,600 / 7,800 = -212.82...%
+    assert comparison(data, "pipeline_change") == (-8800, 7800, -16600, percent(-16600, 7800))
     assert rows(data, "moves") == [
         {"deal": "acme-platform", "stage": "won", "forward": 2, "back": 0},
         {"deal": "beta-analytics", "stage": "won", "forward": 2, "back": 0},
@@ -872,7 +887,8 @@ def as_csv(value) -> str:
 @pytest.mark.parametrize("name", ["revenue", "funnel", "team", "forecast", "calibration", "movement"])
 def test_csv_carries_the_numbers_of_json(pipe, name):
     args = ("report", name, "--period", "2026-Q3", "--compare")
-    data = json.loads(pipe(*args, "--format", "json").stdout)["reports"][name]
+    # parse_float=str: each number as json writes it, digit for digit, which csv must repeat
+    data = json.loads(pipe(*args, "--format", "json").stdout, parse_float=str)["reports"][name]
     table = csv_rows(pipe(*args, "--format", "csv").stdout)
     assert table[0] == ["report", "period", "section", "row", "column", "value"]
     body = table[1:]

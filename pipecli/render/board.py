@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ from pipecli.core.model.config import Pipeline, Stage
 from pipecli.core.model.metrics import Totals, totals
 from pipecli.core.model.queries import Facts
 from pipecli.render import money
-from pipecli.render.formats import md_text, plain
+from pipecli.render.exact import json_text, machine
+from pipecli.render.formats import md_text
 from pipecli.render.style import Style, printable
 
 GAP = "  "
@@ -207,7 +207,7 @@ def board_json(pipeline: Pipeline, columns: Sequence[Column], currency: str, oth
         "open": {**_sums(totals(open_deals)), "attention": sum(1 for f in open_deals if f.attention())},
         "other_pipelines": list(other_pipelines),
     }
-    return json.dumps(plain(record), indent=2, ensure_ascii=False) + "\n"
+    return json_text(machine(record)) + "\n"  # sums with all their digits
 
 
 def _sums(sums: Totals) -> dict:

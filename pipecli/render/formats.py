@@ -11,6 +11,7 @@ from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from typing import TYPE_CHECKING, Any
 
 from pipecli.core.fileformat.csvcells import csv_lines
+from pipecli.render.exact import json_text, machine
 from pipecli.render.style import printable
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ def _cell(value: Any) -> str:
 
 
 def to_json(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """The rows as json.dumps(indent=2) writes them, byte for byte, only faster.
+    """The rows as json.dumps(indent=2) writes them, byte for byte, only faster; a Decimal as a number
+    with all its digits (render/exact.py), where json.dumps would refuse it.
 
     json's indented output is made by its pure-Python encoder, about a microsecond a value: most of
     `pipe list --format json` on 10,000 deals. Here each scalar goes through json's C string
@@ -74,7 +76,7 @@ def _json_field(value: Any) -> str:
     if kind is dt.date:
         return '"' + value.isoformat() + '"'
     if kind is Decimal:
-        return _json_field(plain(value))
+        return json_text(value)  # all its digits, never a float's
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is list and all(type(item) is str for item in value):
@@ -83,11 +85,14 @@ def _json_field(value: Any) -> str:
         return "[\n      " + ",\n      ".join(map(_encode_string, value)) + "\n    ]"
     # Anything else (NaN, a mapping, a list of numbers): json itself. No JSON string holds a raw line
     # break, so indenting every line after the first is indenting the value.
-    return json.dumps(plain(value), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    return json_text(machine(value)).replace("\n", "\n    ")
 
 
 def _csv_value(value: Any) -> Any:
-    """A cell for core/fileformat/csvcells.py: numbers stay numbers (never neutralised), the rest text as in a table."""
+    """A cell for core/fileformat/csvcells.py: numbers stay numbers (never neutralised), a Decimal with all
+    its digits; the rest text as in a table."""
+    if isinstance(value, Decimal):
+        return machine(value)
     value = plain(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value

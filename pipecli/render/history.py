@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from pipecli.core.gitsync.revisions import Revision
 from pipecli.render.fit import cut, text_width
-from pipecli.render.formats import plain, render_rows
+from pipecli.render.exact import json_text, machine
+from pipecli.render.formats import render_rows
 from pipecli.render.style import Style, printable
 
 HISTORY_COLUMNS = ("commit", "date", "author", "subject", "field", "change", "text")
@@ -19,7 +19,7 @@ def render_history(deal_id: str, revisions: Sequence[Revision], fmt: str, style:
                    width: int | None = None) -> str:
     """width: each text line cut to it with an ellipsis (None: whole)."""
     if fmt == "json":
-        return json.dumps(history_record(deal_id, revisions), indent=2, ensure_ascii=False, default=str) + "\n"
+        return json_text(machine(history_record(deal_id, revisions))) + "\n"
     if fmt == "text":
         return "".join(_revision_text(r, style, width) for r in revisions)
     brief = fmt == "md"
@@ -30,7 +30,7 @@ def history_record(deal_id: str, revisions: Sequence[Revision]) -> dict:
     return {"deal": deal_id, "revisions": [
         {"commit": r.commit, "short": r.short or None, "date": r.when or None, "author": r.author or None,
          "subject": r.subject,
-         "changes": [{"field": c.field, "change": c.kind, "from": plain(c.before), "to": plain(c.after),
+         "changes": [{"field": c.field, "change": c.kind, "from": machine(c.before), "to": machine(c.after),
                       "text": c.text} for c in r.changes]}
         for r in revisions]}
 

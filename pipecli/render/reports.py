@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import textwrap
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -12,6 +10,7 @@ from pipecli.core.fileformat.csvcells import csv_lines
 from pipecli.core.model.periods import Period
 from pipecli.core.reports import Chart, Report, Table
 from pipecli.render import money
+from pipecli.render.exact import json_text, machine
 from pipecli.render.fit import Col, cut, fit_table
 from pipecli.render.style import Style, printable
 
@@ -23,14 +22,10 @@ EIGHTHS = " ▏▎▍▌▋▊▉█"
 # -- plain data --------------------------------------------------------------------------------
 
 def number(value: Any, unit: str) -> Any:
-    """A figure for json and csv: money to the cent, percents and days to 0.1, dates as ISO text."""
-    if isinstance(value, Decimal):
-        places = Decimal("0.01") if unit == "money" else Decimal("0.1")
-        rounded = value.quantize(places, rounding=ROUND_HALF_UP)
-        return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+    """A figure for json and csv, unrounded: a Decimal keeps all its digits (render/exact.py), a
+    percent stays a percent (0..100, as the deal's probability), dates are ISO text. unit: what
+    the value is; the one place that would turn percents into fractions, were that ever wanted."""
+    return machine(value)
 
 
 def period_data(period: Period | None) -> dict | None:
@@ -71,7 +66,7 @@ def to_json(reports: list[Report], skipped: list[dict] | None = None) -> str:
     data: dict[str, Any] = {"reports": {r.name: report_data(r) for r in reports}}
     if skipped:
         data["skipped"] = skipped
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data) + "\n"
 
 
 def left_out_lines(skipped: list[dict]) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.reports import Report
 from pipecli.render import svg
-from pipecli.render.formats import md_text
+from pipecli.render.formats import md_text, plain
 from pipecli.render.reports import change_text, left_out_line, left_out_lines, report_data, shown
 
 TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
@@ -690,7 +690,7 @@ def _template_line(error: BaseException) -> str:
 
 def _context(report: Report, currency: str, html: bool, markup) -> dict:
     """What a template sees of one report: its data, with each value also as text."""
-    data = report_data(report)
+    data = plain(report_data(report))  # floats, not Decimals: a template's `tojson` takes them
     for figure, source in zip(data["figures"].values(), report.figures):
         figure["text"] = shown(source.value, source.unit, currency)
         figure["previous_text"] = shown(source.previous, source.unit, currency) if source.compared else ""

@@ -48,7 +48,9 @@ def csv_text(value: Any, raw: bool = False) -> str:
     """
     if value is None:
         return ""
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, Decimal):
+        return format(value, "f")  # every digit, never an exponent (str() writes 1E-7)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     text = str(value)
     return text if raw else neutralise(text)
