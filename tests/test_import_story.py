@@ -1,0 +1,143 @@
+"""pipe import keeps a deal's story: stages entered on dates the row gives, a created date moved back to a
+close before it, the gated stages deals land in without what the gate needs, and --skip-bad.
+
+Files are written by each test. The real data sets' checks of these (Maven's calibration and pipeline on
+a past day, the Salesforce demo's dates) are in tests/test_import.py beside the other real-data tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipecli.core.store.workspace import Workspace
+
+D = dt.date.fromisoformat
+
+
+@pytest.fixture(autouse=True)
+def nobody_in_particular(monkeypatch):
+    """Imports run as nobody on the team, as in tests/test_import.py: history entries carry no `by`."""
+    monkeypatch.delenv("PIPE_USER", raising=False)
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    """The conftest workspace: pipeline sales (lead, qualified, proposal, won, lost, fridge), partners."""
+    return make_workspace()
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def history(deal) -> list[tuple[str, dt.date]]:
+    return [(entry["stage"], entry["date"]) for entry in deal.history]
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".pipe" not in p.relative_to(root).parts}
+
+
+def by_external_id(root: Path) -> dict[str, object]:
+    return {str(d.data["external_id"]): d for d in Workspace(root).deals()}
+
+
+# -- stage history from date columns -------------------------------------------------------------
+
+STORY_RULES = """\
+id: id
+fields: {title: title, stage: stage, created: created, closed: closed, value: value}
+defaults: {lost_reason: price}
+stages: {Open: lead, Talking: qualified, Won: won, Lost: lost}
+history: {qualified: talking_since}
+"""
+
+STORY_CSV = """\
+id,title,stage,created,talking_since,closed,value
+1,Lost after talks,Lost,2026-01-05,2026-02-10,2026-03-01,0
+2,Won same day,Won,2026-04-01,2026-04-01,2026-05-20,900
+3,Still talking,Talking,2026-06-01,2026-06-15,,500
+4,Never talked,Lost,2026-07-01,,2026-07-30,0
+5,Talks dated after the close,Lost,2026-08-01,2026-09-30,2026-08-20,0
+"""
+
+
+def test_history_columns_put_the_stages_a_row_passed_before_its_final_stage(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    result = run(workspace, "import", str(source), "--rules", str(rules))
+    assert result.exit_code == 0, result.output
+    deals = by_external_id(workspace.root)
+    # in lead from created, in qualified from the talking_since date, lost on the close date
+    assert history(deals["1"]) == [("lead", D("2026-01-05")), ("qualified", D("2026-02-10")),
+                                   ("lost", D("2026-03-01"))]
+    # entered qualified the day it was created: it never sat in lead
+    assert history(deals["2"]) == [("qualified", D("2026-04-01")), ("won", D("2026-05-20"))]
+    assert history(deals["3"]) == [("lead", D("2026-06-01")), ("qualified", D("2026-06-15"))]
+    # no date in the column: the story is what it was without one
+    assert history(deals["4"]) == [("lead", D("2026-07-01")), ("lost", D("2026-07-30"))]
+    # a stage date after the close is kept within the deal's life
+    assert history(deals["5"]) == [("lead", D("2026-08-01")), ("qualified", D("2026-08-20")),
+                                   ("lost", D("2026-08-20"))]
+    assert run(workspace, "check").exit_code == 0
+
+
+def test_the_calibration_counts_a_lost_deal_that_passed_a_stage_from_its_history(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    assert run(workspace, "import", str(source), "--rules", str(rules)).exit_code == 0
+    result = run(workspace, "report", "calibration", "--period", "2026", "--format", "json")
+    table = json.loads(result.stdout)["reports"]["calibration"]["tables"]["calibration_sales"]
+    rows = {row["stage"]: row for row in table["rows"]}
+    # deals 1, 2 and 5 passed qualified (2 won), deal 4 did not: without the history only the won one had
+    assert (rows["qualified"]["closed"], rows["qualified"]["won"]) == (3, 1)
+    assert (rows["lead"]["closed"], rows["lead"]["won"]) == (4, 1)
+
+
+def test_the_open_pipeline_on_a_past_day_has_the_deal_in_the_stage_the_row_dates(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    assert run(workspace, "import", str(source), "--rules", str(rules)).exit_code == 0
+    result = run(workspace, "report", "revenue", "--period", "2026-02", "--format", "json")
+    table = json.loads(result.stdout)["reports"]["revenue"]["tables"]["pipeline_by_stage"]
+    rows = {row["stage"]: row["deals"] for row in table["rows"]}
+    assert rows["qualified"] == 1 and rows["lead"] == 0  # deal 1, talking since 2026-02-10
+
+
+def test_history_columns_name_stages_of_the_workspace(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES.replace("{qualified:", "{talking:"))
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    result = run(workspace, "import", str(source), "--rules", str(rules))
+    assert result.exit_code == 1 and "history: unknown stage 'talking' in pipeline sales" in result.stderr
+    assert workspace.deal_ids() == []
+    rules = write(tmp_path / "bad.rules.yaml", STORY_RULES.replace("{qualified: talking_since}", "{qualified: 3}"))
+    result = run(workspace, "import", str(source), "--rules", str(rules))
+    assert result.exit_code == 1 and "history.qualified must be the date column" in result.stderr
+
+
+def test_importing_again_with_update_adds_no_history_entry_and_changes_no_byte(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    assert run(workspace, "import", str(source), "--rules", str(rules)).exit_code == 0
+    before = files(workspace.root)
+    again = run(workspace, "import", str(source), "--rules", str(rules), "--update")
+    assert again.stdout == "imported: 0 created, 0 updated, 5 skipped\n"
+    assert files(workspace.root) == before
+    # the deal still talking is lost now: one entry more, the stages it passed are not repeated
+    write(source, STORY_CSV.replace("3,Still talking,Talking,2026-06-01,2026-06-15,,500",
+                                    "3,Still talking,Lost,2026-06-01,2026-06-15,2026-07-01,500"))
+    changed = run(workspace, "import", str(source), "--rules", str(rules), "--update")
+    assert changed.stdout == "imported: 0 created, 1 updated, 4 skipped\n", changed.output
+    assert history(by_external_id(workspace.root)["3"]) == [
+        ("lead", D("2026-06-01")), ("qualified", D("2026-06-15")), ("lost", D("2026-07-01"))]
+    before = files(workspace.root)
+    assert run(workspace, "import", str(source), "--rules", str(rules), "--update").exit_code == 0
+    assert files(workspace.root) == before
