@@ -763,6 +763,7 @@ def test_salesforce_demo_export(default_workspace, run):
     assert len(opportunities) == 31
     deals = deals_by_external_id(default_workspace.root)
     assert set(deals) == {row["Id"] for row in opportunities}
+    deals_by_id = {deal.id: external for external, deal in deals.items()}
     owner_ids = {row["OwnerId"] for row in opportunities}
     assert {m["name"] for m in team(default_workspace.root)} == owner_ids
     for row in opportunities:
@@ -772,13 +773,28 @@ def test_salesforce_demo_export(default_workspace, run):
         expected_stage = "won" if row["IsWon"] == "1" else ("lost" if row["IsClosed"] == "1" else standard[row["StageName"]])
         assert deal.stage == expected_stage, row["Id"]
         assert deal.data["value"] == int(row["Amount"])
-        assert deal.created == D(row["CreatedDate"][:10])
+        # CreatedDate is when the record was loaded: a CloseDate before it is when the deal closed (or is
+        # expected to: an overdue deal), and created moves back to it
+        close = D(row["CloseDate"][:10])
+        assert deal.created == min(D(row["CreatedDate"][:10]), close)
+        assert deal.expected_close == close
         # the stage history comes from OpportunityHistory.csv and ends in the deal's stage
         assert history(deal)[0][1] == deal.created and history(deal)[-1][0] == deal.stage
+        assert all(deal.created <= day <= (deal.closed or day) for _, day in history(deal))
         assert {stage for stage, _ in history(deal)} <= {standard[s] for s in stage_changes[row["Id"]]} | {deal.stage}
         if deal.stage == "won":
-            assert deal.closed == max(D(row["CloseDate"][:10]), deal.created)
+            assert deal.closed == close
     assert Counter(d.stage for d in deals.values())["won"] == sum(row["IsWon"] == "1" for row in opportunities)
+    early = Counter(row["IsClosed"] for row in opportunities if row["CloseDate"] < row["CreatedDate"])
+    assert (f"pipe: note: {early['1']} closed deal(s) closed before they were created: created moved back to "
+            "the close date") in result.stderr
+    assert (f"pipe: note: {early['0']} open deal(s) expected to close before they were created: created moved "
+            "back to the expected close date") in result.stderr
+    # the open ones show as overdue in the forecast, each with its own CloseDate
+    forecast = run(default_workspace, "report", "forecast", "--period", "2018", "--format", "json")
+    overdue = json.loads(forecast.stdout)["reports"]["forecast"]["tables"]["overdue"]["rows"]
+    assert sorted((deals_by_id[r["deal"]], r["expected_close"]) for r in overdue) == sorted(
+        (row["Id"], row["CloseDate"][:10]) for row in opportunities if row["IsClosed"] == "0")
     assert run(default_workspace, "check").exit_code == 0
 
 

@@ -141,3 +141,55 @@ def test_importing_again_with_update_adds_no_history_entry_and_changes_no_byte(w
     before = files(workspace.root)
     assert run(workspace, "import", str(source), "--rules", str(rules), "--update").exit_code == 0
     assert files(workspace.root) == before
+
+
+# -- a close before created: records loaded into the source later (Salesforce) -------------------
+
+LOADED_CSV = """\
+id,title,stage,created,close,value
+1,Won before loaded,Won,2026-03-10,2026-02-01,100
+2,Lost before loaded,Lost,2026-03-10,2026-01-15,100
+3,Open and overdue,Open,2026-03-10,2026-03-01,100
+4,Open and ahead,Open,2026-03-10,2026-12-01,100
+5,Won after loaded,Won,2026-03-10,2026-04-01,100
+"""
+LOADED_RULES = """\
+id: id
+fields: {title: title, stage: stage, created: created, closed: close, expected_close: close, value: value}
+defaults: {lost_reason: price}
+stages: {Open: lead, Won: won, Lost: lost}
+"""
+
+
+def test_move_created_closes_a_deal_on_its_close_date_and_keeps_an_overdue_expected_close(workspace, run, tmp_path):
+    rules = write(tmp_path / "loaded.rules.yaml", LOADED_RULES + "move_created: true\n")
+    source = write(tmp_path / "loaded.csv", LOADED_CSV)
+    result = run(workspace, "import", str(source), "--rules", str(rules), "--next", "Call")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "pipe: note: 2 closed deal(s) closed before they were created: created moved back to the close date (rows 2, 3)",
+        "pipe: note: 1 open deal(s) expected to close before they were created: created moved back to the expected "
+        "close date (rows 4)"]
+    deals = by_external_id(workspace.root)
+    dates = {key: (d.created, d.closed, d.expected_close) for key, d in deals.items()}
+    assert dates == {"1": (D("2026-02-01"), D("2026-02-01"), D("2026-02-01")),
+                     "2": (D("2026-01-15"), D("2026-01-15"), D("2026-01-15")),
+                     "3": (D("2026-03-01"), None, D("2026-03-01")),
+                     "4": (D("2026-03-10"), None, D("2026-12-01")),
+                     "5": (D("2026-03-10"), D("2026-04-01"), D("2026-04-01"))}
+    assert history(deals["1"]) == [("lead", D("2026-02-01")), ("won", D("2026-02-01"))]
+    forecast = run(workspace, "report", "forecast", "--period", "2026", "--format", "json")
+    overdue = json.loads(forecast.stdout)["reports"]["forecast"]["tables"]["overdue"]["rows"]
+    assert [(row["deal"], row["expected_close"]) for row in overdue] == [(deals["3"].id, "2026-03-01")]
+    assert run(workspace, "check").exit_code == 0
+
+
+def test_without_move_created_a_close_before_created_is_moved_to_created(workspace, run, tmp_path):
+    rules = write(tmp_path / "loaded.rules.yaml", LOADED_RULES)
+    source = write(tmp_path / "loaded.csv", LOADED_CSV)
+    result = run(workspace, "import", str(source), "--rules", str(rules), "--next", "Call")
+    assert result.exit_code == 0, result.output
+    deals = by_external_id(workspace.root)
+    assert (deals["1"].created, deals["1"].closed) == (D("2026-03-10"), D("2026-03-10"))
+    assert (deals["3"].created, deals["3"].expected_close) == (D("2026-03-10"), None)
+    assert "moved back" not in result.stderr
