@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipecli.core.store.workspace import Workspace
+from tests.conftest import CONFIG, failed, simple_deal
 
 D = dt.date.fromisoformat
 
@@ -193,3 +194,54 @@ def test_without_move_created_a_close_before_created_is_moved_to_created(workspa
     assert (deals["1"].created, deals["1"].closed) == (D("2026-03-10"), D("2026-03-10"))
     assert (deals["3"].created, deals["3"].expected_close) == (D("2026-03-10"), None)
     assert "moved back" not in result.stderr
+
+
+# -- gated stages --------------------------------------------------------------------------------
+
+GATED = CONFIG.replace("{id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}",
+                       "{id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open, requires: [bant]}"
+                       ).replace("{id: proposal, name: Proposal, probability: 60, kind: open}",
+                                 "{id: proposal, name: Proposal, probability: 60, kind: open, "
+                                 "requires: [value, expected_close]}")
+GATED_CSV = """\
+id,title,stage,value,close
+1,First,qualified,100,
+2,Second,qualified,100,
+3,No close date,proposal,100,
+4,No value,proposal,,2027-01-01
+5,Complete,proposal,100,2027-01-01
+6,Ungated,lead,,
+"""
+
+
+def test_deals_imported_into_a_gated_stage_without_its_fields_are_one_warning_per_stage(make_workspace, run, tmp_path):
+    assert GATED != CONFIG
+    workspace = make_workspace(config=GATED)
+    source = write(tmp_path / "gated.csv", GATED_CSV)
+    args = ("import", str(source), "--id", "id", "--map", "title=title", "--map", "stage=stage", "--map", "value=value",
+            "--map", "close=expected_close", "--next", "Call")
+    dry = run(workspace, *args, "--dry-run")
+    expected = [
+        "pipe: warning: 2 imported deal(s) in qualified lack what its gate requires (bant.budget, bant.authority, "
+        "bant.need, bant.timeline): imported all the same; list them with 'pipe list --stage qualified --missing bant'",
+        "pipe: warning: 2 imported deal(s) in proposal lack what its gate requires (value, expected_close): imported "
+        "all the same; list them with 'pipe list --stage proposal --missing value --missing expected_close'"]
+    assert [line for line in dry.stderr.splitlines() if "gate" in line] == expected
+    result = run(workspace, *args)
+    assert result.exit_code == 0 and result.stdout == "imported: 6 created, 0 updated, 0 skipped\n"
+    assert [line for line in result.stderr.splitlines() if "gate" in line] == expected
+    # the commands it gives list exactly those deals
+    for line, ids in zip(expected, (["first", "second"], ["no-close-date", "no-value"])):
+        listing = line.rsplit("'", 2)[1].split()[1:]  # without "pipe"
+        listed = run(workspace, *listing, "--format", "json")
+        assert sorted(deal["id"] for deal in json.loads(listed.stdout)) == ids
+
+
+def test_missing_lists_the_deals_without_a_field_a_gate_can_name(make_workspace, run):
+    workspace = make_workspace({"a": simple_deal("a"), "b": simple_deal("b", value=0),
+                                "c": simple_deal("c", expected_close="2026-12-20")})
+    listed = run(workspace, "list", "--missing", "value", "--format", "json")
+    assert [deal["id"] for deal in json.loads(listed.stdout)] == ["b"]
+    listed = run(workspace, "list", "--missing", "value", "--missing", "expected_close", "--format", "json")
+    assert [deal["id"] for deal in json.loads(listed.stdout)] == ["a", "b"]
+    failed(run(workspace, "list", "--missing", "budget"), "unknown field 'budget' for --missing", "bant.budget")

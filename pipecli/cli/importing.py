@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option
-from pipecli.cli.output import progress, warn_duplicate
+from pipecli.cli.output import progress, warn, warn_duplicate
 from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
@@ -100,6 +100,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
             _warn_duplicates(existing, [item.deal for item in plan.items if item.action == "create"], config)
         for note in plan.notes:
             click.echo(f"pipe: note: {note}", err=True)
+        _warn_gates([item.deal for item in plan.items if item.action in ("create", "update")], config)
         created, updated, skipped = (plan.count(a) for a in ("create", "update", "skip"))
         reasons: dict[str, int] = {}
         for item in plan.items:
@@ -146,6 +147,17 @@ def _warn_duplicates(existing: list, created: list, config) -> None:
         index.add(deal.id, deal.title, deal.account)
 
 
+def _warn_gates(deals: list, config) -> None:
+    """One warning per gated stage imported deals are in without what it requires, with how to list them."""
+    from pipecli.core.importing.gates import short_of_gates
+
+    for entry in short_of_gates(deals, config):
+        listing = "pipe list" + (f" --pipeline {entry.pipeline}" if entry.shared else "") + f" --stage {entry.stage}"
+        listing += "".join(f" --missing {name}" for name in entry.requires)
+        warn(f"{entry.deals} imported deal(s) in {entry.stage} lack what its gate requires "
+             f"({', '.join(entry.missing)}): imported all the same; list them with '{listing}'")
+
+
 def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) -> None:
     """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
     from pipecli.core.importing.reimport import plan_reimport, read_export
@@ -158,6 +170,7 @@ def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) ->
         if not force:
             _warn_duplicates(existing, [deal for action, deal in actions if action == "create"], app.config)
         counts = {a: sum(1 for action, _ in actions if action == a) for a in ("create", "update", "skip")}
+        _warn_gates([deal for action, deal in actions if action != "skip"], app.config)
         if dry_run:
             for action, deal in actions:
                 click.echo(f"{action} {deal.id}")
