@@ -245,3 +245,74 @@ def test_missing_lists_the_deals_without_a_field_a_gate_can_name(make_workspace,
     listed = run(workspace, "list", "--missing", "value", "--missing", "expected_close", "--format", "json")
     assert [deal["id"] for deal in json.loads(listed.stdout)] == ["a", "b"]
     failed(run(workspace, "list", "--missing", "budget"), "unknown field 'budget' for --missing", "bant.budget")
+
+
+# -- --skip-bad ----------------------------------------------------------------------------------
+
+MIXED_CSV = """\
+id,title,stage,owner,created,value
+1,"Good, with a comma",lead,alice,2026-01-05,100
+2,Bad date,lead,alice,2026-13-01,100
+3,Unknown stage,Negotiation,alice,2026-01-05,100
+4,Also good,qualified,bob,2026-02-01,200
+5,'-Unknown owner,lead,zed,2026-01-05,50
+"""
+MIXED_ARGS = ("--id", "id", "--map", "title=title", "--map", "stage=stage", "--map", "owner=owner",
+              "--map", "created=created", "--map", "value=value", "--next", "Call")
+
+
+def test_without_skip_bad_one_bad_row_imports_nothing(workspace, run, tmp_path):
+    source = write(tmp_path / "mixed.csv", MIXED_CSV)
+    result = run(workspace, "import", str(source), *MIXED_ARGS)
+    line = failed(result, "nothing imported", "row 3: bad date '2026-13-01'", "'Negotiation' (rows 4)", "'zed' (rows 6)")
+    assert "Traceback" not in line and workspace.deal_ids() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mixed.csv", "ws"]
+
+
+def test_skip_bad_imports_the_good_rows_and_writes_the_others_with_a_reason_beside_the_file(workspace, run, tmp_path):
+    source = write(tmp_path / "mixed.csv", MIXED_CSV)
+    result = run(workspace, "import", str(source), *MIXED_ARGS, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "imported: 2 created, 0 updated, 0 skipped, 3 rejected\n"
+    rejects = tmp_path / "mixed.rejected.csv"
+    assert result.stderr.splitlines()[-1] == (f"pipe: warning: 3 bad row(s) not imported (rows 3, 4, 6): written with "
+                                              f"their reasons to {rejects}")
+    assert sorted(workspace.deal_ids()) == ["also-good", "good-with-a-comma"]
+    lines = MIXED_CSV.splitlines()
+    # the rows as they came in (the ' before -Unknown), a reason last, worded as the command's options
+    assert rejects.read_text(encoding="utf-8").splitlines() == [
+        lines[0] + ",reason",
+        lines[2] + ",row 3: bad date '2026-13-01' (YYYY-MM-DD or M/D/YYYY; else give --date-format)",
+        lines[3] + ",row 4: unknown stage 'Negotiation' in pipeline sales: map it with --stage-map 'SOURCE=stage' or "
+                   "stages: in a rules file",
+        lines[5] + ",row 6: unknown owner 'zed': add it to the team (--add-owners) or map it with owners: in a rules file"]
+    # fixed and imported again: the rows come in as the original ones would have
+    fixed = rejects.read_text(encoding="utf-8").replace("2026-13-01", "2026-11-01").replace("Negotiation", "proposal")
+    fixed = fixed.replace(",zed,", ",bob,")
+    (tmp_path / "fixed.csv").write_text(fixed, encoding="utf-8")
+    again = run(workspace, "import", str(tmp_path / "fixed.csv"), *MIXED_ARGS)
+    assert again.stdout == "imported: 3 created, 0 updated, 0 skipped\n", again.output
+    assert workspace.load("unknown-owner").title == "-Unknown owner"  # one ' off, as from the first file
+
+
+def test_skip_bad_never_replaces_an_earlier_file_of_rejects(workspace, run, tmp_path):
+    source = write(tmp_path / "mixed.csv", MIXED_CSV)
+    (tmp_path / "mixed.rejected.csv").write_text("kept\n", encoding="utf-8")
+    first = run(workspace, "import", str(source), *MIXED_ARGS, "--skip-bad")
+    assert first.stderr.splitlines()[-1].endswith(f"to {tmp_path / 'mixed.rejected-2.csv'}")
+    second = run(workspace, "import", str(source), *MIXED_ARGS, "--skip-bad")
+    assert second.stdout == "imported: 0 created, 0 updated, 2 skipped, 3 rejected\n"
+    assert second.stderr.splitlines()[-1].endswith(f"to {tmp_path / 'mixed.rejected-3.csv'}")
+    assert (tmp_path / "mixed.rejected.csv").read_text(encoding="utf-8") == "kept\n"
+    assert (tmp_path / "mixed.rejected-2.csv").read_bytes() == (tmp_path / "mixed.rejected-3.csv").read_bytes()
+
+
+def test_skip_bad_with_dry_run_says_which_rows_it_would_reject_and_writes_nothing(workspace, run, tmp_path):
+    source = write(tmp_path / "mixed.csv", MIXED_CSV)
+    result = run(workspace, "import", str(source), *MIXED_ARGS, "--skip-bad", "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [
+        "row 2: create good-with-a-comma", "row 3: reject", "row 4: reject", "row 5: create also-good", "row 6: reject"]
+    assert result.stderr.splitlines()[-1] == "dry run: 2 to create, 0 to update, 0 to skip, 3 to reject; nothing changed"
+    assert workspace.deal_ids() == [] and sorted(p.name for p in tmp_path.iterdir()) == ["mixed.csv", "ws"]

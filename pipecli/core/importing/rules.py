@@ -289,7 +289,7 @@ class Importer:
 
     def __init__(self, config: Config, rules: Rules, existing: list[Deal], today: dt.date, user: str | None,
                  *, pipeline: str | None = None, update: bool = False, add_owners: bool = False,
-                 next_step: str | None = None):
+                 next_step: str | None = None, skip_bad: bool = False):
         self.config = config
         self.rules = rules
         self.today = today
@@ -297,6 +297,7 @@ class Importer:
         self.update = update
         self.add_owners = add_owners
         self.next_step = next_step
+        self.skip_bad = skip_bad  # refused rows are left to the caller (rejects.py), not an error
         chosen = pipeline or rules.pipeline
         self.pipeline = config.find_pipeline(chosen) if chosen else config.default_pipeline
         self.by_external = {str(d.data["external_id"]): d for d in existing if d.data.get("external_id") is not None}
@@ -369,7 +370,8 @@ class Importer:
                 changed = self.updated(old, deal)
                 items.append(Planned(number, "update", old, external_id=external) if changed
                              else Planned(number, "skip", None, f"{old.id} is up to date", external))
-        self.raise_problems(table)
+        if not self.skip_bad:
+            self.raise_problems(table)
         notes = []
         if self.no_created:
             notes.append(f"{len(self.no_created)} row(s) have no created date: they get today's ({self.today})")
