@@ -316,3 +316,30 @@ def test_skip_bad_with_dry_run_says_which_rows_it_would_reject_and_writes_nothin
         "row 2: create good-with-a-comma", "row 3: reject", "row 4: reject", "row 5: create also-good", "row 6: reject"]
     assert result.stderr.splitlines()[-1] == "dry run: 2 to create, 0 to update, 0 to skip, 3 to reject; nothing changed"
     assert workspace.deal_ids() == [] and sorted(p.name for p in tmp_path.iterdir()) == ["mixed.csv", "ws"]
+
+
+def test_update_keeps_the_stages_a_row_dates_on_the_way_to_its_new_stage(workspace, run, tmp_path):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", "id,title,stage,created,talking_since,closed,value\n"
+                                           "7,Prospect,Open,2026-06-01,,,500\n")
+    assert run(workspace, "import", str(source), "--rules", str(rules), "--next", "Call").exit_code == 0
+    write(source, "id,title,stage,created,talking_since,closed,value\n7,Prospect,Won,2026-06-01,2026-06-10,2026-06-20,500\n")
+    result = run(workspace, "import", str(source), "--rules", str(rules), "--update")
+    assert result.stdout == "imported: 0 created, 1 updated, 0 skipped\n", result.output
+    assert history(by_external_id(workspace.root)["7"]) == [
+        ("lead", D("2026-06-01")), ("qualified", D("2026-06-10")), ("won", D("2026-06-20"))]
+    before = files(workspace.root)
+    assert run(workspace, "import", str(source), "--rules", str(rules), "--update").exit_code == 0
+    assert files(workspace.root) == before
+
+
+@pytest.mark.parametrize("name", ["deals.json", "deals.csv"])
+def test_pipes_own_export_of_an_imported_story_comes_back_without_a_byte_changed(workspace, run, tmp_path, name):
+    rules = write(tmp_path / "story.rules.yaml", STORY_RULES)
+    source = write(tmp_path / "story.csv", STORY_CSV)
+    assert run(workspace, "import", str(source), "--rules", str(rules), "--next", "Call").exit_code == 0
+    assert run(workspace, "export", "-o", str(tmp_path / name)).exit_code == 0
+    before = files(workspace.root)
+    again = run(workspace, "import", str(tmp_path / name), "--preset", "pipe", "--update")
+    assert again.stdout == "imported: 0 created, 0 updated, 5 skipped\n", again.output
+    assert files(workspace.root) == before

@@ -16,7 +16,7 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
-from pipecli.core.importing.story import created_moved_back, parse_stage_dates, stage_steps, story
+from pipecli.core.importing.story import created_moved_back, moves_since, parse_stage_dates, stage_steps, story
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import Deal, slugify, unique_id
@@ -587,6 +587,10 @@ class Importer:
                 else:
                     old.unset(key)
                 changed = True
+        if changed and self.rules.stage_dates and old.history and old.stage != old.history[-1].get("stage"):
+            # the stages the row dates since the last entry, when they lead to the new stage (story.py)
+            for entry in moves_since(old.history, new.history, old.stage):
+                old.append("history", history_entry(entry["stage"], entry["date"], self.user))
         if changed and old.stage != (old.history[-1].get("stage") if old.history else None):
             # a move to won or lost happened on the row's close date (not before the last move); any other, now
             when = new.data.get("closed") if new.data.get("closed") else self.today

@@ -70,6 +70,18 @@ def story(steps: list[tuple[dt.date, str]], final: str, pipeline: Pipeline, crea
     return entries
 
 
+def moves_since(history: list[dict], told: list[dict], stage: str) -> list[dict]:
+    """The entries of told (the history a row tells) after history's last one, when they end in stage
+    (the deal's new stage): what `--update` adds for a move, so the stages passed on the way are kept
+    and none is repeated. Empty when told does not lead there: the move is then dated as before."""
+    last = history[-1]
+    moves: list[dict] = []
+    for entry in told:
+        if entry["date"] >= last["date"] and entry["stage"] != (moves[-1] if moves else last)["stage"]:
+            moves.append(entry)
+    return moves if moves and moves[-1]["stage"] == stage else []
+
+
 def created_moved_back(created: dt.date, closed: dt.date | None, expected: dt.date | None,
                        is_closed: bool) -> tuple[dt.date, str | None]:
     """(created, why) under `move_created: true`: a won or lost deal closed before it was created is
