@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from pipecli.cli.options import commit_option
-from pipecli.cli.output import progress, warn, warn_duplicate
-from pipecli.core.errors import InvalidValue
+from pipecli.cli.output import progress, warn, warn_duplicate, worded
+from pipecli.core.errors import InvalidValue, Message
+from pipecli.core.importing.rejects import rejections, without_rows, write_rejects
 from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
 from pipecli.core.model.duplicates import DuplicateIndex, in_play
@@ -33,19 +34,23 @@ from pipecli.render.style import printable
 @click.option("--update", is_flag=True, help="Update deals imported before whose row changed.")
 @click.option("--add-owners", is_flag=True, help="Add owners not on the team to pipelines.yaml.")
 @click.option("--next", "next_step", metavar="TEXT", help="Give every imported open deal this next step.")
+@click.option("--skip-bad", is_flag=True,
+              help="Import the good rows and write the refused ones, with a reason column, to FILE's name "
+                   "with .rejected.csv (-2, -3... if taken); without it one bad row stops the import.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be created, updated and skipped.")
 @click.option("--force", is_flag=True, help="Import without looking for likely duplicates (same account, similar title).")
 @commit_option
 @click.pass_obj
 def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column, date_format, encoding, delimiter,
-            raw, update, add_owners, next_step, dry_run, force):
+            raw, update, add_owners, next_step, skip_bad, dry_run, force):
     """Import deals from a CSV or .xlsx file.
 
     Columns become fields through --map, a rules file or a preset. A row's id
     (--id, or id: in the rules) is kept as external_id: importing the same
     file again creates nothing new, and --update brings changed rows in.
     Created, won, lost and close dates fill the stage history. Nothing is
-    written unless every row can be imported. A new deal with the same account
+    written unless every row can be imported (--skip-bad: the good ones, the
+    others set aside in a file beside FILE). A new deal with the same account
     and a similar title as one not won or lost is named in a warning (--force
     skips this). See docs/import.md.
 
@@ -61,7 +66,8 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     if preset == "pipe":
         ignored = [name for name, given in (("--rules", rules_file), ("--map", maps), ("--stage-map", stage_maps),
                                             ("--id", id_column), ("--pipeline", pipeline), ("--add-owners", add_owners),
-                                            ("--next", next_step), ("--date-format", date_format), ("--raw", raw)) if given]
+                                            ("--next", next_step), ("--date-format", date_format), ("--raw", raw),
+                                            ("--skip-bad", skip_bad)) if given]
         if ignored:
             raise InvalidValue(f"--preset pipe reads pipe's own export as it is: {ignored[0]} does not apply")
         _import_export(app, path, update, dry_run, force)
@@ -89,17 +95,22 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
     if table.encoding == "cp1252" and rules.encoding is None:
         click.echo(f"pipe: note: {printable(file)} is not UTF-8 (and holds no UTF-8 text): read as cp1252, "
                    "what Excel on Windows saves; give --encoding if it is another", err=True)
+    own_columns = list(table.headers)  # the rejected rows go out as they came in, without joined columns
     histories = add_joins(table, rules, path.parent, read)
     workspace, config = app.workspace, app.config
     with workspace.lock():
         existing = app.deals()
         importer = Importer(config, rules, existing, app.today, app.user, pipeline=pipeline, update=update,
-                            add_owners=add_owners, next_step=next_step)
+                            add_owners=add_owners, next_step=next_step, skip_bad=skip_bad)
         plan = importer.plan(table, histories)
+        rejected = {row: "; ".join(worded(Message(*parts)) for parts in reasons)
+                    for row, reasons in rejections(importer).items()}
+        plan = without_rows(plan, set(rejected))
         if not force:
             _warn_duplicates(existing, [item.deal for item in plan.items if item.action == "create"], config)
         for note in plan.notes:
             click.echo(f"pipe: note: {note}", err=True)
+        _warn_gates([item.deal for item in plan.items if item.action in ("create", "update")], config)
         created, updated, skipped = (plan.count(a) for a in ("create", "update", "skip"))
         reasons: dict[str, int] = {}
         for item in plan.items:
@@ -110,18 +121,27 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         summary = f"{created} to create, {updated} to update, {skipped} to skip"
         if reasons:
             summary += " (" + "; ".join(f"{n}: {why}" for why, n in sorted(reasons.items())) + ")"
+        if rejected:
+            summary += f", {len(rejected)} to reject"
         if dry_run:
-            for item in plan.items:
-                target = item.deal.id if item.deal else ""
-                words = [f"row {item.row}: {item.action}", target, f"({item.why})" if item.why else ""]
-                click.echo(" ".join(w for w in words if w))
+            lines = [(item.row, " ".join(w for w in [f"row {item.row}: {item.action}", item.deal.id if item.deal else "",
+                                                     f"({item.why})" if item.why else ""] if w)) for item in plan.items]
+            lines += [(row, f"row {row}: reject ({why})") for row, why in rejected.items()]
+            for _, line in sorted(lines, key=lambda pair: pair[0]):
+                click.echo(printable(line))
             click.echo(f"dry run: {summary}; nothing changed", err=True)
             return
+        if rejected:
+            written = write_rejects(path, table, own_columns, {row: f"row {row}: {why}" for row, why in rejected.items()},
+                                    raw)
+            warn(f"{len(rejected)} bad row(s) not imported (rows {', '.join(map(str, list(rejected)[:8]))}"
+                 f"{' ...' if len(rejected) > 8 else ''}): written with their reasons to {written}")
         if plan.new_owners:
             workspace.add_team_members(plan.new_owners)
         writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
         bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
-    click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped")
+    click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped"
+               + (f", {len(rejected)} rejected" if rejected else ""))
     app.note_change(f"import {printable(Path(file).name)}: {created} created, {updated} updated")
 
 
@@ -155,6 +175,17 @@ def _warn_duplicates(existing: list, created: list, config) -> None:
         warn(f"{warned - WARNED_DUPLICATES} more new deals are likely the same as others: 'pipe check' lists them all")
 
 
+def _warn_gates(deals: list, config) -> None:
+    """One warning per gated stage imported deals are in without what it requires, with how to list them."""
+    from pipecli.core.importing.gates import short_of_gates
+
+    for entry in short_of_gates(deals, config):
+        listing = "pipe list" + (f" --pipeline {entry.pipeline}" if entry.shared else "") + f" --stage {entry.stage}"
+        listing += "".join(f" --missing {name}" for name in entry.requires)
+        warn(f"{entry.deals} imported deal(s) in {entry.stage} lack what its gate requires "
+             f"({', '.join(entry.missing)}): imported all the same; list them with '{listing}'")
+
+
 def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) -> None:
     """--preset pipe: the deals of a `pipe export` file, with their own ids, as they were."""
     from pipecli.core.importing.reimport import plan_reimport, read_export
@@ -167,6 +198,7 @@ def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) ->
         if not force:
             _warn_duplicates(existing, [deal for action, deal in actions if action == "create"], app.config)
         counts = {a: sum(1 for action, _ in actions if action == a) for a in ("create", "update", "skip")}
+        _warn_gates([deal for action, deal in actions if action != "skip"], app.config)
         if dry_run:
             for action, deal in actions:
                 click.echo(f"{action} {deal.id}")

@@ -185,6 +185,9 @@ _FILTER_OPTIONS = [
     click.option("--rotting", "f_rotting", is_flag=True, help="Only deals in their stage for longer than its rot_days."),
     click.option("--no-next-step", "f_no_next_step", is_flag=True, help="Only open deals without an open task."),
     click.option("--search", "f_search", metavar="TEXT", help="Only deals mentioning TEXT (title, account, contacts, notes...)."),
+    click.option("--missing", "f_missing", multiple=True, metavar="FIELD",
+                  help="Only deals without FIELD, as a stage's gate names it: value, expected_close, bant, "
+                       "bant.budget... (repeatable: any)."),
 ]
 
 
@@ -204,6 +207,7 @@ def deal_filter_options(command: Callable) -> Callable:
             created_since=raw["created_since"], created_before=raw["created_before"],
             closing_before=raw["closing_before"], inactive=raw["inactive"],
             rotting=raw["rotting"], no_next_step=raw["no_next_step"], search=raw["search"],
+            missing=raw["missing"],
         )
         return command(*args, **kwargs)
 

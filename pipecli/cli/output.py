@@ -27,7 +27,7 @@ INPUT_OPTIONS = {
     "text": "--text TEXT", "date_format": "--date-format", "stage_map": "--stage-map 'SOURCE=stage'",
     "add_owners": "--add-owners", "column_rules": "--map or --rules", "encoding": "--encoding",
     "delimiter": "--delimiter", "value": "--value", "close_date": "--close-date", "contact": "--contact",
-    "owner": "--owner",
+    "owner": "--owner", "missing": "--missing",
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
+from pipecli.core.importing.story import created_moved_back, moves_since, parse_stage_dates, stage_steps, story
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import Deal, slugify, unique_id
@@ -31,7 +32,7 @@ TARGETS = ("title", "pipeline", "stage", "status", "won", "is_closed", "value", 
            "owner", "account", "contact", "contact_name", "contact_email", "source", "tags", "created",
            "expected_close", "closed", "lost_reason", "notes")
 RULE_KEYS = ("id", "system", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format",
-             "encoding", "delimiter", "join", "history", "optional")
+             "encoding", "delimiter", "join", "history", "optional", "move_created")
 TRUE = {"1", "true", "yes", "y", "x", "won", "t"}
 
 
@@ -73,6 +74,8 @@ class Rules:
     delimiter: str | None = None
     joins: list[Join] = field(default_factory=list)
     history: HistorySource | None = None
+    stage_dates: dict[str, str] = field(default_factory=dict)  # stage -> the date column it was entered on
+    move_created: bool = False  # a close date before created moves created back (story.py)
     folder: Path | None = None  # where the rules file is: join and history files are found from there
     optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
 
@@ -92,6 +95,8 @@ class Rules:
             delimiter=other.delimiter or self.delimiter,
             joins=self.joins + other.joins,
             history=other.history or self.history,
+            stage_dates={**self.stage_dates, **other.stage_dates},
+            move_created=self.move_created or other.move_created,
             folder=other.folder or self.folder,
             optional=self.optional or other.optional,
         )
@@ -132,8 +137,10 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("file", "on", "key")):
             raise InvalidValue(f"{shown}: join entry {i + 1} needs file, on and key")
         joins.append(Join(item["file"], item["on"], item["key"], str(item.get("prefix") or "")))
-    history = None
-    if raw.get("history") is not None:
+    history, stage_dates = None, {}
+    if isinstance(raw.get("history"), dict) and "file" not in raw["history"]:
+        stage_dates = parse_stage_dates(raw["history"], shown)
+    elif raw.get("history") is not None:
         item = raw["history"]
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("file", "on", "key", "stage", "date")):
             raise InvalidValue(f"{shown}: history needs file, on, key, stage and date")
@@ -152,6 +159,8 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         delimiter=_text_or_none(raw.get("delimiter"), "delimiter", shown),
         joins=joins,
         history=history,
+        stage_dates=stage_dates,
+        move_created=raw.get("move_created") is True,
         folder=folder,
         optional=raw.get("optional") is True,
     )
@@ -280,7 +289,7 @@ class Importer:
 
     def __init__(self, config: Config, rules: Rules, existing: list[Deal], today: dt.date, user: str | None,
                  *, pipeline: str | None = None, update: bool = False, add_owners: bool = False,
-                 next_step: str | None = None):
+                 next_step: str | None = None, skip_bad: bool = False):
         self.config = config
         self.rules = rules
         self.today = today
@@ -288,6 +297,7 @@ class Importer:
         self.update = update
         self.add_owners = add_owners
         self.next_step = next_step
+        self.skip_bad = skip_bad  # refused rows are left to the caller (rejects.py), not an error
         chosen = pipeline or rules.pipeline
         self.pipeline = config.find_pipeline(chosen) if chosen else config.default_pipeline
         self.by_external = {str(d.data["external_id"]): d for d in existing if d.data.get("external_id") is not None}
@@ -299,6 +309,7 @@ class Importer:
         self.no_created: list[int] = []
         self.checked_against = config  # the config with the team members this import adds
         self.dropped_close_dates: list[int] = []
+        self.moved_created: dict[str, list[int]] = {"closed": [], "open": []}  # rows, by why (story.py)
         self.row_number = 0  # the row being read
         self.cleaned: list[int] = []  # rows whose text had control characters, made spaces
 
@@ -359,13 +370,20 @@ class Importer:
                 changed = self.updated(old, deal)
                 items.append(Planned(number, "update", old, external_id=external) if changed
                              else Planned(number, "skip", None, f"{old.id} is up to date", external))
-        self.raise_problems(table)
+        if not self.skip_bad:
+            self.raise_problems(table)
         notes = []
         if self.no_created:
             notes.append(f"{len(self.no_created)} row(s) have no created date: they get today's ({self.today})")
         if self.dropped_close_dates:
             notes.append(f"{len(self.dropped_close_dates)} deal(s) had an expected close date before their "
                          f"created date: left without one (rows {_rows(self.dropped_close_dates)})")
+        if self.moved_created["closed"]:
+            notes.append(f"{len(self.moved_created['closed'])} closed deal(s) closed before they were created: created "
+                         f"moved back to the close date (rows {_rows(self.moved_created['closed'])})")
+        if self.moved_created["open"]:
+            notes.append(f"{len(self.moved_created['open'])} open deal(s) expected to close before they were created: "
+                         f"created moved back to the expected close date (rows {_rows(self.moved_created['open'])})")
         if self.cleaned:
             notes.append(f"{len(self.cleaned)} row(s) had control characters (ESC, NUL...) in their text: "
                          f"imported with a space for each (rows {_rows(self.cleaned)})")
@@ -410,6 +428,10 @@ class Importer:
         if created is None:
             self.no_created.append(number)
             created = min([d for d in (closed, self.today) if d is not None])
+        elif self.rules.move_created:
+            created, why = created_moved_back(created, closed, expected, stage.is_closed)
+            if why:
+                self.moved_created[why].append(number)
         data: dict[str, Any] = {"id": "", "title": title, "pipeline": pipeline.id, "stage": stage.id}
         value = parse_import_amount(self.value_of(row, "value"))
         if value is not None:
@@ -449,7 +471,10 @@ class Importer:
                     raise InvalidValue("a lost deal without a lost reason: map lost_reason, or give one under "
                                        "defaults: in a rules file")
                 data["lost_reason"] = reason
-        data["history"] = self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows)
+        steps = stage_steps(self.rules.stage_dates, pipeline,
+                            lambda column: parse_import_date(_fill(column, row, self.rules.optional), date_format))
+        data["history"] = (story(steps, stage.id, pipeline, created, data.get("closed")) if steps else
+                           self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows))
         if stage.is_closed and data["closed"] is None:
             data["closed"] = data["history"][-1]["date"]  # when the history says it closed, else created
         if self.next_step and stage.is_open:
@@ -536,7 +561,7 @@ class Importer:
                 continue  # a stage this import does not map: the deal's own stage still ends the history
             day = parse_import_date(when, self.rules.date_format)
             if day is not None:
-                steps.append((max(day, created), step.id))
+                steps.append((min(max(day, created), closed or day), step.id))  # within the deal's life
         entries = []
         for day, stage_id in sorted(steps, key=lambda s: s[0]):
             if not entries or entries[-1]["stage"] != stage_id:
@@ -562,6 +587,10 @@ class Importer:
                 else:
                     old.unset(key)
                 changed = True
+        if changed and self.rules.stage_dates and old.history and old.stage != old.history[-1].get("stage"):
+            # the stages the row dates since the last entry, when they lead to the new stage (story.py)
+            for entry in moves_since(old.history, new.history, old.stage):
+                old.append("history", history_entry(entry["stage"], entry["date"], self.user))
         if changed and old.stage != (old.history[-1].get("stage") if old.history else None):
             # a move to won or lost happened on the row's close date (not before the last move); any other, now
             when = new.data.get("closed") if new.data.get("closed") else self.today

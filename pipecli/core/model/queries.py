@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pipecli.core.errors import Ambiguous, InvalidValue, MissingRate, NotFound, PipeError
-from pipecli.core.model.config import Config, Pipeline, Stage
+from pipecli.core.model.config import GATE_FIELDS, Config, Pipeline, Stage
 from pipecli.core.model.dates import AHEAD, BEHIND, parse_date, parse_duration
 from pipecli.core.model.deal import Deal
-from pipecli.core.model.inputs import ACCOUNT, FILTER_PIPELINE, MAX_VALUE, MIN_VALUE, SEARCH, SOURCE, TAGS
+from pipecli.core.model.inputs import ACCOUNT, FILTER_PIPELINE, MAX_VALUE, MIN_VALUE, MISSING, SEARCH, SOURCE, TAGS
+from pipecli.core.model.validate import fields_missing
 from pipecli.core.model.values import clean_tags, parse_amount
 
 STATUSES = ("open", "won", "lost", "parked")
@@ -116,6 +117,7 @@ class DealFilter:
     rotting: bool = False
     no_next_step: bool = False
     search: str | None = None
+    missing: tuple[str, ...] = ()  # lacking any of these (a gate's names: value, bant.budget...)
 
     def matches(self, f: Facts) -> bool:
         deal = f.deal
@@ -151,6 +153,8 @@ class DealFilter:
             return False
         if self.search and self.search.lower() not in deal.searchable_text():
             return False
+        if self.missing and not fields_missing(deal, self.missing):
+            return False
         return True
 
 
@@ -174,6 +178,7 @@ def build_filter(
     rotting: bool = False,
     no_next_step: bool = False,
     search: str | None = None,
+    missing: tuple[str, ...] = (),
 ) -> DealFilter:
     """A DealFilter from text as typed by a user, every part checked against the config."""
     empty = [option for option, given in ((FILTER_PIPELINE, pipeline), (ACCOUNT, account), (SOURCE, source),
@@ -185,6 +190,9 @@ def build_filter(
     chosen_stages: list[str] = []
     for text in stages:
         chosen_stages.extend(stage_ids(config, pipeline_obj, text))
+    unknown = [name for name in missing if name not in GATE_FIELDS]
+    if unknown:
+        raise InvalidValue(f"unknown field '{unknown[0]}' for ", MISSING, f" (fields: {', '.join(GATE_FIELDS)})")
     for status in statuses:
         if status not in STATUSES:
             raise InvalidValue(f"unknown status '{status}' (use {', '.join(STATUSES)})")
@@ -209,6 +217,7 @@ def build_filter(
         rotting=rotting,
         no_next_step=no_next_step,
         search=search,
+        missing=tuple(dict.fromkeys(missing)),
     )
 
 

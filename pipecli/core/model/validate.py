@@ -355,12 +355,17 @@ def _check_timeline(deal: Deal, config: Config, team: set[str], today: dt.date, 
 
 def gate_missing(deal: Deal, stage) -> list[str]:
     """What a deal lacks of what the stage's gate requires (its `requires:` list), in that order."""
+    return fields_missing(deal, stage.requires)
+
+
+def fields_missing(deal: Deal, needs) -> list[str]:
+    """What a deal lacks of needs (names a gate may list: value, bant, bant.budget...), in that order."""
     def answered(key: str) -> bool:
         value = deal.bant.get(key)
         return value is not None and str(value).strip() != ""
 
     missing = []
-    for need in stage.requires:
+    for need in needs:
         if need == "bant":
             missing += [f"bant.{k}" for k in BANT_KEYS if not answered(k)]
         elif need.startswith("bant."):
