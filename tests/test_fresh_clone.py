@@ -76,6 +76,7 @@ def test_require_all_turns_those_skips_into_failures_naming_what_is_missing(clon
     failures = re.findall(r"^ERROR (tests/[^:]+)::\S+ - Failed: (.*)$", output, re.M)
     assert set(failures) == {
         ("tests/test_import.py", f"{GET_DATASETS}: no folder {clone.parent / 'shared' / 'datasets'}"),
+        ("tests/test_real_figures.py", f"{GET_DATASETS}: no folder {clone.parent / 'shared' / 'datasets'}"),
         ("tests/test_report_html.py", f"{GET_CHROMIUM}: PIPE_CHROMIUM=/nonexistent is not an executable"),
     }, output
 
