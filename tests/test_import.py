@@ -731,8 +731,9 @@ def test_hubspot_preset(default_workspace, run):
     assert (delta.stage, delta.created, delta.closed, delta.account) == (
         "won", D("2026-09-01"), D("2026-10-01"), "Delta Inc")
     assert history(delta) == [("lead", D("2026-09-01")), ("won", D("2026-10-01"))]
-    assert (echo.stage, echo.expected_close, echo.data["value"]) == ("lead", D("2026-12-31"), 700)
-    assert (foxtrot.stage, foxtrot.expected_close, foxtrot.account) == ("contacted", D("2027-01-31"), None)
+    # HubSpot's order: Appointment Scheduled, then Qualified To Buy, then Presentation Scheduled
+    assert (echo.stage, echo.expected_close, echo.data["value"]) == ("contacted", D("2026-12-31"), 700)
+    assert (foxtrot.stage, foxtrot.expected_close, foxtrot.account) == ("qualified", D("2027-01-31"), None)
     assert all(d.owner is None for d in deals.values())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
+from pipecli.core.importing.lostreasons import LostReasons, parse_lost_reasons
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import Deal, slugify, unique_id
@@ -31,7 +32,7 @@ TARGETS = ("title", "pipeline", "stage", "status", "won", "is_closed", "value", 
            "owner", "account", "contact", "contact_name", "contact_email", "source", "tags", "created",
            "expected_close", "closed", "lost_reason", "notes")
 RULE_KEYS = ("id", "system", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format",
-             "encoding", "delimiter", "join", "history", "optional")
+             "encoding", "delimiter", "join", "history", "optional", "lost_reasons")
 TRUE = {"1", "true", "yes", "y", "x", "won", "t"}
 
 
@@ -75,6 +76,8 @@ class Rules:
     history: HistorySource | None = None
     folder: Path | None = None  # where the rules file is: join and history files are found from there
     optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
+    lost_reasons: dict[str, str] = field(default_factory=dict)  # the file's reason (lostreasons.reason_key) -> ours
+    lost_reason_default: str | None = None  # where a reason lost_reasons does not name goes; None: refused
 
     def merged(self, other: "Rules") -> "Rules":
         """These rules with other's on top (the command line over a rules file over a preset)."""
@@ -94,6 +97,8 @@ class Rules:
             history=other.history or self.history,
             folder=other.folder or self.folder,
             optional=self.optional or other.optional,
+            lost_reasons={**self.lost_reasons, **other.lost_reasons},
+            lost_reason_default=other.lost_reason_default or self.lost_reason_default,
         )
 
 
@@ -138,6 +143,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("file", "on", "key", "stage", "date")):
             raise InvalidValue(f"{shown}: history needs file, on, key, stage and date")
         history = HistorySource(item["file"], item["on"], item["key"], item["stage"], item["date"])
+    lost_reasons, lost_reason_default = parse_lost_reasons(raw.get("lost_reasons"), shown)
     return Rules(
         id_column=_text_or_none(raw.get("id"), "id", shown),
         system=_text_or_none(raw.get("system"), "system", shown),
@@ -154,6 +160,8 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         history=history,
         folder=folder,
         optional=raw.get("optional") is True,
+        lost_reasons=lost_reasons,
+        lost_reason_default=lost_reason_default,
     )
 
 
@@ -301,6 +309,8 @@ class Importer:
         self.dropped_close_dates: list[int] = []
         self.row_number = 0  # the row being read
         self.cleaned: list[int] = []  # rows whose text had control characters, made spaces
+        self.lost_reasons = LostReasons(rules.lost_reasons, rules.lost_reason_default, config.lost_reasons,
+                                        rules_file=rules.folder is not None)
 
     # -- cells ---------------------------------------------------------------------------------
     def value_of(self, row: dict, target: str) -> Any:
@@ -381,6 +391,8 @@ class Importer:
             listed = "; ".join(f"'{o}' (rows {_rows(n)})" for o, n in sorted(self.unknown_owners.items()))
             problems.append((f"unknown owners: {listed}; add them to the team (", ADD_OWNERS,
                              "), or map them with owners: in a rules file"))
+        if unmapped := self.lost_reasons.problem():
+            problems.append((unmapped,))
         for error in self.errors[:5]:
             problems.append((f"row {error.row}: ", *(error.said or (error.message,))))
         if len(self.errors) > 5:
@@ -448,7 +460,9 @@ class Importer:
                 if not reason:
                     raise InvalidValue("a lost deal without a lost reason: map lost_reason, or give one under "
                                        "defaults: in a rules file")
-                data["lost_reason"] = reason
+                data["lost_reason"] = self.lost_reasons.resolve(reason, number)
+                if data["lost_reason"] is None:
+                    return None  # counted with the other rows that have this reason, for one message
         data["history"] = self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows)
         if stage.is_closed and data["closed"] is None:
             data["closed"] = data["history"][-1]["date"]  # when the history says it closed, else created
