@@ -78,6 +78,19 @@ def test_hubspot_stages_by_label_and_by_id_land_in_order(default_workspace, run)
     assert run(default_workspace, "check").exit_code == 0
 
 
+def test_hubspot_labels_in_sentence_case_are_read_too(default_workspace, run, tmp_path):
+    """Newer HubSpot accounts show the same stages as "Qualified to buy", "Closed won": the map ignores case."""
+    rows = [f"{n},Deal {n},{label},2026-11-02,2026-10-01,Too expensive"
+            for n, label in enumerate(["Appointment scheduled", "Qualified to buy", "Presentation scheduled",
+                                       "Decision maker bought-in", "Contract sent", "Closed won", "closed  LOST"], 1)]
+    (tmp_path / "hs.csv").write_text("Record ID,Deal Name,Deal Stage,Close Date,Create Date,Closed Lost Reason\n"
+                                     + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run(default_workspace, "import", str(tmp_path / "hs.csv"), "--preset", "hubspot")
+    assert result.exit_code == 0, result.output
+    deals = deals_by_external_id(default_workspace.root)
+    assert [deals[str(n)].stage for n in range(1, 8)] == [stage for _, _, stage in HUBSPOT]
+
+
 PIPEDRIVE_OLDER = [("Lead In", "lead"), ("Contact Made", "contacted"), ("Needs Defined", "qualified"),
                    ("Proposal Made", "proposal"), ("Negotiations Started", "proposal")]
 PIPEDRIVE_NEWER = [("Qualified", "lead"), ("Contact Made", "contacted"), ("Demo Scheduled", "qualified"),
@@ -192,6 +205,12 @@ def test_a_reason_mapped_to_one_the_workspace_lacks_is_named_with_its_mapping(wo
     line = one_line_error(run(workspace, "import", str(data), "--rules", str(rules)))
     assert "2 rows have lost reason \"Too expensive\" (mapped to 'pricey'), which is not in this workspace's list" in line
     assert 'add  lost_reasons: {"Too expensive": <reason>}  to the rules file' in line
+
+
+def test_a_default_the_workspace_lacks_is_named_as_the_default(workspace, run, tmp_path):
+    data, rules = write_import(tmp_path, lost_rows("Budget cut"), "lost_reasons: {default: other}\n")
+    line = one_line_error(run(workspace, "import", str(data), "--rules", str(rules)))
+    assert "1 row has lost reason \"Budget cut\" (mapped to 'other' by default:), which is not in" in line
 
 
 def test_a_preset_maps_common_reasons_and_a_rules_file_adds_the_rest(default_workspace, run, tmp_path):

@@ -12,13 +12,9 @@ import json
 from typing import Any
 
 from pipecli.core.errors import InvalidValue
+from pipecli.core.importing.folding import folded
 
 DEFAULT_KEY = "default"  # in `lost_reasons:`, where every reason the mapping does not name goes
-
-
-def reason_key(text: str) -> str:
-    """How two spellings of a reason are compared: case and spaces aside."""
-    return " ".join(str(text).split()).casefold()
 
 
 def parse_lost_reasons(value: Any, shown: str) -> tuple[dict[str, str], str | None]:
@@ -34,10 +30,10 @@ def parse_lost_reasons(value: Any, shown: str) -> tuple[dict[str, str], str | No
         if not isinstance(target, (str, int)) or isinstance(target, bool) or not str(target).strip():
             raise InvalidValue(f"{shown}: lost_reasons: '{source}' must map to one of the workspace's lost reasons")
         target = " ".join(str(target).split())
-        if source is not None and reason_key(source) == DEFAULT_KEY:
+        if source is not None and folded(source) == DEFAULT_KEY:
             default = target
-        elif source is not None and reason_key(source):
-            mapping[reason_key(source)] = target
+        elif source is not None and folded(source):
+            mapping[folded(source)] = target
     return mapping, default
 
 
@@ -48,30 +44,34 @@ class LostReasons:
                  *, rules_file: bool = False):
         self.mapping = mapping
         self.default = default
-        self.allowed = {reason_key(r): r for r in allowed}  # empty: the workspace takes any reason
+        self.allowed = {folded(r): r for r in allowed}  # empty: the workspace takes any reason
         self.rules_file = rules_file
-        self.unmapped: dict[str, tuple[str, str | None, list[int]]] = {}  # key -> (as written, target, rows)
+        # folded reason -> (the reason as written, where it was mapped to if it was, its rows)
+        self.unmapped: dict[str, tuple[str, str, list[int]]] = {}
 
     def resolve(self, reason: str, row: int) -> str | None:
         """The workspace's reason for a source's; None when there is none (remembered for problem())."""
-        key = reason_key(reason)
+        key = folded(reason)
         target = self.mapping.get(key)
         if target is None and (not self.allowed or key in self.allowed):
             target = reason
-        if target is None and self.default is not None:
+        by_default = target is None and self.default is not None
+        if by_default:
             target = self.default
         if target is None:
-            self._remember(reason, None, row)
+            self._remember(reason, "", row)
             return None
         if not self.allowed:
             return target
-        if reason_key(target) not in self.allowed:
-            self._remember(reason, target, row)  # mapped, but to a reason this workspace does not have
+        if folded(target) not in self.allowed:
+            # mapped, but to a reason this workspace does not have
+            how = f" (mapped to '{target}' by {DEFAULT_KEY}:)" if by_default else f" (mapped to '{target}')"
+            self._remember(reason, how, row)
             return None
-        return self.allowed[reason_key(target)]  # the workspace's own spelling
+        return self.allowed[folded(target)]  # the workspace's own spelling
 
-    def _remember(self, reason: str, target: str | None, row: int) -> None:
-        shown, _, rows = self.unmapped.setdefault(reason_key(reason), (" ".join(reason.split()), target, []))
+    def _remember(self, reason: str, how: str, row: int) -> None:
+        _, _, rows = self.unmapped.setdefault(folded(reason), (" ".join(reason.split()), how, []))
         rows.append(row)
 
     def problem(self) -> str | None:
@@ -81,10 +81,9 @@ class LostReasons:
         listed = ", ".join(self.allowed.values())
         found = sorted(self.unmapped.values(), key=lambda item: (-len(item[2]), item[0].casefold()))
         said = []
-        for shown, target, rows in found:
+        for shown, how, rows in found:
             count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
-            mapped = f" (mapped to '{target}')" if target is not None else ""
-            said.append(f"{count} {'have' if len(rows) != 1 else 'has'} lost reason {_quoted(shown)}{mapped}")
+            said.append(f"{count} {'have' if len(rows) != 1 else 'has'} lost reason {_quoted(shown)}{how}")
         entries = ", ".join(f"{_quoted(shown)}: <reason>" for shown, _, _ in found)
         where = "to the rules file" if self.rules_file else "to a rules file (--rules)"
         return (f"{'; '.join(said)}, which {'is' if len(found) == 1 else 'are'} not in this workspace's list "

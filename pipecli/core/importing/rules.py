@@ -16,6 +16,7 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
+from pipecli.core.importing.folding import FoldedKeys
 from pipecli.core.importing.lostreasons import LostReasons, parse_lost_reasons
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
@@ -67,7 +68,7 @@ class Rules:
     fields: dict[str, Any] = field(default_factory=dict)  # target -> column, "{template}", or a list of them
     constants: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=FoldedKeys)  # found whatever their case and spacing
     owners: dict[str, str] = field(default_factory=dict)
     date_format: str | None = None
     encoding: str | None = None
@@ -76,7 +77,7 @@ class Rules:
     history: HistorySource | None = None
     folder: Path | None = None  # where the rules file is: join and history files are found from there
     optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
-    lost_reasons: dict[str, str] = field(default_factory=dict)  # the file's reason (lostreasons.reason_key) -> ours
+    lost_reasons: dict[str, str] = field(default_factory=dict)  # the file's reason (folded) -> ours
     lost_reason_default: str | None = None  # where a reason lost_reasons does not name goes; None: refused
 
     def merged(self, other: "Rules") -> "Rules":
@@ -88,7 +89,7 @@ class Rules:
             fields={**self.fields, **other.fields},
             constants={**self.constants, **other.constants},
             defaults={**self.defaults, **other.defaults},
-            stages={**self.stages, **other.stages},
+            stages=FoldedKeys({**self.stages, **other.stages}),
             owners={**self.owners, **other.owners},
             date_format=other.date_format or self.date_format,
             encoding=other.encoding or self.encoding,
@@ -151,7 +152,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         fields=fields,
         constants={k: _text(v) for k, v in mapping("set").items()},
         defaults={k: _text(v) for k, v in mapping("defaults").items()},
-        stages={k: _text(v) for k, v in mapping("stages").items()},
+        stages=FoldedKeys({k: _text(v) for k, v in mapping("stages").items()}),
         owners={k: _text(v) for k, v in mapping("owners").items()},
         date_format=_text_or_none(raw.get("date_format"), "date_format", shown),
         encoding=_text_or_none(raw.get("encoding"), "encoding", shown),
