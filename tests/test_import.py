@@ -783,6 +783,20 @@ def test_salesforce_demo_export(default_workspace, run):
     assert run(default_workspace, "check").exit_code == 0
 
 
+@requires_shared_datasets
+def test_salesforce_demo_stages_keep_their_own_sort_order(default_workspace, run):
+    """The real export gives each stage's place (StageSortOrder): no later stage lands before an earlier one."""
+    order = ["lead", "contacted", "qualified", "proposal", "won", "lost"]
+    result = run(default_workspace, "import", str(SALESFORCE / "Opportunity.csv"), "--preset", "salesforce",
+                 "--add-owners")
+    assert result.exit_code == 0, result.output
+    deals = deals_by_external_id(default_workspace.root)
+    rows = sorted(read_csv(SALESFORCE / "Opportunity.csv"), key=lambda row: int(row["StageSortOrder"]))
+    assert len({row["StageName"] for row in rows}) == 9  # every standard stage but Closed Lost
+    landed = [order.index(deals[row["Id"]].stage) for row in rows]
+    assert landed == sorted(landed)
+
+
 # -- real data: the Olist funnel -------------------------------------------------------------------
 
 @requires_shared_datasets

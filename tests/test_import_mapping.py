@@ -2,7 +2,8 @@
 
 Each preset is tried on a small export made by hand in tests/data/import (`*-stages.csv`: one row per
 stage of the CRM's documented default pipeline, by label and, where the CRM exports either, by
-internal id) and, for Salesforce, on the real demo export in the shared datasets.
+internal id); the real Salesforce demo export is tried in tests/test_import.py (with the other tests that
+read the shared datasets), against the order its own StageSortOrder column gives.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from pathlib import Path
 import pytest
 
 from pipecli.core.model.config import DEFAULT_CONFIG
-from tests.conftest import DATASETS, requires_shared_datasets
 from tests.test_import import deals_by_external_id, one_line_error, snapshot
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
-SALESFORCE = DATASETS / "salesforce-demo"
 ORDER = ["lead", "contacted", "qualified", "proposal", "won", "lost"]  # pipe init's sales pipeline
 
 
@@ -124,21 +123,6 @@ def test_salesforce_standard_stages_land_in_order(default_workspace, run):
     landed = dict(stages_by_row(default_workspace, path, "Id", "StageName"))
     assert landed == dict(SALESFORCE_STAGES)
     assert_in_order([landed[name] for name, _ in SALESFORCE_STAGES])
-
-
-@requires_shared_datasets
-def test_salesforce_demo_stages_follow_its_own_sort_order(default_workspace, run):
-    """The real export says each stage's place (StageSortOrder): the deals keep that order."""
-    result = run(default_workspace, "import", str(SALESFORCE / "Opportunity.csv"), "--preset", "salesforce",
-                 "--add-owners")
-    assert result.exit_code == 0, result.output
-    deals = deals_by_external_id(default_workspace.root)
-    with open(SALESFORCE / "Opportunity.csv", newline="", encoding="utf-8-sig") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["StageSortOrder"]))
-    assert len({row["StageName"] for row in rows}) == 9  # every open stage and Closed Won
-    assert_in_order([deals[row["Id"]].stage for row in rows])
-    assert {row["StageName"]: deals[row["Id"]].stage for row in rows} == {
-        name: stage for name, stage in SALESFORCE_STAGES if name != "Closed Lost"}
 
 
 # -- lost reasons ----------------------------------------------------------------------------------
