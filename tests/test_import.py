@@ -732,8 +732,9 @@ def test_hubspot_preset(default_workspace, run):
     assert (delta.stage, delta.created, delta.closed, delta.account) == (
         "won", D("2026-09-01"), D("2026-10-01"), "Delta Inc")
     assert history(delta) == [("lead", D("2026-09-01")), ("won", D("2026-10-01"))]
-    assert (echo.stage, echo.expected_close, echo.data["value"]) == ("lead", D("2026-12-31"), 700)
-    assert (foxtrot.stage, foxtrot.expected_close, foxtrot.account) == ("contacted", D("2027-01-31"), None)
+    # HubSpot's order: Appointment Scheduled, then Qualified To Buy, then Presentation Scheduled
+    assert (echo.stage, echo.expected_close, echo.data["value"]) == ("contacted", D("2026-12-31"), 700)
+    assert (foxtrot.stage, foxtrot.expected_close, foxtrot.account) == ("qualified", D("2027-01-31"), None)
     assert all(d.owner is None for d in deals.values())
 
 
@@ -797,6 +798,20 @@ def test_salesforce_demo_export(default_workspace, run):
     assert sorted((deals_by_id[r["deal"]], r["expected_close"]) for r in overdue) == sorted(
         (row["Id"], row["CloseDate"][:10]) for row in opportunities if row["IsClosed"] == "0")
     assert run(default_workspace, "check").exit_code == 0
+
+
+@requires_shared_datasets
+def test_salesforce_demo_stages_keep_their_own_sort_order(default_workspace, run):
+    """The real export gives each stage's place (StageSortOrder): no later stage lands before an earlier one."""
+    order = ["lead", "contacted", "qualified", "proposal", "won", "lost"]
+    result = run(default_workspace, "import", str(SALESFORCE / "Opportunity.csv"), "--preset", "salesforce",
+                 "--add-owners")
+    assert result.exit_code == 0, result.output
+    deals = deals_by_external_id(default_workspace.root)
+    rows = sorted(read_csv(SALESFORCE / "Opportunity.csv"), key=lambda row: int(row["StageSortOrder"]))
+    assert len({row["StageName"] for row in rows}) == 9  # every standard stage but Closed Lost
+    landed = [order.index(deals[row["Id"]].stage) for row in rows]
+    assert landed == sorted(landed)
 
 
 # -- real data: the Olist funnel -------------------------------------------------------------------

@@ -17,6 +17,8 @@ from typing import Any
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
 from pipecli.core.importing.story import created_moved_back, moves_since, parse_stage_dates, stage_steps, story
+from pipecli.core.importing.folding import FoldedKeys
+from pipecli.core.importing.lostreasons import LostReasons, parse_lost_reasons
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import Deal, slugify, unique_id
@@ -32,7 +34,8 @@ TARGETS = ("title", "pipeline", "stage", "status", "won", "is_closed", "value", 
            "owner", "account", "contact", "contact_name", "contact_email", "source", "tags", "created",
            "expected_close", "closed", "lost_reason", "notes")
 RULE_KEYS = ("id", "system", "pipeline", "fields", "set", "defaults", "stages", "owners", "date_format",
-             "encoding", "delimiter", "join", "history", "optional", "move_created")
+             "encoding", "delimiter", "join", "history", "optional", "move_created",
+             "lost_reasons")
 TRUE = {"1", "true", "yes", "y", "x", "won", "t"}
 
 
@@ -67,7 +70,7 @@ class Rules:
     fields: dict[str, Any] = field(default_factory=dict)  # target -> column, "{template}", or a list of them
     constants: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=FoldedKeys)  # found whatever their case and spacing
     owners: dict[str, str] = field(default_factory=dict)
     date_format: str | None = None
     encoding: str | None = None
@@ -78,6 +81,8 @@ class Rules:
     move_created: bool = False  # a close date before created moves created back (story.py)
     folder: Path | None = None  # where the rules file is: join and history files are found from there
     optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
+    lost_reasons: dict[str, str] = field(default_factory=dict)  # the file's reason (folded) -> ours
+    lost_reason_default: str | None = None  # where a reason lost_reasons does not name goes; None: refused
 
     def merged(self, other: "Rules") -> "Rules":
         """These rules with other's on top (the command line over a rules file over a preset)."""
@@ -88,7 +93,7 @@ class Rules:
             fields={**self.fields, **other.fields},
             constants={**self.constants, **other.constants},
             defaults={**self.defaults, **other.defaults},
-            stages={**self.stages, **other.stages},
+            stages=FoldedKeys({**self.stages, **other.stages}),
             owners={**self.owners, **other.owners},
             date_format=other.date_format or self.date_format,
             encoding=other.encoding or self.encoding,
@@ -99,6 +104,8 @@ class Rules:
             move_created=self.move_created or other.move_created,
             folder=other.folder or self.folder,
             optional=self.optional or other.optional,
+            lost_reasons={**self.lost_reasons, **other.lost_reasons},
+            lost_reason_default=other.lost_reason_default or self.lost_reason_default,
         )
 
 
@@ -145,6 +152,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("file", "on", "key", "stage", "date")):
             raise InvalidValue(f"{shown}: history needs file, on, key, stage and date")
         history = HistorySource(item["file"], item["on"], item["key"], item["stage"], item["date"])
+    lost_reasons, lost_reason_default = parse_lost_reasons(raw.get("lost_reasons"), shown)
     return Rules(
         id_column=_text_or_none(raw.get("id"), "id", shown),
         system=_text_or_none(raw.get("system"), "system", shown),
@@ -152,7 +160,7 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         fields=fields,
         constants={k: _text(v) for k, v in mapping("set").items()},
         defaults={k: _text(v) for k, v in mapping("defaults").items()},
-        stages={k: _text(v) for k, v in mapping("stages").items()},
+        stages=FoldedKeys({k: _text(v) for k, v in mapping("stages").items()}),
         owners={k: _text(v) for k, v in mapping("owners").items()},
         date_format=_text_or_none(raw.get("date_format"), "date_format", shown),
         encoding=_text_or_none(raw.get("encoding"), "encoding", shown),
@@ -163,6 +171,8 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         move_created=raw.get("move_created") is True,
         folder=folder,
         optional=raw.get("optional") is True,
+        lost_reasons=lost_reasons,
+        lost_reason_default=lost_reason_default,
     )
 
 
@@ -312,6 +322,8 @@ class Importer:
         self.moved_created: dict[str, list[int]] = {"closed": [], "open": []}  # rows, by why (story.py)
         self.row_number = 0  # the row being read
         self.cleaned: list[int] = []  # rows whose text had control characters, made spaces
+        self.lost_reasons = LostReasons(rules.lost_reasons, rules.lost_reason_default, config.lost_reasons,
+                                        rules_file=rules.folder is not None)
 
     # -- cells ---------------------------------------------------------------------------------
     def value_of(self, row: dict, target: str) -> Any:
@@ -399,6 +411,8 @@ class Importer:
             listed = "; ".join(f"'{o}' (rows {_rows(n)})" for o, n in sorted(self.unknown_owners.items()))
             problems.append((f"unknown owners: {listed}; add them to the team (", ADD_OWNERS,
                              "), or map them with owners: in a rules file"))
+        if unmapped := self.lost_reasons.problem():
+            problems.append((unmapped,))
         for error in self.errors[:5]:
             problems.append((f"row {error.row}: ", *(error.said or (error.message,))))
         if len(self.errors) > 5:
@@ -475,6 +489,10 @@ class Importer:
                             lambda column: parse_import_date(_fill(column, row, self.rules.optional), date_format))
         data["history"] = (story(steps, stage.id, pipeline, created, data.get("closed")) if steps else
                            self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows))
+                data["lost_reason"] = self.lost_reasons.resolve(reason, number)
+                if data["lost_reason"] is None:
+                    return None  # counted with the other rows that have this reason, for one message
+        data["history"] = self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows)
         if stage.is_closed and data["closed"] is None:
             data["closed"] = data["history"][-1]["date"]  # when the history says it closed, else created
         if self.next_step and stage.is_open:
