@@ -69,13 +69,29 @@ def reads_back(data: dict) -> bool:
         return False
 
 
+def first_refused(value, where: str) -> str | None:
+    """Where the first value that does not read back is, found on each scalar and key alone: a
+    mapping's keys before its values, then its values and list items in order."""
+    if type(value) is dict:
+        if not all(reads_back({key: None}) for key in value):
+            return where
+        found = (first_refused(item, f"{where}.{key}") for key, item in value.items())
+    elif type(value) in (list, tuple):
+        found = (first_refused(item, f"{where}[{index}]") for index, item in enumerate(value))
+    else:
+        return None if reads_back({"key": value}) else where
+    return next((place for place in found if place is not None), None)
+
+
 def check_in_step(field: str, value) -> None:
     data = {field: value}
     try:
         text = yamlio.dump(data)
     except InvalidValue as error:
         message = str(error)
-        assert message.startswith(f"cannot write {field}"), message  # names the field, and where in it
+        where = first_refused(value, field)
+        assert where is not None, (data, message)
+        assert message.startswith(f"cannot write {yamlio._shown(where)}: "), (message, where)  # the field, and where in it
         assert len(message.splitlines()) == 1, message
         assert not reads_back(data), (data, message)  # refused only what would not read back
         return
@@ -173,3 +189,16 @@ def test_an_import_of_pipes_own_export_with_nan_is_refused_in_one_line(make_work
     failed(run(target, "import", str(exported), "--preset", "pipe"), "deal acme: value must be a number, got",
            "nothing imported")
     assert not list(target.deals_dir.glob("*.md"))
+
+
+def test_a_change_to_a_deal_that_cannot_be_written_names_the_field_and_writes_nothing(make_workspace):
+    # an entry appended to a deal is written as its own lines: the refusal still names its place
+    from pipecli.core.fileformat import dealfile
+
+    content = simple_deal("acme", activities="\n- {date: 2026-11-02, kind: call}")
+    original = dealfile.parse(content, "deals/acme.md")
+    data = dict(original.data, activities=original.data["activities"] + [{"date": dt.date(2026, 11, 3), "kind": "call",
+                                                                           "summary": float("nan")}])
+    with pytest.raises(InvalidValue) as caught:
+        dealfile.render(data, original.body, original)
+    assert str(caught.value) == "cannot write activities[1].summary: nan is not a finite number"

@@ -285,10 +285,15 @@ def dump(data: Any) -> str:
     Raises InvalidValue, naming the field, for a value that load would refuse or read back as
     something else (see unwritable): what pipe writes, pipe reads back equal.
     """
+    check_writable(data)
+    return _emit(data)
+
+
+def check_writable(data: Any) -> None:
+    """Raises InvalidValue naming the field of the first value in data that dump refuses (unwritable)."""
     refused = unwritable(data)
     if refused is not None:
         raise InvalidValue(f"cannot write {_shown(refused[0]) or 'the file'}: {refused[1]}")
-    return _emit(data)
 
 
 def _emit(data: Any) -> str:
@@ -332,7 +337,7 @@ def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
                 why = _scalar_problem(key)
                 if why:
                     return where, f"a key {why}"
-            stack.extend((f"{where}.{key}" if where else str(key), item) for item in reversed(value.values()))
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in reversed(value.items()))
         elif kind is list or kind is tuple:
             stack.extend((f"{where}[{index}]", item) for index, item in reversed(list(enumerate(value))))
         elif kind is dt.datetime or kind is dt.time:
