@@ -151,6 +151,7 @@ HAND_EDITS = {  # name: (the deal file, the line pipe points at, the problem)
     "value -.inf": (simple_deal("bad", value="-.inf"), 6, "value must be a number, got '-.inf'"),
     "value .nan": (simple_deal("bad", value=".nan"), 6, "value must be a number, got '.nan'"),
     "value 1.0e+999": (simple_deal("bad", value="1.0e+999"), 6, "'1.0e+999' is not a valid float"),
+    "value of 400 digits": (simple_deal("bad", value="1" * 400), 6, "value is too large (the limit is 10,000,000,000,000)"),
     "created with a time": (simple_deal("bad", created="2026-11-01 10:30:00"), 9,
                             "created must be a date YYYY-MM-DD, got '2026-11-01 10:30:00'"),
     "a null key": (simple_deal("bad", source="web\nnull: 1"), 11, "keys must be plain text"),

@@ -367,6 +367,8 @@ def _scalar_problem(value: Any) -> str | None:
 
 
 def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

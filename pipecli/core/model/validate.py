@@ -35,7 +35,9 @@ class FieldProblem:
 def _is_number(value: Any) -> bool:
     # NaN and the infinities are no amount (and NaN made the limit's comparison raise): a deal
     # holding one could not be written either (yamlio.unwritable)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, float):
+        return math.isfinite(value)  # (never math.isfinite on an int: one of 400 digits overflows)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text(value: Any) -> bool:
