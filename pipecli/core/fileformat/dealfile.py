@@ -197,6 +197,9 @@ def render(data: dict, body: str, original: DealDocument | None = None) -> str:
         return f"{FENCE}\n{front}{FENCE}\n{body}"
     if same(data, original.data) and body == original.body:
         return original.text
+    # checked whole first: the parts below are dumped one key or list item at a time, where a
+    # refusal would name `[0].summary`, not `activities[5].summary`
+    yamlio.check_writable(data)
 
     def fresh(text: str, newline: str = original.newline) -> str:
         """Newly written lines, in the line-ending style of what they replace (else the file's)."""

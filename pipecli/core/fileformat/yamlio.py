@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat import utf8
 
 # Reading uses libyaml when present: it is several times faster. Writing always uses the pure
@@ -279,7 +280,24 @@ def load(text: str) -> Any:
 
 
 def dump(data: Any) -> str:
-    """Serialise data the canonical way (the same bytes for the same data, always)."""
+    """Serialise data the canonical way (the same bytes for the same data, always).
+
+    Raises InvalidValue, naming the field, for a value that load would refuse or read back as
+    something else (see unwritable): what pipe writes, pipe reads back equal.
+    """
+    check_writable(data)
+    return _emit(data)
+
+
+def check_writable(data: Any) -> None:
+    """Raises InvalidValue naming the field of the first value in data that dump refuses (unwritable)."""
+    refused = unwritable(data)
+    if refused is not None:
+        raise InvalidValue(f"cannot write {_shown(refused[0]) or 'the file'}: {refused[1]}")
+
+
+def _emit(data: Any) -> str:
+    """data in the canonical form, unchecked (dump checks first)."""
     text = yaml.dump(
         data,
         Dumper=Dumper,
@@ -290,6 +308,81 @@ def dump(data: Any) -> str:
     )
     # An explicit document end would cut a frontmatter assembled from several dumps short.
     return text[: -len("...\n")] if text.endswith("\n...\n") else text
+
+
+# What load reads back as written: a tuple is written as a list and reads back as one; a bool is
+# an int to Python, and a datetime a date, so types are compared exactly, never by isinstance.
+_SCALARS = (str, int, bool, float, dt.date, type(None))
+_KEYS = (str, int, bool, float)  # what load accepts as a key (`null:`, a date, a list are refused there)
+
+
+def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
+    """The first value in data that dump must not write, as (its field, why), or None.
+
+    Refused because load would refuse it or read it back as something else: an infinite float or
+    NaN (written .inf and .nan, read back as text), a datetime or time (read back as text), a key
+    that is null, a date or a list (load takes only text, numbers and true/false as keys), text that
+    is not valid Unicode, an integer of over MAX_INT_DIGITS digits, and any other type (bytes, sets,
+    Decimal, a subclass of str...), which PyYAML would write with a tag load refuses, or not at all.
+    The field is written as `activities[2].time`.
+    """
+    stack = [(field, data)]
+    while stack:
+        where, value = stack.pop()
+        kind = type(value)
+        if kind is dict:
+            for key in value:
+                if type(key) not in _KEYS:
+                    return where, f"a key {_described(key)} (a key must be text, a number or true/false)"
+                why = _scalar_problem(key)
+                if why:
+                    return where, f"a key {why}"
+            stack.extend((f"{where}.{key}" if where else str(key), item) for key, item in reversed(value.items()))
+        elif kind is list or kind is tuple:
+            stack.extend((f"{where}[{index}]", item) for index, item in reversed(list(enumerate(value))))
+        elif kind is dt.datetime or kind is dt.time:
+            return where, (f"{_described(value)} has a time of day: pipe's files hold a date (YYYY-MM-DD), "
+                           "and a time apart, as text (HH:MM)")
+        elif kind not in _SCALARS:
+            return where, f"{_described(value)} is not a value pipe's files hold (text, a number, a date, true/false, a list or a mapping)"
+        else:
+            why = _scalar_problem(value)
+            if why:
+                return where, why
+    return None
+
+
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _scalar_problem(value: Any) -> str | None:
+    kind = type(value)
+    if kind is float and not math.isfinite(value):
+        return f"{value!r} is not a finite number"
+    if kind is int and abs(value) >= _INT_LIMIT:
+        return f"a number of over {MAX_INT_DIGITS:,} digits"
+    if kind is str and not _is_unicode(value):
+        return "text that is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _described(value: Any) -> str:
+    """A value in an error message: its type's name, and itself when short."""
+    if value is None:
+        return "null"
+    if isinstance(value, (dt.date, dt.time)):
+        return f"{type(value).__name__} {value.isoformat()}"
+    return f"{type(value).__name__} {_shown(repr(value)[:40])}"
 
 
 def load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:

@@ -10,7 +10,8 @@ from array import array
 from collections.abc import Callable, Iterable
 from email import policy
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from pipecli.core.errors import PipeError
@@ -55,12 +56,14 @@ def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None,
         raise PipeError(f"{shown}: not an mbox file or a Maildir folder")
     try:
         with open(path, "rb") as handle:
-            start = handle.read(4096).lstrip(b"\r\n")
-            if start and not start.startswith(b"From "):
+            start = handle.read(4096)
+            # Thunderbird (on Windows) may start a folder with a UTF-8 byte-order mark: not mail, skipped
+            skip = len(_BOM) if start.startswith(_BOM) else 0
+            if start[skip:].lstrip(b"\r\n") and not start[skip:].lstrip(b"\r\n").startswith(b"From "):
                 raise PipeError(f"{shown}: not an mbox file (an mbox starts with a 'From ' line); "
                                 "export the folder as mbox, or give a Maildir folder")
-            handle.seek(0)
-            starts = _mbox_starts(handle)
+            handle.seek(skip)
+            starts = _mbox_starts(handle, skip)
             size = os.fstat(handle.fileno()).st_size
             reading = Reading()
             for number in progress(range(len(starts))):
@@ -82,11 +85,12 @@ def read_mail(path: Path, zone: dt.tzinfo | None, shown: str | None = None,
 _CHUNK = 2**20
 MAX_FROM_LINE = 4096  # 'From address date': a few dozen bytes
 _FROM_LINE_TOO_LONG = b""
+_BOM = b"\xef\xbb\xbf"
 
 
-def _mbox_starts(handle) -> array:
-    """The offset of each message of an mbox: of each line that starts with 'From '."""
-    starts, offset, before = array("q"), 0, b"\n"  # the file's start is a line's start
+def _mbox_starts(handle, offset: int = 0) -> array:
+    """The offset of each message of an mbox, read from offset on: of each line that starts with 'From '."""
+    starts, before = array("q"), b"\n"  # where the reading starts is a line's start
     while chunk := handle.read(_CHUNK):
         data = before + chunk
         base = offset - len(before)
@@ -181,7 +185,7 @@ def _add(reading: Reading, data: bytes | None, source: str, zone: dt.tzinfo | No
 def parse_message(data: bytes, source: str, zone: dt.tzinfo | None) -> Captured | Skipped:
     """One message as a Captured email, or why it cannot be logged (no Message-ID, no or bad Date)."""
     message: EmailMessage = email.message_from_bytes(data, policy=policy.default)  # type: ignore[assignment]
-    message_id = clean_key(str(message.get("Message-ID") or ""))
+    message_id = clean_key(_first(message, "Message-ID"))
     if not same_key(message_id):  # '<>' or '< >' names no message: it would be "the same" as every other
         return Skipped(source, "no Message-ID")
     if len(message_id) > MAX_KEY:
@@ -192,31 +196,62 @@ def parse_message(data: bytes, source: str, zone: dt.tzinfo | None) -> Captured 
     for name in ("From", "To", "Cc"):
         if sizes.get(name.lower(), 0) > MAX_ADDRESS_HEADER:
             return Skipped(source, "too many addresses", f"{message_id}: {name} over {MAX_ADDRESS_HEADER // 1024} KB")
-    raw_date = message.get("Date")
-    if raw_date is None or not str(raw_date).strip():
+    raw_date = _first(message, "Date")
+    if not raw_date.strip():
         return Skipped(source, "no Date", message_id)
     try:
-        moment = parsedate_to_datetime(str(raw_date))
+        moment = parsedate_to_datetime(raw_date)
     except (ValueError, TypeError, IndexError):
-        return Skipped(source, "bad Date", f"{message_id}: {str(raw_date)[:60]!r}")
+        return Skipped(source, "bad Date", f"{message_id}: {raw_date[:60]!r}")
     if moment.tzinfo is None:  # '-0000': a time in UTC whose zone is unknown
         moment = moment.replace(tzinfo=dt.timezone.utc)
     try:
         date, time = local_date_time(moment, zone)
     except (OverflowError, ValueError):
-        return Skipped(source, "bad Date", f"{message_id}: {str(raw_date)[:60]!r}")
+        return Skipped(source, "bad Date", f"{message_id}: {raw_date[:60]!r}")
     senders = _addresses(message, "From")
     recipients = tuple(dict.fromkeys(a for name in ("To", "Cc") for a in _addresses(message, name)))
-    return Captured("email", message_id, date, time, summary_line(str(message.get("Subject") or ""), "email"),
+    return Captured("email", message_id, date, time, summary_line(_first(message, "Subject"), "email"),
                     senders[0] if senders else None, recipients, source)
+
+
+def _headers(message: EmailMessage, name: str) -> list[str]:
+    """Every header called name, each parsed on its own: one the default policy's parser cannot read
+    (it raises on a bounce's 'To: unlisted-recipients:; (no To-header on input)') is kept as its
+    text, so one bad header costs only itself, not the message's Message-ID, Date and sender."""
+    found: list[str] = []
+    for key, raw in message.raw_items():
+        if key.lower() == name.lower():
+            try:
+                found.append(message.policy.header_fetch_parse(key, raw))
+            except _UNREADABLE:
+                found.append(_as_text(raw))
+    return found
+
+
+def _as_text(raw: str) -> str:
+    """A header's text as the compat32 policy reads it: encoded words decoded when they can be, else as written."""
+    try:
+        return str(make_header(decode_header(raw)))
+    except _UNREADABLE:
+        return raw
+
+
+def _first(message: EmailMessage, name: str) -> str:
+    """The text of the first header called name; empty when there is none."""
+    found = _headers(message, name)
+    return str(found[0]) if found else ""
 
 
 def _addresses(message: EmailMessage, name: str) -> list[str]:
     """The lowercased addresses of every header called name (a group's members included)."""
     found = []
-    for header in message.get_all(name) or []:
-        for address in getattr(header, "addresses", ()):
-            spec = address.addr_spec.strip().lower()
+    for header in _headers(message, name):
+        parsed = getattr(header, "addresses", None)
+        specs = ([a.addr_spec for a in parsed] if parsed is not None
+                 else [spec for _, spec in getaddresses([str(header)])])  # a header only read as text
+        for spec in specs:
+            spec = spec.strip().lower()
             if "@" in spec and not spec.startswith("@") and not spec.endswith("@"):
                 found.append(spec)
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,11 @@ class FieldProblem:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # NaN and the infinities are no amount (and NaN made the limit's comparison raise): a deal
+    # holding one could not be written either (yamlio.unwritable)
+    if isinstance(value, float):
+        return math.isfinite(value)  # (never math.isfinite on an int: one of 400 digits overflows)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text(value: Any) -> bool:
