@@ -484,15 +484,13 @@ class Importer:
                 if not reason:
                     raise InvalidValue("a lost deal without a lost reason: map lost_reason, or give one under "
                                        "defaults: in a rules file")
-                data["lost_reason"] = reason
+                data["lost_reason"] = self.lost_reasons.resolve(reason, number)
+                if data["lost_reason"] is None:
+                    return None  # counted with the other rows that have this reason, for one message
         steps = stage_steps(self.rules.stage_dates, pipeline,
                             lambda column: parse_import_date(_fill(column, row, self.rules.optional), date_format))
         data["history"] = (story(steps, stage.id, pipeline, created, data.get("closed")) if steps else
                            self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows))
-                data["lost_reason"] = self.lost_reasons.resolve(reason, number)
-                if data["lost_reason"] is None:
-                    return None  # counted with the other rows that have this reason, for one message
-        data["history"] = self.history_of(stage, pipeline, created, data.get("closed"), owner, history_rows)
         if stage.is_closed and data["closed"] is None:
             data["closed"] = data["history"][-1]["date"]  # when the history says it closed, else created
         if self.next_step and stage.is_open:
