@@ -260,3 +260,14 @@ def test_pipes_own_forms(run, workspace, monkeypatch, expression, period):
 def test_the_period_before_an_hledger_expression(run, workspace, expression, compared):
     result = run(workspace, "report", "revenue", "--period", expression, "--compare", "--format", "json")
     assert json.loads(result.stdout)["reports"]["revenue"]["compared_with"]["label"] == compared
+
+
+@pytest.mark.parametrize("fmt, heading", [("text", "Revenue · 2026-Q1 (2026-01-01..2026-03-31)\n"),
+                                          ("md", "## Revenue · 2026-Q1 (2026-01-01..2026-03-31)\n")])
+def test_a_range_read_as_a_whole_period_shows_its_dates_in_the_heading(make_workspace, run, fmt, heading):
+    # Pasted from hledger, 2026-01..2026-03 is January and February there: here it is the quarter, and the
+    # heading says so in dates, not only as '2026-Q1'.
+    workspace = make_workspace()
+    result = run(workspace, "report", "revenue", "--period", "2026-01..2026-03", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert heading in result.stdout

@@ -928,7 +928,7 @@ def test_csv_rows_are_told_apart(pipe):
 
 def test_text_and_markdown_show_the_comparison(pipe):
     text = pipe("report", "revenue", "--period", "2026-Q3", "--compare").stdout
-    assert text.startswith("Revenue · 2026-Q3, against 2026-Q2\n")
+    assert text.startswith("Revenue · 2026-Q3 (2026-07-01..2026-09-30), against 2026-Q2\n")
     line = next(l for l in text.splitlines() if l.startswith("Revenue won"))
     assert line.split()[2:] == ["18,300", "EUR", "20,000", "EUR", "-1,700", "EUR", "(-8.5%)"]
     line = next(l for l in text.splitlines() if l.startswith("Win rate"))

@@ -202,6 +202,16 @@ def chart_text(chart: Chart, table: Table, currency: str, width: int | None = No
     return "\n".join(lines) + "\n"
 
 
+def period_heading(period) -> str:
+    """A period's label with the dates it stands for, as every report heading shows them: 'from aug to oct' or a
+    range pasted from hledger (whose end is excluded there, included here) is read back as dates."""
+    start, end = period.start.isoformat(), period.end.isoformat()
+    if period.start == period.end or (start in period.label and end in period.label):  # the dates are there
+        return period.label
+    span = f"{start}..{end}"
+    return f"{period.label} ({span})"
+
+
 def render_text(reports: list[Report], currency: str, style: Style, skipped: list[dict] | None = None,
                 width: int | None = None) -> str:
     """The reports as text; width: each table and chart fitted to it (None: whole)."""
@@ -212,7 +222,7 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
     for report in reports:
         against = f", against {report.compared_with.label}" if report.compared_with else ""
         # Styled, so it goes to a terminal as it is: every piece of text from a user or a file is made printable first.
-        parts.append(style(printable(f"{report.title} · {report.period.label}{against}"), "bold") + "\n\n")
+        parts.append(style(printable(f"{report.title} · {period_heading(report.period)}{against}"), "bold") + "\n\n")
         compared = any(f.compared for f in report.figures)
         rows = []
         for figure in report.figures:
