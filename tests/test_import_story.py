@@ -295,6 +295,20 @@ def test_skip_bad_imports_the_good_rows_and_writes_the_others_with_a_reason_besi
     assert workspace.load("unknown-owner").title == "-Unknown owner"  # one ' off, as from the first file
 
 
+def test_skip_bad_sets_aside_a_row_whose_lost_reason_is_not_mapped(workspace, run, tmp_path):
+    # every row is imported or rejected: a lost reason the workspace lacks once made its row vanish
+    source = write(tmp_path / "lost.csv", "id,title,stage,reason\n1,Kept,lost,price\n2,Dyn,lost,Too expensive\n"
+                                          "3,Bolt,lead,\n")
+    args = ("--id", "id", "--map", "title=title", "--map", "stage=stage", "--map", "reason=lost_reason")
+    result = run(workspace, "import", str(source), *args, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "imported: 2 created, 0 updated, 0 skipped, 1 rejected\n"
+    assert sorted(workspace.deal_ids()) == ["bolt", "kept"]
+    assert (tmp_path / "lost.rejected.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        '2,Dyn,lost,Too expensive,"row 3: lost reason ""Too expensive"" is not in this workspace\'s list: map it '
+        'with lost_reasons: in a rules file"')
+
+
 def test_skip_bad_never_replaces_an_earlier_file_of_rejects(workspace, run, tmp_path):
     source = write(tmp_path / "mixed.csv", MIXED_CSV)
     (tmp_path / "mixed.rejected.csv").write_text("kept\n", encoding="utf-8")

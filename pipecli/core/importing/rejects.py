@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -36,6 +37,10 @@ def rejections(importer: Importer) -> dict[int, list[tuple]]:
         for row in rows:
             found.setdefault(row, []).append((f"unknown owner '{name}': add it to the team (", ADD_OWNERS,
                                               ") or map it with owners: in a rules file"))
+    for shown, how, rows in importer.lost_reasons.unmapped.values():
+        for row in rows:
+            found.setdefault(row, []).append((f"lost reason {json.dumps(shown, ensure_ascii=False)}{how} is not in "
+                                              "this workspace's list: map it with lost_reasons: in a rules file",))
     return dict(sorted(found.items()))
 
 
