@@ -357,3 +357,15 @@ def test_pipes_own_export_of_an_imported_story_comes_back_without_a_byte_changed
     again = run(workspace, "import", str(tmp_path / name), "--preset", "pipe", "--update")
     assert again.stdout == "imported: 0 created, 0 updated, 5 skipped\n", again.output
     assert files(workspace.root) == before
+
+
+def test_a_row_neither_imported_nor_set_aside_stops_the_import(workspace, run, tmp_path, monkeypatch):
+    # the guard behind every refusal rule: were one to forget its row, nothing is imported rather than a row lost
+    from pipecli.cli import importing
+
+    source = write(tmp_path / "mixed.csv", MIXED_CSV)
+    monkeypatch.setattr(importing, "rejections", lambda importer: {})
+    result = run(workspace, "import", str(source), *MIXED_ARGS, "--skip-bad")
+    line = failed(result, "nothing imported: rows 3, 4 were neither imported nor set aside")
+    assert "Traceback" not in line and workspace.deal_ids() == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mixed.csv", "ws"]

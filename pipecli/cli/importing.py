@@ -9,7 +9,7 @@ import click
 from pipecli.cli.options import commit_option
 from pipecli.cli.output import progress, warn, warn_duplicate, worded
 from pipecli.core.errors import InvalidValue, Message
-from pipecli.core.importing.rejects import rejections, without_rows, write_rejects
+from pipecli.core.importing.rejects import refuse_unaccounted, rejections, without_rows, write_rejects
 from pipecli.core.importing.rules import PRESETS, TARGETS, Importer, Rules, add_joins, parse_rules, preset_rules
 from pipecli.core.importing.tables import read_table
 from pipecli.core.model.duplicates import DuplicateIndex, in_play
@@ -105,6 +105,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         plan = importer.plan(table, histories)
         rejected = {row: "; ".join(worded(Message(*parts)) for parts in reasons)
                     for row, reasons in rejections(importer).items()}
+        refuse_unaccounted(table, plan, set(rejected))
         plan = without_rows(plan, set(rejected))
         if not force:
             _warn_duplicates(existing, [item.deal for item in plan.items if item.action == "create"], config)

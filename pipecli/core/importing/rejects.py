@@ -44,6 +44,17 @@ def rejections(importer: Importer) -> dict[int, list[tuple]]:
     return dict(sorted(found.items()))
 
 
+def refuse_unaccounted(table: Table, plan: Plan, rejected: set[int]) -> None:
+    """Stop the import if a row is neither in the plan nor rejected: every row must end up somewhere, and
+    a row an importer rule forgot to count would otherwise vanish without a word."""
+    accounted = {item.row for item in plan.items} | rejected
+    missing = [number for number in table.numbers if number not in accounted]
+    if missing:
+        raise InvalidValue(f"{table.path}: nothing imported: rows {', '.join(map(str, missing[:8]))}"
+                           f"{' ...' if len(missing) > 8 else ''} were neither imported nor set aside (a bug in "
+                           "pipe: please report it with the rows)")
+
+
 def without_rows(plan: Plan, rows: set[int]) -> Plan:
     """The plan without what it would do for the rejected rows (a row with an unknown owner got a deal)."""
     return Plan([item for item in plan.items if item.row not in rows], plan.new_owners, plan.notes)
