@@ -38,28 +38,34 @@ pytestmark = requires_shared_datasets
 @pytest.fixture(scope="module")
 def maven(tmp_path_factory):
     """Maven's pipeline imported with examples/maven-crm.rules.yaml, and the json of every report per period."""
-    tmp = tmp_path_factory.mktemp("maven-figures")
-    runner = isolated_runner(tmp)
-    root = tmp / "ws"
-    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
-    config = root / "pipelines.yaml"
-    config.write_text(re.sub(r"^currency: EUR", "currency: USD", config.read_text(encoding="utf-8"), count=1,
-                             flags=re.M), encoding="utf-8")
-    imported = runner.invoke(cli, ["-C", str(root), "import", str(MAVEN / "sales_pipeline.csv"), "--rules",
-                                   str(EXAMPLES / "maven-crm.rules.yaml"), "--add-owners"])
-    assert imported.exit_code == 0, imported.output
-    reports = {}
-    for period in PERIODS:
-        result = runner.invoke(cli, ["-C", str(root), "report", "--period", period, "--format", "json"])
-        assert result.exit_code == 0, result.output
-        reports[period] = json.loads(result.stdout, parse_float=Decimal)["reports"]
-    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    root, reports = workspace_reports(tmp_path_factory, "maven-figures", "USD", [
+        str(MAVEN / "sales_pipeline.csv"), "--rules", str(EXAMPLES / "maven-crm.rules.yaml"), "--add-owners"], PERIODS)
+    settings = yaml.safe_load((root / "pipelines.yaml").read_text(encoding="utf-8"))
     probability = {stage["id"]: Fraction(stage.get("probability", 0), 100)
                    for pipeline in settings["pipelines"] for stage in pipeline["stages"]}
     team = {member["name"]: member["id"] for member in settings["team"]}
     with (MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as file:
         rows = [Deal(row) for row in csv.DictReader(file)]
     return SimpleNamespace(reports=reports, rows=rows, probability=probability, team=team)
+
+
+def workspace_reports(tmp_path_factory, name: str, currency: str, import_args: list[str], periods):
+    """pipe init in the currency, import: the workspace's root, and the json of every report per period."""
+    tmp = tmp_path_factory.mktemp(name)
+    runner = isolated_runner(tmp)
+    root = tmp / "ws"
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    config = root / "pipelines.yaml"
+    config.write_text(re.sub(r"^currency: EUR", f"currency: {currency}", config.read_text(encoding="utf-8"),
+                             count=1, flags=re.M), encoding="utf-8")
+    imported = runner.invoke(cli, ["-C", str(root), "import", *import_args])
+    assert imported.exit_code == 0, imported.output
+    reports = {}
+    for period in periods:
+        result = runner.invoke(cli, ["-C", str(root), "report", "--period", period, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        reports[period] = json.loads(result.stdout, parse_float=Decimal)["reports"]
+    return root, reports
 
 
 class Deal:
@@ -103,12 +109,16 @@ def figures(report: dict) -> dict:
     return {key: figure["value"] for key, figure in report["figures"].items()}
 
 
+def of_the_period(rows: list[Deal], period: str) -> tuple[list[Deal], list[Deal], list[Deal]]:
+    """The deals won, lost and created in the period."""
+    start, end = PERIODS[period]
+    return ([d for d in rows if d.closed_in(start, end, "won")], [d for d in rows if d.closed_in(start, end, "lost")],
+            [d for d in rows if start <= d.created <= end])
+
+
 @pytest.mark.parametrize("period", PERIODS)
 def test_revenue_figures(maven, period):
-    start, end = PERIODS[period]
-    won = [d for d in maven.rows if d.closed_in(start, end, "won")]
-    lost = [d for d in maven.rows if d.closed_in(start, end, "lost")]
-    created = [d for d in maven.rows if start <= d.created <= end]
+    won, lost, created = of_the_period(maven.rows, period)
     cycles = [(d.closed - d.created).days for d in won]
     got = figures(maven.reports[period]["revenue"])
     assert got["revenue_won"] == sum(d.value for d in won)
@@ -202,10 +212,7 @@ def test_revenue_per_month_and_top_accounts(maven, period):
 
 @pytest.mark.parametrize("period", PERIODS)
 def test_sources_and_lost_reasons(maven, period):
-    start, end = PERIODS[period]
-    won = [d for d in maven.rows if d.closed_in(start, end, "won")]
-    lost = [d for d in maven.rows if d.closed_in(start, end, "lost")]
-    created = [d for d in maven.rows if start <= d.created <= end]
+    won, lost, created = of_the_period(maven.rows, period)
     tables = maven.reports[period]["revenue"]["tables"]
     (source,) = tables["sources"]["rows"]
     assert (source["source"], source["created"], source["created_value"], source["won"], source["revenue"],
@@ -223,28 +230,9 @@ OLIST_PERIODS = {"2018": (D("2018-01-01"), D("2018-12-31")), "2018-03": (D("2018
                  "2017-Q4": (D("2017-10-01"), D("2017-12-31"))}
 
 
-def workspace_reports(tmp_path_factory, name: str, currency: str, import_args: list[str], periods) -> dict:
-    """pipe init in the currency, import, and the json of every report per period."""
-    tmp = tmp_path_factory.mktemp(name)
-    runner = isolated_runner(tmp)
-    root = tmp / "ws"
-    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
-    config = root / "pipelines.yaml"
-    config.write_text(re.sub(r"^currency: EUR", f"currency: {currency}", config.read_text(encoding="utf-8"),
-                             count=1, flags=re.M), encoding="utf-8")
-    imported = runner.invoke(cli, ["-C", str(root), "import", *import_args])
-    assert imported.exit_code == 0, imported.output
-    reports = {}
-    for period in periods:
-        result = runner.invoke(cli, ["-C", str(root), "report", "--period", period, "--format", "json"])
-        assert result.exit_code == 0, result.output
-        reports[period] = json.loads(result.stdout, parse_float=Decimal)["reports"]
-    return reports
-
-
 @pytest.fixture(scope="module")
 def olist(tmp_path_factory):
-    reports = workspace_reports(tmp_path_factory, "olist-figures", "BRL", [
+    _, reports = workspace_reports(tmp_path_factory, "olist-figures", "BRL", [
         str(OLIST / "olist_marketing_qualified_leads_dataset.csv"), "--rules",
         str(EXAMPLES / "olist-funnel.rules.yaml")], OLIST_PERIODS)
     with (OLIST / "olist_closed_deals_dataset.csv").open(newline="", encoding="utf-8") as file:
@@ -299,7 +287,7 @@ SALESFORCE_PERIODS = {"2018": (D("2018-01-01"), D("2018-12-31")), "2018-08": (D(
 
 @pytest.fixture(scope="module")
 def salesforce(tmp_path_factory):
-    reports = workspace_reports(tmp_path_factory, "salesforce-figures", "USD", [
+    _, reports = workspace_reports(tmp_path_factory, "salesforce-figures", "USD", [
         str(SALESFORCE / "Opportunity.csv"), "--preset", "salesforce", "--add-owners"], SALESFORCE_PERIODS)
     with (SALESFORCE / "Opportunity.csv").open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
