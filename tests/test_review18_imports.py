@@ -1,0 +1,53 @@
+"""Review of issue 18's imports and exact output: what a hostile user found, held by a test each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_import import deals_by_external_id, one_line_error, snapshot
+from tests.test_import_mapping import lost_rows, write_import
+
+
+@pytest.fixture(autouse=True)
+def nobody_in_particular(monkeypatch):
+    monkeypatch.delenv("PIPE_USER", raising=False)
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    """The conftest workspace: lost reasons price, competitor, stale."""
+    return make_workspace()
+
+
+def test_skip_bad_sets_aside_a_row_whose_lost_reason_is_not_mapped(workspace, run, tmp_path):
+    # it was neither imported nor written to the rejects: the row was lost without a word
+    data, rules = write_import(tmp_path, lost_rows("Too expensive", "Reorg", "price", "Reorg"),
+                               'lost_reasons: {"Too expensive": price}\n')
+    result = run(workspace, "import", str(data), "--rules", str(rules), "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "imported: 2 created, 0 updated, 0 skipped, 2 rejected\n"
+    rejects = (tmp_path / "deals.rejected.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[0] for line in rejects] == ["ID", "L-2", "L-4"]
+    assert "lost reason 'Reorg' is not in" in rejects[1] and "lost_reasons:" in rejects[1]
+    assert sorted(deals_by_external_id(workspace.root)) == ["L-1", "L-3"]
+
+
+def test_skip_bad_dry_run_names_the_rows_with_an_unmapped_lost_reason(workspace, run, tmp_path):
+    data, rules = write_import(tmp_path, lost_rows("Reorg", "price"))
+    result = run(workspace, "import", str(data), "--rules", str(rules), "--skip-bad", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert [line.split(" (")[0] for line in result.stdout.splitlines()] == ["row 2: reject", "row 3: create deal-2"]
+    assert result.stderr.splitlines()[-1] == "dry run: 1 to create, 0 to update, 0 to skip, 1 to reject; nothing changed"
+
+
+def test_ten_thousand_unmapped_lost_reasons_make_a_line_a_person_can_read(workspace, run, tmp_path):
+    # every distinct reason was named twice (counted, then in the line to paste): a 750 kB line
+    data, rules = write_import(tmp_path, lost_rows(*(f"reason number {n}" for n in range(10_000))))
+    before = snapshot(workspace.root)
+    line = one_line_error(run(workspace, "import", str(data), "--rules", str(rules)))
+    assert len(line) < 2_000, len(line)
+    assert "10000 lost reasons" in line and "and 9990 more" in line
+    assert 'lost_reasons: {"reason number 0": <reason>' in line and "default: <reason>" in line
+    assert snapshot(workspace.root) == before
