@@ -51,3 +51,19 @@ def test_ten_thousand_unmapped_lost_reasons_make_a_line_a_person_can_read(worksp
     assert "10000 lost reasons" in line and "and 9990 more" in line
     assert 'lost_reasons: {"reason number 0": <reason>' in line and "default: <reason>" in line
     assert snapshot(workspace.root) == before
+
+
+def test_skip_bad_adds_no_team_member_whose_only_rows_were_rejected(workspace, run, tmp_path):
+    # --add-owners added 'Zed Zulu' to pipelines.yaml although the one row he owned was not imported
+    data = tmp_path / "owners.csv"
+    data.write_text("id,title,stage,owner,created\n1,A,lead,Zed Zulu,notadate\n2,B,lead,Yan Young,2026-01-01\n",
+                    encoding="utf-8")
+    config = (workspace.root / "pipelines.yaml").read_text(encoding="utf-8")
+    result = run(workspace, "import", str(data), "--id", "id", "--map", "title=title", "--map", "stage=stage",
+                 "--map", "owner=owner", "--map", "created=created", "--add-owners", "--skip-bad", "--next", "Call")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "imported: 1 created, 0 updated, 0 skipped, 1 rejected\n"
+    assert "new team members: yan-young (Yan Young)\n" in result.stderr
+    after = (workspace.root / "pipelines.yaml").read_text(encoding="utf-8")
+    assert "Yan Young" in after and "Zed Zulu" not in after and after != config
+    assert run(workspace, "check").exit_code == 0

@@ -44,8 +44,11 @@ def rejections(importer: Importer) -> dict[int, list[tuple]]:
 
 
 def without_rows(plan: Plan, rows: set[int]) -> Plan:
-    """The plan without what it would do for the rejected rows (a row with an unknown owner got a deal)."""
-    return Plan([item for item in plan.items if item.row not in rows], plan.new_owners, plan.notes)
+    """The plan without what it would do for the rejected rows (a row with an unknown owner got a deal),
+    nor the team members (--add-owners) only they named."""
+    items = [item for item in plan.items if item.row not in rows]
+    owners = {item.deal.owner for item in items if item.deal is not None}
+    return Plan(items, [(member, name) for member, name in plan.new_owners if member in owners], plan.notes)
 
 
 def rejects_path(source: Path) -> Path:
