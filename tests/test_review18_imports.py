@@ -67,3 +67,13 @@ def test_skip_bad_adds_no_team_member_whose_only_rows_were_rejected(workspace, r
     after = (workspace.root / "pipelines.yaml").read_text(encoding="utf-8")
     assert "Yan Young" in after and "Zed Zulu" not in after and after != config
     assert run(workspace, "check").exit_code == 0
+
+
+def test_a_lost_reason_spelled_with_decomposed_accents_is_the_same_reason(workspace, run, tmp_path):
+    # "Prix élevé" typed in the rules file (é as one character) and exported by a Mac app (e + a combining
+    # accent) look the same on screen; the mapping did not find it and the import was refused
+    typed, exported = "Prix \u00e9lev\u00e9", "Prix e\u0301leve\u0301"
+    data, rules = write_import(tmp_path, lost_rows(exported), f'lost_reasons: {{"{typed}": price}}\n')
+    result = run(workspace, "import", str(data), "--rules", str(rules))
+    assert result.exit_code == 0, result.output
+    assert deals_by_external_id(workspace.root)["L-1"].lost_reason == "price"
