@@ -77,3 +77,16 @@ def test_a_lost_reason_spelled_with_decomposed_accents_is_the_same_reason(worksp
     result = run(workspace, "import", str(data), "--rules", str(rules))
     assert result.exit_code == 0, result.output
     assert deals_by_external_id(workspace.root)["L-1"].lost_reason == "price"
+
+
+def test_history_columns_cannot_date_a_won_or_lost_stage(workspace, run, tmp_path):
+    # history: {won: won_on} made a lost row's story lead -> won -> lost, which pipe check accepted
+    data = tmp_path / "deals.csv"
+    data.write_text("id,title,stage,created,closed,won_on\n1,A,lost,2026-01-01,2026-02-01,2026-01-10\n", encoding="utf-8")
+    rules = tmp_path / "deals.rules.yaml"
+    rules.write_text("id: id\nfields: {title: title, stage: stage, created: created, closed: closed}\n"
+                     "defaults: {lost_reason: price}\nhistory: {won: won_on}\n", encoding="utf-8")
+    before = snapshot(workspace.root)
+    line = one_line_error(run(workspace, "import", str(data), "--rules", str(rules)))
+    assert "row 2: history: won is a won stage" in line and "closed:" in line
+    assert snapshot(workspace.root) == before
