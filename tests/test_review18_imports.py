@@ -90,3 +90,14 @@ def test_history_columns_cannot_date_a_won_or_lost_stage(workspace, run, tmp_pat
     line = one_line_error(run(workspace, "import", str(data), "--rules", str(rules)))
     assert "row 2: history: won is a won stage" in line and "closed:" in line
     assert snapshot(workspace.root) == before
+
+
+def test_ten_thousand_unknown_stages_and_owners_make_a_line_a_person_can_read(workspace, run, tmp_path):
+    data = tmp_path / "deals.csv"
+    data.write_text("id,title,stage,owner,created\n" + "".join(f"{n},T{n},stage {n},Owner {n},2026-01-01\n"
+                                                               for n in range(10_000)), encoding="utf-8")
+    line = one_line_error(run(workspace, "import", str(data), "--id", "id", "--map", "title=title", "--map",
+                              "stage=stage", "--map", "owner=owner", "--map", "created=created"))
+    assert len(line) < 2_000, len(line)
+    assert "unknown stages in pipeline sales: 'stage 0' (rows 2);" in line and "; and 9990 more; map each" in line
+    assert "unknown owners: 'Owner 0' (rows 2);" in line and "; and 9990 more; add them to the team" in line
