@@ -6,12 +6,14 @@ to buy" in another, people type "too  expensive". A rules file names each once.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 
 def folded(text: Any) -> str:
-    """How two spellings of a name are compared: case and runs of spaces aside."""
-    return " ".join(str(text).split()).casefold()
+    """How two spellings of a name are compared: case, runs of spaces and Unicode composition aside
+    (an accent typed as one character or, as macOS writes it, as a letter and a combining mark)."""
+    return " ".join(unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", str(text)).casefold()).split())
 
 
 class FoldedKeys(dict):

@@ -15,6 +15,7 @@ from pipecli.core.errors import InvalidValue
 from pipecli.core.importing.folding import folded
 
 DEFAULT_KEY = "default"  # in `lost_reasons:`, where every reason the mapping does not name goes
+NAMED = 10  # unmapped reasons named in the message, the most frequent first; the rest are counted
 
 
 def parse_lost_reasons(value: Any, shown: str) -> tuple[dict[str, str], str | None]:
@@ -80,11 +81,16 @@ class LostReasons:
             return None
         listed = ", ".join(self.allowed.values())
         found = sorted(self.unmapped.values(), key=lambda item: (-len(item[2]), item[0].casefold()))
+        named = found[:NAMED]  # the most frequent: a file of 10,000 free-text reasons made a 750 kB line
         said = []
-        for shown, how, rows in found:
+        if len(found) > NAMED:
+            said.append(f"{sum(len(rows) for _, _, rows in found)} rows have {len(found)} lost reasons")
+        for shown, how, rows in named:
             count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
             said.append(f"{count} {'have' if len(rows) != 1 else 'has'} lost reason {_quoted(shown)}{how}")
-        entries = ", ".join(f"{_quoted(shown)}: <reason>" for shown, _, _ in found)
+        if len(found) > NAMED:
+            said.append(f"and {len(found) - NAMED} more")
+        entries = ", ".join(f"{_quoted(shown)}: <reason>" for shown, _, _ in named)
         where = "to the rules file" if self.rules_file else "to a rules file (--rules)"
         return (f"{'; '.join(said)}, which {'is' if len(found) == 1 else 'are'} not in this workspace's list "
                 f"({listed}): add  lost_reasons: {{{entries}}}  {where}, or {DEFAULT_KEY}: <reason> "

@@ -33,6 +33,10 @@ def rejections(importer: Importer) -> dict[int, list[tuple]]:
         for row in rows:
             found.setdefault(row, []).append((f"unknown stage '{shown}' in pipeline {importer.pipeline.id}: map it "
                                               "with ", STAGE_MAP, " or stages: in a rules file"))
+    for shown, how, rows in importer.lost_reasons.unmapped.values():
+        for row in rows:  # the import leaves them out (deal_of returns None), so they are rejects too
+            found.setdefault(row, []).append((f"lost reason '{shown}'{how} is not in this workspace's list: map it "
+                                              "with lost_reasons: in a rules file",))
     for name, rows in importer.unknown_owners.items():
         for row in rows:
             found.setdefault(row, []).append((f"unknown owner '{name}': add it to the team (", ADD_OWNERS,
@@ -56,8 +60,11 @@ def refuse_unaccounted(table: Table, plan: Plan, rejected: set[int]) -> None:
 
 
 def without_rows(plan: Plan, rows: set[int]) -> Plan:
-    """The plan without what it would do for the rejected rows (a row with an unknown owner got a deal)."""
-    return Plan([item for item in plan.items if item.row not in rows], plan.new_owners, plan.notes)
+    """The plan without what it would do for the rejected rows (a row with an unknown owner got a deal),
+    nor the team members (--add-owners) only they named."""
+    items = [item for item in plan.items if item.row not in rows]
+    owners = {item.deal.owner for item in items if item.deal is not None}
+    return Plan(items, [(member, name) for member, name in plan.new_owners if member in owners], plan.notes)
 
 
 def rejects_path(source: Path) -> Path:

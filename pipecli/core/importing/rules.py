@@ -404,11 +404,11 @@ class Importer:
     def raise_problems(self, table: Table) -> None:
         problems = []
         if self.unknown_stages:
-            listed = "; ".join(f"'{s}' (rows {_rows(n)})" for s, n in sorted(self.unknown_stages.items()))
+            listed = _names(self.unknown_stages)
             problems.append((f"unknown stages in pipeline {self.pipeline.id}: {listed}; map each with ", STAGE_MAP,
                              f" or stages: in a rules file (stages: {', '.join(s.id for s in self.pipeline.stages)})"))
         if self.unknown_owners:
-            listed = "; ".join(f"'{o}' (rows {_rows(n)})" for o, n in sorted(self.unknown_owners.items()))
+            listed = _names(self.unknown_owners)
             problems.append((f"unknown owners: {listed}; add them to the team (", ADD_OWNERS,
                              "), or map them with owners: in a rules file"))
         if unmapped := self.lost_reasons.problem():
@@ -705,6 +705,15 @@ def _fill(source: str, row: dict, optional: bool = False) -> Any:
     if any(not p for p in parts):
         return ""
     return _PLACEHOLDER.sub(lambda m: str(row[m.group(1)]).strip(), source)
+
+
+NAMED = 10  # unknown stages or owners named in the message; the rest are counted
+
+
+def _names(found: dict[str, list[int]]) -> str:
+    """'name' (rows ...) for the first NAMED names, then how many more: 10,000 made a 500 kB line."""
+    listed = "; ".join(f"'{name}' (rows {_rows(rows)})" for name, rows in sorted(found.items())[:NAMED])
+    return listed + (f"; and {len(found) - NAMED} more" if len(found) > NAMED else "")
 
 
 def _rows(numbers: list[int]) -> str:

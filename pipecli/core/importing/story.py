@@ -32,13 +32,17 @@ def parse_stage_dates(raw: dict, shown: str) -> dict[str, str]:
 def stage_steps(stage_dates: dict[str, str], pipeline: Pipeline, date_of: Callable[[str], dt.date | None]
                 ) -> list[tuple[dt.date, str]]:
     """(date, stage id) for each stage of stage_dates whose column has a date in the row; date_of(column)
-    reads one. A stage the pipeline lacks is an error: the rules name stages of the workspace."""
+    reads one. A stage the pipeline lacks, or a won or lost one, is an error: the rules name stages of the
+    workspace a deal passes before it closes."""
     steps = []
     for name, column in stage_dates.items():
         try:
             stage = pipeline.find_stage(name)
         except PipeError as error:  # unknown or ambiguous, with the stages to choose from
             raise InvalidValue(f"history: {error}") from None
+        if stage.is_closed:  # else a lost row's story read lead -> won -> lost, and pipe check let it be
+            raise InvalidValue(f"history: {stage.id} is a {stage.kind} stage: the row's own stage and close date "
+                               "(closed:) say when a deal was won or lost; history: names the stages before")
         day = date_of(column)
         if day is not None:
             steps.append((day, stage.id))
