@@ -369,3 +369,13 @@ def test_a_row_neither_imported_nor_set_aside_stops_the_import(workspace, run, t
     line = failed(result, "nothing imported: rows 3, 4 were neither imported nor set aside")
     assert "Traceback" not in line and workspace.deal_ids() == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mixed.csv", "ws"]
+
+
+def test_skip_bad_with_every_row_rejected_fails(workspace, run, tmp_path):
+    # a mistake about the whole file (here an unknown stage for every row) is no success for a script or CI
+    source = write(tmp_path / "bad.csv", "id,title,stage\n1,A,Negotiation\n2,B,Nego\n")
+    result = run(workspace, "import", str(source), "--id", "id", "--map", "title=title", "--map", "stage=stage",
+                 "--skip-bad")
+    line = failed(result, "nothing imported: all 2 rows were rejected; they are written with their reasons to")
+    assert str(tmp_path / "bad.rejected.csv") in line and workspace.deal_ids() == []
+    assert len((tmp_path / "bad.rejected.csv").read_text(encoding="utf-8").splitlines()) == 3

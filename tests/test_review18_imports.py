@@ -30,7 +30,7 @@ def test_skip_bad_sets_aside_a_row_whose_lost_reason_is_not_mapped(workspace, ru
     assert result.stdout == "imported: 2 created, 0 updated, 0 skipped, 2 rejected\n"
     rejects = (tmp_path / "deals.rejected.csv").read_text(encoding="utf-8").splitlines()
     assert [line.split(",")[0] for line in rejects] == ["ID", "L-2", "L-4"]
-    assert "lost reason 'Reorg' is not in" in rejects[1] and "lost_reasons:" in rejects[1]
+    assert 'lost reason ""Reorg"" is not in' in rejects[1] and "lost_reasons:" in rejects[1]
     assert sorted(deals_by_external_id(workspace.root)) == ["L-1", "L-3"]
 
 

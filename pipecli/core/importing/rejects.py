@@ -33,16 +33,12 @@ def rejections(importer: Importer) -> dict[int, list[tuple]]:
         for row in rows:
             found.setdefault(row, []).append((f"unknown stage '{shown}' in pipeline {importer.pipeline.id}: map it "
                                               "with ", STAGE_MAP, " or stages: in a rules file"))
-    for shown, how, rows in importer.lost_reasons.unmapped.values():
-        for row in rows:  # the import leaves them out (deal_of returns None), so they are rejects too
-            found.setdefault(row, []).append((f"lost reason '{shown}'{how} is not in this workspace's list: map it "
-                                              "with lost_reasons: in a rules file",))
     for name, rows in importer.unknown_owners.items():
         for row in rows:
             found.setdefault(row, []).append((f"unknown owner '{name}': add it to the team (", ADD_OWNERS,
                                               ") or map it with owners: in a rules file"))
     for shown, how, rows in importer.lost_reasons.unmapped.values():
-        for row in rows:
+        for row in rows:  # the import leaves them out (deal_of returns None), so they are rejects too
             found.setdefault(row, []).append((f"lost reason {json.dumps(shown, ensure_ascii=False)}{how} is not in "
                                               "this workspace's list: map it with lost_reasons: in a rules file",))
     return dict(sorted(found.items()))
