@@ -124,6 +124,10 @@ class Zones:
     def moment(self, prop) -> dt.date | dt.datetime:
         """A DTSTART or DTEND as an aware time when its TZID means a zone, else as written."""
         value = prop.dt
+        if isinstance(value, dt.datetime) and str(prop.params.get("VALUE", "")).upper() == "DATE":
+            # ical.net and others write a TZID on an all-day DATE, which icalendar then reads as that
+            # zone's midnight: a DATE has no zone (RFC 5545 3.3.4), and stays on its day everywhere
+            return value.date()
         tzid = prop.params.get("TZID")
         if not (isinstance(value, dt.datetime) and tzid):
             return value
@@ -281,8 +285,11 @@ def length_in_minutes(event, start: dt.date | dt.datetime, zones: Zones, broken:
     try:
         if "DTEND" in event and "DTEND" not in broken:
             end = zones.moment(event["DTEND"])
-            if isinstance(end, dt.datetime) and (end.tzinfo is None) == (start.tzinfo is None):
+            if isinstance(end, dt.datetime) and end.tzinfo is None and start.tzinfo is None:
                 length = end - start
+            elif isinstance(end, dt.datetime) and end.tzinfo is not None and start.tzinfo is not None:
+                # in UTC: two times of one zone subtract as wall clocks, an hour off across a change of clocks
+                length = end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc)
         elif "DURATION" in event and "DURATION" not in broken:
             length = event["DURATION"].dt
     except (AttributeError, TypeError, ValueError, OverflowError):

@@ -1,0 +1,75 @@
+"""Issue 18's readers tried as a hostile, careful user would (review): calendars, mailboxes and the
+deal writer, each case a way they lost data, logged on the wrong day or printed a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import failed, simple_deal
+
+D = dt.date
+CONTACTS = "\n- {name: Li Na, email: li.na@acme.example}"
+
+
+@pytest.fixture(autouse=True)
+def fiji(monkeypatch):
+    monkeypatch.setenv("TZ", "Pacific/Fiji")  # UTC+12: a day west of most zones a file names
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    return make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+
+
+def ics(tmp_path: Path, *events: str, name: str = "in.ics") -> str:
+    body = "".join(f"BEGIN:VEVENT\n{textwrap.dedent(e).strip()}\nEND:VEVENT\n" for e in events)
+    path = tmp_path / name
+    path.write_bytes(f"BEGIN:VCALENDAR\nVERSION:2.0\n{body}END:VCALENDAR\n".replace("\n", "\r\n").encode())
+    return str(path)
+
+
+def logged(workspace) -> list[tuple]:
+    return [(a["date"], a.get("time"), a.get("minutes"), a["summary"]) for a in workspace.load("acme").activities]
+
+
+# -- calendars --------------------------------------------------------------------------------------
+
+def test_an_all_day_event_with_a_tzid_stays_all_day_on_its_date(workspace, run, tmp_path):
+    # ical.net 4 writes DTSTART;TZID=...;VALUE=DATE (RFC 5545 gives a DATE no zone); icalendar
+    # reads it as midnight in that zone, which was logged as a timed meeting, in Los Angeles the day before
+    path = ics(tmp_path, """\
+        UID:allday-1
+        SUMMARY:Offsite
+        DTSTART;TZID=Pacific Standard Time;VALUE=DATE:20261120
+        DTEND;TZID=Pacific Standard Time;VALUE=DATE:20261121
+        ATTENDEE:mailto:li.na@acme.example""")
+    for zone in ("Pacific/Fiji", "America/Los_Angeles", "America/Honolulu"):
+        result = run(workspace, "import-calendar", path, "--dry-run", env={"TZ": zone})
+        assert result.exit_code == 0, result.stderr
+        assert "acme: would log meeting out of 2026-11-20: Offsite" in result.stdout.splitlines(), (zone, result.stdout)
+    assert run(workspace, "import-calendar", path).exit_code == 0
+    assert logged(workspace) == [(D(2026, 11, 20), None, None, "Offsite")]
+
+
+def test_a_meeting_across_a_change_of_clocks_lasts_what_it_lasted(workspace, run, tmp_path):
+    # 00:30 EDT to 03:30 EST on the night New York's clocks go back is four hours, not three:
+    # two times of one zone were subtracted as wall clocks
+    path = ics(tmp_path, """\
+        UID:night-1
+        SUMMARY:Cutover
+        DTSTART;TZID=America/New_York:20261101T003000
+        DTEND;TZID=America/New_York:20261101T033000
+        ATTENDEE:mailto:li.na@acme.example""", """\
+        UID:night-2
+        SUMMARY:Spring cutover
+        DTSTART;TZID=Eastern Standard Time:20270314T013000
+        DTEND;TZID=Eastern Standard Time:20270314T033000
+        ATTENDEE:mailto:li.na@acme.example""")
+    result = run(workspace, "import-calendar", path)
+    assert result.exit_code == 0, result.stderr
+    assert [(m, s) for _, _, m, s in logged(workspace)] == [(240, "Cutover"), (60, "Spring cutover")]
