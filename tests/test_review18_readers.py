@@ -73,3 +73,26 @@ def test_a_meeting_across_a_change_of_clocks_lasts_what_it_lasted(workspace, run
     result = run(workspace, "import-calendar", path)
     assert result.exit_code == 0, result.stderr
     assert [(m, s) for _, _, m, s in logged(workspace)] == [(240, "Cutover"), (60, "Spring cutover")]
+
+
+def test_a_recurring_meeting_the_customer_joined_once_is_logged(workspace, run, tmp_path):
+    # The series is the team's own; one moved occurrence has the customer. The series matched no
+    # deal and its UID was then "seen": the occurrence was thrown away as a duplicate, never logged.
+    path = ics(tmp_path, """\
+        UID:weekly-1
+        SUMMARY:Weekly sync
+        DTSTART:20261102T000000Z
+        RRULE:FREQ=WEEKLY;COUNT=5
+        ATTENDEE:mailto:bob@us.example""", """\
+        UID:weekly-1
+        RECURRENCE-ID:20261109T000000Z
+        SUMMARY:Weekly sync (with Acme)
+        DTSTART:20261110T000000Z
+        ATTENDEE:mailto:bob@us.example
+        ATTENDEE:mailto:li.na@acme.example""")
+    result = run(workspace, "import-calendar", path)
+    assert result.exit_code == 0, result.stderr
+    assert logged(workspace) == [(D(2026, 11, 10), "12:00", None, "Weekly sync (with Acme)")]
+    assert result.stdout.splitlines()[-1].endswith("1 meeting logged on 1 deal; 1 matching no deal (--verbose lists them)")
+    again = run(workspace, "import-calendar", path)  # once per UID, on the next run too
+    assert again.exit_code == 0 and len(workspace.load("acme").activities) == 1

@@ -157,22 +157,30 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
     entries: dict[str, list[Entry]] = {}
     logged, already, unmatched, skipped = [], [], [], list(reading.skipped)
     seen: set[tuple[str, str]] = set()
+    unmatched_keys: set[tuple[str, str]] = set()  # read, but with no deal's contact: not yet had
     duplicates = 0
     for item in _masters_first(reading.items):
         key = (item.key_field, same_key(item.key))
         if key in seen:
             duplicates += 1
             continue
-        seen.add(key)
         if item.kind == "email" and item.date > today:
+            seen.add(key)
             skipped.append(Skipped(item.source, "dated in the future", str(item.date)))
             continue
         matched: list[Deal] = []
         for address in item.addresses:
             matched.extend(d for d in by_address.get(address, []) if d not in matched)
         if not matched:
-            unmatched.append(item)
+            # A series the customer is not in leaves its UID to an occurrence of it they joined
+            # (a RECURRENCE-ID with one more attendee), logged on its own date.
+            if key in unmatched_keys:
+                duplicates += 1
+            else:
+                unmatched_keys.add(key)
+                unmatched.append(item)
             continue
+        seen.add(key)
         # Not on a deal created after it: `pipe check` would warn (pipe log refuses it too).
         matched = [d for d in matched if d.created is None or d.created <= item.date]
         if not matched:
