@@ -96,3 +96,20 @@ def test_a_recurring_meeting_the_customer_joined_once_is_logged(workspace, run, 
     assert result.stdout.splitlines()[-1].endswith("1 meeting logged on 1 deal; 1 matching no deal (--verbose lists them)")
     again = run(workspace, "import-calendar", path)  # once per UID, on the next run too
     assert again.exit_code == 0 and len(workspace.load("acme").activities) == 1
+
+
+# -- mailboxes --------------------------------------------------------------------------------------
+
+def test_an_address_header_too_deep_for_either_parser_costs_only_itself(workspace, run, tmp_path):
+    # Comments nested 2,000 deep in To: made both the default parser and the compat32 fallback
+    # raise RecursionError: the whole message was skipped as unreadable, sender and all
+    path = tmp_path / "deep.mbox"
+    path.write_bytes(b"From li.na@acme.example Fri Nov 20 10:00:00 2026\n"
+                     b"Message-ID: <deep-1@acme.example>\nDate: Fri, 20 Nov 2026 10:00:00 +0000\n"
+                     b"From: Li Na <li.na@acme.example>\nSubject: Numbers\n"
+                     b"To: bob@us.example (c" + b"(" * 2000 + b"\n\nbody\n")
+    result = run(workspace, "import-mail", str(path), "--verbose")
+    assert result.exit_code == 0, result.stderr
+    assert "unreadable" not in result.stdout
+    assert [(a["date"], a["summary"], a["message_id"]) for a in workspace.load("acme").activities] == [
+        (D(2026, 11, 20), "Numbers", "<deep-1@acme.example>")]

@@ -248,8 +248,13 @@ def _addresses(message: EmailMessage, name: str) -> list[str]:
     found = []
     for header in _headers(message, name):
         parsed = getattr(header, "addresses", None)
-        specs = ([a.addr_spec for a in parsed] if parsed is not None
-                 else [spec for _, spec in getaddresses([str(header)])])  # a header only read as text
+        if parsed is not None:
+            specs = [a.addr_spec for a in parsed]
+        else:  # a header only read as text: compat32's parser, which may raise too (comments nested 2,000 deep)
+            try:
+                specs = [spec for _, spec in getaddresses([str(header)])]
+            except _UNREADABLE:
+                continue
         for spec in specs:
             spec = spec.strip().lower()
             if "@" in spec and not spec.startswith("@") and not spec.endswith("@"):
