@@ -113,3 +113,45 @@ def test_an_address_header_too_deep_for_either_parser_costs_only_itself(workspac
     assert "unreadable" not in result.stdout
     assert [(a["date"], a["summary"], a["message_id"]) for a in workspace.load("acme").activities] == [
         (D(2026, 11, 20), "Numbers", "<deep-1@acme.example>")]
+
+
+# -- the deal writer --------------------------------------------------------------------------------
+
+def export_file(tmp_path: Path, deals: list[dict]) -> str:
+    """A `pipe export --format json` file; a value "@NAN@" is written as JSON's NaN, "@SURROGATE@" as "\\ud800"."""
+    text = json.dumps(deals).replace('"@NAN@"', "NaN").replace('"@SURROGATE@"', '"a \\ud800 b"')
+    path = tmp_path / "backup.json"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def exported(n: int, **odd) -> dict:
+    deal = {"id": f"deal-{n}", "title": f"Deal {n}", "pipeline": "sales", "stage": "lead", "value": 1000,
+            "currency": "EUR", "owner": "alice", "created": "2026-11-01",
+            "history": [{"stage": "lead", "date": "2026-11-01"}], "notes": ""}
+    return {**deal, **odd}
+
+
+@pytest.mark.parametrize("odd, named", [
+    ({"x_score": "@NAN@"}, "deals/deal-2.md: cannot write x_score: nan is not a finite number"),
+    ({"bant": {"budget": "@NAN@"}}, "deals/deal-2.md: cannot write bant.budget: nan is not a finite number"),
+    ({"notes": "@SURROGATE@"}, "deals/deal-2.md: cannot write notes: text that is not valid Unicode (a lone surrogate)"),
+])
+def test_an_import_with_a_value_the_writer_refuses_writes_nothing(make_workspace, run, tmp_path, odd, named):
+    # Was: deal-0 and deal-1 written, then 'stopped after changing 2 of 4' (a NaN), or a
+    # UnicodeEncodeError traceback (a lone surrogate in the notes, which JSON's \ud800 gives)
+    workspace = make_workspace()
+    path = export_file(tmp_path, [exported(0), exported(1), exported(2, **odd), exported(3)])
+    failed(run(workspace, "import", path, "--preset", "pipe"), "nothing written", named)
+    assert list(workspace.deals_dir.glob("*")) == []
+
+
+def test_notes_that_are_not_unicode_are_refused_naming_them(make_workspace, tmp_path):
+    from pipecli.core.errors import InvalidValue
+    from pipecli.core.fileformat import dealfile
+
+    original = dealfile.parse(simple_deal("acme"), "deals/acme.md")
+    for document in (None, original):  # a new file, and a change to one
+        with pytest.raises(InvalidValue) as caught:
+            dealfile.render(original.data, "Met them \ud800\n", document)
+        assert str(caught.value) == "cannot write notes: text that is not valid Unicode (a lone surrogate)"
