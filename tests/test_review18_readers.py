@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,28 @@ def test_an_address_header_too_deep_for_either_parser_costs_only_itself(workspac
     assert "unreadable" not in result.stdout
     assert [(a["date"], a["summary"], a["message_id"]) for a in workspace.load("acme").activities] == [
         (D(2026, 11, 20), "Numbers", "<deep-1@acme.example>")]
+
+
+def test_a_long_address_header_is_read_in_linear_time(workspace, run, tmp_path):
+    # 30 KB of quotes (or commas) in To: is under the 32 KB limit, and the default policy's parser
+    # took 11 s (6 s) over each such message: a mailbox of them never ended. Read now as compat32 does.
+    messages = [b"From li.na@acme.example Fri Nov 20 10:00:00 2026\n"
+                b"Message-ID: <slow-%d@acme.example>\nDate: Fri, 20 Nov 2026 1%d:00:00 +0000\n"
+                b"From: Li Na <li.na@acme.example>\nSubject: Slow %d\nTo: bob@us.example, %s\n\nbody\n"
+                % (n, n, n, junk * 30_000) for n, junk in enumerate((b'"', b",", b"."))]
+    messages.append(b"From li.na@acme.example Fri Nov 20 10:00:00 2026\n"
+                    b"Message-ID: <big-1@us.example>\nDate: Fri, 20 Nov 2026 14:00:00 +0000\n"
+                    b"From: Bob <bob@us.example>\nSubject: To many\nTo: "
+                    + b", ".join(b'"Person %d" <p%d@other.example>' % (i, i) for i in range(200))
+                    + b", =?utf-8?q?Li_Na?= <Li.Na@ACME.example>\n\nbody\n")
+    path = tmp_path / "slow.mbox"
+    path.write_bytes(b"\n".join(messages))
+    started = time.monotonic()
+    result = run(workspace, "import-mail", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert time.monotonic() - started < 8  # was over 25 s
+    assert [(a["summary"], a["direction"]) for a in workspace.load("acme").activities] == [
+        ("Slow 0", "in"), ("Slow 1", "in"), ("Slow 2", "in"), ("To many", "out")]
 
 
 # -- the deal writer --------------------------------------------------------------------------------
