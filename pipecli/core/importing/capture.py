@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.entryids import keyed_id
 from pipecli.core.workflow.timeline import log_interaction
 
 KEY_FIELDS = {"email": "message_id", "meeting": "uid"}  # the activity key that makes each logged once
@@ -246,6 +247,9 @@ def apply(deal: Deal, entries: list[Entry], config: Config, today: dt.date) -> s
         at = item.date.isoformat() + (f" {item.time}" if item.time else "")
         written = log_interaction(deal, config, item.kind, item.summary, today, None, at=at, by=entry.by,
                                   direction=entry.direction, minutes=item.minutes)
+        # the id follows the key: the same meeting logged in two clones merges as one entry
+        taken = set(deal.entry_ids("activities")) - {written["id"]}
+        written["id"] = keyed_id(deal.id, f"{item.key_field}={same_key(item.key)}", taken)
         written[item.key_field] = item.key.strip()
     return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in _kinds(entries))
 
