@@ -99,6 +99,28 @@ def test_a_recurring_meeting_the_customer_joined_once_is_logged(workspace, run, 
     assert again.exit_code == 0 and len(workspace.load("acme").activities) == 1
 
 
+def hostile_zone(tzid: str, freq: str) -> str:
+    return (f"BEGIN:VTIMEZONE\nTZID:{tzid}\nBEGIN:STANDARD\nDTSTART:16010101T000000\nRRULE:FREQ={freq}\n"
+            "TZOFFSETFROM:-0400\nTZOFFSETTO:-0500\nEND:STANDARD\nBEGIN:DAYLIGHT\nDTSTART:16010101T003000\n"
+            f"RRULE:FREQ={freq}\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\nEND:DAYLIGHT\nEND:VTIMEZONE\n")
+
+
+def test_a_zone_whose_rules_change_every_hour_costs_no_more_than_a_real_one(workspace, run, tmp_path):
+    # icalendar lists a VTIMEZONE's every change of offset up to 9999 at once: a rule of every hour
+    # took 25 s and 440 MB, every minute never ended (memory growing), and every VTIMEZONE of the
+    # file was built, named by an event or not. Such a zone is refused: its times stay as written.
+    zones = hostile_zone("Hourly", "HOURLY") + "".join(hostile_zone(f"Unused {n}", "MINUTELY") for n in range(50))
+    path = tmp_path / "zones.ics"
+    path.write_text(f"BEGIN:VCALENDAR\nVERSION:2.0\n{zones}BEGIN:VEVENT\nUID:z1\nSUMMARY:Review\n"
+                    "DTSTART;TZID=Hourly:20261120T170000\nDTEND;TZID=Hourly:20261120T173000\n"
+                    "ATTENDEE:mailto:li.na@acme.example\nEND:VEVENT\nEND:VCALENDAR\n", encoding="utf-8")
+    started = time.monotonic()
+    result = run(workspace, "import-calendar", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert time.monotonic() - started < 8
+    assert logged(workspace) == [(D(2026, 11, 20), "17:00", 30, "Review")]
+
+
 # -- mailboxes --------------------------------------------------------------------------------------
 
 def test_an_address_header_too_deep_for_either_parser_costs_only_itself(workspace, run, tmp_path):
