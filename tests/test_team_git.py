@@ -845,3 +845,40 @@ def test_a_dismissed_suggestion_is_dismissed_in_every_clone(team):
         {"kind": "unanswered", "date": dt.date(2026, 11, 27), "until": dt.date(2026, 12, 4), "by": "alice"}]
     refused = bob.pipe("task", "accept", key, ok=False)
     assert f"no suggestion '{key}' now" in refused.stderr
+
+
+# -- the same meeting or email captured in both clones ----------------------------------------------
+
+
+def meeting_file(folder: Path, end: str) -> str:
+    path = folder / f"demo-{end}.ics"
+    path.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:demo-1@acme.example\nSUMMARY:Demo\n"
+                    f"DTSTART:20261202T100000Z\nDTEND:20261202T{end}00Z\n"
+                    "ATTENDEE:mailto:jonas@acme.example\nEND:VEVENT\nEND:VCALENDAR\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_meeting_imported_in_both_clones_is_logged_once(team):
+    # Each clone gave it a random id, and the merge kept both: the meeting twice on the timeline
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("set", acme, "contacts=Jonas <jonas@acme.example>")
+    team.sync_all()
+    alice.pipe("import-calendar", meeting_file(team.root, "1100"))
+    bob.pipe("import-calendar", meeting_file(team.root, "1100"))
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    assert [(a["summary"], a["minutes"]) for a in alice.deal(acme)["activities"] if a.get("uid")] == [("Demo", 60)]
+
+
+def test_a_meeting_imported_in_both_clones_with_two_lengths_is_a_conflict_keeping_both(team):
+    alice, bob, acme = team.alice, team.bob, team.acme
+    alice.pipe("set", acme, "contacts=Jonas <jonas@acme.example>")
+    team.sync_all()
+    alice.pipe("import-calendar", meeting_file(team.root, "1100"))
+    bob.pipe("import-calendar", meeting_file(team.root, "1030"))  # the invitation was shortened since
+    alice.pipe("sync")
+    bob.pipe("sync", ok=False)
+    text = bob.path(acme).read_text(encoding="utf-8")
+    assert re.search(r"(?m)^<{7} .*\n  minutes: 30\n={7}\n  minutes: 60\n>{7} .*\n", text), text
+    assert text.count("uid: demo-1@acme.example") == 1, text

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pipecli.core.errors import ParseError
+from pipecli.core.errors import InvalidValue, ParseError
 from pipecli.core.fileformat import fastfront, yamlio
 
 FENCE = "---"
@@ -190,16 +190,28 @@ def split_blocks(data: dict, front_lines: list[str]) -> Layout | None:
     return Layout(blocks, key_lines, "".join(t + "\n" for t in pending_trivia))
 
 
+def check_writable(data: dict, body: str) -> None:
+    """Raises InvalidValue naming the field render would refuse: a value of data (yamlio.unwritable),
+    or notes (the body) that are not valid Unicode, which JSON's "\\ud800" gives and UTF-8 cannot hold."""
+    yamlio.check_writable(data)
+    if not body.isascii():
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidValue("cannot write notes: text that is not valid Unicode (a lone surrogate)") from None
+
+
 def render(data: dict, body: str, original: DealDocument | None = None) -> str:
     """The text of a deal file for data and body, reusing original's text wherever it still holds."""
     if original is None:
+        check_writable({}, body)  # the data is checked as it is dumped
         front = yamlio.dump(data) if data else ""
         return f"{FENCE}\n{front}{FENCE}\n{body}"
     if same(data, original.data) and body == original.body:
         return original.text
     # checked whole first: the parts below are dumped one key or list item at a time, where a
     # refusal would name `[0].summary`, not `activities[5].summary`
-    yamlio.check_writable(data)
+    check_writable(data, body)
 
     def fresh(text: str, newline: str = original.newline) -> str:
         """Newly written lines, in the line-ending style of what they replace (else the file's)."""

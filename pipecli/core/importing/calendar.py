@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,10 @@ MAX_KEY = 998  # a UID longer than a mail line may be (as a Message-ID) is not o
 MAX_ATTENDEES = 2_000  # as a mail's To and Cc (32 KB of addresses each)
 MAX_ZONE_LINES = 5_000  # a VTIMEZONE of a century of rules is a few hundred lines
 MAX_MINUTES = 7 * 24 * 60  # a longer "meeting" is a block in a calendar, not a meeting's length
+# Changes of offset of one VTIMEZONE, and of all those one file's events name: Outlook's zones start
+# in 1601 and change twice a year, 16,800 times up to 9999, where icalendar stops.
+MAX_ZONE_TRANSITIONS = 100_000
+MAX_FILE_TRANSITIONS = 1_000_000
 
 
 @dataclass
@@ -113,22 +118,45 @@ class Zones:
         from icalendar.timezone.tzp import TZP
 
         self.names = TZP()  # a fresh provider: zones by name only, nothing cached from other files
-        self.defined: dict[str, dt.tzinfo | None] = {}
+        self.components: dict[str, object] = {}  # the first VTIMEZONE of each TZID, built when an event names it
+        self.built: dict[str, dt.tzinfo | None] = {}
+        self.budget = MAX_FILE_TRANSITIONS
         for lines in zones:
             try:
                 component = icalendar.Timezone.from_ical("\r\n".join(lines))
-                self.defined.setdefault(component.tz_name.strip("/"), component.to_tz(self.names))
-            except Exception:  # noqa: BLE001 -- a zone icalendar cannot build leaves its times floating
+                self.components.setdefault(component.tz_name.strip("/"), component)
+            except Exception:  # noqa: BLE001 -- a zone icalendar cannot read leaves its times floating
                 continue
+
+    def defined(self, name: str) -> dt.tzinfo | None:
+        """The file's own zone of that TZID, built once; None when it has none or it cannot be built."""
+        if name not in self.built:
+            self.built[name] = self.build(self.components[name]) if name in self.components else None
+        return self.built[name]
+
+    def build(self, component) -> dt.tzinfo | None:
+        # icalendar lists every change of offset a rule makes up to the year 9999, all at once: a
+        # STANDARD with RRULE:FREQ=MINUTELY (thirty lines of text) took minutes and gigabytes
+        try:
+            count = transitions(component, min(MAX_ZONE_TRANSITIONS, self.budget))
+            if count is None:
+                return None
+            self.budget -= count
+            return component.to_tz(self.names)
+        except Exception:  # noqa: BLE001 -- a zone icalendar cannot build leaves its times floating
+            return None
 
     def moment(self, prop) -> dt.date | dt.datetime:
         """A DTSTART or DTEND as an aware time when its TZID means a zone, else as written."""
         value = prop.dt
+        if isinstance(value, dt.datetime) and str(prop.params.get("VALUE", "")).upper() == "DATE":
+            # ical.net and others write a TZID on an all-day DATE, which icalendar then reads as that
+            # zone's midnight: a DATE has no zone (RFC 5545 3.3.4), and stays on its day everywhere
+            return value.date()
         tzid = prop.params.get("TZID")
         if not (isinstance(value, dt.datetime) and tzid):
             return value
-        name = str(tzid).strip("/")
-        where = self.defined[name] if name in self.defined else self.named(str(tzid))
+        where = self.defined(str(tzid).strip("/")) or self.named(str(tzid))
         return value.replace(tzinfo=where)
 
     def named(self, tzid: str) -> dt.tzinfo | None:
@@ -139,6 +167,27 @@ class Zones:
             if where is not None:
                 return where
         return None
+
+
+def transitions(component, limit: int) -> int | None:
+    """How many changes of offset icalendar would list for a VTIMEZONE (each RRULE run to its end,
+    each RDATE, each DTSTART), or None when that is over limit: counted lazily, so a rule of one
+    change a second costs no more than limit of them."""
+    from dateutil.rrule import rrulestr  # icalendar's own dependency, which it expands rules with
+
+    count = 0
+    for part in component.subcomponents:
+        start = part.get("DTSTART")
+        for rule in _listed(part.get("RRULE")):
+            first = start.dt.replace(tzinfo=None)
+            expanded = rrulestr(rule.to_ical().decode("utf-8"), dtstart=first, ignoretz=True)
+            count += sum(1 for _ in islice(expanded, limit - count + 1))
+            if count > limit:
+                return None
+        count += 1 + sum(len(getattr(rdate, "dts", ())) for rdate in _listed(part.get("RDATE")))
+        if count > limit:
+            return None
+    return count
 
 
 def split_events(physical: Iterable[str], shown: str) -> tuple[list[_Event], list[list[str]], bool, int | None]:
@@ -281,8 +330,11 @@ def length_in_minutes(event, start: dt.date | dt.datetime, zones: Zones, broken:
     try:
         if "DTEND" in event and "DTEND" not in broken:
             end = zones.moment(event["DTEND"])
-            if isinstance(end, dt.datetime) and (end.tzinfo is None) == (start.tzinfo is None):
+            if isinstance(end, dt.datetime) and end.tzinfo is None and start.tzinfo is None:
                 length = end - start
+            elif isinstance(end, dt.datetime) and end.tzinfo is not None and start.tzinfo is not None:
+                # in UTC: two times of one zone subtract as wall clocks, an hour off across a change of clocks
+                length = end.astimezone(dt.timezone.utc) - start.astimezone(dt.timezone.utc)
         elif "DURATION" in event and "DURATION" not in broken:
             length = event["DURATION"].dt
     except (AttributeError, TypeError, ValueError, OverflowError):

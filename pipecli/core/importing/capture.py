@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
+from pipecli.core.model.entryids import keyed_id
 from pipecli.core.workflow.timeline import log_interaction
 
 KEY_FIELDS = {"email": "message_id", "meeting": "uid"}  # the activity key that makes each logged once
@@ -157,22 +158,30 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
     entries: dict[str, list[Entry]] = {}
     logged, already, unmatched, skipped = [], [], [], list(reading.skipped)
     seen: set[tuple[str, str]] = set()
+    unmatched_keys: set[tuple[str, str]] = set()  # read, but with no deal's contact: not yet had
     duplicates = 0
     for item in _masters_first(reading.items):
         key = (item.key_field, same_key(item.key))
         if key in seen:
             duplicates += 1
             continue
-        seen.add(key)
         if item.kind == "email" and item.date > today:
+            seen.add(key)
             skipped.append(Skipped(item.source, "dated in the future", str(item.date)))
             continue
         matched: list[Deal] = []
         for address in item.addresses:
             matched.extend(d for d in by_address.get(address, []) if d not in matched)
         if not matched:
-            unmatched.append(item)
+            # A series the customer is not in leaves its UID to an occurrence of it they joined
+            # (a RECURRENCE-ID with one more attendee), logged on its own date.
+            if key in unmatched_keys:
+                duplicates += 1
+            else:
+                unmatched_keys.add(key)
+                unmatched.append(item)
             continue
+        seen.add(key)
         # Not on a deal created after it: `pipe check` would warn (pipe log refuses it too).
         matched = [d for d in matched if d.created is None or d.created <= item.date]
         if not matched:
@@ -238,6 +247,9 @@ def apply(deal: Deal, entries: list[Entry], config: Config, today: dt.date) -> s
         at = item.date.isoformat() + (f" {item.time}" if item.time else "")
         written = log_interaction(deal, config, item.kind, item.summary, today, None, at=at, by=entry.by,
                                   direction=entry.direction, minutes=item.minutes)
+        # the id follows the key: the same meeting logged in two clones merges as one entry
+        taken = set(deal.entry_ids("activities")) - {written["id"]}
+        written["id"] = keyed_id(deal.id, f"{item.key_field}={same_key(item.key)}", taken)
         written[item.key_field] = item.key.strip()
     return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in _kinds(entries))
 

@@ -47,6 +47,13 @@ def successor_id(entry_id: str, taken: set[str] = frozenset()) -> str:
     return candidate if candidate not in taken else new_entry_id(taken)
 
 
+def keyed_id(deal_id: str, key: str, taken: set[str] = frozenset()) -> str:
+    """The id of an interaction logged from a mail or meeting with this Message-ID or UID: derived
+    from it, so two clones that log the same one make the same entry, which their merge keeps as one."""
+    candidate = _derived(deal_id, "keyed", key, 0)
+    return candidate if candidate not in taken else new_entry_id(taken)
+
+
 def _derived(deal_id: str, field: str, canonical: str, occurrence: int) -> str:
     digest = hashlib.blake2b(f"{deal_id}\0{field}\0{occurrence}\0{canonical}".encode(), digest_size=8).digest()
     number = int.from_bytes(digest, "big")

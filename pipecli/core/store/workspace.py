@@ -431,6 +431,10 @@ class Workspace:
 
     def check_writable(self, deal: Deal) -> None:
         """Raise, as save would, when the deal's file would not read back; cheap unless it is large."""
+        try:  # a NaN or a lone surrogate: refused before the first of many deals is written
+            dealfile.check_writable(deal.data, deal.body)
+        except PipeError as error:
+            raise PipeError(f"{self.relative(self.deal_path(deal.id))}: {error}") from None
         if _text_size_bound(deal.data) + len(deal.body) < yamlio.MAX_BYTES // 2:
             return
         text = dealfile.render(deal.data, deal.body, deal.document)
