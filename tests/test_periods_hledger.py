@@ -263,7 +263,8 @@ def test_the_period_before_an_hledger_expression(run, workspace, expression, com
 
 
 @pytest.mark.parametrize("fmt, heading", [("text", "Revenue · 2026-Q1 (2026-01-01..2026-03-31)\n"),
-                                          ("md", "## Revenue · 2026-Q1 (2026-01-01..2026-03-31)\n")])
+                                          ("md", "## Revenue · 2026-Q1 (2026-01-01..2026-03-31)\n"),
+                                          ("html", "<h2>Revenue · 2026-Q1 (2026-01-01..2026-03-31)")])
 def test_a_range_read_as_a_whole_period_shows_its_dates_in_the_heading(make_workspace, run, fmt, heading):
     # Pasted from hledger, 2026-01..2026-03 is January and February there: here it is the quarter, and the
     # heading says so in dates, not only as '2026-Q1'.
