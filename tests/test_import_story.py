@@ -196,6 +196,20 @@ def test_without_move_created_a_close_before_created_is_moved_to_created(workspa
     assert "moved back" not in result.stderr
 
 
+def test_a_rules_file_can_switch_off_what_a_preset_switches_on(workspace, run, tmp_path):
+    # the Salesforce preset says move_created: true; an org whose CreatedDate is real says false over it
+    source = write(tmp_path / "Opportunity.csv", "Id,Name,StageName,IsClosed,IsWon,Amount,CloseDate,CreatedDate\n"
+                                                 "1,Early,Closed Won,1,1,100,2026-02-01,2026-03-10\n")
+    args = ("import", str(source), "--preset", "salesforce", "--stage-map", "Closed Won=won")
+    off = write(tmp_path / "off.rules.yaml", "move_created: false\n")
+    result = run(workspace, *args, "--rules", str(off), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "moved back" not in result.stderr
+    assert "moved back" in run(workspace, *args, "--dry-run").stderr
+    bad = write(tmp_path / "bad.rules.yaml", "move_created: yes please\n")
+    failed(run(workspace, *args, "--rules", str(bad)), "'move_created' must be true or false")
+
+
 # -- gated stages --------------------------------------------------------------------------------
 
 GATED = CONFIG.replace("{id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}",

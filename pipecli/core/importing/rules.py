@@ -78,9 +78,9 @@ class Rules:
     joins: list[Join] = field(default_factory=list)
     history: HistorySource | None = None
     stage_dates: dict[str, str] = field(default_factory=dict)  # stage -> the date column it was entered on
-    move_created: bool = False  # a close date before created moves created back (story.py)
+    move_created: bool | None = None  # a close date before created moves created back (story.py); None: unsaid
     folder: Path | None = None  # where the rules file is: join and history files are found from there
-    optional: bool = False  # columns and join files that are missing count as empty (presets: exports vary)
+    optional: bool | None = None  # missing columns and join files count as empty (presets: exports vary); None: unsaid
     lost_reasons: dict[str, str] = field(default_factory=dict)  # the file's reason (folded) -> ours
     lost_reason_default: str | None = None  # where a reason lost_reasons does not name goes; None: refused
 
@@ -101,9 +101,9 @@ class Rules:
             joins=self.joins + other.joins,
             history=other.history or self.history,
             stage_dates={**self.stage_dates, **other.stage_dates},
-            move_created=self.move_created or other.move_created,
+            move_created=self.move_created if other.move_created is None else other.move_created,
             folder=other.folder or self.folder,
-            optional=self.optional or other.optional,
+            optional=self.optional if other.optional is None else other.optional,
             lost_reasons={**self.lost_reasons, **other.lost_reasons},
             lost_reason_default=other.lost_reason_default or self.lost_reason_default,
         )
@@ -168,9 +168,9 @@ def parse_rules(text: str, shown: str, folder: Path | None = None) -> Rules:
         joins=joins,
         history=history,
         stage_dates=stage_dates,
-        move_created=raw.get("move_created") is True,
+        move_created=_flag(raw.get("move_created"), "move_created", shown),
         folder=folder,
-        optional=raw.get("optional") is True,
+        optional=_flag(raw.get("optional"), "optional", shown),
         lost_reasons=lost_reasons,
         lost_reason_default=lost_reason_default,
     )
@@ -187,6 +187,13 @@ def _text_or_none(value: Any, key: str, shown: str) -> str | None:
     if not isinstance(value, (str, int)):
         raise InvalidValue(f"{shown}: '{key}' must be text")
     return str(value)
+
+
+def _flag(value: Any, key: str, shown: str) -> bool | None:
+    """A yes/no key of a rules file: true or false (a rules file can say false to a preset's true), None unsaid."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidValue(f"{shown}: '{key}' must be true or false")
 
 
 def preset_rules(name: str) -> Rules:
