@@ -4,6 +4,7 @@ core/importing/caldavfetch.py, then logged as `pipe import-calendar` logs them."
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import subprocess
 import sys
@@ -132,6 +133,17 @@ HOME = vcalendar("""\
     DTSTART:20261119T080000Z
     ATTENDEE:mailto:li.na@acme.example""")
 
+# Invitations anyone can send: expanded, each would be millions of occurrences in the window. (They
+# start in it: from years before, Radicale itself takes minutes to tell whether they are in it.)
+HOSTILE = [vcalendar(f"""\
+    UID:storm-{n}@example.com
+    SUMMARY:Storm
+    DTSTART:20261101T000000Z
+    RRULE:{rule}
+    ATTENDEE:mailto:li.na@acme.example""") for n, rule in enumerate((
+    "FREQ=SECONDLY", "FREQ=MINUTELY;INTERVAL=1", "FREQ=HOURLY",
+    "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))) + ";BYMINUTE=" + ",".join(map(str, range(60)))))]
+
 
 @pytest.fixture(scope="module")
 def account(radicale):
@@ -144,6 +156,9 @@ def account(radicale):
         for text in (PLAIN, WEEKLY, CANCELLED, OUTSIDE):
             work.save_event(text)
         principal.make_calendar(name="Home").save_event(HOME)
+        invites = principal.make_calendar(name="Invites")
+        for text in HOSTILE:
+            invites.save_event(text)
     return CalDavAccount(radicale, "maya", "secret", ("Work",))
 
 
@@ -173,6 +188,7 @@ def test_the_window_s_meetings_each_occurrence_on_its_own_and_nothing_twice(acco
     # in January, not the Home calendar, which the account does not name
     assert meetings(reading) == FIRST_RUN
     assert sorted(s.reason for s in reading.skipped) == ["cancelled", "cancelled"]  # the occurrence, the event
+    state = json.loads(json.dumps(state))  # as the caller keeps it
     again, state = fetch_events(account, state, WINDOW, PARIS)
     assert (again.items, again.skipped) == ([], [])
     add_event(account, vcalendar("""\
@@ -198,14 +214,26 @@ def test_state_without_a_sync_token_still_reads_only_what_changed(account):
 def test_every_calendar_when_the_account_names_none(account):
     reading, state = fetch_events(CalDavAccount(account.url, "maya", "secret"), {}, WINDOW, PARIS)
     assert "Dentist" in [i.summary for i in reading.items]
-    assert sorted(kept["name"] for kept in state["calendars"].values()) == ["Home", "Work"]
+    assert sorted(kept["name"] for kept in state["calendars"].values()) == ["Home", "Invites", "Work"]
+
+
+def test_a_series_that_would_meet_more_than_once_a_day_is_never_expanded(account):
+    started = time.monotonic()
+    reading, _ = fetch_events(CalDavAccount(account.url, "maya", "secret", ("Invites",)), {}, WINDOW, PARIS)
+    assert time.monotonic() - started < 20
+    assert reading.items == []
+    assert sorted((s.reason, s.detail) for s in reading.skipped) == [
+        ("recurs too often", "storm-0@example.com: FREQ=SECONDLY"),
+        ("recurs too often", "storm-1@example.com: FREQ=MINUTELY"),
+        ("recurs too often", "storm-2@example.com: FREQ=HOURLY"),
+        ("recurs too often", "storm-3@example.com: BYHOUR of 24 values")]
 
 
 def test_a_calendar_that_is_not_there_names_those_that_are(account):
     with pytest.raises(CalDavError) as raised:
         fetch_events(CalDavAccount(account.url, "maya", "secret", ("Work", "Private")), {}, WINDOW, PARIS)
     assert str(raised.value) == (f"{account.url}: no calendar named 'Private' for 'maya' "
-                                 "(there are: 'Home', 'Work')")
+                                 "(there are: 'Home', 'Invites', 'Work')")
 
 
 def test_a_wrong_password_is_one_clear_error(account):
@@ -279,3 +307,39 @@ def test_the_deal_s_timeline_shows_each_meeting_at_its_local_time(account, make_
         (D(2026, 12, 8), "16:00", "20261208T150000Z")]
     assert workspace.load("acme").activities[:len(activities)] == activities
     assert run(workspace, "check").exit_code == 0
+
+
+# -- one rule for files and servers: a meeting is its UID, an occurrence its UID and RECURRENCE-ID --
+
+def test_each_occurrence_a_file_holds_on_its_own_is_logged(make_workspace, run, tmp_path, monkeypatch):
+    # Outlook sends an invitation to one occurrence of a series as that occurrence alone: two of
+    # them, without their series, were once one meeting (the second had its UID already)
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    path = tmp_path / "two.ics"
+    path.write_text(vcalendar(*(f"""\
+        UID:weekly-1@example.com
+        RECURRENCE-ID:202611{day}T150000Z
+        SUMMARY:Weekly check-in
+        DTSTART:202611{day}T150000Z
+        ATTENDEE:mailto:li.na@acme.example""" for day in ("10", "17"))), newline="")
+    result = run(workspace, "import-calendar", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert [(a["date"], a["time"], a["recurrence_id"]) for a in workspace.load("acme").activities] == [
+        (D(2026, 11, 10), "16:00", "20261110T150000Z"), (D(2026, 11, 17), "16:00", "20261117T150000Z")]
+    again = run(workspace, "import-calendar", str(path))
+    assert "0 meetings logged on 0 deals; 2 already logged" in again.stdout
+    assert run(workspace, "check").exit_code == 0
+
+
+def test_a_series_logged_from_a_file_is_not_logged_again_from_the_server(account, make_workspace, run, tmp_path):
+    # import-calendar logs a series once, at its first start: its occurrences from the server are had
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    path = tmp_path / "weekly.ics"
+    path.write_text(WEEKLY, newline="")
+    assert run(workspace, "import-calendar", str(path)).exit_code == 0
+    assert len(workspace.load("acme").activities) == 1
+    reading, _ = fetch_events(account, {}, WINDOW, PARIS)
+    found = plan_capture(reading, workspace.deals(), workspace.config, TODAY)
+    assert sorted(i.summary for i in found.already) == ["Weekly check-in"] * 3 + ["Weekly check-in (moved)"]
+    assert "Weekly check-in" not in [i.summary for i in found.logged]

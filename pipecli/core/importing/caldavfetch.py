@@ -19,10 +19,11 @@ import ssl
 from dataclasses import dataclass
 
 from pipecli.core.errors import PipeError
-from pipecli.core.importing.calendar import parse_calendar
-from pipecli.core.importing.capture import Reading
+from pipecli.core.importing.calendar import MAX_CALENDAR_BYTES, parse_calendar
+from pipecli.core.importing.capture import Reading, Skipped
 
 ETAG = "{DAV:}getetag"
+TOO_OFTEN = {"SECONDLY", "MINUTELY", "HOURLY"}  # a meeting's series is daily at most
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def _fetch_one(calendar, name: str, before: dict, span: list[str], start: dt.dat
     seen = before.get("etags") if isinstance(before.get("etags"), dict) else {}
     series = set(before.get("series") or ())
     etags, recurring, readings = {}, [], []
-    for found in calendar.search(start=start, end=end, event=True):
+    # post_filter=False: the client would expand every series to filter it, before _too_often could look
+    for found in calendar.search(start=start, end=end, event=True, post_filter=False):
         href, text = str(found.url), found.data or ""
         etag = found.props.get(ETAG) or hashlib.sha256(text.encode()).hexdigest()  # a server without ETags
         etags[href] = etag
@@ -127,8 +129,12 @@ def _fetch_one(calendar, name: str, before: dict, span: list[str], start: dt.dat
         if seen.get(href) == etag and (same_window or href not in series):
             continue  # read on an earlier run; a series is read again when the window moved
         shown = f"{name} {href.rstrip('/').rsplit('/', 1)[-1]}"
-        readings.append(parse_calendar(_expanded(text, start, end, icalendar, recurring_ical_events),
-                                       shown, zone))
+        if len(text) > MAX_CALENDAR_BYTES:
+            readings.append(Reading(skipped=[Skipped(shown, "too large", f"over {MAX_CALENDAR_BYTES:,} characters")]))
+            continue
+        expanded = _expanded(text, start, end, icalendar, recurring_ical_events)
+        readings.append(parse_calendar(expanded, shown, zone) if isinstance(expanded, str)
+                        else Reading(skipped=[Skipped(shown, "recurs too often", expanded[0])]))
     return Reading.joined(readings), {"name": name, "window": span, "etags": etags, "series": recurring,
                                       "sync_token": token.value if token is not None else None}
 
@@ -168,11 +174,16 @@ def _is_series(text: str) -> bool:
     return False
 
 
-def _expanded(text: str, start: dt.datetime, end: dt.datetime, icalendar, recurring_ical_events) -> str:
+def _expanded(text: str, start: dt.datetime, end: dt.datetime, icalendar,
+              recurring_ical_events) -> str | tuple[str]:
     """An object's text with each series replaced by its occurrences in the window (each with its
-    RECURRENCE-ID), its zones kept; the text as it is when it does not read."""
+    RECURRENCE-ID), its zones kept; the text as it is when it does not read; (why,) for a series
+    that would meet more than once a day, which is never expanded."""
     try:
         calendar = icalendar.Calendar.from_ical(text)
+        too_often = next(filter(None, map(_too_often, calendar.walk("VEVENT"))), None)
+        if too_often:
+            return (too_often,)
         occurrences = list(recurring_ical_events.of(calendar).between(start, end))
     except Exception:  # noqa: BLE001 -- parse_calendar says what is wrong with it, event by event
         return text
@@ -190,6 +201,20 @@ def _expanded(text: str, start: dt.datetime, end: dt.datetime, icalendar, recurr
         parts.append(event.to_ical().decode("utf-8"))
     parts.append("END:VCALENDAR\r\n")
     return "".join(parts)
+
+
+def _too_often(event) -> str | None:
+    """Why a VEVENT's rules would make more than one meeting a day, else None: an invitation of
+    FREQ=SECONDLY (anyone can send one) is millions of occurrences in a window, each one expanded."""
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        if frequency in TOO_OFTEN:
+            return f"{event.get('UID')}: FREQ={frequency}"
+        for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            if len(rule.get(part) or ()) > 1:
+                return f"{event.get('UID')}: {part} of {len(rule[part])} values"
+    return None
 
 
 def _network_error(url: str, error: BaseException) -> CalDavError:
