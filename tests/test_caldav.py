@@ -211,6 +211,17 @@ def test_state_without_a_sync_token_still_reads_only_what_changed(account):
     assert (reading.items, reading.skipped) == ([], [])
 
 
+def test_a_token_the_server_does_not_know_or_a_damaged_state_is_a_full_read(account):
+    _, state = fetch_events(account, {}, WINDOW, PARIS)
+    for kept in state["calendars"].values():
+        kept["sync_token"] = "http://radicale.org/ns/sync/" + "0" * 64
+        kept["window"] = ["2026-10-01", "2026-10-31"]
+    assert meetings(fetch_events(account, state, WINDOW, PARIS)[0])[:2] == FIRST_RUN[:2]
+    for damaged in ({"calendars": "junk"}, {"calendars": {url: {"etags": [], "series": "x", "window": 3}
+                                                          for url in state["calendars"]}}, []):
+        assert meetings(fetch_events(account, damaged, WINDOW, PARIS)[0])[:2] == FIRST_RUN[:2]
+
+
 def test_every_calendar_when_the_account_names_none(account):
     reading, state = fetch_events(CalDavAccount(account.url, "maya", "secret"), {}, WINDOW, PARIS)
     assert "Dentist" in [i.summary for i in reading.items]
@@ -248,6 +259,12 @@ def test_a_server_that_is_not_there_is_one_clear_error():
         fetch_events(CalDavAccount(url, "maya", "secret"), {}, WINDOW, PARIS)
     assert str(raised.value).startswith(f"{url}: connection refused")
     assert "\n" not in str(raised.value)
+
+
+def test_a_host_that_does_not_exist_is_one_clear_error():
+    with pytest.raises(CalDavError) as raised:
+        fetch_events(CalDavAccount("https://cal.invalid/dav/", "maya", "secret"), {}, WINDOW, PARIS)
+    assert str(raised.value) == "https://cal.invalid/dav/: no such host (check the url)"
 
 
 def test_an_untrusted_certificate_is_one_clear_error(tmp_path):

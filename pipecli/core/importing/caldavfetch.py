@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import socket
 import ssl
 from dataclasses import dataclass
 
@@ -63,7 +64,8 @@ def fetch_events(account: CalDavAccount, state: dict, window: tuple[dt.date, dt.
                           "pip install caldav") from None
     start, end = (_midnight(window[0], zone), _midnight(window[1] + dt.timedelta(days=1), zone))
     span = [window[0].isoformat(), window[1].isoformat()]
-    known = state.get("calendars", {}) if isinstance(state, dict) else {}
+    known = state.get("calendars") if isinstance(state, dict) else None
+    known = known if isinstance(known, dict) else {}  # a damaged state costs a full read, no more
     readings, kept = [], {}
     try:
         with caldav.DAVClient(url=account.url, username=account.user, password=account.password) as client:
@@ -117,7 +119,7 @@ def _fetch_one(calendar, name: str, before: dict, span: list[str], start: dt.dat
     if token is not None and token.unchanged and same_window:
         return Reading(), {**before, "sync_token": token.value}
     seen = before.get("etags") if isinstance(before.get("etags"), dict) else {}
-    series = set(before.get("series") or ())
+    series = set(before.get("series")) if isinstance(before.get("series"), list) else set()
     etags, recurring, readings = {}, [], []
     # post_filter=False: the client would expand every series to filter it, before _too_often could look
     for found in calendar.search(start=start, end=end, event=True, post_filter=False):
@@ -227,6 +229,8 @@ def _network_error(url: str, error: BaseException) -> CalDavError:
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text:
         return CalDavCertificateError(f"{url}: the server's certificate is not trusted "
                                       "(signed by an unknown authority, expired, or for another name)")
+    if any(isinstance(e, socket.gaierror) for e in chain) or "NameResolutionError" in text:
+        return CalDavError(f"{url}: no such host (check the url)")
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text.lower():
         return CalDavError(f"{url}: connection refused (is the CalDAV server running at that address?)")
     return CalDavError(f"{url}: cannot reach the CalDAV server: {_first_line(error)}")
