@@ -305,7 +305,26 @@ def to_captured(icalendar, kept: _Event, source: str, zone: dt.tzinfo | None, zo
     return Captured("meeting", uid, date, time, summary_line(str(event.get("SUMMARY", "")), "meeting"),
                     address_of(organizer) if organizer is not None else None, tuple(dict.fromkeys(attendees)),
                     source, moved_occurrence="RECURRENCE-ID" in event,
-                    minutes=length_in_minutes(event, start, zones, broken))
+                    minutes=length_in_minutes(event, start, zones, broken),
+                    occurrence=occurrence_of(event, kept, zones) if "RECURRENCE-ID" in event else None)
+
+
+def occurrence_of(event, kept: _Event, zones: Zones) -> str:
+    """Which occurrence of its series an event is: its RECURRENCE-ID in UTC ('20261116T090000Z'),
+    so a server's and a file's spelling of one occurrence (in any zone) are one; a date or a
+    floating time as written; the text as written when it does not read."""
+    try:
+        moment = zones.moment(event["RECURRENCE-ID"])
+        if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+            return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        if isinstance(moment, dt.datetime):
+            return moment.strftime("%Y%m%dT%H%M%S")
+        if isinstance(moment, dt.date):
+            return moment.strftime("%Y%m%d")
+    except (ValueError, OverflowError, AttributeError, TypeError, KeyError):
+        pass
+    written = next((line.partition(":")[2] for line in kept.lines if line[:13].upper() == "RECURRENCE-ID"), "")
+    return clean_key(written)[:MAX_KEY]
 
 
 def when(start: dt.date | dt.datetime, zone: dt.tzinfo | None) -> tuple[dt.date, str | None]:

@@ -15,6 +15,7 @@ from pipecli.core.model.entryids import keyed_id
 from pipecli.core.workflow.timeline import log_interaction
 
 KEY_FIELDS = {"email": "message_id", "meeting": "uid"}  # the activity key that makes each logged once
+OCCURRENCE_FIELD = "recurrence_id"  # with the uid, one occurrence of a series read on its own
 NO_SUBJECT = {"email": "(no subject)", "meeting": "(no title)"}
 
 
@@ -32,10 +33,21 @@ class Captured:
     source: str  # where it was read: 'inbox.mbox #3', 'Mail/INBOX/cur/1234...', 'team.ics line 40'
     moved_occurrence: bool = False  # a VEVENT with RECURRENCE-ID: one occurrence of a series, moved
     minutes: int | None = None  # a meeting's length, from its DTEND or DURATION
+    occurrence: str | None = None  # its RECURRENCE-ID in UTC ('20261116T090000Z'), a date, or as written
 
     @property
     def key_field(self) -> str:
         return KEY_FIELDS[self.kind]
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What makes it logged once: its Message-ID, or its UID and the occurrence it is, if one."""
+        return self.key_field, same_key(self.key), self.occurrence or ""
+
+    @property
+    def series(self) -> tuple[str, str, str]:
+        """The identity of the whole series an occurrence belongs to (its own, when it is none)."""
+        return self.key_field, same_key(self.key), ""
 
     @property
     def addresses(self) -> list[str]:
@@ -147,22 +159,27 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
     A deal matches when one of its contacts' emails (any case) is among the item's addresses. When
     a contact has several deals, those that were open on the item's date take it; when none was
     (after all were closed), all of them do. An item is not put on a deal created after its date,
-    nor on one that already has it (same message_id or uid).
+    nor on one that already has it (same message_id, or same uid and recurrence_id).
+
+    One rule keys meetings: an event is its UID, and one occurrence of a series (a RECURRENCE-ID:
+    a moved one in a file, each of an expanded series from a CalDAV server) its UID and that
+    occurrence; an occurrence is had wherever its whole series is (a file's series, logged once
+    at its first start).
     """
     by_address: dict[str, list[Deal]] = {}
     for deal in deals:
         for address in contact_emails(deal):
             by_address.setdefault(address, []).append(deal)
     team = {m.email.lower(): m.id for m in config.team if m.email}
-    known: dict[str, set[tuple[str, str]]] = {deal.id: logged_keys(deal) for deal in deals}
+    known: dict[str, set[tuple[str, str, str]]] = {deal.id: logged_keys(deal) for deal in deals}
     entries: dict[str, list[Entry]] = {}
     logged, already, unmatched, skipped = [], [], [], list(reading.skipped)
-    seen: set[tuple[str, str]] = set()
-    unmatched_keys: set[tuple[str, str]] = set()  # read, but with no deal's contact: not yet had
+    seen: set[tuple[str, str, str]] = set()
+    unmatched_keys: set[tuple[str, str, str]] = set()  # read, but with no deal's contact: not yet had
     duplicates = 0
     for item in _masters_first(reading.items):
-        key = (item.key_field, same_key(item.key))
-        if key in seen:
+        key, series = item.identity, item.series
+        if key in seen or series in seen:
             duplicates += 1
             continue
         if item.kind == "email" and item.date > today:
@@ -175,7 +192,7 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
         if not matched:
             # A series the customer is not in leaves its UID to an occurrence of it they joined
             # (a RECURRENCE-ID with one more attendee), logged on its own date.
-            if key in unmatched_keys:
+            if key in unmatched_keys or series in unmatched_keys:
                 duplicates += 1
             else:
                 unmatched_keys.add(key)
@@ -190,7 +207,7 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
         still_open = [d for d in matched if open_on(d, item.date)]
         new = False
         for deal in still_open or matched:
-            if key in known[deal.id]:
+            if key in known[deal.id] or series in known[deal.id]:
                 continue
             known[deal.id].add(key)
             entries.setdefault(deal.id, []).append(_entry(item, deal, team))
@@ -229,14 +246,16 @@ def contact_emails(deal: Deal) -> set[str]:
     return found
 
 
-def logged_keys(deal: Deal) -> set[tuple[str, str]]:
-    """The (message_id|uid, key) pairs of the deal's activities: what is logged already."""
+def logged_keys(deal: Deal) -> set[tuple[str, str, str]]:
+    """The (message_id|uid, key, recurrence_id or '') of the deal's activities: what is logged already."""
     keys = set()
     for activity in deal.activities:
+        occurrence = activity.get(OCCURRENCE_FIELD)
+        occurrence = occurrence.strip() if isinstance(occurrence, str) else ""
         for name in KEY_FIELDS.values():
             value = activity.get(name)
             if isinstance(value, str) and value.strip():
-                keys.add((name, same_key(value)))
+                keys.add((name, same_key(value), occurrence if name == "uid" else ""))
     return keys
 
 
@@ -249,8 +268,11 @@ def apply(deal: Deal, entries: list[Entry], config: Config, today: dt.date) -> s
                                   direction=entry.direction, minutes=item.minutes)
         # the id follows the key: the same meeting logged in two clones merges as one entry
         taken = set(deal.entry_ids("activities")) - {written["id"]}
-        written["id"] = keyed_id(deal.id, f"{item.key_field}={same_key(item.key)}", taken)
+        occurrence = f" {OCCURRENCE_FIELD}={item.occurrence}" if item.occurrence else ""
+        written["id"] = keyed_id(deal.id, f"{item.key_field}={same_key(item.key)}{occurrence}", taken)
         written[item.key_field] = item.key.strip()
+        if item.occurrence:
+            written[OCCURRENCE_FIELD] = item.occurrence
     return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in _kinds(entries))
 
 

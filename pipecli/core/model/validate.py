@@ -82,7 +82,8 @@ ENTRY_RULES: dict[str, dict[str, tuple[str, Any]]] = {
     "activities": {"date": _DATE, "time": ("a time HH:MM", _text), "minutes": _MINUTES, "kind": _TEXT,
                    "direction": _TEXT, "by": _TEXT, "summary": _FREE_TEXT, "notes": _FREE_TEXT, "id": _FREE_TEXT,
                    # what makes a captured or sent email, or a calendar event, logged once
-                   "message_id": _FREE_TEXT, "uid": _FREE_TEXT, "automation": _FREE_TEXT},
+                   "message_id": _FREE_TEXT, "uid": _FREE_TEXT, "recurrence_id": _FREE_TEXT,
+                   "automation": _FREE_TEXT},
     # suggestions hidden for a while ('pipe task dismiss')
     "dismissed": {"kind": _TEXT, "date": _DATE, "until": _DATE, "by": _TEXT},
 }
