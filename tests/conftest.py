@@ -104,6 +104,9 @@ def environment(monkeypatch, tmp_path):
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # the member's own config (pipe capture) is never the one of whoever runs the tests
+    monkeypatch.delenv("PIPE_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-xdg-config"))
 
 
 def failed(result, *words: str) -> str:
