@@ -38,7 +38,7 @@ class Batch:
 
 
 def fetch_mail(account: ImapAccount, known: Callable[[str], tuple[int | None, int]], since: dt.date | None,
-               zone: dt.tzinfo | None, batch: int = BATCH) -> Iterator[Batch]:
+               zone: dt.tzinfo | None, batch: int | None = None) -> Iterator[Batch]:
     """The new messages of each of account's folders, batch by batch.
 
     known(folder) is (UIDVALIDITY, last UID) from the last run, (None, 0) for none: then, and only
@@ -49,6 +49,7 @@ def fetch_mail(account: ImapAccount, known: Callable[[str], tuple[int | None, in
     """
     import imaplib
 
+    batch = batch or BATCH
     connection = _connect(account)
     try:
         try:

@@ -1,0 +1,193 @@
+"""pipe capture against a real IMAP server (Dovecot): incremental, resumable, each email logged once."""
+
+from __future__ import annotations
+
+import imaplib
+import json
+
+import pytest
+
+from pipecli.core.importing import imapfetch
+from pipecli.core.store import capturestate
+from tests.conftest import failed, requires_dovecot, simple_deal
+from tests.dovecot_server import dovecot  # noqa: F401
+
+pytestmark = requires_dovecot
+
+LI = "li@acme.example"
+
+
+def mail(number: int, sender: str, to: str, day: int, subject: str) -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <m{number}@mail.example>\r\n"
+            f"Date: {day} Nov 2026 10:00:00 +0000\r\n\r\nHello.\r\n").encode()
+
+
+@pytest.fixture(autouse=True)
+def paris(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Paris")
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    return make_workspace({"acme": simple_deal("acme", created="2026-10-01",
+                                               contacts=f"\n- {{name: Li Na, email: {LI}}}")})
+
+
+@pytest.fixture
+def configured(dovecot, tmp_path, monkeypatch):  # noqa: F811
+    def configure(**imap):
+        path = tmp_path / "home" / "pipe.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(dovecot.config_text(**imap), encoding="utf-8")
+        monkeypatch.setenv("PIPE_CONFIG", str(path))
+    configure()
+    return configure
+
+
+def deal_text(workspace) -> str:
+    return (workspace.root / "deals" / "acme.md").read_text(encoding="utf-8")
+
+
+def state(workspace) -> dict:
+    return json.loads((workspace.root / ".pipe" / "capture.json").read_text(encoding="utf-8"))
+
+
+def summary(result) -> str:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result.stdout.splitlines()[-1]
+
+
+def test_first_run_logs_inbox_and_sent_found_by_special_use(run, workspace, dovecot, configured):  # noqa: F811
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"),
+                   mail(2, "news@other.example", "alice@example.com", 21, "Newsletter"))
+    dovecot.append("Sent Messages", mail(3, "alice@example.com", LI, 22, "Re: Pricing"))
+    result = run(workspace, "capture")
+    assert result.stdout.splitlines()[:2] == [
+        "acme: logged email in of 2026-11-20 11:00 by alice: Pricing",
+        "acme: logged email out of 2026-11-22 11:00 by alice: Re: Pricing"]
+    assert summary(result) == ("capture maya@localhost: 2 emails logged on 1 deal; "
+                               "1 matching no deal (--verbose lists them)")
+    text = deal_text(workspace)
+    assert "message_id: <m1@mail.example>" in text and "message_id: <m3@mail.example>" in text
+    folders = state(workspace)["imap"]["maya@localhost"]
+    assert folders["INBOX"]["last_uid"] == 2 and folders["Sent"]["last_uid"] == 1
+
+
+def test_second_run_fetches_nothing_and_new_mail_is_logged(run, workspace, dovecot, configured):  # noqa: F811
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 1 email logged on 1 deal"
+    before = deal_text(workspace)
+    # nothing read again: not even counted as already logged
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 0 emails logged on 0 deals"
+    assert deal_text(workspace) == before
+    dovecot.append("INBOX", mail(4, LI, "alice@example.com", 25, "Signed"))
+    result = run(workspace, "capture")
+    assert result.stdout.splitlines()[0] == "acme: logged email in of 2026-11-25 11:00 by alice: Signed"
+    assert summary(result) == "capture maya@localhost: 1 email logged on 1 deal"
+
+
+def test_a_changed_uidvalidity_reads_the_folder_again_logging_nothing_twice(run, workspace, dovecot,  # noqa: F811
+                                                                           configured):
+    configured(folders="[Projects]")
+    dovecot.append("Projects", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    run(workspace, "capture")
+    validity = state(workspace)["imap"]["maya@localhost"]["Projects"]["uidvalidity"]
+    # deleted and made again (as a server restored from a backup): its UIDs start over
+    dovecot.recreate("Projects", mail(1, LI, "alice@example.com", 20, "Pricing"),
+                     mail(5, LI, "alice@example.com", 26, "Kick-off"))
+    result = run(workspace, "capture")
+    assert summary(result) == "capture maya@localhost: 1 email logged on 1 deal; 1 already logged"
+    assert state(workspace)["imap"]["maya@localhost"]["Projects"]["uidvalidity"] != validity
+    assert deal_text(workspace).count("message_id: <m1@mail.example>") == 1
+
+
+def test_a_dropped_connection_resumes_where_it_stopped(run, workspace, dovecot, configured, monkeypatch):  # noqa: F811
+    dovecot.append("INBOX", *(mail(n, LI, "alice@example.com", 10 + n, f"Mail {n}") for n in range(1, 4)))
+    monkeypatch.setattr(imapfetch, "BATCH", 1)
+    fetches = []
+    real_uid = imaplib.IMAP4.uid
+
+    def dropping(self, command, *args):
+        if command == "FETCH":
+            fetches.append(args)
+            if len(fetches) == 2:
+                self.sock.shutdown(2)  # the network goes away before the second batch
+        return real_uid(self, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", dropping)
+    result = run(workspace, "capture")
+    failed(result, "imap: localhost: the connection was lost", "run pipe capture again")
+    assert result.stdout.splitlines() == ["acme: logged email in of 2026-11-11 11:00 by alice: Mail 1"]
+    monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
+    result = run(workspace, "capture")
+    assert summary(result) == "capture maya@localhost: 2 emails logged on 1 deal"  # none read twice
+    text = deal_text(workspace)
+    assert all(text.count(f"message_id: <m{n}@mail.example>") == 1 for n in range(1, 4))
+
+
+def test_a_run_killed_after_writing_but_before_saving_its_state_logs_nothing_twice(run, workspace, dovecot,  # noqa: F811
+                                                                                   configured, monkeypatch):
+    dovecot.append("INBOX", *(mail(n, LI, "alice@example.com", 10 + n, f"Mail {n}") for n in range(1, 4)))
+    monkeypatch.setattr(imapfetch, "BATCH", 2)
+    real_write = capturestate.write_state
+
+    def killed(root, data):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(capturestate, "write_state", killed)
+    result = run(workspace, "capture")
+    assert result.exit_code == 130
+    assert not (workspace.root / ".pipe" / "capture.json").exists()
+    monkeypatch.setattr(capturestate, "write_state", real_write)
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 1 email logged on 1 deal; 2 already logged"
+    text = deal_text(workspace)
+    assert all(text.count(f"message_id: <m{n}@mail.example>") == 1 for n in range(1, 4))
+
+
+def test_a_corrupt_state_file_means_a_full_rescan(run, workspace, dovecot, configured):  # noqa: F811
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    run(workspace, "capture")
+    (workspace.root / ".pipe" / "capture.json").write_text('{"imap": {"maya@localhost": {"INBOX": [', "utf-8")
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 0 emails logged on 0 deals; 1 already logged"
+    assert state(workspace)["imap"]["maya@localhost"]["INBOX"]["last_uid"] == 1
+
+
+def test_since_limits_the_first_run_only(run, workspace, dovecot, configured):  # noqa: F811
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 2, "Old"), mail(2, LI, "alice@example.com", 25, "New"))
+    assert summary(run(workspace, "capture", "--since", "7d")) == "capture maya@localhost: 1 email logged on 1 deal"
+    assert "Old" not in deal_text(workspace) and "New" in deal_text(workspace)
+
+
+def test_dry_run_writes_nothing(run, workspace, dovecot, configured):  # noqa: F811
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    before = deal_text(workspace)
+    result = run(workspace, "capture", "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout == "acme: would log email in of 2026-11-20 11:00 by alice: Pricing\n"
+    assert "dry run: 1 email to log on 1 deal; nothing changed" in result.stderr
+    assert deal_text(workspace) == before and not (workspace.root / ".pipe" / "capture.json").exists()
+
+
+def test_starttls(run, workspace, dovecot, configured):  # noqa: F811
+    configured(security="starttls", port=dovecot.starttls_port)
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 1 email logged on 1 deal"
+
+
+def test_a_wrong_password_is_one_line(run, workspace, dovecot, configured, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PIPE_TEST_IMAP_PASSWORD", "wrong")
+    failed(run(workspace, "capture"), "imap: maya at localhost: login refused", "check the user and the password")
+
+
+def test_an_untrusted_certificate_is_one_line(run, workspace, dovecot, configured, monkeypatch, tmp_path):  # noqa: F811
+    import trustme
+
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    failed(run(workspace, "capture"), f"imap: localhost:{dovecot.port}: the server's certificate is not trusted")
+
+
+def test_a_certificate_for_another_name_is_refused(run, workspace, dovecot, configured):  # noqa: F811
+    configured(host="127.0.0.1")  # this server, but not a name its certificate holds
+    failed(run(workspace, "capture"), "the server's certificate is not trusted")
