@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import imaplib
 import json
+import os
+import re
+import sys
 
 import pytest
 
 from pipecli.core.importing import imapfetch
 from pipecli.core.store import capturestate
-from tests.conftest import failed, requires_dovecot, simple_deal
+from tests.conftest import committed_repository, failed, requires_dovecot, run_on_pty, simple_deal
 from tests.dovecot_server import dovecot  # noqa: F401
 
 pytestmark = requires_dovecot
@@ -191,3 +194,30 @@ def test_an_untrusted_certificate_is_one_line(run, workspace, dovecot, configure
 def test_a_certificate_for_another_name_is_refused(run, workspace, dovecot, configured):  # noqa: F811
     configured(host="127.0.0.1")  # this server, but not a name its certificate holds
     failed(run(workspace, "capture"), "the server's certificate is not trusted")
+
+
+def test_commit_says_what_was_captured_and_the_state_stays_out_of_git(run, dovecot, configured, tmp_path,  # noqa: F811
+                                                                     monkeypatch):
+    root = tmp_path / "team"
+    assert run(None, "init", str(root)).exit_code == 0  # its .gitignore holds .pipe/, where the state goes
+    (root / "deals" / "acme.md").write_text(simple_deal("acme", created="2026-10-01",
+                                                        contacts=f"\n- {{name: Li Na, email: {LI}}}"))
+    git = committed_repository(root, monkeypatch)
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    result = run(root, "capture", "--commit")
+    assert result.exit_code == 0, result.stderr
+    assert git("log", "-1", "--format=%s").strip() == "capture maya@localhost: 1 email logged on 1 deal"
+    assert git("log", "-1", "--format=%b").split("\n")[0] == "acme: 1 email"
+    assert (root / ".pipe" / "capture.json").exists()
+    assert git("status", "--porcelain") == ""
+    assert "committed" not in run(root, "capture", "--commit").stderr  # nothing new: no commit
+
+
+def test_a_progress_bar_on_a_terminal(workspace, dovecot, configured, monkeypatch):  # noqa: F811
+    dovecot.append("INBOX", *(mail(n, "x@other.example", "alice@example.com", 10 + n, "N") for n in range(1, 6)))
+    env = dict(os.environ, PIPE_TODAY="2026-11-27", PIPE_USER="alice", NO_COLOR="1", COLUMNS="100")
+    code, seen = run_on_pty([sys.executable, "-m", "pipecli", "-C", str(workspace.root), "capture"], env)
+    shown = seen.decode("utf-8", "replace")
+    assert code == 0, shown
+    assert re.search(r"capture INBOX .*5/5", shown), shown
+    assert "capture maya@localhost: 0 emails logged on 0 deals; 5 matching no deal" in shown

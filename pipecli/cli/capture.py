@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -185,18 +186,25 @@ def capture(app, since, dry_run, verbose):
     since_day = parse_date(since, relative_to=app.today, direction=BEHIND) if since else None
     state = read_state(workspace.root)
     tally = _Tally()
-    accounts = []
+    accounts, nouns = [], []
     if personal.imap is not None:
         _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
         accounts.append(personal.imap.name)
+        nouns.append("email")
     if personal.caldav is not None:
-        click.echo("caldav: not supported yet; the caldav: section is left for now", err=True)
+        if _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally):
+            accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
+            nouns.append("meeting")
+        elif not accounts:
+            raise PipeError("caldav: not supported yet by this pipe, and there is no imap: section: nothing to capture")
+        else:
+            click.echo("caldav: not supported yet; the caldav: section is left for now", err=True)
     counts = _counted(tally.already, tally.duplicates, tally.unmatched, tally.reasons, verbose)
+    logged = ", ".join(_count(tally.logged.get(noun, 0), noun) for noun in nouns)
     if dry_run:
-        click.echo(f"dry run: {_count(tally.logged, 'email')} to log on {_count(len(tally.deals), 'deal')}"
-                   f"{counts}; nothing changed", err=True)
+        click.echo(f"dry run: {logged} to log on {_count(len(tally.deals), 'deal')}{counts}; nothing changed", err=True)
         return
-    subject = f"capture {', '.join(accounts)}: {_count(tally.logged, 'email')} logged on {_count(len(tally.deals), 'deal')}"
+    subject = f"capture {', '.join(printable(a) for a in accounts)}: {logged} logged on {_count(len(tally.deals), 'deal')}"
     click.echo(subject + counts)
     if tally.summaries:
         app.note_change(subject)
@@ -204,17 +212,51 @@ def capture(app, since, dry_run, verbose):
             app.note_change(line)
 
 
+# The calendar's side of capture: meetings from this many days back (or --since) to this many ahead.
+CALDAV_DAYS_BACK, CALDAV_DAYS_AHEAD = 30, 60
+CALDAV_MODULE = "pipecli.core.importing.caldavfetch"
+
+
+def _capture_caldav(app, account, state, since_day, dry_run: bool, verbose: bool, tally: "_Tally") -> bool:
+    """The meetings of the caldav: account logged, its state saved after; False when this pipe has
+    no CalDAV reader (core/importing/caldavfetch.py)."""
+    import datetime as dt
+    import importlib
+
+    from pipecli.core.store.capturestate import write_state
+    from pipecli.core.store.personal import with_password
+
+    try:
+        caldavfetch = importlib.import_module(CALDAV_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != CALDAV_MODULE:
+            raise
+        return False
+    account = with_password(account, "caldav")
+    window = (since_day or app.today - dt.timedelta(days=CALDAV_DAYS_BACK), app.today + dt.timedelta(days=CALDAV_DAYS_AHEAD))
+    saved = state["caldav"].get(account.url)
+    reading, kept = caldavfetch.fetch_events(account, saved if isinstance(saved, dict) else {}, window, local_zone())
+    found, changes = _log(app, reading, "capture", dry_run, verbose)
+    tally.add(found, changes)
+    if not dry_run:
+        state["caldav"][account.url] = kept
+        write_state(app.workspace.root, state)
+    return True
+
+
 class _Tally:
     """What every batch of a capture did, counted (a huge mailbox is not kept in memory)."""
 
     def __init__(self):
-        self.logged = self.already = self.duplicates = self.unmatched = 0
+        self.logged: dict[str, int] = {}  # email or meeting -> how many
+        self.already = self.duplicates = self.unmatched = 0
         self.deals: set[str] = set()
         self.reasons: dict[str, int] = {}
         self.summaries: list[str] = []
 
     def add(self, found: CapturePlan, changes) -> None:
-        self.logged += len(found.logged)
+        for item in found.logged:
+            self.logged[item.kind] = self.logged.get(item.kind, 0) + 1
         self.already += len(found.already)
         self.duplicates += found.duplicates
         self.unmatched += len(found.unmatched)
