@@ -33,6 +33,7 @@ import pytest
 from tests.conftest import dovecot_binary
 
 USER, PASSWORD = "maya", "secret"
+OTHER_USER = ("li", "pässwörd")  # a password that is not ASCII
 
 
 def free_port() -> int:
@@ -152,7 +153,8 @@ def dovecot(monkeypatch):
     certificate.private_key_pem.write_to_path(str(folder / "key.pem"))
     ca_file = str(folder / "test-ca.pem")
     authority.cert_pem.write_to_path(ca_file)
-    (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}:{account.pw_uid}:{account.pw_gid}::{folder}/home::\n")
+    (folder / "passwd").write_text("".join(f"{user}:{{PLAIN}}{password}:{account.pw_uid}:{account.pw_gid}::{folder}/home::\n"
+                                           for user, password in ((USER, PASSWORD), OTHER_USER)), encoding="utf-8")
     port, starttls_port = free_port(), free_port()
     (folder / "dovecot.conf").write_text(_config(folder, port, starttls_port, account.pw_name, group))
     for sub in ("run", "state", "mail", "home"):

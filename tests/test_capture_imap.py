@@ -221,3 +221,21 @@ def test_a_progress_bar_on_a_terminal(workspace, dovecot, configured, monkeypatc
     assert code == 0, shown
     assert re.search(r"capture INBOX .*5/5", shown), shown
     assert "capture maya@localhost: 0 emails logged on 0 deals; 5 matching no deal" in shown
+
+
+def test_folders_with_non_ascii_names_and_a_missing_folder(run, workspace, dovecot, configured):  # noqa: F811
+    configured(folders="[Geschäft, Nowhere]")
+    dovecot.append("Gesch&AOQ-ft", mail(1, LI, "alice@example.com", 20, "Angebot"))  # modified UTF-7
+    result = run(workspace, "capture")
+    assert result.stdout.splitlines()[0] == "acme: logged email in of 2026-11-20 11:00 by alice: Angebot"
+    assert summary(result) == ("capture maya@localhost: 1 email logged on 1 deal; "
+                               "1 skipped (folder not on the server: 1)")
+    assert set(state(workspace)["imap"]["maya@localhost"]) == {"Geschäft", "Nowhere"}
+
+
+def test_a_non_ascii_password_is_sent_as_utf8(run, workspace, dovecot, configured, monkeypatch):  # noqa: F811
+    configured(user="li")
+    monkeypatch.setenv("PIPE_TEST_IMAP_PASSWORD", "pässwörd")
+    assert summary(run(workspace, "capture")) == "capture li@localhost: 0 emails logged on 0 deals"
+    monkeypatch.setenv("PIPE_TEST_IMAP_PASSWORD", "passwörd")
+    failed(run(workspace, "capture"), "imap: li at localhost: login refused")

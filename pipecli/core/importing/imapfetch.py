@@ -55,7 +55,7 @@ def fetch_mail(account: ImapAccount, known: Callable[[str], tuple[int | None, in
         try:
             special = _special_use(connection)
             for folder in account.folders:
-                yield from _folder(connection, account, folder, special.get(folder.lower(), folder),
+                yield from _folder(connection, account, folder, special.get(folder.lower()) or mailbox_name(folder),
                                    known(folder), since, zone, batch)
         except (imaplib.IMAP4.abort, OSError) as error:
             raise PipeError(f"imap: {account.host}: the connection was lost: {_said(error)}; "
@@ -92,7 +92,10 @@ def _connect(account: ImapAccount):
     except OSError as error:
         raise PipeError(f"imap: cannot connect to {where}: {_said(error)}") from None
     try:
-        connection.login(account.user, account.password)
+        if (account.user + account.password).isascii():
+            connection.login(account.user, account.password)
+        else:  # LOGIN is ASCII only (imaplib would raise); AUTHENTICATE PLAIN carries UTF-8
+            connection.authenticate("PLAIN", lambda _: f"\0{account.user}\0{account.password}".encode())
     except imaplib.IMAP4.error as error:
         raise PipeError(f"imap: {account.user} at {account.host}: login refused ({_said(error)}); "
                         "check the user and the password") from None
@@ -130,6 +133,30 @@ def _special_use(connection) -> dict[str, str]:
             if f"\\{use}" in flags:
                 found.setdefault(use, name)
     return found
+
+
+def mailbox_name(name: str) -> str:
+    """A folder's name as IMAP spells it on the wire: modified UTF-7 (RFC 3501 5.1.3), so 'Geschäft'
+    is 'Gesch&AOQ-ft' (imaplib sends ASCII only)."""
+    import base64
+
+    out: list[str] = []
+    wide: list[str] = []
+
+    def shift() -> None:
+        if wide:
+            encoded = base64.b64encode("".join(wide).encode("utf-16-be")).decode("ascii")
+            out.append("&" + encoded.rstrip("=").replace("/", ",") + "-")
+            wide.clear()
+
+    for char in name:
+        if " " <= char <= "~":
+            shift()
+            out.append("&-" if char == "&" else char)
+        else:
+            wide.append(char)
+    shift()
+    return "".join(out)
 
 
 def _quoted(name: str) -> str:

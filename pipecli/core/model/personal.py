@@ -49,8 +49,8 @@ class ImapAccount:
 
     @property
     def name(self) -> str:
-        """The account in state files and messages: user@host."""
-        return f"{self.user}@{self.host}"
+        """The account in state files and messages: the user when it is an address, else user@host."""
+        return self.user if "@" in self.user else f"{self.user}@{self.host}"
 
 
 @dataclass(frozen=True)
