@@ -239,3 +239,22 @@ def test_a_non_ascii_password_is_sent_as_utf8(run, workspace, dovecot, configure
     assert summary(run(workspace, "capture")) == "capture li@localhost: 0 emails logged on 0 deals"
     monkeypatch.setenv("PIPE_TEST_IMAP_PASSWORD", "passwörd")
     failed(run(workspace, "capture"), "imap: li at localhost: login refused")
+
+
+def test_a_large_mailbox_costs_its_headers_only(run, workspace, dovecot, configured):  # noqa: F811
+    import tracemalloc
+
+    body = b"x" * 998 + b"\r\n"
+    big = [mail(n, LI, "alice@example.com", 10 + n, f"Big {n}").replace(b"Hello.\r\n", body * 5000)
+           for n in range(1, 11)]  # 10 messages of 5 MB
+    endless = b"X-Filler: " + b"y" * 990 + b"\r\n"
+    dovecot.append("INBOX", *big, mail(11, LI, "alice@example.com", 21, "Headers").replace(b"\r\n\r\n", b"\r\n" + endless * 6000 + b"\r\n"))
+    tracemalloc.start()
+    try:
+        result = run(workspace, "capture")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert summary(result) == ("capture maya@localhost: 10 emails logged on 1 deal; "
+                               "1 skipped (headers too large: 1)")
+    assert peak < 4 * 2**20, peak  # the mailbox holds 56 MB
