@@ -14,6 +14,7 @@ from pipecli.core.importing import imapfetch
 from pipecli.core.store import capturestate
 from tests.conftest import committed_repository, failed, requires_dovecot, run_on_pty, simple_deal
 from tests.dovecot_server import dovecot  # noqa: F401
+from tests.test_team_git import team, template  # noqa: F401  (fixtures)
 
 pytestmark = requires_dovecot
 
@@ -118,9 +119,14 @@ def test_a_dropped_connection_resumes_where_it_stopped(run, workspace, dovecot, 
         return real_uid(self, command, *args)
 
     monkeypatch.setattr(imaplib.IMAP4, "uid", dropping)
-    result = run(workspace, "capture")
-    failed(result, "imap: localhost: the connection was lost", "run pipe capture again")
+    git = committed_repository(workspace.root, monkeypatch)
+    result = run(workspace, "capture", "--commit")
     assert result.stdout.splitlines() == ["acme: logged email in of 2026-11-11 11:00 by alice: Mail 1"]
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "pipe: imap: localhost: the connection was lost" in result.stderr and "run pipe capture again" in result.stderr
+    # what was written before the drop is committed, to reach the team with the next sync
+    assert git("log", "-1", "--format=%s").strip() == "capture maya@localhost: 1 email logged on 1 deal before it stopped"
+    assert git("status", "--porcelain", "deals") == ""
     monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
     result = run(workspace, "capture")
     assert summary(result) == "capture maya@localhost: 2 emails logged on 1 deal"  # none read twice
@@ -258,3 +264,33 @@ def test_a_large_mailbox_costs_its_headers_only(run, workspace, dovecot, configu
     assert summary(result) == ("capture maya@localhost: 10 emails logged on 1 deal; "
                                "1 skipped (headers too large: 1)")
     assert peak < 4 * 2**20, peak  # the mailbox holds 56 MB
+
+
+def test_two_members_capturing_the_same_thread_log_it_once(team, dovecot, tmp_path):  # noqa: F811
+    """Alice reads maya's mailbox and Bob li's; the customer wrote to both: one email on the deal."""
+    acme = team.acme
+    team.alice.pipe("contact", "add", acme, f"Jonas Weber <{LI.replace('li@', 'jonas@')}>")
+    team.alice.pipe("sync")
+    team.bob.pipe("sync")
+    jonas = LI.replace("li@", "jonas@")
+    both = mail(7, jonas, "alice@example.com, bob@example.com", 27, "Budget approved")  # the deal is from today
+    dovecot.append("INBOX", both)
+    for clone, user in ((team.alice, "maya"), (team.bob, "li")):
+        config = tmp_path / f"{clone.user}.yaml"
+        config.write_text(dovecot.config_text(user=user, password_env="PIPE_TEST_PW"), encoding="utf-8")
+        clone.env.update(PIPE_CONFIG=str(config), SSL_CERT_FILE=dovecot.ca_file,
+                         PIPE_TEST_PW="secret" if user == "maya" else "pässwörd")
+    import ssl
+
+    other = imaplib.IMAP4_SSL("localhost", dovecot.port, ssl_context=ssl.create_default_context(cafile=dovecot.ca_file))
+    other.authenticate("PLAIN", lambda _: "\0li\0pässwörd".encode())
+    assert other.append("INBOX", None, None, both)[0] == "OK"
+    other.logout()
+    for clone in (team.alice, team.bob):
+        done = clone.pipe("capture", "--commit")
+        assert "1 email logged on 1 deal" in done.stdout, done.stdout + done.stderr
+    before = team.snapshot()
+    team.sync_all()
+    team.assert_settled(before)
+    emails = [a for a in team.alice.deal(acme)["activities"] if a.get("message_id")]
+    assert [a["message_id"] for a in emails] == ["<m7@mail.example>"]

@@ -188,7 +188,18 @@ def capture(app, since, dry_run, verbose):
     tally = _Tally()
     accounts, nouns = [], []
     if personal.imap is not None:
-        _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
+        # A run stopped by the server or the network still commits the deals it wrote (with --commit
+        # or autocommit), so they reach the team with the next sync, not with some later capture.
+        app.commit_partial = True
+        try:
+            _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
+        except PipeError:
+            if tally.summaries:
+                app.note_change(f"capture {printable(personal.imap.name)}: {_count(tally.logged.get('email', 0), 'email')} "
+                                f"logged on {_count(len(tally.deals), 'deal')} before it stopped")
+                for line in tally.summaries:
+                    app.note_change(line)
+            raise
         accounts.append(personal.imap.name)
         nouns.append("email")
     if personal.caldav is not None:
