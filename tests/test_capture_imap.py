@@ -294,3 +294,13 @@ def test_two_members_capturing_the_same_thread_log_it_once(team, dovecot, tmp_pa
     team.assert_settled(before)
     emails = [a for a in team.alice.deal(acme)["activities"] if a.get("message_id")]
     assert [a["message_id"] for a in emails] == ["<m7@mail.example>"]
+
+
+def test_a_server_that_gives_no_uidvalidity_has_its_folders_read_in_full_each_time(run, workspace, dovecot,  # noqa: F811
+                                                                                   configured, monkeypatch):
+    real = imaplib.IMAP4.response
+    monkeypatch.setattr(imaplib.IMAP4, "response",
+                        lambda self, code: (code, [None]) if code == "UIDVALIDITY" else real(self, code))
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 1 email logged on 1 deal"
+    assert summary(run(workspace, "capture")) == "capture maya@localhost: 0 emails logged on 0 deals; 1 already logged"

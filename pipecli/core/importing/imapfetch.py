@@ -170,7 +170,11 @@ def _folder(connection, account: ImapAccount, folder: str, mailbox: str, known: 
         reading = Reading(skipped=[Skipped(f"{account.name}/{folder}", "folder not on the server")])
         yield Batch(folder, known[0] or 0, known[1], 0, 0, reading)
         return
-    validity = int(connection.response("UIDVALIDITY")[1][0])
+    said = connection.response("UIDVALIDITY")[1][0]
+    # every server sends it (RFC 3501 requires it); one that does not is read in full each time
+    validity = int(said) if said and said.isdigit() else 0
+    if validity == 0:
+        known = (None, 0)
     saved_validity, last = known
     first_time = saved_validity is None
     if saved_validity != validity:
