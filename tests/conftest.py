@@ -21,6 +21,8 @@ DATASETS = Path(os.environ.get("PIPE_DATASETS") or REPO.parent / "shared" / "dat
 GET_DATASETS = ("needs ../shared/datasets (the shared CRM exports beside the repository; CI has them; "
                 "or PIPE_DATASETS=/path/to/datasets)")
 GET_CHROMIUM = "needs Chromium (apt-get install chromium, or PIPE_CHROMIUM=/path/to/chrome)"
+GET_DOVECOT = "needs Dovecot (apt-get install dovecot-imapd, or PIPE_DOVECOT=/path/to/dovecot)"
+SBIN_DOVECOT = "/usr/sbin/dovecot"  # where Debian puts it: not on a user's PATH
 
 # -- optional pieces ---------------------------------------------------------------------------
 # A test that reads the shared datasets or opens a browser is marked with one of these. Without the
@@ -28,6 +30,7 @@ GET_CHROMIUM = "needs Chromium (apt-get install chromium, or PIPE_CHROMIUM=/path
 # PIPE_REQUIRE_ALL=1 (.ci/run sets it) makes each such skip a failure, so CI cannot pass without them.
 requires_shared_datasets = pytest.mark.requires("shared_datasets")
 requires_chromium = pytest.mark.requires("chromium")
+requires_dovecot = pytest.mark.requires("dovecot")
 
 
 def chromium_binary() -> str | None:
@@ -36,6 +39,13 @@ def chromium_binary() -> str | None:
     if configured:
         return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) else None
     return shutil.which("chromium")
+
+
+def dovecot_binary() -> str | None:
+    """PIPE_DOVECOT if set (then nothing else), else `dovecot` on PATH, else Debian's; None when none runs."""
+    configured = os.environ.get("PIPE_DOVECOT")
+    candidates = [configured] if configured else [shutil.which("dovecot"), SBIN_DOVECOT]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
 
 
 def missing_piece(name: str) -> str | None:
@@ -48,11 +58,18 @@ def missing_piece(name: str) -> str | None:
         configured = os.environ.get("PIPE_CHROMIUM")
         where = f"PIPE_CHROMIUM={configured} is not an executable" if configured else "no chromium on PATH"
         return f"{GET_CHROMIUM}: {where}"
-    raise ValueError(f"unknown optional piece {name!r}: tests/conftest.py knows shared_datasets and chromium")
+    if name == "dovecot":
+        if dovecot_binary():
+            return None
+        configured = os.environ.get("PIPE_DOVECOT")
+        where = f"PIPE_DOVECOT={configured} is not an executable" if configured else \
+            f"no dovecot on PATH nor {SBIN_DOVECOT}"
+        return f"{GET_DOVECOT}: {where}"
+    raise ValueError(f"unknown optional piece {name!r}: tests/conftest.py knows shared_datasets, chromium and dovecot")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "requires(piece): the test needs shared_datasets or chromium (tests/conftest.py)")
+    config.addinivalue_line("markers", "requires(piece): the test needs shared_datasets, chromium or dovecot (tests/conftest.py)")
 
 
 def pytest_runtest_setup(item):
@@ -104,6 +121,9 @@ def environment(monkeypatch, tmp_path):
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # the member's own config (pipe capture) is never the one of whoever runs the tests
+    monkeypatch.delenv("PIPE_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "no-xdg-config"))
 
 
 def failed(result, *words: str) -> str:

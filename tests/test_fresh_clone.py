@@ -1,7 +1,8 @@
 """The suite on a machine with only a clone: the tests that need an optional piece (the shared datasets,
-Chromium) skip, each naming what is missing and how to get it, and PIPE_REQUIRE_ALL=1 makes those
+Chromium, Dovecot) skip, each naming what is missing and how to get it, and PIPE_REQUIRE_ALL=1 makes those
 skips failures. Runs pytest on a copy of the repository placed where there is no ../shared, with no
-chromium on PATH; it needs neither piece itself, so it runs everywhere, CI included."""
+chromium on PATH and PIPE_DOVECOT naming no file (Debian puts dovecot outside PATH, in /usr/sbin); it
+needs none of the pieces itself, so it runs everywhere, CI included."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GET_CHROMIUM, GET_DATASETS, REPO
+from tests.conftest import GET_CHROMIUM, GET_DATASETS, GET_DOVECOT, REPO
+
+NO_DOVECOT = "/nonexistent/dovecot"  # as if it were not installed
 
 # What a clone does not carry, or what a run of the suite leaves behind.
 NOT_IN_A_CLONE = shutil.ignore_patterns(".git", ".pipe", "__pycache__", "*.egg-info", ".pytest_cache",
@@ -32,11 +35,14 @@ def clone(tmp_path_factory) -> Path:
 
 def pytest_in(root: Path, **env: str) -> tuple[int, str]:
     """`pytest -rsfE -m requires` (every test that needs an optional piece) in root, with a PATH that
-    holds no chromium and nothing pointing at the pieces but what env sets."""
+    holds no chromium, no dovecot, and nothing pointing at the pieces but what env sets."""
     environ = {k: v for k, v in os.environ.items()
-               if k not in ("PIPE_DATASETS", "PIPE_CHROMIUM", "PIPE_REQUIRE_ALL", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
+               if k not in ("PIPE_DATASETS", "PIPE_CHROMIUM", "PIPE_DOVECOT", "PIPE_REQUIRE_ALL", "PYTEST_ADDOPTS",
+                            "PYTEST_PLUGINS")}
     environ["PATH"] = os.pathsep.join(d for d in os.environ.get("PATH", "").split(os.pathsep)
-                                      if d and not os.path.exists(os.path.join(d, "chromium")))
+                                      if d and not any(os.path.exists(os.path.join(d, piece))
+                                                       for piece in ("chromium", "dovecot")))
+    environ["PIPE_DOVECOT"] = NO_DOVECOT
     environ["PYTHONPATH"] = str(root)  # the copy's tests and pipecli, not the installed ones
     environ["COLUMNS"] = "1000"  # pytest cuts the summary's lines to the terminal's width
     environ.update(env)
@@ -62,8 +68,9 @@ def test_a_clone_without_the_optional_pieces_passes_naming_each_skip(clone, with
     assert code == 0, output
     datasets = f"{GET_DATASETS}: no folder {clone.parent / 'shared' / 'datasets'}"
     browser = f"{GET_CHROMIUM}: no chromium on PATH"
+    imap = f"{GET_DOVECOT}: PIPE_DOVECOT={NO_DOVECOT} is not an executable"
     skips = re.findall(r"^SKIPPED \[(\d+)\] [^:]+:\d+: (.*)$", output, re.M)
-    assert {reason for _, reason in skips} == {datasets, browser}, output
+    assert {reason for _, reason in skips} == {datasets, browser, imap}, output
     assert counted(output, "skipped") == sum(int(n) for n, _ in skips), output
     assert counted(output, "passed") == counted(output, "failed") == counted(output, "errors?") == 0, output
 
@@ -78,6 +85,7 @@ def test_require_all_turns_those_skips_into_failures_naming_what_is_missing(clon
         ("tests/test_import.py", f"{GET_DATASETS}: no folder {clone.parent / 'shared' / 'datasets'}"),
         ("tests/test_real_figures.py", f"{GET_DATASETS}: no folder {clone.parent / 'shared' / 'datasets'}"),
         ("tests/test_report_html.py", f"{GET_CHROMIUM}: PIPE_CHROMIUM=/nonexistent is not an executable"),
+        ("tests/test_capture_imap.py", f"{GET_DOVECOT}: PIPE_DOVECOT={NO_DOVECOT} is not an executable"),
     }, output
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from pipecli.cli.options import commit_option, skip_bad_option
-from pipecli.cli.output import progress
+from pipecli.cli.output import progress, progress_count
 from pipecli.core.importing.calendar import read_calendar
 from pipecli.core.importing.capture import CapturePlan, Reading, apply, local_zone, plan_capture
+from pipecli.core.errors import PipeError
 from pipecli.core.importing.mailbox import read_mail
+from pipecli.core.model.dates import BEHIND, parse_date
 from pipecli.core.workflow import bulk
 from pipecli.render.style import printable
 
@@ -80,6 +83,23 @@ def _count(n: int, noun: str) -> str:
 
 def _capture(app, reading: Reading, command: str, sources, noun: str, dry_run: bool, verbose: bool) -> None:
     """Match under the lock, plan every deal's new activities in memory, then write them deal by deal."""
+    found, changes = _log(app, reading, command, dry_run, verbose)
+    counts = _counts(found, noun, verbose)
+    if dry_run:
+        click.echo(f"dry run: {_count(len(found.logged), noun)} to log on {_count(len(found.entries), 'deal')}"
+                   f"{counts}; nothing changed", err=True)
+        return
+    names = ", ".join(printable(Path(s).name or s) for s in sources)
+    subject = f"{command} {names}: {_count(len(found.logged), noun)} logged on {_count(len(found.entries), 'deal')}"
+    click.echo(subject + counts)
+    app.note_change(subject)
+    for change in changes:
+        app.note_change(f"{change.deal.id}: {change.summary}")
+
+
+def _log(app, reading: Reading, command: str, dry_run: bool, verbose: bool) -> tuple[CapturePlan, list]:
+    """Under the lock: match what was read to the deals, say each new activity, and (unless dry_run)
+    write every deal that gets one, all of them or none; returns the plan and the changes written."""
     workspace, config, today = app.workspace, app.config, app.today
     with workspace.lock():
         found = plan_capture(reading, app.deals(), config, today)
@@ -94,35 +114,34 @@ def _capture(app, reading: Reading, command: str, sources, noun: str, dry_run: b
                 click.echo(f"{deal_id}: {verb} {item.kind} {entry.direction} of {when}{by}: {printable(item.summary)}")
         if verbose:
             _details(found)
-        counts = _counts(found, noun, verbose)
-        if dry_run:
-            click.echo(f"dry run: {_count(len(found.logged), noun)} to log on {_count(len(found.entries), 'deal')}"
-                       f"{counts}; nothing changed", err=True)
-            return
-        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command), workspace.check_writable)
-    names = ", ".join(printable(Path(s).name or s) for s in sources)
-    subject = f"{command} {names}: {_count(len(found.logged), noun)} logged on {_count(len(found.entries), 'deal')}"
-    click.echo(subject + counts)
-    app.note_change(subject)
-    for change in planned.changes:
-        app.note_change(f"{change.deal.id}: {change.summary}")
+        if not dry_run:
+            bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command), workspace.check_writable)
+    return found, planned.changes
 
 
 def _counts(found: CapturePlan, noun: str, verbose: bool) -> str:
     """'; 2 already logged; 1 matching no deal; 3 skipped (no Date: 1, ...)' for the last line."""
+    return _counted(len(found.already), found.duplicates, len(found.unmatched), _reasons(found.skipped), verbose)
+
+
+def _reasons(skipped) -> dict[str, int]:
+    reasons: dict[str, int] = {}
+    for item in skipped:
+        reasons[item.reason] = reasons.get(item.reason, 0) + 1
+    return reasons
+
+
+def _counted(already: int, duplicates: int, unmatched: int, reasons: dict[str, int], verbose: bool) -> str:
     parts = []
-    if found.already:
-        parts.append(f"{len(found.already)} already logged")
-    if found.duplicates:
-        parts.append(f"{_count(found.duplicates, 'duplicate')} in the files")
-    if found.unmatched:
+    if already:
+        parts.append(f"{already} already logged")
+    if duplicates:
+        parts.append(f"{_count(duplicates, 'duplicate')} in the files")
+    if unmatched:
         hint = "" if verbose else " (--verbose lists them)"
-        parts.append(f"{len(found.unmatched)} matching no deal{hint}")
-    if found.skipped:
-        reasons: dict[str, int] = {}
-        for skipped in found.skipped:
-            reasons[skipped.reason] = reasons.get(skipped.reason, 0) + 1
-        parts.append(f"{len(found.skipped)} skipped ("
+        parts.append(f"{unmatched} matching no deal{hint}")
+    if reasons:
+        parts.append(f"{sum(reasons.values())} skipped ("
                      + ", ".join(f"{why}: {n}" for why, n in sorted(reasons.items())) + ")")
     return "".join(f"; {part}" for part in parts)
 
@@ -134,3 +153,153 @@ def _details(found: CapturePlan) -> None:
     for skipped in found.skipped:
         detail = f" ({skipped.detail})" if skipped.detail else ""
         click.echo(printable(f"skipped: {skipped.source}: {skipped.reason}{detail}"))
+
+
+@click.command("capture")
+@click.option("--since", metavar="WHEN",
+              help="On a folder's first run, read only the mail since then (30d, 2026-11-01); default: all of it.")
+@_capture_options
+@commit_option
+@click.pass_obj
+def capture(app, since, dry_run, verbose):
+    """Log the new emails of your own mail server on the deals of their addresses.
+
+    Reads the IMAP account of your personal config (~/.config/pipe/config.yaml,
+    $XDG_CONFIG_HOME/pipe/config.yaml or the file $PIPE_CONFIG names: never a
+    file in the workspace): the headers of each folder's mail that is new since
+    the last run, remembered per folder in .pipe/capture.json (not in git).
+    Emails are matched and logged as by import-mail, once each by Message-ID,
+    so a run stopped half way just goes on next time. See docs/capture.md.
+
+    \b
+    Example:
+      pipe capture --since 30d --dry-run
+      pipe capture --commit && pipe sync
+    """
+    from pipecli.core.store.capturestate import read_state
+    from pipecli.core.store.personal import read_personal
+
+    workspace = app.workspace
+    personal, path = read_personal(workspace.root)
+    if personal.imap is None and personal.caldav is None:
+        raise PipeError(f"{printable(str(path))}: no imap: or caldav: section, so nothing to capture")
+    since_day = parse_date(since, relative_to=app.today, direction=BEHIND) if since else None
+    state = read_state(workspace.root)
+    tally = _Tally()
+    accounts, nouns = [], []
+    if personal.imap is not None:
+        # A run stopped by the server or the network still commits the deals it wrote (with --commit
+        # or autocommit), so they reach the team with the next sync, not with some later capture.
+        app.commit_partial = True
+        try:
+            _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
+        except PipeError:
+            if tally.summaries:
+                app.note_change(f"capture {printable(personal.imap.name)}: {_count(tally.logged.get('email', 0), 'email')} "
+                                f"logged on {_count(len(tally.deals), 'deal')} before it stopped")
+                for line in tally.summaries:
+                    app.note_change(line)
+            raise
+        accounts.append(personal.imap.name)
+        nouns.append("email")
+    if personal.caldav is not None:
+        if _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally):
+            accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
+            nouns.append("meeting")
+        elif not accounts:
+            raise PipeError("caldav: not supported yet by this pipe, and there is no imap: section: nothing to capture")
+        else:
+            click.echo("caldav: not supported yet; the caldav: section is left for now", err=True)
+    counts = _counted(tally.already, tally.duplicates, tally.unmatched, tally.reasons, verbose)
+    logged = ", ".join(_count(tally.logged.get(noun, 0), noun) for noun in nouns)
+    if dry_run:
+        click.echo(f"dry run: {logged} to log on {_count(len(tally.deals), 'deal')}{counts}; nothing changed", err=True)
+        return
+    subject = f"capture {', '.join(printable(a) for a in accounts)}: {logged} logged on {_count(len(tally.deals), 'deal')}"
+    click.echo(subject + counts)
+    if tally.summaries:
+        app.note_change(subject)
+        for line in tally.summaries:
+            app.note_change(line)
+
+
+# The calendar's side of capture: meetings from this many days back (or --since) to this many ahead.
+CALDAV_DAYS_BACK, CALDAV_DAYS_AHEAD = 30, 60
+CALDAV_MODULE = "pipecli.core.importing.caldavfetch"
+
+
+def _capture_caldav(app, account, state, since_day, dry_run: bool, verbose: bool, tally: "_Tally") -> bool:
+    """The meetings of the caldav: account logged, its state saved after; False when this pipe has
+    no CalDAV reader (core/importing/caldavfetch.py)."""
+    import datetime as dt
+    import importlib
+
+    from pipecli.core.store.capturestate import write_state
+    from pipecli.core.store.personal import with_password
+
+    try:
+        caldavfetch = importlib.import_module(CALDAV_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != CALDAV_MODULE:
+            raise
+        return False
+    account = with_password(account, "caldav")
+    window = (since_day or app.today - dt.timedelta(days=CALDAV_DAYS_BACK), app.today + dt.timedelta(days=CALDAV_DAYS_AHEAD))
+    saved = state["caldav"].get(account.url)
+    reading, kept = caldavfetch.fetch_events(account, saved if isinstance(saved, dict) else {}, window, local_zone())
+    found, changes = _log(app, reading, "capture", dry_run, verbose)
+    tally.add(found, changes)
+    if not dry_run:
+        state["caldav"][account.url] = kept
+        write_state(app.workspace.root, state)
+    return True
+
+
+class _Tally:
+    """What every batch of a capture did, counted (a huge mailbox is not kept in memory)."""
+
+    def __init__(self):
+        self.logged: dict[str, int] = {}  # email or meeting -> how many
+        self.already = self.duplicates = self.unmatched = 0
+        self.deals: set[str] = set()
+        self.reasons: dict[str, int] = {}
+        self.summaries: list[str] = []
+
+    def add(self, found: CapturePlan, changes) -> None:
+        for item in found.logged:
+            self.logged[item.kind] = self.logged.get(item.kind, 0) + 1
+        self.already += len(found.already)
+        self.duplicates += found.duplicates
+        self.unmatched += len(found.unmatched)
+        self.deals.update(found.entries)
+        for why, n in _reasons(found.skipped).items():
+            self.reasons[why] = self.reasons.get(why, 0) + n
+        self.summaries.extend(f"{change.deal.id}: {change.summary}" for change in changes)
+
+
+def _capture_imap(app, account, state, since_day, dry_run: bool, verbose: bool, tally: _Tally) -> None:
+    """Each batch of new mail logged, then its folder's state saved: a stop loses at most the batch
+    being read, which the next run reads again."""
+    from contextlib import ExitStack
+
+    from pipecli.core.importing.imapfetch import fetch_mail
+    from pipecli.core.store.capturestate import folder_state, set_folder_state, write_state
+    from pipecli.core.store.personal import with_password
+
+    account = with_password(account, "imap")
+    root = app.workspace.root
+    with ExitStack() as bars:
+        folder, show = None, None
+        for batch in fetch_mail(account, lambda name: folder_state(state, account.name, name), since_day,
+                                local_zone()):
+            if batch.folder != folder:
+                bars.close()
+                folder = batch.folder
+                show = bars.enter_context(progress_count(f"capture {printable(folder)}", batch.total))
+            if batch.reading.items or batch.reading.skipped:
+                found, changes = _log(app, batch.reading, "capture", dry_run, verbose)
+                tally.add(found, changes)
+            show(batch.done)
+            if not dry_run:
+                set_folder_state(state, account.name, batch.folder, batch.uidvalidity, batch.last_uid)
+                write_state(root, state)

@@ -171,6 +171,12 @@ def _header_block(head: bytes) -> bytes:
     return head[: min(ends) + 1] if ends else head
 
 
+def add_message(reading: Reading, head: bytes | None, source: str, zone: dt.tzinfo | None) -> None:
+    """Read one message's header bytes (from a server, say: at most MAX_HEADER_BYTES + 1 of them)
+    into reading, as the files' messages are: an item, or a skip and why. None: it could not be read."""
+    _add(reading, None if head is None else _header_block(head), source, zone)
+
+
 def _add(reading: Reading, data: bytes | None, source: str, zone: dt.tzinfo | None) -> None:
     if data is None:
         reading.skipped.append(Skipped(source, "unreadable"))

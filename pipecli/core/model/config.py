@@ -255,6 +255,7 @@ class ConfigValidator:
             if key not in known:
                 self.problem((key,), f"unknown setting '{key}' (known: {', '.join(sorted(known))})",
                              "warning")
+        self.no_passwords(raw, ())
         currency = raw.get("currency", DEFAULT_CURRENCY)
         if not isinstance(currency, str) or not CURRENCY_PATTERN.match(currency):
             self.problem(("currency",), "currency must be a three-letter code like EUR or USD")
@@ -281,6 +282,18 @@ class ConfigValidator:
         if not config.pipelines:
             return None, self.problems
         return config, self.problems
+
+    def no_passwords(self, value: Any, at: tuple) -> None:
+        """A `password:` key anywhere is refused: git shares this file with the team and its history."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key.lower() == "password" and at + (key,) != ("mail", "smtp", "password"):
+                    self.problem(at + (key,), "never write a password in pipelines.yaml, which git shares: keep "
+                                              "server accounts in your own config file (docs/capture.md)")
+                self.no_passwords(item, at + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.no_passwords(item, at + (index,))
 
     def identified(self, items: list, where: tuple, what: str, example: str, fields: tuple[str, ...]):
         """Yield (key path, mapping, id) for each entry of a list of mappings with unique slug ids.
