@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipecli.core.errors import PipeError
-from pipecli.core.importing.caldavfetch import (CalDavAccount, CalDavAuthError, CalDavCertificateError, CalDavError,
-                                                fetch_events)
+from pipecli.core.importing.caldavfetch import CalDavAuthError, CalDavCertificateError, CalDavError, fetch_events
 from pipecli.core.importing.capture import apply, plan_capture
+from pipecli.core.model.personal import CalDavAccount, Secret
 from pipecli.core.workflow import bulk
-from tests.conftest import simple_deal
+from tests.conftest import failed, simple_deal
 
 D = dt.date
 PARIS = ZoneInfo("Europe/Paris")
@@ -159,7 +159,12 @@ def account(radicale):
         invites = principal.make_calendar(name="Invites")
         for text in HOSTILE:
             invites.save_event(text)
-    return CalDavAccount(radicale, "maya", "secret", ("Work",))
+    return calendar_account(radicale, ("Work",))
+
+
+def calendar_account(url: str, calendars: tuple[str, ...] = (), password: str = "secret") -> CalDavAccount:
+    """maya's account, as pipe capture builds it from her config (the password fetched)."""
+    return CalDavAccount(url, "maya", Secret(env="PIPE_TEST_CALDAV"), calendars, password=password)
 
 
 def add_event(account: CalDavAccount, text: str) -> None:
@@ -223,14 +228,14 @@ def test_a_token_the_server_does_not_know_or_a_damaged_state_is_a_full_read(acco
 
 
 def test_every_calendar_when_the_account_names_none(account):
-    reading, state = fetch_events(CalDavAccount(account.url, "maya", "secret"), {}, WINDOW, PARIS)
+    reading, state = fetch_events(calendar_account(account.url), {}, WINDOW, PARIS)
     assert "Dentist" in [i.summary for i in reading.items]
     assert sorted(kept["name"] for kept in state["calendars"].values()) == ["Home", "Invites", "Work"]
 
 
 def test_a_series_that_would_meet_more_than_once_a_day_is_never_expanded(account):
     started = time.monotonic()
-    reading, _ = fetch_events(CalDavAccount(account.url, "maya", "secret", ("Invites",)), {}, WINDOW, PARIS)
+    reading, _ = fetch_events(calendar_account(account.url, ("Invites",)), {}, WINDOW, PARIS)
     assert time.monotonic() - started < 20
     assert reading.items == []
     assert sorted((s.reason, s.detail) for s in reading.skipped) == [
@@ -242,28 +247,28 @@ def test_a_series_that_would_meet_more_than_once_a_day_is_never_expanded(account
 
 def test_a_calendar_that_is_not_there_names_those_that_are(account):
     with pytest.raises(CalDavError) as raised:
-        fetch_events(CalDavAccount(account.url, "maya", "secret", ("Work", "Private")), {}, WINDOW, PARIS)
+        fetch_events(calendar_account(account.url, ("Work", "Private")), {}, WINDOW, PARIS)
     assert str(raised.value) == (f"{account.url}: no calendar named 'Private' for 'maya' "
                                  "(there are: 'Home', 'Invites', 'Work')")
 
 
 def test_a_wrong_password_is_one_clear_error(account):
     with pytest.raises(CalDavAuthError) as raised:
-        fetch_events(CalDavAccount(account.url, "maya", "wrong"), {}, WINDOW, PARIS)
+        fetch_events(calendar_account(account.url, password="wrong"), {}, WINDOW, PARIS)
     assert str(raised.value) == f"{account.url}: the server refused user 'maya' and its password"
 
 
 def test_a_server_that_is_not_there_is_one_clear_error():
     url = f"http://127.0.0.1:{free_port()}/"
     with pytest.raises(CalDavError) as raised:
-        fetch_events(CalDavAccount(url, "maya", "secret"), {}, WINDOW, PARIS)
+        fetch_events(calendar_account(url), {}, WINDOW, PARIS)
     assert str(raised.value).startswith(f"{url}: connection refused")
     assert "\n" not in str(raised.value)
 
 
 def test_a_host_that_does_not_exist_is_one_clear_error():
     with pytest.raises(CalDavError) as raised:
-        fetch_events(CalDavAccount("https://cal.invalid/dav/", "maya", "secret"), {}, WINDOW, PARIS)
+        fetch_events(calendar_account("https://cal.invalid/dav/"), {}, WINDOW, PARIS)
     assert str(raised.value) == "https://cal.invalid/dav/: no such host (check the url)"
 
 
@@ -278,7 +283,7 @@ def test_an_untrusted_certificate_is_one_clear_error(tmp_path):
                                   "--key", str(tmp_path / "key.pem"))
     try:
         with pytest.raises(CalDavCertificateError) as raised:
-            fetch_events(CalDavAccount(f"https://127.0.0.1:{port}/", "maya", "secret"), {}, WINDOW, PARIS)
+            fetch_events(calendar_account(f"https://127.0.0.1:{port}/"), {}, WINDOW, PARIS)
     finally:
         stop(server)
     assert str(raised.value).startswith(f"https://127.0.0.1:{port}/: the server's certificate is not trusted")
@@ -360,3 +365,31 @@ def test_a_series_logged_from_a_file_is_not_logged_again_from_the_server(account
     found = plan_capture(reading, workspace.deals(), workspace.config, TODAY)
     assert sorted(i.summary for i in found.already) == ["Weekly check-in"] * 3 + ["Weekly check-in (moved)"]
     assert "Weekly check-in" not in [i.summary for i in found.logged]
+
+
+# -- through pipe capture: the member's config, the command, the state in .pipe/ -----------------------
+
+def test_pipe_capture_logs_the_calendar_s_meetings_once(account, make_workspace, run, tmp_path, monkeypatch):
+    config = tmp_path / "home" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
+                      "calendars: [Work]}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    first = run(workspace, "capture", "--since", "2026-11-01")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.splitlines()[-1].startswith("capture maya@127.0.0.1: ")
+    shown = run(workspace, "timeline", "acme").stdout
+    assert any("2026-11-18 16:00" in line and "Sizing call (60 min)" in line for line in shown.splitlines()), shown
+    assert "Call that did not happen" not in shown
+    assert "maya" not in (workspace.root / "pipelines.yaml").read_text(encoding="utf-8")  # nothing personal in git
+    before = (workspace.root / "deals" / "acme.md").read_bytes()
+    again = run(workspace, "capture", "--since", "2026-11-01")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.splitlines()[-1].startswith("capture maya@127.0.0.1: 0 meetings logged on 0 deals")
+    assert (workspace.root / "deals" / "acme.md").read_bytes() == before
+    monkeypatch.setenv("PIPE_TEST_CALDAV", "wrong")
+    line = failed(run(workspace, "capture"), "pipe: ")
+    assert "Traceback" not in line and "password" in line.lower()

@@ -13,7 +13,7 @@ import pytest
 
 from pipecli.cli.capture import CALDAV_MODULE
 from pipecli.core.importing.capture import Captured, Reading
-from tests.conftest import failed, simple_deal
+from tests.conftest import simple_deal
 
 URL = "https://cal.example.com/dav/"
 
@@ -26,11 +26,6 @@ def workspace(make_workspace, tmp_path, monkeypatch):
     monkeypatch.setenv("PIPE_CONFIG", str(path))
     monkeypatch.setenv("PIPE_TEST_CAL", "secret")
     return make_workspace({"acme": simple_deal("acme", contacts="\n- {name: Li Na, email: li@acme.example}")})
-
-
-def test_without_a_caldav_reader_the_section_is_named_not_supported(run, workspace, monkeypatch):
-    monkeypatch.setitem(sys.modules, CALDAV_MODULE, None)  # as in a pipe without the module
-    failed(run(workspace, "capture"), "caldav: not supported yet")
 
 
 def test_the_meetings_read_are_logged_and_the_readers_state_kept_for_the_next_run(run, workspace, monkeypatch):

@@ -162,14 +162,17 @@ def _details(found: CapturePlan) -> None:
 @commit_option
 @click.pass_obj
 def capture(app, since, dry_run, verbose):
-    """Log the new emails of your own mail server on the deals of their addresses.
+    """Log your new emails and meetings on the deals of their addresses.
 
-    Reads the IMAP account of your personal config (~/.config/pipe/config.yaml,
-    $XDG_CONFIG_HOME/pipe/config.yaml or the file $PIPE_CONFIG names: never a
-    file in the workspace): the headers of each folder's mail that is new since
-    the last run, remembered per folder in .pipe/capture.json (not in git).
-    Emails are matched and logged as by import-mail, once each by Message-ID,
-    so a run stopped half way just goes on next time. See docs/capture.md.
+    Reads the IMAP and CalDAV accounts of your personal config
+    (~/.config/pipe/config.yaml, $XDG_CONFIG_HOME/pipe/config.yaml or the file
+    $PIPE_CONFIG names: never a file in the workspace): the headers of each
+    folder's mail that is new since the last run, and the meetings from 30 days
+    back (or --since) to 60 ahead, each occurrence of a series on its own. What
+    was read is remembered in .pipe/capture.json (not in git). Emails and
+    meetings are matched and logged as by import-mail and import-calendar, once
+    each by Message-ID or UID, so a run stopped half way just goes on next time.
+    See docs/capture.md.
 
     \b
     Example:
@@ -203,13 +206,9 @@ def capture(app, since, dry_run, verbose):
         accounts.append(personal.imap.name)
         nouns.append("email")
     if personal.caldav is not None:
-        if _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally):
-            accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
-            nouns.append("meeting")
-        elif not accounts:
-            raise PipeError("caldav: not supported yet by this pipe, and there is no imap: section: nothing to capture")
-        else:
-            click.echo("caldav: not supported yet; the caldav: section is left for now", err=True)
+        _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally)
+        accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
+        nouns.append("meeting")
     counts = _counted(tally.already, tally.duplicates, tally.unmatched, tally.reasons, verbose)
     logged = ", ".join(_count(tally.logged.get(noun, 0), noun) for noun in nouns)
     if dry_run:
@@ -228,21 +227,15 @@ CALDAV_DAYS_BACK, CALDAV_DAYS_AHEAD = 30, 60
 CALDAV_MODULE = "pipecli.core.importing.caldavfetch"
 
 
-def _capture_caldav(app, account, state, since_day, dry_run: bool, verbose: bool, tally: "_Tally") -> bool:
-    """The meetings of the caldav: account logged, its state saved after; False when this pipe has
-    no CalDAV reader (core/importing/caldavfetch.py)."""
+def _capture_caldav(app, account, state, since_day, dry_run: bool, verbose: bool, tally: "_Tally") -> None:
+    """The meetings of the caldav: account logged, its state saved after (core/importing/caldavfetch.py)."""
     import datetime as dt
     import importlib
 
     from pipecli.core.store.capturestate import write_state
     from pipecli.core.store.personal import with_password
 
-    try:
-        caldavfetch = importlib.import_module(CALDAV_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != CALDAV_MODULE:
-            raise
-        return False
+    caldavfetch = importlib.import_module(CALDAV_MODULE)  # by name: loaded only here, and a test can stand in for it
     account = with_password(account, "caldav")
     window = (since_day or app.today - dt.timedelta(days=CALDAV_DAYS_BACK), app.today + dt.timedelta(days=CALDAV_DAYS_AHEAD))
     saved = state["caldav"].get(account.url)
@@ -252,7 +245,6 @@ def _capture_caldav(app, account, state, since_day, dry_run: bool, verbose: bool
     if not dry_run:
         state["caldav"][account.url] = kept
         write_state(app.workspace.root, state)
-    return True
 
 
 class _Tally:

@@ -68,7 +68,7 @@ COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "remind": ("remind", "remind", "Show, or send, each team member a digest of what to do today."),
     "import-mail": ("capture", "import_mail", "Log the emails of an mbox file or Maildir on the deals of their addresses."),
     "import-calendar": ("capture", "import_calendar", "Log the meetings of an .ics file on the deals of their attendees."),
-    "capture": ("capture", "capture", "Log the new emails of your own mail server on the deals of their addresses."),
+    "capture": ("capture", "capture", "Log your new emails and meetings on the deals of their addresses."),
     "check": ("workspace", "check", "Validate the whole workspace; exit 1 if there is any error."),
     "sync": ("gitcmd", "sync", "Pull the team's changes, check the workspace, push yours."),
     "undo": ("gitcmd", "undo", "Undo the last commit pipe made for you."),

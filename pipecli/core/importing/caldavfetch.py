@@ -22,19 +22,10 @@ from dataclasses import dataclass
 from pipecli.core.errors import PipeError
 from pipecli.core.importing.calendar import MAX_CALENDAR_BYTES, parse_calendar
 from pipecli.core.importing.capture import Reading, Skipped
+from pipecli.core.model.personal import CalDavAccount  # its password filled in (store/personal.py)
 
 ETAG = "{DAV:}getetag"
 TOO_OFTEN = {"SECONDLY", "MINUTELY", "HOURLY"}  # a meeting's series is daily at most
-
-
-@dataclass(frozen=True)
-class CalDavAccount:
-    """Where one member's calendars are; calendars: display names, empty for every calendar."""
-
-    url: str
-    user: str
-    password: str
-    calendars: tuple[str, ...] = ()
 
 
 class CalDavError(PipeError):
