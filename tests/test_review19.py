@@ -27,3 +27,39 @@ def test_a_password_in_the_caldav_url_is_refused_and_never_shown(make_workspace,
     assert "s3cret" not in result.output and "s3cret" not in line
     assert "caldav.url" in line and "password" in line
     assert not (workspace.root / ".pipe" / "capture.json").exists()
+
+
+@requires_dovecot
+def test_ctrl_c_between_batches_commits_what_was_written(run, make_workspace, dovecot, tmp_path,  # noqa: F811
+                                                         monkeypatch):
+    # The state says the first batch is done once its deal is written: a Ctrl-C that left that
+    # deal uncommitted left it so for good, as no later run writes it again.
+    config = tmp_path / "home" / "pipe.yaml"
+    config.parent.mkdir()
+    config.write_text(dovecot.config_text(), encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01",
+                                                    contacts=f"\n- {{name: Li Na, email: {LI}}}")})
+    dovecot.append("INBOX", *(mail(n, LI, "alice@example.com", 10 + n, f"Mail {n}") for n in range(1, 4)))
+    monkeypatch.setattr(imapfetch, "BATCH", 1)
+    fetches = []
+    real_uid = imaplib.IMAP4.uid
+
+    def interrupted(self, command, *args):
+        if command == "FETCH":
+            fetches.append(args)
+            if len(fetches) == 2:
+                raise KeyboardInterrupt
+        return real_uid(self, command, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", interrupted)
+    git = committed_repository(workspace.root, monkeypatch)
+    result = run(workspace, "capture", "--commit")
+    assert result.exit_code == 130 and "Traceback" not in result.stderr
+    assert git("status", "--porcelain", "deals").strip() == ""
+    assert git("log", "-1", "--format=%s").strip() == "capture maya@localhost: 1 email logged on 1 deal before it stopped"
+    monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
+    again = run(workspace, "capture", "--commit")
+    assert again.stdout.splitlines()[-1] == "capture maya@localhost: 2 emails logged on 1 deal"
+    assert git("status", "--porcelain", "deals").strip() == ""

@@ -196,7 +196,7 @@ def capture(app, since, dry_run, verbose):
         app.commit_partial = True
         try:
             _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
-        except PipeError:
+        except (PipeError, KeyboardInterrupt):  # Ctrl-C too: the state already counts those deals done
             if tally.summaries:
                 app.note_change(f"capture {printable(personal.imap.name)}: {_count(tally.logged.get('email', 0), 'email')} "
                                 f"logged on {_count(len(tally.deals), 'deal')} before it stopped")
