@@ -63,3 +63,20 @@ def test_ctrl_c_between_batches_commits_what_was_written(run, make_workspace, do
     again = run(workspace, "capture", "--commit")
     assert again.stdout.splitlines()[-1] == "capture maya@localhost: 2 emails logged on 1 deal"
     assert git("status", "--porcelain", "deals").strip() == ""
+
+
+def test_a_series_captured_from_the_server_is_not_logged_again_from_a_file(account, make_workspace, run,  # noqa: F811
+                                                                          tmp_path, monkeypatch):
+    from pipecli.core.importing.caldavfetch import fetch_events
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    reading, _ = fetch_events(account, {}, WINDOW, PARIS)
+    log(workspace, reading)
+    before = workspace.load("acme").activities
+    path = tmp_path / "weekly.ics"
+    path.write_text(WEEKLY, newline="")
+    result = run(workspace, "import-calendar", str(path))
+    assert result.exit_code == 0, result.stderr
+    # the file's series, logged at its first start (3 Nov 16:00), is the occurrence of 3 Nov already there
+    assert workspace.load("acme").activities == before, result.stdout
