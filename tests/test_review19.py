@@ -80,3 +80,58 @@ def test_a_series_captured_from_the_server_is_not_logged_again_from_a_file(accou
     assert result.exit_code == 0, result.stderr
     # the file's series, logged at its first start (3 Nov 16:00), is the occurrence of 3 Nov already there
     assert workspace.load("acme").activities == before, result.stdout
+
+
+@pytest.fixture
+def capturing(dovecot, make_workspace, tmp_path, monkeypatch):  # noqa: F811
+    config = tmp_path / "home" / "pipe.yaml"
+    config.parent.mkdir()
+    config.write_text(dovecot.config_text(), encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    return make_workspace({"acme": simple_deal("acme", created="2026-10-01",
+                                               contacts=f"\n- {{name: Li Na, email: {LI}}}")})
+
+
+@requires_dovecot
+def test_a_server_that_sends_the_uid_after_the_headers_loses_no_mail(run, capturing, dovecot, monkeypatch):  # noqa: F811
+    # RFC 3501 leaves the order of a FETCH answer's items to the server: '* 1 FETCH (BODY[HEADER]<0>
+    # {100}\r\n...\r\n UID 7)' is as good as Dovecot's 'UID 7 BODY...'; read as 'unreadable', each
+    # message was skipped and the folder's state moved past it, so it was never read again.
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    real_uid = imaplib.IMAP4.uid
+
+    def uid_last(self, command, *args):
+        status, data = real_uid(self, command, *args)
+        if command != "FETCH":
+            return status, data
+        moved = []
+        for part in data:
+            if isinstance(part, tuple):
+                head, uid = imapfetch._FETCH_UID.search(part[0]).group(0), None
+                moved.append((part[0].replace(head + b" ", b""), part[1]))
+                moved.append(b" " + head + b")")
+            elif part == b")":
+                continue
+            else:
+                moved.append(part)
+        return status, moved
+
+    monkeypatch.setattr(imaplib.IMAP4, "uid", uid_last)
+    result = run(capturing, "capture")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "capture maya@localhost: 1 email logged on 1 deal", result.stdout
+
+
+@requires_dovecot
+def test_a_last_uid_past_what_imap_can_say_is_a_damaged_state(run, capturing, dovecot):  # noqa: F811
+    # UIDs are 32-bit (RFC 3501 2.3.1.1): 'UID 4294967297:*' is a BAD from the server on every run
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    assert run(capturing, "capture").exit_code == 0
+    path = capturing.root / ".pipe" / "capture.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"last_uid": 1', '"last_uid": 4294967296'),
+                    encoding="utf-8")
+    dovecot.append("INBOX", mail(2, LI, "alice@example.com", 21, "Signed"))
+    result = run(capturing, "capture")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "capture maya@localhost: 1 email logged on 1 deal; 1 already logged"

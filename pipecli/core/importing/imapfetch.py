@@ -198,9 +198,12 @@ def _folder(connection, account: ImapAccount, folder: str, mailbox: str, known: 
         if status != "OK":
             raise PipeError(f"imap: {account.host}: cannot fetch from {folder}")
         heads: dict[int, bytes] = {}
-        for part in data:
+        for at, part in enumerate(data):
             if isinstance(part, tuple) and len(part) >= 2:
-                uid = _FETCH_UID.search(part[0])
+                # the server may send UID before the headers' literal or after it (RFC 3501 leaves
+                # the order to it): then it is in the line that ends the answer
+                after = data[at + 1] if at + 1 < len(data) and isinstance(data[at + 1], bytes) else b""
+                uid = _FETCH_UID.search(part[0]) or _FETCH_UID.search(after)
                 if uid:
                     heads[int(uid.group(1))] = part[1]
         for uid in chunk:
