@@ -135,3 +135,25 @@ def test_a_last_uid_past_what_imap_can_say_is_a_damaged_state(run, capturing, do
     result = run(capturing, "capture")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "capture maya@localhost: 1 email logged on 1 deal; 1 already logged"
+
+
+def _nowhere_in(root, secret: bytes) -> list[str]:
+    return [str(p) for p in root.rglob("*") if p.is_file() and secret in p.read_bytes()]
+
+
+def test_no_password_anywhere_in_the_workspace_or_its_git_after_capture(account, make_workspace, run,  # noqa: F811
+                                                                       tmp_path, monkeypatch):
+    config = tmp_path / "home" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_cmd: 'printf secret', "
+                      "calendars: [Work]}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    committed_repository(workspace.root, monkeypatch)
+    result = run(workspace, "capture", "--since", "2026-11-01", "--commit", "--verbose")
+    assert result.exit_code == 0, result.stderr
+    assert "secret" not in result.output
+    assert (workspace.root / ".pipe" / "capture.json").exists()
+    assert _nowhere_in(workspace.root, b"secret") == []
+    log_text = subprocess.run(["git", "log", "-p", "--all"], cwd=workspace.root, capture_output=True).stdout
+    assert b"meeting" in log_text and b"secret" not in log_text
