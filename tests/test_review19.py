@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import imaplib
+import re
 import subprocess
 
 import pytest
@@ -58,7 +59,8 @@ def test_ctrl_c_between_batches_commits_what_was_written(run, make_workspace, do
     result = run(workspace, "capture", "--commit")
     assert result.exit_code == 130 and "Traceback" not in result.stderr
     assert git("status", "--porcelain", "deals").strip() == ""
-    assert git("log", "-1", "--format=%s").strip() == "capture maya@localhost: 1 email logged on 1 deal before it stopped"
+    assert git("log", "-1", "--format=%s").strip() == ("capture maya@localhost: 1 email logged on 1 deal "
+                                                       "before it stopped")
     monkeypatch.setattr(imaplib.IMAP4, "uid", real_uid)
     again = run(workspace, "capture", "--commit")
     assert again.stdout.splitlines()[-1] == "capture maya@localhost: 2 emails logged on 1 deal"
@@ -94,7 +96,8 @@ def capturing(dovecot, make_workspace, tmp_path, monkeypatch):  # noqa: F811
 
 
 @requires_dovecot
-def test_a_server_that_sends_the_uid_after_the_headers_loses_no_mail(run, capturing, dovecot, monkeypatch):  # noqa: F811
+def test_a_server_that_sends_the_uid_after_the_headers_loses_no_mail(run, capturing, dovecot,  # noqa: F811
+                                                                    monkeypatch):
     # RFC 3501 leaves the order of a FETCH answer's items to the server: '* 1 FETCH (BODY[HEADER]<0>
     # {100}\r\n...\r\n UID 7)' is as good as Dovecot's 'UID 7 BODY...'; read as 'unreadable', each
     # message was skipped and the folder's state moved past it, so it was never read again.
@@ -108,7 +111,7 @@ def test_a_server_that_sends_the_uid_after_the_headers_loses_no_mail(run, captur
         moved = []
         for part in data:
             if isinstance(part, tuple):
-                head, uid = imapfetch._FETCH_UID.search(part[0]).group(0), None
+                head = re.search(rb"UID \d+", part[0]).group(0)
                 moved.append((part[0].replace(head + b" ", b""), part[1]))
                 moved.append(b" " + head + b")")
             elif part == b")":
@@ -157,3 +160,27 @@ def test_no_password_anywhere_in_the_workspace_or_its_git_after_capture(account,
     assert _nowhere_in(workspace.root, b"secret") == []
     log_text = subprocess.run(["git", "log", "-p", "--all"], cwd=workspace.root, capture_output=True).stdout
     assert b"meeting" in log_text and b"secret" not in log_text
+
+
+@pytest.mark.parametrize("damage", [{"sync_token": 5}, {"sync_token": ["x"]},
+                                    {"window": None, "series": [{"a": 1}, ["b"]]}])
+def test_a_damaged_caldav_state_is_a_full_read_not_a_traceback(account, make_workspace, run, tmp_path,  # noqa: F811
+                                                               monkeypatch, damage):
+    import json
+
+    config = tmp_path / "home" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
+                      "calendars: [Work]}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    assert run(workspace, "capture", "--since", "2026-11-01").exit_code == 0
+    path = workspace.root / ".pipe" / "capture.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    for calendar in state["caldav"][account.url]["calendars"].values():
+        calendar.update(damage)
+    path.write_text(json.dumps(state), encoding="utf-8")
+    again = run(workspace, "capture", "--since", "2026-11-01")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.splitlines()[-1].startswith("capture maya@127.0.0.1: 0 meetings logged on 0 deals")
