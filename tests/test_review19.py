@@ -184,3 +184,29 @@ def test_a_damaged_caldav_state_is_a_full_read_not_a_traceback(account, make_wor
     again = run(workspace, "capture", "--since", "2026-11-01")
     assert again.exit_code == 0, again.stderr
     assert again.stdout.splitlines()[-1].startswith("capture maya@127.0.0.1: 0 meetings logged on 0 deals")
+
+
+def test_ctrl_c_before_the_calendar_s_state_is_saved_commits_its_meetings(account, make_workspace, run,  # noqa: F811
+                                                                         tmp_path, monkeypatch):
+    # The next run finds those meetings logged already and writes nothing: uncommitted, they stayed so.
+    from pipecli.core.store import capturestate
+
+    config = tmp_path / "home" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
+                      "calendars: [Work]}\n", encoding="utf-8")
+    monkeypatch.setenv("PIPE_CONFIG", str(config))
+    monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
+    git = committed_repository(workspace.root, monkeypatch)
+
+    def interrupted(root, state):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(capturestate, "write_state", interrupted)
+    result = run(workspace, "capture", "--since", "2026-11-01", "--commit")
+    assert result.exit_code == 130 and "Traceback" not in result.stderr
+    assert git("status", "--porcelain", "deals").strip() == ""
+    assert git("log", "-1", "--format=%s").strip().startswith("capture maya@127.0.0.1: ")
+    assert git("log", "-1", "--format=%s").strip().endswith(" before it stopped")
