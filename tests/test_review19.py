@@ -210,3 +210,22 @@ def test_ctrl_c_before_the_calendar_s_state_is_saved_commits_its_meetings(accoun
     assert git("status", "--porcelain", "deals").strip() == ""
     assert git("log", "-1", "--format=%s").strip().startswith("capture maya@127.0.0.1: ")
     assert git("log", "-1", "--format=%s").strip().endswith(" before it stopped")
+
+
+@requires_dovecot
+def test_a_sent_folder_listed_in_raw_utf8_is_not_a_traceback(run, capturing, dovecot, monkeypatch):  # noqa: F811
+    # A server should list names in modified UTF-7; one that sends UTF-8 names a folder imaplib
+    # cannot SELECT (it sends ASCII only): the member's own 'Sent' is read instead.
+    real_list = imaplib.IMAP4.list
+
+    def listing(self, *args):
+        status, lines = real_list(self, *args)
+        return status, ([b'(\\HasNoChildren \\Sent) "/" "\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s"']
+                        + [line for line in lines if b"Sent" not in line])
+
+    monkeypatch.setattr(imaplib.IMAP4, "list", listing)
+    dovecot.append("INBOX", mail(1, LI, "alice@example.com", 20, "Pricing"))
+    result = run(capturing, "capture")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ("capture maya@localhost: 1 email logged on 1 deal; "
+                                              "1 skipped (folder not on the server: 1)")

@@ -129,6 +129,8 @@ def _special_use(connection) -> dict[str, str]:
         name = match.group("name")
         if name.startswith('"') and name.endswith('"'):
             name = re.sub(r"\\(.)", r"\1", name[1:-1])
+        if not name.isascii():
+            continue  # modified UTF-7 is ASCII; a server's raw UTF-8 name is one imaplib cannot send back
         for use in ("sent",):
             if f"\\{use}" in flags:
                 found.setdefault(use, name)
