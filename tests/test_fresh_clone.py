@@ -87,6 +87,7 @@ def test_require_all_turns_those_skips_into_failures_naming_what_is_missing(clon
         ("tests/test_report_html.py", f"{GET_CHROMIUM}: PIPE_CHROMIUM=/nonexistent is not an executable"),
         ("tests/test_capture_imap.py", f"{GET_DOVECOT}: PIPE_DOVECOT={NO_DOVECOT} is not an executable"),
         ("tests/test_capture_both.py", f"{GET_DOVECOT}: PIPE_DOVECOT={NO_DOVECOT} is not an executable"),
+        ("tests/test_review19.py", f"{GET_DOVECOT}: PIPE_DOVECOT={NO_DOVECOT} is not an executable"),
     }, output
 
 

@@ -190,25 +190,27 @@ def capture(app, since, dry_run, verbose):
     state = read_state(workspace.root)
     tally = _Tally()
     accounts, nouns = [], []
-    if personal.imap is not None:
-        # A run stopped by the server or the network still commits the deals it wrote (with --commit
-        # or autocommit), so they reach the team with the next sync, not with some later capture.
-        app.commit_partial = True
-        try:
+    # A run stopped by the server, the network or Ctrl-C still commits the deals it wrote (with
+    # --commit or autocommit), so they reach the team with the next sync: the next run finds them
+    # logged already (or its state says so), so it would never write, nor commit, them again.
+    app.commit_partial = True
+    try:
+        if personal.imap is not None:
+            accounts.append(personal.imap.name)
+            nouns.append("email")
             _capture_imap(app, personal.imap, state, since_day, dry_run, verbose, tally)
-        except PipeError:
-            if tally.summaries:
-                app.note_change(f"capture {printable(personal.imap.name)}: {_count(tally.logged.get('email', 0), 'email')} "
-                                f"logged on {_count(len(tally.deals), 'deal')} before it stopped")
-                for line in tally.summaries:
-                    app.note_change(line)
-            raise
-        accounts.append(personal.imap.name)
-        nouns.append("email")
-    if personal.caldav is not None:
-        _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally)
-        accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
-        nouns.append("meeting")
+        if personal.caldav is not None:
+            accounts.append(f"{personal.caldav.user}@{urlsplit(personal.caldav.url).hostname}")
+            nouns.append("meeting")
+            _capture_caldav(app, personal.caldav, state, since_day, dry_run, verbose, tally)
+    except (PipeError, KeyboardInterrupt):
+        if tally.summaries:
+            logged = ", ".join(_count(tally.logged.get(noun, 0), noun) for noun in nouns)
+            app.note_change(f"capture {', '.join(printable(a) for a in accounts)}: {logged} "
+                            f"logged on {_count(len(tally.deals), 'deal')} before it stopped")
+            for line in tally.summaries:
+                app.note_change(line)
+        raise
     counts = _counted(tally.already, tally.duplicates, tally.unmatched, tally.reasons, verbose)
     logged = ", ".join(_count(tally.logged.get(noun, 0), noun) for noun in nouns)
     if dry_run:

@@ -132,7 +132,13 @@ class PipeGroup(RecordingGroup):
         except KeyboardInterrupt:
             # Ctrl-C before or after a command's writes (each write is atomic; bulk writes say what they
             # did themselves): a line and 130, as shells expect, not click's "Aborted!" and 1.
-            failure = UserError("interrupted")
+            message = "interrupted"
+            if getattr(ctx.obj, "commit_partial", False):  # as for an error above: what was done is committed
+                try:
+                    ctx.obj.finish(ctx.invoked_subcommand or "pipe")
+                except PipeError as commit_error:
+                    message = f"{message} ({commit_error})"
+            failure = UserError(message)
             failure.exit_code = Interrupted.exit_code
             raise failure from None
         except OSError as error:

@@ -105,12 +105,15 @@ def _display_name(calendar) -> str:
 
 def _fetch_one(calendar, name: str, before: dict, span: list[str], start: dt.datetime, end: dt.datetime,
                zone: dt.tzinfo | None, icalendar, recurring_ical_events, dav_errors) -> tuple[Reading, dict]:
-    token = _sync_token(calendar, before.get("sync_token"), dav_errors)
+    # .pipe/capture.json may have been edited or damaged: a value of another type is not there
+    saved_token = before.get("sync_token") if isinstance(before.get("sync_token"), str) else None
+    token = _sync_token(calendar, saved_token, dav_errors)
     same_window = before.get("window") == span
     if token is not None and token.unchanged and same_window:
         return Reading(), {**before, "sync_token": token.value}
     seen = before.get("etags") if isinstance(before.get("etags"), dict) else {}
-    series = set(before.get("series")) if isinstance(before.get("series"), list) else set()
+    listed = before.get("series") if isinstance(before.get("series"), list) else []
+    series = {href for href in listed if isinstance(href, str)}
     etags, recurring, readings = {}, [], []
     # post_filter=False: the client would expand every series to filter it, before _too_often could look
     for found in calendar.search(start=start, end=end, event=True, post_filter=False):

@@ -48,9 +48,12 @@ class _Event:
     lines: list[str] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # the _FIRST_ONLY properties kept so far
     attendees: dict[str, None] = field(default_factory=dict)  # ATTENDEE lines, once each
+    recurs: bool = False  # it has an RRULE or RDATE (not kept: only whether there is one matters)
 
     def keep(self, name: str, line: str) -> None:
-        if name == "ATTENDEE":
+        if name in ("RRULE", "RDATE"):
+            self.recurs = True
+        elif name == "ATTENDEE":
             if len(self.attendees) <= MAX_ATTENDEES:
                 self.attendees[line] = None
         elif name in _FIRST_ONLY and name not in self.names:
@@ -306,7 +309,8 @@ def to_captured(icalendar, kept: _Event, source: str, zone: dt.tzinfo | None, zo
                     address_of(organizer) if organizer is not None else None, tuple(dict.fromkeys(attendees)),
                     source, moved_occurrence="RECURRENCE-ID" in event,
                     minutes=length_in_minutes(event, start, zones, broken),
-                    occurrence=occurrence_of(event, kept, zones) if "RECURRENCE-ID" in event else None)
+                    occurrence=occurrence_of(event, kept, zones) if "RECURRENCE-ID" in event else None,
+                    first_occurrence=moment_key(start) if kept.recurs and "RECURRENCE-ID" not in event else None)
 
 
 def occurrence_of(event, kept: _Event, zones: Zones) -> str:
@@ -314,17 +318,24 @@ def occurrence_of(event, kept: _Event, zones: Zones) -> str:
     so a server's and a file's spelling of one occurrence (in any zone) are one; a date or a
     floating time as written; the text as written when it does not read."""
     try:
-        moment = zones.moment(event["RECURRENCE-ID"])
-        if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
-            return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        if isinstance(moment, dt.datetime):
-            return moment.strftime("%Y%m%dT%H%M%S")
-        if isinstance(moment, dt.date):
-            return moment.strftime("%Y%m%d")
+        key = moment_key(zones.moment(event["RECURRENCE-ID"]))
+        if key is not None:
+            return key
     except (ValueError, OverflowError, AttributeError, TypeError, KeyError):
         pass
     written = next((line.partition(":")[2] for line in kept.lines if line[:13].upper() == "RECURRENCE-ID"), "")
     return clean_key(written)[:MAX_KEY]
+
+
+def moment_key(moment) -> str | None:
+    """An occurrence's key: a time in UTC ('20261116T090000Z'), a floating time or a date as written."""
+    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+        return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if isinstance(moment, dt.datetime):
+        return moment.strftime("%Y%m%dT%H%M%S")
+    if isinstance(moment, dt.date):
+        return moment.strftime("%Y%m%d")
+    return None
 
 
 def when(start: dt.date | dt.datetime, zone: dt.tzinfo | None) -> tuple[dt.date, str | None]:

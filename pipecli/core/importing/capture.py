@@ -34,6 +34,8 @@ class Captured:
     moved_occurrence: bool = False  # a VEVENT with RECURRENCE-ID: one occurrence of a series, moved
     minutes: int | None = None  # a meeting's length, from its DTEND or DURATION
     occurrence: str | None = None  # its RECURRENCE-ID in UTC ('20261116T090000Z'), a date, or as written
+    # a file's series, logged at its first start: that occurrence's key, so a server's copy of it counts
+    first_occurrence: str | None = None
 
     @property
     def key_field(self) -> str:
@@ -206,8 +208,9 @@ def plan_capture(reading: Reading, deals: list[Deal], config: Config, today: dt.
             continue
         still_open = [d for d in matched if open_on(d, item.date)]
         new = False
+        first = (item.key_field, key[1], item.first_occurrence) if item.first_occurrence else None
         for deal in still_open or matched:
-            if key in known[deal.id] or series in known[deal.id]:
+            if key in known[deal.id] or series in known[deal.id] or first in known[deal.id]:
                 continue
             known[deal.id].add(key)
             entries.setdefault(deal.id, []).append(_entry(item, deal, team))

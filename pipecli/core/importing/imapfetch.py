@@ -129,6 +129,8 @@ def _special_use(connection) -> dict[str, str]:
         name = match.group("name")
         if name.startswith('"') and name.endswith('"'):
             name = re.sub(r"\\(.)", r"\1", name[1:-1])
+        if not name.isascii():
+            continue  # modified UTF-7 is ASCII; a server's raw UTF-8 name is one imaplib cannot send back
         for use in ("sent",):
             if f"\\{use}" in flags:
                 found.setdefault(use, name)
@@ -198,9 +200,12 @@ def _folder(connection, account: ImapAccount, folder: str, mailbox: str, known: 
         if status != "OK":
             raise PipeError(f"imap: {account.host}: cannot fetch from {folder}")
         heads: dict[int, bytes] = {}
-        for part in data:
+        for at, part in enumerate(data):
             if isinstance(part, tuple) and len(part) >= 2:
-                uid = _FETCH_UID.search(part[0])
+                # the server may send UID before the headers' literal or after it (RFC 3501 leaves
+                # the order to it): then it is in the line that ends the answer
+                after = data[at + 1] if at + 1 < len(data) and isinstance(data[at + 1], bytes) else b""
+                uid = _FETCH_UID.search(part[0]) or _FETCH_UID.search(after)
                 if uid:
                     heads[int(uid.group(1))] = part[1]
         for uid in chunk:

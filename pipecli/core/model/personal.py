@@ -176,6 +176,11 @@ class _Reader:
         section = self.section(value, "caldav", ("url", "user", "password_env", "password_cmd", "calendars"))
         url = self.text(section, "caldav", "url")
         parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            # said without the url: it would carry the password into the message, the state
+            # in .pipe/ (keyed by url) and every later error
+            self.fail(("caldav", "url"), "caldav.url must not hold a user or password (https://user:...@host): "
+                                         "give user: and password_env or password_cmd")
         if parts.scheme not in ("https", "http") or not parts.hostname:
             self.fail(("caldav", "url"), f"caldav.url must be an https:// address, got {url!r}")
         if parts.scheme == "http" and not is_loopback(parts.hostname):

@@ -40,13 +40,14 @@ def read_state(root: Path) -> dict[str, Any]:
 
 
 def folder_state(state: dict[str, Any], account: str, folder: str) -> tuple[int | None, int]:
-    """(uidvalidity, last uid) of a folder; (None, 0) when unknown or not two whole numbers."""
+    """(uidvalidity, last uid) of a folder; (None, 0) when unknown or not two 32-bit whole numbers."""
     saved = state["imap"].get(account, {})
     saved = saved.get(folder) if isinstance(saved, dict) else None
     if not isinstance(saved, dict):
         return None, 0
     validity, last = saved.get("uidvalidity"), saved.get("last_uid")
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (validity, last)):
+    # IMAP's UIDs and UIDVALIDITY are 32-bit (RFC 3501 2.3.1.1): a larger one read nothing, ever
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**32 for n in (validity, last)):
         return None, 0
     return validity, last
 
