@@ -140,9 +140,11 @@ class _Reader:
         if (env is None) == (cmd is None):
             self.fail((name,), f"{name} needs one of password_env or password_cmd")
         if env is not None and not (isinstance(env, str) and ENV_NAME.match(env)):
-            self.fail((name, "password_env"), f"{name}.password_env must be an environment variable name, got {env!r}")
+            # the value is not repeated: a password pasted here by mistake would land in a terminal or CI log
+            self.fail((name, "password_env"), f"{name}.password_env must be the name of an environment variable "
+                      "(letters, digits and _, like PIPE_IMAP_PASSWORD), not the password itself")
         if cmd is not None and not (isinstance(cmd, str) and cmd.strip()):
-            self.fail((name, "password_cmd"), f"{name}.password_cmd must be a command, got {cmd!r}")
+            self.fail((name, "password_cmd"), f"{name}.password_cmd must be a command that prints the password")
         return Secret(env, cmd)
 
     def names(self, section: dict, name: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:

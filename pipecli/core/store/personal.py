@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
+import signal
 import subprocess
 from pathlib import Path
 
@@ -65,19 +67,38 @@ def fetch_password(secret: Secret, what: str) -> str:
         raise PipeError(f"{what}.password_cmd: cannot split the command: {error}") from None
     if not args:
         raise PipeError(f"{what}.password_cmd is empty")
+    # Messages never quote the command or what it wrote to stderr: a password pasted as the command,
+    # or echoed by a failing helper, would land in a terminal or a CI log. The user runs it by hand to see.
     try:
-        done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=PASSWORD_CMD_SECONDS)
+        # its own session, so a helper that leaves a child holding the pipe is ended with it
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
     except FileNotFoundError:
-        raise PipeError(f"{what}.password_cmd: no such command: {args[0]}") from None
-    except subprocess.TimeoutExpired:
-        raise PipeError(f"{what}.password_cmd: {args[0]} did not finish in {PASSWORD_CMD_SECONDS} s") from None
+        raise PipeError(f"{what}.password_cmd: its command is not found (run it by hand to check)") from None
     except OSError as error:
-        raise PipeError(f"{what}.password_cmd: cannot run {args[0]}: {error.strerror or error}") from None
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise PipeError(f"{what}.password_cmd: {args[0]} failed (exit {done.returncode})"
-                        + (f": {said[-1][:200]}" if said else ""))
-    first = done.stdout.decode("utf-8", "replace").splitlines()
+        raise PipeError(f"{what}.password_cmd: its command cannot run: {error.strerror or error}") from None
+    try:
+        process.wait(timeout=PASSWORD_CMD_SECONDS)  # the helper itself; a password is a line, never a full pipe
+    except subprocess.TimeoutExpired:
+        _end_group(process)
+        raise PipeError(f"{what}.password_cmd did not finish in {PASSWORD_CMD_SECONDS} s") from None
+    _end_group(process)  # a child it left in the background would hold the pipe open
+    try:
+        output, _ = process.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.stdout.close()
+        raise PipeError(f"{what}.password_cmd left a process of its own session holding its output") from None
+    if process.returncode != 0:
+        raise PipeError(f"{what}.password_cmd failed (exit {process.returncode}); run it by hand to see why")
+    first = output.decode("utf-8", "replace").splitlines()
     if not first or not first[0]:
-        raise PipeError(f"{what}.password_cmd: {args[0]} printed no password")
+        raise PipeError(f"{what}.password_cmd printed no password")
     return first[0]
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """End what is left of password_cmd's session (a child it started in the background), and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
