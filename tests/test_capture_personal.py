@@ -166,3 +166,35 @@ def test_password_cmd_is_used_to_log_in(run, workspace, tmp_path, monkeypatch):
     imap_config(tmp_path, monkeypatch, f"{{host: localhost, port: {port}, security: none, user: li, "
                                         f"password_cmd: 'echo secret'}}")
     failed(run(workspace, "capture"), f"imap: cannot connect to localhost:{port}")
+
+
+def test_a_search_answer_that_is_not_numbers_is_one_line_not_a_traceback():
+    from pipecli.core.errors import PipeError
+    from pipecli.core.importing import imapfetch
+    from pipecli.core.model.personal import ImapAccount
+
+    class Broken:
+        def select(self, name, readonly):
+            return "OK", [b"3"]
+
+        def response(self, name):
+            return name, [b"7"]
+
+        def uid(self, command, criteria):
+            return "OK", [b"1 2 three"]
+
+    account = ImapAccount("imap.example.com", 993, "tls", "li", Secret(env="PW"))
+    with pytest.raises(PipeError, match="the server's answer to a search in INBOX is not a list of message numbers"):
+        list(imapfetch._folder(Broken(), account, "INBOX", "INBOX", (7, 0), None, None, 200))
+
+
+def test_the_capture_state_folder_ignores_itself_in_a_workspace_pipe_init_did_not_make(tmp_path):
+    import subprocess
+
+    from pipecli.core.store.capturestate import write_state
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write_state(tmp_path, {"imap": {"li": {"INBOX": {"uidvalidity": 7, "last_uid": 3}}}})
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stdout
+    assert (tmp_path / ".pipe" / "capture.json").is_file() and status == ""

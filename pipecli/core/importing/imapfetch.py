@@ -188,7 +188,11 @@ def _folder(connection, account: ImapAccount, folder: str, mailbox: str, known: 
     if status != "OK":
         raise PipeError(f"imap: {account.host}: cannot search {folder}: {_said(Exception(data[0] if data else ''))}")
     # 'last+1:*' always holds the newest message, even when it is not newer than last
-    uids = sorted(u for u in (int(n) for n in b" ".join(d for d in data if d).split()) if u > last)
+    words = b" ".join(d for d in data if isinstance(d, bytes)).split()
+    if not all(word.isdigit() for word in words):  # RFC 3501: numbers only; anything else is a broken server
+        raise PipeError(f"imap: {account.host}: the server's answer to a search in {folder} is not a list of "
+                        "message numbers")
+    uids = sorted(u for u in map(int, words) if u > last)
     if not uids:
         yield Batch(folder, validity, last, 0, 0)
         return

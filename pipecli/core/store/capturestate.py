@@ -63,4 +63,7 @@ def write_state(root: Path, state: dict[str, Any]) -> None:
     """Replace the state file atomically: a kill leaves the old state or the new, never half."""
     path = state_path(root)
     path.parent.mkdir(exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():  # a workspace not made by pipe init: `git add -A` must still leave the state out
+        write_atomic(ignore, "# local to this clone: pipe's cache, lock and capture state\n*\n")
     write_atomic(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
