@@ -13,28 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipecli.core.model.config import DEFAULT_CONFIG
-from tests.test_import import deals_by_external_id, one_line_error, snapshot
+from tests.test_import import (deals_by_external_id, default_workspace,  # noqa: F401,F811  (fixtures)
+                               nobody_in_particular, one_line_error, snapshot, workspace)
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
 ORDER = ["lead", "contacted", "qualified", "proposal", "won", "lost"]  # pipe init's sales pipeline
-
-
-@pytest.fixture(autouse=True)
-def nobody_in_particular(monkeypatch):
-    monkeypatch.delenv("PIPE_USER", raising=False)
-
-
-@pytest.fixture
-def workspace(make_workspace):
-    """The conftest workspace: lost reasons price, competitor, stale."""
-    return make_workspace()
-
-
-@pytest.fixture
-def default_workspace(make_workspace):
-    """A workspace as `pipe init` makes it: lead, contacted, qualified, proposal, won, lost; its lost reasons."""
-    return make_workspace(config=DEFAULT_CONFIG, name="default")
 
 
 def stages_by_row(workspace, path: Path, id_column: str, stage_column: str) -> list[tuple[str, str]]:

@@ -8,7 +8,6 @@ a past day, the Salesforce demo's dates) are in tests/test_import.py beside the 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import textwrap
 from pathlib import Path
@@ -17,20 +16,9 @@ import pytest
 
 from pipecli.core.store.workspace import Workspace
 from tests.conftest import CONFIG, failed, simple_deal
+from tests.test_import import nobody_in_particular, workspace  # noqa: F401,F811  (fixtures)
 
 D = dt.date.fromisoformat
-
-
-@pytest.fixture(autouse=True)
-def nobody_in_particular(monkeypatch):
-    """Imports run as nobody on the team, as in tests/test_import.py: history entries carry no `by`."""
-    monkeypatch.delenv("PIPE_USER", raising=False)
-
-
-@pytest.fixture
-def workspace(make_workspace):
-    """The conftest workspace: pipeline sales (lead, qualified, proposal, won, lost, fridge), partners."""
-    return make_workspace()
 
 
 def write(path: Path, text: str) -> Path:

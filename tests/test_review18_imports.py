@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from tests.test_import import deals_by_external_id, one_line_error, snapshot
+from tests.test_import import (deals_by_external_id, nobody_in_particular,  # noqa: F401,F811  (fixtures)
+                               one_line_error, snapshot, workspace)
 from tests.test_import_mapping import lost_rows, write_import
-
-
-@pytest.fixture(autouse=True)
-def nobody_in_particular(monkeypatch):
-    monkeypatch.delenv("PIPE_USER", raising=False)
-
-
-@pytest.fixture
-def workspace(make_workspace):
-    """The conftest workspace: lost reasons price, competitor, stale."""
-    return make_workspace()
 
 
 def test_skip_bad_sets_aside_a_row_whose_lost_reason_is_not_mapped(workspace, run, tmp_path):
