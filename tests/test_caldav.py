@@ -369,7 +369,8 @@ def test_a_series_logged_from_a_file_is_not_logged_again_from_the_server(account
 
 # -- through pipe capture: the member's config, the command, the state in .pipe/ -----------------------
 
-def test_pipe_capture_logs_the_calendar_s_meetings_once(account, make_workspace, run, tmp_path, monkeypatch):
+def configure_caldav(account: CalDavAccount, tmp_path: Path, monkeypatch) -> None:
+    """maya's own config naming the account's Work calendar, outside the workspace; times shown in Paris."""
     config = tmp_path / "home" / "config.yaml"
     config.parent.mkdir()
     config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
@@ -377,6 +378,10 @@ def test_pipe_capture_logs_the_calendar_s_meetings_once(account, make_workspace,
     monkeypatch.setenv("PIPE_CONFIG", str(config))
     monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
     monkeypatch.setenv("TZ", "Europe/Paris")
+
+
+def test_pipe_capture_logs_the_calendar_s_meetings_once(account, make_workspace, run, tmp_path, monkeypatch):
+    configure_caldav(account, tmp_path, monkeypatch)
     workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
     first = run(workspace, "capture", "--since", "2026-11-01")
     assert first.exit_code == 0, first.stderr

@@ -11,7 +11,8 @@ import pytest
 from pipecli.core.importing import imapfetch
 from tests.conftest import committed_repository, failed, requires_dovecot, simple_deal
 from tests.dovecot_server import dovecot  # noqa: F401
-from tests.test_caldav import CONTACTS, PARIS, WEEKLY, WINDOW, account, log, radicale  # noqa: F401
+from tests.test_caldav import (CONTACTS, PARIS, WEEKLY, WINDOW, account, configure_caldav, log,  # noqa: F401
+                               radicale)
 from tests.test_capture_imap import LI, mail
 
 
@@ -168,12 +169,7 @@ def test_a_damaged_caldav_state_is_a_full_read_not_a_traceback(account, make_wor
                                                                monkeypatch, damage):
     import json
 
-    config = tmp_path / "home" / "config.yaml"
-    config.parent.mkdir()
-    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
-                      "calendars: [Work]}\n", encoding="utf-8")
-    monkeypatch.setenv("PIPE_CONFIG", str(config))
-    monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
+    configure_caldav(account, tmp_path, monkeypatch)
     workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
     assert run(workspace, "capture", "--since", "2026-11-01").exit_code == 0
     path = workspace.root / ".pipe" / "capture.json"
@@ -191,13 +187,7 @@ def test_ctrl_c_before_the_calendar_s_state_is_saved_commits_its_meetings(accoun
     # The next run finds those meetings logged already and writes nothing: uncommitted, they stayed so.
     from pipecli.core.store import capturestate
 
-    config = tmp_path / "home" / "config.yaml"
-    config.parent.mkdir()
-    config.write_text(f"caldav: {{url: '{account.url}', user: maya, password_env: PIPE_TEST_CALDAV, "
-                      "calendars: [Work]}\n", encoding="utf-8")
-    monkeypatch.setenv("PIPE_CONFIG", str(config))
-    monkeypatch.setenv("PIPE_TEST_CALDAV", "secret")
-    monkeypatch.setenv("TZ", "Europe/Paris")
+    configure_caldav(account, tmp_path, monkeypatch)
     workspace = make_workspace({"acme": simple_deal("acme", created="2026-10-01", contacts=CONTACTS)})
     git = committed_repository(workspace.root, monkeypatch)
 
