@@ -137,7 +137,7 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
                                     raw)
             if not plan.items:  # a mistake about the whole file (a rules key, a rate) rejects every row: not a success
                 raise InvalidValue(f"{printable(file)}: nothing imported: all {len(rejected)} rows were rejected; "
-                                   f"they are written with their reasons to {written}")
+                                   f"they are written with their reasons to {printable(str(written))}")
             warn(f"{len(rejected)} bad row(s) not imported (rows {', '.join(map(str, list(rejected)[:8]))}"
                  f"{' ...' if len(rejected) > 8 else ''}): written with their reasons to {written}")
         if plan.new_owners:
