@@ -18,7 +18,7 @@ from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.reports import Report
 from pipecli.render import svg
 from pipecli.render.formats import md_text, plain
-from pipecli.render.reports import change_text, left_out_line, left_out_lines, report_data, shown
+from pipecli.render.reports import change_text, left_out_line, left_out_lines, period_heading, report_data, shown
 
 TEMPLATE_NAMES = {"md": "report.md.j2", "html": "report.html.j2"}
 BUILTIN_PREFIX = "builtin/"  # `{% extends "builtin/report.html.j2" %}` reaches the shipped template
@@ -691,6 +691,7 @@ def _template_line(error: BaseException) -> str:
 def _context(report: Report, currency: str, html: bool, markup) -> dict:
     """What a template sees of one report: its data, with each value also as text."""
     data = plain(report_data(report))  # floats, not Decimals: a template's `tojson` takes them
+    data["period"]["heading"] = period_heading(report.period)  # the label with its dates, as text shows it
     for figure, source in zip(data["figures"].values(), report.figures):
         figure["text"] = shown(source.value, source.unit, currency)
         figure["previous_text"] = shown(source.previous, source.unit, currency) if source.compared else ""
