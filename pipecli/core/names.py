@@ -1,4 +1,5 @@
-"""What ids, currency codes and email addresses look like, for every module that checks them."""
+"""What ids, currency codes and email addresses look like, for every module that checks them, and how a long
+list of them is named in one message."""
 
 from __future__ import annotations
 
@@ -10,3 +11,9 @@ import re
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}\Z")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+\Z")
+
+
+def first_of(items: list[str], shown: int, separator: str = ", ") -> str:
+    """The first `shown` items joined, and how many more: a message about 10,000 rows stays one short line."""
+    text = separator.join(items[:shown])
+    return text if len(items) <= shown else f"{text} and {len(items) - shown} more"

@@ -16,9 +16,9 @@ from typing import Any
 
 from pipecli.core.errors import InvalidValue, NotFound, PipeError
 from pipecli.core.fileformat import yamlio
-from pipecli.core.importing.story import created_moved_back, moves_since, parse_stage_dates, stage_steps, story
 from pipecli.core.importing.folding import FoldedKeys
 from pipecli.core.importing.lostreasons import LostReasons, parse_lost_reasons
+from pipecli.core.importing.story import created_moved_back, moves_since, parse_stage_dates, stage_steps, story
 from pipecli.core.importing.tables import Table
 from pipecli.core.model.config import Config, Member, Pipeline
 from pipecli.core.model.deal import Deal, slugify, unique_id
@@ -26,6 +26,7 @@ from pipecli.core.model.inputs import ADD_OWNERS, DATE_FORMAT, STAGE_MAP
 from pipecli.core.model.schema import FIELD_ORDER
 from pipecli.core.model.validate import error_messages, load_problems
 from pipecli.core.model.values import MAX_AMOUNT, parse_contact, without_controls
+from pipecli.core.names import first_of
 from pipecli.core.workflow.lifecycle import history_entry, new_task
 
 PRESETS = ("pipedrive", "hubspot", "salesforce", "pipe")
@@ -724,5 +725,4 @@ def _names(found: dict[str, list[int]]) -> str:
 
 
 def _rows(numbers: list[int]) -> str:
-    shown = ", ".join(str(n) for n in numbers[:8])
-    return shown + (f" and {len(numbers) - 8} more" if len(numbers) > 8 else "")
+    return first_of([str(n) for n in numbers], 8)

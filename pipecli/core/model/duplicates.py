@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import Deal
+from pipecli.core.names import first_of
 
 RATIO = 0.8
 FUZZY_LIMIT = 100  # deals in play of one account beyond which only the same words count (see above)
@@ -76,8 +77,7 @@ SHOWN = 3  # others named in one warning: a title shared by 200 deals is one lin
 
 def listed(ids: list[str]) -> str:
     """The first SHOWN ids, and how many more: what a warning about likely duplicates names."""
-    shown = ", ".join(ids[:SHOWN])
-    return shown if len(ids) <= SHOWN else f"{shown} and {len(ids) - SHOWN} more"
+    return first_of(ids, SHOWN)
 
 
 def source_key(external_id: object) -> tuple[str, str] | None:

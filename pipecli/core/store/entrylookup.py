@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from pipecli.core.errors import Ambiguous, InvalidValue, NotFound, ParseError
 from pipecli.core.model.entryids import ID_LENGTH, EntryRef, entry_ids, parse_entry_ref
+from pipecli.core.names import first_of
 from pipecli.core.store.workspace import Workspace
 
 
@@ -86,9 +87,8 @@ def _one(candidates: list[Located], ref: EntryRef, what: str, where: str) -> Loc
         return candidates[0]
     if not candidates:
         raise NotFound(f"no {what} '{ref.text}' {where}")
-    shown = "; ".join(f"{c.deal_id}#{c.entry_id} {c.label}" for c in candidates[:8])
-    more = f" and {len(candidates) - 8} more" if len(candidates) > 8 else ""
-    raise Ambiguous(f"'{ref.text}' matches {len(candidates)} {what}s: {shown}{more}")
+    shown = first_of([f"{c.deal_id}#{c.entry_id} {c.label}" for c in candidates], 8, "; ")
+    raise Ambiguous(f"'{ref.text}' matches {len(candidates)} {what}s: {shown}")
 
 
 def describe_task(task: dict) -> str:

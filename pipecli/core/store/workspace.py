@@ -24,7 +24,7 @@ from pipecli.core.fileformat import dealfile, yamlio
 from pipecli.core.model import dealload
 from pipecli.core.model.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.model.deal import Deal
-from pipecli.core.names import ID_PATTERN
+from pipecli.core.names import ID_PATTERN, first_of
 from pipecli.core.store.lock import hold
 
 DEALS_DIR = "deals"
@@ -270,8 +270,7 @@ class Workspace:
             return matches[0]
         if not matches:
             raise NotFound(f"no deal matches '{ref}' (see 'pipe list')")
-        shown = ", ".join(matches[:10]) + (f" and {len(matches) - 10} more" if len(matches) > 10 else "")
-        raise Ambiguous(f"'{ref}' matches {len(matches)} deals: {shown}")
+        raise Ambiguous(f"'{ref}' matches {len(matches)} deals: {first_of(matches, 10)}")
 
     # -- reading ----------------------------------------------------------------------------
     def read_document(self, deal_id: str) -> dealfile.DealDocument:
