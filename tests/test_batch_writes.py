@@ -218,3 +218,19 @@ def test_a_batch_creates_each_id_once_and_does_not_read_a_deal_it_has_not_put_in
     assert workspace.load("a").value == 7 and workspace.load("new").title == "New"
     assert workspace.written == [workspace.deal_path("new"), workspace.deal_path("a")]
     assert sorted(p.name for p in workspace.deals_dir.iterdir()) == ["a.md", "new.md"]
+
+
+# -- the import path's per-row costs -----------------------------------------------------------------
+
+def test_the_did_you_mean_of_an_unknown_field_is_worked_out_once_per_key_not_per_deal(make_workspace, run,
+                                                                                     monkeypatch):
+    from pipecli.core.model import validate
+
+    workspace = make_workspace({f"d{i}": simple_deal(f"d{i}", expected_closs="2026-12-01") for i in range(6)})
+    asked = []
+    real = validate.difflib.get_close_matches
+    monkeypatch.setattr(validate.difflib, "get_close_matches", lambda word, *a, **k: asked.append(word) or real(word, *a, **k))
+    validate._field_like.cache_clear()
+    result = run(workspace, "check")
+    assert result.output.count("unknown field 'expected_closs': did you mean 'expected_close'?") == 6, result.output
+    assert asked.count("expected_closs") == 1, asked  # (click asks too, about the command line)
