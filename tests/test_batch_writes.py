@@ -122,11 +122,11 @@ def fail_on_temp_file(monkeypatch, n: int, error: BaseException) -> None:
     real = store_batch._temp_file
     calls = []
 
-    def failing(path, content):
+    def failing(path, *args):
         calls.append(path)
         if len(calls) == n:
             raise error
-        return real(path, content)
+        return real(path, *args)
 
     monkeypatch.setattr(store_batch, "_temp_file", failing)
 

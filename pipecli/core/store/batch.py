@@ -28,6 +28,9 @@ class FileBatch:
 
     def __init__(self, check: Callable[[set[Path]], None] = lambda folders: None) -> None:
         self._check = check  # check(folders) runs just before the first rename; if it raises, nothing is renamed
+        umask = os.umask(0)
+        os.umask(umask)
+        self._new_mode = 0o666 & ~umask  # a new file's, as open() makes it
         # target -> (its temp file, what to do once it is in place), in the order they were added
         self._pending: dict[Path, tuple[str, Callable[[], None]]] = {}
         self.placed: list[Path] = []
@@ -41,7 +44,7 @@ class FileBatch:
 
     def add(self, path: Path, content: bytes, on_placed: Callable[[], None] = lambda: None) -> None:
         """Write content to a temp file beside path (not yet flushed to disk); a second add of path replaces the first."""
-        temp = _temp_file(path, content)
+        temp = _temp_file(path, content, self._new_mode)
         previous = self._pending.pop(path, None)
         if previous is not None:
             _remove(previous[0])
@@ -88,8 +91,8 @@ class FileBatch:
         on_placed()
 
 
-def _temp_file(path: Path, content: bytes) -> str:
-    """A temp file beside path holding content, with the mode path has (or a new file's); named as
+def _temp_file(path: Path, content: bytes, new_mode: int) -> str:
+    """A temp file beside path holding content, with the mode path has (or new_mode); named as
     write_atomic names its own, so a killed run's leftovers are found and removed the same way."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.pipe-", suffix=".tmp", dir=path.parent)
     try:
@@ -98,9 +101,7 @@ def _temp_file(path: Path, content: bytes) -> str:
         try:
             mode = os.stat(path).st_mode & 0o7777
         except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+            mode = new_mode
         os.chmod(temp, mode)
     except BaseException:
         _remove(temp)
