@@ -15,6 +15,7 @@ from pipecli.core.model.deal import Deal
 from pipecli.core.store import batch as store_batch
 from pipecli.core.store import workspace as storage
 from tests.conftest import failed, simple_deal
+from tests.smtp_server import smtp_server  # noqa: F401
 from tests.test_flush_bulk import files, stale
 
 DATA = Path(__file__).resolve().parent / "data" / "import"
@@ -234,3 +235,25 @@ def test_the_did_you_mean_of_an_unknown_field_is_worked_out_once_per_key_not_per
     result = run(workspace, "check")
     assert result.output.count("unknown field 'expected_closs': did you mean 'expected_close'?") == 6, result.output
     assert asked.count("expected_closs") == 1, asked  # (click asks too, about the command line)
+
+
+def test_automate_dates_the_tags_it_first_sees_in_one_batch_each_deal_once(make_workspace, run, smtp_server,
+                                                                           monkeypatch):
+    from tests.test_mail import acme, workspace_with
+
+    rules = ("automations:\n- {id: vip-welcome, tag: vip, after: 1d, template: follow-up}\n"
+             "- {id: vip-check, tag: vip, after: 2d, template: follow-up}\n")
+    counted = {}
+    for n in (2, 12):
+        deals = {f"v{i:02d}": acme(f"v{i:02d}", tags="[vip]") for i in range(n)}
+        workspace = workspace_with(lambda d, config: make_workspace(d, config=config, name=f"w{n}"), smtp_server, deals,
+                                   rules)
+        assert run(workspace, "list").exit_code == 0
+        with monkeypatch.context() as patch:
+            calls = count_syncs(patch)
+            result = run(workspace, "automate")
+        assert result.exit_code == 0, result.output
+        counted[n] = sorted(calls)
+        for deal_id in deals:  # both rules dated on each deal: neither change lost to the other
+            assert [q["rule"] for q in workspace.load(deal_id).data["automations"]] == ["vip-welcome", "vip-check"]
+    assert counted[2] == counted[12]
