@@ -64,7 +64,8 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
                 raise PipeError(f"{deals} would change: confirm with --yes, or look first with --dry-run")
             if not click.confirm(f"{action.capitalize()}: {deals}?", default=False, err=True):
                 raise PipeError("nothing changed")
-        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(action), workspace.check_writable)
+        bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(action), workspace.check_writable,
+                   workspace.batch)
     for p in planned.changes:
         if p.warning:
             warn(p.warning)

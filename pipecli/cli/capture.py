@@ -115,7 +115,8 @@ def _log(app, reading: Reading, command: str, dry_run: bool, verbose: bool) -> t
         if verbose:
             _details(found)
         if not dry_run:
-            bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command), workspace.check_writable)
+            bulk.write(workspace.save, workspace.is_saved, planned.changes, progress(command), workspace.check_writable,
+                       workspace.batch)
     return found, planned.changes
 
 

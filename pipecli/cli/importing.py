@@ -143,7 +143,8 @@ def import_(app, file, pipeline, maps, stage_maps, rules_file, preset, id_column
         if plan.new_owners:
             workspace.add_team_members(plan.new_owners)
         writes = [bulk.Planned(item.deal, item.action) for item in plan.items if item.action in ("create", "update")]
-        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable,
+                   workspace.batch)
     click.echo(f"imported: {created} created, {updated} updated, {skipped} skipped"
                + (f", {len(rejected)} rejected" if rejected else ""))
     app.note_change(f"import {printable(Path(file).name)}: {created} created, {updated} updated")
@@ -210,7 +211,8 @@ def _import_export(app, path: Path, update: bool, dry_run: bool, force: bool) ->
                        "nothing changed", err=True)
             return
         writes = [bulk.Planned(deal, action) for action, deal in actions if action != "skip"]
-        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable)
+        bulk.write(workspace.write, workspace.is_saved, writes, progress("import"), workspace.check_writable,
+                   workspace.batch)
     click.echo(f"imported: {counts['create']} created, {counts['update']} updated, {counts['skip']} skipped")
     app.note_change(f"import {printable(path.name)}: {counts['create']} created, {counts['update']} updated")
 

@@ -225,7 +225,7 @@ def _on_suggestions(app, keys, apply) -> list:
             deal = deals.setdefault(suggestion.deal.id, suggestion.deal)
             results.append((deal, suggestion, refuse_new_errors(
                 deal, app.config, app.today, lambda d, s=suggestion: apply(d, s))))
-        write(workspace.save, workspace.is_saved, [Planned(d, "") for d in deals.values()])
+        write(workspace.save, workspace.is_saved, [Planned(d, "") for d in deals.values()], batch=workspace.batch)
     return results
 
 

@@ -320,6 +320,9 @@ class Importer:
         self.pipeline = config.find_pipeline(chosen) if chosen else config.default_pipeline
         self.by_external = {str(d.data["external_id"]): d for d in existing if d.data.get("external_id") is not None}
         self.taken = {d.id for d in existing}
+        # slug -> the suffix its last deal got: every one before it is taken (taken only grows), so the
+        # 40th "Acme: GTX Basic" does not try acme-gtx-basic-2 ... -40 again, as for each of the 39 before
+        self.last_suffix: dict[str, int] = {}
         self.new_owners: dict[str, str] = {}
         self.unknown_stages: dict[str, list[int]] = {}
         self.unknown_owners: dict[str, list[int]] = {}
@@ -506,7 +509,10 @@ class Importer:
         if external:
             data["external_id"] = external
         notes = str(self.value_of(row, "notes")).strip()
-        data["id"] = unique_id(slugify(title), self.taken)
+        slug = slugify(title)
+        data["id"] = unique_id(slug, self.taken, self.last_suffix.get(slug, 2))
+        if data["id"] != slug:
+            self.last_suffix[slug] = int(data["id"].rsplit("-", 1)[1])
         deal = Deal({k: data[k] for k in FIELD_ORDER if k in data}, notes + "\n" if notes else "")
         problems = [p.message for p in load_problems(deal.data, deal.id)]
         errors = problems or error_messages(deal, self.checked_against, self.today)

@@ -266,11 +266,11 @@ def slugify(title: str) -> str:
     return slug.strip("-") or "deal"
 
 
-def unique_id(base: str, taken: set[str]) -> str:
-    """base, or base-2, base-3... whichever is not taken."""
+def unique_id(base: str, taken: set[str], start: int = 2) -> str:
+    """base, or base-2, base-3... whichever is not taken (from base-`start` on: the caller knows those before are taken)."""
     if base not in taken:
         return base
-    n = 2
+    n = start
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"

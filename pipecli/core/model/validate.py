@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -155,6 +156,14 @@ def id_problems(data: dict, file_id: str) -> list[FieldProblem]:
     return []
 
 
+@functools.lru_cache(maxsize=1024)
+def _field_like(key: str) -> str | None:
+    """The known field an unknown key is likely a typo of, or None: worked out once per distinct key, not
+    once per deal (10,000 deals with the same custom field asked difflib 10,000 times)."""
+    close = difflib.get_close_matches(key, FIELD_ORDER, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldProblem]:
     """Problems a well-typed deal can still have: unknown names, impossible dates, broken rules."""
     problems: list[FieldProblem] = []
@@ -162,9 +171,9 @@ def meaning_problems(deal: Deal, config: Config, today: dt.date) -> list[FieldPr
 
     for key in deal.data:
         if key not in FIELD_ORDER:
-            close = difflib.get_close_matches(str(key), FIELD_ORDER, n=1, cutoff=0.75)
+            close = _field_like(str(key))
             if close:
-                add((key,), f"unknown field '{key}': did you mean '{close[0]}'?", "warning")
+                add((key,), f"unknown field '{key}': did you mean '{close}'?", "warning")
 
     pipeline = config.pipeline(deal.pipeline)
     stage = pipeline.stage(deal.stage) if pipeline else None

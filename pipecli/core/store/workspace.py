@@ -1,7 +1,8 @@
 """The workspace on disk: finding it, reading and writing deal files atomically, under its lock (store.lock).
 
 This is the only module that touches deal files. Every write goes through write_atomic (temp
-file in the same folder, fsync, rename), and commands that change deals hold the workspace
+file in the same folder, fsync, rename), or, for many deals at once, through a batch
+(Workspace.batch, store.batch: one flush to disk for all), and commands that change deals hold the workspace
 lock from read to write, so two pipe processes never lose each other's change. No write of
 the workspace follows a symbolic link out of it (Workspace._writable).
 """
@@ -25,6 +26,7 @@ from pipecli.core.model import dealload
 from pipecli.core.model.config import CONFIG_FILE, DEFAULT_CONFIG, Config, load_config
 from pipecli.core.model.deal import Deal
 from pipecli.core.names import ID_PATTERN, first_of
+from pipecli.core.store.batch import FileBatch
 from pipecli.core.store.lock import hold
 
 DEALS_DIR = "deals"
@@ -157,6 +159,10 @@ class Workspace:
         self.deals_dir = root / DEALS_DIR
         self._config: Config | None = None
         self._lock_depth = 0  # lock() is re-entrant: an update inside a locked section must not wait on itself
+        self._batch: FileBatch | None = None  # inside batch(): the deal writes waiting to be put in place
+        # Inside batch(): the folders found inside the workspace, checked once each when the first file
+        # is prepared there and again just before the renames, not twice for each of 10,000 files.
+        self._batch_folders: set[Path] = set()
         self.written: list[Path] = []  # every workspace file this process wrote or removed, for autocommit
         # Deal files that did not parse and that a command went on without (deals(skip_bad=True)),
         # by path: the CLI warns once about each when the command ends.
@@ -388,15 +394,19 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._write(path, content)
 
+    def _check_folder(self, folder: Path) -> None:
+        if not self._inside(folder):
+            raise PipeError(f"{self.relative(folder)} leads to {folder.resolve()}, outside the workspace, "
+                            f"through a symbolic link: pipe does not write through it")
+
     def _writable(self, path: Path) -> Path:
         """path, once sure that writing or removing it cannot go through a link out of the workspace.
 
         Its folder may be reached through links that stay inside the workspace; path itself must
         not be a link (rename would replace the link, and a link is not a deal). Raises PipeError.
         """
-        if not self._inside(path.parent):
-            raise PipeError(f"{self.relative(path.parent)} leads to {path.parent.resolve()}, outside the workspace, "
-                            f"through a symbolic link: pipe does not write through it")
+        if path.parent not in self._batch_folders:
+            self._check_folder(path.parent)
         if path.is_symlink():
             raise PipeError(f"{self.relative(path)} is a symbolic link: pipe does not write through links")
         return path
@@ -423,10 +433,55 @@ class Workspace:
             document = dealfile.parse(text, self.relative(path))
         except ParseError as error:
             raise PipeError(f"{self.relative(path)} not written: it would not read back ({error.message})") from None
+        if self._batch is not None:
+            self._writable(path)
+            self._batch_folders.add(path.parent)
+            try:
+                self._batch.add(path, text.encode("utf-8"), functools.partial(self._placed, deal, path, document))
+            except OSError as error:
+                if not error.filename:  # a full disk names no file: say which
+                    error.filename = self.relative(path)
+                raise
+            return True
         self._write(path, text)
+        self._placed(deal, path, document)
+        return True
+
+    def _placed(self, deal: Deal, path: Path, document: dealfile.DealDocument) -> None:
+        """What a save records once the deal's new file is in place."""
         self.written.append(path)
         deal.document = document
-        return True
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[FileBatch]:
+        """Under the lock, save, create and write only prepare each deal's new file; all of them are put in
+        place together when the block ends, with one flush to disk instead of two fsyncs per deal.
+
+        For commands that write many deals (import, bulk, flush, captures): the two fsyncs per deal of
+        one-by-one writes were 59% of an 8,800-row import's CPU time, and most of its wall time.
+        Each file is checked as save and create check it, when it is saved. If the block raises, or
+        preparing any file fails, no deal file changes and no temp file is left; a crash leaves every
+        file whole, old or new (store/batch.py). The FileBatch yielded tells which files are in place
+        (placed) when the renames stop part way; commit() puts the ones prepared so far in place now.
+        """
+        if self._batch is not None:  # inside another batch: part of it
+            yield self._batch
+            return
+        with self.lock():
+            self._batch = FileBatch(self._still_inside)
+            try:
+                yield self._batch
+                self._batch.commit()
+            finally:
+                self._batch.discard()  # nothing, unless the block or the commit stopped part way
+                self._batch = None
+                self._batch_folders = set()
+
+    def _still_inside(self, folders: set[Path]) -> None:
+        """Check again, just before a batch's renames, that no folder was swapped for a link out of the workspace."""
+        self._batch_folders = set()
+        for folder in folders:
+            self._check_folder(folder)
 
     def check_writable(self, deal: Deal) -> None:
         """Raise, as save would, when the deal's file would not read back; cheap unless it is large."""
@@ -462,7 +517,8 @@ class Workspace:
     def create(self, deal: Deal) -> Path:
         """Write a new deal file; refuses to replace an existing one."""
         path = self.deal_path(deal.id)
-        if os.path.lexists(path):  # a dangling link too: creating the file must not go through it
+        if os.path.lexists(path) or (self._batch is not None and self._batch.pending(path)):
+            # a dangling link too: creating the file must not go through it
             raise PipeError(f"{self.relative(path)} already exists")
         self._writable(path)
         self.deals_dir.mkdir(exist_ok=True)
@@ -484,6 +540,9 @@ class Workspace:
 
     def _read_file(self, deal_id: str, path: Path) -> bytes:
         """The bytes of deal_id's file at path; raises NotFound or ParseError."""
+        if self._batch is not None and self._batch.pending(path):  # a change built on it would lose the first
+            raise PipeError(f"{self.relative(path)} is read again before its new content is in place: "
+                            "change a deal once in a batch")
         try:
             return path.read_bytes()
         except FileNotFoundError:

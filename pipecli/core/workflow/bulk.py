@@ -1,14 +1,18 @@
-"""Changing many deals at once: plan every change in memory first, then write them one by one.
+"""Changing many deals at once: plan every change in memory first, then write them.
 
-Planning refuses the whole command if any deal cannot take its change, so nothing is written;
-each write is atomic, and if writing stops part way (an OS error, Ctrl-C) the error says which
-deals changed and which did not.
+Planning refuses the whole command if any deal cannot take its change, so nothing is written.
+Written in a batch (Workspace.batch), the deals' new files are prepared one by one and put in
+place together: a failure while preparing them changes none. Each file is replaced atomically,
+and if writing stops part way (an OS error during the renames, Ctrl-C) the error says which deals
+changed and which did not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from dataclasses import dataclass
 
 from pipecli.core.errors import Interrupted, InvalidValue, PipeError
@@ -81,11 +85,16 @@ class StoppedByInterrupt(Stopped, Interrupted):
 
 def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], changes: list[Planned],
           progress: Callable[[Iterable[Planned]], Iterator[Planned]] = iter,
-          writable: Callable[[Deal], None] | None = None) -> list[str]:
+          writable: Callable[[Deal], None] | None = None,
+          batch: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> list[str]:
     """Save each planned deal (Workspace.save); returns the ids written, in order.
 
-    If writing stops, is_saved (Workspace.is_saved) tells whether the deal being written when
-    it stopped made it to disk (Ctrl-C can land after the rename), so the report is exact.
+    batch (Workspace.batch): the saves only prepare each file, and the batch puts them all in place
+    at the end with one flush to disk; its `placed` says which are in place if it stops part way.
+    Ctrl-C while they are prepared puts in place those prepared so far, as writing one by one
+    would have written them, and says which. Without a batch, is_saved (Workspace.is_saved) tells
+    whether the deal being written when writing stopped made it to disk (Ctrl-C can land after the
+    rename), so the report is exact.
     """
     # Each deal's file is read (those from the cache were not) and checked to be the one planned
     # on before the first write: a file changed since then stops the command with nothing written.
@@ -102,16 +111,26 @@ def write(save: Callable[[Deal], object], is_saved: Callable[[Deal], bool], chan
         raise PipeError(f"nothing written: {'; '.join(refused[:3])}" + (f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""))
     done: list[str] = []
     current: Planned | None = None
+    group = None
 
     def stopped(cause: str, kind: type[Stopped] = Stopped) -> Stopped:
-        if current is not None and current.deal.id not in done and is_saved(current.deal):
+        if group is not None:
+            placed = {path.stem for path in group.placed}
+            done[:] = [c.deal.id for c in changes if c.deal.id in placed]
+        elif current is not None and current.deal.id not in done and is_saved(current.deal):
             done.append(current.deal.id)
         return kind(cause, done, [c.deal.id for c in changes if c.deal.id not in set(done)])
 
     try:
-        for current in progress(changes):
-            save(current.deal)
-            done.append(current.deal.id)
+        with batch() if batch is not None else contextlib.nullcontext() as group:
+            try:
+                for current in progress(changes):
+                    save(current.deal)
+                    done.append(current.deal.id)
+            except KeyboardInterrupt:
+                if group is not None:
+                    group.commit()  # a stop, not an undo: what was prepared is written, and named
+                raise
     except KeyboardInterrupt:
         raise stopped("interrupted", StoppedByInterrupt) from None
     except OSError as error:
