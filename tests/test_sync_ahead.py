@@ -125,12 +125,11 @@ def test_plain_git_merge_runs_the_driver_per_file_and_takes_only_a_result_made_f
     bob.git("fetch", "-q")
     sides = [bob.out("rev-parse", f"{rev}:{path}") for rev in ("HEAD~1", "HEAD", "origin/main")]
     ahead = tmp_path / "ahead"
-    (ahead / path).mkdir(parents=True)
+    (ahead / "deals").mkdir(parents=True)
     planted = b"---\nid: planted\n---\n"
     # results for other inputs: the sides swapped, or another file
-    (ahead / path / f"{sides[0]}-{sides[2]}-{sides[1]}.0").write_bytes(planted)
-    (ahead / "deals" / "other.md").mkdir()
-    (ahead / "deals" / "other.md" / f"{'-'.join(sides)}.0").write_bytes(planted)
+    (ahead / f"{path}.{sides[0]}-{sides[2]}-{sides[1]}.0").write_bytes(planted)
+    (ahead / "deals" / f"other.md.{'-'.join(sides)}.0").write_bytes(planted)
     twin = Clone(team.root / "twin", "bob", team.home)
     shutil.copytree(bob.root, twin.root, symlinks=True)
 
@@ -139,8 +138,8 @@ def test_plain_git_merge_runs_the_driver_per_file_and_takes_only_a_result_made_f
     merged = (bob.root / path).read_bytes()
     assert b"value: 9000" in merged and b"expected_close: 2027-02-15" in merged  # the driver's merge
 
-    (ahead / path / f"{'-'.join(sides)}.1").write_bytes(planted)
-    (ahead / path / f"{'-'.join(sides)}.1.msg").write_text("pipe: conflict in there\n", encoding="utf-8")
+    (ahead / f"{path}.{'-'.join(sides)}.1").write_bytes(planted)
+    (ahead / f"{path}.{'-'.join(sides)}.1.msg").write_text("pipe: conflict in there\n", encoding="utf-8")
     twin.env["PIPE_MERGE_AHEAD"] = str(ahead)
     done = twin.git("merge", "--no-edit", "origin/main", ok=False)  # the result for exactly these inputs
     assert (twin.root / path).read_bytes() == planted and "pipe: conflict in there" in done.stderr

@@ -109,6 +109,8 @@ _FRONT_END = _Line("\0", [], None, "")  # stands for the end of the frontmatter,
 def _split_comment(line: str) -> tuple[str, str | None]:
     """(the line without its comment, the comment from its '#'), for a line of YAML; quotes respected."""
     text = line.rstrip("\r")
+    if "#" not in text:  # most lines: no comment to look for, quotes or not
+        return text.rstrip(), None
     quote = None
     i = 0
     while i < len(text):

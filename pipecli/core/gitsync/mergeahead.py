@@ -3,8 +3,8 @@
 git starts the merge driver once per such file, and each run started Python (0.1 s): 400 deals
 took a minute. Here they are read in one `git cat-file --batch`, merged with the driver's own code
 (merge.py `merge_file`), and each result is left in a folder where the driver's shell snippet
-(setup.py) looks before it starts Python: under the file's path, named by the blob ids of its three
-inputs and the driver's exit status. A result is only ever used for exactly the inputs it was merged
+(setup.py) looks before it starts Python: the file's path, then the blob ids of its three inputs
+and the driver's exit status. A result is only ever used for exactly the inputs it was merged
 from, so a stale or unforeseen one (a virtual merge base, the remote moved on) is never used: the
 driver then merges as before. git does the merge itself, so an interrupted sync leaves what an
 interrupted `git merge` leaves, and a plain `git merge` (no folder given) runs the driver per file.
@@ -49,8 +49,9 @@ def merge_ahead(git: Git, base: str, theirs: str, paths: list[str], folder: Path
         except PipeError:
             merged(path)
             continue
-        result = folder / path / ("-".join(oid for oid, _ in sides) + f".{done.status}")
-        result.parent.mkdir(parents=True, exist_ok=True)
+        result = folder / f"{path}.{'-'.join(oid for oid, _ in sides)}.{done.status}"
+        if not result.parent.is_dir():
+            result.parent.mkdir(parents=True)
         if done.messages:
             result.with_name(result.name + ".msg").write_text("".join(f"{m}\n" for m in done.messages),
                                                               encoding="utf-8", errors="surrogateescape")

@@ -27,12 +27,12 @@ MERGE_LOG_VARIABLE = "PIPE_MERGE_LOG"
 # And the folder where `pipe sync` leaves the merges it made ahead, in its own process (mergeahead.py).
 AHEAD_VARIABLE = "PIPE_MERGE_AHEAD"
 # Before any Python starts (0.1 s a file), the driver looks there for a result merged from exactly its
-# three inputs: under the file's path (%P, which git quotes for sh), named by the blob ids of %O %A
-# %B and the driver's exit status. One git process and a cp: a few ms. Nothing there (a plain git
+# three inputs: the file's path (%P, which git quotes for sh), then the blob ids of %O %A %B and the
+# driver's exit status. One git process and a cp: a few ms. Nothing there (a plain git
 # merge, or inputs sync did not foresee), or the copy failing, and the driver merges as before.
 _AHEAD = (
     f'if [ -n "${AHEAD_VARIABLE}" ]; then set -- $(git hash-object --no-filters -- %O %A %B 2>/dev/null); '
-    f'for s in 0 1; do r="${AHEAD_VARIABLE}/"%P"/$1-$2-$3.$s"; '
+    f'for s in 0 1; do r="${AHEAD_VARIABLE}/"%P".$1-$2-$3.$s"; '
     'if [ -f "$r" ] && cp "$r" %A 2>/dev/null; then [ -f "$r.msg" ] && cat "$r.msg" >&2; exit $s; fi; done; fi; '
 )
 # The driver finds pipe when git merges, not when it was registered: a full path breaks as soon as
