@@ -8,13 +8,16 @@ them, the other set their probability), and the time of merging them
 - with pipe's merge driver (git runs it once per deal changed on both sides), against
 - git's own line merge of the same files (the baseline: what a merge costs without pipe);
 then `pipe history`, `pipe diff` and `pipe report --as-of` against the same command on the
-working tree (their baseline).
+working tree (their baseline); then `pipe sync` (no push) in a clone where 400 deals changed on both
+sides (one clone tagged them, the other changed their value, pushed first) against the same sync with
+one such deal (target: 10x), the two timed in turn.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -64,6 +67,65 @@ def make_repository(size: int, folder: Path) -> tuple[Path, int]:
     return root, changed
 
 
+SYNC_TARGET = 10.0  # 400 deals changed on both sides against one (issue 20)
+
+
+def edit_deals(root: Path, count: int, side: str) -> None:
+    """Change count deals (the first that have a value and tags): 'ours' tags them, 'theirs' changes their value."""
+    done = 0
+    for path in sorted((root / "deals").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if not re.search(r"(?m)^value: \d+$", text) or "\ntags:\n" not in text:
+            continue
+        if side == "ours":
+            text = text.replace("\ntags:\n", "\ntags:\n- reviewed\n", 1)
+        else:
+            text = re.sub(r"(?m)^value: (\d+)$", lambda m: f"value: {int(m.group(1)) + 1}", text, count=1)
+        path.write_text(text, encoding="utf-8")
+        done += 1
+        if done == count:
+            return
+    raise SystemExit(f"only {done} deals to change, {count} wanted: a larger --sizes")
+
+
+def make_team(size: int, folder: Path, changed: int) -> tuple[Path, str]:
+    """A remote, 'theirs' (pushed its changes to changed deals) and 'ours' (committed its own to the same
+    deals): returns ours and its commit, to go back to before each sync."""
+    folder.mkdir(parents=True)
+    sh(["git", "init", "-q", "--bare", "-b", "main", "remote.git"], folder)
+    theirs = generate(size, folder / "theirs")
+    sh(["git", "init", "-q", "-b", "main"], theirs)
+    sh(PIPE + ["git", "setup"], theirs)
+    sh(["git", "add", "-A"], theirs)
+    sh(["git", "commit", "-qm", "start"], theirs)
+    sh(["git", "remote", "add", "origin", "../remote.git"], theirs)
+    sh(["git", "push", "-q", "-u", "origin", "main"], theirs)
+    sh(["git", "clone", "-q", "remote.git", "ours"], folder)
+    ours = folder / "ours"
+    sh(PIPE + ["git", "setup"], ours)
+    for root, side in ((theirs, "theirs"), (ours, "ours")):
+        edit_deals(root, changed, side)
+        sh(["git", "commit", "-qam", f"{side}: {changed} deals"], root)
+    sh(["git", "push", "-q"], theirs)
+    return ours, sh(["git", "rev-parse", "HEAD"], ours).stdout.decode().strip()
+
+
+def time_syncs(size: int, folder: Path, counts: tuple[int, ...], runs: int) -> list[float]:
+    """Median seconds of `pipe sync --no-push` merging each count of deals changed on both sides, timed in turn."""
+    teams = [make_team(size, folder / f"sync-{count}", count) for count in counts]
+    times: list[list[float]] = [[] for _ in counts]
+    for _ in range(runs):
+        for (root, start), seconds in zip(teams, times):
+            sh(["git", "merge", "--abort"], root, check=False)
+            sh(["git", "reset", "-q", "--hard", start], root)
+            begin = time.perf_counter()
+            sh(PIPE + ["sync", "--no-push"], root, check=False)
+            seconds.append(time.perf_counter() - begin)
+    merged = sh(["git", "rev-list", "--count", "HEAD"], teams[-1][0]).stdout.decode().strip()
+    assert merged == "4", f"the last sync did not merge (HEAD has {merged} commits)"
+    return [statistics.median(seconds) for seconds in times]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
@@ -105,6 +167,10 @@ def main() -> None:
                 "pipe report revenue", report)
             row(size, "pipe report revenue --as-of main",
                 timed(PIPE + ["report", "revenue", "--as-of", "main"], root, options.runs), "pipe report revenue", report)
+            one, many = time_syncs(size, Path(folder) / f"{size}-sync", (1, 400), options.runs)
+            row(size, "pipe sync, 400 deals changed on both sides", many, "pipe sync, 1 deal", one)
+            print(f"{'':>7}  ratio {many / one:.1f}x (target <= {SYNC_TARGET:g}x: "
+                  f"{'met' if many / one <= SYNC_TARGET else 'NOT met'})", flush=True)
     print()
     print("| deals | command | median s | baseline, same run | median s |")
     print("|---:|---|---:|---|---:|")

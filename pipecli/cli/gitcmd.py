@@ -152,7 +152,7 @@ def merge_driver(base, ours, theirs, path):
     Example:
       pipe merge-driver base.md ours.md theirs.md deals/acme.md
     """
-    from pipecli.core.gitsync.merge import merge_deal
+    from pipecli.core.gitsync.merge import merge_file
     from pipecli.core.gitsync.repo import merge_lines
     from pipecli.core.gitsync.setup import note_merged
     from pipecli.core.store.workspace import write_atomic
@@ -164,22 +164,19 @@ def merge_driver(base, ours, theirs, path):
         texts = []
         for name in (base, ours, theirs):
             try:
-                texts.append(Path(name).read_bytes().decode("utf-8", "surrogateescape"))
+                texts.append(Path(name).read_bytes())
             except OSError as error:
                 raise PipeError(f"merge of {shown}: cannot read {name}: {error.strerror}") from None
-        result = merge_deal(*texts, shown, merge_lines)
-        write_atomic(Path(ours), result.text.encode("utf-8", "surrogateescape"))
+        merged = merge_file(*texts, shown, merge_lines)
+        write_atomic(Path(ours), merged.data)
     except (PipeError, OSError) as error:
         note_merged(shown)
         click.echo(f"pipe: {error}", err=True)
         sys.exit(1)
     note_merged(shown)
-    if result.fallback:
-        click.echo(f"pipe: warning: {shown}: merged line by line: {result.fallback}", err=True)
-    if result.conflicts:
-        click.echo(f"pipe: conflict in {shown}: {', '.join(result.conflicts)} (marked in the file: keep one "
-                   "side, delete the markers, then 'pipe check')", err=True)
-        sys.exit(1)
+    for message in merged.messages:
+        click.echo(message, err=True)
+    sys.exit(merged.status)
 
 
 def run_merge_driver(args: list[str]) -> None:

@@ -109,6 +109,8 @@ _FRONT_END = _Line("\0", [], None, "")  # stands for the end of the frontmatter,
 def _split_comment(line: str) -> tuple[str, str | None]:
     """(the line without its comment, the comment from its '#'), for a line of YAML; quotes respected."""
     text = line.rstrip("\r")
+    if "#" not in text:  # most lines: no comment to look for, quotes or not
+        return text.rstrip(), None
     quote = None
     i = 0
     while i < len(text):
@@ -488,3 +490,26 @@ def _mark_differences(ours: str, theirs: str, labels: tuple[str, str],
 def _ended(lines: list[str]) -> list[str]:
     """Lines that each end with a newline, so a marker never joins the last one."""
     return [line if line.endswith("\n") else line + "\n" for line in lines]
+
+
+@dataclass
+class FileMerge:
+    """One deal file merged as git's driver does it: the bytes for git, the exit status, the lines for stderr."""
+
+    data: bytes
+    status: int  # 0 clean, 1 conflicts marked in data
+    messages: list[str]
+
+
+def merge_file(base: bytes, ours: bytes, theirs: bytes, path: str, merge_lines: LineMerge) -> FileMerge:
+    """What the merge driver does with one file's three versions (the driver and `pipe sync`'s merging
+    ahead both run this, so both give the same bytes, status and messages); raises PipeError when it cannot."""
+    texts = [data.decode("utf-8", "surrogateescape") for data in (base, ours, theirs)]
+    result = merge_deal(*texts, path, merge_lines)
+    messages = []
+    if result.fallback:
+        messages.append(f"pipe: warning: {path}: merged line by line: {result.fallback}")
+    if result.conflicts:
+        messages.append(f"pipe: conflict in {path}: {', '.join(result.conflicts)} (marked in the file: keep one "
+                        "side, delete the markers, then 'pipe check')")
+    return FileMerge(result.text.encode("utf-8", "surrogateescape"), 1 if result.conflicts else 0, messages)

@@ -13,8 +13,9 @@ from pathlib import Path
 from pipecli.core.errors import PipeError
 from pipecli.core.fileformat.dealfile import find_conflict_marker
 from pipecli.core.gitsync.repo import Git, failure
-from pipecli.core.gitsync.setup import (DRIVER_COMMAND, MERGE_LOG_VARIABLE, PYTHON_VARIABLE, attributes_route_deals,
-                                        configure_clone, registered_driver)
+from pipecli.core.gitsync.mergeahead import both_sides, merge_ahead
+from pipecli.core.gitsync.setup import (AHEAD_VARIABLE, DRIVER_COMMAND, MERGE_LOG_VARIABLE, PYTHON_VARIABLE,
+                                        attributes_route_deals, configure_clone, note_merged, registered_driver)
 from pipecli.core.problems import Problem
 from pipecli.core.store.check import check_workspace
 from pipecli.core.store.workspace import DEALS_DIR, Workspace
@@ -70,20 +71,17 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
             raise PipeError(f"branch '{branch}' has no upstream to sync with: push it once with "
                             f"'git push -u origin {branch}'")
         before = git.output("rev-parse", "HEAD").strip()
-        # No rename detection (see configure_clone), whatever this clone's settings say.
-        pull = ["pull", "--no-edit", "-s", "recursive", "-X", "no-renames"]
-        if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
-            pull.append("--no-rebase")  # merge, unless this clone asked for rebase
         # The driver runs this very pipe, whatever PATH holds.
         env = {"GIT_MERGE_AUTOEDIT": "no", PYTHON_VARIABLE: sys.executable}
-        merges = _files_to_merge(git) if watch_merges is not None else 0
         with tempfile.TemporaryDirectory(prefix="pipe-sync-") as folder:
-            if merges:
-                log = Path(folder) / "merged"
+            log = Path(folder) / "merged"
+            if watch_merges is not None:
                 log.touch()
                 env[MERGE_LOG_VARIABLE] = str(log)
-            with watch_merges(merges, log) if merges else nullcontext():
-                pulled = git.run(*pull, check=False, env=env)
+            if _merges(git) and registered_driver(git) == DRIVER_COMMAND:
+                pulled = _fetch_merge_ahead_and_merge(git, env, Path(folder) / "ahead", log, watch_merges)
+            else:
+                pulled = _pull(git, env, log, watch_merges)
         if pulled.returncode != 0:
             _refuse_unfinished(git, " (nothing was pushed)")
             raise failure("pull", pulled)
@@ -104,6 +102,56 @@ def sync(workspace: Workspace, today: dt.date, push: bool = True, say: Callable[
     return result
 
 
+def _merges(git: Git) -> bool:
+    """Whether a pull here merges (rather than rebases): what `git pull` decides from this clone's settings."""
+    branch = git.output("rev-parse", "--abbrev-ref", "HEAD").strip()
+    for key in (f"branch.{branch}.rebase", "pull.rebase"):
+        done = git.run("config", "--type=bool", "--get", key, check=False)
+        if done.returncode == 1 and not done.stderr:
+            continue  # not set
+        return done.stdout.decode().strip() == "false"  # true, or merges, interactive...: a rebase
+    return True  # sync asks for a merge when nothing is set
+
+
+_PULL_FF = {"only": "--ff-only", "false": "--no-ff", "true": "--ff"}
+
+
+def _fetch_merge_ahead_and_merge(git: Git, env: dict[str, str], ahead: Path, log: Path,
+                                 watch_merges: Callable[[int, Path], AbstractContextManager] | None):
+    """What `git pull` does (fetch, then merge FETCH_HEAD: the same commit message), with the deal files
+    changed on both sides merged ahead in this process, between the two (mergeahead.py)."""
+    fetched = git.run("fetch", check=False)
+    if fetched.returncode != 0:
+        return fetched
+    theirs = git.output("rev-parse", "FETCH_HEAD").strip()
+    base = git.run("merge-base", "HEAD", theirs, check=False)
+    paths = both_sides(git, base.stdout.decode().strip(), theirs) if base.returncode == 0 else []
+    merge = ["merge", "--no-edit", "-s", "recursive", "-X", "no-renames"]
+    ff = git.run("config", "--get", "pull.ff", check=False).stdout.decode().strip().lower()
+    merge += [_PULL_FF[ff]] if ff in _PULL_FF else []
+    with watch_merges(len(paths), log) if watch_merges is not None and paths else nullcontext():
+        if paths:
+            def merged(path: str) -> None:
+                if watch_merges is not None:
+                    note_merged(path, log)
+
+            if merge_ahead(git, base.stdout.decode().strip(), theirs, paths, ahead, merged):
+                env = {**env, AHEAD_VARIABLE: str(ahead)}
+        return git.run(*merge, "FETCH_HEAD", check=False, env=env)
+
+
+def _pull(git: Git, env: dict[str, str], log: Path,
+          watch_merges: Callable[[int, Path], AbstractContextManager] | None):
+    """`git pull`, for a clone that rebases (or a driver that is not pipe's): each file merged by the driver."""
+    # No rename detection (see configure_clone), whatever this clone's settings say.
+    pull = ["pull", "--no-edit", "-s", "recursive", "-X", "no-renames"]
+    if git.run("config", "--get", "pull.rebase", check=False).returncode != 0:
+        pull.append("--no-rebase")  # merge, unless this clone asked for rebase
+    merges = _files_to_merge(git) if watch_merges is not None else 0
+    with watch_merges(merges, log) if merges else nullcontext():
+        return git.run(*pull, check=False, env=env)
+
+
 def _files_to_merge(git: Git) -> int:
     """How many deal files the pull will merge (changed on both sides since they parted), after a fetch;
     0 when that cannot be told (the pull then says what is wrong)."""
@@ -112,10 +160,7 @@ def _files_to_merge(git: Git) -> int:
     base = git.run("merge-base", "HEAD", "@{u}", check=False)
     if base.returncode != 0:
         return 0
-    start = base.stdout.decode().strip()
-    changed = [set(git.output("diff", "--name-only", "--no-renames", "-z", start, side, "--", DEALS_DIR).split("\0"))
-               - {""} for side in ("HEAD", "@{u}")]
-    return len(changed[0] & changed[1])
+    return len(both_sides(git, base.stdout.decode().strip(), "@{u}"))
 
 
 def _refuse_unfinished(git: Git, pushed: str = "") -> None:
