@@ -209,7 +209,7 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
         # The pure emitter writes NEL, LS and PS raw inside single quotes, where they read back
         # as spaces; double quotes escape them (\N, \L, \P).
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    if _YAML12_NUMBER.match(value) or value.startswith(_CONFLICT_MARKERS):
+    if YAML12_NUMBER.match(value) or value.startswith(CONFLICT_MARKERS):
         # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain; and text that
         # starts like a git conflict marker, written plain at the start of a line (a key), would make
         # the file read as an unresolved merge.
@@ -218,8 +218,8 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
 
 
 _LINE_BREAKS_TO_ESCAPE = ("\x85", "\u2028", "\u2029")
-_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
-_YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
+YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 Dumper.add_representer(str, _represent_str)
@@ -285,6 +285,11 @@ def dump(data: Any) -> str:
     Raises InvalidValue, naming the field, for a value that load would refuse or read back as
     something else (see unwritable): what pipe writes, pipe reads back equal.
     """
+    # What pipe writes (deals, their keys and list items) takes the fast writer, which gives
+    # exactly the bytes below or declines: then PyYAML's emitter writes it or check_writable refuses it.
+    text = fastemit.dump(data)
+    if text is not None:
+        return text
     check_writable(data)
     return _emit(data)
 
@@ -422,3 +427,7 @@ def error_message(error: yaml.YAMLError) -> str:
     if problem:
         return f"{context}: {problem}" if context and "tag" not in problem else problem
     return str(error).splitlines()[0]
+
+
+# Last: the fast writer reads this module's rules (the Dumper's resolvers, what is quoted) as it loads.
+from pipecli.core.fileformat import fastemit  # noqa: E402  (a cycle: fastemit imports this module)
