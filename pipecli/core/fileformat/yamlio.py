@@ -23,10 +23,11 @@ import yaml
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat import utf8
 
-# Reading uses libyaml when present: it is several times faster. Writing always uses the pure
-# Python emitter: libyaml escapes characters outside the BMP (an emoji becomes "\U0001F4A5")
-# and a few others differently, so the same deal would get different bytes on different
-# machines. What pipe writes is a few lines at a time, so the speed does not matter there.
+# Reading uses libyaml when present: it is several times faster. Writing never uses libyaml's
+# emitter: it escapes characters outside the BMP (an emoji becomes "\U0001F4A5") and writes a few
+# others differently (an empty key), so the same deal would get different bytes on different
+# machines. The pure Python emitter's bytes are the canonical ones; fastemit (see dump) writes the
+# same bytes for what pipe writes, many times faster: an import writes thousands of deals.
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
