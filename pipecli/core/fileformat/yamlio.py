@@ -332,6 +332,8 @@ def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
     Decimal, a subclass of str...), which PyYAML would write with a tag load refuses, or not at all.
     The field is written as `activities[2].time`.
     """
+    if _writable(data):  # the common case, without naming every field on the way
+        return None
     stack = [(field, data)]
     while stack:
         where, value = stack.pop()
@@ -359,6 +361,33 @@ def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
 
 
 _INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _writable(data: Any) -> bool:
+    """Whether unwritable finds nothing in data: its walk, without the field names it keeps for an
+    error, which cost more than the check itself (an import checks every deal before writing any)."""
+    try:
+        return _writable_value(data)
+    except RecursionError:
+        return False  # unwritable's own walk, which needs no stack, decides
+
+
+def _writable_value(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _is_unicode(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) not in _KEYS or _scalar_problem(key) or not _writable_value(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(map(_writable_value, value))
+    if kind is int:
+        return -_INT_LIMIT < value < _INT_LIMIT
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or kind is dt.date or value is None
 
 
 def _scalar_problem(value: Any) -> str | None:
