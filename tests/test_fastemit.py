@@ -202,7 +202,7 @@ def test_any_value_is_written_exactly_or_declined(data):
     check_agrees(data)
 
 
-@pytest.mark.parametrize("value", REFUSED + [object()])
+@pytest.mark.parametrize("value", REFUSED + [object()], ids=lambda value: type(value).__name__)
 def test_what_yamlio_refuses_is_declined_and_refused_with_its_error(value):
     for data in ({"k": value}, [value], {"k": [{"j": value}]}):
         assert fastemit.dump(data) is None
