@@ -23,10 +23,11 @@ import yaml
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat import utf8
 
-# Reading uses libyaml when present: it is several times faster. Writing always uses the pure
-# Python emitter: libyaml escapes characters outside the BMP (an emoji becomes "\U0001F4A5")
-# and a few others differently, so the same deal would get different bytes on different
-# machines. What pipe writes is a few lines at a time, so the speed does not matter there.
+# Reading uses libyaml when present: it is several times faster. Writing never uses libyaml's
+# emitter: it escapes characters outside the BMP (an emoji becomes "\U0001F4A5") and writes a few
+# others differently (an empty key), so the same deal would get different bytes on different
+# machines. The pure Python emitter's bytes are the canonical ones; fastemit (see dump) writes the
+# same bytes for what pipe writes, many times faster: an import writes thousands of deals.
 try:
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -209,7 +210,7 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
         # The pure emitter writes NEL, LS and PS raw inside single quotes, where they read back
         # as spaces; double quotes escape them (\N, \L, \P).
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    if _YAML12_NUMBER.match(value) or value.startswith(_CONFLICT_MARKERS):
+    if YAML12_NUMBER.match(value) or value.startswith(CONFLICT_MARKERS):
         # PyYAML leaves 1e3, 0o17 (YAML 1.2 numbers) and y, n (YAML 1.1 booleans) plain; and text that
         # starts like a git conflict marker, written plain at the start of a line (a key), would make
         # the file read as an unresolved merge.
@@ -218,8 +219,8 @@ def _represent_str(dumper: Dumper, value: str) -> yaml.ScalarNode:
 
 
 _LINE_BREAKS_TO_ESCAPE = ("\x85", "\u2028", "\u2029")
-_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
-_YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>")
+YAML12_NUMBER = re.compile(r"^(?:[yYnN]|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 Dumper.add_representer(str, _represent_str)
@@ -285,6 +286,11 @@ def dump(data: Any) -> str:
     Raises InvalidValue, naming the field, for a value that load would refuse or read back as
     something else (see unwritable): what pipe writes, pipe reads back equal.
     """
+    # What pipe writes (deals, their keys and list items) takes the fast writer, which gives
+    # exactly the bytes below or declines: then PyYAML's emitter writes it or check_writable refuses it.
+    text = fastemit.dump(data)
+    if text is not None:
+        return text
     check_writable(data)
     return _emit(data)
 
@@ -326,6 +332,8 @@ def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
     Decimal, a subclass of str...), which PyYAML would write with a tag load refuses, or not at all.
     The field is written as `activities[2].time`.
     """
+    if _writable(data):  # the common case, without naming every field on the way
+        return None
     stack = [(field, data)]
     while stack:
         where, value = stack.pop()
@@ -353,6 +361,33 @@ def unwritable(data: Any, field: str = "") -> tuple[str, str] | None:
 
 
 _INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+def _writable(data: Any) -> bool:
+    """Whether unwritable finds nothing in data: its walk, without the field names it keeps for an
+    error, which cost more than the check itself (an import checks every deal before writing any)."""
+    try:
+        return _writable_value(data)
+    except RecursionError:
+        return False  # unwritable's own walk, which needs no stack, decides
+
+
+def _writable_value(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _is_unicode(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) not in _KEYS or _scalar_problem(key) or not _writable_value(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(map(_writable_value, value))
+    if kind is int:
+        return -_INT_LIMIT < value < _INT_LIMIT
+    if kind is float:
+        return math.isfinite(value)
+    return kind is bool or kind is dt.date or value is None
 
 
 def _scalar_problem(value: Any) -> str | None:
@@ -422,3 +457,7 @@ def error_message(error: yaml.YAMLError) -> str:
     if problem:
         return f"{context}: {problem}" if context and "tag" not in problem else problem
     return str(error).splitlines()[0]
+
+
+# Last: the fast writer reads this module's rules (the Dumper's resolvers, what is quoted) as it loads.
+from pipecli.core.fileformat import fastemit  # noqa: E402  (a cycle: fastemit imports this module)
