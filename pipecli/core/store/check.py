@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pipecli.core.errors import NotFound, ParseError
 from pipecli.core.model.config import CONFIG_FILE, Config, read_config
 from pipecli.core.model.dealload import type_check
-from pipecli.core.model.duplicates import DuplicateIndex, in_play, listed
+from pipecli.core.model.duplicates import DuplicateIndex, in_play, listed, title_words
 from pipecli.core.model.validate import meaning_problems
 from pipecli.core.problems import Problem
 from pipecli.core.store.cache import file_key
@@ -39,7 +39,8 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
         cache.load()
     external_ids: dict[str, list[str]] = defaultdict(list)
     claimed_ids: dict[str, list[str]] = defaultdict(list)
-    in_play_deals: list[tuple[str, str, str | None, object]] = []  # (path, title, account, external_id) not won or lost
+    in_play_deals: list[tuple[str, str, str | None, object, tuple]] = []  # (path, title, account, external_id,
+    # title words) of the deals not won or lost
     if not workspace.deals_dir.is_dir():
         problems.append(Problem("deals", None, "error", "no deals/ folder: create it (pipe init makes one)"))
     for name in workspace.stray_files():
@@ -73,7 +74,8 @@ def check_workspace(workspace: Workspace, today: dt.date, unmerged: list[tuple[s
         if found.external_id is not None:
             external_ids[str(found.external_id)].append(path)
         if found.in_play is not None:
-            in_play_deals.append((path, found.in_play[0], found.in_play[1], found.external_id))
+            title, account, words = found.in_play
+            in_play_deals.append((path, title, account, found.external_id, words))
         if found.claimed_id is not None:
             claimed_ids[found.claimed_id].append(path)
         problems += [Problem(path, line, severity, message) for line, severity, message in found.problems]
@@ -109,20 +111,20 @@ def _check_file(workspace: Workspace, deal_id: str, config: Config | None, today
         if isinstance(value, (str, int)):
             external = value
         if in_play(deal, config):
-            play = (deal.title, deal.account)
+            play = (deal.title, deal.account, title_words(deal.title, deal.account))
     claimed = document.data.get("id")
     return FileFindings(tuple((document.line_of(p.key_path), p.severity, p.message) for p in found),
                         claimed if isinstance(claimed, str) else None, external, play)
 
 
-def _likely_duplicates(deals: list[tuple[str, str, str | None, object]]) -> list[Problem]:
+def _likely_duplicates(deals: list[tuple[str, str, str | None, object, tuple]]) -> list[Problem]:
     """A warning on each deal in play with the same account and a similar title as others (model/duplicates.py)."""
     index = DuplicateIndex()
-    for path, title, account, external_id in deals:
-        index.add(path, title, account, external_id)
+    for path, title, account, external_id, words in deals:
+        index.add(path, title, account, external_id, words)
     problems = []
-    for path, title, account, external_id in deals:
-        others = index.matches(title, account, besides=path, external_id=external_id)
+    for path, title, account, external_id, words in deals:
+        others = index.matches(title, account, besides=path, external_id=external_id, words=words)
         if others:
             problems.append(Problem(path, None, "warning",
                                     f"likely the same deal as {listed(others)} (same account, similar title): "

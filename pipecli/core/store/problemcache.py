@@ -41,7 +41,8 @@ class FileFindings:
     problems: tuple[tuple[int | None, str, str], ...]  # (line, severity, message)
     claimed_id: str | None = None  # the id its frontmatter holds (text only)
     external_id: str | int | None = None  # its external_id when text or a number, for shared ids and duplicates
-    in_play: tuple[str, str | None] | None = None  # (title, account) of a deal in play, for likely duplicates
+    # (title, account, the title's words as duplicates compare them) of a deal in play, for likely duplicates
+    in_play: tuple[str, str | None, tuple[str, ...]] | None = None
 
 
 def context_hash(config_bytes: bytes | None, today: dt.date) -> str:
@@ -103,7 +104,7 @@ class ProblemCache:
         if not self.changed:
             return
         files = {name: [list(key), [list(p) for p in f.problems], f.claimed_id, f.external_id,
-                        list(f.in_play) if f.in_play else None]
+                        [*f.in_play[:2], list(f.in_play[2])] if f.in_play else None]
                  for name, (key, f) in self.entries.items()}
         try:
             body = json.dumps({"context": self.context, "files": files}, separators=(",", ":")).encode()
@@ -127,8 +128,9 @@ def _entry(entry: Any) -> tuple[FileKey, FileFindings]:
     if not (claimed is None or type(claimed) is str) or not (external is None or type(external) in (str, int, bool)):
         raise ValueError("ids")
     if in_play is not None:
-        title, account = in_play
-        if type(title) is not str or not (account is None or type(account) is str):
+        title, account, words = in_play
+        if (type(title) is not str or not (account is None or type(account) is str)
+                or not all(type(word) is str for word in words)):
             raise ValueError("in play")
-        in_play = (title, account)
+        in_play = (title, account, tuple(words))
     return tuple(key), FileFindings(tuple(checked), claimed, external, in_play)
