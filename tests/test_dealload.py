@@ -5,13 +5,18 @@ the line of a byte that is not UTF-8 (core/fileformat/utf8.py does)."""
 from __future__ import annotations
 
 import ast
+import copy
+import datetime as dt
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipecli.core.fileformat import fastfront
-from pipecli.core.model import dealload
+from pipecli.core.fileformat import dealfile, fastfront
+from pipecli.core.model import dealload, validate
+from pipecli.core.model.schema import NUMBER, TEXT_LIST, fields_of_type
 from tests.conftest import failed, git_identity, simple_deal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,3 +153,45 @@ def test_only_the_utf8_module_counts_the_line_of_a_byte():
 ])
 def test_the_check_finds_a_planted_copy(planted):
     assert byte_line_counts(planted)
+
+
+# -- the quick type pass (validate.well_typed) --------------------------------------------------------
+
+SAMPLE_DATA = [dealfile.parse(path.read_text(encoding="utf-8"), path.name).data
+               for path in sorted((ROOT / "deals").glob("*.md"))]
+EDGES = ["", None, True, False, 0, 1.5, -2, 10**15, -10**15, 10**15 - 1, float("nan"), float("inf"), "2w", "0d", "x",
+         dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4), "2026-01-02", [], {}, ["a", 1], ["a", None], [True],
+         [["a"]], [{"a": 1}], {"a": "b"}, {"a": ["b"]}, {"a": {}}, Decimal("1.5")]
+ANY_VALUE = st.one_of(st.sampled_from(EDGES), st.integers(), st.floats(), st.text(max_size=3), st.dates(),
+                      st.lists(st.sampled_from(EDGES[:12]), max_size=2))
+TOP_KEYS = sorted(set(validate.SCALAR_RULES) | set(fields_of_type(NUMBER, TEXT_LIST)) | {"bant", "id", "custom"}
+                  | set(validate.ENTRY_RULES))
+
+
+def test_every_sample_deal_takes_the_quick_pass():
+    assert SAMPLE_DATA and all(validate.well_typed(data) for data in SAMPLE_DATA)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLE_DATA), st.lists(st.tuples(st.integers(0, 5), st.integers(0, 1 << 16), st.integers(0, 1 << 16),
+                                                        ANY_VALUE), min_size=1, max_size=3))
+def test_the_quick_pass_never_passes_a_deal_with_a_type_problem(data, changes):
+    """A field of the deal, or of one of its entries, set to anything or removed: well_typed is true only
+    when type_problems finds nothing (else load_problems would let a wrong type through)."""
+    data = copy.deepcopy(data)
+    for where, which, pick, value in changes:
+        lists = [name for name in validate.ENTRY_RULES if isinstance(data.get(name), list) and data[name]]
+        if where >= 3 and lists:
+            name = lists[which % len(lists)]
+            entries = data[name]
+            entry = entries[pick % len(entries)]
+            keys = sorted(validate.ENTRY_RULES[name]) + ["other"]
+            if where == 5:
+                entries[pick % len(entries)] = value  # an entry that is no mapping
+            elif isinstance(entry, dict):
+                entry[keys[which % len(keys)]] = value
+        elif where == 0:
+            data.pop(TOP_KEYS[pick % len(TOP_KEYS)], None)
+        else:
+            data[TOP_KEYS[pick % len(TOP_KEYS)]] = value
+    assert not validate.well_typed(data) or validate.type_problems(data) == [], data

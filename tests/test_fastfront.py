@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from unittest import mock
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,43 @@ def test_a_hand_edited_generated_deal_is_read_exactly_or_declined(data, changes)
                 min_size=1, max_size=14).map("".join))
 def test_a_soup_of_snippets_is_read_exactly_or_declined(text):
     check_agrees(text)
+
+
+# -- the flat path (_flat): the shape pipe writes, in one loop; alone it must be exact or decline too ------
+
+
+def check_flat_agrees(text: str):
+    """check_agrees with only the flat path: what it does not take is declined, not read by _parse."""
+    with mock.patch.object(fastfront, "_parse", lambda *args: None):
+        return check_agrees(text)
+
+
+@pytest.mark.parametrize("front", SAMPLE_FRONTS, ids=[path.stem for path in SAMPLE_DEALS])
+def test_the_flat_path_reads_what_pipe_writes(front):
+    if "\n\n" in front or "#" in front or "|" in front:
+        return  # blank lines, comments and literal blocks are _parse's
+    assert check_flat_agrees(front) is not None
+
+
+@SETTINGS
+@given(st.one_of(deals(), ordinary_deals()), edits)
+def test_the_flat_path_alone_reads_a_hand_edited_deal_exactly_or_declines(data, changes):
+    check_flat_agrees(yamlio.dump(data))
+    check_flat_agrees(edit(yamlio.dump(data), changes))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SAMPLE_FRONTS), edits)
+def test_the_flat_path_alone_reads_a_hand_edited_sample_deal_exactly_or_declines(front, changes):
+    check_flat_agrees(edit(front, changes))
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["a:", "b:", "c: 1", "\n", "\n  ", "\n- ", "- ", "  ", "  b:", "x", "[]", "{}", "'q'",
+                                 "true:", "1:", "2026-01-05", "- - ", ": ", "-5"]),
+                min_size=1, max_size=16).map(lambda parts: "".join(parts) + "\n"))
+def test_the_flat_path_alone_reads_a_soup_of_lines_exactly_or_declines(text):
+    check_flat_agrees(text)
 
 
 # -- each construct the reader accepts, and what it declines -------------------------------------------

@@ -14,6 +14,9 @@ Accepted, in block style only:
   the indentless form PyYAML writes (`key:\\n- item`);
 - one-line plain scalars, resolved by yamlio's own resolvers, `'single'` and `"double"` quoted
   one-line scalars (every YAML escape), exactly `[]` and `{}`, literal blocks `|` and `|-`.
+
+The shape pipe writes for a deal (one-line values, mappings and lists of them two levels deep, no
+blank line or comment) is read by one flat loop (_flat); anything else by the general parser.
 """
 
 from __future__ import annotations
@@ -264,7 +267,90 @@ def _load(text: str) -> dict | None:
     if not tokens or tokens[0][0] or not tokens[0][1]:
         return None  # nothing (yamlio reads None), or no key at column 0 first
     tokens.append(_END)
+    if numbers is None:
+        data = _flat(tokens)
+        if data is not _NO:
+            return data
     return _parse(text, tokens, numbers)
+
+
+def _flat(tokens: list[tuple]) -> Any:
+    """The mapping on the content lines (tokens, no blank or comment line among them), in the shape
+    yamlio.dump gives a deal: top-level keys whose values are one-line scalars, mappings of them
+    (`bant:`), or lists at column 0 of one-line scalars or of mappings of them (`history:`).
+    One flat loop, no call per line: twice as fast as _parse, which handles anything else (_NO).
+    """
+    result: dict = {}
+    memo: dict[str, Any] = {}
+    text_keys = _TEXT_KEYS
+    first_kind = _FIRST.get
+    container: Any = None  # the list or mapping under the last top-level key, while its lines follow
+    entry: Any = None  # the list's last item, when a mapping (its further keys are at column 2)
+    top_key = ""  # the last top-level key, when its value is not written yet (`key:` alone)
+    end = _END[0]
+    for prefix, key, value, rest in tokens:
+        if prefix is end:
+            if top_key:
+                result[top_key] = None
+            return result
+        if top_key:  # `key:` alone: what follows says what its value is
+            if prefix == "- ":
+                container = result[top_key] = []
+            elif prefix == "  " and key:
+                container = result[top_key] = {}
+            elif prefix:
+                return _NO
+            else:
+                result[top_key] = None
+            top_key = ""
+        if key:
+            if key not in text_keys and _scalar(key) is not key:
+                return _NO  # `true:`, `null:`... are no text keys
+            if not value:
+                if prefix or key in result:
+                    return _NO  # a nested block below an entry's key, or a duplicate key
+                top_key = _intern(key)
+                container = entry = None
+                continue
+        elif prefix != "- " or not rest:
+            return _NO
+        else:
+            value = rest
+        # value: a one-line scalar, written after `key: ` or `- `
+        if first_kind(value[0]) is None and ": " not in value and " #" not in value and value[-1] != ":":
+            item = _intern(value) if len(value) <= SHARED_TEXT else value  # plain text: the most common value
+        else:
+            item = memo.get(value, _NO)
+            if item is _NO:
+                item = _scalar(value)
+                if item is not _NO:
+                    memo[value] = item
+                elif value == "[]":
+                    item = []
+                elif value == "{}":
+                    item = {}
+                else:
+                    return _NO  # a literal block, a flow collection...
+        if not prefix:
+            if key in result:
+                return _NO
+            result[_intern(key)] = item
+            container = entry = None
+        elif prefix == "- " and type(container) is list:
+            if key:
+                entry = {_intern(key): item}
+                container.append(entry)
+            else:
+                entry = None
+                container.append(item)
+        elif prefix == "  ":
+            target = entry if entry is not None else container if type(container) is dict else None
+            if target is None or key in target:
+                return _NO  # a line further in after a scalar item, or a duplicate key
+            target[_intern(key)] = item
+        else:
+            return _NO
+    return _NO
 
 
 def _parse(text: str, tokens: list[tuple], numbers: list[int] | None) -> dict | None:

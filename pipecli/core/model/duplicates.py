@@ -110,18 +110,20 @@ class DuplicateIndex:
             if config is None or in_play(deal, config):
                 self.add(deal.id, deal.title, deal.account, deal.data.get("external_id"))
 
-    def add(self, deal_id: str, title: str, account: str | None, external_id: object = None) -> None:
-        key, words = account_key(account), title_words(title, account)
+    def add(self, deal_id: str, title: str, account: str | None, external_id: object = None,
+            words: tuple[str, ...] | None = None) -> None:
+        """words: title_words(title, account) when the caller has them already (pipe check caches them)."""
+        key, words = account_key(account), title_words(title, account) if words is None else words
         entry = _Entry(deal_id, words, source_key(external_id))
         self._by_account[key].append(entry)
         self._by_words[(key, frozenset(words))].append(entry)
 
     def matches(self, title: str, account: str | None, *, besides: str | None = None,
-                external_id: object = None) -> list[str]:
+                external_id: object = None, words: tuple[str, ...] | None = None) -> list[str]:
         """The ids of the deals in the index that title and account likely duplicate (besides: one to skip;
-        external_id: the deal's own, so that deals its system keeps apart are not matched)."""
+        external_id: the deal's own, so that deals its system keeps apart are not matched; words: as in add)."""
         key = account_key(account)
-        words = title_words(title, account)
+        words = title_words(title, account) if words is None else words
         source = source_key(external_id)
         entries = self._by_account.get(key, ())
         if not key or len(entries) > FUZZY_LIMIT:  # the same words only: one lookup
