@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 
 from pipecli.core.errors import Ambiguous, InvalidValue, MissingRate, NotFound, PipeError
@@ -28,27 +29,73 @@ def to_base(deal: Deal, config: Config) -> Decimal:
 
 @dataclass
 class Facts:
-    """What a deal is today: its stage, whether it rots, its next step, its value in base currency."""
+    """What a deal is today: its stage, whether it rots, its next step, its value in base currency.
+
+    Each fact is worked out when first read, then kept: a board or a report reads a few of them
+    for 10,000 deals, and working out every one (last activity, next step...) for every deal cost
+    more than reading the deals from the cache.
+    """
 
     deal: Deal
     config: Config
-    pipeline: Pipeline | None
-    stage: Stage | None
-    probability: Decimal
-    last_activity: dt.date | None
-    days_in_stage: int | None
-    rotting: bool
-    next_task: dict | None
-    next_step_overdue: bool
+    today: dt.date
+
+    @cached_property
+    def pipeline(self) -> Pipeline | None:
+        return self.config.pipeline(self.deal.pipeline)
+
+    @cached_property
+    def stage(self) -> Stage | None:
+        return self.pipeline.stage(self.deal.stage) if self.pipeline else None
+
+    @cached_property
+    def probability(self) -> Decimal:
+        own = self.deal.probability
+        return Decimal(str(own if own is not None else (self.stage.probability if self.stage else 0)))
+
+    @cached_property
+    def last_activity(self) -> dt.date | None:
+        return self.deal.last_activity(self.today)
+
+    @cached_property
+    def days_in_stage(self) -> int | None:
+        entered = self.deal.stage_entered()
+        return (self.today - entered).days if entered else None
+
+    @cached_property
+    def rotting(self) -> bool:
+        stage = self.stage
+        return bool(stage and stage.is_open and stage.rot_days and self.days_in_stage is not None
+                    and self.days_in_stage > stage.rot_days)
+
+    @cached_property
+    def _awake_tasks(self) -> tuple[list[dict], list[dict]]:
+        """(open tasks that are awake, every open task): a snoozed task sleeps until its day."""
+        today = self.today
+        open_tasks = self.deal.open_tasks
+        return [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)], open_tasks
+
+    @cached_property
+    def next_task(self) -> dict | None:
+        """The next step: the first open task that is awake; a snoozed one only when all sleep."""
+        awake, open_tasks = self._awake_tasks
+        return (awake or open_tasks or [None])[0]
+
+    @cached_property
+    def next_step_overdue(self) -> bool:
+        awake, _ = self._awake_tasks
+        return any(t.get("due") and t["due"] < self.today for t in awake)
 
     @property
     def base_value(self) -> Decimal:
-        """The value in base currency; raises MissingRate for a currency without a rate."""
+        """The value in base currency, of the deal as it is now; raises MissingRate for a currency
+        without a rate."""
         return to_base(self.deal, self.config)
 
     @property
     def kind(self) -> str:
-        return self.stage.kind if self.stage else "open"
+        stage = self.stage
+        return stage.kind if stage else "open"
 
     @property
     def weighted_value(self) -> Decimal:
@@ -71,30 +118,8 @@ class Facts:
 
 
 def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
-    """Work out the facts of one deal as of today."""
-    pipeline = config.pipeline(deal.pipeline)
-    stage = pipeline.stage(deal.stage) if pipeline else None
-    probability = deal.probability if deal.probability is not None else (stage.probability if stage else 0)
-    entered = deal.stage_entered()
-    days = (today - entered).days if entered else None
-    rotting = bool(stage and stage.is_open and stage.rot_days and days is not None and days > stage.rot_days)
-    # The next step is the first open task that is awake; a snoozed one only when all sleep.
-    open_tasks = deal.open_tasks
-    awake = [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)]
-    next_task = (awake or open_tasks or [None])[0]
-    overdue = any(t.get("due") and t["due"] < today for t in awake)
-    return Facts(
-        deal=deal,
-        config=config,
-        pipeline=pipeline,
-        stage=stage,
-        probability=Decimal(str(probability)),
-        last_activity=deal.last_activity(today),
-        days_in_stage=days,
-        rotting=rotting,
-        next_task=next_task,
-        next_step_overdue=overdue,
-    )
+    """The facts of one deal as of today (each worked out when first read)."""
+    return Facts(deal, config, today)
 
 
 @dataclass
