@@ -88,12 +88,13 @@ def revenue_report(chosen: list[Facts], config: Config, period: Period, today: d
     top = sorted(({"account": name, "deals": len(fs), "revenue": sum((f.base_value for f in fs), Decimal(0))}
                   for name, fs in accounts.items()), key=lambda r: (-r["revenue"], r["account"]))[:TOP_ACCOUNTS]
 
-    sources = sorted({f.deal.source or "(none)" for f in created + won + lost})
+    by_source: dict[str, tuple[list[Facts], list[Facts], list[Facts]]] = {}
+    for group, part in ((created, 0), (won, 1), (lost, 2)):
+        for f in group:
+            by_source.setdefault(f.deal.source or "(none)", ([], [], []))[part].append(f)
     source_rows = []
-    for source in sources:
-        def of(group):
-            return [f for f in group if (f.deal.source or "(none)") == source]
-        s_created, s_won, s_lost = of(created), of(won), of(lost)
+    for source in sorted(by_source):
+        s_created, s_won, s_lost = by_source[source]
         source_rows.append({
             "source": source, "created": len(s_created),
             "created_value": sum((f.base_value for f in s_created), Decimal(0)),
