@@ -26,81 +26,71 @@ def to_base(deal: Deal, config: Config) -> Decimal:
     return deal.value * rate
 
 
-class _worked_out_once:
-    """A property worked out on first read, then kept in the instance (as functools.cached_property,
-    without its lock, which costs more than most facts: a board reads 30,000 of them)."""
+class _WorkedOut:
+    """A fact worked out on first read by one of the Facts' methods, which keeps it (and the
+    facts worked out with it) in the instance, where later reads find it first."""
 
-    def __init__(self, work):
+    def __init__(self, work: str):
         self.work = work
-        self.name = work.__name__
-        self.__doc__ = work.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
 
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        value = instance.__dict__[self.name] = self.work(instance)
-        return value
-
+        getattr(instance, self.work)()
+        return instance.__dict__[self.name]
 
 
 @dataclass
 class Facts:
     """What a deal is today: its stage, whether it rots, its next step, its value in base currency.
 
-    Each fact is worked out when first read, then kept: a board or a report reads a few of them
-    for 10,000 deals, and working out every one (last activity, next step...) for every deal cost
-    more than reading the deals from the cache.
+    Facts are worked out when first read, a few together (_WorkedOut), then kept: a board or a
+    report reads a few of them for 10,000 deals, and working out every one (last activity, next
+    step...) for every deal cost more than reading the deals from the cache.
     """
 
     deal: Deal
     config: Config
     today: dt.date
 
-    @_worked_out_once
-    def pipeline(self) -> Pipeline | None:
-        return self.config.pipeline(self.deal.pipeline)
+    # Worked out on first read, a few together (by the method named), then kept in the instance:
+    pipeline = _WorkedOut("_place")  # Pipeline | None
+    stage = _WorkedOut("_place")  # Stage | None
+    probability = _WorkedOut("_place")  # Decimal: the deal's own, else its stage's
+    days_in_stage = _WorkedOut("_time_in_stage")  # int | None
+    rotting = _WorkedOut("_time_in_stage")  # bool: longer in an open stage than its rot_days
+    next_task = _WorkedOut("_next_step")  # dict | None: the first open task awake; a snoozed one only when all sleep
+    next_step_overdue = _WorkedOut("_next_step")  # bool
+    last_activity = _WorkedOut("_activity")  # dt.date | None
 
-    @_worked_out_once
-    def stage(self) -> Stage | None:
-        return self.pipeline.stage(self.deal.stage) if self.pipeline else None
+    def _place(self) -> None:
+        deal, kept = self.deal, self.__dict__
+        pipeline = self.config.pipeline(deal.pipeline)
+        stage = pipeline.stage(deal.stage) if pipeline else None
+        own = deal.probability
+        kept["pipeline"], kept["stage"] = pipeline, stage
+        kept["probability"] = Decimal(str(own if own is not None else (stage.probability if stage else 0)))
 
-    @_worked_out_once
-    def probability(self) -> Decimal:
-        own = self.deal.probability
-        return Decimal(str(own if own is not None else (self.stage.probability if self.stage else 0)))
-
-    @_worked_out_once
-    def last_activity(self) -> dt.date | None:
-        return self.deal.last_activity(self.today)
-
-    @_worked_out_once
-    def days_in_stage(self) -> int | None:
+    def _time_in_stage(self) -> None:
         entered = self.deal.stage_entered()
-        return (self.today - entered).days if entered else None
-
-    @_worked_out_once
-    def rotting(self) -> bool:
+        days = (self.today - entered).days if entered else None
         stage = self.stage
-        return bool(stage and stage.is_open and stage.rot_days and self.days_in_stage is not None
-                    and self.days_in_stage > stage.rot_days)
+        self.__dict__["days_in_stage"] = days
+        self.__dict__["rotting"] = bool(stage and stage.is_open and stage.rot_days and days is not None
+                                        and days > stage.rot_days)
 
-    @_worked_out_once
-    def _awake_tasks(self) -> tuple[list[dict], list[dict]]:
-        """(open tasks that are awake, every open task): a snoozed task sleeps until its day."""
+    def _next_step(self) -> None:
         today = self.today
         open_tasks = self.deal.open_tasks
-        return [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)], open_tasks
+        awake = [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)]
+        self.__dict__["next_task"] = (awake or open_tasks or [None])[0]
+        self.__dict__["next_step_overdue"] = any(t.get("due") and t["due"] < today for t in awake)
 
-    @_worked_out_once
-    def next_task(self) -> dict | None:
-        """The next step: the first open task that is awake; a snoozed one only when all sleep."""
-        awake, open_tasks = self._awake_tasks
-        return (awake or open_tasks or [None])[0]
-
-    @_worked_out_once
-    def next_step_overdue(self) -> bool:
-        awake, _ = self._awake_tasks
-        return any(t.get("due") and t["due"] < self.today for t in awake)
+    def _activity(self) -> None:
+        self.__dict__["last_activity"] = self.deal.last_activity(self.today)
 
     @property
     def base_value(self) -> Decimal:
