@@ -668,3 +668,14 @@ def test_ctrl_c_while_a_bulk_command_reads_the_deals_exits_130(make_workspace, r
     monkeypatch.setattr(store_workspace.Workspace, "deals", interrupted)
     result = run(workspace, "bulk", "tag", "vip", "--open", "--yes")
     assert result.exit_code == 130 and result.stderr == "pipe: interrupted\n"
+
+
+def test_bulk_shows_each_deals_last_activity_from_before_the_change(make_workspace, run):
+    # Facts are worked out when first read: a move adds today's history entry, which must not show
+    # as the deal's last activity in the table of what will change.
+    workspace = make_workspace({"a": stale("a"), "b": stale("b")})
+    result = run(workspace, "bulk", "move", "qualified", "--open", "--dry-run")
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.splitlines()[2:4]
+    assert [row.split()[0] for row in rows] == ["a", "b"]
+    assert all(OLD in row and TODAY.isoformat() not in row for row in rows), result.stdout

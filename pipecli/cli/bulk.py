@@ -43,6 +43,8 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
     with workspace.lock():
         chosen = select(app.deals(), config, deal_filter, today)
         before = {f.deal.id: f for f in chosen}  # the facts as they are, before the change
+        # Facts are worked out when first read (core/model/queries.py): read before the change
+        active = {f.deal.id: f.last_activity for f in chosen}
         planned = bulk.plan([f.deal for f in chosen], config, today, change)
         total = sum((before[p.deal.id].base_value for p in planned.changes), start=Decimal(0))
         for deal_id, why in planned.skipped:
@@ -52,7 +54,7 @@ def _run(app, deal_filter: DealFilter, change, *, action: str, done: str, dry_ru
             return
         rows = [{"id": p.deal.id, "title": p.deal.title,
                  "value": money.amount(p.deal.value, p.deal.currency) if p.deal.data.get("value") is not None else "",
-                 "last_activity": before[p.deal.id].last_activity, "change": p.summary} for p in planned.changes]
+                 "last_activity": active[p.deal.id], "change": p.summary} for p in planned.changes]
         click.echo(render_rows(rows, LIST_COLUMNS, "text"), nl=False)
         deals = _count(len(planned.changes))
         click.echo(f"{deals}, {money.amount(total, config.currency)} in total")

@@ -30,18 +30,24 @@ class Column:
     stage: Stage
     deals: list[Facts]
 
-    @property
+    @functools.cached_property
     def totals(self) -> Totals:
         return totals(self.deals)
 
 
 def board_columns(pipeline: Pipeline, deals: Sequence[Facts], show_closed: bool) -> list[Column]:
     """Columns in stage order; won and lost columns only when asked for."""
+    shown = [stage for stage in pipeline.stages if show_closed or not stage.is_closed]
+    by_stage: dict[str, list[Facts]] = {stage.id: [] for stage in shown}
+    for f in deals:  # one pass over the deals, not one per stage
+        deal = f.deal
+        if deal.pipeline == pipeline.id:
+            in_stage = by_stage.get(deal.stage)
+            if in_stage is not None:
+                in_stage.append(f)
     columns = []
-    for stage in pipeline.stages:
-        if stage.is_closed and not show_closed:
-            continue
-        in_stage = [f for f in deals if f.deal.pipeline == pipeline.id and f.deal.stage == stage.id]
+    for stage in shown:
+        in_stage = by_stage[stage.id]
         in_stage.sort(key=lambda f: (-f.base_value, f.deal.id))
         columns.append(Column(stage, in_stage))
     return columns
@@ -110,9 +116,15 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines + [current] if current else lines
 
 
+# Characters a card shows besides ASCII, each one column wide (as _char_width says): text of
+# these and printable ASCII is measured by its length.
+_ONE_COLUMN = str.maketrans("·…─›", "....")
+
+
 def _fit(text: str, width: int) -> str:
     """text padded or cut (with an ellipsis) to exactly width terminal columns."""
-    if width >= 1 and text.isascii() and text.isprintable():  # one column per character, as below
+    if width >= 1 and text.isprintable() and (text.isascii() or text.translate(_ONE_COLUMN).isascii()):
+        # one column per character, as below
         return text + " " * (width - len(text)) if len(text) <= width else text[: width - 1] + "…"
     return _fit_by_character(text, width)
 
@@ -134,12 +146,16 @@ def _line(cells: Sequence[Cell], width: int, style: Style) -> str:
     """Cells side by side, padded to width; styled after padding, with no trailing blanks."""
     while cells and not cells[-1][0]:
         cells = cells[:-1]
+    if not cells:
+        return ""
+    styled = style.enabled
     parts = []
-    for i, (text, names) in enumerate(cells):
+    for text, names in cells:
         text = _fit(text, width)
-        if i == len(cells) - 1:
-            text = text.rstrip(" ")
-        parts.append(style(text, *names))
+        parts.append(style(text, *names) if styled else text)
+    last_text, last_names = cells[-1]
+    last = _fit(last_text, width).rstrip(" ")
+    parts[-1] = style(last, *last_names) if styled else last
     return GAP.join(parts)
 
 

@@ -18,12 +18,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipecli.core.errors import PipeError
 from pipecli.core.names import EMAIL_PATTERN, ID_PATTERN
+
+if TYPE_CHECKING:  # the email package is imported where an address is made: every command reads
+    from email.headerregistry import Address  # pipelines.yaml, few of them send mail (10 ms)
 
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
@@ -77,6 +78,9 @@ def parse_address(text: str) -> Address | None:
     """'Name <a@b.example>' or 'a@b.example' as an Address, or None when it is not one."""
     if not isinstance(text, str) or "\n" in text or "\r" in text:
         return None
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
     name, addr = parseaddr(text)
     if not EMAIL_PATTERN.match(addr or ""):
         return None
@@ -95,6 +99,8 @@ def header_text(text: str) -> str:
 
 def make_address(name: str, email: str) -> Address | None:
     """An Address from a name (any text: made one line) and an email, or None when the email is not one."""
+    from email.headerregistry import Address
+
     email = email.strip()
     if not EMAIL_PATTERN.match(email):
         return None

@@ -26,29 +26,93 @@ def to_base(deal: Deal, config: Config) -> Decimal:
     return deal.value * rate
 
 
+class _WorkedOut:
+    """A fact worked out on first read by one of the Facts' methods, which keeps it (and the
+    facts worked out with it) in the instance, where later reads find it first."""
+
+    def __init__(self, work: str):
+        self.work = work
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        getattr(instance, self.work)()
+        return instance.__dict__[self.name]
+
+
 @dataclass
 class Facts:
-    """What a deal is today: its stage, whether it rots, its next step, its value in base currency."""
+    """What a deal is today: its stage, whether it rots, its next step, its value in base currency.
+
+    Facts are worked out when first read, a few together (_WorkedOut), then kept: a board or a
+    report reads a few of them for 10,000 deals, and working out every one (last activity, next
+    step...) for every deal cost more than reading the deals from the cache.
+    """
 
     deal: Deal
     config: Config
-    pipeline: Pipeline | None
-    stage: Stage | None
-    probability: Decimal
-    last_activity: dt.date | None
-    days_in_stage: int | None
-    rotting: bool
-    next_task: dict | None
-    next_step_overdue: bool
+    today: dt.date
+
+    # Worked out on first read, a few together (by the method named), then kept in the instance:
+    pipeline = _WorkedOut("_place")  # Pipeline | None
+    stage = _WorkedOut("_place")  # Stage | None
+    probability = _WorkedOut("_place")  # Decimal: the deal's own, else its stage's
+    days_in_stage = _WorkedOut("_time_in_stage")  # int | None
+    rotting = _WorkedOut("_time_in_stage")  # bool: longer in an open stage than its rot_days
+    next_task = _WorkedOut("_next_step")  # dict | None: the first open task awake; a snoozed one only when all sleep
+    next_step_overdue = _WorkedOut("_next_step")  # bool
+    last_activity = _WorkedOut("_activity")  # dt.date | None
+
+    def _place(self) -> None:
+        deal, kept = self.deal, self.__dict__
+        pipeline = self.config.pipeline(deal.pipeline)
+        stage = pipeline.stage(deal.stage) if pipeline else None
+        own = deal.probability
+        kept["pipeline"], kept["stage"] = pipeline, stage
+        kept["probability"] = Decimal(str(own if own is not None else (stage.probability if stage else 0)))
+
+    def _time_in_stage(self) -> None:
+        entered = self.deal.stage_entered()
+        days = (self.today - entered).days if entered else None
+        stage = self.stage
+        self.__dict__["days_in_stage"] = days
+        self.__dict__["rotting"] = bool(stage and stage.is_open and stage.rot_days and days is not None
+                                        and days > stage.rot_days)
+
+    def _next_step(self) -> None:
+        today = self.today
+        open_tasks = self.deal.open_tasks
+        awake = [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)]
+        self.__dict__["next_task"] = (awake or open_tasks or [None])[0]
+        self.__dict__["next_step_overdue"] = any(t.get("due") and t["due"] < today for t in awake)
+
+    def _activity(self) -> None:
+        self.__dict__["last_activity"] = self.deal.last_activity(self.today)
 
     @property
     def base_value(self) -> Decimal:
-        """The value in base currency; raises MissingRate for a currency without a rate."""
-        return to_base(self.deal, self.config)
+        """The value in base currency, of the deal as it is now; raises MissingRate for a currency
+        without a rate.
+
+        Kept with the value and currency it came from, and worked out again once either changes
+        (a bulk change shows its total from the deals as changed): reports read it many times over.
+        """
+        data = self.deal.data
+        raw, currency = data.get("value"), data.get("currency")
+        kept = self.__dict__.get("_base")
+        if kept is not None and kept[0] is raw and kept[1] is currency:
+            return kept[2]
+        value = to_base(self.deal, self.config)
+        self._base = (raw, currency, value)
+        return value
 
     @property
     def kind(self) -> str:
-        return self.stage.kind if self.stage else "open"
+        stage = self.stage
+        return stage.kind if stage else "open"
 
     @property
     def weighted_value(self) -> Decimal:
@@ -71,30 +135,8 @@ class Facts:
 
 
 def facts(deal: Deal, config: Config, today: dt.date) -> Facts:
-    """Work out the facts of one deal as of today."""
-    pipeline = config.pipeline(deal.pipeline)
-    stage = pipeline.stage(deal.stage) if pipeline else None
-    probability = deal.probability if deal.probability is not None else (stage.probability if stage else 0)
-    entered = deal.stage_entered()
-    days = (today - entered).days if entered else None
-    rotting = bool(stage and stage.is_open and stage.rot_days and days is not None and days > stage.rot_days)
-    # The next step is the first open task that is awake; a snoozed one only when all sleep.
-    open_tasks = deal.open_tasks
-    awake = [t for t in open_tasks if not (t.get("snoozed_until") and t["snoozed_until"] > today)]
-    next_task = (awake or open_tasks or [None])[0]
-    overdue = any(t.get("due") and t["due"] < today for t in awake)
-    return Facts(
-        deal=deal,
-        config=config,
-        pipeline=pipeline,
-        stage=stage,
-        probability=Decimal(str(probability)),
-        last_activity=deal.last_activity(today),
-        days_in_stage=days,
-        rotting=rotting,
-        next_task=next_task,
-        next_step_overdue=overdue,
-    )
+    """The facts of one deal as of today (each worked out when first read)."""
+    return Facts(deal, config, today)
 
 
 @dataclass

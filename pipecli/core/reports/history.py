@@ -74,7 +74,29 @@ def closed_in(chosen: list[Facts], period: Period, kind: str) -> list[Facts]:
 
 def open_on(chosen: list[Facts], config: Config, day: dt.date) -> list[Facts]:
     """The deals that were open at the end of day, by their stage then, at today's values."""
-    return [f for f in chosen if kind_on(f.deal, config, day) == "open"]
+    return [f for f, _ in open_stages_on(chosen, config, day)]
+
+
+def open_stages_on(chosen: list[Facts], config: Config, day: dt.date) -> list[tuple[Facts, str]]:
+    """(facts, the stage it was in) of each deal open at the end of day, as open_on.
+
+    A stage's kind is looked up once per pipeline and stage, not once per deal: a report on
+    10,000 deals asks it for every one of them.
+    """
+    kinds: dict[tuple[str, str], str | None] = {}
+    found = []
+    for f in chosen:
+        deal = f.deal
+        stage = stage_on(deal, day)
+        if stage is None:
+            continue
+        where = (deal.pipeline, stage)
+        kind = kinds.get(where, "")
+        if kind == "":
+            kind = kinds[where] = kind_of(config, deal.pipeline, stage)
+        if kind == "open":
+            found.append((f, stage))
+    return found
 
 
 def progress_ladder(pipeline: Pipeline) -> list[str]:
