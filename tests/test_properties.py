@@ -245,7 +245,9 @@ class Commands(RuleBasedStateMachine):
         self.model[deal_id] = {"stage": "lead", "value": value, "tasks": tasks, "activities": []}
 
     def _deal(self, data) -> str:
-        return data.draw(st.sampled_from(sorted(self.model)))
+        # In the order they were added, not by id: ids end in random characters, so sorted they
+        # would come in another order when hypothesis replays the same steps (FlakyStrategyDefinition).
+        return data.draw(st.sampled_from(list(self.model)))
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), stage=st.sampled_from(STAGES))
@@ -281,8 +283,8 @@ class Commands(RuleBasedStateMachine):
     @precondition(lambda self: any(t[1] == "open" for d in self.model.values() for t in d["tasks"]))
     @rule(data=st.data())
     def task_done(self, data):
-        deal_id = data.draw(st.sampled_from(sorted(i for i, d in self.model.items()
-                                                   if any(t[1] == "open" for t in d["tasks"]))))
+        deal_id = data.draw(st.sampled_from([i for i, d in self.model.items()
+                                             if any(t[1] == "open" for t in d["tasks"])]))
         tasks = self.model[deal_id]["tasks"]
         task = data.draw(st.sampled_from([t for t in tasks if t[1] == "open"]))
         named = data.draw(st.sampled_from([task[2], f"{deal_id}#{task[2]}"]))  # the id, alone or on its deal
