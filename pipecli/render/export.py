@@ -18,18 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipecli.core.errors import InvalidValue
-from pipecli.core.fileformat.csvcells import (FORMULA_STARTS,  # noqa: F401 (neutralise: the policy, re-exported)
-                                              csv_lines, neutralise)
+from pipecli.core.fileformat.csvcells import FORMULA_STARTS, neutralise  # noqa: F401 (neutralise: the policy, re-exported)
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import BANT_KEYS, Deal
 from pipecli.core.model.entryids import ENTRY_FIELDS
 from pipecli.core.model.values import format_contact
-from pipecli.render.formats import plain
+from pipecli.render.formats import csv_row, plain
 from pipecli.render.registry import DEALS, formats_for, names
 
 EXPORT_FORMATS = names(formats_for(DEALS))
@@ -38,12 +37,8 @@ NOTES_KEY = "notes"
 
 def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None) -> str | bytes:
     """deals in one of EXPORT_FORMATS: text for csv/json/jsonl, bytes for xlsx/sqlite."""
-    if fmt == "json":
-        return to_json(deals)
-    if fmt == "jsonl":
-        return to_jsonl(deals)
-    if fmt == "csv":
-        return to_csv(deals)
+    if fmt in TEXT_FORMATS:
+        return "".join(export_chunks(deals, fmt))
     if fmt == "xlsx":
         return to_xlsx(deals)
     if fmt == "sqlite":
@@ -51,17 +46,27 @@ def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None)
     raise InvalidValue(f"unknown export format '{fmt}' (formats: {', '.join(EXPORT_FORMATS)})")
 
 
+def export_chunks(deals: Sequence[Deal], fmt: str) -> Iterator[str]:
+    """render_export's text for csv, json or jsonl a deal at a time (the csv's header first): the export
+    is never held whole. A deal the format cannot carry fails before the first piece."""
+    return TEXT_FORMATS[fmt](deals)
+
+
 # -- json and jsonl ------------------------------------------------------------------------------
 
 def deal_object(deal: Deal) -> dict:
     """The deal as JSON-ready data: its frontmatter in file order, dates as ISO text, then `notes`."""
+    _refuse_notes_field(deal)
+    data = plain(deal.data)
+    data[NOTES_KEY] = deal.body
+    return data
+
+
+def _refuse_notes_field(deal: Deal) -> None:
     if NOTES_KEY in deal.data:
         raise InvalidValue(
             f"deals/{deal.id}.md has a field '{NOTES_KEY}', which the export uses for the notes below the "
             f"frontmatter: rename it (pipe edit {deal.id}) or export as csv, xlsx or sqlite")
-    data = plain(deal.data)
-    data[NOTES_KEY] = deal.body
-    return data
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
@@ -72,11 +77,30 @@ def _dumps(value: Any, indent: int | None = None) -> str:
 
 
 def to_json(deals: Sequence[Deal]) -> str:
-    return _dumps([deal_object(d) for d in deals], indent=2) + "\n"
+    return "".join(json_chunks(deals))
+
+
+def json_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    """What json.dumps(indent=2) writes for the list of deal objects, a deal at a time: each deal dumped
+    alone and indented one level (no JSON string holds a raw line break, so indenting every line after
+    the first is indenting the value)."""
+    for deal in deals:  # an error before any output, as when the export was made whole
+        _refuse_notes_field(deal)
+    before = "[\n  "
+    for deal in deals:
+        yield before + _dumps(deal_object(deal), indent=2).replace("\n", "\n  ")
+        before = ",\n  "
+    yield "[]\n" if before == "[\n  " else "\n]\n"
 
 
 def to_jsonl(deals: Sequence[Deal]) -> str:
-    return "".join(_dumps(deal_object(d)) + "\n" for d in deals)
+    return "".join(jsonl_chunks(deals))
+
+
+def jsonl_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    for deal in deals:
+        _refuse_notes_field(deal)
+    return (_dumps(deal_object(d)) + "\n" for d in deals)
 
 
 # -- the one-row-per-deal table (csv and the xlsx sheet `deals`) ------------------------------------
@@ -166,8 +190,19 @@ def to_csv(deals: Sequence[Deal]) -> str:
 
     Always neutralised (no raw form): `pipe import --preset pipe` removes exactly the quotes added.
     """
+    return "".join(csv_chunks(deals))
+
+
+def csv_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    """to_csv a line at a time: the header, then a deal each."""
     columns = deal_columns(deals)
-    return csv_lines([name for name, _ in columns], ([_csv_value(get(deal)) for _, get in columns] for deal in deals))
+    yield csv_row([name for name, _ in columns])
+    for deal in deals:
+        yield csv_row([_csv_value(get(deal)) for _, get in columns])
+
+
+TEXT_FORMATS: dict[str, Callable[[Sequence[Deal]], Iterator[str]]] = {
+    "csv": csv_chunks, "json": json_chunks, "jsonl": jsonl_chunks}
 
 
 # -- the long tables: one row per list entry (sqlite tables, xlsx sheets) ----------------------------
