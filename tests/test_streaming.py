@@ -229,3 +229,29 @@ def test_a_closed_pipe_ends_the_command_quietly(args, make_workspace):
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 1
     assert stderr == b""
+
+
+# -- sqlite: built in a file, the same bytes ------------------------------------------------------------
+
+def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_built_in_memory(
+        big, run, monkeypatch, tmp_path):
+    import sqlite3
+
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):
+        opened.append(str(database))
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    target = tmp_path / "out" / "deals.sqlite"
+    target.parent.mkdir()
+    result = run(big, "export", "-o", str(target))
+    assert result.exit_code == 0 and result.stderr == f"exported 240 deals to {target}\n"
+    assert len(opened) == 1 and Path(opened[0]).parent.parent == target.parent  # a temporary folder there
+    assert sorted(p.name for p in target.parent.iterdir()) == ["deals.sqlite"]  # nothing left beside it
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    deals = sorted(big.deals(), key=lambda deal: deal.id)
+    assert target.read_bytes() == export.render_export(deals, "sqlite", big.config)
+    assert real_connect(target).execute("SELECT count(*) FROM deals").fetchone() == (240,)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -117,6 +118,14 @@ class Output:
             for batch in batches(pieces):
                 echo_output(batch, self.fmt)
 
+
+    def write_file(self, write: Callable[[BinaryIO], None], said: str | None = None) -> None:
+        """As emit for a binary format, which goes to -o FILE only (output_options sees to it):
+        write(handle) puts the content into the file as it makes it, atomically."""
+        if self.path is None:
+            raise InvalidValue(f"--format {self.fmt} writes a binary file: give -o FILE")
+        write_output(Path(self.path), write)
+        click.echo(said or f"wrote {self.path}", err=True)
 
 # About what one write to a pipe takes: fewer, larger writes than a record each, and little held.
 BATCH_CHARACTERS = 1 << 16

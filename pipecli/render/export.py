@@ -20,7 +20,8 @@ import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat.csvcells import FORMULA_STARTS, neutralise  # noqa: F401 (neutralise: the policy, re-exported)
@@ -411,18 +412,19 @@ def _fill(connection: "sqlite3.Connection", deals: Sequence[Deal], config: Confi
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     names = ", ".join(_quoted(n) for n, _, _ in _DEAL_COLUMNS)
     marks = ", ".join("?" for _ in _DEAL_COLUMNS)
+    # Rows made as SQLite takes them (generators), never all held: 100,000 deals make millions.
     connection.executemany(f"INSERT INTO deals ({names}) VALUES ({marks})",
-                           [[_sql_value(get(d), kind) for _, kind, get in _DEAL_COLUMNS] for d in deals])
+                           ([_sql_value(get(d), kind) for _, kind, get in _DEAL_COLUMNS] for d in deals))
     for table in ENTRY_TABLES:
         kinds = ["TEXT", "INTEGER", *(kind for _, kind in table.columns), "TEXT"]
         names = ", ".join(_quoted(h) for h in table.headers)
         marks = ", ".join("?" for _ in table.headers)
         connection.executemany(
             f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-            [[_sql_value(v, k) for v, k in zip(row, kinds)] for d in deals for row in table.rows(d)])
+            ([_sql_value(v, k) for v, k in zip(row, kinds)] for d in deals for row in table.rows(d)))
     connection.executemany(
         "INSERT INTO tags (deal_id, position, tag) VALUES (?, ?, ?)",
-        [(d.id, n, str(tag)) for d in deals for n, tag in enumerate(d.data.get("tags") or [], start=1)])
+        ((d.id, n, str(tag)) for d in deals for n, tag in enumerate(d.data.get("tags") or [], start=1)))
     if config is not None:
         connection.executemany(
             "INSERT INTO stages (pipeline, position, stage, name, kind, probability, rot_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -442,16 +444,38 @@ def to_sqlite(deals: Sequence[Deal], config: Config | None = None) -> bytes:
         _fill(connection, deals, config)
         if hasattr(connection, "serialize"):
             return connection.serialize()
-        # An SQLite built without serialize: write a file in a private temporary folder instead.
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as folder:
-            target = sqlite3.connect(Path(folder) / "export.sqlite")
-            try:
-                connection.backup(target)
-            finally:
-                target.close()
-            return (Path(folder) / "export.sqlite").read_bytes()
     finally:
         connection.close()
+    handle = io.BytesIO()  # an SQLite built without serialize: through a file
+    write_sqlite(handle, deals, config)
+    return handle.getvalue()
+
+
+# The header fields (https://www.sqlite.org/fileformat.html 1.3) a database built in a file has and
+# one built in memory does not: the file change counter (24), the version-valid-for number (92) and the
+# SQLite version that last wrote it (96). Zero in all three, the file is the bytes to_sqlite serializes.
+_FILE_ONLY_HEADER = ((24, 4), (92, 4), (96, 4))
+
+
+def write_sqlite(handle: BinaryIO, deals: Sequence[Deal], config: Config | None = None,
+                 folder: Path | None = None) -> None:
+    """to_sqlite's bytes written into handle, the database built in a temporary file in folder (default:
+    the system's) rather than in memory: 100,000 deals make a database of hundreds of MB, which
+    to_sqlite holds twice (the database, then its bytes)."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".pipe-export-", dir=folder) as temporary:
+        path = Path(temporary) / "export.sqlite"
+        connection = sqlite3.connect(path)
+        try:
+            _fill(connection, deals, config)
+        finally:
+            connection.close()
+        with open(path, "rb") as database:
+            header = bytearray(database.read(100))
+            for offset, size in _FILE_ONLY_HEADER:
+                header[offset:offset + size] = bytes(size)
+            handle.write(bytes(header))
+            shutil.copyfileobj(database, handle, 1 << 20)
