@@ -255,3 +255,33 @@ def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_b
     deals = sorted(big.deals(), key=lambda deal: deal.id)
     assert target.read_bytes() == export.render_export(deals, "sqlite", big.config)
     assert real_connect(target).execute("SELECT count(*) FROM deals").fetchone() == (240,)
+
+
+# -- xlsx: a row at a time ------------------------------------------------------------------------------
+
+def test_the_xlsx_export_hands_each_row_to_a_streaming_sheet_as_it_is_made(big, run, monkeypatch, tmp_path):
+    import openpyxl
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    events: list[str] = []
+    _recorded(monkeypatch, export, "deal_columns", events, "columns")
+    _recorded(monkeypatch, WriteOnlyWorksheet, "append", events, "write")
+    real_row = export._xlsx_row
+
+    def row(sheet, values):
+        events.append("render")
+        return real_row(sheet, values)
+
+    monkeypatch.setattr(export, "_xlsx_row", row)
+    target = tmp_path / "deals.xlsx"
+    assert run(big, "export", "-o", str(target)).exit_code == 0
+    # the deals sheet: its header and 240 rows, each written before the next is made
+    deals_sheet = events[events.index("columns") + 1:][: 2 * 241]
+    assert deals_sheet == ["render", "write"] * 241
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["deals", "history", "tasks", "activities"]
+    sheet = book["deals"]
+    assert sheet.max_row == 241 and sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}241"
+    titles = [sheet.cell(r, 2).value for r in range(2, 242)]
+    assert titles[3] == "=SUM(A1) 3" and sheet.cell(5, 2).quotePrefix and sheet.cell(5, 2).data_type == "s"

@@ -18,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pipecli.core.errors import InvalidValue
-from pipecli.core.fileformat.csvcells import FORMULA_STARTS, neutralise  # noqa: F401 (neutralise: the policy, re-exported)
+from pipecli.core.fileformat.csvcells import (FORMULA_STARTS,  # noqa: F401 (neutralise: the policy, re-exported)
+                                              neutralise)
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import BANT_KEYS, Deal
 from pipecli.core.model.entryids import ENTRY_FIELDS
@@ -282,59 +283,81 @@ def _xlsx_text(text: str) -> str:
     return text
 
 
-def _xlsx_put(sheet, row: int, column: int, value: Any) -> None:
-    """One cell: numbers, dates and booleans as such; text always as text, never a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if value is None:
-        return
+def _xlsx_cell(sheet, value: Any) -> Any:
+    """One cell of a write-only sheet: numbers, dates and booleans as such; text always as text, never
+    a formula. A plain value where openpyxl makes the cell right by itself, else a cell made here."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if value is None or isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10**15):
+        return value
     if isinstance(value, dt.date):
-        cell.value = value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"
-    elif isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10**15):
-        cell.value = value
-    else:  # and an int Excel would round (it keeps 15 digits), or could not hold: an id of 19 digits, say
-        text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
-        cell.value = text
-        # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
-        cell.data_type = "s"
-        if text[:1] in FORMULA_STARTS:
-            # Excel's own form of the leading apostrophe: the cell shows the text as it is and stays
-            # text when edited, where a typed-in apostrophe would show.
-            cell.quotePrefix = True
+        return cell
+    # text, and an int Excel would round (it keeps 15 digits), or could not hold: an id of 19 digits, say
+    text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
+    if text[:1] not in FORMULA_STARTS and text not in ERROR_CODES:
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
+    cell.data_type = "s"
+    if text[:1] in FORMULA_STARTS:
+        # Excel's own form of the leading apostrophe: the cell shows the text as it is and stays
+        # text when edited, where a typed-in apostrophe would show.
+        cell.quotePrefix = True
+    return cell
 
 
-def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], first: bool) -> None:
+def _xlsx_row(sheet, values: Sequence[Any]) -> list[Any]:
+    return [_xlsx_cell(sheet, value) for value in values]
+
+
+def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = title
-    bold = Font(bold=True)
-    for column, name in enumerate(headers, start=1):
-        _xlsx_put(sheet, 1, column, name)
-        sheet.cell(row=1, column=column).font = bold
-    for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            _xlsx_put(sheet, row_number, column, value)
+    sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = sheet.dimensions
+    bold = Font(bold=True)
+    header = []
+    for cell in _xlsx_row(sheet, headers):
+        cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append(_xlsx_row(sheet, row))
+        count += 1
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
 
 
 def to_xlsx(deals: Sequence[Deal]) -> bytes:
     """A workbook: sheet `deals` (the csv table) and `history`, `tasks`, `activities` in long form."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, deals)
+    return buffer.getvalue()
+
+
+def write_xlsx(handle: BinaryIO, deals: Sequence[Deal]) -> None:
+    """to_xlsx's workbook written into handle, a row at a time: openpyxl's ordinary workbook holds every
+    cell as an object (gigabytes for 100,000 deals); its write-only one streams each sheet to a file."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
+    workbook = Workbook(write_only=True)
     workbook.properties.creator = "pipe"
     columns = deal_columns(deals)
     _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
-                [[get(deal) for _, get in columns] for deal in deals], first=True)
+                ([get(deal) for _, get in columns] for deal in deals))
     for title, table in XLSX_SHEETS:
-        rows = [[_listed(v) for v in row] for deal in deals for row in table.rows(deal)]
-        _xlsx_sheet(workbook, title, table.headers, rows, first=False)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        _xlsx_sheet(workbook, title, table.headers,
+                    ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)))
+    workbook.save(handle)
 
 
 # -- sqlite ----------------------------------------------------------------------------------------
