@@ -101,8 +101,7 @@ class Output:
         else:
             echo_output(content, self.fmt)
 
-
-    def stream(self, pieces: Iterable[str | bytes], said: str | None = None) -> None:
+    def stream(self, pieces: Iterable[str], said: str | None = None) -> None:
         """As emit, the content given in pieces, written as they come so that the whole is never held
         (`pipe list --format json` on 100,000 deals): to -o FILE atomically, else to standard output a
         batch of pieces at a time. Each piece must end where a record does: click strips ANSI codes, and
@@ -110,14 +109,13 @@ class Output:
         if self.path is not None:
             def write(handle) -> None:
                 for piece in pieces:
-                    handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+                    handle.write(piece.encode("utf-8"))
 
             write_output(Path(self.path), write)
             click.echo(said or f"wrote {self.path}", err=True)
         else:
             for batch in batches(pieces):
                 echo_output(batch, self.fmt)
-
 
     def write_file(self, write: Callable[[BinaryIO], None], said: str | None = None) -> None:
         """As emit for a binary format, which goes to -o FILE only (output_options sees to it):
@@ -126,6 +124,7 @@ class Output:
             raise InvalidValue(f"--format {self.fmt} writes a binary file: give -o FILE")
         write_output(Path(self.path), write)
         click.echo(said or f"wrote {self.path}", err=True)
+
 
 # About what one write to a pipe takes: fewer, larger writes than a record each, and little held.
 BATCH_CHARACTERS = 1 << 16

@@ -172,16 +172,12 @@ def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: boo
     return ROW_RENDERERS[fmt](rows, columns)
 
 
-# The formats render_rows can write a record at a time (the others fit columns to every row first).
-STREAMED = {"csv": csv_chunks, "json": json_chunks}
-
-
 def stream_rows(rows: Iterable[dict], columns: Sequence[str], fmt: str, raw: bool = False) -> Iterator[str]:
-    """render_rows' text in pieces, for the formats in STREAMED a record at a time as rows come (each
-    piece ends where a record ends); for the others (tables) the whole text as one piece."""
+    """render_rows' text in pieces: csv and json a record at a time as rows come (each piece ends where a
+    record ends); the tables (text, md), whose columns fit every row, as one piece."""
     if fmt == "csv":
         yield from csv_chunks(rows, columns, raw)
-    elif fmt in STREAMED:
-        yield from STREAMED[fmt](rows, columns)
+    elif fmt == "json":
+        yield from json_chunks(rows, columns)
     else:
         yield render_rows(list(rows), columns, fmt, raw)
