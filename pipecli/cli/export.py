@@ -6,7 +6,7 @@ import click
 
 from pipecli.cli.options import deal_filter_options, output_options, skip_bad_option
 from pipecli.core.model.queries import select
-from pipecli.render.export import render_export
+from pipecli.render.export import TEXT_FORMATS, export_chunks, render_export, write_sqlite, write_xlsx
 from pipecli.render.registry import DEALS
 
 
@@ -39,5 +39,12 @@ def export(app, deal_filter, out):
     """
     chosen = sorted((f.deal for f in select(app.deals(), app.config, deal_filter, app.today)),
                     key=lambda deal: deal.id)
-    out.emit(render_export(chosen, out.fmt, app.config),
-             said=f"exported {len(chosen)} deal{'' if len(chosen) == 1 else 's'} to {out.path}")
+    said = f"exported {len(chosen)} deal{'' if len(chosen) == 1 else 's'} to {out.path}"
+    if out.fmt in TEXT_FORMATS:  # written a deal at a time, never held whole
+        out.stream(export_chunks(chosen, out.fmt), said=said)
+    elif out.fmt == "sqlite":  # built in a file beside the target, not in memory
+        out.write_file(lambda handle: write_sqlite(handle, chosen, app.config, out.path.parent), said=said)
+    elif out.fmt == "xlsx":  # a row at a time
+        out.write_file(lambda handle: write_xlsx(handle, chosen), said=said)
+    else:
+        out.emit(render_export(chosen, out.fmt, app.config), said=said)

@@ -12,7 +12,7 @@ from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import SORT_KEYS, parse_sort_key, select, sort_facts
 from pipecli.render.board import board_columns, board_json, board_markdown, render_board
 from pipecli.render.deals import FULL_COLUMNS, TABLE_COLUMNS, TABLE_FITS, column_names, deal_record, table_row
-from pipecli.render.formats import render_rows
+from pipecli.render.formats import render_rows, stream_rows
 from pipecli.render.registry import BOARD, RECORDS
 
 TABLE_TEXT_WIDTH = 28
@@ -57,12 +57,13 @@ def list_(app, deal_filter, sort, columns_text, out):
             left = [c for c in columns if c not in shown]
             if left:
                 warn(f"left out to fit {out.width} columns: {', '.join(left)} (--wide shows every column)")
+        out.emit(text)
     else:
-        rows = [deal_record(f) if columns is None else {**table_row(f), **deal_record(f)} for f in chosen]
-        text = render_rows(rows, columns or FULL_COLUMNS, out.fmt, out.raw)
-    # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as
-    # for_terminal shows it.
-    out.emit(text)
+        # A record at a time, made as it is written (--format json on 100,000 deals: the output never held).
+        rows = (deal_record(f) if columns is None else {**table_row(f), **deal_record(f)} for f in chosen)
+        # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as
+        # for_terminal shows it.
+        out.stream(stream_rows(rows, columns or FULL_COLUMNS, out.fmt, out.raw))
 
 
 @click.command()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -98,6 +100,48 @@ class Output:
             click.echo(content, nl=False, color=self.style.enabled or None)
         else:
             echo_output(content, self.fmt)
+
+    def stream(self, pieces: Iterable[str], said: str | None = None) -> None:
+        """As emit, the content given in pieces, written as they come so that the whole is never held
+        (`pipe list --format json` on 100,000 deals): to -o FILE atomically, else to standard output a
+        batch of pieces at a time. Each piece must end where a record does: click strips ANSI codes, and
+        for_terminal escapes, a batch at a time."""
+        if self.path is not None:
+            def write(handle) -> None:
+                for piece in pieces:
+                    handle.write(piece.encode("utf-8"))
+
+            write_output(Path(self.path), write)
+            click.echo(said or f"wrote {self.path}", err=True)
+        else:
+            for batch in batches(pieces):
+                echo_output(batch, self.fmt)
+
+    def write_file(self, write: Callable[[BinaryIO], None], said: str | None = None) -> None:
+        """As emit for a binary format, which goes to -o FILE only (output_options sees to it):
+        write(handle) puts the content into the file as it makes it, atomically."""
+        if self.path is None:
+            raise InvalidValue(f"--format {self.fmt} writes a binary file: give -o FILE")
+        write_output(Path(self.path), write)
+        click.echo(said or f"wrote {self.path}", err=True)
+
+
+# About what one write to a pipe takes: fewer, larger writes than a record each, and little held.
+BATCH_CHARACTERS = 1 << 16
+
+
+def batches(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces joined into batches of about BATCH_CHARACTERS, in order, the last as it is."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= BATCH_CHARACTERS:
+            yield "".join(held)
+            held, size = [], 0
+    if held:
+        yield "".join(held)
 
 
 def write_output(path: Path, content) -> None:

@@ -18,18 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from pipecli.core.errors import InvalidValue
 from pipecli.core.fileformat.csvcells import (FORMULA_STARTS,  # noqa: F401 (neutralise: the policy, re-exported)
-                                              csv_lines, neutralise)
+                                              neutralise)
 from pipecli.core.model.config import Config
 from pipecli.core.model.deal import BANT_KEYS, Deal
 from pipecli.core.model.entryids import ENTRY_FIELDS
 from pipecli.core.model.values import format_contact
-from pipecli.render.formats import plain
+from pipecli.render.formats import csv_row, plain
 from pipecli.render.registry import DEALS, formats_for, names
 
 EXPORT_FORMATS = names(formats_for(DEALS))
@@ -38,12 +39,8 @@ NOTES_KEY = "notes"
 
 def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None) -> str | bytes:
     """deals in one of EXPORT_FORMATS: text for csv/json/jsonl, bytes for xlsx/sqlite."""
-    if fmt == "json":
-        return to_json(deals)
-    if fmt == "jsonl":
-        return to_jsonl(deals)
-    if fmt == "csv":
-        return to_csv(deals)
+    if fmt in TEXT_FORMATS:
+        return "".join(export_chunks(deals, fmt))
     if fmt == "xlsx":
         return to_xlsx(deals)
     if fmt == "sqlite":
@@ -51,17 +48,27 @@ def render_export(deals: Sequence[Deal], fmt: str, config: Config | None = None)
     raise InvalidValue(f"unknown export format '{fmt}' (formats: {', '.join(EXPORT_FORMATS)})")
 
 
+def export_chunks(deals: Sequence[Deal], fmt: str) -> Iterator[str]:
+    """render_export's text for csv, json or jsonl a deal at a time (the csv's header first): the export
+    is never held whole. A deal the format cannot carry fails before the first piece."""
+    return TEXT_FORMATS[fmt](deals)
+
+
 # -- json and jsonl ------------------------------------------------------------------------------
 
 def deal_object(deal: Deal) -> dict:
     """The deal as JSON-ready data: its frontmatter in file order, dates as ISO text, then `notes`."""
+    _refuse_notes_field(deal)
+    data = plain(deal.data)
+    data[NOTES_KEY] = deal.body
+    return data
+
+
+def _refuse_notes_field(deal: Deal) -> None:
     if NOTES_KEY in deal.data:
         raise InvalidValue(
             f"deals/{deal.id}.md has a field '{NOTES_KEY}', which the export uses for the notes below the "
             f"frontmatter: rename it (pipe edit {deal.id}) or export as csv, xlsx or sqlite")
-    data = plain(deal.data)
-    data[NOTES_KEY] = deal.body
-    return data
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
@@ -72,11 +79,30 @@ def _dumps(value: Any, indent: int | None = None) -> str:
 
 
 def to_json(deals: Sequence[Deal]) -> str:
-    return _dumps([deal_object(d) for d in deals], indent=2) + "\n"
+    return "".join(json_chunks(deals))
+
+
+def json_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    """What json.dumps(indent=2) writes for the list of deal objects, a deal at a time: each deal dumped
+    alone and indented one level (no JSON string holds a raw line break, so indenting every line after
+    the first is indenting the value)."""
+    for deal in deals:  # an error before any output, as when the export was made whole
+        _refuse_notes_field(deal)
+    before = "[\n  "
+    for deal in deals:
+        yield before + _dumps(deal_object(deal), indent=2).replace("\n", "\n  ")
+        before = ",\n  "
+    yield "[]\n" if before == "[\n  " else "\n]\n"
 
 
 def to_jsonl(deals: Sequence[Deal]) -> str:
-    return "".join(_dumps(deal_object(d)) + "\n" for d in deals)
+    return "".join(jsonl_chunks(deals))
+
+
+def jsonl_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    for deal in deals:
+        _refuse_notes_field(deal)
+    return (_dumps(deal_object(d)) + "\n" for d in deals)
 
 
 # -- the one-row-per-deal table (csv and the xlsx sheet `deals`) ------------------------------------
@@ -166,8 +192,19 @@ def to_csv(deals: Sequence[Deal]) -> str:
 
     Always neutralised (no raw form): `pipe import --preset pipe` removes exactly the quotes added.
     """
+    return "".join(csv_chunks(deals))
+
+
+def csv_chunks(deals: Sequence[Deal]) -> Iterator[str]:
+    """to_csv a line at a time: the header, then a deal each."""
     columns = deal_columns(deals)
-    return csv_lines([name for name, _ in columns], ([_csv_value(get(deal)) for _, get in columns] for deal in deals))
+    yield csv_row([name for name, _ in columns])
+    for deal in deals:
+        yield csv_row([_csv_value(get(deal)) for _, get in columns])
+
+
+TEXT_FORMATS: dict[str, Callable[[Sequence[Deal]], Iterator[str]]] = {
+    "csv": csv_chunks, "json": json_chunks, "jsonl": jsonl_chunks}
 
 
 # -- the long tables: one row per list entry (sqlite tables, xlsx sheets) ----------------------------
@@ -246,59 +283,81 @@ def _xlsx_text(text: str) -> str:
     return text
 
 
-def _xlsx_put(sheet, row: int, column: int, value: Any) -> None:
-    """One cell: numbers, dates and booleans as such; text always as text, never a formula."""
-    cell = sheet.cell(row=row, column=column)
-    if value is None:
-        return
+def _xlsx_cell(sheet, value: Any) -> Any:
+    """One cell of a write-only sheet: numbers, dates and booleans as such; text always as text, never
+    a formula. A plain value where openpyxl makes the cell right by itself, else a cell made here."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    if value is None or isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10**15):
+        return value
     if isinstance(value, dt.date):
-        cell.value = value
+        cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"
-    elif isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10**15):
-        cell.value = value
-    else:  # and an int Excel would round (it keeps 15 digits), or could not hold: an id of 19 digits, say
-        text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
-        cell.value = text
-        # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
-        cell.data_type = "s"
-        if text[:1] in FORMULA_STARTS:
-            # Excel's own form of the leading apostrophe: the cell shows the text as it is and stays
-            # text when edited, where a typed-in apostrophe would show.
-            cell.quotePrefix = True
+        return cell
+    # text, and an int Excel would round (it keeps 15 digits), or could not hold: an id of 19 digits, say
+    text = _xlsx_text(value if isinstance(value, str) else _dumps(plain(value)))
+    if text[:1] not in FORMULA_STARTS and text not in ERROR_CODES:
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    # openpyxl would store '=...' as a formula and '#N/A' as an error: a string cell is data.
+    cell.data_type = "s"
+    if text[:1] in FORMULA_STARTS:
+        # Excel's own form of the leading apostrophe: the cell shows the text as it is and stays
+        # text when edited, where a typed-in apostrophe would show.
+        cell.quotePrefix = True
+    return cell
 
 
-def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], first: bool) -> None:
+def _xlsx_row(sheet, values: Sequence[Any]) -> list[Any]:
+    return [_xlsx_cell(sheet, value) for value in values]
+
+
+def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = title
-    bold = Font(bold=True)
-    for column, name in enumerate(headers, start=1):
-        _xlsx_put(sheet, 1, column, name)
-        sheet.cell(row=1, column=column).font = bold
-    for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            _xlsx_put(sheet, row_number, column, value)
+    sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = sheet.dimensions
+    bold = Font(bold=True)
+    header = []
+    for cell in _xlsx_row(sheet, headers):
+        cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append(_xlsx_row(sheet, row))
+        count += 1
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
 
 
 def to_xlsx(deals: Sequence[Deal]) -> bytes:
     """A workbook: sheet `deals` (the csv table) and `history`, `tasks`, `activities` in long form."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, deals)
+    return buffer.getvalue()
+
+
+def write_xlsx(handle: BinaryIO, deals: Sequence[Deal]) -> None:
+    """to_xlsx's workbook written into handle, a row at a time: openpyxl's ordinary workbook holds every
+    cell as an object (gigabytes for 100,000 deals); its write-only one streams each sheet to a file."""
     from openpyxl import Workbook
 
-    workbook = Workbook()
+    workbook = Workbook(write_only=True)
     workbook.properties.creator = "pipe"
     columns = deal_columns(deals)
     _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
-                [[get(deal) for _, get in columns] for deal in deals], first=True)
+                ([get(deal) for _, get in columns] for deal in deals))
     for title, table in XLSX_SHEETS:
-        rows = [[_listed(v) for v in row] for deal in deals for row in table.rows(deal)]
-        _xlsx_sheet(workbook, title, table.headers, rows, first=False)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        _xlsx_sheet(workbook, title, table.headers,
+                    ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)))
+    workbook.save(handle)
 
 
 # -- sqlite ----------------------------------------------------------------------------------------
@@ -376,18 +435,19 @@ def _fill(connection: "sqlite3.Connection", deals: Sequence[Deal], config: Confi
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     names = ", ".join(_quoted(n) for n, _, _ in _DEAL_COLUMNS)
     marks = ", ".join("?" for _ in _DEAL_COLUMNS)
+    # Rows made as SQLite takes them (generators), never all held: 100,000 deals make millions.
     connection.executemany(f"INSERT INTO deals ({names}) VALUES ({marks})",
-                           [[_sql_value(get(d), kind) for _, kind, get in _DEAL_COLUMNS] for d in deals])
+                           ([_sql_value(get(d), kind) for _, kind, get in _DEAL_COLUMNS] for d in deals))
     for table in ENTRY_TABLES:
         kinds = ["TEXT", "INTEGER", *(kind for _, kind in table.columns), "TEXT"]
         names = ", ".join(_quoted(h) for h in table.headers)
         marks = ", ".join("?" for _ in table.headers)
         connection.executemany(
             f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-            [[_sql_value(v, k) for v, k in zip(row, kinds)] for d in deals for row in table.rows(d)])
+            ([_sql_value(v, k) for v, k in zip(row, kinds)] for d in deals for row in table.rows(d)))
     connection.executemany(
         "INSERT INTO tags (deal_id, position, tag) VALUES (?, ?, ?)",
-        [(d.id, n, str(tag)) for d in deals for n, tag in enumerate(d.data.get("tags") or [], start=1)])
+        ((d.id, n, str(tag)) for d in deals for n, tag in enumerate(d.data.get("tags") or [], start=1)))
     if config is not None:
         connection.executemany(
             "INSERT INTO stages (pipeline, position, stage, name, kind, probability, rot_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -407,16 +467,38 @@ def to_sqlite(deals: Sequence[Deal], config: Config | None = None) -> bytes:
         _fill(connection, deals, config)
         if hasattr(connection, "serialize"):
             return connection.serialize()
-        # An SQLite built without serialize: write a file in a private temporary folder instead.
-        import tempfile
-        from pathlib import Path
-
-        with tempfile.TemporaryDirectory() as folder:
-            target = sqlite3.connect(Path(folder) / "export.sqlite")
-            try:
-                connection.backup(target)
-            finally:
-                target.close()
-            return (Path(folder) / "export.sqlite").read_bytes()
     finally:
         connection.close()
+    handle = io.BytesIO()  # an SQLite built without serialize: through a file
+    write_sqlite(handle, deals, config)
+    return handle.getvalue()
+
+
+# The header fields (https://www.sqlite.org/fileformat.html 1.3) a database built in a file has and
+# one built in memory does not: the file change counter (24), the version-valid-for number (92) and the
+# SQLite version that last wrote it (96). Zero in all three, the file is the bytes to_sqlite serializes.
+_FILE_ONLY_HEADER = ((24, 4), (92, 4), (96, 4))
+
+
+def write_sqlite(handle: BinaryIO, deals: Sequence[Deal], config: Config | None = None,
+                 folder: Path | None = None) -> None:
+    """to_sqlite's bytes written into handle, the database built in a temporary file in folder (default:
+    the system's) rather than in memory: 100,000 deals make a database of hundreds of MB, which
+    to_sqlite holds twice (the database, then its bytes)."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".pipe-export-", dir=folder) as temporary:
+        path = Path(temporary) / "export.sqlite"
+        connection = sqlite3.connect(path)
+        try:
+            _fill(connection, deals, config)
+        finally:
+            connection.close()
+        with open(path, "rb") as database:
+            header = bytearray(database.read(100))
+            for offset, size in _FILE_ONLY_HEADER:
+                header[offset:offset + size] = bytes(size)
+            handle.write(bytes(header))
+            shutil.copyfileobj(database, handle, 1 << 20)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from json.encoder import encode_basestring as _encode_string  # json's own, in C
 from typing import TYPE_CHECKING, Any
 
-from pipecli.core.fileformat.csvcells import csv_lines
+from pipecli.core.fileformat.csvcells import csv_field, csv_text
 from pipecli.render.exact import json_text, machine
 from pipecli.render.style import printable
 
@@ -41,21 +41,26 @@ def _cell(value: Any) -> str:
 
 
 def to_json(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """The rows as json.dumps(indent=2) writes them, byte for byte, only faster; a Decimal as a number
-    with all its digits (render/exact.py), where json.dumps would refuse it.
+    """The rows as json.dumps(indent=2) writes them, byte for byte, only faster (json_chunks, whole)."""
+    return "".join(json_chunks(rows, columns))
+
+
+def json_chunks(rows: Iterable[dict], columns: Sequence[str]) -> Iterator[str]:
+    """The rows as json.dumps(indent=2) writes them, byte for byte, a record at a time as rows come: the
+    whole list is never held; a Decimal as a number with all its digits (render/exact.py), where
+    json.dumps would refuse it.
 
     json's indented output is made by its pure-Python encoder, about a microsecond a value: most of
     `pipe list --format json` on 10,000 deals. Here each scalar goes through json's C string
     encoder and the rest (lists, mappings) through json.dumps itself, indented to its place.
     """
-    if not rows:
-        return "[]\n"
     keys = [_json_scalar(column) + ": " for column in columns]
-    records = []
+    before = "[\n"
     for row in rows:
         fields = [key + _json_field(row.get(column)) for key, column in zip(keys, columns)]
-        records.append("  {\n    " + ",\n    ".join(fields) + "\n  }" if fields else "  {}")
-    return "[\n" + ",\n".join(records) + "\n]\n"
+        yield before + ("  {\n    " + ",\n    ".join(fields) + "\n  }" if fields else "  {}")
+        before = ",\n"
+    yield "[]\n" if before == "[\n" else "\n]\n"
 
 
 def _json_scalar(value: Any) -> str:
@@ -101,7 +106,20 @@ def _csv_value(value: Any) -> Any:
 
 def to_csv(rows: Sequence[dict], columns: Sequence[str], raw: bool = False) -> str:
     """The rows as CSV under pipe's one policy: formula-like text neutralised unless raw."""
-    return csv_lines(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows), raw)
+    return "".join(csv_chunks(rows, columns, raw))
+
+
+def csv_chunks(rows: Iterable[dict], columns: Sequence[str], raw: bool = False) -> Iterator[str]:
+    """to_csv a line at a time as rows come (the header first): what core/fileformat/csvcells.py's
+    csv_lines writes for them, never held whole."""
+    yield csv_row(columns, raw)
+    for row in rows:
+        yield csv_row([_csv_value(row.get(c)) for c in columns], raw)
+
+
+def csv_row(values: Iterable[Any], raw: bool = False) -> str:
+    """One CSV line (with its LF), each cell through csvcells' csv_text and csv_field."""
+    return ",".join(csv_field(csv_text(value, raw)) for value in values) + "\n"
 
 
 def md_text(value) -> str:
@@ -152,3 +170,14 @@ def render_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, raw: boo
     if fmt == "text":
         return ROW_RENDERERS[fmt](rows, columns, width, fits, keep)
     return ROW_RENDERERS[fmt](rows, columns)
+
+
+def stream_rows(rows: Iterable[dict], columns: Sequence[str], fmt: str, raw: bool = False) -> Iterator[str]:
+    """render_rows' text in pieces: csv and json a record at a time as rows come (each piece ends where a
+    record ends); the tables (text, md), whose columns fit every row, as one piece."""
+    if fmt == "csv":
+        yield from csv_chunks(rows, columns, raw)
+    elif fmt == "json":
+        yield from json_chunks(rows, columns)
+    else:
+        yield render_rows(list(rows), columns, fmt, raw)
