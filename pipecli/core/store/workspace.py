@@ -291,6 +291,8 @@ class Workspace:
             self.deal_path(deal_id)  # raises NotFound, saying why
         # os.path, not pathlib: reading 10,000 deals, pathlib's paths cost as much as the reads
         name = f"{deal_id}.md"
+        if self._batch is not None:  # _read_file refuses a deal whose new content is not in place yet
+            return dealload.load_deal(self._read_file(deal_id, self.deal_path(deal_id)), f"{DEALS_DIR}/{name}", deal_id)
         try:
             with open(os.path.join(self.deals_dir, name), "rb") as handle:
                 raw = handle.read()
