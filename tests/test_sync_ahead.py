@@ -144,3 +144,25 @@ def test_plain_git_merge_runs_the_driver_per_file_and_takes_only_a_result_made_f
     done = twin.git("merge", "--no-edit", "origin/main", ok=False)  # the result for exactly these inputs
     assert (twin.root / path).read_bytes() == planted and "pipe: conflict in there" in done.stderr
     assert twin.out("ls-files", "-u", path).count("\n") == 2  # a conflict, as the recorded status said
+
+
+def test_a_deal_file_name_too_long_for_a_result_beside_its_blob_ids_is_merged_by_the_driver(team):
+    # A result is named path.<3 blob ids>.status: 125 characters more than the file's own name, past
+    # the file system's 255 for a long id (pipe's ids have no length limit); the driver merges it.
+    alice, bob = team.alice, team.bob
+    long_id = "-".join(["long"] * 30)  # 149 characters
+    name = f"deals/{long_id}.md"
+    text = alice.path(team.acme).read_text(encoding="utf-8").replace(f"id: {team.acme}", f"id: {long_id}")
+    (alice.root / name).write_text(text, encoding="utf-8")
+    alice.git("add", name)
+    alice.git("commit", "-qm", "a long id")
+    alice.pipe("sync")
+    bob.pipe("sync")
+    edit(alice, name, "value: 8000", "value: 9000")
+    edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
+    for clone in (alice, bob):
+        clone.git("commit", "-qam", f"{clone.user}'s side")
+    alice.git("push", "-q")
+    bob.pipe("sync")
+    merged = (bob.root / name).read_bytes()
+    assert b"value: 9000" in merged and b"expected_close: 2027-02-15" in merged
