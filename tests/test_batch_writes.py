@@ -4,6 +4,7 @@ temp files, one flush to disk, the renames, one fsync of deals/; all or nothing 
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import os
 from pathlib import Path
@@ -276,3 +277,18 @@ def test_a_deal_file_that_appears_while_an_import_prepares_it_is_not_replaced(ma
     failed(result, "deals/deal-number-3.md appeared while pipe was writing", "changed: none")
     assert workspace.deal_path("deal-number-3").read_text() == planted
     assert sorted(files(workspace)) == ["deal-number-3.md", "keep.md"]  # no other deal, no temp file
+
+
+def test_a_deal_saved_twice_in_a_batch_ends_as_its_last_save(make_workspace):
+    # The second save compares with the file as read: changed back, it found nothing to write, and
+    # the first save's content went in place all the same.
+    workspace = make_workspace({"a": simple_deal("a")})
+    before = files(workspace)
+    with workspace.batch():
+        a = workspace.load("a")
+        as_read = copy.deepcopy(a.data)
+        a.set("value", 5)
+        assert workspace.save(a)
+        a.data = as_read
+        assert not workspace.save(a)
+    assert files(workspace) == before and workspace.written == []

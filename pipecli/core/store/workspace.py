@@ -439,6 +439,8 @@ class Workspace:
         path = self.deal_path(deal.id)
         text = _text_to_write(deal)
         if text is None:
+            if self._batch is not None:  # changed back within the batch: the file on disk holds it already
+                self._batch.drop(path)
             return False
         # Parsed before it is written: pipe never writes a file it could not read back (one grown
         # past the frontmatter's size limit by imported entries, say).
