@@ -4,6 +4,7 @@ temp files, one flush to disk, the renames, one fsync of deals/; all or nothing 
 from __future__ import annotations
 
 import contextlib
+import copy
 import errno
 import os
 from pathlib import Path
@@ -257,3 +258,37 @@ def test_automate_dates_the_tags_it_first_sees_in_one_batch_each_deal_once(make_
         for deal_id in deals:  # both rules dated on each deal: neither change lost to the other
             assert [q["rule"] for q in workspace.load(deal_id).data["automations"]] == ["vip-welcome", "vip-check"]
     assert counted[2] == counted[12]
+
+
+def test_a_deal_file_that_appears_while_an_import_prepares_it_is_not_replaced(make_workspace, run, monkeypatch,
+                                                                              tmp_path):
+    # Preparing a batch takes seconds (an 8,800-row import): a file another program puts at an id
+    # the import creates (a git pull, say) in that time stops the batch before any rename.
+    workspace = make_workspace({"keep": simple_deal("keep")})
+    planted = simple_deal("deal-number-3")
+    real = store_batch.flush_to_disk
+
+    def pull_then_flush(temps):
+        workspace.deal_path("deal-number-3").write_text(planted)
+        real(temps)
+
+    monkeypatch.setattr(store_batch, "flush_to_disk", pull_then_flush)
+    result = run(workspace, "import", str(csv_file(tmp_path, 5)), *IMPORT)
+    failed(result, "deals/deal-number-3.md appeared while pipe was writing", "changed: none")
+    assert workspace.deal_path("deal-number-3").read_text() == planted
+    assert sorted(files(workspace)) == ["deal-number-3.md", "keep.md"]  # no other deal, no temp file
+
+
+def test_a_deal_saved_twice_in_a_batch_ends_as_its_last_save(make_workspace):
+    # The second save compares with the file as read: changed back, it found nothing to write, and
+    # the first save's content went in place all the same.
+    workspace = make_workspace({"a": simple_deal("a")})
+    before = files(workspace)
+    with workspace.batch():
+        a = workspace.load("a")
+        as_read = copy.deepcopy(a.data)
+        a.set("value", 5)
+        assert workspace.save(a)
+        a.data = as_read
+        assert not workspace.save(a)
+    assert files(workspace) == before and workspace.written == []

@@ -144,3 +144,75 @@ def test_plain_git_merge_runs_the_driver_per_file_and_takes_only_a_result_made_f
     done = twin.git("merge", "--no-edit", "origin/main", ok=False)  # the result for exactly these inputs
     assert (twin.root / path).read_bytes() == planted and "pipe: conflict in there" in done.stderr
     assert twin.out("ls-files", "-u", path).count("\n") == 2  # a conflict, as the recorded status said
+
+
+def test_a_deal_file_name_too_long_for_a_result_beside_its_blob_ids_is_merged_by_the_driver(team):
+    # A result is named path.<3 blob ids>.status: 125 characters more than the file's own name, past
+    # the file system's 255 for a long id (pipe's ids have no length limit); the driver merges it.
+    alice, bob = team.alice, team.bob
+    long_id = "-".join(["long"] * 30)  # 149 characters
+    name = f"deals/{long_id}.md"
+    text = alice.path(team.acme).read_text(encoding="utf-8").replace(f"id: {team.acme}", f"id: {long_id}")
+    (alice.root / name).write_text(text, encoding="utf-8")
+    alice.git("add", name)
+    alice.git("commit", "-qm", "a long id")
+    alice.pipe("sync")
+    bob.pipe("sync")
+    edit(alice, name, "value: 8000", "value: 9000")
+    edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
+    for clone in (alice, bob):
+        clone.git("commit", "-qam", f"{clone.user}'s side")
+    alice.git("push", "-q")
+    bob.pipe("sync")
+    merged = (bob.root / name).read_bytes()
+    assert b"value: 9000" in merged and b"expected_close: 2027-02-15" in merged
+
+
+def test_a_deal_file_with_a_double_quote_in_its_name_merges_and_the_driver_registered_before_is_updated(team):
+    # git quotes %P for sh; inside the "..." of the driver's last message a `"` in the name ended the
+    # string, and with a `'` after it sh refused the whole driver: the file was never merged.
+    from pipecli.core.gitsync.setup import DRIVER_COMMAND
+
+    alice, bob = team.alice, team.bob
+    before = DRIVER_COMMAND.replace("'\"%P\"'", "%P")  # the driver as pipe registered it with %P inside "..."
+    bob.git("config", "merge.pipe.driver", before)
+    name = "deals/6\" o'clock.md"
+    (alice.root / name).write_text(alice.path(team.acme).read_text(encoding="utf-8"), encoding="utf-8")
+    alice.git("add", "--", name)
+    alice.git("commit", "-qm", "quoted")
+    alice.git("push", "-q")
+    bob.git("pull", "-q", "--no-edit")
+    edit(alice, name, "value: 8000", "value: 9000")
+    edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
+    for clone in (alice, bob):
+        clone.git("commit", "-qam", f"{clone.user}'s side")
+    alice.git("push", "-q")
+    synced = bob.pipe("sync", ok=None)
+    assert "failed without marking" not in synced.stderr
+    assert bob.out("config", "merge.pipe.driver") == DRIVER_COMMAND
+    merged = (bob.root / name).read_bytes()
+    assert b"value: 9000" in merged and b"expected_close: 2027-02-15" in merged
+    assert bob.out("ls-files", "-u") == ""
+
+
+def test_a_deal_file_name_is_never_run_as_a_command_when_the_driver_finds_no_pipe(team, tmp_path):
+    from tests.test_team_git import only_on_path
+
+    alice, bob = team.alice, team.bob
+    name = "deals/$(touch ran).md"
+    (alice.root / name).write_text(alice.path(team.acme).read_text(encoding="utf-8"), encoding="utf-8")
+    alice.git("add", "--", name)
+    alice.git("commit", "-qm", "odd name")
+    alice.git("push", "-q")
+    bob.git("pull", "-q", "--no-edit")
+    edit(alice, name, "value: 8000", "value: 9000")
+    edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
+    for clone in (alice, bob):
+        clone.git("commit", "-qam", f"{clone.user}'s side")
+    alice.git("push", "-q")
+    bob.env.pop("PYTHONPATH")
+    bob.env["PATH"] = only_on_path(tmp_path, touch=shutil.which("touch"))  # no pipe, no python3: its last words
+    failed = bob.git("pull", "--no-edit", ok=False)
+    said = [line for line in failed.stderr.splitlines() if line.startswith("pipe: cannot merge")]
+    assert said and said[0].startswith("pipe: cannot merge 'deals/$(touch ran).md': no pipe on PATH")
+    assert not (bob.root / "ran").exists()

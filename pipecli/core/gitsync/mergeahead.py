@@ -12,6 +12,7 @@ interrupted `git merge` leaves, and a plain `git merge` (no folder given) runs t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,13 +51,20 @@ def merge_ahead(git: Git, base: str, theirs: str, paths: list[str], folder: Path
             merged(path)
             continue
         result = folder / f"{path}.{'-'.join(oid for oid, _ in sides)}.{done.status}"
-        if not result.parent.is_dir():
-            result.parent.mkdir(parents=True)
-        if done.messages:
-            result.with_name(result.name + ".msg").write_text("".join(f"{m}\n" for m in done.messages),
-                                                              encoding="utf-8", errors="surrogateescape")
-        result.write_bytes(done.data)  # last: the driver takes the result only once its message is there
-        count += 1
+        try:
+            if not result.parent.is_dir():
+                result.parent.mkdir(parents=True)
+            if done.messages:
+                result.with_name(result.name + ".msg").write_text("".join(f"{m}\n" for m in done.messages),
+                                                                  encoding="utf-8", errors="surrogateescape")
+            result.write_bytes(done.data)  # last: the driver takes the result only once its message is there
+        except OSError:
+            # A name too long with the three blob ids added (a long deal id; 64-digit ids in a
+            # SHA-256 repository), a full disk: no result, so the driver merges this file itself.
+            with contextlib.suppress(OSError):
+                result.unlink()
+        else:
+            count += 1
         merged(path)
     return count
 

@@ -40,19 +40,29 @@ _AHEAD = (
 # (a terminal, an editor, a GUI, cron), so: the Python `pipe sync` names, else `pipe` on PATH, else
 # a python3 on PATH that has pipecli; a program that cannot start (126, 127: a stale shebang) falls
 # through to the next. Without any, one line says what is missing, and git reports a conflict.
-_FIND_PIPE = (
+_FIND_PIPE_START = (
     f'if [ -n "${PYTHON_VARIABLE}" ]; then exec "${PYTHON_VARIABLE}" -m pipecli merge-driver {ARGS}; fi; '
     f'if command -v pipe >/dev/null 2>&1; then pipe merge-driver {ARGS}; s=$?; [ $s -lt 126 ] && exit $s; fi; '
     f"python3 -c 'import pipecli' 2>/dev/null && exec python3 -m pipecli merge-driver {ARGS}; "
+)
+# %P stays outside the double quotes: git quotes it for sh, not for inside "...", where a `"` in a
+# file's name ended the string (sh then refused the whole driver: that file never merged) and a
+# `$(...)` in it would run.
+_FIND_PIPE = _FIND_PIPE_START + (
+    "echo \"pipe: cannot merge '\"%P\"': no pipe on PATH, nor a python3 with pipecli (PATH is $PATH): "
+    "put pipe on PATH, then redo the merge (git checkout -m '\"%P\"')\" >&2; exit 2"
+)
+DRIVER_COMMAND = _AHEAD + _FIND_PIPE
+# The same as pipe registered it before, with %P inside the double quotes.
+_FIND_PIPE_QUOTED = _FIND_PIPE_START + (
     'echo "pipe: cannot merge %P: no pipe on PATH, nor a python3 with pipecli (PATH is $PATH): '
     'put pipe on PATH, then redo the merge (git checkout -m %P)" >&2; exit 2'
 )
-DRIVER_COMMAND = _AHEAD + _FIND_PIPE
 # What pipe registered before its core was grouped into subpackages: the same, but its python3 test
 # imported a module that no longer exists; sync and setup replace it.
-EARLIER_DRIVER_COMMAND = _FIND_PIPE.replace("'import pipecli'", "'import pipecli.core.merge'")
+EARLIER_DRIVER_COMMAND = _FIND_PIPE_QUOTED.replace("'import pipecli'", "'import pipecli.core.merge'")
 # Every command an earlier pipe registered as it is (no path in it): sync brings them up to date.
-EARLIER_DRIVER_COMMANDS = (EARLIER_DRIVER_COMMAND, _FIND_PIPE)
+EARLIER_DRIVER_COMMANDS = (EARLIER_DRIVER_COMMAND, _FIND_PIPE_QUOTED, _AHEAD + _FIND_PIPE_QUOTED)
 # What earlier versions of pipe registered: one program by its full path (or a Python with -m pipecli).
 _OLD_DRIVER = re.compile(rf"^(?P<program>.+?)(?: -m pipecli)? merge-driver {re.escape(ARGS)}$")
 # Settings that plain `git pull` needs (see configure_clone), with why.

@@ -50,6 +50,12 @@ class FileBatch:
             _remove(previous[0])
         self._pending[path] = (temp, on_placed)
 
+    def drop(self, path: Path) -> None:
+        """Forget path's new content (its target keeps what it holds): a later save found nothing to change."""
+        previous = self._pending.pop(path, None)
+        if previous is not None:
+            _remove(previous[0])
+
     def discard(self) -> None:
         """Remove every temp file not yet in place: their targets keep what they hold."""
         pending, self._pending = self._pending, {}

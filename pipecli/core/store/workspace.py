@@ -163,6 +163,7 @@ class Workspace:
         # Inside batch(): the folders found inside the workspace, checked once each when the first file
         # is prepared there and again just before the renames, not twice for each of 10,000 files.
         self._batch_folders: set[Path] = set()
+        self._batch_created: set[Path] = set()  # inside batch(): the deal files it creates
         self.written: list[Path] = []  # every workspace file this process wrote or removed, for autocommit
         # Deal files that did not parse and that a command went on without (deals(skip_bad=True)),
         # by path: the CLI warns once about each when the command ends.
@@ -291,6 +292,8 @@ class Workspace:
             self.deal_path(deal_id)  # raises NotFound, saying why
         # os.path, not pathlib: reading 10,000 deals, pathlib's paths cost as much as the reads
         name = f"{deal_id}.md"
+        if self._batch is not None:  # _read_file refuses a deal whose new content is not in place yet
+            return dealload.load_deal(self._read_file(deal_id, self.deal_path(deal_id)), f"{DEALS_DIR}/{name}", deal_id)
         try:
             with open(os.path.join(self.deals_dir, name), "rb") as handle:
                 raw = handle.read()
@@ -436,6 +439,8 @@ class Workspace:
         path = self.deal_path(deal.id)
         text = _text_to_write(deal)
         if text is None:
+            if self._batch is not None:  # changed back within the batch: the file on disk holds it already
+                self._batch.drop(path)
             return False
         # Parsed before it is written: pipe never writes a file it could not read back (one grown
         # past the frontmatter's size limit by imported entries, say).
@@ -486,12 +491,18 @@ class Workspace:
                 self._batch.discard()  # nothing, unless the block or the commit stopped part way
                 self._batch = None
                 self._batch_folders = set()
+                self._batch_created = set()
 
     def _still_inside(self, folders: set[Path]) -> None:
-        """Check again, just before a batch's renames, that no folder was swapped for a link out of the workspace."""
+        """Check again, just before a batch's renames, that no folder was swapped for a link out of the
+        workspace, and that no file the batch creates appeared since (another program, a git pull): the
+        rename would replace it, and the batch's preparing takes seconds where a lone create took none."""
         self._batch_folders = set()
         for folder in folders:
             self._check_folder(folder)
+        for path in self._batch_created:
+            if os.path.lexists(path):
+                raise PipeError(f"{self.relative(path)} appeared while pipe was writing: nothing written")
 
     def check_writable(self, deal: Deal) -> None:
         """Raise, as save would, when the deal's file would not read back; cheap unless it is large."""
@@ -534,6 +545,8 @@ class Workspace:
         self.deals_dir.mkdir(exist_ok=True)
         deal.document = None
         self.save(deal)
+        if self._batch is not None:  # checked again just before the renames (_still_inside)
+            self._batch_created.add(path)
         return path
 
     def update(self, ref: str, change: Callable[[Deal], T]) -> tuple[Deal, T]:
