@@ -142,3 +142,22 @@ def test_a_cache_that_cannot_be_written_costs_only_the_shortcut(mixed, run):
     shutil.rmtree(mixed.root / ".pipe")
     (mixed.root / ".pipe").write_text("a file where the folder should be", encoding="utf-8")
     assert checked(run, mixed) == cold
+
+
+def test_another_yaml_reader_words_a_file_that_does_not_parse_its_own_way(mixed, run, monkeypatch):
+    """What a file that does not parse is reported as comes from PyYAML (libyaml and PyYAML's own reader
+    word it differently, and versions change the words): a warm check after an upgrade says what a cold one says."""
+    import yaml
+
+    from pipecli.core.fileformat import yamlio
+
+    mixed.deal_path("bad-yaml").write_text("---\nid: bad-yaml\ntitle: [\n---\n", encoding="utf-8")
+    before = checked(run, mixed)
+    assert "deals/bad-yaml.md:4: error: " in before[1]
+    real = yamlio.error_message
+    monkeypatch.setattr(yaml, "__version__", yaml.__version__ + ".1")  # an upgrade...
+    monkeypatch.setattr(yamlio, "error_message", lambda error: "reworded: " + real(error))  # ...with new words
+    after = checked(run, mixed)
+    cache_file(mixed).unlink()
+    assert after == checked(run, mixed) != before
+    assert "deals/bad-yaml.md:4: error: reworded: " in after[1]

@@ -3,7 +3,8 @@
 It lives in .pipe/cache/problems (gitignored) beside the cache of parsed deals (store.cache), and
 follows its rules: each file's entry is kept under the file's key (store.cache.file_key), and the
 whole cache under a hash of everything a file's problems depend on besides the file itself
-(pipelines.yaml's bytes, today, which date checks read, and pipe's and Python's versions): any of
+(pipelines.yaml's bytes, today, which date checks read, pipe's and Python's versions, and PyYAML's and
+libyaml's, whose words a file that does not parse is reported in): any of
 them changes, every file is checked again. It is only a shortcut:
 - plain JSON behind a header and a SHA-256 of the JSON: one cut short, damaged, planted with
   anything but the expected shapes, or made under another hash, is ignored (and rebuilt);
@@ -25,8 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import yaml
+
 from pipecli import __version__
 from pipecli.core.errors import PipeError
+from pipecli.core.fileformat import yamlio
 from pipecli.core.store import cache as deal_cache
 from pipecli.core.store.cache import FileKey
 
@@ -48,10 +52,21 @@ class FileFindings:
 def context_hash(config_bytes: bytes | None, today: dt.date) -> str:
     """The hash every entry is kept under: what a file's problems depend on besides the file."""
     digest = hashlib.sha256()
-    for part in (__version__, f"{sys.version_info[0]}.{sys.version_info[1]}", today.isoformat()):
+    for part in (__version__, f"{sys.version_info[0]}.{sys.version_info[1]}", today.isoformat(), _yaml_reader()):
         digest.update(part.encode() + b"\0")
     digest.update(b"no config" if config_bytes is None else b"config\0" + config_bytes)
     return digest.hexdigest()
+
+
+def _yaml_reader() -> str:
+    """PyYAML's version and the reader under it (libyaml's own version, or PyYAML's pure Python one): a
+    file that does not parse is reported in their words, which differ between them and across versions."""
+    backend = yamlio.Loader.__mro__[1].__name__
+    try:
+        libyaml = yaml._yaml.get_version_string() if backend == "CSafeLoader" else "none"
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        libyaml = "unknown"
+    return f"yaml {yaml.__version__} {backend} libyaml {libyaml}"
 
 
 class ProblemCache:
