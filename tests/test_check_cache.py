@@ -161,3 +161,22 @@ def test_another_yaml_reader_words_a_file_that_does_not_parse_its_own_way(mixed,
     cache_file(mixed).unlink()
     assert after == checked(run, mixed) != before
     assert "deals/bad-yaml.md:4: error: reworded: " in after[1]
+
+
+def test_a_planted_cache_with_text_where_lists_belong_is_ignored(mixed, run):
+    """Text unpacks like a list (three characters make a problem, none makes no problems): still the wrong shape."""
+    cold = checked(run, mixed)
+    header, _, body = cache_file(mixed).read_bytes().split(b"\n", 2)
+    stored = json.loads(body)
+    some = next(name for name, entry in stored["files"].items() if entry[4] is not None)
+    plants = [
+        {name: [entry[0], ""] + entry[2:] for name, entry in stored["files"].items()},  # no problems, anywhere
+        {name: [entry[0], ["abc" for _ in entry[1]]] + entry[2:]  # each problem as three letters
+         for name, entry in stored["files"].items()},
+        {**stored["files"], some: stored["files"][some][:4] + ["xyz"]},  # a deal in play as three letters
+        {**stored["files"], some: stored["files"][some][:4] + [stored["files"][some][4][:2] + ["fine"]]},
+    ]
+    for files in plants:
+        raw = json.dumps({**stored, "files": files}).encode()
+        cache_file(mixed).write_bytes(header + b"\n" + hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
+        assert checked(run, mixed) == cold, files

@@ -132,11 +132,17 @@ class ProblemCache:
 
 def _entry(entry: Any) -> tuple[FileKey, FileFindings]:
     """One stored entry, checked shape by shape; raises ValueError on anything else."""
+    # Lists where lists belong, not only things that unpack: a text unpacks too ("" as no problems)
+    if type(entry) is not list or type(entry[1]) is not list or not (entry[4] is None or type(entry[4]) is list):
+        raise ValueError("entry")
     key, problems, claimed, external, in_play = entry
     if not (isinstance(key, list) and len(key) == 4 and all(type(k) is int for k in key)):
         raise ValueError("key")
     checked = []
-    for line, severity, message in problems:
+    for problem in problems:
+        if type(problem) is not list:
+            raise ValueError("problem")
+        line, severity, message = problem
         if not ((line is None or type(line) is int) and severity in ("error", "warning") and type(message) is str):
             raise ValueError("problem")
         checked.append((line, severity, message))
@@ -144,7 +150,7 @@ def _entry(entry: Any) -> tuple[FileKey, FileFindings]:
         raise ValueError("ids")
     if in_play is not None:
         title, account, words = in_play
-        if (type(title) is not str or not (account is None or type(account) is str)
+        if (type(title) is not str or not (account is None or type(account) is str) or type(words) is not list
                 or not all(type(word) is str for word in words)):
             raise ValueError("in play")
         in_play = (title, account, tuple(words))
