@@ -3,6 +3,7 @@ what a cold one says, sees every change that matters, and never trusts a damaged
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -180,3 +181,24 @@ def test_a_planted_cache_with_text_where_lists_belong_is_ignored(mixed, run):
         raw = json.dumps({**stored, "files": files}).encode()
         cache_file(mixed).write_bytes(header + b"\n" + hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
         assert checked(run, mixed) == cold, files
+
+
+def test_a_check_after_pipes_code_changed_says_what_the_new_code_says(mixed, run, monkeypatch, tmp_path):
+    """pipe's version stays the same from one checkout of it to the next, while its checks and their words
+    change: the cache is kept under its code's files too (their sizes and times, as git tells a change)."""
+    from pipecli.core.store import check, problemcache
+
+    code = tmp_path / "core"
+    (code / "model").mkdir(parents=True)
+    (code / "model" / "validate.py").write_text("RULES = 1\n", encoding="utf-8")
+    monkeypatch.setattr(problemcache, "CODE_FOLDER", str(code))
+    before = checked(run, mixed)
+    assert "deals/wrong-stage.md:5: error: unknown stage 'nowhere'" in before[1]
+    real = check.meaning_problems
+    monkeypatch.setattr(check, "meaning_problems", lambda *args: [  # the new code words a problem its own way
+        dataclasses.replace(p, message=p.message.replace("unknown stage", "no stage")) for p in real(*args)])
+    (code / "model" / "validate.py").write_text("RULES = 22\n", encoding="utf-8")  # as a git pull changes it
+    after = checked(run, mixed)
+    assert "deals/wrong-stage.md:5: error: no stage 'nowhere'" in after[1]
+    cache_file(mixed).unlink()
+    assert checked(run, mixed) == after != before
