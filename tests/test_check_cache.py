@@ -3,6 +3,7 @@ what a cold one says, sees every change that matters, and never trusts a damaged
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -142,3 +143,62 @@ def test_a_cache_that_cannot_be_written_costs_only_the_shortcut(mixed, run):
     shutil.rmtree(mixed.root / ".pipe")
     (mixed.root / ".pipe").write_text("a file where the folder should be", encoding="utf-8")
     assert checked(run, mixed) == cold
+
+
+def test_another_yaml_reader_words_a_file_that_does_not_parse_its_own_way(mixed, run, monkeypatch):
+    """What a file that does not parse is reported as comes from PyYAML (libyaml and PyYAML's own reader
+    word it differently, and versions change the words): a warm check after an upgrade says what a cold one says."""
+    import yaml
+
+    from pipecli.core.fileformat import yamlio
+
+    mixed.deal_path("bad-yaml").write_text("---\nid: bad-yaml\ntitle: [\n---\n", encoding="utf-8")
+    before = checked(run, mixed)
+    assert "deals/bad-yaml.md:4: error: " in before[1]
+    real = yamlio.error_message
+    monkeypatch.setattr(yaml, "__version__", yaml.__version__ + ".1")  # an upgrade...
+    monkeypatch.setattr(yamlio, "error_message", lambda error: "reworded: " + real(error))  # ...with new words
+    after = checked(run, mixed)
+    cache_file(mixed).unlink()
+    assert after == checked(run, mixed) != before
+    assert "deals/bad-yaml.md:4: error: reworded: " in after[1]
+
+
+def test_a_planted_cache_with_text_where_lists_belong_is_ignored(mixed, run):
+    """Text unpacks like a list (three characters make a problem, none makes no problems): still the wrong shape."""
+    cold = checked(run, mixed)
+    header, _, body = cache_file(mixed).read_bytes().split(b"\n", 2)
+    stored = json.loads(body)
+    some = next(name for name, entry in stored["files"].items() if entry[4] is not None)
+    plants = [
+        {name: [entry[0], ""] + entry[2:] for name, entry in stored["files"].items()},  # no problems, anywhere
+        {name: [entry[0], ["abc" for _ in entry[1]]] + entry[2:]  # each problem as three letters
+         for name, entry in stored["files"].items()},
+        {**stored["files"], some: stored["files"][some][:4] + ["xyz"]},  # a deal in play as three letters
+        {**stored["files"], some: stored["files"][some][:4] + [stored["files"][some][4][:2] + ["fine"]]},
+    ]
+    for files in plants:
+        raw = json.dumps({**stored, "files": files}).encode()
+        cache_file(mixed).write_bytes(header + b"\n" + hashlib.sha256(raw).hexdigest().encode() + b"\n" + raw)
+        assert checked(run, mixed) == cold, files
+
+
+def test_a_check_after_pipes_code_changed_says_what_the_new_code_says(mixed, run, monkeypatch, tmp_path):
+    """pipe's version stays the same from one checkout of it to the next, while its checks and their words
+    change: the cache is kept under its code's files too (their sizes and times, as git tells a change)."""
+    from pipecli.core.store import check, problemcache
+
+    code = tmp_path / "core"
+    (code / "model").mkdir(parents=True)
+    (code / "model" / "validate.py").write_text("RULES = 1\n", encoding="utf-8")
+    monkeypatch.setattr(problemcache, "CODE_FOLDER", str(code))
+    before = checked(run, mixed)
+    assert "deals/wrong-stage.md:5: error: unknown stage 'nowhere'" in before[1]
+    real = check.meaning_problems
+    monkeypatch.setattr(check, "meaning_problems", lambda *args: [  # the new code words a problem its own way
+        dataclasses.replace(p, message=p.message.replace("unknown stage", "no stage")) for p in real(*args)])
+    (code / "model" / "validate.py").write_text("RULES = 22\n", encoding="utf-8")  # as a git pull changes it
+    after = checked(run, mixed)
+    assert "deals/wrong-stage.md:5: error: no stage 'nowhere'" in after[1]
+    cache_file(mixed).unlink()
+    assert checked(run, mixed) == after != before

@@ -1,5 +1,6 @@
 """The commands as a user runs them (CliRunner), on small workspaces."""
 
+import datetime as dt
 import difflib
 import io
 import json
@@ -12,7 +13,7 @@ from click.shell_completion import ShellComplete
 
 from pipecli.cli.main import cli
 from pipecli.render.style import colour_wanted
-from tests.conftest import simple_deal
+from tests.conftest import TODAY, simple_deal
 
 
 def test_add_prints_the_id_and_writes_a_complete_deal(make_workspace, run, monkeypatch):
@@ -37,6 +38,18 @@ def test_show_text_and_json(make_workspace, run):
     assert "\n  ta1234 Call them (due 2026-12-01)\n" in text
     record = json.loads(run(workspace, "show", "acme", "--format", "json").stdout)
     assert record["account"] == "Acme GmbH" and record["created"] == "2026-11-01" and record["notes"] == ""
+
+
+
+def test_show_works_out_a_deals_facts_from_the_deal_not_from_its_text_cleaned_for_the_terminal(make_workspace, run):
+    """Cleaned, two different control characters are both a space: the stage "lead\\a" then matched the history
+    entry "lead\\e", and show said the deal was in its stage since 2026-11-20 (pipe list: since it was created)."""
+    odd = simple_deal("odd", stage='"lead\\a"', history="\n- stage: lead\n  date: 2026-11-01\n"
+                      '- stage: "lead\\e"\n  date: 2026-11-20')
+    workspace = make_workspace({"odd": odd})
+    text = run(workspace, "show", "odd").stdout
+    days = (dt.date.fromisoformat(TODAY) - dt.date(2026, 11, 1)).days
+    assert f"\n  in stage:       {days} days\n" in text and "lead " in text
 
 
 def test_set_changes_only_the_lines_of_the_fields_it_sets(make_workspace, run):

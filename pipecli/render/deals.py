@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 
@@ -124,8 +123,9 @@ def _for_terminal(value):
 
 def render_show(f: Facts, style: Style, today: dt.date) -> str:
     """A deal as a page: the headline, its people and qualification, its timeline, its notes."""
-    f = dataclasses.replace(f, deal=Deal(_for_terminal(f.deal.data), _for_terminal(f.deal.body)))
-    deal = f.deal
+    # Shown cleaned; the facts stay those of the deal as it is (they are worked out when first read:
+    # on the cleaned copy, two different control characters are one space, and a stage matched its history)
+    deal = Deal(_for_terminal(f.deal.data), _for_terminal(f.deal.body))
     # pipelines.yaml comes from the team too: its names are cleaned like the deal's text
     stage_name = printable(f.stage.name) if f.stage else deal.stage
     pipeline_name = printable(f.pipeline.name) if f.pipeline else deal.pipeline

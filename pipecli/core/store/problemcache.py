@@ -3,7 +3,9 @@
 It lives in .pipe/cache/problems (gitignored) beside the cache of parsed deals (store.cache), and
 follows its rules: each file's entry is kept under the file's key (store.cache.file_key), and the
 whole cache under a hash of everything a file's problems depend on besides the file itself
-(pipelines.yaml's bytes, today, which date checks read, and pipe's and Python's versions): any of
+(pipelines.yaml's bytes, today, which date checks read, pipe's and Python's versions, pipe's own code in
+core/ by its files' sizes and times (the version does not change with each checkout), and PyYAML's and
+libyaml's versions, whose words a file that does not parse is reported in): any of
 them changes, every file is checked again. It is only a shortcut:
 - plain JSON behind a header and a SHA-256 of the JSON: one cut short, damaged, planted with
   anything but the expected shapes, or made under another hash, is ignored (and rebuilt);
@@ -18,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,8 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import yaml
+
 from pipecli import __version__
 from pipecli.core.errors import PipeError
+from pipecli.core.fileformat import yamlio
 from pipecli.core.store import cache as deal_cache
 from pipecli.core.store.cache import FileKey
 
@@ -48,10 +54,42 @@ class FileFindings:
 def context_hash(config_bytes: bytes | None, today: dt.date) -> str:
     """The hash every entry is kept under: what a file's problems depend on besides the file."""
     digest = hashlib.sha256()
-    for part in (__version__, f"{sys.version_info[0]}.{sys.version_info[1]}", today.isoformat()):
+    for part in (__version__, f"{sys.version_info[0]}.{sys.version_info[1]}", today.isoformat(), _yaml_reader(),
+                 _code_stamp()):
         digest.update(part.encode() + b"\0")
     digest.update(b"no config" if config_bytes is None else b"config\0" + config_bytes)
     return digest.hexdigest()
+
+
+def _yaml_reader() -> str:
+    """PyYAML's version and the reader under it (libyaml's own version, or PyYAML's pure Python one): a
+    file that does not parse is reported in their words, which differ between them and across versions."""
+    backend = yamlio.Loader.__mro__[1].__name__
+    try:
+        libyaml = yaml._yaml.get_version_string() if backend == "CSafeLoader" else "none"
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        libyaml = "unknown"
+    return f"yaml {yaml.__version__} {backend} libyaml {libyaml}"
+
+
+# The code a file's problems come from: core/ (the checks, their messages, the readers). Its version
+# stays 0.1.0 while it changes (a checkout, an upgrade): its files' sizes and times tell, as git tells
+# a changed file. Half a millisecond for the ~90 files.
+CODE_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _code_stamp() -> str:
+    stamp = []
+    for folder, subfolders, files in os.walk(CODE_FOLDER):
+        subfolders.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                try:
+                    info = os.stat(os.path.join(folder, name))
+                except OSError:
+                    continue
+                stamp.append(f"{os.path.relpath(os.path.join(folder, name), CODE_FOLDER)}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(stamp)
 
 
 class ProblemCache:
@@ -117,11 +155,17 @@ class ProblemCache:
 
 def _entry(entry: Any) -> tuple[FileKey, FileFindings]:
     """One stored entry, checked shape by shape; raises ValueError on anything else."""
+    # Lists where lists belong, not only things that unpack: a text unpacks too ("" as no problems)
+    if type(entry) is not list or type(entry[1]) is not list or not (entry[4] is None or type(entry[4]) is list):
+        raise ValueError("entry")
     key, problems, claimed, external, in_play = entry
     if not (isinstance(key, list) and len(key) == 4 and all(type(k) is int for k in key)):
         raise ValueError("key")
     checked = []
-    for line, severity, message in problems:
+    for problem in problems:
+        if type(problem) is not list:
+            raise ValueError("problem")
+        line, severity, message = problem
         if not ((line is None or type(line) is int) and severity in ("error", "warning") and type(message) is str):
             raise ValueError("problem")
         checked.append((line, severity, message))
@@ -129,7 +173,7 @@ def _entry(entry: Any) -> tuple[FileKey, FileFindings]:
         raise ValueError("ids")
     if in_play is not None:
         title, account, words = in_play
-        if (type(title) is not str or not (account is None or type(account) is str)
+        if (type(title) is not str or not (account is None or type(account) is str) or type(words) is not list
                 or not all(type(word) is str for word in words)):
             raise ValueError("in play")
         in_play = (title, account, tuple(words))
