@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -168,18 +167,13 @@ def test_a_deal_file_name_too_long_for_a_result_beside_its_blob_ids_is_merged_by
     assert b"value: 9000" in merged and b"expected_close: 2027-02-15" in merged
 
 
-def test_a_deal_file_with_a_double_quote_in_its_name_merges_and_the_driver_registered_before_is_updated(team):
-    # git quotes %P for sh; inside the "..." of the driver's last message a `"` in the name ended the
-    # string, and with a `'` after it sh refused the whole driver: the file was never merged.
-    from pipecli.core.gitsync.setup import DRIVER_COMMAND
-
+def changed_on_both_sides(team, name: str) -> None:
+    """A copy of acme at name, pushed by alice and pulled by bob; then its value changed by alice (pushed)
+    and its expected close by bob (committed): bob's next pull merges it with the driver."""
     alice, bob = team.alice, team.bob
-    before = DRIVER_COMMAND.replace("'\"%P\"'", "%P")  # the driver as pipe registered it with %P inside "..."
-    bob.git("config", "merge.pipe.driver", before)
-    name = "deals/6\" o'clock.md"
     (alice.root / name).write_text(alice.path(team.acme).read_text(encoding="utf-8"), encoding="utf-8")
     alice.git("add", "--", name)
-    alice.git("commit", "-qm", "quoted")
+    alice.git("commit", "-qm", "an odd name")
     alice.git("push", "-q")
     bob.git("pull", "-q", "--no-edit")
     edit(alice, name, "value: 8000", "value: 9000")
@@ -187,6 +181,18 @@ def test_a_deal_file_with_a_double_quote_in_its_name_merges_and_the_driver_regis
     for clone in (alice, bob):
         clone.git("commit", "-qam", f"{clone.user}'s side")
     alice.git("push", "-q")
+
+
+def test_a_deal_file_with_a_double_quote_in_its_name_merges_and_the_driver_registered_before_is_updated(team):
+    # git quotes %P for sh; inside the "..." of the driver's last message a `"` in the name ended the
+    # string, and with a `'` after it sh refused the whole driver: the file was never merged.
+    from pipecli.core.gitsync.setup import DRIVER_COMMAND
+
+    bob = team.bob
+    before = DRIVER_COMMAND.replace("'\"%P\"'", "%P")  # the driver as pipe registered it with %P inside "..."
+    bob.git("config", "merge.pipe.driver", before)
+    name = "deals/6\" o'clock.md"
+    changed_on_both_sides(team, name)
     synced = bob.pipe("sync", ok=None)
     assert "failed without marking" not in synced.stderr
     assert bob.out("config", "merge.pipe.driver") == DRIVER_COMMAND
@@ -198,18 +204,9 @@ def test_a_deal_file_with_a_double_quote_in_its_name_merges_and_the_driver_regis
 def test_a_deal_file_name_is_never_run_as_a_command_when_the_driver_finds_no_pipe(team, tmp_path):
     from tests.test_team_git import only_on_path
 
-    alice, bob = team.alice, team.bob
+    bob = team.bob
     name = "deals/$(touch ran).md"
-    (alice.root / name).write_text(alice.path(team.acme).read_text(encoding="utf-8"), encoding="utf-8")
-    alice.git("add", "--", name)
-    alice.git("commit", "-qm", "odd name")
-    alice.git("push", "-q")
-    bob.git("pull", "-q", "--no-edit")
-    edit(alice, name, "value: 8000", "value: 9000")
-    edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
-    for clone in (alice, bob):
-        clone.git("commit", "-qam", f"{clone.user}'s side")
-    alice.git("push", "-q")
+    changed_on_both_sides(team, name)
     bob.env.pop("PYTHONPATH")
     bob.env["PATH"] = only_on_path(tmp_path, touch=shutil.which("touch"))  # no pipe, no python3: its last words
     failed = bob.git("pull", "--no-edit", ok=False)

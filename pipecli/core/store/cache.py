@@ -67,7 +67,29 @@ def file_key(stat: os.stat_result) -> FileKey:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
-class DealCache:
+def settled(key: FileKey) -> bool:
+    """Whether the file of this key changed long enough ago to be cached: a file changed in the last
+    RACY_SECONDS is not (as git treats a "racily clean" file), since where file times are coarse (a
+    second, on some file systems) a second same-size write in the same tick would leave its key as it was."""
+    return time.time_ns() - max(key[1], key[2]) > RACY_SECONDS * 10**9
+
+
+class FileEntries:
+    """Entries by deal file name, each under its file's key: what both caches (this one, and
+    store.problemcache's) keep, and forget."""
+
+    entries: dict[str, tuple]
+    changed: bool
+
+    def keep_only(self, names: set[str]) -> None:
+        """Forget the files that are gone."""
+        gone = [name for name in self.entries if name not in names]
+        for name in gone:
+            del self.entries[name]
+        self.changed = self.changed or bool(gone)
+
+
+class DealCache(FileEntries):
     """Parsed deal files by file name; load() once, get/put while reading, save() at the end."""
 
     def __init__(self, folder: Path):
@@ -114,23 +136,14 @@ class DealCache:
         """Cache a file's parse; returns data rebuilt with shared keys, words and dates (see shared),
         unless it was read so (already_shared: by core/fileformat/fastfront.py).
 
-        A file changed in the last RACY_SECONDS is not cached (as git treats a "racily clean" file):
-        where file times are coarse (a second, on some file systems), a second same-size write in
-        the same tick would leave its key as it was.
+        A file changed in the last RACY_SECONDS is not cached (settled).
         """
         if not already_shared:
             data = shared(data, {})
-        if time.time_ns() - max(key[1], key[2]) > RACY_SECONDS * 10**9:
+        if settled(key):
             self.entries[name] = (key, data, body)
             self.changed = True
         return data
-
-    def keep_only(self, names: set[str]) -> None:
-        """Forget the files that are gone."""
-        gone = [name for name in self.entries if name not in names]
-        for name in gone:
-            del self.entries[name]
-        self.changed = self.changed or bool(gone)
 
     def save(self, write: Callable[[Path, Callable[[BinaryIO], None]], None]) -> None:
         """Write the cache, if it changed, through write (an atomic write that makes the folder); a failure

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +91,7 @@ def _code_stamp() -> str:
     return "\n".join(stamp)
 
 
-class ProblemCache:
+class ProblemCache(deal_cache.FileEntries):
     """FileFindings by deal file name; load() once, get/put while checking, save() at the end."""
 
     def __init__(self, folder: Path, context: str):
@@ -126,16 +125,9 @@ class ProblemCache:
 
     def put(self, name: str, key: FileKey, findings: FileFindings) -> None:
         """Keep a file's findings, unless the file changed too recently to tell a later change by its key."""
-        if time.time_ns() - max(key[1], key[2]) > deal_cache.RACY_SECONDS * 10**9:  # the deal cache's rule
+        if deal_cache.settled(key):  # the deal cache's rule
             self.entries[name] = (key, findings)
             self.changed = True
-
-    def keep_only(self, names: set[str]) -> None:
-        """Forget the files that are gone."""
-        gone = [name for name in self.entries if name not in names]
-        for name in gone:
-            del self.entries[name]
-        self.changed = self.changed or bool(gone)
 
     def save(self, write: Callable[[Path, Callable[[BinaryIO], None]], None]) -> None:
         """Write the cache, if it changed, through write (an atomic write); a failure only loses the shortcut."""
