@@ -115,6 +115,16 @@ def test_a_deal_the_json_export_cannot_carry_fails_before_any_output(make_worksp
     assert "deals/deal-0029.md has a field 'notes'" in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_deal_without_a_rate_fails_the_list_before_any_output(fmt, make_workspace, run):
+    """Its base value is worked out when its record is made: last in id order, after batches went out."""
+    deals = many_deals(1000)  # more than a batch (BATCH_CHARACTERS) before the last deal
+    deals["deal-0999"] = simple_deal("deal-0999", currency="XYZ")
+    result = run(make_workspace(deals), "list", "--format", fmt)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "pipe: deal deal-0999 is in XYZ, which has no rate in pipelines.yaml\n"
+
+
 CELLS = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**20, 10**20), st.booleans(),
                   st.decimals(allow_nan=False, allow_infinity=False, places=3),
                   st.dates(dt.date(1990, 1, 1), dt.date(2040, 1, 1)), st.lists(st.text(max_size=5), max_size=3))
