@@ -295,3 +295,52 @@ def test_the_xlsx_export_hands_each_row_to_a_streaming_sheet_as_it_is_made(big, 
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}241"
     titles = [sheet.cell(r, 2).value for r in range(2, 242)]
     assert titles[3] == "=SUM(A1) 3" and sheet.cell(5, 2).quotePrefix and sheet.cell(5, 2).data_type == "s"
+
+
+# -- a disk that fills up part way: the old file kept, nothing left beside it, one line -------------------
+
+def _file_kept_and_nothing_beside(target: Path) -> None:
+    assert target.read_text(encoding="utf-8") == "the old export"
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_full_disk_while_the_sqlite_export_is_built_says_so_in_one_line(big, run, monkeypatch, tmp_path):
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):  # a database that cannot grow: SQLite's SQLITE_FULL, as on a full disk
+        connection = real_connect(database, *args, **kwargs)
+        connection.execute("PRAGMA max_page_count = 8")
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    target = tmp_path / "out" / "deals.sqlite"
+    target.parent.mkdir()
+    target.write_text("the old export", encoding="utf-8")
+    result = run(big, "export", "-o", str(target))
+    assert result.exit_code == 1 and result.stderr == "pipe: No space left on device\n"
+    _file_kept_and_nothing_beside(target)
+
+
+def test_a_full_disk_while_the_xlsx_export_is_saved_says_so_in_one_line(big, run, monkeypatch, tmp_path):
+    import errno
+    import gc
+    import zipfile
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", full)  # the first sheet's copy into the workbook fails
+    ignored: list = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    target = tmp_path / "out" / "deals.xlsx"
+    target.parent.mkdir()
+    target.write_text("the old export", encoding="utf-8")
+    result = run(big, "export", "-o", str(target))
+    assert result.exit_code == 1 and result.stderr == "pipe: No space left on device\n"
+    del result  # its exception holds the workbook
+    gc.collect()
+    # the sheets still open and the archive, closed by the garbage collector: 'Exception ignored in ...'
+    assert [str(seen.object) for seen in ignored] == []
+    _file_kept_and_nothing_beside(target)
