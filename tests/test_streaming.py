@@ -267,6 +267,23 @@ def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_b
     assert real_connect(target).execute("SELECT count(*) FROM deals").fetchone() == (240,)
 
 
+def test_the_sqlite_export_into_a_device_is_built_in_the_temporary_folder_not_in_dev(big, run, monkeypatch):
+    """`-o /dev/null`: a user who may not write in /dev got 'Permission denied' for a folder there."""
+    import sqlite3
+
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):
+        opened.append(str(database))
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    result = run(big, "export", "--format", "sqlite", "-o", os.devnull)
+    assert result.exit_code == 0 and result.stderr == f"exported 240 deals to {os.devnull}\n"
+    assert len(opened) == 1 and not opened[0].startswith("/dev/")
+
+
 # -- xlsx: a row at a time ------------------------------------------------------------------------------
 
 def test_the_xlsx_export_hands_each_row_to_a_streaming_sheet_as_it_is_made(big, run, monkeypatch, tmp_path):
