@@ -361,3 +361,16 @@ def test_a_full_disk_while_the_xlsx_export_is_saved_says_so_in_one_line(big, run
     # the sheets still open and the archive, closed by the garbage collector: 'Exception ignored in ...'
     assert [str(seen.object) for seen in ignored] == []
     _file_kept_and_nothing_beside(target)
+
+
+def test_the_xlsx_export_says_each_sheets_size_as_the_workbook_made_whole_did(big, run, tmp_path):
+    """A reader in read-only mode takes a sheet's size from it: a write-only sheet leaves it out unless told."""
+    import openpyxl
+
+    target = tmp_path / "deals.xlsx"
+    assert run(big, "export", "-o", str(target)).exit_code == 0
+    whole = openpyxl.load_workbook(target)
+    sizes = {sheet.title: (sheet.max_row, sheet.max_column) for sheet in whole}
+    assert sizes["deals"][0] == 241 and sizes["history"][0] == 241  # the header, a row per deal (one entry each)
+    read_only = openpyxl.load_workbook(target, read_only=True)
+    assert {sheet.title: (sheet.max_row, sheet.max_column) for sheet in read_only} == sizes

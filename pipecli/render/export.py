@@ -313,8 +313,9 @@ def _xlsx_row(sheet, values: Sequence[Any]) -> list[Any]:
     return [_xlsx_cell(sheet, value) for value in values]
 
 
-def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file)."""
+def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], coming: int) -> None:
+    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file);
+    coming: how many rows will."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
@@ -322,6 +323,10 @@ def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Seq
 
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
+    # The sheet's size, which a write-only sheet leaves out unless it is told (openpyxl asks for it by this
+    # name before the first row): without it a reader in read-only mode (openpyxl's) finds no max_row.
+    size = f"A1:{get_column_letter(len(headers))}{coming + 1}"
+    sheet.calculate_dimension = lambda: size
     bold = Font(bold=True)
     header = []
     for cell in _xlsx_row(sheet, headers):
@@ -359,10 +364,11 @@ def write_xlsx(handle: BinaryIO, deals: Sequence[Deal]) -> None:
     try:
         columns = deal_columns(deals)
         _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
-                    ([get(deal) for _, get in columns] for deal in deals))
+                    ([get(deal) for _, get in columns] for deal in deals), len(deals))
         for title, table in XLSX_SHEETS:
             _xlsx_sheet(workbook, title, table.headers,
-                        ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)))
+                        ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)),
+                        sum(len(deal.data.get(table.key) or []) for deal in deals))
         # What workbook.save does, with the archive in hand to close if it fails
         archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
         workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
