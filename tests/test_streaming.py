@@ -241,6 +241,19 @@ def test_a_closed_pipe_ends_the_command_quietly(args, make_workspace):
     assert stderr == b""
 
 
+@pytest.mark.parametrize("fmt", ["json", "sqlite"])
+def test_o_dev_stdout_into_a_pipe_writes_into_the_pipe(fmt, big):
+    """`pipe export -o /dev/stdout | ...`: /dev/stdout is a pipe here, with no name a file could replace."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pipecli", "-C", str(big.root), "export", "--format", fmt,
+                           "-o", "/dev/stdout"], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b"exported 240 deals to /dev/stdout\n"
+    deals = sorted(big.deals(), key=lambda deal: deal.id)
+    whole = export.render_export(deals, fmt, big.config)
+    assert done.stdout == (whole.encode("utf-8") if isinstance(whole, str) else whole)
+
+
 # -- sqlite: built in a file, the same bytes ------------------------------------------------------------
 
 def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_built_in_memory(

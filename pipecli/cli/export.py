@@ -57,9 +57,8 @@ def _beside(path):
     import stat
     from pathlib import Path
 
-    target = Path(os.path.realpath(path))
     try:
-        regular = stat.S_ISREG(os.stat(target).st_mode)
+        regular = stat.S_ISREG(os.stat(path).st_mode)  # /dev/stdout into a pipe has no name to resolve
     except FileNotFoundError:
         regular = True  # a new file
-    return target.parent if regular else None
+    return Path(os.path.realpath(path)).parent if regular else None
