@@ -115,6 +115,16 @@ def test_a_deal_the_json_export_cannot_carry_fails_before_any_output(make_worksp
     assert "deals/deal-0029.md has a field 'notes'" in result.stderr
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_deal_without_a_rate_fails_the_list_before_any_output(fmt, make_workspace, run):
+    """Its base value is worked out when its record is made: last in id order, after batches went out."""
+    deals = many_deals(1000)  # more than a batch (BATCH_CHARACTERS) before the last deal
+    deals["deal-0999"] = simple_deal("deal-0999", currency="XYZ")
+    result = run(make_workspace(deals), "list", "--format", fmt)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "pipe: deal deal-0999 is in XYZ, which has no rate in pipelines.yaml\n"
+
+
 CELLS = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**20, 10**20), st.booleans(),
                   st.decimals(allow_nan=False, allow_infinity=False, places=3),
                   st.dates(dt.date(1990, 1, 1), dt.date(2040, 1, 1)), st.lists(st.text(max_size=5), max_size=3))
@@ -231,6 +241,19 @@ def test_a_closed_pipe_ends_the_command_quietly(args, make_workspace):
     assert stderr == b""
 
 
+@pytest.mark.parametrize("fmt", ["json", "sqlite"])
+def test_o_dev_stdout_into_a_pipe_writes_into_the_pipe(fmt, big):
+    """`pipe export -o /dev/stdout | ...`: /dev/stdout is a pipe here, with no name a file could replace."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pipecli", "-C", str(big.root), "export", "--format", fmt,
+                           "-o", "/dev/stdout"], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b"exported 240 deals to /dev/stdout\n"
+    deals = sorted(big.deals(), key=lambda deal: deal.id)
+    whole = export.render_export(deals, fmt, big.config)
+    assert done.stdout == (whole.encode("utf-8") if isinstance(whole, str) else whole)
+
+
 # -- sqlite: built in a file, the same bytes ------------------------------------------------------------
 
 def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_built_in_memory(
@@ -255,6 +278,23 @@ def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_b
     deals = sorted(big.deals(), key=lambda deal: deal.id)
     assert target.read_bytes() == export.render_export(deals, "sqlite", big.config)
     assert real_connect(target).execute("SELECT count(*) FROM deals").fetchone() == (240,)
+
+
+def test_the_sqlite_export_into_a_device_is_built_in_the_temporary_folder_not_in_dev(big, run, monkeypatch):
+    """`-o /dev/null`: a user who may not write in /dev got 'Permission denied' for a folder there."""
+    import sqlite3
+
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):
+        opened.append(str(database))
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    result = run(big, "export", "--format", "sqlite", "-o", os.devnull)
+    assert result.exit_code == 0 and result.stderr == f"exported 240 deals to {os.devnull}\n"
+    assert len(opened) == 1 and not opened[0].startswith("/dev/")
 
 
 # -- xlsx: a row at a time ------------------------------------------------------------------------------
@@ -285,3 +325,65 @@ def test_the_xlsx_export_hands_each_row_to_a_streaming_sheet_as_it_is_made(big, 
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}241"
     titles = [sheet.cell(r, 2).value for r in range(2, 242)]
     assert titles[3] == "=SUM(A1) 3" and sheet.cell(5, 2).quotePrefix and sheet.cell(5, 2).data_type == "s"
+
+
+# -- a disk that fills up part way: the old file kept, nothing left beside it, one line -------------------
+
+def _file_kept_and_nothing_beside(target: Path) -> None:
+    assert target.read_text(encoding="utf-8") == "the old export"
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]
+
+
+def test_a_full_disk_while_the_sqlite_export_is_built_says_so_in_one_line(big, run, monkeypatch, tmp_path):
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):  # a database that cannot grow: SQLite's SQLITE_FULL, as on a full disk
+        connection = real_connect(database, *args, **kwargs)
+        connection.execute("PRAGMA max_page_count = 8")
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    target = tmp_path / "out" / "deals.sqlite"
+    target.parent.mkdir()
+    target.write_text("the old export", encoding="utf-8")
+    result = run(big, "export", "-o", str(target))
+    assert result.exit_code == 1 and result.stderr == "pipe: No space left on device\n"
+    _file_kept_and_nothing_beside(target)
+
+
+def test_a_full_disk_while_the_xlsx_export_is_saved_says_so_in_one_line(big, run, monkeypatch, tmp_path):
+    import errno
+    import gc
+    import zipfile
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", full)  # the first sheet's copy into the workbook fails
+    ignored: list = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    target = tmp_path / "out" / "deals.xlsx"
+    target.parent.mkdir()
+    target.write_text("the old export", encoding="utf-8")
+    result = run(big, "export", "-o", str(target))
+    assert result.exit_code == 1 and result.stderr == "pipe: No space left on device\n"
+    del result  # its exception holds the workbook
+    gc.collect()
+    # the sheets still open and the archive, closed by the garbage collector: 'Exception ignored in ...'
+    assert [str(seen.object) for seen in ignored] == []
+    _file_kept_and_nothing_beside(target)
+
+
+def test_the_xlsx_export_says_each_sheets_size_as_the_workbook_made_whole_did(big, run, tmp_path):
+    """A reader in read-only mode takes a sheet's size from it: a write-only sheet leaves it out unless told."""
+    import openpyxl
+
+    target = tmp_path / "deals.xlsx"
+    assert run(big, "export", "-o", str(target)).exit_code == 0
+    whole = openpyxl.load_workbook(target)
+    sizes = {sheet.title: (sheet.max_row, sheet.max_column) for sheet in whole}
+    assert sizes["deals"][0] == 241 and sizes["history"][0] == 241  # the header, a row per deal (one entry each)
+    read_only = openpyxl.load_workbook(target, read_only=True)
+    assert {sheet.title: (sheet.max_row, sheet.max_column) for sheet in read_only} == sizes

@@ -213,3 +213,75 @@ def test_a_deal_file_name_is_never_run_as_a_command_when_the_driver_finds_no_pip
     said = [line for line in failed.stderr.splitlines() if line.startswith("pipe: cannot merge")]
     assert said and said[0].startswith("pipe: cannot merge 'deals/$(touch ran).md': no pipe on PATH")
     assert not (bob.root / "ran").exists()
+
+
+def test_the_merging_bar_counts_each_file_once_and_ends_at_its_total(team, monkeypatch):
+    """The file added on both sides is noted merged ahead, then by the driver, which git runs on it all
+    the same: a line each in the log, the bar went to SHARED + 1 of SHARED (+ twice.md) before the last merge."""
+    import contextlib
+    import datetime as dt
+
+    import pipecli.cli.output as output
+    from pipecli.cli.gitcmd import _watch_merges
+    from pipecli.core.gitsync.sync import SyncRefused, sync
+    from pipecli.core.store.workspace import Workspace
+
+    names = shared_deals(team)
+    change_both_sides(team, names)
+    team.alice.git("push", "-q")
+    shown: list[int] = []
+    totals: list[int] = []
+
+    @contextlib.contextmanager
+    def bar(label, total, at_least=2):
+        totals.append(total)
+        yield shown.append
+
+    monkeypatch.setattr(output, "progress_count", bar)
+    for name, value in team.bob.env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SyncRefused, match="removed on one side"):  # and conflicts: change_both_sides
+        sync(Workspace(team.bob.root), dt.date(2026, 11, 27), watch_merges=_watch_merges)
+    assert totals == [SHARED + 1]  # the shared deals and twice.md
+    assert shown and max(shown) == shown[-1] == SHARED + 1
+
+
+def test_on_a_clone_that_rebases_the_merging_bar_counts_each_file_once(team, monkeypatch):
+    """A rebase replays each local commit: bob's two commits on the same deals merge each file twice."""
+    import contextlib
+    import datetime as dt
+
+    import pipecli.cli.output as output
+    from pipecli.cli.gitcmd import _watch_merges
+    from pipecli.core.gitsync.sync import sync
+    from pipecli.core.store.workspace import Workspace
+
+    names = shared_deals(team)
+    alice, bob = team.alice, team.bob
+    for name in names:
+        edit(alice, name, "value: 8000", "value: 9000")
+    alice.git("commit", "-qam", "alice's side")
+    alice.git("push", "-q")
+    for name in names:
+        edit(bob, name, "expected_close: 2027-01-15", "expected_close: 2027-02-15")
+    bob.git("commit", "-qam", "bob: close dates")
+    for name in names:
+        with open(bob.root / name, "a", encoding="utf-8") as notes:
+            notes.write("\nbob wrote this.\n")
+    bob.git("commit", "-qam", "bob: notes")
+    bob.git("config", "pull.rebase", "true")
+    shown: list[int] = []
+    totals: list[int] = []
+
+    @contextlib.contextmanager
+    def bar(label, total, at_least=2):
+        totals.append(total)
+        yield shown.append
+
+    monkeypatch.setattr(output, "progress_count", bar)
+    for name, value in bob.env.items():
+        monkeypatch.setenv(name, value)
+    sync(Workspace(bob.root), dt.date(2026, 11, 27), push=False, watch_merges=_watch_merges)
+    assert totals == [SHARED]
+    assert shown and max(shown) == shown[-1] == SHARED
+    assert "value: 9000" in (bob.root / names[0]).read_text(encoding="utf-8")

@@ -43,8 +43,22 @@ def export(app, deal_filter, out):
     if out.fmt in TEXT_FORMATS:  # written a deal at a time, never held whole
         out.stream(export_chunks(chosen, out.fmt), said=said)
     elif out.fmt == "sqlite":  # built in a file beside the target, not in memory
-        out.write_file(lambda handle: write_sqlite(handle, chosen, app.config, out.path.parent), said=said)
+        out.write_file(lambda handle: write_sqlite(handle, chosen, app.config, _beside(out.path)), said=said)
     elif out.fmt == "xlsx":  # a row at a time
         out.write_file(lambda handle: write_xlsx(handle, chosen), said=said)
     else:
         out.emit(render_export(chosen, out.fmt, app.config), said=said)
+
+
+def _beside(path):
+    """Where the sqlite export is built: beside the file it replaces (its link's target), on the disk where
+    the file goes; for -o /dev/null or a FIFO, the system's temporary folder (a user may not write in /dev)."""
+    import os
+    import stat
+    from pathlib import Path
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)  # /dev/stdout into a pipe has no name to resolve
+    except FileNotFoundError:
+        regular = True  # a new file
+    return Path(os.path.realpath(path)).parent if regular else None

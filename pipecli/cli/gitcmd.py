@@ -117,16 +117,20 @@ def _watch_merges(total: int, log: Path):
     import threading
 
     from pipecli.cli.output import progress_count
+    from pipecli.core.gitsync.setup import merged_count
 
     with progress_count("merging", total, at_least=10) as show:
         stop = threading.Event()
 
+        def look() -> None:
+            try:
+                show(merged_count(log))
+            except OSError:
+                pass
+
         def poll() -> None:
             while not stop.wait(0.1):
-                try:
-                    show(len(log.read_text(encoding="utf-8", errors="replace").splitlines()))
-                except OSError:
-                    pass
+                look()
 
         watcher = threading.Thread(target=poll, daemon=True)
         watcher.start()
@@ -135,6 +139,7 @@ def _watch_merges(total: int, log: Path):
         finally:
             stop.set()
             watcher.join()
+        look()  # the count the pull ended at, which the last poll may have missed
 
 
 @click.command("merge-driver", hidden=True)

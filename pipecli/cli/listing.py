@@ -59,6 +59,10 @@ def list_(app, deal_filter, sort, columns_text, out):
                 warn(f"left out to fit {out.width} columns: {', '.join(left)} (--wide shows every column)")
         out.emit(text)
     else:
+        # A deal in a currency without a rate fails before the first record goes out, as when the output was
+        # made whole: not after a screenful of a JSON array cut short (the value is kept for its record).
+        for f in chosen:
+            f.base_value
         # A record at a time, made as it is written (--format json on 100,000 deals: the output never held).
         rows = (deal_record(f) if columns is None else {**table_row(f), **deal_record(f)} for f in chosen)
         # Deal text goes out as it is (csv: formula-like text neutralised, docs/export.md); on a terminal, as

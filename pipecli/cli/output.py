@@ -154,11 +154,12 @@ def write_output(path: Path, content) -> None:
 
     target = Path(os.path.realpath(path))
     try:
-        mode = os.stat(target).st_mode
+        # path itself, followed: /dev/stdout into a pipe resolves to /proc/PID/fd/pipe:[N], which is no name
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "wb") as handle:
+        with open(path, "wb") as handle:
             if callable(content):
                 content(handle)
             else:

@@ -313,8 +313,9 @@ def _xlsx_row(sheet, values: Sequence[Any]) -> list[Any]:
     return [_xlsx_cell(sheet, value) for value in values]
 
 
-def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file)."""
+def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], coming: int) -> None:
+    """A sheet written a row at a time as rows come (openpyxl's write-only mode keeps it in a temporary file);
+    coming: how many rows will."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Font
@@ -322,6 +323,10 @@ def _xlsx_sheet(workbook, title: str, headers: Sequence[str], rows: Iterable[Seq
 
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
+    # The sheet's size, which a write-only sheet leaves out unless it is told (openpyxl asks for it by this
+    # name before the first row): without it a reader in read-only mode (openpyxl's) finds no max_row.
+    size = f"A1:{get_column_letter(len(headers))}{coming + 1}"
+    sheet.calculate_dimension = lambda: size
     bold = Font(bold=True)
     header = []
     for cell in _xlsx_row(sheet, headers):
@@ -347,17 +352,47 @@ def to_xlsx(deals: Sequence[Deal]) -> bytes:
 def write_xlsx(handle: BinaryIO, deals: Sequence[Deal]) -> None:
     """to_xlsx's workbook written into handle, a row at a time: openpyxl's ordinary workbook holds every
     cell as an object (gigabytes for 100,000 deals); its write-only one streams each sheet to a file."""
+    import datetime
+    from zipfile import ZIP_DEFLATED, ZipFile
+
     from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "pipe"
-    columns = deal_columns(deals)
-    _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
-                ([get(deal) for _, get in columns] for deal in deals))
-    for title, table in XLSX_SHEETS:
-        _xlsx_sheet(workbook, title, table.headers,
-                    ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)))
-    workbook.save(handle)
+    archive = None
+    try:
+        columns = deal_columns(deals)
+        _xlsx_sheet(workbook, "deals", [name for name, _ in columns],
+                    ([get(deal) for _, get in columns] for deal in deals), len(deals))
+        for title, table in XLSX_SHEETS:
+            _xlsx_sheet(workbook, title, table.headers,
+                        ([_listed(v) for v in row] for deal in deals for row in table.rows(deal)),
+                        sum(len(deal.data.get(table.key) or []) for deal in deals))
+        # What workbook.save does, with the archive in hand to close if it fails
+        archive = ZipFile(handle, "w", ZIP_DEFLATED, allowZip64=True)
+        workbook.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
+        ExcelWriter(workbook, archive).save()
+    except BaseException:
+        _abandon(workbook, archive)
+        raise
+
+
+def _abandon(workbook, archive) -> None:
+    """A workbook that failed part way (a full disk, Ctrl-C): its sheets' open streams and the archive
+    closed now, their errors ignored. Left to the garbage collector, each printed 'Exception ignored
+    in ...' and a traceback below pipe's one line."""
+    import contextlib
+
+    for sheet in workbook.worksheets:
+        writer = getattr(sheet, "_writer", None)
+        for stream in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+    if archive is not None:
+        with contextlib.suppress(Exception):
+            archive.close()
 
 
 # -- sqlite ----------------------------------------------------------------------------------------
@@ -485,6 +520,8 @@ def write_sqlite(handle: BinaryIO, deals: Sequence[Deal], config: Config | None 
     """to_sqlite's bytes written into handle, the database built in a temporary file in folder (default:
     the system's) rather than in memory: 100,000 deals make a database of hundreds of MB, which
     to_sqlite holds twice (the database, then its bytes)."""
+    import errno
+    import os
     import shutil
     import sqlite3
     import tempfile
@@ -494,6 +531,11 @@ def write_sqlite(handle: BinaryIO, deals: Sequence[Deal], config: Config | None 
         connection = sqlite3.connect(path)
         try:
             _fill(connection, deals, config)
+        except sqlite3.OperationalError as error:
+            # A full disk, said as a file's write says it ('database or disk is full' came as a traceback)
+            if error.sqlite_errorcode == sqlite3.SQLITE_FULL:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from None
+            raise OSError(errno.EIO, f"the sqlite export could not be built in {path.parent}: {error}") from None
         finally:
             connection.close()
         with open(path, "rb") as database:

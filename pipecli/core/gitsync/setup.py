@@ -190,3 +190,11 @@ def note_merged(path: str, log: Path | None = None) -> None:
             handle.write(path.replace("\n", " ") + "\n")
     except OSError:
         pass
+
+
+def merged_count(log: Path) -> int:
+    """How many files the log note_merged appends to names, each once: a file merged ahead in pipe's
+    process is merged by the driver all the same when the result could not be left for it (added on
+    both sides, a file the merge cannot read, a virtual merge base), and a rebase merges a file once
+    per commit it replays; a line each, the bar went past its total before the last merge was done."""
+    return len(set(log.read_text(encoding="utf-8", errors="replace").splitlines()))
