@@ -299,3 +299,20 @@ def test_o_through_a_symbolic_link_writes_its_target_and_keeps_the_link(make_wor
     link.symlink_to(target)
     assert run(workspace, "list", "-o", str(link)).exit_code == 0
     assert link.is_symlink() and "acme" in target.read_text()
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--format", "json"], ["report", "revenue"],
+                                  ["export", "--format", "sqlite"]])
+@pytest.mark.parametrize("target", ["deals/acme.md", "deals/new.md", "pipelines.yaml"])
+def test_o_never_writes_over_a_deal_file_or_the_settings(workspace, run, args, target):
+    # `pipe list -o deals/acme.md` once put a table where the deal was, without a word
+    before = {path: path.read_bytes() for path in [*workspace.deals_dir.iterdir(), workspace.root / "pipelines.yaml"]}
+    line = failed(run(workspace, *args, "-o", str(workspace.root / target)), "not writing a command's output there")
+    assert "deals/ folder" in line if target.startswith("deals/") else "settings" in line
+    after = {path: path.read_bytes() for path in [*workspace.deals_dir.iterdir(), workspace.root / "pipelines.yaml"]}
+    assert after == before
+
+
+def test_o_writes_a_file_named_like_a_deal_outside_deals(workspace, run, tmp_path):
+    assert run(workspace, "list", "-o", str(tmp_path / "acme.md")).exit_code == 0
+    assert (tmp_path / "acme.md").read_text(encoding="utf-8").startswith("id")

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 import click
 
-from pipecli.core.errors import InvalidValue
+from pipecli.core.errors import InvalidValue, PipeError
 from pipecli.core.model.values import format_contact
 from pipecli.core.workflow.lifecycle import Move
 from pipecli.render.formats import plain
@@ -153,6 +153,7 @@ def write_output(path: Path, content) -> None:
     from pipecli.core.store.workspace import write_atomic
 
     target = Path(os.path.realpath(path))
+    _refuse_workspace_file(path, target)
     try:
         # path itself, followed: /dev/stdout into a pipe resolves to /proc/PID/fd/pipe:[N], which is no name
         mode = os.stat(path).st_mode
@@ -166,6 +167,20 @@ def write_output(path: Path, content) -> None:
                 handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         return
     write_atomic(target, content)
+
+
+def _refuse_workspace_file(path: Path, target: Path) -> None:
+    """-o must not replace what a workspace is made of: a file in a workspace's deals/ folder, or
+    its pipelines.yaml (`pipe list -o deals/acme.md` would put a table where a deal was)."""
+    from pipecli.core.model.config import CONFIG_FILE
+    from pipecli.core.store.workspace import DEALS_DIR
+
+    folder = target.parent
+    in_deals = folder.name == DEALS_DIR and (folder.parent / CONFIG_FILE).is_file()
+    if in_deals or (target.name == CONFIG_FILE and (folder / DEALS_DIR).is_dir()):
+        where = f"in the {DEALS_DIR}/ folder of a workspace" if in_deals else "a workspace's settings"
+        raise PipeError(f"-o {path} is {where} ({target}): not writing a command's output there; "
+                        "choose another file")
 
 
 def describe_task(task: dict) -> str:
