@@ -387,3 +387,21 @@ def test_the_xlsx_export_says_each_sheets_size_as_the_workbook_made_whole_did(bi
     assert sizes["deals"][0] == 241 and sizes["history"][0] == 241  # the header, a row per deal (one entry each)
     read_only = openpyxl.load_workbook(target, read_only=True)
     assert {sheet.title: (sheet.max_row, sheet.max_column) for sheet in read_only} == sizes
+
+
+@pytest.mark.parametrize("args, code, said", [
+    (["list"], 1, "pipe: cannot write the output: standard output is closed\n"),
+    (["list", "--format", "json"], 1, "pipe: cannot write the output: standard output is closed\n"),
+    (["--version"], 1, "pipe: cannot write the output: standard output is closed\n"),
+    (["export", "--format", "json", "-o", "{tmp}/deals.json"], 0, "exported 240 deals to {tmp}/deals.json\n"),
+])
+def test_a_closed_standard_output_is_one_line_not_a_traceback(args, code, said, big, tmp_path):
+    """`pipe list >&-`: Python leaves sys.stdout None; a command that prints says so in one line, as
+    `ls >&-` does, and one that writes a file works."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    done = subprocess.run([sys.executable, "-m", "pipecli", "-C", str(big.root), *args], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
+                          preexec_fn=lambda: os.close(1))  # the shell's >&-
+    assert done.stderr.decode() == said.replace("{tmp}", str(tmp_path))
+    assert done.returncode == code

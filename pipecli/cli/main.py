@@ -6,7 +6,9 @@ Exit codes: 0 success; 1 an error (bad input, bad data, or problems found by `pi
 
 from __future__ import annotations
 
+import errno
 import importlib
+import io
 import os
 import sys
 
@@ -176,12 +178,34 @@ def cli(ctx: click.Context, directory: str | None, colour: str) -> None:
     ctx.obj = App(directory, colour)
 
 
+class ClosedOutput(io.TextIOBase):
+    """Standard output when the shell closed it (`pipe list >&-`): Python leaves sys.stdout None, which
+    click writes nothing to and the rest of pipe cannot ask isatty() of. With this in its place a
+    command that prints fails with one line, as `ls >&-` does, and one that only writes files works."""
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "cannot write the output: standard output is closed")
+
+
 def main() -> None:
     """Console-script entry point."""
+    if sys.stdout is None:
+        sys.stdout = ClosedOutput()
     try:
         cli(prog_name="pipe")
     except BrokenPipeError:
         # `pipe list | head`: the reader went away; leave quietly like other Unix tools.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as error:
+        if error.errno != errno.EBADF or not isinstance(sys.stdout, ClosedOutput):
+            raise
+        click.echo(f"pipe: {error.strerror}", err=True)  # --version, written before any command runs
         sys.exit(1)
