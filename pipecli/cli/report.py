@@ -11,7 +11,7 @@ from pipecli.cli.output import Output
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.model.periods import PERIOD_HELP, earliest_date, parse_period
-from pipecli.core.model.queries import select
+from pipecli.core.model.queries import select, to_base
 from pipecli.core.reports.catalog import build, report_names
 from pipecli.render.registry import FIGURES
 
@@ -71,12 +71,18 @@ class AtPoint:
                    "point's date (the commit's, or the date given), so the period and every 'as of "
                    "today' figure are what the report said then; the filters read that point's "
                    "pipelines.yaml.")
+@click.option("--ranges", is_flag=True,
+              help="forecast: P10/P50/P90 of won revenue per coming month and quarter (or per --period "
+                   "given), simulated from the workspace's closed deals.")
+@click.option("--seed", type=int, default=None, metavar="N", help="--ranges: the random seed (default 21).")
+@click.option("--runs", type=click.IntRange(1, 100_000), default=None, metavar="N",
+              help="--ranges: how many runs (default 2000).")
 @deal_filter_options
 @output_options(FIGURES, fits=True)
 @template_option
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
-def report(app, names, period_text, compare_text, deal_filter, out, template_text):
+def report(app, names, period_text, compare_text, ranges, seed, runs, deal_filter, out, template_text):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -101,11 +107,16 @@ def report(app, names, period_text, compare_text, deal_filter, out, template_tex
       pipe report revenue --period 2026-Q3 --compare
       pipe report --period ytd --format html -o report.html
       pipe report forecast --as-of 2026-10-31
+      pipe report forecast --ranges --seed 7
     """
     if compare_text is not None and compare_text != "previous" and _is_report_name(compare_text):
         # `pipe report --compare revenue`: the name was taken as --compare's period.
         names, compare_text = (*names, compare_text), "previous"
     chosen_names = report_names(names)
+    if (seed is not None or runs is not None) and not ranges:
+        raise InvalidValue("--seed and --runs are for --ranges")
+    if ranges and (chosen_names != ["forecast"] or compare_text is not None):
+        raise InvalidValue("--ranges is for 'pipe report forecast' alone, without --compare")
     today = app.today
     first = lambda: earliest_date(app.deals())  # noqa: E731 - an open start (..2026-03-01) needs the deals
     period = parse_period(period_text, today, first)
@@ -115,7 +126,16 @@ def report(app, names, period_text, compare_text, deal_filter, out, template_tex
     template_file = template_path(template_text, out.fmt)
     deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
-    reports = build(chosen_names, chosen, app.config, period, today, compared)
+    if ranges:
+        from pipecli.core.reports.forecastranges import DEFAULT_RUNS, DEFAULT_SEED, forecast_ranges_report
+
+        given = click.get_current_context().get_parameter_source("period_text") != click.core.ParameterSource.DEFAULT
+        for f in chosen:
+            to_base(f.deal, app.config)
+        reports = [forecast_ranges_report(chosen, app.config, period if given else None, today,
+                                          DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS)]
+    else:
+        reports = build(chosen_names, chosen, app.config, period, today, compared)
     emit(reports, app, template_file, out)
 
 
