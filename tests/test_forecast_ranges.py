@@ -1,0 +1,149 @@
+"""`pipe report forecast --ranges`: the Monte Carlo on hand-made histories whose answer is known.
+
+Today is 2026-11-27 (conftest). Three pipelines of one open stage each, so that a closed deal's
+record counts for that stage alone: `sure` (configured 100, every closed deal won), `never`
+(configured 0, every closed deal lost), `half` (configured 50, 20 won and 20 lost).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import failed
+
+CONFIG = """\
+currency: EUR
+team:
+- {id: alice, name: Alice Martin, email: alice@example.com}
+pipelines:
+""" + "".join(f"""\
+- id: {pid}
+  name: {pid.title()}
+  stages:
+  - {{id: {pid}-open, name: Open, probability: {prob}, kind: open}}
+  - {{id: {pid}-won, name: Won, probability: 100, kind: won}}
+  - {{id: {pid}-lost, name: Lost, probability: 0, kind: lost}}
+""" for pid, prob in (("sure", 100), ("never", 0), ("half", 50), ("thin", 50)))
+
+
+def deal(deal_id, pipeline, kind="open", value=1000, close=None, entered="2026-11-20", closed=None, slips=0):
+    stage = f"{pipeline}-{kind}"
+    lines = [f"id: {deal_id}", f"title: {deal_id}", f"pipeline: {pipeline}", f"stage: {stage}",
+             f"value: {value}", "currency: EUR", "owner: alice", f"created: {entered}"]
+    if close:
+        lines.append(f"expected_close: {close}")
+    if closed:
+        lines.append(f"closed: {closed}")
+        if kind == "lost":
+            lines.append("lost_reason: price")
+    history = [f"- {{stage: {pipeline}-open, date: {entered}}}"]
+    if closed:
+        history.append(f"- {{stage: {stage}, date: {closed}}}")
+    lines.append("history:\n" + "\n".join(history))
+    if slips:
+        lines.append("close_changes:\n" + "\n".join(
+            f"- {{date: 2026-11-0{i + 1}, from: 2026-12-0{i + 1}, to: 2026-12-{i + 10}}}" for i in range(slips)))
+    return "---\n" + "\n".join(lines) + "\n---\n"
+
+
+def closed_deals(pipeline, kind, count, start=0):
+    # entered 2026-01-05, closed 200 days later (2026-07-24): the observed time to close from the stage
+    return {f"{pipeline}-{kind}-{i}": deal(f"{pipeline}-{kind}-{i}", pipeline, kind, entered="2026-01-05",
+                                           closed="2026-07-24") for i in range(start, start + count)}
+
+
+@pytest.fixture
+def workspace(make_workspace):
+    deals = {**closed_deals("sure", "won", 10), **closed_deals("never", "lost", 10),
+             **closed_deals("half", "won", 20), **closed_deals("half", "lost", 20),
+             **closed_deals("thin", "won", 3)}
+    deals["s1"] = deal("s1", "sure", value=1000, close="2026-12-10")
+    deals["s2"] = deal("s2", "sure", value=2500, close="2027-01-20")
+    deals["n1"] = deal("n1", "never", value=5000, close="2026-12-15")
+    for i in range(100):
+        deals[f"h{i}"] = deal(f"h{i}", "half", value=1000, close="2027-02-10")
+    return make_workspace(deals, CONFIG)
+
+
+def ranges(run, workspace, *args):
+    result = run(workspace, "report", "forecast", "--ranges", "--format", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["reports"]["forecast_ranges"]
+    return data, {row["when"]: row for row in data["tables"]["ranges"]["rows"]}
+
+
+def test_a_stage_that_always_won_gives_one_figure_and_one_that_never_won_gives_none(run, workspace):
+    data, rows = ranges(run, workspace)
+    assert list(rows) == ["2026-11", "2026-12", "2027-01", "2026-Q4", "2027-Q1"]
+    # December: s1 (sure) always, n1 (never) not once
+    assert [Decimal(str(rows["2026-12"][k])) for k in ("p10", "p50", "p90")] == [Decimal(1000)] * 3
+    assert Decimal(str(rows["2026-12"]["wins"])) == 1
+    assert [Decimal(str(rows["2027-01"][k])) for k in ("p10", "p50", "p90")] == [Decimal(2500)] * 3
+    assert Decimal(str(rows["2026-Q4"]["p90"])) == 1000
+    # the weighted sum beside it: 1000 x 100% + 5000 x 0%
+    assert Decimal(str(rows["2026-12"]["weighted"])) == 1000
+    assert Decimal(str(rows["2026-11"]["p90"])) == 0
+
+
+def test_a_half_and_half_stage_centres_on_its_expectation_with_a_range(run, workspace):
+    _, rows = ranges(run, workspace, "--period", "2027-02")
+    february = rows["2027-02"]
+    p10, p50, p90 = (Decimal(str(february[k])) for k in ("p10", "p50", "p90"))
+    assert abs(p50 - 50_000) <= 5_000  # 100 deals of 1,000 at 50%; 22 / 44 after the prior
+    assert p10 < p50 < p90
+    assert abs(Decimal(str(february["wins"])) - 50) <= 5
+
+
+def test_a_deal_that_slipped_twice_closes_on_its_date_a_third_of_the_time(run, make_workspace):
+    deals = {**closed_deals("sure", "won", 10), "late": deal("late", "sure", value=3000, close="2026-12-20", slips=2)}
+    _, rows = ranges(run, make_workspace(deals, CONFIG), "--period", "2026-12")
+    # won for sure; on its date 1 in 3, else after the 200 days its stage took (mid 2027)
+    assert abs(Decimal(str(rows["2026-12"]["wins"])) - Decimal(1) / 3) <= Decimal("0.05")
+    assert Decimal(str(rows["2026-12"]["p10"])) == 0 and Decimal(str(rows["2026-12"]["p90"])) == 3000
+
+
+def test_the_same_seed_gives_the_same_output_and_another_may_differ(run, workspace):
+    first = run(workspace, "report", "forecast", "--ranges", "--seed", "5", "--runs", "300", "--format", "json")
+    again = run(workspace, "report", "forecast", "--ranges", "--seed", "5", "--runs", "300", "--format", "json")
+    assert first.stdout == again.stdout
+    others = {run(workspace, "report", "forecast", "--ranges", "--seed", str(seed), "--runs", "300",
+                  "--period", "2027-02", "--format", "json").stdout for seed in (1, 2, 3)}
+    assert len(others) > 1
+    data = json.loads(first.stdout)["reports"]["forecast_ranges"]
+    assert data["figures"]["seed"]["value"] == 5 and data["figures"]["runs"]["value"] == 300
+
+
+def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(run, make_workspace):
+    deals = {**closed_deals("thin", "won", 3), "t1": deal("t1", "thin", value=800, close="2026-12-05"),
+             **closed_deals("sure", "won", 10)}
+    result = run(make_workspace(deals, CONFIG), "report", "forecast", "--ranges")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: Thin has 3 closed deals (< 10): stage probabilities used" in result.stdout
+    learned = next(line for line in result.stdout.splitlines() if line.startswith("sure "))
+    assert learned.split() == ["sure", "10", "10", "2026-07-24", "2026-07-24", "history"]
+    _, rows = ranges(run, make_workspace(deals, CONFIG, name="again"))
+    p10, p90 = Decimal(str(rows["2026-12"]["p10"])), Decimal(str(rows["2026-12"]["p90"]))
+    assert (p10, p90) == (0, 800)  # the configured 50%, on its own date
+    assert abs(Decimal(str(rows["2026-12"]["wins"])) - Decimal("0.5")) <= Decimal("0.05")
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "json", "csv", "html"])
+def test_every_format_renders_the_ranges(run, workspace, fmt):
+    result = run(workspace, "report", "forecast", "--ranges", "--runs", "200", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert "P50" in result.stdout or "p50" in result.stdout
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert any(r["row"] == "2026-12" and r["column"] == "p50" and Decimal(r["value"]) == 1000 for r in rows)
+    if fmt == "text":
+        assert max(len(line) for line in result.stdout.splitlines() if "EUR" in line) <= 80
+
+
+def test_ranges_is_for_the_forecast_alone(run, workspace):
+    failed(run(workspace, "report", "revenue", "--ranges"), "--ranges")
+    failed(run(workspace, "report", "forecast", "--seed", "3"), "--seed")
