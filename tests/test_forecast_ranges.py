@@ -123,7 +123,7 @@ def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(r
              **closed_deals("sure", "won", 10)}
     result = run(make_workspace(deals, CONFIG), "report", "forecast", "--ranges")
     assert result.exit_code == 0, result.stderr
-    assert "warning: Thin has 3 closed deals (< 10): stage probabilities used" in result.stdout
+    assert "warning: Thin has 3 closed deals (fewer than 10): stage probabilities used" in result.stdout
     learned = next(line for line in result.stdout.splitlines() if line.startswith("sure "))
     assert learned.split() == ["sure", "10", "10", "2026-07-24", "2026-07-24", "history"]
     _, rows = ranges(run, make_workspace(deals, CONFIG, name="again"))
@@ -134,7 +134,7 @@ def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(r
 
 @pytest.mark.parametrize("fmt", ["text", "md", "json", "csv", "html"])
 def test_every_format_renders_the_ranges(run, workspace, fmt):
-    result = run(workspace, "report", "forecast", "--ranges", "--runs", "200", "--format", fmt)
+    result = run(workspace, "report", "forecast", "--ranges", "--runs", "200", "--format", fmt, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.stderr
     assert "P50" in result.stdout or "p50" in result.stdout
     if fmt == "csv":
@@ -142,6 +142,11 @@ def test_every_format_renders_the_ranges(run, workspace, fmt):
         assert any(r["row"] == "2026-12" and r["column"] == "p50" and Decimal(r["value"]) == 1000 for r in rows)
     if fmt == "text":
         assert max(len(line) for line in result.stdout.splitlines() if "EUR" in line) <= 80
+        fan = next(line for line in result.stdout.splitlines() if line.startswith("  2027-Q1"))
+        assert "░" in fan and "█" in fan  # a range around the half-and-half deals' median
+    if fmt == "html":
+        assert result.stdout.count('class="chart chart-fan"') == 1
+        assert '<rect class="band"' in result.stdout and '<circle class="weighted"' in result.stdout
 
 
 def test_ranges_is_for_the_forecast_alone(run, workspace):

@@ -180,6 +180,8 @@ def table_text(table: Table, currency: str, width: int | None = None) -> str:
 def chart_text(chart: Chart, table: Table, currency: str, width: int | None = None) -> str:
     """Unicode bars, one line per row (and per value when there are several); width: the bars, then
     the labels, shorter so that each line fits it."""
+    if chart.kind == "fan":
+        return fan_text(chart, table, currency, width)
     largest = max((row.get(k) or 0 for row in table.rows for k in chart.value_keys), default=0)
     units = {c.key: c for c in table.columns}
     labels = [printable(str(row.get(chart.label_key))) for row in table.rows]
@@ -199,6 +201,29 @@ def chart_text(chart: Chart, table: Table, currency: str, width: int | None = No
     for label, value, said in entries:
         label = cut(label, label_width)
         lines.append(f"  {label:<{label_width}}  {bar(value, largest, bar_width):<{bar_width}}  {said}")
+    return "\n".join(lines) + "\n"
+
+
+def fan_text(chart: Chart, table: Table, currency: str, width: int | None = None) -> str:
+    """One line per row: ░ from the low to the high value, █ at the middle one, on one scale."""
+    low, middle, high, _ = chart.value_keys
+    largest = max((Decimal(row.get(high) or 0) for row in table.rows), default=Decimal(0))
+    labels = [printable(str(row.get(chart.label_key))) for row in table.rows]
+    label_width = max((len(label) for label in labels), default=0)
+    said = [shown(row.get(middle), "money", currency) for row in table.rows]
+    bar_width = BAR_WIDTH if width is None else max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - 6 - label_width
+                                                                              - max(map(len, said), default=0)))
+
+    def at(value) -> int:
+        return min(bar_width - 1, int(Decimal(value or 0) / largest * bar_width)) if largest > 0 else 0
+
+    lines = [chart.title + " (░ P10 to P90, █ P50)"]
+    for label, row, text in zip(labels, table.rows, said):
+        cells = [" "] * bar_width
+        for i in range(at(row.get(low)), at(row.get(high)) + 1):
+            cells[i] = "░"
+        cells[at(row.get(middle))] = "█"
+        lines.append(f"  {label:<{label_width}}  {''.join(cells)}  {text}")
     return "\n".join(lines) + "\n"
 
 

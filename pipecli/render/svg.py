@@ -1,4 +1,4 @@
-"""Charts as inline SVG for the html report: horizontal bars, or a funnel of centred bars.
+"""Charts as inline SVG for the html report: horizontal bars, a funnel of centred bars, or a fan of ranges.
 
 Every label is escaped here: the text comes from deal files, which may come from anyone.
 """
@@ -20,6 +20,8 @@ COLOURS = ("#2f6fb0", "#9cc3e6")
 
 
 def chart_svg(chart: Chart, table: Table, currency: str) -> str:
+    if chart.kind == "fan":
+        return fan_svg(chart, table, currency)
     units = {c.key: c for c in table.columns}
     lines_per_row = len(chart.value_keys)
     largest = max((Decimal(row.get(k) or 0) for row in table.rows for k in chart.value_keys), default=Decimal(0))
@@ -52,5 +54,42 @@ def chart_svg(chart: Chart, table: Table, currency: str) -> str:
             parts.append(f'<rect x="{legend_x}" y="{y + 8}" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>'
                          f'<text x="{legend_x + 16}" y="{y + 19}" class="legend">{escape(units[key].label)}</text>')
             legend_x += 120
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def fan_svg(chart: Chart, table: Table, currency: str) -> str:
+    """One row per period: a band from the first value key to the third (P10..P90), a line at the
+    second (P50) and a dot at the fourth (the weighted sum), on one scale."""
+    low, middle, high, beside = chart.value_keys
+    largest = max((Decimal(row.get(k) or 0) for row in table.rows for k in (high, beside)), default=Decimal(0))
+
+    def x(value) -> float:
+        return LABEL_WIDTH + (float(Decimal(value or 0) / largest * BAR_AREA) if largest > 0 else 0.0)
+
+    height = max(1, len(table.rows)) * ROW + 30
+    width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-fan" data-chart="{escape(chart.key)}" '
+             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
+             f'<title>{escape(chart.title)}</title>']
+    money = lambda row, key: escape(shown(row.get(key), "money", currency))  # noqa: E731
+    y = 4
+    for row in table.rows:
+        label = escape(str(row.get(chart.label_key)))
+        said = f"{money(row, middle)} ({money(row, low)} to {money(row, high)})"
+        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + ROW * 0.65:.1f}" text-anchor="end" class="label">{label}</text>'
+                     f'<rect class="band" x="{x(row.get(low)):.1f}" y="{y + 3}" '
+                     f'width="{max(1.0, x(row.get(high)) - x(row.get(low))):.1f}" height="{ROW - 8}" fill="{COLOURS[1]}">'
+                     f'<title>{label}: {said}</title></rect>'
+                     f'<rect class="median" x="{x(row.get(middle)) - 1:.1f}" y="{y + 1}" width="3" height="{ROW - 4}" '
+                     f'fill="{COLOURS[0]}"/>'
+                     f'<circle class="weighted" cx="{x(row.get(beside)):.1f}" cy="{y + ROW / 2:.1f}" r="4" fill="#c0392b">'
+                     f'<title>{label}: weighted {money(row, beside)}</title></circle>'
+                     f'<text x="{LABEL_WIDTH + BAR_AREA + 8}" y="{y + ROW * 0.65:.1f}" class="value">{money(row, middle)}</text>')
+        y += ROW
+    legend = ((COLOURS[1], "P10 to P90"), (COLOURS[0], "P50"), ("#c0392b", "weighted sum"))
+    for i, (colour, name) in enumerate(legend):
+        parts.append(f'<rect x="{LABEL_WIDTH + 120 * i}" y="{y + 8}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{LABEL_WIDTH + 120 * i + 16}" y="{y + 19}" class="legend">{name}</text>')
     parts.append("</svg>")
     return "".join(parts)

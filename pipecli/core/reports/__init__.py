@@ -72,7 +72,7 @@ class Chart:
     table: str
     label_key: str
     value_keys: list[str]
-    kind: str = "bars"  # bars, or funnel (bars that narrow)
+    kind: str = "bars"  # bars, funnel (bars that narrow), or fan (value_keys: low, middle, high, a value beside)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pipecli.core.model.config import Config
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts
-from pipecli.core.reports import Column, Figure, Report, Table
+from pipecli.core.reports import Chart, Column, Figure, Report, Table
 from pipecli.core.reports.calibration import stage_record
 from pipecli.core.reports.forecast import pushes
 from pipecli.core.reports.history import reached, stints
@@ -154,7 +154,7 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
                Figure("closed_deals", "Closed deals learned from", len(closed), comparable=False),
                Figure("runs", "Runs", runs, comparable=False),
                Figure("seed", "Seed", seed, "number", comparable=False)]
-    warnings = [f"warning: {m.pipeline.name} has {len(m.closed)} closed deals (< {MIN_CLOSED}): "
+    warnings = [f"warning: {m.pipeline.name} has {len(m.closed)} closed deals (fewer than {MIN_CLOSED}): "
                 "stage probabilities used"
                 for m in learned.values()
                 if not m.enough and (m.closed or any(f.deal.pipeline == m.pipeline.id for f in open_deals))]
@@ -191,4 +191,5 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
     ]
     return Report("forecast_ranges", "Forecast with ranges", periods[0] if len(periods) == 1 else
                   Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),
-                  figures, tables)
+                  figures, tables, [Chart("ranges_fan", "Won revenue, P10 to P90, P50 and the weighted sum", "ranges",
+                                          "when", ["p10", "p50", "p90", "weighted"], kind="fan")])
