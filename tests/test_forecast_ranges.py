@@ -107,6 +107,14 @@ def test_a_deal_that_slipped_twice_closes_on_its_date_a_third_of_the_time(run, m
     assert Decimal(str(rows["2026-12"]["p10"])) == 0 and Decimal(str(rows["2026-12"]["p90"])) == 3000
 
 
+def test_a_deal_without_a_date_closes_after_the_time_its_stage_took(run, make_workspace):
+    # the closed deals took 200 days from the stage; this one entered it 179 days ago: 21 days left
+    deals = {**closed_deals("sure", "won", 10), "undated": deal("undated", "sure", value=700, entered="2026-06-01")}
+    _, rows = ranges(run, make_workspace(deals, CONFIG))
+    assert [Decimal(str(rows["2026-12"][k])) for k in ("p10", "p50", "p90")] == [Decimal(700)] * 3
+    assert Decimal(str(rows["2026-11"]["p90"])) == 0 and Decimal(str(rows["2026-12"]["weighted"])) == 0
+
+
 def test_the_same_seed_gives_the_same_output_and_another_may_differ(run, workspace):
     first = run(workspace, "report", "forecast", "--ranges", "--seed", "5", "--runs", "300", "--format", "json")
     again = run(workspace, "report", "forecast", "--ranges", "--seed", "5", "--runs", "300", "--format", "json")

@@ -96,36 +96,47 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
              seed: int, runs: int) -> list[dict]:
     """Per period: the won revenue's P10/P50/P90 and mean (Decimal) and the expected wins."""
     rng = random.Random(seed)
-    plans = []  # per deal: what does not change between runs
+    draw = rng.random
+    # Per pipeline and stage, the deals in it and what does not change between runs: their value in
+    # cents, their close date as days from today (None: none to come), the chance it holds, and the
+    # days left drawn from when it does not. Days, not dates, and the periods a day falls in looked up
+    # once: the loop runs runs x deals times (4 million on the Maven data set).
+    groups: dict[tuple[str, str], tuple[Learned, list]] = {}
     for f in open_deals:
         model = learned.get(f.deal.pipeline)
         if model is None:
             continue
-        entered = stints(f.deal, today)[-1][1] if stints(f.deal, today) else today
-        age = max(0, (today - entered).days)
+        stays = stints(f.deal, today)
+        age = max(0, (today - stays[-1][1]).days) if stays else 0
         days = model.days.get(f.deal.stage, []) if model.enough else []
-        later = [d - age for d in days if d > age]
+        later = [d - age for d in days if d > age] or [0] * bool(days)
         close = f.deal.expected_close
-        plans.append((model, f.deal.stage, _cents(f.base_value), close if close and close >= today else None,
-                      1 / (1 + len(pushes(f.deal))), later or [0] * bool(days)))
+        groups.setdefault((f.deal.pipeline, f.deal.stage), (model, []))[1].append(
+            (_cents(f.base_value), (close - today).days if close and close >= today else None,
+             1 / (1 + len(pushes(f.deal))), later, len(later)))
+    found: dict[int, tuple[int, ...]] = {}
+
+    def periods_of(offset: int) -> tuple[int, ...]:
+        day = today + dt.timedelta(days=offset)
+        found[offset] = tuple(i for i, period in enumerate(periods) if day in period)
+        return found[offset]
+
     totals = [[0] * runs for _ in periods]
     wins = [0] * len(periods)
     for run in range(runs):
-        chances: dict[tuple[str, str], float] = {}
-        for model, stage, cents, close, trust, later in plans:
-            key = (model.pipeline.id, stage)
-            if key not in chances:
-                chances[key] = model.chance(stage, rng)
-            if rng.random() >= chances[key]:
-                continue
-            if close is not None and (not later or rng.random() < trust):
-                day = close
-            elif later:
-                day = today + dt.timedelta(days=rng.choice(later))
-            else:
-                continue  # no date and no history to place it: in no period
-            for i, period in enumerate(periods):
-                if day in period:
+        for (_, stage), (model, plans) in groups.items():
+            chance = model.chance(stage, rng)
+            for cents, close, trust, later, count in plans:
+                if draw() >= chance:
+                    continue
+                if close is not None and (not count or draw() < trust):
+                    offset = close
+                elif count:
+                    offset = later[int(draw() * count)]
+                else:
+                    continue  # no date and no history to place it: in no period
+                where = found.get(offset)
+                for i in periods_of(offset) if where is None else where:
                     totals[i][run] += cents
                     wins[i] += 1
     rows = []
