@@ -138,6 +138,9 @@ def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(r
     p10, p90 = Decimal(str(rows["2026-12"]["p10"])), Decimal(str(rows["2026-12"]["p90"]))
     assert (p10, p90) == (0, 800)  # the configured 50%, on its own date
     assert abs(Decimal(str(rows["2026-12"]["wins"])) - Decimal("0.5")) <= Decimal("0.05")
+    deals["t1"] = deal("t1", "thin", value=800, close="2026-12-05").replace("owner:", "probability: 100\nowner:")
+    _, rows = ranges(run, make_workspace(deals, CONFIG, name="own"))
+    assert Decimal(str(rows["2026-12"]["p10"])) == 800  # its own probability, as in the weighted sum
 
 
 @pytest.mark.parametrize("fmt", ["text", "md", "json", "csv", "html"])

@@ -9,7 +9,8 @@ Per pipeline, from its closed deals (won or lost, any date):
 A won deal closes on its expected close date with the chance 1 / (1 + times that date was pushed
 later), else (and when it has no date or the date is past) after a time to close drawn from its
 stage's history, longer than it has already spent there. With fewer than MIN_CLOSED closed deals a
-pipeline uses its stage probabilities and the deals' own close dates, with a warning.
+pipeline uses its stage probabilities (a deal's own where it has one) and the deals' close dates, with
+a warning.
 Money is summed in whole cents (int), exact, and given back as Decimal.
 """
 
@@ -113,7 +114,8 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
         close = f.deal.expected_close
         groups.setdefault((f.deal.pipeline, f.deal.stage), (model, []))[1].append(
             (_cents(f.base_value), (close - today).days if close and close >= today else None,
-             1 / (1 + len(pushes(f.deal))), later, len(later)))
+             1 / (1 + len(pushes(f.deal))), later, len(later),
+             None if model.enough else float(f.probability) / 100))  # as the weighted sum: the deal's own
     found: dict[int, tuple[int, ...]] = {}
 
     def periods_of(offset: int) -> tuple[int, ...]:
@@ -126,8 +128,8 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     for run in range(runs):
         for (_, stage), (model, plans) in groups.items():
             chance = model.chance(stage, rng)
-            for cents, close, trust, later, count in plans:
-                if draw() >= chance:
+            for cents, close, trust, later, count, own in plans:
+                if draw() >= (chance if own is None else own):
                     continue
                 if close is not None and (not count or draw() < trust):
                     offset = close
