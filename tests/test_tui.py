@@ -86,7 +86,7 @@ def test_greater_than_moves_the_deal_through_the_core(three):
     async def check(app, pilot):
         assert [f.deal.id for f in app.columns[1].deals] == ["gamma", "acme"]
         assert app.selected.deal.id == "acme"  # the selection follows the deal
-        assert app.message == "acme: lead -> qualified"
+        assert app.message == "move acme: lead -> qualified"
         deal = three.load("acme")
         assert deal.stage == "qualified" and deal.history[-1]["stage"] == "qualified"
         assert deal.history[-1]["date"] is not None
@@ -141,6 +141,42 @@ def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
         assert git("log", "-1", "--format=%s").strip() == "move acme: lead -> qualified"
         assert git("status", "--porcelain", "deals") == ""
     drive(workspace, ["greater_than_sign"], check)
+
+
+def test_c_logs_a_call_with_the_summary_typed(three):
+    async def check(app, pilot):
+        entry = three.load("acme").data["activities"][-1]
+        assert (entry["kind"], entry["summary"]) == ("call", "Jonas wants a demo")
+        assert app.message == f"log {entry['id']} (acme): call Jonas wants a demo"
+    drive(three, ["c", *"Jonas wants a demo", "enter"], check)
+
+
+def test_escape_at_the_prompt_logs_nothing(three):
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == "no call logged"
+    drive(three, ["c", *"oops", "escape"], check)
+    assert three.read_bytes("acme") == before
+
+
+def test_x_finishes_the_next_step_with_the_next_one(three):
+    async def check(app, pilot):
+        tasks = three.load("acme").tasks
+        assert [(t["text"], t["status"]) for t in tasks] == [("Call them", "done"), ("Send pricing", "open")]
+        assert app.message.endswith("(acme): Call them; next: Send pricing")
+    drive(three, ["x", *"Send pricing", "enter"], check)
+
+
+def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
+    async def check(app, pilot):
+        assert [[f.deal.id for f in c.deals] for c in app.columns][:2] == [["acme"], ["gamma"]]  # beta: 2000
+        await pilot.press("slash", *"--bad", "enter")
+        assert app.message.startswith("pipe: No such option '--bad'")
+        await pilot.press("p")
+        assert [c.stage.id for c in app.columns] == ["intro"]
+        assert "Partners board" in str(app.query_one("#top").render())
+    drive(three, ["slash", *"--min-value 3000", "enter"], check)
 
 
 def test_interactive_needs_a_terminal_and_the_text_format(three, run):

@@ -15,12 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import facts, select
 from pipecli.core.store.cache import file_key
 from pipecli.core.workflow import lifecycle
+from pipecli.core.workflow import tasks as task_ops
+from pipecli.core.workflow.timeline import log_interaction
 from pipecli.render import money
 from pipecli.render.board import Column, board_columns
 from pipecli.render.deals import render_show
@@ -100,6 +102,27 @@ class DealScreen(Screen):
         yield Footer()
 
 
+class Prompt(Screen):
+    """One line of text asked for at the foot of the screen; Enter gives it, Escape gives None."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, question: str, value: str = ""):
+        super().__init__()
+        self.question, self.value = question, value
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.question, style="bold"))
+        yield Input(value=self.value, id="answer")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class BoardApp(TextualApp):
     """The board of one pipeline, filtered as the command line asked."""
 
@@ -109,11 +132,17 @@ class BoardApp(TextualApp):
         Binding("right,l", "column(1)", "stage"),
         Binding("up,k", "row(-1)", "deal", show=False),
         Binding("down,j", "row(1)", "deal"),
-        Binding("greater_than_sign", "move(1)", "> next stage"),
-        Binding("less_than_sign", "move(-1)", "< prev stage"),
+        Binding("greater_than_sign", "move(1)", "next stage", key_display=">"),
+        Binding("less_than_sign", "move(-1)", "prev stage", key_display="<"),
         Binding("enter", "open", "open"),
-        Binding("q,ctrl+c", "quit", "quit", priority=True),
+        Binding("c", "log_call", "log call"),
+        Binding("x", "finish_task", "task done"),
+        Binding("slash", "filter", "filter", key_display="/"),
+        Binding("p", "pipeline", "pipeline"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
+    BOARD_ACTIONS = {"column", "row", "move", "open", "log_call", "finish_task", "filter", "pipeline"}
 
     def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
         super().__init__()
@@ -125,6 +154,7 @@ class BoardApp(TextualApp):
         self.column = 0
         self.row = 0
         self.message = ""
+        self.filter_text = ""
         self.seen_key: tuple = ()
 
     def compose(self) -> ComposeResult:
@@ -184,6 +214,28 @@ class BoardApp(TextualApp):
             self.row = max(0, min(len(self.current.deals) - 1, self.row + step))
             self.draw()
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        """The board's keys work on the board only, not under a deal's page or a prompt."""
+        return not (action in self.BOARD_ACTIONS and self.screen is not self.screen_stack[0])
+
+    def change(self, deal_id: str, change, describe) -> None:
+        """Change one deal as the CLI does (under the lock, refusing what `pipe check` would), commit it
+        when autocommit is on, and say what happened, or the refusal, in the message line."""
+        app = self.pipe_app
+        try:
+            _, done = app.update(deal_id, change)
+            said, warning = describe(done)
+            app.note_change(said)
+            app.commit_step("board")
+            if warning:
+                said += f" (warning: {warning})"
+        except PipeError as error:
+            from pipecli.cli.output import worded
+
+            said = f"pipe: {worded(error)}"
+        self.message = said
+        self.reload()
+
     def action_move(self, step: int) -> None:
         """Move the selected deal to the next or previous column's stage, as `pipe move` would."""
         chosen = self.selected
@@ -192,20 +244,80 @@ class BoardApp(TextualApp):
         target = self.column + step
         if not 0 <= target < len(self.columns):
             return self.say(f"{chosen.deal.id}: no {'next' if step > 0 else 'previous'} stage on this board")
-        stage = self.columns[target].stage
-        app = self.pipe_app
-        try:
-            _, moved = app.update(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author))
-            said = f"{moved.deal.id}: {moved.from_stage} -> {moved.to.id}"
-            app.note_change(f"move {said}")
-            app.commit_step("board")
-            if moved.warning:
-                said += f" (warning: {moved.warning})"
-        except PipeError as error:
-            from pipecli.cli.output import worded
+        stage, app = self.columns[target].stage, self.pipe_app
 
-            said = f"pipe: {worded(error)}"
-        self.message = said
+        def described(moved):
+            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}", moved.warning
+
+        self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author), described)
+
+    def action_log_call(self) -> None:
+        """Log a call on the selected deal, its summary asked for, as `pipe log DEAL call SUMMARY`."""
+        chosen, app = self.selected, self.pipe_app
+        if chosen is None:
+            return self.say("no deal selected")
+
+        def logged(summary: str | None) -> None:
+            if not summary:
+                return self.say("no call logged")
+            self.change(chosen.deal.id,
+                        lambda d: log_interaction(d, app.config, "call", summary, app.today, app.author),
+                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): call {printable(summary)}", None))
+
+        self.push_screen(Prompt(f"Call with {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
+
+    def action_finish_task(self) -> None:
+        """Mark the selected deal's next step done, with the next one asked for, as `pipe task done --next`."""
+        chosen, app = self.selected, self.pipe_app
+        if chosen is None:
+            return self.say("no deal selected")
+        task = chosen.next_task
+        if task is None:
+            return self.say(f"{chosen.deal.id} has no open task")
+
+        def finished(next_text: str | None) -> None:
+            if next_text is None:
+                return self.say("no task changed")
+            next_step = lifecycle.NextStep(next_text, None, None) if next_text.strip() else None
+
+            def finish(d):
+                return task_ops.finish(d, app.config, task_ops.task_index(d, task["id"]), "done", app.today,
+                                       app.author, next_step=next_step)
+
+            def described(done):
+                said = f"task done {done.ref} ({chosen.deal.id}): {printable(str(done.task.get('text')))}"
+                if done.next_task is not None:
+                    said += f"; next: {printable(str(done.next_task.get('text')))}"
+                return said, done.warning
+
+            self.change(chosen.deal.id, finish, described)
+
+        self.push_screen(Prompt(f"Done: {printable(str(task.get('text')))}. The next step (Enter; empty: none; "
+                                "Escape cancels)"), finished)
+
+    def action_filter(self) -> None:
+        """Filter the board with the CLI's filter options, typed as on the command line."""
+        def filtered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.deal_filter = parse_filter(self.pipe_app, text)
+            except (PipeError, ValueError) as error:
+                return self.say(f"pipe: {error}")
+            self.filter_text = text
+            self.message = f"filter: {text}" if text.strip() else "no filter"
+            self.reload()
+
+        self.push_screen(Prompt("Filter, as on the command line (--owner maya --rotting; empty: none)",
+                                self.filter_text), filtered)
+
+    def action_pipeline(self) -> None:
+        """Show the next pipeline's board (they come in pipelines.yaml's order)."""
+        pipelines = self.pipe_app.config.pipelines
+        at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
+        self.pipeline = pipelines[(at + 1) % len(pipelines)]
+        self.column = self.row = 0
+        self.message = f"pipeline {self.pipeline.id}"
         self.reload()
 
     def action_open(self) -> None:
@@ -250,6 +362,26 @@ class BoardApp(TextualApp):
             out.append("\n")
         out.rstrip()
         return out
+
+
+def parse_filter(pipe_app, text: str):
+    """A DealFilter from filter options typed as on the command line, through the same click options."""
+    import shlex
+
+    import click
+
+    from pipecli.cli.options import deal_filter_options
+
+    @click.command("filter")
+    @deal_filter_options
+    def command(deal_filter):
+        return deal_filter
+
+    try:
+        with command.make_context("filter", shlex.split(text), obj=pipe_app) as ctx:
+            return command.invoke(ctx)
+    except click.UsageError as error:
+        raise PipeError(error.format_message()) from None
 
 
 def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
