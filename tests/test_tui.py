@@ -191,3 +191,55 @@ def test_no_other_command_imports_textual(three):
     done = subprocess.run([sys.executable, "-c", code, str(three.root)], capture_output=True, text=True,
                           env={**os.environ})
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
+    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
+    with 0 and the alternate screen left (the terminal as it was)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                               stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
+    os.close(terminal)
+    seen = b""
+
+    def read_until(predicate, seconds=30.0):
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while not predicate() and time.monotonic() < end:
+            if select.select([controller], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    try:
+        read_until(lambda: b"Qualified (1)" in seen)
+        time.sleep(0.5)  # the first frame is drawn before the keys are read
+        os.write(controller, b">")
+        read_until(lambda: b"move acme: lead -> qualified" in seen)
+        os.write(controller, b"q")
+        read_until(lambda: process.poll() is not None, 15)
+        assert process.wait(timeout=15) == 0, seen[-2000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    assert three.load("acme").stage == "qualified"
+    # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
+    import re
+    colours = {int(n) for n in re.findall(rb"[34]8;5;(\d+)", seen)}
+    assert colours and all(232 <= n <= 255 for n in colours), sorted(colours)
+    assert seen.rstrip().endswith(b"\x1b[?1049l") or b"\x1b[?1049l" in seen[-400:]  # the alternate screen left
