@@ -175,8 +175,38 @@ def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
         assert app.message.startswith("pipe: No such option '--bad'")
         await pilot.press("p")
         assert [c.stage.id for c in app.columns] == ["intro"]
+        assert [f.deal.id for f in app.columns[0].deals] == ["delta"]  # --pipeline sales went with the switch
         assert "Partners board" in str(app.query_one("#top").render())
-    drive(three, ["slash", *"--min-value 3000", "enter"], check)
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro",
+                                                                    value=9000))
+    drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
+
+
+def test_a_board_wider_than_the_screen_scrolls_to_the_selected_stage_and_follows_a_resize(three):
+    async def check(app, pilot):
+        text = board_lines(app)  # 80 columns: three stages of four
+        assert "Lead (2)" in text and "Proposal (0)" in text and "Fridge" not in text
+        await pilot.press("l", "l", "l")
+        text = board_lines(app)
+        assert "Fridge (0)" in text and "Lead (2)" not in text
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        text = board_lines(app)
+        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Fridge")), (app.size, text)
+        assert max(len(line) for line in text.splitlines()) > 80
+    drive(three, [], check)
+
+
+def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
+    async def check(app, pilot):
+        config = three.root / "pipelines.yaml"
+        config.write_text(config.read_text().replace("name: Lead,", "name: Leads,"))
+        await pilot.pause(2.5)
+        assert "Leads (2)" in board_lines(app)
+        config.write_text("pipelines: [\n")
+        await pilot.pause(2.5)
+        assert app.message.startswith("pipe: pipelines.yaml") and app.is_running
+    drive(three, [], check)
 
 
 def test_interactive_needs_a_terminal_and_the_text_format(three, run):

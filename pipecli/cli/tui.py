@@ -7,6 +7,7 @@ for it. The columns are render/board.py's, so the app shows the same deals, orde
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from rich.text import Text
@@ -102,6 +103,13 @@ class DealScreen(Screen):
         yield Footer()
 
 
+class BoardView(Static):
+    """The columns, drawn at whatever size the view has now (so a resize redraws them)."""
+
+    def render(self) -> Text:
+        return self.app.board_text(self.size.width or 80, self.size.height or 20)
+
+
 class Prompt(Screen):
     """One line of text asked for at the foot of the screen; Enter gives it, Escape gives None."""
 
@@ -159,7 +167,7 @@ class BoardApp(TextualApp):
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
-        yield Static(id="board")
+        yield BoardView(id="board")
         yield Static(id="message")
         yield Footer()
 
@@ -172,7 +180,11 @@ class BoardApp(TextualApp):
         """Read the deals again (unchanged files come from the cache) and keep the selected deal selected."""
         chosen_id = self.selected.deal.id if self.selected is not None else None
         workspace = self.pipe_app.workspace
-        self.seen_key = workspace_key(workspace)
+        key = workspace_key(workspace)
+        if self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml"):
+            workspace.reload_config()  # edited or pulled: its stages and gates apply from now on
+            self.pipeline = self.pipe_app.config.pipeline(self.pipeline.id) or self.pipe_app.config.default_pipeline
+        self.seen_key = key
         chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
         self.columns = board_columns(self.pipeline, chosen, self.show_closed)
         for c, column in enumerate(self.columns):
@@ -185,8 +197,12 @@ class BoardApp(TextualApp):
 
     def poll(self) -> None:
         """Another `pipe` wrote a deal: show it (the stat of each file, read only when changed)."""
-        if workspace_key(self.pipe_app.workspace) != self.seen_key:
-            self.reload()
+        try:
+            if workspace_key(self.pipe_app.workspace) != self.seen_key:
+                self.reload()
+        except (PipeError, OSError) as error:  # pipelines.yaml broken by an edit, say: the board stays up
+            self.seen_key = workspace_key(self.pipe_app.workspace)
+            self.say(f"pipe: {error}")
 
     @property
     def current(self) -> Column:
@@ -316,6 +332,8 @@ class BoardApp(TextualApp):
         pipelines = self.pipe_app.config.pipelines
         at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
+        # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
+        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
         self.column = self.row = 0
         self.message = f"pipeline {self.pipeline.id}"
         self.reload()
@@ -333,13 +351,12 @@ class BoardApp(TextualApp):
 
     # -- drawing ----------------------------------------------------------------------------
     def draw(self) -> None:
-        width, height = self.size.width or 80, self.size.height or 24
         top = Text(f"{printable(self.pipeline.name)} board", style="bold")
         if self.columns:
             top.append(f"  stage {self.column + 1}/{len(self.columns)}", style="dim")
         self.query_one("#top", Static).update(top)
         self.query_one("#message", Static).update(Text(self.message))
-        self.query_one("#board", Static).update(self.board_text(width, max(4, height - 3)))
+        self.query_one("#board", BoardView).refresh()
 
     def board_text(self, width: int, height: int) -> Text:
         if not self.columns:
