@@ -134,17 +134,18 @@ class Prompt(Screen):
 class BoardApp(TextualApp):
     """The board of one pipeline, filtered as the command line asked."""
 
+    ENABLE_COMMAND_PALETTE = False  # its key would take a place in the footer an 80-column screen lacks
     CSS = "#board { height: 1fr; } #message { height: auto; max-height: 4; } #top { height: 1; }"
     BINDINGS = [
         Binding("left,h", "column(-1)", "stage", show=False),
-        Binding("right,l", "column(1)", "stage"),
+        Binding("right,l", "column(1)", "stage", show=False),
         Binding("up,k", "row(-1)", "deal", show=False),
-        Binding("down,j", "row(1)", "deal"),
-        Binding("greater_than_sign", "move(1)", "next stage", key_display=">"),
-        Binding("less_than_sign", "move(-1)", "prev stage", key_display="<"),
+        Binding("down,j", "row(1)", "deal", show=False),
+        Binding("greater_than_sign", "move(1)", "next", key_display=">"),
+        Binding("less_than_sign", "move(-1)", "prev", key_display="<"),
         Binding("enter", "open", "open"),
-        Binding("c", "log_call", "log call"),
-        Binding("x", "finish_task", "task done"),
+        Binding("c", "log_call", "call"),
+        Binding("x", "finish_task", "done"),
         Binding("slash", "filter", "filter", key_display="/"),
         Binding("p", "pipeline", "pipeline"),
         Binding("q", "quit", "quit"),
