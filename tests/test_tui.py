@@ -209,6 +209,15 @@ def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     drive(three, [], check)
 
 
+def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
+    three.root.joinpath("deals", "broken.md").write_text("---\ntitle: [\n---\n")
+
+    async def check(app, pilot):
+        assert app.message.startswith("pipe: warning: 1 deal file(s) do not parse and are left out: deals/broken.md")
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, [], check)
+
+
 def test_interactive_needs_a_terminal_and_the_text_format(three, run):
     failed(run(three, "board", "-i"), "needs a terminal")
     failed(run(three, "board", "-i", "--format", "json"), "leave out --format")

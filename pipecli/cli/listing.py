@@ -135,7 +135,6 @@ def _interactive(app, chosen_pipeline, deal_filter, show_closed, out) -> None:
         raise PipeError("--interactive shows the board on the terminal: leave out --format and -o")
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise PipeError("--interactive needs a terminal (standard input and output); without -i the board is printed")
-    app.workspace.deals(skip_bad=False)  # a file that does not parse is said now, in a line, not on the screen
     try:
         from pipecli.cli.tui import run_board
     except ModuleNotFoundError as error:

@@ -174,6 +174,10 @@ class BoardApp(TextualApp):
 
     def on_mount(self) -> None:
         self.reload()
+        skipped = self.pipe_app.workspace.skipped
+        if skipped:  # as `pipe board` does, left out; each is named again on quitting
+            self.say(f"pipe: warning: {len(skipped)} deal file(s) do not parse and are left out: "
+                     f"{', '.join(sorted(skipped))[:120]}; run 'pipe check'")
         self.set_interval(POLL_SECONDS, self.poll)
 
     # -- state ------------------------------------------------------------------------------
