@@ -67,6 +67,16 @@ class App:
         if commit:
             click.echo(f"committed {commit[:7]} {subject}", err=True)
 
+    def commit_step(self, command: str) -> None:
+        """Commit what was written so far, as finish does, and start afresh: a command that makes
+        many changes over time (the interactive board) commits each as it is made."""
+        self.finish(command)
+        workspace = self.__dict__.get("workspace")
+        if workspace is not None:
+            workspace.written.clear()
+        self.changes.clear()
+        self.finished = False
+
     @cached_property
     def workspace(self) -> Workspace:
         return discover(self.directory)

@@ -75,20 +75,24 @@ def list_(app, deal_filter, sort, columns_text, out):
 @deal_filter_options
 @click.option("--all", "show_closed", is_flag=True, help="Also show the won and lost columns.")
 @click.option("--width", type=click.IntRange(min=20), metavar="N", help="Width in characters (default: the terminal's).")
+@click.option("-i", "--interactive", is_flag=True,
+              help="A full-screen board: arrows or hjkl to go, > and < to move a deal, Enter to open it, q to quit.")
 @output_options(BOARD)
 @click.pass_obj
-def board(app, pipeline, deal_filter, show_closed, width, out):
+def board(app, pipeline, deal_filter, show_closed, width, interactive, out):
     """Show a pipeline as a kanban board.
 
     Each column shows its deal count, total value and weighted value ('wtd':
     value x probability) in the base currency. Cards are marked when rotting, without
     a next step, or with an overdue next step. Won and lost columns appear
     with --all, or with --won or --lost. --format json gives the same as data,
-    --format md as a heading per stage and a line per card.
+    --format md as a heading per stage and a line per card. -i opens it in a
+    full-screen app that moves and opens deals, and shows other changes as they come.
 
     \b
     Example:
       pipe board
+      pipe board -i
       pipe board partnerships --owner tom
       pipe board --format md -o board.md
     """
@@ -102,6 +106,9 @@ def board(app, pipeline, deal_filter, show_closed, width, out):
         raise PipeError(f"stage '{elsewhere[0]}' is not in pipeline {chosen_pipeline.id}: name the pipeline, "
                         f"like 'pipe board PIPELINE --stage {elsewhere[0]}'")
     show_closed = show_closed or bool({"won", "lost"} & set(deal_filter.statuses))
+    if interactive:
+        _interactive(app, chosen_pipeline, deal_filter, show_closed, out)
+        return
     chosen = select(app.workspace.deals(skip_bad=True), config, deal_filter, app.today)
     columns = board_columns(chosen_pipeline, chosen, show_closed)
     # A deal in a stage or pipeline that does not exist has no column: say so rather than drop it.
@@ -118,3 +125,19 @@ def board(app, pipeline, deal_filter, show_closed, width, out):
     else:
         render = board_json if out.fmt == "json" else board_markdown
         out.emit(render(chosen_pipeline, columns, config.currency, others))
+
+
+def _interactive(app, chosen_pipeline, deal_filter, show_closed, out) -> None:
+    """Run the full-screen board; Textual is imported here only, so no other command pays for it."""
+    import sys
+
+    if out.fmt != "text" or out.path is not None:
+        raise PipeError("--interactive shows the board on the terminal: leave out --format and -o")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise PipeError("--interactive needs a terminal (standard input and output); without -i the board is printed")
+    try:
+        from pipecli.cli.tui import run_board
+    except ModuleNotFoundError as error:
+        raise PipeError(f"the interactive board needs {error.name}, which is not installed: pip install textual") from None
+
+    run_board(app, chosen_pipeline, deal_filter, show_closed)

@@ -1,0 +1,411 @@
+"""`pipe board -i`: the kanban as a full-screen Textual app.
+
+Imported only by that command (Textual costs a quarter of a second to import): no other command pays
+for it. The columns are render/board.py's, so the app shows the same deals, order and totals as
+`pipe board`; every change goes through the same core and lock as `pipe move` (App.update).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from rich.text import Text
+from textual.app import App as TextualApp
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from pipecli.core.errors import PipeError
+from pipecli.core.model.queries import facts, select
+from pipecli.core.store.cache import file_key
+from pipecli.core.workflow import lifecycle
+from pipecli.core.workflow import tasks as task_ops
+from pipecli.core.workflow.timeline import log_interaction
+from pipecli.render import money
+from pipecli.render.board import Column, board_columns
+from pipecli.render.deals import render_show
+from pipecli.render.style import Style, printable
+
+MIN_COLUMN = 24  # narrower, a card's "value · owner" line is cut short
+POLL_SECONDS = 1.0
+
+
+def workspace_key(workspace) -> tuple:
+    """What changes when any deal file or pipelines.yaml does: names and stat keys, no file read."""
+    keys = []
+    with os.scandir(workspace.deals_dir) as entries:
+        for entry in entries:
+            if entry.name.endswith(".md"):
+                try:
+                    keys.append((entry.name, file_key(entry.stat())))
+                except FileNotFoundError:
+                    continue
+    try:
+        keys.append(("pipelines.yaml", file_key(os.stat(workspace.root / "pipelines.yaml"))))
+    except FileNotFoundError:
+        pass
+    return tuple(sorted(keys))
+
+
+def _card(f, width: int, selected: bool) -> list[Text]:
+    deal = f.deal
+    value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
+    lines = [Text(printable(deal.title), style="bold"), Text(f"{value} · {printable(deal.owner or 'no owner')}")]
+    flags = f.attention()
+    if flags:
+        words = {"rotting": f"rotting {f.days_in_stage}d", "no-next-step": "no next step", "overdue": "overdue"}
+        lines.append(Text(" · ".join(words[x] for x in flags), style="red" if f.rotting or f.next_step_overdue else "yellow"))
+    for line in lines:
+        line.truncate(width, overflow="ellipsis")
+        if selected:
+            line.stylize("reverse")
+            line.pad_right(width - line.cell_len)
+    return lines
+
+
+def _column_lines(column: Column, width: int, selected_row: int | None, height: int) -> list[Text]:
+    """A column's heading and as many cards as fit in height lines, the selected one in view."""
+    stage, sums = column.stage, column.totals
+    head = [Text(f"{printable(stage.name)} ({sums.count})", style="bold"),
+            Text(money.short(sums.value) + (f" · wtd {money.short(sums.weighted)}" if stage.is_open else "")),
+            Text("─" * width)]
+    cards = [_card(f, width, i == selected_row) + [Text("")] for i, f in enumerate(column.deals)]
+    if not cards:
+        return head + [Text("(no deals)", style="dim")]
+    first = 0
+    room = max(1, height - len(head))
+    if selected_row is not None:  # scroll down until the selected card ends inside the column
+        while first < selected_row and sum(len(c) for c in cards[first:selected_row + 1]) > room:
+            first += 1
+    body = [line for card in cards[first:] for line in card]
+    if first:
+        body[0] = Text(f"↑ {first} more", style="dim")
+    if len(body) > room:
+        body = body[:room - 1] + [Text(f"↓ more", style="dim")]
+    return head + body
+
+
+class DealScreen(Screen):
+    """One deal as `pipe show` renders it; Escape goes back."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "back"), Binding("q", "app.quit", "quit")]
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text.from_ansi(self.text), id="deal")
+        yield Footer()
+
+
+class BoardView(Static):
+    """The columns, drawn at whatever size the view has now (so a resize redraws them)."""
+
+    def render(self) -> Text:
+        return self.app.board_text(self.size.width or 80, self.size.height or 20)
+
+
+class Prompt(Screen):
+    """One line of text asked for at the foot of the screen; Enter gives it, Escape gives None."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, question: str, value: str = ""):
+        super().__init__()
+        self.question, self.value = question, value
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.question, style="bold"))
+        yield Input(value=self.value, id="answer")
+        yield Footer()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BoardApp(TextualApp):
+    """The board of one pipeline, filtered as the command line asked."""
+
+    ENABLE_COMMAND_PALETTE = False  # its key would take a place in the footer an 80-column screen lacks
+    CSS = "#board { height: 1fr; } #message { height: auto; max-height: 4; } #top { height: 1; }"
+    BINDINGS = [
+        Binding("left,h", "column(-1)", "stage", show=False),
+        Binding("right,l", "column(1)", "stage", show=False),
+        Binding("up,k", "row(-1)", "deal", show=False),
+        Binding("down,j", "row(1)", "deal", show=False),
+        Binding("greater_than_sign", "move(1)", "next", key_display=">"),
+        Binding("less_than_sign", "move(-1)", "prev", key_display="<"),
+        Binding("enter", "open", "open"),
+        Binding("c", "log_call", "call"),
+        Binding("x", "finish_task", "done"),
+        Binding("slash", "filter", "filter", key_display="/"),
+        Binding("p", "pipeline", "pipeline"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+    ]
+    BOARD_ACTIONS = {"column", "row", "move", "open", "log_call", "finish_task", "filter", "pipeline"}
+
+    def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
+        super().__init__()
+        self.pipe_app = pipe_app
+        self.pipeline = pipeline
+        self.deal_filter = deal_filter
+        self.show_closed = show_closed
+        self.columns: list[Column] = []
+        self.column = 0
+        self.row = 0
+        self.message = ""
+        self.filter_text = ""
+        self.seen_key: tuple = ()
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="top")
+        yield BoardView(id="board")
+        yield Static(id="message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        skipped = self.pipe_app.workspace.skipped
+        if skipped:  # as `pipe board` does, left out; each is named again on quitting
+            self.say(f"pipe: warning: {len(skipped)} deal file(s) do not parse and are left out: "
+                     f"{', '.join(sorted(skipped))[:120]}; run 'pipe check'")
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    # -- state ------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the deals again (unchanged files come from the cache) and keep the selected deal selected."""
+        chosen_id = self.selected.deal.id if self.selected is not None else None
+        workspace = self.pipe_app.workspace
+        key = workspace_key(workspace)
+        if self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml"):
+            workspace.reload_config()  # edited or pulled: its stages and gates apply from now on
+            self.pipeline = self.pipe_app.config.pipeline(self.pipeline.id) or self.pipe_app.config.default_pipeline
+        self.seen_key = key
+        chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
+        self.columns = board_columns(self.pipeline, chosen, self.show_closed)
+        for c, column in enumerate(self.columns):
+            for r, f in enumerate(column.deals):
+                if f.deal.id == chosen_id:
+                    self.column, self.row = c, r
+        self.column = min(self.column, max(0, len(self.columns) - 1))
+        self.row = min(self.row, max(0, len(self.current.deals) - 1)) if self.columns else 0
+        self.draw()
+
+    def poll(self) -> None:
+        """Another `pipe` wrote a deal: show it (the stat of each file, read only when changed)."""
+        try:
+            if workspace_key(self.pipe_app.workspace) != self.seen_key:
+                self.reload()
+        except (PipeError, OSError) as error:  # pipelines.yaml broken by an edit, say: the board stays up
+            self.seen_key = workspace_key(self.pipe_app.workspace)
+            self.say(f"pipe: {error}")
+
+    @property
+    def current(self) -> Column:
+        return self.columns[self.column]
+
+    @property
+    def selected(self):
+        if not self.columns or not self.current.deals:
+            return None
+        return self.current.deals[min(self.row, len(self.current.deals) - 1)]
+
+    def say(self, message: str) -> None:
+        self.message = message
+        self.draw()
+
+    # -- keys -------------------------------------------------------------------------------
+    def action_column(self, step: int) -> None:
+        if self.columns:
+            self.column = max(0, min(len(self.columns) - 1, self.column + step))
+            self.row = min(self.row, max(0, len(self.current.deals) - 1))
+            self.draw()
+
+    def action_row(self, step: int) -> None:
+        if self.columns and self.current.deals:
+            self.row = max(0, min(len(self.current.deals) - 1, self.row + step))
+            self.draw()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """The board's keys work on the board only, not under a deal's page or a prompt."""
+        return not (action in self.BOARD_ACTIONS and self.screen is not self.screen_stack[0])
+
+    def change(self, deal_id: str, change, describe) -> None:
+        """Change one deal as the CLI does (under the lock, refusing what `pipe check` would), commit it
+        when autocommit is on, and say what happened, or the refusal, in the message line."""
+        app = self.pipe_app
+        try:
+            _, done = app.update(deal_id, change)
+            said, warning = describe(done)
+            app.note_change(said)
+            app.commit_step("board")
+            if warning:
+                said += f" (warning: {warning})"
+        except PipeError as error:
+            from pipecli.cli.output import worded
+
+            said = f"pipe: {worded(error)}"
+        self.message = said
+        self.reload()
+
+    def action_move(self, step: int) -> None:
+        """Move the selected deal to the next or previous column's stage, as `pipe move` would."""
+        chosen = self.selected
+        if chosen is None:
+            return self.say("no deal selected")
+        target = self.column + step
+        if not 0 <= target < len(self.columns):
+            return self.say(f"{chosen.deal.id}: no {'next' if step > 0 else 'previous'} stage on this board")
+        stage, app = self.columns[target].stage, self.pipe_app
+
+        def described(moved):
+            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}", moved.warning
+
+        self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author), described)
+
+    def action_log_call(self) -> None:
+        """Log a call on the selected deal, its summary asked for, as `pipe log DEAL call SUMMARY`."""
+        chosen, app = self.selected, self.pipe_app
+        if chosen is None:
+            return self.say("no deal selected")
+
+        def logged(summary: str | None) -> None:
+            if not summary:
+                return self.say("no call logged")
+            self.change(chosen.deal.id,
+                        lambda d: log_interaction(d, app.config, "call", summary, app.today, app.author),
+                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): call {printable(summary)}", None))
+
+        self.push_screen(Prompt(f"Call with {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
+
+    def action_finish_task(self) -> None:
+        """Mark the selected deal's next step done, with the next one asked for, as `pipe task done --next`."""
+        chosen, app = self.selected, self.pipe_app
+        if chosen is None:
+            return self.say("no deal selected")
+        task = chosen.next_task
+        if task is None:
+            return self.say(f"{chosen.deal.id} has no open task")
+
+        def finished(next_text: str | None) -> None:
+            if next_text is None:
+                return self.say("no task changed")
+            next_step = lifecycle.NextStep(next_text, None, None) if next_text.strip() else None
+
+            def finish(d):
+                return task_ops.finish(d, app.config, task_ops.task_index(d, task["id"]), "done", app.today,
+                                       app.author, next_step=next_step)
+
+            def described(done):
+                said = f"task done {done.ref} ({chosen.deal.id}): {printable(str(done.task.get('text')))}"
+                if done.next_task is not None:
+                    said += f"; next: {printable(str(done.next_task.get('text')))}"
+                return said, done.warning
+
+            self.change(chosen.deal.id, finish, described)
+
+        self.push_screen(Prompt(f"Done: {printable(str(task.get('text')))}. The next step (Enter; empty: none; "
+                                "Escape cancels)"), finished)
+
+    def action_filter(self) -> None:
+        """Filter the board with the CLI's filter options, typed as on the command line."""
+        def filtered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.deal_filter = parse_filter(self.pipe_app, text)
+            except (PipeError, ValueError) as error:
+                return self.say(f"pipe: {error}")
+            self.filter_text = text
+            self.message = f"filter: {text}" if text.strip() else "no filter"
+            self.reload()
+
+        self.push_screen(Prompt("Filter, as on the command line (--owner maya --rotting; empty: none)",
+                                self.filter_text), filtered)
+
+    def action_pipeline(self) -> None:
+        """Show the next pipeline's board (they come in pipelines.yaml's order)."""
+        pipelines = self.pipe_app.config.pipelines
+        at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
+        self.pipeline = pipelines[(at + 1) % len(pipelines)]
+        # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
+        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
+        self.column = self.row = 0
+        self.message = f"pipeline {self.pipeline.id}"
+        self.reload()
+
+    def action_open(self) -> None:
+        chosen = self.selected
+        if chosen is None:
+            return
+        app = self.pipe_app
+        try:
+            loaded = app.workspace.load(chosen.deal.id)
+        except PipeError as error:
+            return self.say(f"pipe: {error}")
+        self.push_screen(DealScreen(render_show(facts(loaded, app.config, app.today), Style(True), app.today)))
+
+    # -- drawing ----------------------------------------------------------------------------
+    def draw(self) -> None:
+        top = Text(f"{printable(self.pipeline.name)} board", style="bold")
+        if self.columns:
+            top.append(f"  stage {self.column + 1}/{len(self.columns)}", style="dim")
+        self.query_one("#top", Static).update(top)
+        self.query_one("#message", Static).update(Text(self.message))
+        self.query_one("#board", BoardView).refresh()
+
+    def board_text(self, width: int, height: int) -> Text:
+        if not self.columns:
+            return Text("(no stages to show)")
+        fit = max(1, min(len(self.columns), (width + 2) // (MIN_COLUMN + 2)))
+        first = min(max(0, self.column - fit + 1), len(self.columns) - fit)
+        shown = range(first, first + fit)
+        col_width = max(10, (width - 2 * (fit - 1)) // fit)
+        cells = [_column_lines(self.columns[c], col_width, self.row if c == self.column else None, height)
+                 for c in shown]
+        out = Text()
+        for n in range(max(len(lines) for lines in cells)):
+            for i, lines in enumerate(cells):
+                line = lines[n].copy() if n < len(lines) else Text("")
+                line.truncate(col_width, overflow="ellipsis")
+                line.pad_right(col_width - line.cell_len)
+                out.append_text(line)
+                if i < len(cells) - 1:
+                    out.append("  ")
+            out.append("\n")
+        out.rstrip()
+        return out
+
+
+def parse_filter(pipe_app, text: str):
+    """A DealFilter from filter options typed as on the command line, through the same click options."""
+    import shlex
+
+    import click
+
+    from pipecli.cli.options import deal_filter_options
+
+    @click.command("filter")
+    @deal_filter_options
+    def command(deal_filter):
+        return deal_filter
+
+    try:
+        with command.make_context("filter", shlex.split(text), obj=pipe_app) as ctx:
+            return command.invoke(ctx)
+    except click.UsageError as error:
+        raise PipeError(error.format_message()) from None
+
+
+def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
+    """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash)."""
+    BoardApp(pipe_app, pipeline, deal_filter, show_closed).run()

@@ -1,0 +1,284 @@
+"""`pipe board -i`, driven headless with Textual's pilot at 80x24: keys, moves through the core, the deal page."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipecli.cli.context import App
+from pipecli.core.model.queries import DealFilter
+from tests.conftest import CONFIG, failed, simple_deal
+
+pytest.importorskip("textual", reason="needs textual (pip install textual, or pip install -e '.[test]')")
+
+GATED = CONFIG.replace(
+    "  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open}\n",
+    "  - {id: qualified, name: Qualified, probability: 40, rot_days: 21, kind: open, requires: [bant]}\n",
+)
+assert GATED != CONFIG
+FULL_BANT = "\n  budget: 20k\n  authority: Jonas\n  need: logs\n  timeline: Q1"
+
+
+def board_app(workspace, pipeline="sales"):
+    from pipecli.cli.tui import BoardApp
+
+    app = App(str(workspace.root))
+    return BoardApp(app, app.config.pipeline(pipeline), DealFilter(), show_closed=False)
+
+
+def drive(workspace, keys, check, pipeline="sales"):
+    """Open the board at 80x24, press keys, then check(app, pilot) (a coroutine function)."""
+    async def main():
+        app = board_app(workspace, pipeline)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for key in keys:
+                await pilot.press(key)
+            await pilot.pause()
+            await check(app, pilot)
+    asyncio.run(main())
+
+
+def board_lines(app) -> str:
+    return str(app.query_one("#board").render())
+
+
+@pytest.fixture
+def three(make_workspace):
+    return make_workspace({
+        "acme": simple_deal("acme", value=5000, bant=FULL_BANT),
+        "beta": simple_deal("beta", value=2000),
+        "gamma": simple_deal("gamma", stage="qualified", value=7000),
+    }, config=GATED)
+
+
+def test_the_board_shows_the_same_columns_and_totals_as_pipe_board(three, run):
+    printed = json.loads(run(three, "board", "--format", "json").stdout)["stages"]
+
+    async def check(app, pilot):
+        assert [c.stage.id for c in app.columns] == [s["stage"] for s in printed]
+        assert [[f.deal.id for f in c.deals] for c in app.columns] == [[d["id"] for d in s["deals"]] for s in printed]
+        assert [(c.totals.count, c.totals.value) for c in app.columns] == [(s["count"], s["value"]) for s in printed]
+        assert [[f.deal.id for f in c.deals] for c in app.columns] == [["acme", "beta"], ["gamma"], [], []]
+        text = board_lines(app)
+        assert "Lead (2)" in text and "Qualified (1)" in text and "Proposal (0)" in text
+        assert all(len(line) <= 80 for line in text.splitlines())
+    drive(three, [], check)
+
+
+def test_arrows_and_hjkl_move_the_selection(three):
+    async def check(app, pilot):
+        assert app.selected.deal.id == "beta"  # j: second card of Lead
+        await pilot.press("l")
+        assert app.selected.deal.id == "gamma"
+        await pilot.press("right")  # Proposal: empty
+        assert app.column == 2 and app.selected is None
+        await pilot.press("h", "left", "k")
+        assert app.selected.deal.id == "acme"
+        await pilot.press("left")  # stays at the first stage
+        assert app.column == 0
+    drive(three, ["j"], check)
+
+
+def test_greater_than_moves_the_deal_through_the_core(three):
+    async def check(app, pilot):
+        assert [f.deal.id for f in app.columns[1].deals] == ["gamma", "acme"]
+        assert app.selected.deal.id == "acme"  # the selection follows the deal
+        assert app.message == "move acme: lead -> qualified"
+        deal = three.load("acme")
+        assert deal.stage == "qualified" and deal.history[-1]["stage"] == "qualified"
+        assert deal.history[-1]["date"] is not None
+        await pilot.press("less_than_sign")
+        assert three.load("acme").stage == "lead"
+    drive(three, ["greater_than_sign"], check)
+
+
+def test_a_move_the_gate_refuses_shows_the_message_and_changes_nothing(three, run):
+    before = three.read_bytes("beta")
+    said = failed(run(three, "move", "beta", "qualified"))  # what `pipe move` says
+
+    async def check(app, pilot):
+        assert app.message == said.replace("--force", "force")  # the board has no --force to name
+        assert "requires bant" in str(app.query_one("#message").render())
+        assert app.selected.deal.id == "beta" and app.column == 0
+    drive(three, ["j", "greater_than_sign"], check)
+    assert three.read_bytes("beta") == before
+
+
+def test_enter_opens_the_deal_and_escape_goes_back(three, run):
+    shown = run(three, "show", "gamma").stdout
+
+    async def check(app, pilot):
+        page = str(app.screen.query_one("#deal").render())
+        assert page.splitlines()[0] == shown.splitlines()[0]
+        assert "Call them" in page  # its task
+        await pilot.press("escape")
+        assert app.screen.query("#board") and app.selected.deal.id == "gamma"
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0
+    drive(three, ["l", "enter"], check)
+
+
+def test_a_change_by_another_pipe_is_seen_on_the_board(three, run):
+    async def check(app, pilot):
+        assert run(three, "move", "beta", "proposal", "--force").exit_code == 0
+        await pilot.pause(2.5)  # the board polls every second
+        assert [f.deal.id for f in app.columns[2].deals] == ["beta"]
+        assert "Proposal (1)" in board_lines(app)
+    drive(three, [], check)
+
+
+def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
+    from tests.conftest import committed_repository
+
+    workspace = make_workspace({"acme": simple_deal("acme")}, config=CONFIG + "git: {autocommit: true}\n")
+    git = committed_repository(workspace.root, monkeypatch)
+
+    async def check(app, pilot):
+        assert git("log", "-1", "--format=%s").strip() == "move acme: lead -> qualified"
+        assert git("status", "--porcelain", "deals") == ""
+    drive(workspace, ["greater_than_sign"], check)
+
+
+def test_c_logs_a_call_with_the_summary_typed(three):
+    async def check(app, pilot):
+        entry = three.load("acme").data["activities"][-1]
+        assert (entry["kind"], entry["summary"]) == ("call", "Jonas wants a demo")
+        assert app.message == f"log {entry['id']} (acme): call Jonas wants a demo"
+    drive(three, ["c", *"Jonas wants a demo", "enter"], check)
+
+
+def test_escape_at_the_prompt_logs_nothing(three):
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == "no call logged"
+    drive(three, ["c", *"oops", "escape"], check)
+    assert three.read_bytes("acme") == before
+
+
+def test_x_finishes_the_next_step_with_the_next_one(three):
+    async def check(app, pilot):
+        tasks = three.load("acme").tasks
+        assert [(t["text"], t["status"]) for t in tasks] == [("Call them", "done"), ("Send pricing", "open")]
+        assert app.message.endswith("(acme): Call them; next: Send pricing")
+    drive(three, ["x", *"Send pricing", "enter"], check)
+
+
+def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
+    async def check(app, pilot):
+        assert [[f.deal.id for f in c.deals] for c in app.columns][:2] == [["acme"], ["gamma"]]  # beta: 2000
+        await pilot.press("slash", *"--bad", "enter")
+        assert app.message.startswith("pipe: No such option '--bad'")
+        await pilot.press("p")
+        assert [c.stage.id for c in app.columns] == ["intro"]
+        assert [f.deal.id for f in app.columns[0].deals] == ["delta"]  # --pipeline sales went with the switch
+        assert "Partners board" in str(app.query_one("#top").render())
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro",
+                                                                    value=9000))
+    drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
+
+
+def test_a_board_wider_than_the_screen_scrolls_to_the_selected_stage_and_follows_a_resize(three):
+    async def check(app, pilot):
+        text = board_lines(app)  # 80 columns: three stages of four
+        assert "Lead (2)" in text and "Proposal (0)" in text and "Fridge" not in text
+        await pilot.press("l", "l", "l")
+        text = board_lines(app)
+        assert "Fridge (0)" in text and "Lead (2)" not in text
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        text = board_lines(app)
+        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Fridge")), (app.size, text)
+        assert max(len(line) for line in text.splitlines()) > 80
+    drive(three, [], check)
+
+
+def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
+    async def check(app, pilot):
+        config = three.root / "pipelines.yaml"
+        config.write_text(config.read_text().replace("name: Lead,", "name: Leads,"))
+        await pilot.pause(2.5)
+        assert "Leads (2)" in board_lines(app)
+        config.write_text("pipelines: [\n")
+        await pilot.pause(2.5)
+        assert app.message.startswith("pipe: pipelines.yaml") and app.is_running
+    drive(three, [], check)
+
+
+def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
+    three.root.joinpath("deals", "broken.md").write_text("---\ntitle: [\n---\n")
+
+    async def check(app, pilot):
+        assert app.message.startswith("pipe: warning: 1 deal file(s) do not parse and are left out: deals/broken.md")
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, [], check)
+
+
+def test_interactive_needs_a_terminal_and_the_text_format(three, run):
+    failed(run(three, "board", "-i"), "needs a terminal")
+    failed(run(three, "board", "-i", "--format", "json"), "leave out --format")
+
+
+def test_no_other_command_imports_textual(three):
+    code = ("import sys; from pipecli.cli.main import cli\n"
+            "try:\n    cli(['-C', sys.argv[1], 'board'])\nexcept SystemExit:\n    pass\n"
+            "print('textual' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(three.root)], capture_output=True, text=True,
+                          env={**os.environ})
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
+    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
+    with 0 and the alternate screen left (the terminal as it was)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                               stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
+    os.close(terminal)
+    seen = b""
+
+    def read_until(predicate, seconds=30.0):
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while not predicate() and time.monotonic() < end:
+            if select.select([controller], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    try:
+        read_until(lambda: b"Qualified (1)" in seen)
+        time.sleep(0.5)  # the first frame is drawn before the keys are read
+        os.write(controller, b">")
+        read_until(lambda: b"move acme: lead -> qualified" in seen)
+        os.write(controller, b"q")
+        read_until(lambda: process.poll() is not None, 15)
+        assert process.wait(timeout=15) == 0, seen[-2000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    assert three.load("acme").stage == "qualified"
+    # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
+    import re
+    colours = {int(n) for n in re.findall(rb"[34]8;5;(\d+)", seen)}
+    assert colours and all(232 <= n <= 255 for n in colours), sorted(colours)
+    assert seen.rstrip().endswith(b"\x1b[?1049l") or b"\x1b[?1049l" in seen[-400:]  # the alternate screen left
