@@ -77,12 +77,15 @@ class AtPoint:
 @click.option("--seed", type=int, default=None, metavar="N", help="--ranges: the random seed (default 21).")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=None, metavar="N",
               help="--ranges: how many runs (default 2000).")
+@click.option("--backtest", is_flag=True,
+              help="--ranges: replay each of the last 12 months from the deals' stage histories, forecast "
+                   "it from what was known at its start, and compare with what was won.")
 @deal_filter_options
 @output_options(FIGURES, fits=True)
 @template_option
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
-def report(app, names, period_text, compare_text, ranges, seed, runs, deal_filter, out, template_text):
+def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, deal_filter, out, template_text):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -108,6 +111,7 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, deal_filte
       pipe report --period ytd --format html -o report.html
       pipe report forecast --as-of 2026-10-31
       pipe report forecast --ranges --seed 7
+      pipe report forecast --ranges --backtest
     """
     if compare_text is not None and compare_text != "previous" and _is_report_name(compare_text):
         # `pipe report --compare revenue`: the name was taken as --compare's period.
@@ -115,6 +119,8 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, deal_filte
     chosen_names = report_names(names)
     if (seed is not None or runs is not None) and not ranges:
         raise InvalidValue("--seed and --runs are for --ranges")
+    if backtest and not ranges:
+        raise InvalidValue("--backtest is for --ranges: pipe report forecast --ranges --backtest")
     if ranges and (chosen_names != ["forecast"] or compare_text is not None):
         raise InvalidValue("--ranges is for 'pipe report forecast' alone, without --compare")
     today = app.today
@@ -132,8 +138,14 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, deal_filte
         given = click.get_current_context().get_parameter_source("period_text") != click.core.ParameterSource.DEFAULT
         for f in chosen:
             to_base(f.deal, app.config)
-        reports = [forecast_ranges_report(chosen, app.config, period if given else None, today,
-                                          DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS)]
+        if backtest:
+            from pipecli.core.reports.backtest import backtest_report
+
+            reports = [backtest_report(chosen, app.config, today, DEFAULT_SEED if seed is None else seed,
+                                       runs or DEFAULT_RUNS)]
+        else:
+            reports = [forecast_ranges_report(chosen, app.config, period if given else None, today,
+                                              DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS)]
     else:
         reports = build(chosen_names, chosen, app.config, period, today, compared)
     emit(reports, app, template_file, out)
