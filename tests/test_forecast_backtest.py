@@ -39,7 +39,8 @@ def deal(deal_id, pipeline, kind, value, closed, close=None, created="2025-06-01
              f"expected_close: {close or closed}", f"closed: {closed}"]
     if kind == "lost":
         lines.append("lost_reason: price")
-    lines.append(f"history:\n- {{stage: {pipeline}-open, date: {created}}}\n- {{stage: {pipeline}-{kind}, date: {closed}}}")
+    lines.append(f"history:\n- {{stage: {pipeline}-open, date: {created}}}"
+                 f"\n- {{stage: {pipeline}-{kind}, date: {closed}}}")
     if changes:
         lines.append("close_changes:\n" + "\n".join(f"- {{date: {d}, from: {a}, to: {b}}}" for d, a, b in changes))
     return "---\n" + "\n".join(lines) + "\n---\n"

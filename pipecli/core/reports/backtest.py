@@ -97,8 +97,8 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     mae = lambda key: (sum((abs(r[key] - r["actual"]) for r in rows), Decimal(0)) / count  # noqa: E731
                        ).quantize(Decimal("0.01"))
     figures = [Figure("months", "Months replayed", count, comparable=False),
-               Figure("inside_share", "Actual inside P10..P90", (Decimal(100) * inside / count).quantize(Decimal("0.1")),
-                      "percent", comparable=False),
+               Figure("inside_share", "Actual inside P10..P90",
+                      (Decimal(100) * inside / count).quantize(Decimal("0.1")), "percent", comparable=False),
                Figure("mae_p50", "Mean absolute error of P50", mae("p50"), "money", comparable=False),
                Figure("mae_weighted", "Mean absolute error of the weighted sum", mae("weighted"), "money",
                       comparable=False),
