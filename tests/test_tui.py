@@ -151,6 +151,29 @@ def test_c_logs_a_call_with_the_summary_typed(three):
     drive(three, ["c", *"Jonas wants a demo", "enter"], check)
 
 
+@pytest.mark.parametrize("key,kind", [("e", "email"), ("m", "meeting"), ("n", "note")])
+def test_e_m_n_log_an_email_a_meeting_a_note_as_pipe_log(three, run, key, kind):
+    async def check(app, pilot):
+        entry = three.load("acme").data["activities"][-1]
+        assert (entry["kind"], entry["summary"]) == (kind, "Asked about SSO")
+        assert app.message == f"log {entry['id']} (acme): {kind} Asked about SSO"
+    drive(three, [key, *"Asked about SSO", "enter"], check)
+    by_cli = run(three, "log", "beta", kind, "Asked about SSO")  # the same entry as the CLI writes
+    assert by_cli.exit_code == 0
+    ours, theirs = (dict(three.load(d).data["activities"][-1]) for d in ("acme", "beta"))
+    assert {k: v for k, v in ours.items() if k != "id"} == {k: v for k, v in theirs.items() if k != "id"}
+
+
+def test_the_footer_shows_every_key_in_80_columns(three):
+    async def check(app, pilot):
+        from textual.widgets._footer import FooterKey
+
+        keys = list(app.screen.query(FooterKey))
+        assert {k.key_display for k in keys} >= {">", "<", "c/e/m/n", "x", "/", "p", "q"}
+        assert max(k.region.right for k in keys) <= 80 and all(k.region.width for k in keys)
+    drive(three, [], check)
+
+
 def test_escape_at_the_prompt_logs_nothing(three):
     before = three.read_bytes("acme")
 

@@ -144,14 +144,18 @@ class BoardApp(TextualApp):
         Binding("greater_than_sign", "move(1)", "next", key_display=">"),
         Binding("less_than_sign", "move(-1)", "prev", key_display="<"),
         Binding("enter", "open", "open"),
-        Binding("c", "log_call", "call"),
+        # one footer entry for the four log keys: four would not fit in 80 columns
+        Binding("c", "log('call')", "log", key_display="c/e/m/n"),
+        Binding("e", "log('email')", "email", show=False),
+        Binding("m", "log('meeting')", "meeting", show=False),
+        Binding("n", "log('note')", "note", show=False),
         Binding("x", "finish_task", "done"),
         Binding("slash", "filter", "filter", key_display="/"),
         Binding("p", "pipeline", "pipeline"),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
-    BOARD_ACTIONS = {"column", "row", "move", "open", "log_call", "finish_task", "filter", "pipeline"}
+    BOARD_ACTIONS = {"column", "row", "move", "open", "log", "finish_task", "filter", "pipeline"}
 
     def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
         super().__init__()
@@ -272,20 +276,22 @@ class BoardApp(TextualApp):
 
         self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author), described)
 
-    def action_log_call(self) -> None:
-        """Log a call on the selected deal, its summary asked for, as `pipe log DEAL call SUMMARY`."""
+    def action_log(self, kind: str) -> None:
+        """Log a call, email, meeting or note on the selected deal, its summary asked for, as
+        `pipe log DEAL KIND SUMMARY`."""
         chosen, app = self.selected, self.pipe_app
         if chosen is None:
             return self.say("no deal selected")
 
         def logged(summary: str | None) -> None:
             if not summary:
-                return self.say("no call logged")
+                return self.say(f"no {kind} logged")
             self.change(chosen.deal.id,
-                        lambda d: log_interaction(d, app.config, "call", summary, app.today, app.author),
-                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): call {printable(summary)}", None))
+                        lambda d: log_interaction(d, app.config, kind, summary, app.today, app.author),
+                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): {kind} {printable(summary)}", None))
 
-        self.push_screen(Prompt(f"Call with {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
+        what = {"call": "Call with", "email": "Email with", "meeting": "Meeting with", "note": "Note on"}[kind]
+        self.push_screen(Prompt(f"{what} {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
 
     def action_finish_task(self) -> None:
         """Mark the selected deal's next step done, with the next one asked for, as `pipe task done --next`."""
