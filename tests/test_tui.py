@@ -22,17 +22,17 @@ assert GATED != CONFIG
 FULL_BANT = "\n  budget: 20k\n  authority: Jonas\n  need: logs\n  timeline: Q1"
 
 
-def board_app(workspace, pipeline="sales"):
+def board_app(workspace, pipeline="sales", show_closed=False):
     from pipecli.cli.tui import BoardApp
 
     app = App(str(workspace.root))
-    return BoardApp(app, app.config.pipeline(pipeline), DealFilter(), show_closed=False)
+    return BoardApp(app, app.config.pipeline(pipeline), DealFilter(), show_closed=show_closed)
 
 
-def drive(workspace, keys, check, pipeline="sales"):
-    """Open the board at 80x24, press keys, then check(app, pilot) (a coroutine function)."""
+def drive(workspace, keys, check, pipeline="sales", show_closed=False):
+    """Open the board at 80x24 (with --all: show_closed), press keys, then check(app, pilot) (a coroutine function)."""
     async def main():
-        app = board_app(workspace, pipeline)
+        app = board_app(workspace, pipeline, show_closed)
         async with app.run_test(size=(80, 24)) as pilot:
             for key in keys:
                 await pilot.press(key)
@@ -105,6 +105,43 @@ def test_a_move_the_gate_refuses_shows_the_message_and_changes_nothing(three, ru
         assert app.selected.deal.id == "beta" and app.column == 0
     drive(three, ["j", "greater_than_sign"], check)
     assert three.read_bytes("beta") == before
+
+
+@pytest.fixture
+def parked(three):
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", stage="fridge", value=9000))
+    return three
+
+
+TO_FRIDGE = ["l"] * 5  # with --all: lead, qualified, proposal, won, lost, fridge
+
+
+def test_a_move_into_a_lost_stage_asks_the_reason(parked):
+    async def check(app, pilot):
+        deal = parked.load("delta")
+        assert (deal.stage, deal.lost_reason) == ("lost", "price")
+        assert app.message == "move delta: fridge -> lost (price)"
+        assert app.selected.deal.id == "delta" and app.current.stage.id == "lost"
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"price", "enter"], check, show_closed=True)
+
+
+def test_escape_at_the_lost_reason_moves_nothing(parked):
+    before = parked.read_bytes("delta")
+
+    async def check(app, pilot):
+        assert app.message == "delta: not moved" and app.current.stage.id == "fridge"
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"pri", "escape"], check, show_closed=True)
+    assert parked.read_bytes("delta") == before
+
+
+def test_an_unknown_lost_reason_is_refused_as_pipe_move_refuses_it(parked, run):
+    before = parked.read_bytes("delta")
+    said = failed(run(parked, "move", "delta", "lost", "--reason", "cheap"))
+
+    async def check(app, pilot):
+        assert app.message == said and "price, competitor, stale" in said
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"cheap", "enter"], check, show_closed=True)
+    assert parked.read_bytes("delta") == before
 
 
 def test_enter_opens_the_deal_and_escape_goes_back(three, run):

@@ -272,9 +272,24 @@ class BoardApp(TextualApp):
         stage, app = self.columns[target].stage, self.pipe_app
 
         def described(moved):
-            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}", moved.warning
+            reason = f" ({printable(moved.deal.lost_reason)})" if moved.to.kind == "lost" else ""
+            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}{reason}", moved.warning
 
-        self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author), described)
+        def moved(reason: str | None) -> None:
+            self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
+                                                                 reason=reason), described)
+
+        if stage.kind != "lost":
+            return moved(None)
+
+        def reasoned(reason: str | None) -> None:  # as `pipe move DEAL lost --reason R`; Escape: no move
+            if reason is None:
+                return self.say(f"{chosen.deal.id}: not moved")
+            moved(reason.strip())
+
+        reasons = ", ".join(app.config.lost_reasons) or "any text"
+        self.push_screen(Prompt(f"{printable(chosen.deal.title)} to {printable(stage.name)}: the lost reason "
+                                f"({printable(reasons)}; Escape cancels)"), reasoned)
 
     def action_log(self, kind: str) -> None:
         """Log a call, email, meeting or note on the selected deal, its summary asked for, as
