@@ -225,7 +225,38 @@ def test_x_finishes_the_next_step_with_the_next_one(three):
         tasks = three.load("acme").tasks
         assert [(t["text"], t["status"]) for t in tasks] == [("Call them", "done"), ("Send pricing", "open")]
         assert app.message.endswith("(acme): Call them; next: Send pricing")
-    drive(three, ["x", *"Send pricing", "enter"], check)
+    drive(three, ["x", *"Send pricing", "enter", "enter"], check)  # no due date
+
+
+def test_x_asks_the_next_steps_due_date_as_due_takes_it(three, run):
+    assert run(three, "task", "done", "beta#ta1234", "--next", "Send pricing", "--due", "3d").exit_code == 0
+    due = three.load("beta").tasks[-1]["due"]
+
+    async def check(app, pilot):
+        task = three.load("acme").tasks[-1]
+        assert (task["text"], task["status"], task["due"]) == ("Send pricing", "open", due)
+        assert app.message.endswith(f"(acme): Call them; next: Send pricing, due {due}")
+    drive(three, ["x", *"Send pricing", "enter", *"3d", "enter"], check)
+
+
+def test_a_bad_due_date_is_said_and_changes_nothing(three, run):
+    said = failed(run(three, "task", "done", "beta#ta1234", "--next", "Send pricing", "--due", "soonish"))
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == said and "\n" not in app.message
+        assert app.is_running and app.screen is app.screen_stack[0]
+    drive(three, ["x", *"Send pricing", "enter", *"soonish", "enter"], check)
+    assert three.read_bytes("acme") == before
+
+
+def test_escape_at_the_due_date_changes_nothing(three):
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == "no task changed"
+    drive(three, ["x", *"Send pricing", "enter", "escape"], check)
+    assert three.read_bytes("acme") == before
 
 
 def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):

@@ -320,8 +320,18 @@ class BoardApp(TextualApp):
         def finished(next_text: str | None) -> None:
             if next_text is None:
                 return self.say("no task changed")
-            next_step = lifecycle.NextStep(next_text, None, None) if next_text.strip() else None
+            if not next_text.strip():
+                return finish_with(None)
 
+            def dated(due: str | None) -> None:
+                if due is None:
+                    return self.say("no task changed")
+                finish_with(lifecycle.NextStep(next_text, due.strip() or None, None))
+
+            self.push_screen(Prompt(f"Next: {printable(next_text)}. Due (3d, 1w, a date, as --due; empty: none; "
+                                    "Escape cancels)"), dated)
+
+        def finish_with(next_step) -> None:  # a bad due date: the core refuses it before anything is written
             def finish(d):
                 return task_ops.finish(d, app.config, task_ops.task_index(d, task["id"]), "done", app.today,
                                        app.author, next_step=next_step)
@@ -330,6 +340,8 @@ class BoardApp(TextualApp):
                 said = f"task done {done.ref} ({chosen.deal.id}): {printable(str(done.task.get('text')))}"
                 if done.next_task is not None:
                     said += f"; next: {printable(str(done.next_task.get('text')))}"
+                    if done.next_task.get("due"):
+                        said += f", due {done.next_task['due']}"
                 return said, done.warning
 
             self.change(chosen.deal.id, finish, described)
