@@ -323,6 +323,81 @@ def test_no_other_command_imports_textual(three):
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
 
 
+def test_an_unexpected_error_ends_the_app_without_a_traceback(three, monkeypatch):
+    import pipecli.cli.tui
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipecli.cli.tui, "render_show", broken)  # what Enter calls
+
+    async def check(app, pilot):
+        assert isinstance(app.crash, RuntimeError) and app.return_code == 1 and not app.is_running
+    drive(three, ["enter"], check)  # run_test re-raises an exception Textual handled: none here
+
+
+def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(three):
+    """A bug inside the app (Enter made to raise RuntimeError): exit 1, the alternate screen left, then one
+    `pipe: ...` line and no traceback."""
+    code = ("import sys, pipecli.cli.tui as tui\n"
+            "def broken(*args, **kwargs):\n    raise RuntimeError('boom')\n"
+            "tui.render_show = broken\n"
+            "from pipecli.cli.main import main\n"
+            "sys.argv = ['pipe', '-C', sys.argv[1], 'board', '-i']\nmain()\n")
+    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [b"\r"], b"Qualified (1)")
+    assert code_ == 1, seen[-2000:]
+    import re
+    after = re.sub(r"\x1b\[\?\d+[hl]", "", seen.rsplit(b"\x1b[?1049l", 1)[1].decode(errors="replace"))  # modes reset
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    assert lines == ["pipe: the interactive board stopped on an unexpected error: RuntimeError: boom"], after
+    assert b"Traceback" not in seen
+
+
+def in_a_terminal(argv, keys, drawn):
+    """Run argv on a pty at 80x24; once drawn is on screen, type each of keys; return (exit code, all output)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
+    process = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
+                               start_new_session=True)
+    os.close(terminal)
+    seen = b""
+
+    def read_until(predicate, seconds=30.0):
+        nonlocal seen
+        end = time.monotonic() + seconds
+        while not predicate() and time.monotonic() < end:
+            if select.select([controller], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                seen += chunk
+
+    try:
+        read_until(lambda: drawn in seen)
+        time.sleep(0.5)  # the first frame is drawn before the keys are read
+        for key in keys:
+            os.write(controller, key)
+        read_until(lambda: process.poll() is not None, 15)
+        read_until(lambda: False, 0.5)  # what is left to read
+        return process.wait(timeout=15), seen
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
 def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
     """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
     with 0 and the alternate screen left (the terminal as it was)."""

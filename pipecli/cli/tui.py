@@ -169,12 +169,21 @@ class BoardApp(TextualApp):
         self.message = ""
         self.filter_text = ""
         self.seen_key: tuple = ()
+        self.crash: Exception | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
         yield BoardView(id="board")
         yield Static(id="message")
         yield Footer()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug (not a PipeError, which the message line shows): end the app, which restores the
+        terminal, and leave run_board to say it in one line instead of Textual's traceback."""
+        if self.crash is None:
+            self.crash = error
+        self._exception_event.set()  # as Textual's own handler: a test pilot waiting on the app stops waiting
+        self.exit(return_code=1)
 
     def on_mount(self) -> None:
         self.reload()
@@ -440,5 +449,10 @@ def parse_filter(pipe_app, text: str):
 
 
 def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
-    """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash)."""
-    BoardApp(pipe_app, pipeline, deal_filter, show_closed).run()
+    """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash).
+    An unexpected error inside the app comes out as a PipeError: one `pipe: ...` line and exit 1."""
+    app = BoardApp(pipe_app, pipeline, deal_filter, show_closed)
+    app.run()
+    if app.crash is not None:
+        crash = app.crash
+        raise PipeError(f"the interactive board stopped on an unexpected error: {type(crash).__name__}: {crash}")
