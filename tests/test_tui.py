@@ -344,7 +344,7 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
             "tui.render_show = broken\n"
             "from pipecli.cli.main import main\n"
             "sys.argv = ['pipe', '-C', sys.argv[1], 'board', '-i']\nmain()\n")
-    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [b"\r"], b"Qualified (1)")
+    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
     assert code_ == 1, seen[-2000:]
     import re
     after = re.sub(r"\x1b\[\?\d+[hl]", "", seen.rsplit(b"\x1b[?1049l", 1)[1].decode(errors="replace"))  # modes reset
@@ -353,8 +353,9 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
     assert b"Traceback" not in seen
 
 
-def in_a_terminal(argv, keys, drawn):
-    """Run argv on a pty at 80x24; once drawn is on screen, type each of keys; return (exit code, all output)."""
+def in_a_terminal(argv, steps, drawn):
+    """Run argv on a pty at 80x24; once drawn is on screen, type each step's key and wait for its output (or
+    None); return (exit code, all output)."""
     import fcntl
     import pty
     import select
@@ -387,8 +388,10 @@ def in_a_terminal(argv, keys, drawn):
     try:
         read_until(lambda: drawn in seen)
         time.sleep(0.5)  # the first frame is drawn before the keys are read
-        for key in keys:
+        for key, shown in steps:
             os.write(controller, key)
+            if shown is not None:
+                read_until(lambda: shown in seen)
         read_until(lambda: process.poll() is not None, 15)
         read_until(lambda: False, 0.5)  # what is left to read
         return process.wait(timeout=15), seen
@@ -401,47 +404,10 @@ def in_a_terminal(argv, keys, drawn):
 def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
     """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
     with 0 and the alternate screen left (the terminal as it was)."""
-    import fcntl
-    import pty
-    import select
-    import struct
-    import termios
-    import time
-
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color"}
-    env.pop("COLUMNS", None)
-    process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
-                               stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
-    os.close(terminal)
-    seen = b""
-
-    def read_until(predicate, seconds=30.0):
-        nonlocal seen
-        end = time.monotonic() + seconds
-        while not predicate() and time.monotonic() < end:
-            if select.select([controller], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(controller, 65536)
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                seen += chunk
-
-    try:
-        read_until(lambda: b"Qualified (1)" in seen)
-        time.sleep(0.5)  # the first frame is drawn before the keys are read
-        os.write(controller, b">")
-        read_until(lambda: b"move acme: lead -> qualified" in seen)
-        os.write(controller, b"q")
-        read_until(lambda: process.poll() is not None, 15)
-        assert process.wait(timeout=15) == 0, seen[-2000:]
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
+    code, seen = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                               [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
+    assert code == 0, seen[-2000:]
+    assert b"move acme: lead -> qualified" in seen
     assert three.load("acme").stage == "qualified"
     # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
     import re
