@@ -22,17 +22,17 @@ assert GATED != CONFIG
 FULL_BANT = "\n  budget: 20k\n  authority: Jonas\n  need: logs\n  timeline: Q1"
 
 
-def board_app(workspace, pipeline="sales"):
+def board_app(workspace, pipeline="sales", show_closed=False):
     from pipecli.cli.tui import BoardApp
 
     app = App(str(workspace.root))
-    return BoardApp(app, app.config.pipeline(pipeline), DealFilter(), show_closed=False)
+    return BoardApp(app, app.config.pipeline(pipeline), DealFilter(), show_closed=show_closed)
 
 
-def drive(workspace, keys, check, pipeline="sales"):
-    """Open the board at 80x24, press keys, then check(app, pilot) (a coroutine function)."""
+def drive(workspace, keys, check, pipeline="sales", show_closed=False):
+    """Open the board at 80x24 (with --all: show_closed), press keys, then check(app, pilot) (a coroutine function)."""
     async def main():
-        app = board_app(workspace, pipeline)
+        app = board_app(workspace, pipeline, show_closed)
         async with app.run_test(size=(80, 24)) as pilot:
             for key in keys:
                 await pilot.press(key)
@@ -107,6 +107,43 @@ def test_a_move_the_gate_refuses_shows_the_message_and_changes_nothing(three, ru
     assert three.read_bytes("beta") == before
 
 
+@pytest.fixture
+def parked(three):
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", stage="fridge", value=9000))
+    return three
+
+
+TO_FRIDGE = ["l"] * 5  # with --all: lead, qualified, proposal, won, lost, fridge
+
+
+def test_a_move_into_a_lost_stage_asks_the_reason(parked):
+    async def check(app, pilot):
+        deal = parked.load("delta")
+        assert (deal.stage, deal.lost_reason) == ("lost", "price")
+        assert app.message == "move delta: fridge -> lost (price)"
+        assert app.selected.deal.id == "delta" and app.current.stage.id == "lost"
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"price", "enter"], check, show_closed=True)
+
+
+def test_escape_at_the_lost_reason_moves_nothing(parked):
+    before = parked.read_bytes("delta")
+
+    async def check(app, pilot):
+        assert app.message == "delta: not moved" and app.current.stage.id == "fridge"
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"pri", "escape"], check, show_closed=True)
+    assert parked.read_bytes("delta") == before
+
+
+def test_an_unknown_lost_reason_is_refused_as_pipe_move_refuses_it(parked, run):
+    before = parked.read_bytes("delta")
+    said = failed(run(parked, "move", "delta", "lost", "--reason", "cheap"))
+
+    async def check(app, pilot):
+        assert app.message == said and "price, competitor, stale" in said
+    drive(parked, [*TO_FRIDGE, "less_than_sign", *"cheap", "enter"], check, show_closed=True)
+    assert parked.read_bytes("delta") == before
+
+
 def test_enter_opens_the_deal_and_escape_goes_back(three, run):
     shown = run(three, "show", "gamma").stdout
 
@@ -151,6 +188,29 @@ def test_c_logs_a_call_with_the_summary_typed(three):
     drive(three, ["c", *"Jonas wants a demo", "enter"], check)
 
 
+@pytest.mark.parametrize("key,kind", [("e", "email"), ("m", "meeting"), ("n", "note")])
+def test_e_m_n_log_an_email_a_meeting_a_note_as_pipe_log(three, run, key, kind):
+    async def check(app, pilot):
+        entry = three.load("acme").data["activities"][-1]
+        assert (entry["kind"], entry["summary"]) == (kind, "Asked about SSO")
+        assert app.message == f"log {entry['id']} (acme): {kind} Asked about SSO"
+    drive(three, [key, *"Asked about SSO", "enter"], check)
+    by_cli = run(three, "log", "beta", kind, "Asked about SSO")  # the same entry as the CLI writes
+    assert by_cli.exit_code == 0
+    ours, theirs = (dict(three.load(d).data["activities"][-1]) for d in ("acme", "beta"))
+    assert {k: v for k, v in ours.items() if k != "id"} == {k: v for k, v in theirs.items() if k != "id"}
+
+
+def test_the_footer_shows_every_key_in_80_columns(three):
+    async def check(app, pilot):
+        from textual.widgets._footer import FooterKey
+
+        keys = list(app.screen.query(FooterKey))
+        assert {k.key_display for k in keys} >= {">", "<", "c/e/m/n", "x", "/", "p", "q"}
+        assert max(k.region.right for k in keys) <= 80 and all(k.region.width for k in keys)
+    drive(three, [], check)
+
+
 def test_escape_at_the_prompt_logs_nothing(three):
     before = three.read_bytes("acme")
 
@@ -165,7 +225,38 @@ def test_x_finishes_the_next_step_with_the_next_one(three):
         tasks = three.load("acme").tasks
         assert [(t["text"], t["status"]) for t in tasks] == [("Call them", "done"), ("Send pricing", "open")]
         assert app.message.endswith("(acme): Call them; next: Send pricing")
-    drive(three, ["x", *"Send pricing", "enter"], check)
+    drive(three, ["x", *"Send pricing", "enter", "enter"], check)  # no due date
+
+
+def test_x_asks_the_next_steps_due_date_as_due_takes_it(three, run):
+    assert run(three, "task", "done", "beta#ta1234", "--next", "Send pricing", "--due", "3d").exit_code == 0
+    due = three.load("beta").tasks[-1]["due"]
+
+    async def check(app, pilot):
+        task = three.load("acme").tasks[-1]
+        assert (task["text"], task["status"], task["due"]) == ("Send pricing", "open", due)
+        assert app.message.endswith(f"(acme): Call them; next: Send pricing, due {due}")
+    drive(three, ["x", *"Send pricing", "enter", *"3d", "enter"], check)
+
+
+def test_a_bad_due_date_is_said_and_changes_nothing(three, run):
+    said = failed(run(three, "task", "done", "beta#ta1234", "--next", "Send pricing", "--due", "soonish"))
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == said and "\n" not in app.message
+        assert app.is_running and app.screen is app.screen_stack[0]
+    drive(three, ["x", *"Send pricing", "enter", *"soonish", "enter"], check)
+    assert three.read_bytes("acme") == before
+
+
+def test_escape_at_the_due_date_changes_nothing(three):
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == "no task changed"
+    drive(three, ["x", *"Send pricing", "enter", "escape"], check)
+    assert three.read_bytes("acme") == before
 
 
 def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
@@ -232,9 +323,39 @@ def test_no_other_command_imports_textual(three):
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
 
 
-def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
-    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
-    with 0 and the alternate screen left (the terminal as it was)."""
+def test_an_unexpected_error_ends_the_app_without_a_traceback(three, monkeypatch):
+    import pipecli.cli.tui
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipecli.cli.tui, "render_show", broken)  # what Enter calls
+
+    async def check(app, pilot):
+        assert isinstance(app.crash, RuntimeError) and app.return_code == 1 and not app.is_running
+    drive(three, ["enter"], check)  # run_test re-raises an exception Textual handled: none here
+
+
+def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(three):
+    """A bug inside the app (Enter made to raise RuntimeError): exit 1, the alternate screen left, then one
+    `pipe: ...` line and no traceback."""
+    code = ("import sys, pipecli.cli.tui as tui\n"
+            "def broken(*args, **kwargs):\n    raise RuntimeError('boom')\n"
+            "tui.render_show = broken\n"
+            "from pipecli.cli.main import main\n"
+            "sys.argv = ['pipe', '-C', sys.argv[1], 'board', '-i']\nmain()\n")
+    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
+    assert code_ == 1, seen[-2000:]
+    import re
+    after = re.sub(r"\x1b\[\?\d+[hl]", "", seen.rsplit(b"\x1b[?1049l", 1)[1].decode(errors="replace"))  # modes reset
+    lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
+    assert lines == ["pipe: the interactive board stopped on an unexpected error: RuntimeError: boom"], after
+    assert b"Traceback" not in seen
+
+
+def in_a_terminal(argv, steps, drawn):
+    """Run argv on a pty at 80x24; once drawn is on screen, type each step's key and wait for its output (or
+    None); return (exit code, all output)."""
     import fcntl
     import pty
     import select
@@ -246,8 +367,8 @@ def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("COLUMNS", None)
-    process = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
-                               stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True)
+    process = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
+                               start_new_session=True)
     os.close(terminal)
     seen = b""
 
@@ -265,17 +386,28 @@ def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
                 seen += chunk
 
     try:
-        read_until(lambda: b"Qualified (1)" in seen)
+        read_until(lambda: drawn in seen)
         time.sleep(0.5)  # the first frame is drawn before the keys are read
-        os.write(controller, b">")
-        read_until(lambda: b"move acme: lead -> qualified" in seen)
-        os.write(controller, b"q")
+        for key, shown in steps:
+            os.write(controller, key)
+            if shown is not None:
+                read_until(lambda: shown in seen)
         read_until(lambda: process.poll() is not None, 15)
-        assert process.wait(timeout=15) == 0, seen[-2000:]
+        read_until(lambda: False, 0.5)  # what is left to read
+        return process.wait(timeout=15), seen
     finally:
         if process.poll() is None:
             process.kill()
         os.close(controller)
+
+
+def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
+    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
+    with 0 and the alternate screen left (the terminal as it was)."""
+    code, seen = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                               [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
+    assert code == 0, seen[-2000:]
+    assert b"move acme: lead -> qualified" in seen
     assert three.load("acme").stage == "qualified"
     # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
     import re

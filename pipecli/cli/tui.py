@@ -144,14 +144,18 @@ class BoardApp(TextualApp):
         Binding("greater_than_sign", "move(1)", "next", key_display=">"),
         Binding("less_than_sign", "move(-1)", "prev", key_display="<"),
         Binding("enter", "open", "open"),
-        Binding("c", "log_call", "call"),
+        # one footer entry for the four log keys: four would not fit in 80 columns
+        Binding("c", "log('call')", "log", key_display="c/e/m/n"),
+        Binding("e", "log('email')", "email", show=False),
+        Binding("m", "log('meeting')", "meeting", show=False),
+        Binding("n", "log('note')", "note", show=False),
         Binding("x", "finish_task", "done"),
         Binding("slash", "filter", "filter", key_display="/"),
         Binding("p", "pipeline", "pipeline"),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
-    BOARD_ACTIONS = {"column", "row", "move", "open", "log_call", "finish_task", "filter", "pipeline"}
+    BOARD_ACTIONS = {"column", "row", "move", "open", "log", "finish_task", "filter", "pipeline"}
 
     def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
         super().__init__()
@@ -165,12 +169,21 @@ class BoardApp(TextualApp):
         self.message = ""
         self.filter_text = ""
         self.seen_key: tuple = ()
+        self.crash: Exception | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
         yield BoardView(id="board")
         yield Static(id="message")
         yield Footer()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug (not a PipeError, which the message line shows): end the app, which restores the
+        terminal, and leave run_board to say it in one line instead of Textual's traceback."""
+        if self.crash is None:
+            self.crash = error
+        self._exception_event.set()  # as Textual's own handler: a test pilot waiting on the app stops waiting
+        self.exit(return_code=1)
 
     def on_mount(self) -> None:
         self.reload()
@@ -268,24 +281,41 @@ class BoardApp(TextualApp):
         stage, app = self.columns[target].stage, self.pipe_app
 
         def described(moved):
-            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}", moved.warning
+            reason = f" ({printable(moved.deal.lost_reason)})" if moved.to.kind == "lost" else ""
+            return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}{reason}", moved.warning
 
-        self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author), described)
+        def moved(reason: str | None) -> None:
+            self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
+                                                                 reason=reason), described)
 
-    def action_log_call(self) -> None:
-        """Log a call on the selected deal, its summary asked for, as `pipe log DEAL call SUMMARY`."""
+        if stage.kind != "lost":
+            return moved(None)
+
+        def reasoned(reason: str | None) -> None:  # as `pipe move DEAL lost --reason R`; Escape: no move
+            if reason is None:
+                return self.say(f"{chosen.deal.id}: not moved")
+            moved(reason.strip())
+
+        reasons = ", ".join(app.config.lost_reasons) or "any text"
+        self.push_screen(Prompt(f"{printable(chosen.deal.title)} to {printable(stage.name)}: the lost reason "
+                                f"({printable(reasons)}; Escape cancels)"), reasoned)
+
+    def action_log(self, kind: str) -> None:
+        """Log a call, email, meeting or note on the selected deal, its summary asked for, as
+        `pipe log DEAL KIND SUMMARY`."""
         chosen, app = self.selected, self.pipe_app
         if chosen is None:
             return self.say("no deal selected")
 
         def logged(summary: str | None) -> None:
             if not summary:
-                return self.say("no call logged")
+                return self.say(f"no {kind} logged")
             self.change(chosen.deal.id,
-                        lambda d: log_interaction(d, app.config, "call", summary, app.today, app.author),
-                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): call {printable(summary)}", None))
+                        lambda d: log_interaction(d, app.config, kind, summary, app.today, app.author),
+                        lambda entry: (f"log {entry['id']} ({chosen.deal.id}): {kind} {printable(summary)}", None))
 
-        self.push_screen(Prompt(f"Call with {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
+        what = {"call": "Call with", "email": "Email with", "meeting": "Meeting with", "note": "Note on"}[kind]
+        self.push_screen(Prompt(f"{what} {printable(chosen.deal.title)}: summary (Enter logs, Escape cancels)"), logged)
 
     def action_finish_task(self) -> None:
         """Mark the selected deal's next step done, with the next one asked for, as `pipe task done --next`."""
@@ -299,8 +329,18 @@ class BoardApp(TextualApp):
         def finished(next_text: str | None) -> None:
             if next_text is None:
                 return self.say("no task changed")
-            next_step = lifecycle.NextStep(next_text, None, None) if next_text.strip() else None
+            if not next_text.strip():
+                return finish_with(None)
 
+            def dated(due: str | None) -> None:
+                if due is None:
+                    return self.say("no task changed")
+                finish_with(lifecycle.NextStep(next_text, due.strip() or None, None))
+
+            self.push_screen(Prompt(f"Next: {printable(next_text)}. Due (3d, 1w, a date, as --due; empty: none; "
+                                    "Escape cancels)"), dated)
+
+        def finish_with(next_step) -> None:  # a bad due date: the core refuses it before anything is written
             def finish(d):
                 return task_ops.finish(d, app.config, task_ops.task_index(d, task["id"]), "done", app.today,
                                        app.author, next_step=next_step)
@@ -309,6 +349,8 @@ class BoardApp(TextualApp):
                 said = f"task done {done.ref} ({chosen.deal.id}): {printable(str(done.task.get('text')))}"
                 if done.next_task is not None:
                     said += f"; next: {printable(str(done.next_task.get('text')))}"
+                    if done.next_task.get("due"):
+                        said += f", due {done.next_task['due']}"
                 return said, done.warning
 
             self.change(chosen.deal.id, finish, described)
@@ -407,5 +449,10 @@ def parse_filter(pipe_app, text: str):
 
 
 def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
-    """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash)."""
-    BoardApp(pipe_app, pipeline, deal_filter, show_closed).run()
+    """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash).
+    An unexpected error inside the app comes out as a PipeError: one `pipe: ...` line and exit 1."""
+    app = BoardApp(pipe_app, pipeline, deal_filter, show_closed)
+    app.run()
+    if app.crash is not None:
+        crash = app.crash
+        raise PipeError(f"the interactive board stopped on an unexpected error: {type(crash).__name__}: {crash}")
