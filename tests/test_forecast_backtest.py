@@ -15,20 +15,9 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import failed
+from tests.test_forecast_ranges import pipelines_config
 
-CONFIG = """\
-currency: EUR
-team:
-- {id: alice, name: Alice Martin, email: alice@example.com}
-pipelines:
-""" + "".join(f"""\
-- id: {pid}
-  name: {pid.title()}
-  stages:
-  - {{id: {pid}-open, name: Open, probability: {prob}, kind: open}}
-  - {{id: {pid}-won, name: Won, probability: 100, kind: won}}
-  - {{id: {pid}-lost, name: Lost, probability: 0, kind: lost}}
-""" for pid, prob in (("sure", 100), ("never", 0), ("half", 50)))
+CONFIG = pipelines_config(("sure", 100), ("never", 0), ("half", 50))
 
 MONTHS = ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 11)]
 

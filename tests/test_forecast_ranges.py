@@ -16,7 +16,10 @@ import pytest
 
 from tests.conftest import failed
 
-CONFIG = """\
+
+def pipelines_config(*pipelines: tuple[str, int]) -> str:
+    """pipelines.yaml with, per (id, probability), a pipeline of one open stage at that probability, won and lost."""
+    return """\
 currency: EUR
 team:
 - {id: alice, name: Alice Martin, email: alice@example.com}
@@ -28,7 +31,10 @@ pipelines:
   - {{id: {pid}-open, name: Open, probability: {prob}, kind: open}}
   - {{id: {pid}-won, name: Won, probability: 100, kind: won}}
   - {{id: {pid}-lost, name: Lost, probability: 0, kind: lost}}
-""" for pid, prob in (("sure", 100), ("never", 0), ("half", 50), ("thin", 50)))
+""" for pid, prob in pipelines)
+
+
+CONFIG = pipelines_config(("sure", 100), ("never", 0), ("half", 50), ("thin", 50))
 
 
 def deal(deal_id, pipeline, kind="open", value=1000, close=None, entered="2026-11-20", closed=None, slips=0):

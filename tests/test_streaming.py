@@ -256,8 +256,8 @@ def test_o_dev_stdout_into_a_pipe_writes_into_the_pipe(fmt, big):
 
 # -- sqlite: built in a file, the same bytes ------------------------------------------------------------
 
-def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_built_in_memory(
-        big, run, monkeypatch, tmp_path):
+def recorded_connects(monkeypatch):
+    """The databases sqlite3.connect opens from now on (a list), and the real connect."""
     import sqlite3
 
     opened: list[str] = []
@@ -268,6 +268,14 @@ def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_b
         return real_connect(database, *args, **kwargs)
 
     monkeypatch.setattr(sqlite3, "connect", connect)
+    return opened, real_connect
+
+
+def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_built_in_memory(
+        big, run, monkeypatch, tmp_path):
+    import sqlite3
+
+    opened, real_connect = recorded_connects(monkeypatch)
     target = tmp_path / "out" / "deals.sqlite"
     target.parent.mkdir()
     result = run(big, "export", "-o", str(target))
@@ -282,16 +290,7 @@ def test_the_sqlite_export_is_built_in_a_file_beside_the_target_with_the_bytes_b
 
 def test_the_sqlite_export_into_a_device_is_built_in_the_temporary_folder_not_in_dev(big, run, monkeypatch):
     """`-o /dev/null`: a user who may not write in /dev got 'Permission denied' for a folder there."""
-    import sqlite3
-
-    opened: list[str] = []
-    real_connect = sqlite3.connect
-
-    def connect(database, *args, **kwargs):
-        opened.append(str(database))
-        return real_connect(database, *args, **kwargs)
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
+    opened, real_connect = recorded_connects(monkeypatch)
     result = run(big, "export", "--format", "sqlite", "-o", os.devnull)
     assert result.exit_code == 0 and result.stderr == f"exported 240 deals to {os.devnull}\n"
     assert len(opened) == 1 and not opened[0].startswith("/dev/")

@@ -215,22 +215,14 @@ def test_a_deal_file_name_is_never_run_as_a_command_when_the_driver_finds_no_pip
     assert not (bob.root / "ran").exists()
 
 
-def test_the_merging_bar_counts_each_file_once_and_ends_at_its_total(team, monkeypatch):
-    """The file added on both sides is noted merged ahead, then by the driver, which git runs on it all
-    the same: a line each in the log, the bar went to SHARED + 1 of SHARED (+ twice.md) before the last merge."""
+def recording_bars(monkeypatch) -> tuple[list[int], list[int]]:
+    """The totals of the progress bars sync draws, and every count shown on them."""
     import contextlib
-    import datetime as dt
 
     import pipecli.cli.output as output
-    from pipecli.cli.gitcmd import _watch_merges
-    from pipecli.core.gitsync.sync import SyncRefused, sync
-    from pipecli.core.store.workspace import Workspace
 
-    names = shared_deals(team)
-    change_both_sides(team, names)
-    team.alice.git("push", "-q")
-    shown: list[int] = []
     totals: list[int] = []
+    shown: list[int] = []
 
     @contextlib.contextmanager
     def bar(label, total, at_least=2):
@@ -238,6 +230,22 @@ def test_the_merging_bar_counts_each_file_once_and_ends_at_its_total(team, monke
         yield shown.append
 
     monkeypatch.setattr(output, "progress_count", bar)
+    return totals, shown
+
+
+def test_the_merging_bar_counts_each_file_once_and_ends_at_its_total(team, monkeypatch):
+    """The file added on both sides is noted merged ahead, then by the driver, which git runs on it all
+    the same: a line each in the log, the bar went to SHARED + 1 of SHARED (+ twice.md) before the last merge."""
+    import datetime as dt
+
+    from pipecli.cli.gitcmd import _watch_merges
+    from pipecli.core.gitsync.sync import SyncRefused, sync
+    from pipecli.core.store.workspace import Workspace
+
+    names = shared_deals(team)
+    change_both_sides(team, names)
+    team.alice.git("push", "-q")
+    totals, shown = recording_bars(monkeypatch)
     for name, value in team.bob.env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(SyncRefused, match="removed on one side"):  # and conflicts: change_both_sides
@@ -248,10 +256,8 @@ def test_the_merging_bar_counts_each_file_once_and_ends_at_its_total(team, monke
 
 def test_on_a_clone_that_rebases_the_merging_bar_counts_each_file_once(team, monkeypatch):
     """A rebase replays each local commit: bob's two commits on the same deals merge each file twice."""
-    import contextlib
     import datetime as dt
 
-    import pipecli.cli.output as output
     from pipecli.cli.gitcmd import _watch_merges
     from pipecli.core.gitsync.sync import sync
     from pipecli.core.store.workspace import Workspace
@@ -270,15 +276,7 @@ def test_on_a_clone_that_rebases_the_merging_bar_counts_each_file_once(team, mon
             notes.write("\nbob wrote this.\n")
     bob.git("commit", "-qam", "bob: notes")
     bob.git("config", "pull.rebase", "true")
-    shown: list[int] = []
-    totals: list[int] = []
-
-    @contextlib.contextmanager
-    def bar(label, total, at_least=2):
-        totals.append(total)
-        yield shown.append
-
-    monkeypatch.setattr(output, "progress_count", bar)
+    totals, shown = recording_bars(monkeypatch)
     for name, value in bob.env.items():
         monkeypatch.setenv(name, value)
     sync(Workspace(bob.root), dt.date(2026, 11, 27), push=False, watch_merges=_watch_merges)
