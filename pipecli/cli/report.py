@@ -136,16 +136,15 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, 
         from pipecli.core.reports.forecastranges import DEFAULT_RUNS, DEFAULT_SEED, forecast_ranges_report
 
         given = click.get_current_context().get_parameter_source("period_text") != click.core.ParameterSource.DEFAULT
-        for f in chosen:
+        seed, runs = DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS
+        for f in chosen:  # a deal in a currency without a rate: refused before any simulation
             to_base(f.deal, app.config)
         if backtest:
             from pipecli.core.reports.backtest import backtest_report
 
-            reports = [backtest_report(chosen, app.config, today, DEFAULT_SEED if seed is None else seed,
-                                       runs or DEFAULT_RUNS)]
+            reports = [backtest_report(chosen, app.config, today, seed, runs)]
         else:
-            reports = [forecast_ranges_report(chosen, app.config, period if given else None, today,
-                                              DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS)]
+            reports = [forecast_ranges_report(chosen, app.config, period if given else None, today, seed, runs)]
     else:
         reports = build(chosen_names, chosen, app.config, period, today, compared)
     emit(reports, app, template_file, out)
