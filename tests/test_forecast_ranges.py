@@ -169,3 +169,26 @@ def test_every_format_renders_the_ranges(run, workspace, fmt):
 def test_ranges_is_for_the_forecast_alone(run, workspace):
     failed(run(workspace, "report", "revenue", "--ranges"), "--ranges")
     failed(run(workspace, "report", "forecast", "--seed", "3"), "--seed")
+
+
+def test_as_of_forecasts_from_the_deals_and_the_date_of_that_point(run, make_workspace):
+    from tests.test_history import commit, git
+
+    workspace = make_workspace({}, CONFIG)
+    root = workspace.root
+    git(root, "init", "-q", "-b", "main")
+    (root / "deals" / "s1.md").write_text(deal("s1", "sure", value=1000, close="2026-10-25", entered="2026-10-01"),
+                                          encoding="utf-8")
+    commit(root, "s1 at 1,000 for October", "2026-10-10")
+    (root / "deals" / "s1.md").write_text(deal("s1", "sure", value=3000, close="2026-12-10", entered="2026-10-01"),
+                                          encoding="utf-8")
+    commit(root, "s1 at 3,000, moved to December", "2026-11-20")
+    args = ("report", "forecast", "--ranges", "--runs", "100", "--format", "json")
+    then = json.loads(run(workspace, *args, "--as-of", "2026-10-15").stdout)["reports"]["forecast_ranges"]
+    rows = {row["when"]: row for row in then["tables"]["ranges"]["rows"]}
+    # today is the point's date: its month first, and the deal as committed then
+    assert list(rows) == ["2026-10", "2026-11", "2026-12", "2026-Q4", "2027-Q1"]
+    assert Decimal(str(rows["2026-10"]["p50"])) == 1000 and Decimal(str(rows["2026-12"]["p50"])) == 0
+    now = json.loads(run(workspace, *args).stdout)["reports"]["forecast_ranges"]
+    rows = {row["when"]: row for row in now["tables"]["ranges"]["rows"]}
+    assert list(rows)[0] == "2026-11" and Decimal(str(rows["2026-12"]["p50"])) == 3000

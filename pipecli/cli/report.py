@@ -11,8 +11,8 @@ from pipecli.cli.output import Output
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.model.periods import PERIOD_HELP, earliest_date, parse_period
-from pipecli.core.model.queries import select, to_base
-from pipecli.core.reports.catalog import build, report_names
+from pipecli.core.model.queries import select
+from pipecli.core.reports.catalog import build, build_ranges, report_names
 from pipecli.render.registry import FIGURES
 
 def template_option(command):
@@ -77,15 +77,19 @@ class AtPoint:
 @click.option("--seed", type=int, default=None, metavar="N", help="--ranges: the random seed (default 21).")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=None, metavar="N",
               help="--ranges: how many runs (default 2000).")
-@click.option("--backtest", is_flag=True,
-              help="--ranges: replay each of the last 12 months from the deals' stage histories, forecast "
-                   "it from what was known at its start, and compare with what was won.")
+@click.option("--backtest", is_flag=False, flag_value="month", default=None, metavar="[month|quarter]",
+              help="--ranges: replay each month (or quarter) of the past year (or of --period), forecast it "
+                   "from what was known at its start, and compare with what was won.")
+@click.option("--from-git", "from_git", is_flag=True,
+              help="--backtest: read each start from the last commit before it instead of rebuilding it "
+                   "from the deals' stage histories.")
 @deal_filter_options
 @output_options(FIGURES, fits=True)
 @template_option
 @skip_bad_option("the report (it then says so at the top)")
 @click.pass_obj
-def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, deal_filter, out, template_text):
+def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, from_git, deal_filter, out,
+           template_text):
     """Answer the questions a pipeline is kept for.
 
     \b
@@ -112,17 +116,17 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, 
       pipe report forecast --as-of 2026-10-31
       pipe report forecast --ranges --seed 7
       pipe report forecast --ranges --backtest
+      pipe report forecast --ranges --backtest quarter --period 2025 --from-git
     """
     if compare_text is not None and compare_text != "previous" and _is_report_name(compare_text):
         # `pipe report --compare revenue`: the name was taken as --compare's period.
         names, compare_text = (*names, compare_text), "previous"
+    if backtest is not None and backtest.lower() not in BACKTEST_GRAINS:
+        if not _is_report_name(backtest):
+            raise InvalidValue(f"--backtest takes month or quarter, not '{backtest}'")
+        names, backtest = (*names, backtest), "month"  # `--backtest forecast`: the name taken as the grain
     chosen_names = report_names(names)
-    if (seed is not None or runs is not None) and not ranges:
-        raise InvalidValue("--seed and --runs are for --ranges")
-    if backtest and not ranges:
-        raise InvalidValue("--backtest is for --ranges: pipe report forecast --ranges --backtest")
-    if ranges and (chosen_names != ["forecast"] or compare_text is not None):
-        raise InvalidValue("--ranges is for 'pipe report forecast' alone, without --compare")
+    _refuse_stray_range_options(ranges, seed, runs, backtest, from_git, chosen_names, compare_text)
     today = app.today
     first = lambda: earliest_date(app.deals())  # noqa: E731 - an open start (..2026-03-01) needs the deals
     period = parse_period(period_text, today, first)
@@ -133,22 +137,34 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, 
     deals = app.deals()
     chosen = select(deals, app.config, deal_filter, today)
     if ranges:
-        from pipecli.core.reports.forecastranges import DEFAULT_RUNS, DEFAULT_SEED, forecast_ranges_report
-
         given = click.get_current_context().get_parameter_source("period_text") != click.core.ParameterSource.DEFAULT
-        seed, runs = DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS
-        for f in chosen:  # a deal in a currency without a rate: refused before any simulation
-            to_base(f.deal, app.config)
-        if backtest:
-            from pipecli.core.reports.backtest import backtest_report
+        source = None
+        if from_git:
+            from pipecli.core.reports.backtest import FromGit
 
-            reports = [backtest_report(chosen, app.config, today, seed, runs)]
-        else:
-            reports = [forecast_ranges_report(chosen, app.config, period if given else None, today, seed, runs)]
+            source = FromGit(chosen, Git(app.workspace.root), app.skip_bad)
+        reports = build_ranges(chosen, app.config, today, seed, runs, period if given else None,
+                               backtest and backtest.lower(), source)
+        if source is not None:
+            app.leave_out(source.skipped)
     else:
         reports = build(chosen_names, chosen, app.config, period, today, compared)
     emit(reports, app, template_file, out)
 
+
+BACKTEST_GRAINS = ("month", "quarter")
+
+
+def _refuse_stray_range_options(ranges, seed, runs, backtest, from_git, chosen_names, compare_text) -> None:
+    """The forecast-with-ranges options only where they mean something, each refusal naming the fix."""
+    if (seed is not None or runs is not None) and not ranges:
+        raise InvalidValue("--seed and --runs are for --ranges")
+    if backtest is not None and not ranges:
+        raise InvalidValue("--backtest is for --ranges: pipe report forecast --ranges --backtest")
+    if from_git and backtest is None:
+        raise InvalidValue("--from-git is for --backtest: pipe report forecast --ranges --backtest --from-git")
+    if ranges and (chosen_names != ["forecast"] or compare_text is not None):
+        raise InvalidValue("--ranges is for 'pipe report forecast' alone, without --compare")
 
 def emit(reports, app, template_file: Path | None, out: Output) -> None:
     """Render reports in out's format (money in app.config's currency) and write them where out says.

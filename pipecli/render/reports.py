@@ -156,6 +156,7 @@ def bar(value: Decimal | int | None, largest: Decimal | int, width: int = BAR_WI
 UNIT_FITS = {"money": Col(60), "percent": Col(50), "date": Col(45), "count": Col(40), "days": Col(30),
              "number": Col(30)}
 TEXT_FIT = Col(20, cut=10, want=16)
+ESSENTIAL_FIT = Col(95)
 
 
 def _tabulated(rows: list[list[str]], headers: list[str], aligns: list[str], fits: list[Col], width: int | None) -> str:
@@ -174,7 +175,8 @@ def table_text(table: Table, currency: str, width: int | None = None) -> str:
     if not rows:
         return "(none)\n"
     aligns = ["right" if c.unit in ("money", "count", "percent", "days", "number") else "left" for c in table.columns]
-    return _tabulated(rows, headers, aligns, [UNIT_FITS.get(c.unit, TEXT_FIT) for c in table.columns], width)
+    fits = [ESSENTIAL_FIT if c.essential else UNIT_FITS.get(c.unit, TEXT_FIT) for c in table.columns]
+    return _tabulated(rows, headers, aligns, fits, width)
 
 
 def chart_text(chart: Chart, table: Table, currency: str, width: int | None = None) -> str:
@@ -264,8 +266,8 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
             parts.append(table_text(table, currency, width))
             if table.note:
                 note = printable(f"({table.note})")
-                # prose: wrapped to the width rather than cut
-                noted = [note] if width is None else textwrap.wrap(note, width) or [note]
+                # prose: wrapped to the width rather than cut (to 80 columns in a file or a pipe)
+                noted = textwrap.wrap(note, width or 80) or [note]
                 parts.append("".join(style(line, "dim") + "\n" for line in noted))
             for chart in report.charts:
                 if chart.table == table.key and table.rows and any(row.get(k) for row in table.rows for k in chart.value_keys):

@@ -48,6 +48,7 @@ class Column:
     key: str
     label: str
     unit: str = "text"
+    essential: bool = False  # kept whole by a narrow terminal, which drops other columns first
 
 
 @dataclass

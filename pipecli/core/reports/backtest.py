@@ -15,27 +15,38 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipecli.core.model.config import Config
+from pipecli.core.errors import BadFiles, InvalidValue
+from pipecli.core.gitsync.repo import Git
+from pipecli.core.gitsync.revisions import point_on, snapshot_at
+from pipecli.core.model.config import CONFIG_FILE, Config
 from pipecli.core.model.deal import Deal
-from pipecli.core.model.periods import Period, month_period
+from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
 from pipecli.core.reports import Column, Figure, Report, Table
-from pipecli.core.reports.forecastranges import Learned, simulate
+from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate
 from pipecli.core.reports.history import history_of, kind_of, stage_on
 
-MONTHS = 12
-
-
-def past_months(today: dt.date, count: int = MONTHS) -> list[Period]:
-    """The last count months over by today (ended on or before it), oldest first."""
-    year, month = today.year, today.month
-    months: list[Period] = []
-    while len(months) < count:
-        period = month_period(year, month)
-        if period.end <= today:
-            months.append(period)
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months[::-1]
+def past_periods(today: dt.date, grain: str = "month", within: Period | None = None) -> list[Period]:
+    """The months or quarters over by today (ended on or before it), oldest first: those inside
+    within, else the last year's (12 months, 4 quarters)."""
+    step = 3 if grain == "quarter" else 1
+    make = ((lambda y, m: quarter_period(y, (m - 1) // 3 + 1)) if grain == "quarter" else month_period)
+    start = within.start if within is not None else None
+    year, month = today.year, today.month - (today.month - 1) % step
+    found: list[Period] = []
+    while True:
+        period = make(year, month)
+        if start is not None and period.start < start:
+            break
+        if start is None and len(found) == 12 // step:
+            break
+        if period.end <= today and (within is None or period.end <= within.end):
+            found.append(period)
+        year, month = (year - 1, month + 12 - step) if month <= step else (year, month - step)
+    if not found:
+        span = within.label if within is not None else "the past year"
+        raise InvalidValue(f"no {grain} of {span} is over by today ({today}): nothing to compare with what was won")
+    return found[::-1]
 
 
 def close_date_then(deal: Deal, day: dt.date) -> dt.date | None:
@@ -72,43 +83,133 @@ def deal_then(deal: Deal, config: Config, day: dt.date) -> Deal | None:
     return Deal(data)
 
 
-def backtest_month(chosen: list[Facts], config: Config, month: Period, seed: int, runs: int) -> dict:
-    """One month: the forecast made at its start from what was known then, and what was won in it."""
-    day = month.start
-    then = [facts(d, config, day) for d in (deal_then(f.deal, config, day) for f in chosen) if d is not None]
-    # closed strictly before the month's start: a deal closed that very day is not known at its start
+class FromHistories:
+    """Each period's start rebuilt from the deals' own stage histories (deal_then)."""
+
+    label = "stage histories"
+    note = "Rebuilt from stage histories; expected close from close_changes, else as now"
+
+    def __init__(self, chosen: list[Facts], config: Config):
+        self.chosen, self.config = chosen, config
+
+    def then(self, day: dt.date) -> tuple[Config, list[Facts]] | None:
+        deals = (deal_then(f.deal, self.config, day) for f in self.chosen)
+        return self.config, [facts(d, self.config, day) for d in deals if d is not None]
+
+
+class FromGit:
+    """Each period's start read from git: the config and deal files of the last commit before it.
+
+    Only the deals reported on now (their ids) are replayed, so the deal filters mean the same
+    deals in every period. A deal file that did not parse at that commit stops the backtest unless
+    skip_bad, when it is left out and kept in skipped for the command to name.
+    """
+
+    label = "git"
+    note = "Read from git: each period's start is the last commit before it, values and probabilities as committed"
+
+    def __init__(self, chosen: list[Facts], git: Git, skip_bad: bool):
+        self.ids = {f.deal.id for f in chosen}
+        self.git, self.skip_bad = git, skip_bad
+        self.skipped: list = []
+
+    def then(self, day: dt.date) -> tuple[Config, list[Facts]] | None:
+        """The workspace at the end of the day before day, or None when it was not in git yet."""
+        point = point_on(self.git, day - dt.timedelta(days=1), required=False)
+        if point.commit is None or self.git.file_at(point.commit, CONFIG_FILE) is None:
+            return None
+        snapshot = snapshot_at(self.git, point)
+        if snapshot.skipped:
+            if not self.skip_bad:
+                raise BadFiles(snapshot.skipped)
+            self.skipped.extend(e for e in snapshot.skipped if e not in self.skipped)
+        config = snapshot.config
+        return config, [facts(d, config, day) for i, d in snapshot.deals.items() if i in self.ids]
+
+
+def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs: int) -> dict | None:
+    """One period: the forecast made at its start from what was known then, and what was won in it.
+
+    None when the source has nothing for that day (git before the workspace's first commit).
+    """
+    day = period.start
+    known = source.then(day)
+    if known is None:
+        return None
+    config, then = known
+    # closed strictly before the period's start: a deal closed that very day is not known at its start
     closed = [f for f in then if f.kind in ("won", "lost") and f.deal.closed and f.deal.closed < day]
     open_deals = [f for f in then if f.kind == "open"]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
-    row = simulate(open_deals, learned, [month], day, seed, runs)[0]
-    actual = sum((f.base_value for f in chosen if f.kind == "won" and f.deal.closed in month), Decimal(0))
+    row = simulate(open_deals, learned, [period], day, seed, runs)[0]
+    actual = sum((f.base_value for f in chosen if f.kind == "won" and f.deal.closed in period), Decimal(0))
     weighted = sum((f.weighted_value for f in open_deals
-                    if f.deal.expected_close and f.deal.expected_close in month), Decimal(0))
-    return {"when": month.label, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"], "actual": actual,
+                    if f.deal.expected_close and f.deal.expected_close in period), Decimal(0))
+    # a pipeline with open deals but too few closed ones fell back to its stage probabilities
+    thin = sorted(m.pipeline.id for m in learned.values()
+                  if not m.enough and any(f.deal.pipeline == m.pipeline.id for f in open_deals))
+    return {"when": period.label, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"], "actual": actual,
             "inside": "yes" if row["p10"] <= actual <= row["p90"] else "no", "weighted": weighted,
-            "open": len(open_deals), "closed": len(closed)}
+            "open": len(open_deals), "closed": len(closed), "learned": f"{len(closed):,}{' few' if thin else ''}",
+            "fallback": thin}
 
 
-def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: int, runs: int) -> Report:
-    months = past_months(today)
-    rows = [backtest_month(chosen, config, month, seed, runs) for month in months]
-    count = len(rows)
-    inside = sum(1 for r in rows if r["inside"] == "yes")
-    mae = lambda key: (sum((abs(r[key] - r["actual"]) for r in rows), Decimal(0)) / count  # noqa: E731
-                       ).quantize(Decimal("0.01"))
-    figures = [Figure("months", "Months replayed", count, comparable=False),
+def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: int, runs: int,
+                    grain: str = "month", within: Period | None = None, source=None) -> Report:
+    """The backtest over the periods of grain inside within (default: the past year) over by today."""
+    periods = past_periods(today, grain, within)
+    source = source or FromHistories(chosen, config)
+    replayed = [(p, backtest_period(chosen, source, p, seed, runs)) for p in periods]
+    rows = [row for _, row in replayed if row is not None]
+    missing = [p.label for p, row in replayed if row is None]
+    if not rows:
+        raise InvalidValue(f"no commit of the workspace before {periods[-1].start}: nothing to replay from git "
+                           "(without --from-git the backtest rebuilds each start from the stage histories)")
+    # A period with nothing open at its start and nothing won in it had nothing to forecast: it is
+    # shown, but counting it inside (0 within 0..0) would flatter the forecast.
+    scored = [r for r in rows if r["open"] or r["actual"]]
+    for row in rows:
+        if not (row["open"] or row["actual"]):
+            row["inside"] = "-"
+    count = len(scored)
+    inside = sum(1 for r in scored if r["inside"] == "yes")
+    mae = lambda key: (sum((abs(r[key] - r["actual"]) for r in scored), Decimal(0)) / count  # noqa: E731
+                       ).quantize(Decimal("0.01")) if count else None
+    noun = f"{grain}s"
+    thin = [r["when"] for r in rows if r["fallback"]]
+    figures = [Figure("periods", f"{noun.capitalize()} replayed", len(rows), comparable=False),
+               Figure("scored", f"{noun.capitalize()} with deals open or won", count, comparable=False),
+               Figure("thin", f"{noun.capitalize()} on stage probabilities", len(thin), comparable=False),
                Figure("inside_share", "Actual inside P10..P90",
-                      (Decimal(100) * inside / count).quantize(Decimal("0.1")), "percent", comparable=False),
+                      (Decimal(100) * inside / count).quantize(Decimal("0.1")) if count else None, "percent",
+                      comparable=False),
                Figure("mae_p50", "Mean absolute error of P50", mae("p50"), "money", comparable=False),
                Figure("mae_weighted", "Mean absolute error of the weighted sum", mae("weighted"), "money",
                       comparable=False),
                Figure("runs", "Runs", runs, comparable=False),
                Figure("seed", "Seed", seed, "number", comparable=False)]
+    notes = [source.note, "Learned: the closed deals known at the start"]
+    if thin:
+        notes.append(f"stage probabilities, with fewer than {MIN_CLOSED} closed deals in a pipeline with open "
+                     f"deals ('few'), in {_spans(thin, [r['when'] for r in rows])}")
+    if missing:
+        notes.append(f"not in git yet, left out: {_spans(missing, [p.label for p in periods])}")
     money = lambda key, label: Column(key, label, "money")  # noqa: E731
-    table = Table("backtest", "Each month forecast at its start from what was known then, against what was won",
-                  [Column("when", "Month"), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),
-                   money("actual", "Actual"), Column("inside", "Inside"), money("weighted", "Weighted")], rows,
-                  note="Rebuilt from stage histories; expected close from close_changes, else as now")
+    table = Table("backtest", f"Each {grain} forecast at its start from what was known then, against what was won",
+                  [Column("when", grain.capitalize()), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),
+                   money("actual", "Actual"), Column("inside", "Inside", essential=True), money("weighted", "Weighted"),
+                   Column("learned", "Learned")], rows, note="; ".join(notes))
     return Report("forecast_backtest", "Forecast with ranges: backtest",
-                  Period(months[0].start, months[-1].end, "range", f"{months[0].label}..{months[-1].label}"),
+                  Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),
                   figures, [table])
+
+
+def _spans(labels: list[str], order: list[str]) -> str:
+    """labels as runs of consecutive periods of order: '2025-12..2026-03, 2026-06'."""
+    runs: list[list[str]] = []
+    for label in labels:
+        if runs and order.index(label) == order.index(runs[-1][-1]) + 1:
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs)

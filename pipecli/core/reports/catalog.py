@@ -67,3 +67,23 @@ def build(names: list[str], chosen: list[Facts], config: Config, period: Period,
             compare(report, REPORTS[name](chosen, config, against, today))
         reports.append(report)
     return reports
+
+
+def build_ranges(chosen: list[Facts], config: Config, today: dt.date, seed: int | None, runs: int | None,
+                 period: Period | None = None, backtest: str | None = None, source=None) -> list[Report]:
+    """The forecast with ranges for period (else the coming months and quarters), or with backtest
+    ('month' or 'quarter') its backtest over period (else the past year), read from source (a
+    backtest.FromGit; else rebuilt from the stage histories).
+
+    A currency without a rate stops it before any simulation, as in build.
+    """
+    from pipecli.core.reports.forecastranges import DEFAULT_RUNS, DEFAULT_SEED, forecast_ranges_report
+
+    seed, runs = DEFAULT_SEED if seed is None else seed, runs or DEFAULT_RUNS
+    for f in chosen:
+        to_base(f.deal, config)
+    if backtest is None:
+        return [forecast_ranges_report(chosen, config, period, today, seed, runs)]
+    from pipecli.core.reports.backtest import backtest_report
+
+    return [backtest_report(chosen, config, today, seed, runs, backtest, period, source)]
