@@ -100,6 +100,12 @@ def test_every_format_carries_the_months(run, known):
         result = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "50", "--format", fmt)
         assert result.exit_code == 0, result.stderr
         assert "2026-10" in result.stdout and "2025-11" in result.stdout
+        if fmt == "html":  # the fan: each month's band, its P50 and a dot at what was won
+            assert result.stdout.count('class="chart chart-fan"') == 1 and "http" not in result.stdout.replace(
+                'xmlns="http://www.w3.org/2000/svg"', "")
+            assert result.stdout.count('<circle class="dot"') == 12 and ": actual 12,000 EUR</title>" in result.stdout
+        if fmt == "text":
+            assert "◆ Actual" in result.stdout
     text = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "50", "--width", "80").stdout
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "2025-11..2026-08" in text  # the months on stage probabilities, said where the column has no room

@@ -163,7 +163,7 @@ def test_every_format_renders_the_ranges(run, workspace, fmt):
         assert "░" in fan and "█" in fan  # a range around the half-and-half deals' median
     if fmt == "html":
         assert result.stdout.count('class="chart chart-fan"') == 1
-        assert '<rect class="band"' in result.stdout and '<circle class="weighted"' in result.stdout
+        assert '<rect class="band"' in result.stdout and '<circle class="dot"' in result.stdout
 
 
 def test_ranges_is_for_the_forecast_alone(run, workspace):

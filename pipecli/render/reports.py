@@ -207,9 +207,11 @@ def chart_text(chart: Chart, table: Table, currency: str, width: int | None = No
 
 
 def fan_text(chart: Chart, table: Table, currency: str, width: int | None = None) -> str:
-    """One line per row: ░ from the low to the high value, █ at the middle one, on one scale."""
-    low, middle, high, _ = chart.value_keys
-    largest = max((Decimal(row.get(high) or 0) for row in table.rows), default=Decimal(0))
+    """One line per row: ░ from the low to the high value, █ at the middle one, ◆ at the fourth (the
+    weighted sum, or what was won) where it is not hidden by the middle, on one scale."""
+    low, middle, high, beside = chart.value_keys
+    beside_label = next((c.label for c in table.columns if c.key == beside), beside)
+    largest = max((Decimal(row.get(k) or 0) for row in table.rows for k in (high, beside)), default=Decimal(0))
     labels = [printable(str(row.get(chart.label_key))) for row in table.rows]
     label_width = max((len(label) for label in labels), default=0)
     said = [shown(row.get(middle), "money", currency) for row in table.rows]
@@ -219,11 +221,12 @@ def fan_text(chart: Chart, table: Table, currency: str, width: int | None = None
     def at(value) -> int:
         return min(bar_width - 1, int(Decimal(value or 0) / largest * bar_width)) if largest > 0 else 0
 
-    lines = [chart.title + " (░ P10 to P90, █ P50)"]
+    lines = [chart.title + f" (░ P10 to P90, █ P50, ◆ {beside_label})"]
     for label, row, text in zip(labels, table.rows, said):
         cells = [" "] * bar_width
         for i in range(at(row.get(low)), at(row.get(high)) + 1):
             cells[i] = "░"
+        cells[at(row.get(beside))] = "◆"
         cells[at(row.get(middle))] = "█"
         lines.append(f"  {label:<{label_width}}  {''.join(cells)}  {text}")
     return "\n".join(lines) + "\n"

@@ -60,8 +60,9 @@ def chart_svg(chart: Chart, table: Table, currency: str) -> str:
 
 def fan_svg(chart: Chart, table: Table, currency: str) -> str:
     """One row per period: a band from the first value key to the third (P10..P90), a line at the
-    second (P50) and a dot at the fourth (the weighted sum), on one scale."""
+    second (P50) and a dot at the fourth (the weighted sum, or what was won), on one scale."""
     low, middle, high, beside = chart.value_keys
+    beside_label = next((c.label for c in table.columns if c.key == beside), beside).lower()
     largest = max((Decimal(row.get(k) or 0) for row in table.rows for k in (high, beside)), default=Decimal(0))
 
     def x(value) -> float:
@@ -83,11 +84,11 @@ def fan_svg(chart: Chart, table: Table, currency: str) -> str:
                      f'<title>{label}: {said}</title></rect>'
                      f'<rect class="median" x="{x(row.get(middle)) - 1:.1f}" y="{y + 1}" width="3" height="{ROW - 4}" '
                      f'fill="{COLOURS[0]}"/>'
-                     f'<circle class="weighted" cx="{x(row.get(beside)):.1f}" cy="{y + ROW / 2:.1f}" r="4" fill="#c0392b">'
-                     f'<title>{label}: weighted {money(row, beside)}</title></circle>'
+                     f'<circle class="dot" cx="{x(row.get(beside)):.1f}" cy="{y + ROW / 2:.1f}" r="4" fill="#c0392b">'
+                     f'<title>{label}: {escape(beside_label)} {money(row, beside)}</title></circle>'
                      f'<text x="{LABEL_WIDTH + BAR_AREA + 8}" y="{y + ROW * 0.65:.1f}" class="value">{money(row, middle)}</text>')
         y += ROW
-    legend = ((COLOURS[1], "P10 to P90"), (COLOURS[0], "P50"), ("#c0392b", "weighted sum"))
+    legend = ((COLOURS[1], "P10 to P90"), (COLOURS[0], "P50"), ("#c0392b", beside_label))
     for i, (colour, name) in enumerate(legend):
         parts.append(f'<rect x="{LABEL_WIDTH + 120 * i}" y="{y + 8}" width="12" height="12" fill="{colour}"/>'
                      f'<text x="{LABEL_WIDTH + 120 * i + 16}" y="{y + 19}" class="legend">{name}</text>')

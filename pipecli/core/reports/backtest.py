@@ -22,7 +22,7 @@ from pipecli.core.model.config import CONFIG_FILE, Config
 from pipecli.core.model.deal import Deal
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
-from pipecli.core.reports import Column, Figure, Report, Table
+from pipecli.core.reports import Chart, Column, Figure, Report, Table
 from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate
 from pipecli.core.reports.history import history_of, kind_of, stage_on
 
@@ -201,7 +201,8 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
                    Column("learned", "Learned")], rows, note="; ".join(notes))
     return Report("forecast_backtest", "Forecast with ranges: backtest",
                   Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),
-                  figures, [table])
+                  figures, [table], [Chart("backtest_fan", f"Each {grain}'s range, P50 and what was won", "backtest",
+                                           "when", ["p10", "p50", "p90", "actual"], kind="fan")])
 
 
 def _spans(labels: list[str], order: list[str]) -> str:
