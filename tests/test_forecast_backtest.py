@@ -145,10 +145,10 @@ def test_the_period_chooses_what_is_replayed_and_one_not_over_is_refused(run, kn
 def test_each_period_says_what_it_learned_from_and_when_it_fell_back(run, known):
     _, rows = backtest(run, known)
     # nothing closed yet on 2025-11-01: both pipelines with open deals used their stage probabilities
-    assert rows["2025-11"]["closed"] == 0 and rows["2025-11"]["fallback"] == ["never", "sure"]
+    assert rows["2025-11"]["closed"] == 0 and rows["2025-11"]["fallback"] == "never, sure"
     assert rows["2025-11"]["learned"] == "0 few"
     # by 2026-10-01, 11 deals of each pipeline had closed: their own history
-    assert rows["2026-10"]["closed"] == 22 and rows["2026-10"]["fallback"] == [] and rows["2026-10"]["learned"] == "22"
+    assert rows["2026-10"]["closed"] == 22 and rows["2026-10"]["fallback"] == "" and rows["2026-10"]["learned"] == "22"
     text = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "50").stdout
     assert "Learned" in text and "0 few" in text
     assert "stage probabilities, with fewer than 10 closed" in " ".join(text.split())  # the note, wrapped

@@ -137,7 +137,9 @@ def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(r
              **closed_deals("sure", "won", 10)}
     result = run(make_workspace(deals, CONFIG), "report", "forecast", "--ranges")
     assert result.exit_code == 0, result.stderr
-    assert "warning: Thin has 3 closed deals (fewer than 10): stage probabilities used" in result.stdout
+    said = " ".join(result.stdout.split())  # the note is wrapped
+    assert "warning: Thin: 3 closed deals (fewer than 10): stage probabilities used" in said
+    assert "warning: Sure: no lost deal in its history: the chances to win are likely too high" in said
     learned = next(line for line in result.stdout.splitlines() if line.startswith("sure "))
     assert learned.split() == ["sure", "10", "10", "2026-07-24", "2026-07-24", "history"]
     _, rows = ranges(run, make_workspace(deals, CONFIG, name="again"))
@@ -192,3 +194,88 @@ def test_as_of_forecasts_from_the_deals_and_the_date_of_that_point(run, make_wor
     now = json.loads(run(workspace, *args).stdout)["reports"]["forecast_ranges"]
     rows = {row["when"]: row for row in now["tables"]["ranges"]["rows"]}
     assert list(rows)[0] == "2026-11" and Decimal(str(rows["2026-12"]["p50"])) == 3000
+
+
+def test_a_deal_older_than_every_win_from_its_stage_is_nearly_never_won(run, make_workspace):
+    # half: 20 won and 20 lost, each 200 days from the stage to closing; ten deals in it for 690 days
+    history = {**closed_deals("half", "won", 20), **closed_deals("half", "lost", 20)}
+    stale = {f"old{i}": deal(f"old{i}", "half", value=1000, close="2026-12-10", entered="2025-01-05") for i in range(10)}
+    fresh = {f"new{i}": deal(f"new{i}", "half", value=1000, close="2026-12-10") for i in range(10)}
+    data, rows = ranges(run, make_workspace({**history, **stale}, CONFIG, name="stale"), "--period", "2026-12")
+    assert Decimal(str(rows["2026-12"]["wins"])) < 1  # ten deals at a configured 50%: not five
+    assert data["figures"]["stale_deals"]["value"] == 10
+    _, rows = ranges(run, make_workspace({**history, **fresh}, CONFIG, name="fresh"), "--period", "2026-12")
+    assert abs(Decimal(str(rows["2026-12"]["wins"])) - 5) <= 1
+
+
+def test_the_filters_choose_the_deals_forecast_not_the_history(run, make_workspace):
+    deals = {**closed_deals("sure", "won", 10),
+             "t1": deal("t1", "sure", value=900, close="2026-12-10").replace("owner:", "tags: [chosen]\nowner:")}
+    data, rows = ranges(run, make_workspace(deals, CONFIG), "--tag", "chosen")
+    assert data["figures"]["open_deals"]["value"] == 1 and data["figures"]["closed_deals"]["value"] == 10
+    learned = {row["pipeline"]: row for row in data["tables"]["learned"]["rows"]}
+    assert learned["sure"]["closed"] == 10 and learned["sure"]["model"] == "history"
+
+
+def test_with_too_little_history_an_overdue_deal_is_expected_any_day_now(run, make_workspace):
+    deals = {**closed_deals("thin", "won", 3),
+             "late": deal("late", "thin", value=800, close="2026-11-20").replace("owner:", "probability: 100\nowner:")}
+    _, rows = ranges(run, make_workspace(deals, CONFIG))
+    # overdue since 2026-11-20, today 2026-11-27: in November, as the weighted sum counts it
+    assert [Decimal(str(rows["2026-11"][k])) for k in ("p10", "p50", "p90", "weighted")] == [Decimal(800)] * 4
+
+
+def test_a_period_under_way_counts_what_is_already_won_and_a_past_one_is_what_was_won(run, make_workspace):
+    deals = {**closed_deals("sure", "won", 10),
+             "done": deal("done", "sure", "won", value=700, entered="2026-11-01", closed="2026-11-10"),
+             "october": deal("october", "sure", "won", value=500, entered="2026-10-01", closed="2026-10-05"),
+             "s1": deal("s1", "sure", value=1000, close="2026-11-29")}
+    workspace = make_workspace(deals, CONFIG)
+    data, rows = ranges(run, workspace)
+    november, q4 = rows["2026-11"], rows["2026-Q4"]
+    assert [Decimal(str(november[k])) for k in ("p10", "p50", "p90", "weighted", "won")] == [
+        Decimal(1700), Decimal(1700), Decimal(1700), Decimal(1700), Decimal(700)]
+    assert Decimal(str(q4["p50"])) == 2200 and Decimal(str(q4["wins"])) == 3  # October's 500 too
+    assert "what is won by today is in every figure: 2026-11 700 EUR, 2026-Q4 1,200 EUR" in data["tables"]["ranges"]["note"]
+    _, rows = ranges(run, workspace, "--period", "2026-10")
+    assert [Decimal(str(rows["2026-10"][k])) for k in ("p10", "p50", "p90")] == [Decimal(500)] * 3
+
+
+def test_a_today_in_the_past_forecasts_from_what_was_known_then(run, make_workspace):
+    deals = {**closed_deals("sure", "won", 10),
+             # won on 2026-12-20, after today (2026-11-27): open today, expected then
+             "later": deal("later", "sure", "won", value=600, entered="2026-11-01", closed="2026-12-20").replace(
+                 "owner:", "expected_close: 2026-12-20\nowner:"),
+             "unborn": deal("unborn", "sure", value=400, close="2026-12-15", entered="2026-12-01")}
+    data, rows = ranges(run, make_workspace(deals, CONFIG))
+    assert data["figures"]["open_deals"]["value"] == 1 and data["figures"]["closed_deals"]["value"] == 10
+    assert Decimal(str(rows["2026-12"]["p50"])) == 600
+
+
+def test_warnings_say_when_the_history_cannot_be_trusted(run, make_workspace):
+    # ten wins and no loss, the last in 2026-07 (126 days before today: not old), and open deals worth 0
+    deals = {**closed_deals("sure", "won", 10), "zero": deal("zero", "sure", value=0, close="2026-12-10")}
+    data, _ = ranges(run, make_workspace(deals, CONFIG))
+    learned = {row["pipeline"]: row for row in data["tables"]["learned"]["rows"]}
+    assert learned["sure"]["warning"] == "no lost deal in its history: the chances to win are likely too high"
+    assert "no open deal has a value, so every range is 0" in data["tables"]["ranges"]["note"]
+    old = {**closed_deals("half", "won", 10), **closed_deals("half", "lost", 10), "h": deal("h", "half", close="2027-06-01")}
+    result = run(make_workspace(old, CONFIG, name="old"), "report", "forecast", "--ranges", "--format", "json",
+                 env={"PIPE_TODAY": "2027-03-01"})
+    learned = {row["pipeline"]: row for row in json.loads(result.stdout)["reports"]["forecast_ranges"]["tables"]["learned"]["rows"]}
+    assert learned["half"]["warning"] == "its last deal closed on 2026-07-24, 220 days ago"
+
+
+def test_json_and_csv_carry_the_whole_distribution_and_80_columns_keep_the_wins(run, workspace):
+    data, rows = ranges(run, workspace, "--period", "2027-02")
+    february = rows["2027-02"]
+    values = [Decimal(str(february[k])) for k in ("min", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "max")]
+    assert values == sorted(values) and values[0] < values[-1]
+    assert [c["key"] for c in data["tables"]["ranges"]["columns"]][-8:] == [
+        "p5", "p25", "p75", "p95", "min", "max", "won", "won_deals"]
+    result = run(workspace, "report", "forecast", "--ranges", "--period", "2027-02", "--format", "csv")
+    assert "forecast_ranges,2027-02,ranges,2027-02,p25," in result.stdout
+    text = run(workspace, "report", "forecast", "--ranges", "--width", "72").stdout
+    header = next(line for line in text.splitlines() if line.startswith("Period "))
+    assert header.split() == ["Period", "P10", "P50", "P90", "Wins", "Weighted"]  # the mean gave way first
+    assert max(len(line) for line in text.splitlines()) <= 72

@@ -11,7 +11,7 @@ from pipecli.cli.output import Output
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.model.periods import PERIOD_HELP, earliest_date, parse_period
-from pipecli.core.model.queries import select
+from pipecli.core.model.queries import facts, select
 from pipecli.core.reports.catalog import build, build_ranges, report_names
 from pipecli.render.registry import FIGURES
 
@@ -143,8 +143,11 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, 
             from pipecli.core.reports.backtest import FromGit
 
             source = FromGit(chosen, Git(app.workspace.root), app.skip_bad)
+        # the filters choose the deals forecast; the history is learned from every deal
+        known = {id(f.deal): f for f in chosen}
+        everyone = [known.get(id(d)) or facts(d, app.config, today) for d in deals]
         reports = build_ranges(chosen, app.config, today, seed, runs, period if given else None,
-                               backtest and backtest.lower(), source)
+                               backtest and backtest.lower(), source, everyone)
         if source is not None:
             app.leave_out(source.skipped)
     else:

@@ -38,7 +38,7 @@ def report_data(report: Report) -> dict:
     """Every figure and table of a report as JSON-friendly data with stable keys."""
     units = {}
     for table in report.tables:
-        units[table.key] = {c.key: c.unit for c in table.columns}
+        units[table.key] = {c.key: c.unit for c in [*table.columns, *table.details]}
     return {
         "name": report.name,
         "title": report.title,
@@ -52,7 +52,7 @@ def report_data(report: Report) -> dict:
         },
         "tables": {
             t.key: {"key": t.key, "title": t.title, "note": t.note,
-                    "columns": [{"key": c.key, "label": c.label, "unit": c.unit} for c in t.columns],
+                    "columns": [{"key": c.key, "label": c.label, "unit": c.unit} for c in [*t.columns, *t.details]],
                     "rows": [{k: number(v, units[t.key].get(k, "text")) for k, v in row.items()} for row in t.rows]}
             for t in report.tables
         },

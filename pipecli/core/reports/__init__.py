@@ -59,6 +59,7 @@ class Table:
     rows: list[dict]
     note: str = ""
     key_columns: tuple[str, ...] = ()  # what names a row (csv): these columns, else the first
+    details: list[Column] = field(default_factory=list)  # in json and csv only, after the columns
 
     def row_key(self, row: dict) -> str:
         return "/".join(str(row.get(k)) for k in (self.key_columns or (self.columns[0].key,)))

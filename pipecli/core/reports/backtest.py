@@ -19,12 +19,11 @@ from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.gitsync.revisions import point_on, snapshot_at
 from pipecli.core.model.config import CONFIG_FILE, Config
-from pipecli.core.model.deal import Deal
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table
 from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate
-from pipecli.core.reports.history import history_of, kind_of, stage_on
+from pipecli.core.reports.asknown import deal_then
 
 def past_periods(today: dt.date, grain: str = "month", within: Period | None = None) -> list[Period]:
     """The months or quarters over by today (ended on or before it), oldest first: those inside
@@ -49,71 +48,41 @@ def past_periods(today: dt.date, grain: str = "month", within: Period | None = N
     return found[::-1]
 
 
-def close_date_then(deal: Deal, day: dt.date) -> dt.date | None:
-    """The expected close as of day: the `from` of the first close change made after it, else today's."""
-    later = sorted((c for c in deal.data.get("close_changes") or []
-                    if isinstance(c, dict) and isinstance(c.get("date"), dt.date) and c["date"] > day),
-                   key=lambda c: c["date"])
-    return later[0].get("from") if later else deal.expected_close
-
-
-def deal_then(deal: Deal, config: Config, day: dt.date) -> Deal | None:
-    """A copy of the deal as it was at the end of day, or None when it did not exist yet."""
-    if deal.created is not None and deal.created > day:
-        return None
-    stage = stage_on(deal, day)
-    if stage is None:
-        return None
-    closed = deal.closed is not None and deal.closed <= day
-    if kind_of(config, deal.pipeline, stage) in ("won", "lost") and not closed:
-        # the history says closed but the closed date is later: open then, in its last open stage
-        opens = [e.get("stage") for e in history_of(deal) if e["date"] <= day
-                 and kind_of(config, deal.pipeline, e.get("stage")) == "open"]
-        if not opens:
-            return None
-        stage = opens[-1]
-    data = dict(deal.data)
-    data["stage"] = stage
-    data["history"] = [e for e in deal.history or [] if e["date"] <= day]
-    data["close_changes"] = [c for c in deal.data.get("close_changes") or []
-                             if isinstance(c, dict) and isinstance(c.get("date"), dt.date) and c["date"] <= day]
-    data["expected_close"] = close_date_then(deal, day)
-    if not closed:
-        data.pop("closed", None)
-    return Deal(data)
-
-
 class FromHistories:
-    """Each period's start rebuilt from the deals' own stage histories (deal_then)."""
+    """Each period's start rebuilt from the deals' own stage histories (asknown.deal_then)."""
 
-    label = "stage histories"
-    note = "Rebuilt from stage histories; expected close from close_changes, else as now"
+    note = "Rebuilt from stage histories; expected close from close_changes; values and probabilities as now"
 
-    def __init__(self, chosen: list[Facts], config: Config):
-        self.chosen, self.config = chosen, config
+    def __init__(self, chosen: list[Facts], config: Config, everyone: list[Facts] | None = None):
+        self.config = config
+        self.chosen_ids = {id(f.deal) for f in chosen}
+        self.everyone = chosen if everyone is None else everyone
 
-    def then(self, day: dt.date) -> tuple[Config, list[Facts]] | None:
-        deals = (deal_then(f.deal, self.config, day) for f in self.chosen)
-        return self.config, [facts(d, self.config, day) for d in deals if d is not None]
+    def then(self, day: dt.date) -> tuple[Config, list[Facts], list[Facts]] | None:
+        """The config, the chosen deals and all of them as known at the end of the day before day."""
+        rebuilt = [(id(f.deal), deal_then(f.deal, self.config, day - dt.timedelta(days=1))) for f in self.everyone]
+        everyone = [(key, facts(d, self.config, day)) for key, d in rebuilt if d is not None]
+        return self.config, [f for key, f in everyone if key in self.chosen_ids], [f for _, f in everyone]
 
 
 class FromGit:
     """Each period's start read from git: the config and deal files of the last commit before it.
 
-    Only the deals reported on now (their ids) are replayed, so the deal filters mean the same
-    deals in every period. A deal file that did not parse at that commit stops the backtest unless
-    skip_bad, when it is left out and kept in skipped for the command to name.
+    Only the deals reported on now (their ids) are forecast, so the deal filters mean the same deals
+    in every period; the history is learned from all of them. A deal file that did not parse at that
+    commit stops the backtest unless skip_bad, when it is left out and kept in skipped for the
+    command to name.
     """
 
-    label = "git"
     note = "Read from git: each period's start is the last commit before it, values and probabilities as committed"
 
     def __init__(self, chosen: list[Facts], git: Git, skip_bad: bool):
+        git.require_repo()
         self.ids = {f.deal.id for f in chosen}
         self.git, self.skip_bad = git, skip_bad
         self.skipped: list = []
 
-    def then(self, day: dt.date) -> tuple[Config, list[Facts]] | None:
+    def then(self, day: dt.date) -> tuple[Config, list[Facts], list[Facts]] | None:
         """The workspace at the end of the day before day, or None when it was not in git yet."""
         point = point_on(self.git, day - dt.timedelta(days=1), required=False)
         if point.commit is None or self.git.file_at(point.commit, CONFIG_FILE) is None:
@@ -124,7 +93,8 @@ class FromGit:
                 raise BadFiles(snapshot.skipped)
             self.skipped.extend(e for e in snapshot.skipped if e not in self.skipped)
         config = snapshot.config
-        return config, [facts(d, config, day) for i, d in snapshot.deals.items() if i in self.ids]
+        everyone = [facts(d, config, day) for d in snapshot.deals.values()]
+        return config, [f for f in everyone if f.deal.id in self.ids], everyone
 
 
 def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs: int) -> dict | None:
@@ -136,9 +106,8 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     known = source.then(day)
     if known is None:
         return None
-    config, then = known
-    # closed strictly before the period's start: a deal closed that very day is not known at its start
-    closed = [f for f in then if f.kind in ("won", "lost") and f.deal.closed and f.deal.closed < day]
+    config, then, everyone = known
+    closed = [f for f in everyone if f.kind in ("won", "lost") and f.deal.closed]
     open_deals = [f for f in then if f.kind == "open"]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
     row = simulate(open_deals, learned, [period], day, seed, runs)[0]
@@ -151,14 +120,15 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     return {"when": period.label, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"], "actual": actual,
             "inside": "yes" if row["p10"] <= actual <= row["p90"] else "no", "weighted": weighted,
             "open": len(open_deals), "closed": len(closed), "learned": f"{len(closed):,}{' few' if thin else ''}",
-            "fallback": thin}
+            "fallback": ", ".join(thin)}
 
 
 def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: int, runs: int,
-                    grain: str = "month", within: Period | None = None, source=None) -> Report:
+                    grain: str = "month", within: Period | None = None, source=None,
+                    learn_from: list[Facts] | None = None) -> Report:
     """The backtest over the periods of grain inside within (default: the past year) over by today."""
     periods = past_periods(today, grain, within)
-    source = source or FromHistories(chosen, config)
+    source = source or FromHistories(chosen, config, learn_from)
     replayed = [(p, backtest_period(chosen, source, p, seed, runs)) for p in periods]
     rows = [row for _, row in replayed if row is not None]
     missing = [p.label for p, row in replayed if row is None]
@@ -198,10 +168,12 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     table = Table("backtest", f"Each {grain} forecast at its start from what was known then, against what was won",
                   [Column("when", grain.capitalize()), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),
                    money("actual", "Actual"), Column("inside", "Inside", essential=True), money("weighted", "Weighted"),
-                   Column("learned", "Learned")], rows, note="; ".join(notes))
+                   Column("learned", "Learned")], rows, note="; ".join(notes),
+                  details=[Column("open", "Open at the start", "count"), Column("closed", "Closed by the start", "count"),
+                           Column("fallback", "Pipelines on stage probabilities")])
     return Report("forecast_backtest", "Forecast with ranges: backtest",
                   Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),
-                  figures, [table], [Chart("backtest_fan", f"Each {grain}'s range, P50 and what was won", "backtest",
+                  figures, [table], [Chart("backtest_fan", f"Each {grain}: the forecast and what was won", "backtest",
                                            "when", ["p10", "p50", "p90", "actual"], kind="fan")])
 
 

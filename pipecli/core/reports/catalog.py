@@ -70,10 +70,12 @@ def build(names: list[str], chosen: list[Facts], config: Config, period: Period,
 
 
 def build_ranges(chosen: list[Facts], config: Config, today: dt.date, seed: int | None, runs: int | None,
-                 period: Period | None = None, backtest: str | None = None, source=None) -> list[Report]:
+                 period: Period | None = None, backtest: str | None = None, source=None,
+                 everyone: list[Facts] | None = None) -> list[Report]:
     """The forecast with ranges for period (else the coming months and quarters), or with backtest
     ('month' or 'quarter') its backtest over period (else the past year), read from source (a
-    backtest.FromGit; else rebuilt from the stage histories).
+    backtest.FromGit; else rebuilt from the stage histories). The chosen deals are forecast; the
+    history is learned from everyone (all the workspace's deals; default: the chosen ones).
 
     A currency without a rate stops it before any simulation, as in build.
     """
@@ -83,7 +85,7 @@ def build_ranges(chosen: list[Facts], config: Config, today: dt.date, seed: int 
     for f in chosen:
         to_base(f.deal, config)
     if backtest is None:
-        return [forecast_ranges_report(chosen, config, period, today, seed, runs)]
+        return [forecast_ranges_report(chosen, config, period, today, seed, runs, everyone)]
     from pipecli.core.reports.backtest import backtest_report
 
-    return [backtest_report(chosen, config, today, seed, runs, backtest, period, source)]
+    return [backtest_report(chosen, config, today, seed, runs, backtest, period, source, everyone)]
