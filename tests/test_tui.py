@@ -1,16 +1,22 @@
 """`pipe board -i`, driven headless with Textual's pilot at 80x24: keys, moves through the core, the deal page."""
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+
+import re
+from pathlib import Path
 
 import pytest
 
 from pipecli.cli.context import App
 from pipecli.core.model.queries import DealFilter
 from tests.conftest import CONFIG, failed, simple_deal
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository, also the sample workspace
 
 pytest.importorskip("textual", reason="needs textual (pip install textual, or pip install -e '.[test]')")
 
@@ -275,17 +281,31 @@ def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
 
 def test_a_board_wider_than_the_screen_scrolls_to_the_selected_stage_and_follows_a_resize(three):
     async def check(app, pilot):
-        text = board_lines(app)  # 80 columns: three stages of four
-        assert "Lead (2)" in text and "Proposal (0)" in text and "Fridge" not in text
-        await pilot.press("l", "l", "l")
+        text = board_lines(app)  # 80 columns, with --all: five stages of six
+        assert "Lead (2)" in text and "Lost (0)" in text and "Fridge" not in text
+        await pilot.press(*"lllll")
         text = board_lines(app)
         assert "Fridge (0)" in text and "Lead (2)" not in text
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         text = board_lines(app)
-        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Fridge")), (app.size, text)
+        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Won", "Lost", "Fridge")), text
         assert max(len(line) for line in text.splitlines()) > 80
-    drive(three, [], check)
+    drive(three, [], check, show_closed=True)
+
+
+def test_at_80_columns_five_stages_fit_side_by_side_the_cards_cut_with_an_ellipsis(three):
+    three.root.joinpath("deals", "long.md").write_text(
+        simple_deal("long", value=12345, owner="bob", title="A very long deal title that cannot fit"))
+
+    async def check(app, pilot):
+        lines = board_lines(app).splitlines()  # with --all: six stages, five shown
+        assert all(f"{name} (" in lines[0] for name in ("Lead", "Qualified", "Proposal", "Won", "Lost"))
+        assert all(len(line) <= 80 for line in lines)
+        assert any(line.startswith("A very long de… ") for line in lines), lines
+        assert any(line.startswith("12.3k EUR · bob ") for line in lines), lines  # short, the owner kept
+        assert any(line.startswith("wtd ") for line in lines)  # the totals on two lines: 7k · wtd 700 does not fit
+    drive(three, [], check, show_closed=True)
 
 
 def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
@@ -344,8 +364,10 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
             "tui.render_show = broken\n"
             "from pipecli.cli.main import main\n"
             "sys.argv = ['pipe', '-C', sys.argv[1], 'board', '-i']\nmain()\n")
-    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
-    assert code_ == 1, seen[-2000:]
+    session = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
+    seen = session.seen
+    assert session.code == 1, seen[-2000:]
+    session.assert_terminal_restored()
     import re
     after = re.sub(r"\x1b\[\?\d+[hl]", "", seen.rsplit(b"\x1b[?1049l", 1)[1].decode(errors="replace"))  # modes reset
     lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
@@ -353,9 +375,37 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
     assert b"Traceback" not in seen
 
 
-def in_a_terminal(argv, steps, drawn):
-    """Run argv on a pty at 80x24; once drawn is on screen, type each step's key and wait for its output (or
-    None); return (exit code, all output)."""
+@dataclasses.dataclass
+class Session:
+    """What a program did on a pty: its exit code, all it wrote, the pty's modes (as `stty -g`) before and after."""
+    code: int
+    seen: bytes
+    modes_before: list
+    modes_after: list
+
+    def assert_terminal_restored(self) -> None:
+        """The terminal as it was: the same modes (echo, icanon...), the alternate screen left, the cursor shown."""
+        assert self.modes_after == self.modes_before
+        assert self.seen.rfind(b"\x1b[?1049l") > self.seen.rfind(b"\x1b[?1049h") >= 0, self.seen[-400:]
+        assert self.seen.rfind(b"\x1b[?25h") > self.seen.rfind(b"\x1b[?25l") >= 0, self.seen[-400:]
+
+
+def resize(rows, columns):
+    """A step: the terminal resized to columns x rows, as a terminal window does it (SIGWINCH)."""
+    def step(process, terminal):
+        import fcntl
+        import signal
+        import struct
+        import termios
+
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        os.killpg(process.pid, signal.SIGWINCH)
+    return step
+
+
+def in_a_terminal(argv, steps, drawn, env=None, rows=24, columns=80) -> Session:
+    """Run argv on a pty of columns x rows; once drawn is on screen, take each step (a key typed, or a function
+    of the process and the pty) and wait until its output (or None) comes; return the Session."""
     import fcntl
     import pty
     import select
@@ -364,12 +414,13 @@ def in_a_terminal(argv, steps, drawn):
     import time
 
     controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color"}
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    modes_before = termios.tcgetattr(terminal)
+    env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
     env.pop("COLUMNS", None)
+    env = {k: v for k, v in env.items() if v is not None}
     process = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
                                start_new_session=True)
-    os.close(terminal)
     seen = b""
 
     def read_until(predicate, seconds=30.0):
@@ -388,29 +439,106 @@ def in_a_terminal(argv, steps, drawn):
     try:
         read_until(lambda: drawn in seen)
         time.sleep(0.5)  # the first frame is drawn before the keys are read
-        for key, shown in steps:
-            os.write(controller, key)
+        for step, shown in steps:
+            mark = len(seen)
+            if callable(step):
+                step(process, terminal)
+            else:
+                os.write(controller, step)
             if shown is not None:
-                read_until(lambda: shown in seen)
+                read_until(lambda: shown in seen[mark:])
         read_until(lambda: process.poll() is not None, 15)
         read_until(lambda: False, 0.5)  # what is left to read
-        return process.wait(timeout=15), seen
+        return Session(process.wait(timeout=15), seen, modes_before, termios.tcgetattr(terminal))
     finally:
         if process.poll() is None:
             process.kill()
         os.close(controller)
+        os.close(terminal)
 
 
 def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
-    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
-    with 0 and the alternate screen left (the terminal as it was)."""
-    code, seen = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
-                               [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
-    assert code == 0, seen[-2000:]
-    assert b"move acme: lead -> qualified" in seen
+    """On a pty at 80x24: the board draws, > moves the first deal, q quits with 0 and the terminal as it was."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
     assert three.load("acme").stage == "qualified"
-    # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
-    import re
-    colours = {int(n) for n in re.findall(rb"[34]8;5;(\d+)", seen)}
-    assert colours and all(232 <= n <= 255 for n in colours), sorted(colours)
-    assert seen.rstrip().endswith(b"\x1b[?1049l") or b"\x1b[?1049l" in seen[-400:]  # the alternate screen left
+    session.assert_terminal_restored()
+
+
+COLOUR = re.compile(rb"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")  # an SGR setting a colour
+SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+
+
+@pytest.mark.parametrize("no_color", ["1", "yes", None])
+def test_under_no_color_the_board_sends_no_colour_at_all_and_reverse_shows_the_selection(three, no_color):
+    """NO_COLOR set to anything (no-color.org): not one colour escape, not even Textual's 256-colour greys; the
+    selected card in reverse video, the footer's keys in bold. Unset: colours."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(b"c", b"summary"), (b"\x1b", b"no call logged"), (b"q", None)], b"Qualified (1)",
+                            env={"NO_COLOR": no_color})
+    assert session.code == 0, session.seen[-2000:]
+    if no_color is None:
+        assert COLOUR.search(session.seen)
+        return
+    assert not COLOUR.search(session.seen), sorted(set(COLOUR.findall(session.seen)))[:10]
+    attributes = [set(p.split(b";")) for p in SGR.findall(session.seen)]
+    assert any(b"7" in a for a in attributes) and any(b"1" in a for a in attributes)
+
+
+def sample_workspace(tmp_path):
+    """A copy of the repository's sample workspace (pipelines.yaml and deals/), to be changed freely."""
+    import shutil
+
+    root = tmp_path / "sample"
+    shutil.copytree(ROOT / "deals", root / "deals")
+    shutil.copy(ROOT / "pipelines.yaml", root / "pipelines.yaml")
+    return root
+
+
+def test_at_80x24_every_stage_of_the_samples_default_pipeline_is_on_screen_with_its_total(tmp_path):
+    from pipecli.render.board import board_columns
+
+    root = sample_workspace(tmp_path)
+    app = App(str(root))
+    from pipecli.core.model.queries import select
+
+    chosen = select(app.workspace.deals(skip_bad=True), app.config, DealFilter(), app.today)
+    columns = board_columns(app.config.default_pipeline, chosen, False)
+    headings = [f"{c.stage.name} ({c.totals.count})".encode() for c in columns]
+    assert len(headings) >= 5
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(root), "board", "-i"], [(b"q", None)],
+                            headings[-1])
+    assert session.code == 0, session.seen[-2000:]
+    first_frame = session.seen[:session.seen.index(headings[-1]) + 200]
+    assert all(h in first_frame for h in headings), (headings, first_frame[-2000:])
+    text = SGR.sub(b"", session.seen)
+    assert b" c/e/m/n log " in text and b" q quit " in text  # the footer, to its last key
+
+
+def test_ctrl_c_quits_and_leaves_the_terminal_as_it_was(three):
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(b"\x03", None)], b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
+    session.assert_terminal_restored()
+
+
+@pytest.mark.parametrize("name,code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_kill_term_or_hup_ends_the_board_with_the_terminal_as_it_was(three, name, code):
+    """Without a handler Python dies at once on either, the pty left raw, on the alternate screen, no cursor."""
+    import signal
+
+    def kill(process, terminal):
+        process.send_signal(getattr(signal, name))
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(kill, None)], b"Qualified (1)")
+    assert session.code == code, session.seen[-2000:]
+    session.assert_terminal_restored()
+
+
+def test_a_resize_to_40x12_and_back_redraws_and_quits_cleanly(three):
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(resize(12, 40), b"Lead (2)"), (resize(24, 80), b"Proposal (0)"), (b"q", None)],
+                            b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
+    session.assert_terminal_restored()
