@@ -165,13 +165,68 @@ def test_enter_opens_the_deal_and_escape_goes_back(three, run):
     drive(three, ["l", "enter"], check)
 
 
-def test_a_change_by_another_pipe_is_seen_on_the_board(three, run):
+def pipe(workspace, *args):
+    """`pipe ARGS` run in another process, as in another terminal."""
+    return subprocess.run([sys.executable, "-m", "pipecli", "-C", str(workspace.root), *args], capture_output=True,
+                          text=True, check=True)
+
+
+async def seen_within(pilot, seconds, predicate) -> float:
+    """How long until predicate() held, waiting at most seconds (then it fails)."""
+    import time
+
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < seconds, f"not seen within {seconds} s"
+        await pilot.pause(0.1)
+    return time.monotonic() - start
+
+
+def test_a_move_and_a_log_by_another_pipe_are_seen_on_the_board_within_two_seconds(three):
+    def activities(app, deal_id):
+        return [f.deal.data.get("activities") or [] for c in app.columns for f in c.deals if f.deal.id == deal_id][0]
+
     async def check(app, pilot):
-        assert run(three, "move", "beta", "proposal", "--force").exit_code == 0
-        await pilot.pause(2.5)  # the board polls every second
-        assert [f.deal.id for f in app.columns[2].deals] == ["beta"]
+        pipe(three, "move", "beta", "proposal", "--force")
+        await seen_within(pilot, 2.0, lambda: [f.deal.id for f in app.columns[2].deals] == ["beta"])
         assert "Proposal (1)" in board_lines(app)
+        pipe(three, "log", "gamma", "call", "Asked for the contract")
+        await seen_within(pilot, 2.0, lambda: [a["summary"] for a in activities(app, "gamma")] ==
+                          ["Asked for the contract"])
+        await pilot.press("l", "enter")  # gamma's page shows it
+        assert "Asked for the contract" in str(app.screen.query_one("#deal").render())
     drive(three, [], check)
+
+
+def test_a_move_on_the_board_while_pipe_log_waits_on_the_same_lock_loses_neither(three):
+    """Another pipe holds the workspace lock; `pipe log acme` waits on it, and so does > on the board: when it
+    is let go, both changes land in acme's file, whichever came first."""
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pipecli.core.store.workspace import Workspace; from pathlib import Path\n"
+        "with Workspace(Path(sys.argv[1])).lock():\n    print('held', flush=True); time.sleep(4)\n"),
+        str(three.root)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    logging = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "log", "acme", "call",
+                                "Jonas wants a demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    async def check(app, pilot):
+        start = time.monotonic()
+        await pilot.press("greater_than_sign")  # waits for the lock, as pipe move would
+        assert time.monotonic() - start > 0.5  # it did wait: the holder had it
+        assert app.message == "move acme: lead -> qualified"
+        assert logging.wait(timeout=30) == 0, logging.stderr
+        await seen_within(pilot, 2.0, lambda: app.selected.deal.data.get("activities"))
+    try:
+        drive(three, [], check)
+    finally:
+        holder.wait(timeout=30)
+        if logging.poll() is None:
+            logging.kill()
+    deal = three.load("acme")
+    assert deal.stage == "qualified" and [a["summary"] for a in deal.data["activities"]] == ["Jonas wants a demo"]
+    assert holder.returncode == 0
 
 
 def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
