@@ -106,7 +106,8 @@ def test_a_move_the_gate_refuses_shows_the_message_and_changes_nothing(three, ru
     said = failed(run(three, "move", "beta", "qualified"))  # what `pipe move` says
 
     async def check(app, pilot):
-        assert app.message == said.replace("--force", "force")  # the board has no --force to name
+        # the board has no key to force a move: it names the command that does
+        assert app.message == said.replace("with --force", "with 'pipe move beta qualified --force'")
         assert "requires bant" in str(app.query_one("#message").render())
         assert app.selected.deal.id == "beta" and app.column == 0
     drive(three, ["j", "greater_than_sign"], check)
@@ -323,15 +324,31 @@ def test_escape_at_the_due_date_changes_nothing(three):
 def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
     async def check(app, pilot):
         assert [[f.deal.id for f in c.deals] for c in app.columns][:2] == [["acme"], ["gamma"]]  # beta: 2000
+        top = str(app.query_one("#top").render())  # said while it is on, not only in the message line
+        assert top == "Sales board  stage 1/4  filter: --min-value 3000 --pipeline sales", top
         await pilot.press("slash", *"--bad", "enter")
         assert app.message.startswith("pipe: No such option '--bad'")
         await pilot.press("p")
         assert [c.stage.id for c in app.columns] == ["intro"]
         assert [f.deal.id for f in app.columns[0].deals] == ["delta"]  # --pipeline sales went with the switch
-        assert "Partners board" in str(app.query_one("#top").render())
+        assert str(app.query_one("#top").render()).startswith("Partners board  stage 1/1  filter: --min-value 3000")
+        assert "--pipeline" not in str(app.query_one("#top").render())
     three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro",
                                                                     value=9000))
     drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
+
+
+def test_the_selected_card_is_one_block_of_reverse_video_the_width_of_its_column(three):
+    async def check(app, pilot):
+        lines = app.query_one("#board").render().split("\n")
+        at = next(i for i, line in enumerate(lines) if line.plain.startswith("Acme "))
+        card = lines[at:at + 2]  # its title, then "5,000 EUR · alice", shorter than the column
+        assert card[1].plain.startswith("5,000 EUR · alice ")
+        width = 19  # four stages in 80 columns
+        for line in card:
+            shown = {n for span in line.spans if "reverse" in str(span.style) for n in range(span.start, span.end)}
+            assert shown == set(range(width)), (line.plain, line.spans)
+    drive(three, [], check)
 
 
 def test_a_board_wider_than_the_screen_scrolls_to_the_selected_stage_and_follows_a_resize(three):

@@ -76,9 +76,9 @@ def _card(f, width: int, selected: bool) -> list[Text]:
         lines.append(Text(said, style="red" if f.rotting or f.next_step_overdue else "yellow"))
     for line in lines:
         line.truncate(width, overflow="ellipsis")
-        if selected:
-            line.stylize("reverse")
+        if selected:  # padded first, so the whole card is one block of reverse video
             line.pad_right(width - line.cell_len)
+            line.stylize("reverse")
     return lines
 
 
@@ -299,9 +299,10 @@ class BoardApp(TextualApp):
         """The board's keys work on the board only, not under a deal's page or a prompt."""
         return not (action in self.BOARD_ACTIONS and self.screen is not self.screen_stack[0])
 
-    def change(self, deal_id: str, change, describe) -> None:
+    def change(self, deal_id: str, change, describe, words: dict[str, str] | None = None) -> None:
         """Change one deal as the CLI does (under the lock, refusing what `pipe check` would), commit it
-        when autocommit is on, and say what happened, or the refusal, in the message line."""
+        when autocommit is on, and say what happened, or the refusal, in the message line (an input it
+        names, such as force, said as words gives it: the board has no key for it)."""
         app = self.pipe_app
         try:
             _, done = app.update(deal_id, change)
@@ -313,7 +314,11 @@ class BoardApp(TextualApp):
         except PipeError as error:
             from pipecli.cli.output import worded
 
-            said = f"pipe: {worded(error)}"
+            parts = getattr(error, "said", None)
+            if words and hasattr(parts, "worded"):
+                said = f"pipe: {parts.worded(lambda named: words.get(named.field, named.words))}"
+            else:
+                said = f"pipe: {worded(error)}"
         self.message = said
         self.reload()
 
@@ -333,7 +338,8 @@ class BoardApp(TextualApp):
 
         def moved(reason: str | None) -> None:
             self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
-                                                                 reason=reason), described)
+                                                                 reason=reason), described,
+                        {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
 
         if stage.kind != "lost":
             return moved(None)
@@ -428,6 +434,7 @@ class BoardApp(TextualApp):
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
         # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
         self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
+        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
         self.column = self.row = 0
         self.message = f"pipeline {self.pipeline.id}"
         self.reload()
@@ -448,6 +455,9 @@ class BoardApp(TextualApp):
         top = Text(f"{printable(self.pipeline.name)} board", style="bold")
         if self.columns:
             top.append(f"  stage {self.column + 1}/{len(self.columns)}", style="dim")
+        if self.filter_text.strip():  # the message line that said it is soon overwritten
+            top.append(f"  filter: {printable(self.filter_text.strip())}")
+        top.truncate(self.size.width or 80, overflow="ellipsis")
         self.query_one("#top", Static).update(top)
         self.query_one("#message", Static).update(Text(self.message))
         self.query_one("#board", BoardView).refresh()
@@ -475,6 +485,25 @@ class BoardApp(TextualApp):
             out.append("\n")
         out.rstrip()
         return out
+
+
+def without_options(text: str, names: tuple[str, ...]) -> str:
+    """Filter options as typed, less the options named (each with its value: --stage S, --stage=S)."""
+    import shlex
+
+    try:
+        words = shlex.split(text)
+    except ValueError:  # it did not parse, so it is not the filter in force
+        return ""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in names:
+            skip = True
+        elif not word.startswith(tuple(f"{name}=" for name in names)):
+            kept.append(word)
+    return shlex.join(kept)
 
 
 def parse_filter(pipe_app, text: str):
