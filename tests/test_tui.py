@@ -542,16 +542,21 @@ COLOUR = re.compile(rb"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0
 SGR = re.compile(rb"\x1b\[([0-9;]*)m")
 
 
-@pytest.mark.parametrize("no_color", ["1", "yes", None])
-def test_under_no_color_the_board_sends_no_colour_at_all_and_reverse_shows_the_selection(three, no_color):
-    """NO_COLOR set to anything (no-color.org): not one colour escape, not even Textual's 256-colour greys; the
-    selected card in reverse video, the footer's keys in bold. Unset: colours."""
-    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+@pytest.mark.parametrize("no_color,options,coloured", [
+    ("1", [], False), ("yes", [], False), (None, ["--color", "never"], False),
+    (None, [], True), ("1", ["--color", "always"], True)])
+def test_under_no_color_the_board_sends_no_colour_at_all_and_reverse_shows_the_selection(three, no_color, options,
+                                                                                        coloured):
+    """NO_COLOR set to anything (no-color.org), or --color never: not one colour escape, not even Textual's
+    256-colour greys; the selected card in reverse video, the footer's keys in bold. Neither, or --color
+    always (as for every command): colours."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", *options, "-C", str(three.root), "board", "-i"],
                             [(b"c", b"summary"), (b"\x1b", b"no call logged"), (b"q", None)], b"Qualified (1)",
                             env={"NO_COLOR": no_color})
     assert session.code == 0, session.seen[-2000:]
-    if no_color is None:
-        assert COLOUR.search(session.seen)
+    if coloured:  # a true colour, not only a grey of the 256-colour cube or ramp
+        cube = [int(n) - 16 for n in re.findall(rb"[34]8;5;(\d+)", session.seen) if 16 <= int(n) < 232]
+        assert any(len({n // 36, n // 6 % 6, n % 6}) > 1 for n in cube), sorted(set(cube))
         return
     assert not COLOUR.search(session.seen), sorted(set(COLOUR.findall(session.seen)))[:10]
     attributes = [set(p.split(b";")) for p in SGR.findall(session.seen)]

@@ -196,6 +196,8 @@ class BoardApp(TextualApp):
         self.seen_key: tuple = ()
         self.crash: Exception | None = None
         self.no_colour = NoColor()
+        if pipe_app.colour != "auto":  # --color never / always, as for every command, over NO_COLOR
+            self.no_color = pipe_app.colour == "never"
         self.stopped_by: int | None = None  # the signal that ended the app, if one did
 
     def compose(self) -> ComposeResult:
@@ -205,12 +207,10 @@ class BoardApp(TextualApp):
         yield Footer()
 
     def get_line_filters(self):
-        """Under NO_COLOR, no colour at all: Textual's own filter (Monochrome) still paints every cell in
-        256-colour greys; NoColor leaves the terminal's colours (bold and reverse mark the selection)."""
-        filters = super().get_line_filters()
-        if not self.no_color:
-            return filters
-        return [self.no_colour if isinstance(f, Monochrome) else f for f in filters]
+        """Under NO_COLOR (unless --color always) or --color never, no colour at all: Textual's own filter (Monochrome) still paints
+        every cell in 256-colour greys; NoColor leaves the terminal's colours (bold and reverse mark the selection)."""
+        filters = [f for f in super().get_line_filters() if not isinstance(f, Monochrome)]
+        return filters + [self.no_colour] if self.no_color else filters
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug (not a PipeError, which the message line shows): end the app, which restores the
