@@ -1,16 +1,22 @@
 """`pipe board -i`, driven headless with Textual's pilot at 80x24: keys, moves through the core, the deal page."""
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+
+import re
+from pathlib import Path
 
 import pytest
 
 from pipecli.cli.context import App
 from pipecli.core.model.queries import DealFilter
 from tests.conftest import CONFIG, failed, simple_deal
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository, also the sample workspace
 
 pytest.importorskip("textual", reason="needs textual (pip install textual, or pip install -e '.[test]')")
 
@@ -100,7 +106,8 @@ def test_a_move_the_gate_refuses_shows_the_message_and_changes_nothing(three, ru
     said = failed(run(three, "move", "beta", "qualified"))  # what `pipe move` says
 
     async def check(app, pilot):
-        assert app.message == said.replace("--force", "force")  # the board has no --force to name
+        # the board has no key to force a move: it names the command that does
+        assert app.message == said.replace("with --force", "with 'pipe move beta qualified --force'")
         assert "requires bant" in str(app.query_one("#message").render())
         assert app.selected.deal.id == "beta" and app.column == 0
     drive(three, ["j", "greater_than_sign"], check)
@@ -159,13 +166,68 @@ def test_enter_opens_the_deal_and_escape_goes_back(three, run):
     drive(three, ["l", "enter"], check)
 
 
-def test_a_change_by_another_pipe_is_seen_on_the_board(three, run):
+def pipe(workspace, *args):
+    """`pipe ARGS` run in another process, as in another terminal."""
+    return subprocess.run([sys.executable, "-m", "pipecli", "-C", str(workspace.root), *args], capture_output=True,
+                          text=True, check=True)
+
+
+async def seen_within(pilot, seconds, predicate) -> float:
+    """How long until predicate() held, waiting at most seconds (then it fails)."""
+    import time
+
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < seconds, f"not seen within {seconds} s"
+        await pilot.pause(0.1)
+    return time.monotonic() - start
+
+
+def test_a_move_and_a_log_by_another_pipe_are_seen_on_the_board_within_two_seconds(three):
+    def activities(app, deal_id):
+        return [f.deal.data.get("activities") or [] for c in app.columns for f in c.deals if f.deal.id == deal_id][0]
+
     async def check(app, pilot):
-        assert run(three, "move", "beta", "proposal", "--force").exit_code == 0
-        await pilot.pause(2.5)  # the board polls every second
-        assert [f.deal.id for f in app.columns[2].deals] == ["beta"]
+        pipe(three, "move", "beta", "proposal", "--force")
+        await seen_within(pilot, 2.0, lambda: [f.deal.id for f in app.columns[2].deals] == ["beta"])
         assert "Proposal (1)" in board_lines(app)
+        pipe(three, "log", "gamma", "call", "Asked for the contract")
+        await seen_within(pilot, 2.0, lambda: [a["summary"] for a in activities(app, "gamma")] ==
+                          ["Asked for the contract"])
+        await pilot.press("l", "enter")  # gamma's page shows it
+        assert "Asked for the contract" in str(app.screen.query_one("#deal").render())
     drive(three, [], check)
+
+
+def test_a_move_on_the_board_while_pipe_log_waits_on_the_same_lock_loses_neither(three):
+    """Another pipe holds the workspace lock; `pipe log acme` waits on it, and so does > on the board: when it
+    is let go, both changes land in acme's file, whichever came first."""
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pipecli.core.store.workspace import Workspace; from pathlib import Path\n"
+        "with Workspace(Path(sys.argv[1])).lock():\n    print('held', flush=True); time.sleep(4)\n"),
+        str(three.root)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    logging = subprocess.Popen([sys.executable, "-m", "pipecli", "-C", str(three.root), "log", "acme", "call",
+                                "Jonas wants a demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    async def check(app, pilot):
+        start = time.monotonic()
+        await pilot.press("greater_than_sign")  # waits for the lock, as pipe move would
+        assert time.monotonic() - start > 0.5  # it did wait: the holder had it
+        assert app.message == "move acme: lead -> qualified"
+        assert logging.wait(timeout=30) == 0, logging.stderr
+        await seen_within(pilot, 2.0, lambda: app.selected.deal.data.get("activities"))
+    try:
+        drive(three, [], check)
+    finally:
+        holder.wait(timeout=30)
+        if logging.poll() is None:
+            logging.kill()
+    deal = three.load("acme")
+    assert deal.stage == "qualified" and [a["summary"] for a in deal.data["activities"]] == ["Jonas wants a demo"]
+    assert holder.returncode == 0
 
 
 def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
@@ -262,30 +324,60 @@ def test_escape_at_the_due_date_changes_nothing(three):
 def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
     async def check(app, pilot):
         assert [[f.deal.id for f in c.deals] for c in app.columns][:2] == [["acme"], ["gamma"]]  # beta: 2000
+        top = str(app.query_one("#top").render())  # said while it is on, not only in the message line
+        assert top == "Sales board  stage 1/4  filter: --min-value 3000 --pipeline sales", top
         await pilot.press("slash", *"--bad", "enter")
         assert app.message.startswith("pipe: No such option '--bad'")
         await pilot.press("p")
         assert [c.stage.id for c in app.columns] == ["intro"]
         assert [f.deal.id for f in app.columns[0].deals] == ["delta"]  # --pipeline sales went with the switch
-        assert "Partners board" in str(app.query_one("#top").render())
+        assert str(app.query_one("#top").render()).startswith("Partners board  stage 1/1  filter: --min-value 3000")
+        assert "--pipeline" not in str(app.query_one("#top").render())
     three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro",
                                                                     value=9000))
     drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
 
 
+def test_the_selected_card_is_one_block_of_reverse_video_the_width_of_its_column(three):
+    async def check(app, pilot):
+        lines = app.query_one("#board").render().split("\n")
+        at = next(i for i, line in enumerate(lines) if line.plain.startswith("Acme "))
+        card = lines[at:at + 2]  # its title, then "5,000 EUR · alice", shorter than the column
+        assert card[1].plain.startswith("5,000 EUR · alice ")
+        width = 19  # four stages in 80 columns
+        for line in card:
+            shown = {n for span in line.spans if "reverse" in str(span.style) for n in range(span.start, span.end)}
+            assert shown == set(range(width)), (line.plain, line.spans)
+    drive(three, [], check)
+
+
 def test_a_board_wider_than_the_screen_scrolls_to_the_selected_stage_and_follows_a_resize(three):
     async def check(app, pilot):
-        text = board_lines(app)  # 80 columns: three stages of four
-        assert "Lead (2)" in text and "Proposal (0)" in text and "Fridge" not in text
-        await pilot.press("l", "l", "l")
+        text = board_lines(app)  # 80 columns, with --all: five stages of six
+        assert "Lead (2)" in text and "Lost (0)" in text and "Fridge" not in text
+        await pilot.press(*"lllll")
         text = board_lines(app)
         assert "Fridge (0)" in text and "Lead (2)" not in text
         await pilot.resize_terminal(120, 30)
         await pilot.pause()
         text = board_lines(app)
-        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Fridge")), (app.size, text)
+        assert all(f"{name} (" in text for name in ("Lead", "Qualified", "Proposal", "Won", "Lost", "Fridge")), text
         assert max(len(line) for line in text.splitlines()) > 80
-    drive(three, [], check)
+    drive(three, [], check, show_closed=True)
+
+
+def test_at_80_columns_five_stages_fit_side_by_side_the_cards_cut_with_an_ellipsis(three):
+    three.root.joinpath("deals", "long.md").write_text(
+        simple_deal("long", value=12345, owner="bob", title="A very long deal title that cannot fit"))
+
+    async def check(app, pilot):
+        lines = board_lines(app).splitlines()  # with --all: six stages, five shown
+        assert all(f"{name} (" in lines[0] for name in ("Lead", "Qualified", "Proposal", "Won", "Lost"))
+        assert all(len(line) <= 80 for line in lines)
+        assert any(line.startswith("A very long de… ") for line in lines), lines
+        assert any(line.startswith("12.3k EUR · bob ") for line in lines), lines  # short, the owner kept
+        assert any(line.startswith("wtd ") for line in lines)  # the totals on two lines: 7k · wtd 700 does not fit
+    drive(three, [], check, show_closed=True)
 
 
 def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
@@ -344,8 +436,10 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
             "tui.render_show = broken\n"
             "from pipecli.cli.main import main\n"
             "sys.argv = ['pipe', '-C', sys.argv[1], 'board', '-i']\nmain()\n")
-    code_, seen = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
-    assert code_ == 1, seen[-2000:]
+    session = in_a_terminal([sys.executable, "-c", code, str(three.root)], [(b"\r", None)], b"Qualified (1)")
+    seen = session.seen
+    assert session.code == 1, seen[-2000:]
+    session.assert_terminal_restored()
     import re
     after = re.sub(r"\x1b\[\?\d+[hl]", "", seen.rsplit(b"\x1b[?1049l", 1)[1].decode(errors="replace"))  # modes reset
     lines = [line for line in after.replace("\r", "").splitlines() if line.strip()]
@@ -353,9 +447,37 @@ def test_in_a_real_terminal_a_crash_restores_the_terminal_and_says_one_line(thre
     assert b"Traceback" not in seen
 
 
-def in_a_terminal(argv, steps, drawn):
-    """Run argv on a pty at 80x24; once drawn is on screen, type each step's key and wait for its output (or
-    None); return (exit code, all output)."""
+@dataclasses.dataclass
+class Session:
+    """What a program did on a pty: its exit code, all it wrote, the pty's modes (as `stty -g`) before and after."""
+    code: int
+    seen: bytes
+    modes_before: list
+    modes_after: list
+
+    def assert_terminal_restored(self) -> None:
+        """The terminal as it was: the same modes (echo, icanon...), the alternate screen left, the cursor shown."""
+        assert self.modes_after == self.modes_before
+        assert self.seen.rfind(b"\x1b[?1049l") > self.seen.rfind(b"\x1b[?1049h") >= 0, self.seen[-400:]
+        assert self.seen.rfind(b"\x1b[?25h") > self.seen.rfind(b"\x1b[?25l") >= 0, self.seen[-400:]
+
+
+def resize(rows, columns):
+    """A step: the terminal resized to columns x rows, as a terminal window does it (SIGWINCH)."""
+    def step(process, terminal):
+        import fcntl
+        import signal
+        import struct
+        import termios
+
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        os.killpg(process.pid, signal.SIGWINCH)
+    return step
+
+
+def in_a_terminal(argv, steps, drawn, env=None, rows=24, columns=80) -> Session:
+    """Run argv on a pty of columns x rows; once drawn is on screen, take each step (a key typed, or a function
+    of the process and the pty) and wait until its output (or None) comes; return the Session."""
     import fcntl
     import pty
     import select
@@ -364,12 +486,13 @@ def in_a_terminal(argv, steps, drawn):
     import time
 
     controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color"}
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    modes_before = termios.tcgetattr(terminal)
+    env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
     env.pop("COLUMNS", None)
+    env = {k: v for k, v in env.items() if v is not None}
     process = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, env=env,
                                start_new_session=True)
-    os.close(terminal)
     seen = b""
 
     def read_until(predicate, seconds=30.0):
@@ -388,29 +511,111 @@ def in_a_terminal(argv, steps, drawn):
     try:
         read_until(lambda: drawn in seen)
         time.sleep(0.5)  # the first frame is drawn before the keys are read
-        for key, shown in steps:
-            os.write(controller, key)
+        for step, shown in steps:
+            mark = len(seen)
+            if callable(step):
+                step(process, terminal)
+            else:
+                os.write(controller, step)
             if shown is not None:
-                read_until(lambda: shown in seen)
+                read_until(lambda: shown in seen[mark:])
         read_until(lambda: process.poll() is not None, 15)
         read_until(lambda: False, 0.5)  # what is left to read
-        return process.wait(timeout=15), seen
+        return Session(process.wait(timeout=15), seen, modes_before, termios.tcgetattr(terminal))
     finally:
         if process.poll() is None:
             process.kill()
         os.close(controller)
+        os.close(terminal)
 
 
 def test_in_a_real_terminal_the_board_moves_a_deal_and_quits_cleanly(three):
-    """On a pty at 80x24: the board draws (in greys, under NO_COLOR), > moves the first deal, q quits
-    with 0 and the alternate screen left (the terminal as it was)."""
-    code, seen = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
-                               [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
-    assert code == 0, seen[-2000:]
-    assert b"move acme: lead -> qualified" in seen
+    """On a pty at 80x24: the board draws, > moves the first deal, q quits with 0 and the terminal as it was."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(b">", b"move acme: lead -> qualified"), (b"q", None)], b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
     assert three.load("acme").stage == "qualified"
-    # NO_COLOR (set for every test): Textual draws in greys only, the 256-colour ramp's 232-255
-    import re
-    colours = {int(n) for n in re.findall(rb"[34]8;5;(\d+)", seen)}
-    assert colours and all(232 <= n <= 255 for n in colours), sorted(colours)
-    assert seen.rstrip().endswith(b"\x1b[?1049l") or b"\x1b[?1049l" in seen[-400:]  # the alternate screen left
+    session.assert_terminal_restored()
+
+
+COLOUR = re.compile(rb"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9;]*)?m")  # an SGR setting a colour
+SGR = re.compile(rb"\x1b\[([0-9;]*)m")
+
+
+@pytest.mark.parametrize("no_color,options,coloured", [
+    ("1", [], False), ("yes", [], False), (None, ["--color", "never"], False),
+    (None, [], True), ("1", ["--color", "always"], True)])
+def test_under_no_color_the_board_sends_no_colour_at_all_and_reverse_shows_the_selection(three, no_color, options,
+                                                                                        coloured):
+    """NO_COLOR set to anything (no-color.org), or --color never: not one colour escape, not even Textual's
+    256-colour greys; the selected card in reverse video, the footer's keys in bold. Neither, or --color
+    always (as for every command): colours."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", *options, "-C", str(three.root), "board", "-i"],
+                            [(b"c", b"summary"), (b"\x1b", b"no call logged"), (b"q", None)], b"Qualified (1)",
+                            env={"NO_COLOR": no_color})
+    assert session.code == 0, session.seen[-2000:]
+    if coloured:  # a true colour, not only a grey of the 256-colour cube or ramp
+        cube = [int(n) - 16 for n in re.findall(rb"[34]8;5;(\d+)", session.seen) if 16 <= int(n) < 232]
+        assert any(len({n // 36, n // 6 % 6, n % 6}) > 1 for n in cube), sorted(set(cube))
+        return
+    assert not COLOUR.search(session.seen), sorted(set(COLOUR.findall(session.seen)))[:10]
+    attributes = [set(p.split(b";")) for p in SGR.findall(session.seen)]
+    assert any(b"7" in a for a in attributes) and any(b"1" in a for a in attributes)
+
+
+def sample_workspace(tmp_path):
+    """A copy of the repository's sample workspace (pipelines.yaml and deals/), to be changed freely."""
+    import shutil
+
+    root = tmp_path / "sample"
+    shutil.copytree(ROOT / "deals", root / "deals")
+    shutil.copy(ROOT / "pipelines.yaml", root / "pipelines.yaml")
+    return root
+
+
+def test_at_80x24_every_stage_of_the_samples_default_pipeline_is_on_screen_with_its_total(tmp_path):
+    from pipecli.render.board import board_columns
+
+    root = sample_workspace(tmp_path)
+    app = App(str(root))
+    from pipecli.core.model.queries import select
+
+    chosen = select(app.workspace.deals(skip_bad=True), app.config, DealFilter(), app.today)
+    columns = board_columns(app.config.default_pipeline, chosen, False)
+    headings = [f"{c.stage.name} ({c.totals.count})".encode() for c in columns]
+    assert len(headings) >= 5
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(root), "board", "-i"], [(b"q", None)],
+                            headings[-1])
+    assert session.code == 0, session.seen[-2000:]
+    first_frame = session.seen[:session.seen.index(headings[-1]) + 200]
+    assert all(h in first_frame for h in headings), (headings, first_frame[-2000:])
+    text = SGR.sub(b"", session.seen)
+    assert b" c/e/m/n log " in text and b" q quit " in text  # the footer, to its last key
+
+
+def test_ctrl_c_quits_and_leaves_the_terminal_as_it_was(three):
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(b"\x03", None)], b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
+    session.assert_terminal_restored()
+
+
+@pytest.mark.parametrize("name,code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_kill_term_or_hup_ends_the_board_with_the_terminal_as_it_was(three, name, code):
+    """Without a handler Python dies at once on either, the pty left raw, on the alternate screen, no cursor."""
+    import signal
+
+    def kill(process, terminal):
+        process.send_signal(getattr(signal, name))
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(kill, None)], b"Qualified (1)")
+    assert session.code == code, session.seen[-2000:]
+    session.assert_terminal_restored()
+
+
+def test_a_resize_to_40x12_and_back_redraws_and_quits_cleanly(three):
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i"],
+                            [(resize(12, 40), b"Lead (2)"), (resize(24, 80), b"Proposal (0)"), (b"q", None)],
+                            b"Qualified (1)")
+    assert session.code == 0, session.seen[-2000:]
+    session.assert_terminal_restored()

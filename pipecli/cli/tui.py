@@ -7,14 +7,17 @@ for it. The columns are render/board.py's, so the app shows the same deals, orde
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
+import signal
 
 from rich.text import Text
 from textual.app import App as TextualApp
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -29,7 +32,10 @@ from pipecli.render.board import Column, board_columns
 from pipecli.render.deals import render_show
 from pipecli.render.style import Style, printable
 
-MIN_COLUMN = 24  # narrower, a card's "value · owner" line is cut short
+# a stage name as long as "Negotiation (12)" and a card's "24k USD · maya" still fit: five stages side
+# by side in 80 columns
+MIN_COLUMN = 15
+GAP = 1
 POLL_SECONDS = 1.0
 
 
@@ -52,26 +58,43 @@ def workspace_key(workspace) -> tuple:
 
 def _card(f, width: int, selected: bool) -> list[Text]:
     deal = f.deal
-    value = money.amount(deal.value, deal.currency) if deal.data.get("value") is not None else "no value"
-    lines = [Text(printable(deal.title), style="bold"), Text(f"{value} · {printable(deal.owner or 'no owner')}")]
+    owner = printable(deal.owner or "no owner")
+    if deal.data.get("value") is None:
+        second = f"no value · {owner}"
+    else:  # 24,000 USD · maya; in a narrow column 24k USD · maya, so the owner is not cut off
+        second = f"{money.amount(deal.value, deal.currency)} · {owner}"
+        if len(second) > width:
+            second = f"{money.short(deal.value)} {deal.currency or ''}".rstrip() + f" · {owner}"
+    lines = [Text(printable(deal.title), style="bold"), Text(second)]
     flags = f.attention()
     if flags:
         words = {"rotting": f"rotting {f.days_in_stage}d", "no-next-step": "no next step", "overdue": "overdue"}
-        lines.append(Text(" · ".join(words[x] for x in flags), style="red" if f.rotting or f.next_step_overdue else "yellow"))
+        said = " · ".join(words[x] for x in flags)
+        if len(said) > width:  # "rot 17d·overdue": both flags still seen in a 15-column card
+            short = {"rotting": f"rot {f.days_in_stage}d", "no-next-step": "no step", "overdue": "overdue"}
+            said = "·".join(short[x] for x in flags)
+        lines.append(Text(said, style="red" if f.rotting or f.next_step_overdue else "yellow"))
     for line in lines:
         line.truncate(width, overflow="ellipsis")
-        if selected:
-            line.stylize("reverse")
+        if selected:  # padded first, so the whole card is one block of reverse video
             line.pad_right(width - line.cell_len)
+            line.stylize("reverse")
     return lines
 
 
-def _column_lines(column: Column, width: int, selected_row: int | None, height: int) -> list[Text]:
-    """A column's heading and as many cards as fit in height lines, the selected one in view."""
-    stage, sums = column.stage, column.totals
-    head = [Text(f"{printable(stage.name)} ({sums.count})", style="bold"),
-            Text(money.short(sums.value) + (f" · wtd {money.short(sums.weighted)}" if stage.is_open else "")),
-            Text("─" * width)]
+def _totals(column: Column) -> list[str]:
+    sums = column.totals
+    return [money.short(sums.value)] + ([f"wtd {money.short(sums.weighted)}"] if column.stage.is_open else [])
+
+
+def _column_lines(column: Column, width: int, selected_row: int | None, height: int,
+                  totals_lines: int) -> list[Text]:
+    """A column's heading (its totals on one line, or two when totals_lines says they do not fit) and as
+    many cards as fit in height lines, the selected one in view."""
+    stage, totals = column.stage, _totals(column)
+    shown = [" · ".join(totals)] if totals_lines == 1 else totals + [""] * (totals_lines - len(totals))
+    head = [Text(f"{printable(stage.name)} ({column.totals.count})", style="bold"),
+            *(Text(line) for line in shown), Text("─" * width)]
     cards = [_card(f, width, i == selected_row) + [Text("")] for i, f in enumerate(column.deals)]
     if not cards:
         return head + [Text("(no deals)", style="dim")]
@@ -135,7 +158,9 @@ class BoardApp(TextualApp):
     """The board of one pipeline, filtered as the command line asked."""
 
     ENABLE_COMMAND_PALETTE = False  # its key would take a place in the footer an 80-column screen lacks
-    CSS = "#board { height: 1fr; } #message { height: auto; max-height: 4; } #top { height: 1; }"
+    # under NO_COLOR the prompt's cursor has no colour to show it by: reverse video does
+    CSS = ("#board { height: 1fr; } #message { height: auto; max-height: 4; } #top { height: 1; } "
+           "App:nocolor Input > .input--cursor { text-style: reverse; }")
     BINDINGS = [
         Binding("left,h", "column(-1)", "stage", show=False),
         Binding("right,l", "column(1)", "stage", show=False),
@@ -170,12 +195,22 @@ class BoardApp(TextualApp):
         self.filter_text = ""
         self.seen_key: tuple = ()
         self.crash: Exception | None = None
+        self.no_colour = NoColor()
+        if pipe_app.colour != "auto":  # --color never / always, as for every command, over NO_COLOR
+            self.no_color = pipe_app.colour == "never"
+        self.stopped_by: int | None = None  # the signal that ended the app, if one did
 
     def compose(self) -> ComposeResult:
         yield Static(id="top")
         yield BoardView(id="board")
         yield Static(id="message")
         yield Footer()
+
+    def get_line_filters(self):
+        """Under NO_COLOR (unless --color always) or --color never, no colour at all: Textual's own filter (Monochrome) still paints
+        every cell in 256-colour greys; NoColor leaves the terminal's colours (bold and reverse mark the selection)."""
+        filters = [f for f in super().get_line_filters() if not isinstance(f, Monochrome)]
+        return filters + [self.no_colour] if self.no_color else filters
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug (not a PipeError, which the message line shows): end the app, which restores the
@@ -192,6 +227,18 @@ class BoardApp(TextualApp):
             self.say(f"pipe: warning: {len(skipped)} deal file(s) do not parse and are left out: "
                      f"{', '.join(sorted(skipped))[:120]}; run 'pipe check'")
         self.set_interval(POLL_SECONDS, self.poll)
+        # kill (TERM) or a closed terminal (HUP) would end Python where it stands, the terminal left raw, on
+        # the alternate screen, its cursor hidden: end the app instead, which puts it back
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            try:
+                loop.add_signal_handler(getattr(signal, name), self.stop_on, getattr(signal, name))
+            except (AttributeError, NotImplementedError, RuntimeError):  # Windows; not the main thread
+                pass
+
+    def stop_on(self, signum: int) -> None:
+        self.stopped_by = signum
+        self.exit(return_code=128 + signum)
 
     # -- state ------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -252,9 +299,10 @@ class BoardApp(TextualApp):
         """The board's keys work on the board only, not under a deal's page or a prompt."""
         return not (action in self.BOARD_ACTIONS and self.screen is not self.screen_stack[0])
 
-    def change(self, deal_id: str, change, describe) -> None:
+    def change(self, deal_id: str, change, describe, words: dict[str, str] | None = None) -> None:
         """Change one deal as the CLI does (under the lock, refusing what `pipe check` would), commit it
-        when autocommit is on, and say what happened, or the refusal, in the message line."""
+        when autocommit is on, and say what happened, or the refusal, in the message line (an input it
+        names, such as force, said as words gives it: the board has no key for it)."""
         app = self.pipe_app
         try:
             _, done = app.update(deal_id, change)
@@ -266,7 +314,11 @@ class BoardApp(TextualApp):
         except PipeError as error:
             from pipecli.cli.output import worded
 
-            said = f"pipe: {worded(error)}"
+            parts = getattr(error, "said", None)
+            if words and hasattr(parts, "worded"):
+                said = f"pipe: {parts.worded(lambda named: words.get(named.field, named.words))}"
+            else:
+                said = f"pipe: {worded(error)}"
         self.message = said
         self.reload()
 
@@ -286,7 +338,8 @@ class BoardApp(TextualApp):
 
         def moved(reason: str | None) -> None:
             self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
-                                                                 reason=reason), described)
+                                                                 reason=reason), described,
+                        {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
 
         if stage.kind != "lost":
             return moved(None)
@@ -381,6 +434,7 @@ class BoardApp(TextualApp):
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
         # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
         self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
+        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
         self.column = self.row = 0
         self.message = f"pipeline {self.pipeline.id}"
         self.reload()
@@ -401,6 +455,9 @@ class BoardApp(TextualApp):
         top = Text(f"{printable(self.pipeline.name)} board", style="bold")
         if self.columns:
             top.append(f"  stage {self.column + 1}/{len(self.columns)}", style="dim")
+        if self.filter_text.strip():  # the message line that said it is soon overwritten
+            top.append(f"  filter: {printable(self.filter_text.strip())}")
+        top.truncate(self.size.width or 80, overflow="ellipsis")
         self.query_one("#top", Static).update(top)
         self.query_one("#message", Static).update(Text(self.message))
         self.query_one("#board", BoardView).refresh()
@@ -408,12 +465,14 @@ class BoardApp(TextualApp):
     def board_text(self, width: int, height: int) -> Text:
         if not self.columns:
             return Text("(no stages to show)")
-        fit = max(1, min(len(self.columns), (width + 2) // (MIN_COLUMN + 2)))
+        fit = max(1, min(len(self.columns), (width + GAP) // (MIN_COLUMN + GAP)))
         first = min(max(0, self.column - fit + 1), len(self.columns) - fit)
         shown = range(first, first + fit)
-        col_width = max(10, (width - 2 * (fit - 1)) // fit)
-        cells = [_column_lines(self.columns[c], col_width, self.row if c == self.column else None, height)
-                 for c in shown]
+        col_width = max(10, (width - GAP * (fit - 1)) // fit)
+        # the same heading height in every column, so that their cards line up
+        totals_lines = 1 if all(len(" · ".join(_totals(self.columns[c]))) <= col_width for c in shown) else 2
+        cells = [_column_lines(self.columns[c], col_width, self.row if c == self.column else None, height,
+                               totals_lines) for c in shown]
         out = Text()
         for n in range(max(len(lines) for lines in cells)):
             for i, lines in enumerate(cells):
@@ -422,10 +481,29 @@ class BoardApp(TextualApp):
                 line.pad_right(col_width - line.cell_len)
                 out.append_text(line)
                 if i < len(cells) - 1:
-                    out.append("  ")
+                    out.append(" " * GAP)
             out.append("\n")
         out.rstrip()
         return out
+
+
+def without_options(text: str, names: tuple[str, ...]) -> str:
+    """Filter options as typed, less the options named (each with its value: --stage S, --stage=S)."""
+    import shlex
+
+    try:
+        words = shlex.split(text)
+    except ValueError:  # it did not parse, so it is not the filter in force
+        return ""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in names:
+            skip = True
+        elif not word.startswith(tuple(f"{name}=" for name in names)):
+            kept.append(word)
+    return shlex.join(kept)
 
 
 def parse_filter(pipe_app, text: str):
@@ -453,6 +531,8 @@ def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
     An unexpected error inside the app comes out as a PipeError: one `pipe: ...` line and exit 1."""
     app = BoardApp(pipe_app, pipeline, deal_filter, show_closed)
     app.run()
+    if app.stopped_by is not None:  # as if the signal had ended it, now that the terminal is back
+        raise SystemExit(128 + app.stopped_by)
     if app.crash is not None:
         crash = app.crash
         raise PipeError(f"the interactive board stopped on an unexpected error: {type(crash).__name__}: {crash}")
