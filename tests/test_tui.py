@@ -123,6 +123,39 @@ def parked(three):
 TO_FRIDGE = ["l"] * 5  # with --all: lead, qualified, proposal, won, lost, fridge
 
 
+def test_greater_than_from_the_last_open_stage_wins_the_deal_though_won_is_not_a_column(three):
+    async def check(app, pilot):
+        assert three.load("gamma").stage == "won"
+        assert app.message == "move gamma: proposal -> won"
+        assert "gamma" not in [f.deal.id for c in app.columns for f in c.deals]  # won: off the open board
+    # gamma is in qualified: > to proposal, > to won (not to the next column, fridge)
+    drive(three, ["l", "greater_than_sign", "greater_than_sign"], check)
+
+
+def test_less_than_from_the_first_stage_says_there_is_none(three):
+    before = three.read_bytes("acme")
+
+    async def check(app, pilot):
+        assert app.message == "acme: no previous stage on this board"
+    drive(three, ["less_than_sign"], check)
+    assert three.read_bytes("acme") == before
+
+
+def test_capital_l_loses_the_deal_with_a_reason_and_escape_keeps_it(three):
+    before = three.read_bytes("beta")
+
+    async def kept(app, pilot):
+        assert app.message == "beta: not moved"
+    drive(three, ["j", "L", *"pri", "escape"], kept)
+    assert three.read_bytes("beta") == before
+
+    async def lost(app, pilot):
+        deal = three.load("beta")
+        assert (deal.stage, deal.lost_reason) == ("lost", "price")
+        assert app.message == "move beta: lead -> lost (price)"
+    drive(three, ["j", "L", *"price", "enter"], lost)
+
+
 def test_a_move_into_a_lost_stage_asks_the_reason(parked):
     async def check(app, pilot):
         deal = parked.load("delta")
@@ -268,7 +301,7 @@ def test_the_footer_shows_every_key_in_80_columns(three):
         from textual.widgets._footer import FooterKey
 
         keys = list(app.screen.query(FooterKey))
-        assert {k.key_display for k in keys} >= {">", "<", "c/e/m/n", "x", "/", "p", "q"}
+        assert {k.key_display for k in keys} >= {">/<", "L", "c/e/m/n", "x", "/", "p", "q"}
         assert max(k.region.right for k in keys) <= 80 and all(k.region.width for k in keys)
     drive(three, [], check)
 

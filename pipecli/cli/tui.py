@@ -107,7 +107,7 @@ def _column_lines(column: Column, width: int, selected_row: int | None, height: 
     if first:
         body[0] = Text(f"↑ {first} more", style="dim")
     if len(body) > room:
-        body = body[:room - 1] + [Text(f"↓ more", style="dim")]
+        body = body[:room - 1] + [Text("↓ more", style="dim")]
     return head + body
 
 
@@ -166,8 +166,10 @@ class BoardApp(TextualApp):
         Binding("right,l", "column(1)", "stage", show=False),
         Binding("up,k", "row(-1)", "deal", show=False),
         Binding("down,j", "row(1)", "deal", show=False),
-        Binding("greater_than_sign", "move(1)", "next", key_display=">"),
-        Binding("less_than_sign", "move(-1)", "prev", key_display="<"),
+        # one footer entry for > and <, as for the log keys: room for L in 80 columns
+        Binding("greater_than_sign", "move(1)", "move", key_display=">/<"),
+        Binding("less_than_sign", "move(-1)", "prev", show=False),
+        Binding("L", "lose", "lost"),
         Binding("enter", "open", "open"),
         # one footer entry for the four log keys: four would not fit in 80 columns
         Binding("c", "log('call')", "log", key_display="c/e/m/n"),
@@ -322,15 +324,46 @@ class BoardApp(TextualApp):
         self.message = said
         self.reload()
 
+    def target_stage(self, chosen, step: int):
+        """Where > and < take a deal: an open one along the pipeline's open stages, on from the last
+        of them to its won stage, shown or not (the board hides won and lost without --all); any
+        other (won, lost, parked) to the next or previous column."""
+        stages = self.pipeline.stages
+        here = self.pipeline.stage(chosen.deal.stage)
+        if here is not None and here.kind == "open":
+            ladder = [st for st in stages if st.kind == "open"]
+            won = self.pipeline.first_of_kind("won")
+            ladder += [won] if won is not None else []
+            at = ladder.index(here) + step
+            return ladder[at] if 0 <= at < len(ladder) else None
+        target = self.column + step
+        return self.columns[target].stage if 0 <= target < len(self.columns) else None
+
     def action_move(self, step: int) -> None:
-        """Move the selected deal to the next or previous column's stage, as `pipe move` would."""
+        """Move the selected deal to the next or previous stage (target_stage), as `pipe move` would."""
         chosen = self.selected
         if chosen is None:
             return self.say("no deal selected")
-        target = self.column + step
-        if not 0 <= target < len(self.columns):
+        stage = self.target_stage(chosen, step)
+        if stage is None:
             return self.say(f"{chosen.deal.id}: no {'next' if step > 0 else 'previous'} stage on this board")
-        stage, app = self.columns[target].stage, self.pipe_app
+        self.move_to(chosen, stage)
+
+    def action_lose(self) -> None:
+        """Move the selected deal to its pipeline's lost stage, asking the reason: `pipe move DEAL lost`."""
+        chosen = self.selected
+        if chosen is None:
+            return self.say("no deal selected")
+        lost = self.pipeline.first_of_kind("lost")
+        if lost is None:
+            return self.say(f"{chosen.deal.id}: pipeline {self.pipeline.id} has no lost stage")
+        if chosen.deal.stage == lost.id:
+            return self.say(f"{chosen.deal.id} is already {lost.id}")
+        self.move_to(chosen, lost)
+
+    def move_to(self, chosen, stage) -> None:
+        """Move the deal to stage through the core; into a lost stage, once the reason is given."""
+        app = self.pipe_app
 
         def described(moved):
             reason = f" ({printable(moved.deal.lost_reason)})" if moved.to.kind == "lost" else ""

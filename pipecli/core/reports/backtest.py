@@ -134,7 +134,7 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     missing = [p.label for p, row in replayed if row is None]
     if not rows:
         raise InvalidValue(f"no commit of the workspace before {periods[-1].start}: nothing to replay from git "
-                           "(without --from-git the backtest rebuilds each start from the stage histories)")
+                           "(rebuilt from the deals' stage histories instead, the backtest needs no commit)")
     # A period with nothing open at its start and nothing won in it had nothing to forecast: it is
     # shown, but counting it inside (0 within 0..0) would flatter the forecast.
     scored = [r for r in rows if r["open"] or r["actual"]]
