@@ -279,3 +279,24 @@ def test_json_and_csv_carry_the_whole_distribution_and_80_columns_keep_the_wins(
     header = next(line for line in text.splitlines() if line.startswith("Period "))
     assert header.split() == ["Period", "P10", "P50", "P90", "Wins", "Weighted"]  # the mean gave way first
     assert max(len(line) for line in text.splitlines()) <= 72
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_md_and_html_tables_have_as_many_headers_as_cells(run, workspace, fmt):
+    # the details (P5, P25, ..., Warning) are for json and csv: a header without its cells shifts every column
+    import re
+
+    result = run(workspace, "report", "forecast", "--ranges", "--runs", "100", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    if fmt == "md":
+        lines = [line for line in result.stdout.splitlines() if line.startswith("| ") and " | " in line]
+        header = next(line for line in lines if line.startswith("| Period |"))
+        row = next(line for line in lines if line.startswith("| 2026-12 |"))
+        assert header.count(" | ") == row.count(" | ") and "P25" not in header
+    else:
+        tables = re.findall(r"<table[ >].*?</table>", result.stdout, re.S)
+        assert len(tables) == 3
+        for table in tables:
+            headers = len(re.findall(r"<th[ >]", table))
+            assert all(len(re.findall(r"<td[ >]", tr)) == headers
+                       for tr in re.findall(r"<tr>(?:(?!</tr>).)*<td.*?</tr>", table, re.S))
