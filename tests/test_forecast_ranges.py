@@ -300,3 +300,15 @@ def test_md_and_html_tables_have_as_many_headers_as_cells(run, workspace, fmt):
             headers = len(re.findall(r"<th[ >]", table))
             assert all(len(re.findall(r"<td[ >]", tr)) == headers
                        for tr in re.findall(r"<tr>(?:(?!</tr>).)*<td.*?</tr>", table, re.S))
+
+
+def test_a_filter_leaves_a_deal_its_odds_among_every_deal_open_in_its_stage(run, make_workspace):
+    # ten stale deals (690 days in the stage, every close 200 days after it) expected in 2027-06 and
+    # one more, tagged, in December: its chance is weighed against all eleven, whether filtered or not
+    history = {**closed_deals("half", "won", 20), **closed_deals("half", "lost", 20)}
+    stale = {f"old{i}": deal(f"old{i}", "half", close="2027-06-10", entered="2025-01-05") for i in range(10)}
+    tagged = deal("t", "half", close="2026-12-10", entered="2025-01-05").replace("owner:", "tags: [chosen]\nowner:")
+    workspace = make_workspace({**history, **stale, "t": tagged}, CONFIG)
+    _, everyone = ranges(run, workspace, "--period", "2026-12")
+    _, chosen = ranges(run, workspace, "--period", "2026-12", "--tag", "chosen")
+    assert abs(Decimal(str(chosen["2026-12"]["wins"])) - Decimal(str(everyone["2026-12"]["wins"]))) <= Decimal("0.03")

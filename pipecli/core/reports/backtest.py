@@ -110,7 +110,7 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     closed = [f for f in everyone if f.kind in ("won", "lost") and f.deal.closed]
     open_deals = [f for f in then if f.kind == "open"]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
-    row = simulate(open_deals, learned, [period], day, seed, runs)[0]
+    row = simulate(open_deals, learned, [period], day, seed, runs, [f for f in everyone if f.kind == "open"])[0]
     actual = sum((f.base_value for f in chosen if f.kind == "won" and f.deal.closed in period), Decimal(0))
     weighted = sum((f.weighted_value for f in open_deals
                     if f.deal.expected_close and f.deal.expected_close in period), Decimal(0))
