@@ -312,3 +312,24 @@ def test_a_filter_leaves_a_deal_its_odds_among_every_deal_open_in_its_stage(run,
     _, everyone = ranges(run, workspace, "--period", "2026-12")
     _, chosen = ranges(run, workspace, "--period", "2026-12", "--tag", "chosen")
     assert abs(Decimal(str(chosen["2026-12"]["wins"])) - Decimal(str(everyone["2026-12"]["wins"]))) <= Decimal("0.03")
+
+
+def test_a_negative_value_is_drawn_at_the_start_of_the_fan_not_wrapped_or_fatal(run, make_workspace):
+    # `pipe check` refuses a negative value, but the file loads: the report must still come out
+    deals = {**closed_deals("sure", "won", 10), "plus": deal("plus", "sure", value=1000, close="2027-01-20"),
+             "minus": deal("minus", "sure", value=-1_000_000, close="2026-12-10")}
+    for fmt in ("text", "html"):
+        result = run(make_workspace(deals, CONFIG, name=fmt), "report", "forecast", "--ranges", "--runs", "50",
+                     "--format", fmt)
+        assert result.exit_code == 0, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+    fan = [line for line in run(make_workspace(deals, CONFIG, name="again"), "report", "forecast", "--ranges",
+                                "--runs", "50").stdout.splitlines() if line.startswith("  2026-12 ")]
+    assert fan[0].startswith("  2026-12  █ ")  # -1,000,000 EUR: at the start of the scale
+    svg = run(make_workspace(deals, CONFIG, name="svg"), "report", "forecast", "--ranges", "--runs", "50",
+              "--format", "html").stdout
+    import re
+
+    from pipecli.render.svg import LABEL_WIDTH
+    starts = re.findall(r'<rect class="band" x="([-\d.]+)"', svg) + re.findall(r'<circle class="dot" cx="([-\d.]+)"', svg)
+    assert starts and all(float(x) >= LABEL_WIDTH for x in starts)  # not over the period labels
