@@ -278,3 +278,13 @@ def test_from_git_a_pipelines_yaml_that_did_not_parse_then_stops_it_unless_skip_
     assert "pipelines.yaml did not parse then, left out: 2026-08 (pipelines.yaml:" in note
     # the months on stage probabilities as runs of months: not one across the month left out
     assert "('few'), in 2026-04, 2026-06..2026-07, 2026-09..2026-10;" in note
+
+
+def test_from_git_as_of_a_past_day_replays_the_year_before_it(run, committed):
+    # today becomes 2026-10-15: the months over by then, those from git's first commit on
+    data, rows = backtest(run, committed, "--from-git", "--as-of", "2026-10-15")
+    assert list(rows) == [f"2026-{m:02d}" for m in range(4, 10)]
+    assert Decimal(str(rows["2026-04"]["p50"])) == 1000 and Decimal(str(rows["2026-04"]["actual"])) == 5000
+    result = run(committed, "report", "forecast", "--skip-bad", "--ranges", "--backtest", "--from-git",
+                 "--as-of", "2026-10-15", "--runs", "20")
+    assert result.exit_code == 0, result.stderr

@@ -58,6 +58,13 @@ class AtPoint:
     def left_out(self):
         return self.app.left_out()
 
+    @property
+    def skip_bad(self):  # --skip-bad is read after --as-of, into the App
+        return self.app.skip_bad
+
+    def leave_out(self, errors) -> None:
+        self.app.leave_out(errors)
+
 
 @click.command()
 @click.argument("names", nargs=-1, metavar="[NAME]...")
