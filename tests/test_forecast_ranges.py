@@ -333,3 +333,15 @@ def test_a_negative_value_is_drawn_at_the_start_of_the_fan_not_wrapped_or_fatal(
     from pipecli.render.svg import LABEL_WIDTH
     starts = re.findall(r'<rect class="band" x="([-\d.]+)"', svg) + re.findall(r'<circle class="dot" cx="([-\d.]+)"', svg)
     assert starts and all(float(x) >= LABEL_WIDTH for x in starts)  # not over the period labels
+
+
+def test_a_deal_moved_to_another_pipeline_after_today_is_forecast_in_the_one_it_was_in(run, make_workspace):
+    # in `sure` today (2026-11-27), moved to `never` on 2026-12-01 (PIPE_TODAY in the past)
+    moved = deal("moved", "never", value=1000, close="2026-12-10", entered="2026-10-01").replace(
+        "history:\n- {stage: never-open, date: 2026-10-01}",
+        "history:\n- {stage: sure-open, date: 2026-10-01}\n- {stage: never-open, date: 2026-12-01, pipeline: never}")
+    assert "pipeline: never}" in moved
+    data, rows = ranges(run, make_workspace({**closed_deals("sure", "won", 10), "moved": moved}, CONFIG),
+                        "--period", "2026-12")
+    assert data["figures"]["open_deals"]["value"] == 1
+    assert [Decimal(str(rows["2026-12"][k])) for k in ("p10", "p50", "p90")] == [Decimal(1000)] * 3
