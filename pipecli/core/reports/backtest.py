@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from pipecli.core.errors import BadFiles, InvalidValue, PipeError
+from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.gitsync.revisions import RevisionParseError, point_on, snapshot_at
 from pipecli.core.model.config import CONFIG_FILE, Config
@@ -95,7 +95,7 @@ class FromGit:
             if error.path != CONFIG_FILE:
                 raise
             if not self.skip_bad:
-                raise PipeError(f"{error}; --skip-bad leaves out each period that starts from it") from None
+                raise
             self.unreadable[day] = str(error)
             return None
         if snapshot.skipped:
@@ -148,7 +148,7 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
         raise InvalidValue(f"nothing to replay from git: {next(iter(unreadable.values()))}")
     if not rows:
         raise InvalidValue(f"no commit of the workspace before {periods[-1].start}: nothing to replay from git "
-                           "(without --from-git the backtest rebuilds each start from the stage histories)")
+                           "(rebuilt from the stage histories instead, the backtest needs no commit)")
     # A period with nothing open at its start and nothing won in it had nothing to forecast: it is
     # shown, but counting it inside (0 within 0..0) would flatter the forecast.
     scored = [r for r in rows if r["open"] or r["actual"]]
