@@ -150,13 +150,16 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
         group.sort()
     groups: dict[tuple[str, str], tuple[Learned, list]] = {}
     for f, model, age in aged:
+        # the won deals' days from the stage that are longer than its age, as a slice of the sorted
+        # days (a list per deal cost open deals x won deals); none longer: it closes today
         days = model.days.get(f.deal.stage, []) if model.enough else []
-        later = [d - age for d in days if d >= age] or [0] * bool(days)
+        first = bisect_left(days, age)
+        later, first, count = (days, first, len(days) - first) if first < len(days) else ([age], 0, 1 if days else 0)
         close = f.deal.expected_close
         won_share, other_share = model.still_open(f.deal.stage, age, ages.get((f.deal.pipeline, f.deal.stage), []))
         groups.setdefault((f.deal.pipeline, f.deal.stage), (model, []))[1].append(
             (_cents(f.base_value), (close - today).days if close and close >= today else None,
-             close is not None and close < today, 1 / (1 + len(pushes(f.deal))), later, len(later),
+             close is not None and close < today, 1 / (1 + len(pushes(f.deal))), later, first, count, age,
              None if model.enough else float(f.probability) / 100,  # as the weighted sum: the deal's own
              won_share, other_share))
     found: dict[int, tuple[int, ...]] = {}
@@ -171,7 +174,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     for run in range(runs):
         for (_, stage), (model, plans) in groups.items():
             chance = model.chance(stage, rng)
-            for cents, close, overdue, trust, later, count, own, won_share, other_share in plans:
+            for cents, close, overdue, trust, later, first, count, age, own, won_share, other_share in plans:
                 p = chance if own is None else own
                 if won_share != other_share:  # its age: the won deals against the others still open then
                     p = p * won_share / (p * won_share + (1 - p) * other_share) if p else 0.0
@@ -180,7 +183,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
                 if close is not None and (not count or draw() < trust):
                     offset = close
                 elif count:
-                    offset = later[int(draw() * count)]
+                    offset = later[first + int(draw() * count)] - age
                 elif overdue:
                     offset = 0  # no history to place it: any day now, as the weighted sum still counts it
                 else:
