@@ -257,3 +257,34 @@ def test_the_backtest_keeps_its_inside_column_on_a_narrow_terminal(run, known):
     text = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "20", "--width", "60").stdout
     header = next(line for line in text.splitlines() if line.startswith("Month "))
     assert "Inside" in header
+
+
+def test_from_git_a_pipelines_yaml_that_did_not_parse_then_stops_it_unless_skip_bad(run, committed):
+    root = committed.root
+    (root / "deals" / "open.md").write_text(deal("open", "sure", "won", 300, "2027-03-01").replace(
+        "stage: sure-won", "stage: sure-open").replace("closed: 2027-03-01\n", ""), encoding="utf-8")
+    commit(root, "a deal open from June on", "2026-05-20")
+    good = (root / "pipelines.yaml").read_text(encoding="utf-8")
+    (root / "pipelines.yaml").write_text(good + "pipelines: [\n", encoding="utf-8")
+    commit(root, "a broken pipelines.yaml", "2026-07-20")  # what August's start (the end of July 31) reads
+    (root / "pipelines.yaml").write_text(good, encoding="utf-8")
+    commit(root, "fixed", "2026-08-05")
+    said = failed(run(committed, "report", "forecast", "--ranges", "--backtest", "--from-git", "--runs", "20"),
+                  "pipelines.yaml:", "--skip-bad")
+    assert " at " in said
+    data, rows = backtest(run, committed, "--from-git", "--skip-bad")
+    assert list(rows) == ["2026-04", "2026-05", "2026-06", "2026-07", "2026-09", "2026-10"]
+    note = data["tables"]["backtest"]["note"]
+    assert "pipelines.yaml did not parse then, left out: 2026-08 (pipelines.yaml:" in note
+    # the months on stage probabilities as runs of months: not one across the month left out
+    assert "('few'), in 2026-04, 2026-06..2026-07, 2026-09..2026-10;" in note
+
+
+def test_from_git_as_of_a_past_day_replays_the_year_before_it(run, committed):
+    # today becomes 2026-10-15: the months over by then, those from git's first commit on
+    data, rows = backtest(run, committed, "--from-git", "--as-of", "2026-10-15")
+    assert list(rows) == [f"2026-{m:02d}" for m in range(4, 10)]
+    assert Decimal(str(rows["2026-04"]["p50"])) == 1000 and Decimal(str(rows["2026-04"]["actual"])) == 5000
+    result = run(committed, "report", "forecast", "--skip-bad", "--ranges", "--backtest", "--from-git",
+                 "--as-of", "2026-10-15", "--runs", "20")
+    assert result.exit_code == 0, result.stderr

@@ -279,3 +279,69 @@ def test_json_and_csv_carry_the_whole_distribution_and_80_columns_keep_the_wins(
     header = next(line for line in text.splitlines() if line.startswith("Period "))
     assert header.split() == ["Period", "P10", "P50", "P90", "Wins", "Weighted"]  # the mean gave way first
     assert max(len(line) for line in text.splitlines()) <= 72
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_md_and_html_tables_have_as_many_headers_as_cells(run, workspace, fmt):
+    # the details (P5, P25, ..., Warning) are for json and csv: a header without its cells shifts every column
+    import re
+
+    result = run(workspace, "report", "forecast", "--ranges", "--runs", "100", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    if fmt == "md":
+        lines = [line for line in result.stdout.splitlines() if line.startswith("| ") and " | " in line]
+        header = next(line for line in lines if line.startswith("| Period |"))
+        row = next(line for line in lines if line.startswith("| 2026-12 |"))
+        assert header.count(" | ") == row.count(" | ") and "P25" not in header
+    else:
+        tables = re.findall(r"<table[ >].*?</table>", result.stdout, re.S)
+        assert len(tables) == 3
+        for table in tables:
+            headers = len(re.findall(r"<th[ >]", table))
+            assert all(len(re.findall(r"<td[ >]", tr)) == headers
+                       for tr in re.findall(r"<tr>(?:(?!</tr>).)*<td.*?</tr>", table, re.S))
+
+
+def test_a_filter_leaves_a_deal_its_odds_among_every_deal_open_in_its_stage(run, make_workspace):
+    # ten stale deals (690 days in the stage, every close 200 days after it) expected in 2027-06 and
+    # one more, tagged, in December: its chance is weighed against all eleven, whether filtered or not
+    history = {**closed_deals("half", "won", 20), **closed_deals("half", "lost", 20)}
+    stale = {f"old{i}": deal(f"old{i}", "half", close="2027-06-10", entered="2025-01-05") for i in range(10)}
+    tagged = deal("t", "half", close="2026-12-10", entered="2025-01-05").replace("owner:", "tags: [chosen]\nowner:")
+    workspace = make_workspace({**history, **stale, "t": tagged}, CONFIG)
+    _, everyone = ranges(run, workspace, "--period", "2026-12")
+    _, chosen = ranges(run, workspace, "--period", "2026-12", "--tag", "chosen")
+    assert abs(Decimal(str(chosen["2026-12"]["wins"])) - Decimal(str(everyone["2026-12"]["wins"]))) <= Decimal("0.03")
+
+
+def test_a_negative_value_is_drawn_at_the_start_of_the_fan_not_wrapped_or_fatal(run, make_workspace):
+    # `pipe check` refuses a negative value, but the file loads: the report must still come out
+    deals = {**closed_deals("sure", "won", 10), "plus": deal("plus", "sure", value=1000, close="2027-01-20"),
+             "minus": deal("minus", "sure", value=-1_000_000, close="2026-12-10")}
+    for fmt in ("text", "html"):
+        result = run(make_workspace(deals, CONFIG, name=fmt), "report", "forecast", "--ranges", "--runs", "50",
+                     "--format", fmt)
+        assert result.exit_code == 0, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
+    fan = [line for line in run(make_workspace(deals, CONFIG, name="again"), "report", "forecast", "--ranges",
+                                "--runs", "50").stdout.splitlines() if line.startswith("  2026-12 ")]
+    assert fan[0].startswith("  2026-12  █ ")  # -1,000,000 EUR: at the start of the scale
+    svg = run(make_workspace(deals, CONFIG, name="svg"), "report", "forecast", "--ranges", "--runs", "50",
+              "--format", "html").stdout
+    import re
+
+    from pipecli.render.svg import LABEL_WIDTH
+    starts = re.findall(r'<rect class="band" x="([-\d.]+)"', svg) + re.findall(r'<circle class="dot" cx="([-\d.]+)"', svg)
+    assert starts and all(float(x) >= LABEL_WIDTH for x in starts)  # not over the period labels
+
+
+def test_a_deal_moved_to_another_pipeline_after_today_is_forecast_in_the_one_it_was_in(run, make_workspace):
+    # in `sure` today (2026-11-27), moved to `never` on 2026-12-01 (PIPE_TODAY in the past)
+    moved = deal("moved", "never", value=1000, close="2026-12-10", entered="2026-10-01").replace(
+        "history:\n- {stage: never-open, date: 2026-10-01}",
+        "history:\n- {stage: sure-open, date: 2026-10-01}\n- {stage: never-open, date: 2026-12-01, pipeline: never}")
+    assert "pipeline: never}" in moved
+    data, rows = ranges(run, make_workspace({**closed_deals("sure", "won", 10), "moved": moved}, CONFIG),
+                        "--period", "2026-12")
+    assert data["figures"]["open_deals"]["value"] == 1
+    assert [Decimal(str(rows["2026-12"][k])) for k in ("p10", "p50", "p90")] == [Decimal(1000)] * 3

@@ -8,7 +8,7 @@ import click
 
 from pipecli.cli.options import deal_filter_options, output_options, skip_bad_option
 from pipecli.cli.output import Output
-from pipecli.core.errors import BadFiles, InvalidValue
+from pipecli.core.errors import BadFiles, InvalidValue, ParseError, PipeError
 from pipecli.core.gitsync.repo import Git
 from pipecli.core.model.periods import PERIOD_HELP, earliest_date, parse_period
 from pipecli.core.model.queries import facts, select
@@ -57,6 +57,13 @@ class AtPoint:
 
     def left_out(self):
         return self.app.left_out()
+
+    @property
+    def skip_bad(self):  # --skip-bad is read after --as-of, into the App
+        return self.app.skip_bad
+
+    def leave_out(self, errors) -> None:
+        self.app.leave_out(errors)
 
 
 @click.command()
@@ -146,8 +153,13 @@ def report(app, names, period_text, compare_text, ranges, seed, runs, backtest, 
         # the filters choose the deals forecast; the history is learned from every deal
         known = {id(f.deal): f for f in chosen}
         everyone = [known.get(id(d)) or facts(d, app.config, today) for d in deals]
-        reports = build_ranges(chosen, app.config, today, seed, runs, period if given else None,
-                               backtest and backtest.lower(), source, everyone)
+        try:
+            reports = build_ranges(chosen, app.config, today, seed, runs, period if given else None,
+                                   backtest and backtest.lower(), source, everyone)
+        except ParseError as error:  # pipelines.yaml at a commit (a deal file's is BadFiles)
+            if source is None or app.skip_bad:
+                raise
+            raise PipeError(f"{error}; --skip-bad leaves out each period that starts from it") from None
         if source is not None:
             app.leave_out(source.skipped)
     else:

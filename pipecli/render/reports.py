@@ -219,7 +219,8 @@ def fan_text(chart: Chart, table: Table, currency: str, width: int | None = None
                                                                               - max(map(len, said), default=0)))
 
     def at(value) -> int:
-        return min(bar_width - 1, int(Decimal(value or 0) / largest * bar_width)) if largest > 0 else 0
+        # a negative total (a deal file with a negative value loads; `pipe check` refuses it) at 0
+        return max(0, min(bar_width - 1, int(Decimal(value or 0) / largest * bar_width))) if largest > 0 else 0
 
     lines = [chart.title + f" (░ P10 to P90, █ P50, ◆ {beside_label})"]
     for label, row, text in zip(labels, table.rows, said):

@@ -66,7 +66,8 @@ def fan_svg(chart: Chart, table: Table, currency: str) -> str:
     largest = max((Decimal(row.get(k) or 0) for row in table.rows for k in (high, beside)), default=Decimal(0))
 
     def x(value) -> float:
-        return LABEL_WIDTH + (float(Decimal(value or 0) / largest * BAR_AREA) if largest > 0 else 0.0)
+        # a negative total (a negative value loads; `pipe check` refuses it) at 0, not over the labels
+        return LABEL_WIDTH + (max(0.0, float(Decimal(value or 0) / largest * BAR_AREA)) if largest > 0 else 0.0)
 
     height = max(1, len(table.rows)) * ROW + 30
     width = LABEL_WIDTH + BAR_AREA + VALUE_WIDTH

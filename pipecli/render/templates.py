@@ -697,6 +697,8 @@ def _context(report: Report, currency: str, html: bool, markup) -> dict:
         figure["previous_text"] = shown(source.previous, source.unit, currency) if source.compared else ""
         figure["change_text"] = change_text(source, currency) if source.compared else ""
     for table, source in zip(data["tables"].values(), report.tables):
+        # columns as cells has them, so that a header is over its cells; the details (json and csv's) apart
+        table["columns"], table["details"] = table["columns"][:len(source.columns)], table["columns"][len(source.columns):]
         table["cells"] = [[shown(row.get(c.key), c.unit, currency if c.unit == "money" else None)
                            for c in source.columns] for row in source.rows]
     if html:

@@ -35,6 +35,7 @@ def deal_then(deal: Deal, config: Config, day: dt.date) -> Deal | None:
             return None
         stage = opens[-1]
     data = dict(deal.data)
+    data["pipeline"] = pipeline_then(deal, config, day, stage)
     data["stage"] = stage
     data["history"] = [e for e in deal.history or [] if e["date"] <= day]
     data["close_changes"] = [c for c in deal.data.get("close_changes") or []
@@ -43,6 +44,20 @@ def deal_then(deal: Deal, config: Config, day: dt.date) -> Deal | None:
     if not closed:
         data.pop("closed", None)
     return Deal(data)
+
+
+def pipeline_then(deal: Deal, config: Config, day: dt.date, stage: str) -> str:
+    """The pipeline the deal was in at the end of day: a move made later (a history entry naming the
+    pipeline it went to) undone. The first pipeline is written nowhere: it is one that has the stage
+    the deal was in, other than the one it moved to."""
+    entries = history_of(deal)
+    moved = [e["pipeline"] for e in entries if e.get("pipeline") and e["date"] <= day]
+    if moved:
+        return moved[-1]
+    later = next((e["pipeline"] for e in entries if e.get("pipeline") and e["date"] > day), None)
+    if later is None:
+        return deal.pipeline
+    return next((p.id for p in config.pipelines if p.id != later and p.stage(stage)), deal.pipeline)
 
 
 def after(deal: Deal, day: dt.date) -> bool:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from pipecli.core.errors import BadFiles, InvalidValue
 from pipecli.core.gitsync.repo import Git
-from pipecli.core.gitsync.revisions import point_on, snapshot_at
+from pipecli.core.gitsync.revisions import RevisionParseError, point_on, snapshot_at
 from pipecli.core.model.config import CONFIG_FILE, Config
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
@@ -71,7 +71,8 @@ class FromGit:
     Only the deals reported on now (their ids) are forecast, so the deal filters mean the same deals
     in every period; the history is learned from all of them. A deal file that did not parse at that
     commit stops the backtest unless skip_bad, when it is left out and kept in skipped for the
-    command to name.
+    command to name; so does a pipelines.yaml that did not parse, and then the period is left out
+    (kept in unreadable, by its start, for the note).
     """
 
     note = "Read from git: each period's start is the last commit before it, values and probabilities as committed"
@@ -81,13 +82,22 @@ class FromGit:
         self.ids = {f.deal.id for f in chosen}
         self.git, self.skip_bad = git, skip_bad
         self.skipped: list = []
+        self.unreadable: dict[dt.date, str] = {}
 
     def then(self, day: dt.date) -> tuple[Config, list[Facts], list[Facts]] | None:
         """The workspace at the end of the day before day, or None when it was not in git yet."""
         point = point_on(self.git, day - dt.timedelta(days=1), required=False)
         if point.commit is None or self.git.file_at(point.commit, CONFIG_FILE) is None:
             return None
-        snapshot = snapshot_at(self.git, point)
+        try:
+            snapshot = snapshot_at(self.git, point)
+        except RevisionParseError as error:
+            if error.path != CONFIG_FILE:
+                raise
+            if not self.skip_bad:
+                raise
+            self.unreadable[day] = str(error)
+            return None
         if snapshot.skipped:
             if not self.skip_bad:
                 raise BadFiles(snapshot.skipped)
@@ -110,7 +120,7 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     closed = [f for f in everyone if f.kind in ("won", "lost") and f.deal.closed]
     open_deals = [f for f in then if f.kind == "open"]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
-    row = simulate(open_deals, learned, [period], day, seed, runs)[0]
+    row = simulate(open_deals, learned, [period], day, seed, runs, [f for f in everyone if f.kind == "open"])[0]
     actual = sum((f.base_value for f in chosen if f.kind == "won" and f.deal.closed in period), Decimal(0))
     weighted = sum((f.weighted_value for f in open_deals
                     if f.deal.expected_close and f.deal.expected_close in period), Decimal(0))
@@ -131,7 +141,11 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     source = source or FromHistories(chosen, config, learn_from)
     replayed = [(p, backtest_period(chosen, source, p, seed, runs)) for p in periods]
     rows = [row for _, row in replayed if row is not None]
-    missing = [p.label for p, row in replayed if row is None]
+    unreadable = getattr(source, "unreadable", {})
+    missing = [p.label for p, row in replayed if row is None and p.start not in unreadable]
+    broken = [p.label for p, row in replayed if row is None and p.start in unreadable]
+    if not rows and broken:
+        raise InvalidValue(f"nothing to replay from git: {next(iter(unreadable.values()))}")
     if not rows:
         raise InvalidValue(f"no commit of the workspace before {periods[-1].start}: nothing to replay from git "
                            "(rebuilt from the deals' stage histories instead, the backtest needs no commit)")
@@ -161,9 +175,12 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     notes = [source.note, "Learned: the closed deals known at the start"]
     if thin:
         notes.append(f"stage probabilities, with fewer than {MIN_CLOSED} closed deals in a pipeline with open "
-                     f"deals ('few'), in {_spans(thin, [r['when'] for r in rows])}")
+                     f"deals ('few'), in {_spans(thin, [p.label for p in periods])}")
     if missing:
         notes.append(f"not in git yet, left out: {_spans(missing, [p.label for p in periods])}")
+    if broken:
+        notes.append(f"{CONFIG_FILE} did not parse then, left out: {_spans(broken, [p.label for p in periods])} "
+                     f"({'; '.join(dict.fromkeys(unreadable.values()))})")
     money = lambda key, label: Column(key, label, "money")  # noqa: E731
     table = Table("backtest", f"Each {grain} forecast at its start from what was known then, against what was won",
                   [Column("when", grain.capitalize()), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),

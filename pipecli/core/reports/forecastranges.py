@@ -126,8 +126,12 @@ def _cents(value: Decimal) -> int:
 
 
 def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list[Period], today: dt.date,
-             seed: int, runs: int) -> list[dict]:
-    """Per period: the won revenue's percentiles, min, max and mean (Decimal) and the expected wins."""
+             seed: int, runs: int, peers: list[Facts] | None = None) -> list[dict]:
+    """Per period: the won revenue's percentiles, min, max and mean (Decimal) and the expected wins.
+
+    peers: every deal open now (default: open_deals), whose ages in their stage weigh a deal's
+    chance; the filters choose the deals simulated, not the odds (still_open).
+    """
     rng = random.Random(seed)
     draw = rng.random
     # Per pipeline and stage, the deals in it and what does not change between runs: their value in
@@ -138,19 +142,24 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     aged = [(f, learned[f.deal.pipeline], age_in_stage(f, learned[f.deal.pipeline].pipeline, today))
             for f in open_deals if f.deal.pipeline in learned]
     ages: dict[tuple[str, str], list[int]] = {}
-    for f, _, age in aged:
-        ages.setdefault((f.deal.pipeline, f.deal.stage), []).append(age)
+    for f in open_deals if peers is None else peers:
+        if f.deal.pipeline in learned:
+            ages.setdefault((f.deal.pipeline, f.deal.stage), []).append(
+                age_in_stage(f, learned[f.deal.pipeline].pipeline, today))
     for group in ages.values():
         group.sort()
     groups: dict[tuple[str, str], tuple[Learned, list]] = {}
     for f, model, age in aged:
+        # the won deals' days from the stage that are longer than its age, as a slice of the sorted
+        # days (a list per deal cost open deals x won deals); none longer: it closes today
         days = model.days.get(f.deal.stage, []) if model.enough else []
-        later = [d - age for d in days if d >= age] or [0] * bool(days)
+        first = bisect_left(days, age)
+        later, first, count = (days, first, len(days) - first) if first < len(days) else ([age], 0, 1 if days else 0)
         close = f.deal.expected_close
-        won_share, other_share = model.still_open(f.deal.stage, age, ages[(f.deal.pipeline, f.deal.stage)])
+        won_share, other_share = model.still_open(f.deal.stage, age, ages.get((f.deal.pipeline, f.deal.stage), []))
         groups.setdefault((f.deal.pipeline, f.deal.stage), (model, []))[1].append(
             (_cents(f.base_value), (close - today).days if close and close >= today else None,
-             close is not None and close < today, 1 / (1 + len(pushes(f.deal))), later, len(later),
+             close is not None and close < today, 1 / (1 + len(pushes(f.deal))), later, first, count, age,
              None if model.enough else float(f.probability) / 100,  # as the weighted sum: the deal's own
              won_share, other_share))
     found: dict[int, tuple[int, ...]] = {}
@@ -165,7 +174,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     for run in range(runs):
         for (_, stage), (model, plans) in groups.items():
             chance = model.chance(stage, rng)
-            for cents, close, overdue, trust, later, count, own, won_share, other_share in plans:
+            for cents, close, overdue, trust, later, first, count, age, own, won_share, other_share in plans:
                 p = chance if own is None else own
                 if won_share != other_share:  # its age: the won deals against the others still open then
                     p = p * won_share / (p * won_share + (1 - p) * other_share) if p else 0.0
@@ -174,7 +183,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
                 if close is not None and (not count or draw() < trust):
                     offset = close
                 elif count:
-                    offset = later[int(draw() * count)]
+                    offset = later[first + int(draw() * count)] - age
                 elif overdue:
                     offset = 0  # no history to place it: any day now, as the weighted sum still counts it
                 else:
@@ -271,7 +280,7 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
     closed = [f for f in history if f.kind in ("won", "lost") and f.deal.closed and f.deal.closed <= today]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
     open_deals = [f for f in chosen if f.kind == "open"]
-    rows = simulate(open_deals, learned, periods, today, seed, runs)
+    rows = simulate(open_deals, learned, periods, today, seed, runs, [f for f in history if f.kind == "open"])
     under_way = []
     for row, when in zip(rows, periods):
         revenue, count = won_by(chosen, when, today)
