@@ -137,7 +137,7 @@ def test_the_period_chooses_what_is_replayed_and_one_not_over_is_refused(run, kn
     _, rows = backtest(run, known, "--period", "2026-Q1", "--backtest", "quarter")
     assert list(rows) == ["2026-Q1"]
     failed(run(known, "report", "forecast", "--ranges", "--backtest", "--period", "2027"),
-           "no month of 2027 is over by today (2026-11-27)")
+           "no whole month of 2027 is over by today (2026-11-27)")
     failed(run(known, "report", "forecast", "--ranges", "--backtest", "quarter", "--period", "2026-11"),
            "no quarter of 2026-11")
 

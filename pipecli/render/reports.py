@@ -267,11 +267,14 @@ def render_text(reports: list[Report], currency: str, style: Style, skipped: lis
         parts.append(_tabulated(rows, headers, ["left"] + ["right"] * (len(headers) - 1), fits, width))
         for table in report.tables:
             parts.append("\n" + style(printable(table.title), "bold") + "\n")
-            parts.append(table_text(table, currency, width))
+            tabled = table_text(table, currency, width)
+            parts.append(tabled)
             if table.note:
                 note = printable(f"({table.note})")
-                # prose: wrapped to the width rather than cut (to 80 columns in a file or a pipe)
-                noted = textwrap.wrap(note, width or 80) or [note]
+                # prose: wrapped to the width rather than cut; in a file or a pipe, to the table's width
+                # or 80 columns, whichever is wider
+                wrap_at = width or max([80, *(len(line) for line in tabled.splitlines())])
+                noted = textwrap.wrap(note, wrap_at) or [note]
                 parts.append("".join(style(line, "dim") + "\n" for line in noted))
             for chart in report.charts:
                 if chart.table == table.key and table.rows and any(row.get(k) for row in table.rows for k in chart.value_keys):

@@ -26,7 +26,7 @@ from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate
 from pipecli.core.reports.asknown import deal_then
 
 def past_periods(today: dt.date, grain: str = "month", within: Period | None = None) -> list[Period]:
-    """The months or quarters over by today (ended on or before it), oldest first: those inside
+    """The months or quarters over by today (ended before it), oldest first: those inside
     within, else the last year's (12 months, 4 quarters)."""
     step = 3 if grain == "quarter" else 1
     make = ((lambda y, m: quarter_period(y, (m - 1) // 3 + 1)) if grain == "quarter" else month_period)
@@ -39,12 +39,13 @@ def past_periods(today: dt.date, grain: str = "month", within: Period | None = N
             break
         if start is None and len(found) == 12 // step:
             break
-        if period.end <= today and (within is None or period.end <= within.end):
+        if period.end < today and (within is None or period.end <= within.end):  # its last day is over too
             found.append(period)
         year, month = (year - 1, month + 12 - step) if month <= step else (year, month - step)
     if not found:
         span = within.label if within is not None else "the past year"
-        raise InvalidValue(f"no {grain} of {span} is over by today ({today}): nothing to compare with what was won")
+        raise InvalidValue(f"no whole {grain} of {span} is over by today ({today}): nothing to compare with what "
+                           "was won")
     return found[::-1]
 
 
