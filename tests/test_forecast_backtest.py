@@ -139,7 +139,7 @@ def test_the_period_chooses_what_is_replayed_and_one_not_over_is_refused(run, kn
     failed(run(known, "report", "forecast", "--ranges", "--backtest", "--period", "2027"),
            "no whole month of 2027 is over by today (2026-11-27)")
     failed(run(known, "report", "forecast", "--ranges", "--backtest", "quarter", "--period", "2026-11"),
-           "no quarter of 2026-11")
+           "no whole quarter of 2026-11")
 
 
 def test_each_period_says_what_it_learned_from_and_when_it_fell_back(run, known):
