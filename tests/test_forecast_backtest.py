@@ -288,3 +288,16 @@ def test_from_git_as_of_a_past_day_replays_the_year_before_it(run, committed):
     result = run(committed, "report", "forecast", "--skip-bad", "--ranges", "--backtest", "--from-git",
                  "--as-of", "2026-10-15", "--runs", "20")
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_number_of_wins_is_backtested_beside_the_revenue(run, known, make_workspace):
+    data, rows = backtest(run, known)
+    # each month one sure deal, known at its start, won in it; the never deals never
+    assert all((row["wins_p10"], row["wins_p50"], row["wins_p90"], row["wins_actual"], row["wins_inside"])
+               == (1, 1, 1, 1, "yes") for row in rows.values())
+    assert Decimal(str(data["figures"]["wins_inside_share"]["value"])) == 100
+    # a deal created and won within June: June's forecast could not know it, nor count its win
+    deals = {"late": deal("late", "sure", "won", 700, "2026-06-20", created="2026-06-05")}
+    data, rows = backtest(run, make_workspace(deals, CONFIG, name="late"))
+    assert (rows["2026-06"]["wins_p90"], rows["2026-06"]["wins_actual"], rows["2026-06"]["wins_inside"]) == (0, 1, "no")
+    assert Decimal(str(data["figures"]["wins_inside_share"]["value"])) == 0

@@ -271,8 +271,10 @@ def test_json_and_csv_carry_the_whole_distribution_and_80_columns_keep_the_wins(
     february = rows["2027-02"]
     values = [Decimal(str(february[k])) for k in ("min", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "max")]
     assert values == sorted(values) and values[0] < values[-1]
-    assert [c["key"] for c in data["tables"]["ranges"]["columns"]][-8:] == [
-        "p5", "p25", "p75", "p95", "min", "max", "won", "won_deals"]
+    assert [c["key"] for c in data["tables"]["ranges"]["columns"]][-11:] == [
+        "p5", "p25", "p75", "p95", "min", "max", "won", "won_deals", "wins_p10", "wins_p50", "wins_p90"]
+    # the number of wins has its range too: 100 deals at about 50%
+    assert february["wins_p10"] < february["wins_p50"] < february["wins_p90"] and abs(february["wins_p50"] - 50) <= 5
     result = run(workspace, "report", "forecast", "--ranges", "--period", "2027-02", "--format", "csv")
     assert "forecast_ranges,2027-02,ranges,2027-02,p25," in result.stdout
     text = run(workspace, "report", "forecast", "--ranges", "--width", "72").stdout

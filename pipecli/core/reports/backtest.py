@@ -122,7 +122,8 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     open_deals = [f for f in then if f.kind == "open"]
     learned = {p.id: Learned(p, closed) for p in config.pipelines}
     row = simulate(open_deals, learned, [period], day, seed, runs, [f for f in everyone if f.kind == "open"])[0]
-    actual = sum((f.base_value for f in chosen if f.kind == "won" and f.deal.closed in period), Decimal(0))
+    won = [f for f in chosen if f.kind == "won" and f.deal.closed in period]
+    actual = sum((f.base_value for f in won), Decimal(0))
     weighted = sum((f.weighted_value for f in open_deals
                     if f.deal.expected_close and f.deal.expected_close in period), Decimal(0))
     # a pipeline with open deals but too few closed ones fell back to its stage probabilities
@@ -131,7 +132,10 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     return {"when": period.label, "p10": row["p10"], "p50": row["p50"], "p90": row["p90"], "actual": actual,
             "inside": "yes" if row["p10"] <= actual <= row["p90"] else "no", "weighted": weighted,
             "open": len(open_deals), "closed": len(closed), "learned": f"{len(closed):,}{' few' if thin else ''}",
-            "fallback": ", ".join(thin)}
+            "fallback": ", ".join(thin),
+            # the number of wins, as the revenue: it judges the chances and the timing where values mislead
+            "wins_p10": row["wins_p10"], "wins_p50": row["wins_p50"], "wins_p90": row["wins_p90"],
+            "wins_actual": len(won), "wins_inside": "yes" if row["wins_p10"] <= len(won) <= row["wins_p90"] else "no"}
 
 
 def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: int, runs: int,
@@ -152,12 +156,14 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
                            "(rebuilt from the deals' stage histories instead, the backtest needs no commit)")
     # A period with nothing open at its start and nothing won in it had nothing to forecast: it is
     # shown, but counting it inside (0 within 0..0) would flatter the forecast.
-    scored = [r for r in rows if r["open"] or r["actual"]]
+    scored = [r for r in rows if r["open"] or r["wins_actual"]]
     for row in rows:
-        if not (row["open"] or row["actual"]):
-            row["inside"] = "-"
+        if not (row["open"] or row["wins_actual"]):
+            row["inside"] = row["wins_inside"] = "-"
     count = len(scored)
     inside = sum(1 for r in scored if r["inside"] == "yes")
+    wins_inside = sum(1 for r in scored if r["wins_inside"] == "yes")
+    share = lambda n: (Decimal(100) * n / count).quantize(Decimal("0.1")) if count else None  # noqa: E731
     mae = lambda key: (sum((abs(r[key] - r["actual"]) for r in scored), Decimal(0)) / count  # noqa: E731
                        ).quantize(Decimal("0.01")) if count else None
     noun = f"{grain}s"
@@ -165,8 +171,8 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     figures = [Figure("periods", f"{noun.capitalize()} replayed", len(rows), comparable=False),
                Figure("scored", f"{noun.capitalize()} with deals open or won", count, comparable=False),
                Figure("thin", f"{noun.capitalize()} on stage probabilities", len(thin), comparable=False),
-               Figure("inside_share", "Actual inside P10..P90",
-                      (Decimal(100) * inside / count).quantize(Decimal("0.1")) if count else None, "percent",
+               Figure("inside_share", "Actual inside P10..P90", share(inside), "percent", comparable=False),
+               Figure("wins_inside_share", "Wins inside their P10..P90", share(wins_inside), "percent",
                       comparable=False),
                Figure("mae_p50", "Mean absolute error of P50", mae("p50"), "money", comparable=False),
                Figure("mae_weighted", "Mean absolute error of the weighted sum", mae("weighted"), "money",
@@ -188,7 +194,9 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
                    money("actual", "Actual"), Column("inside", "Inside", essential=True), money("weighted", "Weighted"),
                    Column("learned", "Learned")], rows, note="; ".join(notes),
                   details=[Column("open", "Open at the start", "count"), Column("closed", "Closed by the start", "count"),
-                           Column("fallback", "Pipelines on stage probabilities")])
+                           Column("fallback", "Pipelines on stage probabilities"),
+                           *(Column(f"wins_p{q}", f"Wins P{q}", "count") for q in (10, 50, 90)),
+                           Column("wins_actual", "Wins", "count"), Column("wins_inside", "Wins inside")])
     return Report("forecast_backtest", "Forecast with ranges: backtest",
                   Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),
                   figures, [table], [Chart("backtest_fan", f"Each {grain}: the forecast and what was won", "backtest",

@@ -170,7 +170,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
         return found[offset]
 
     totals = [[0] * runs for _ in periods]
-    wins = [0] * len(periods)
+    wins = [[0] * runs for _ in periods]  # how many deals each run won in each period
     for run in range(runs):
         for (_, stage), (model, plans) in groups.items():
             chance = model.chance(stage, rng)
@@ -191,15 +191,17 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
                 where = found.get(offset)
                 for i in periods_of(offset) if where is None else where:
                     totals[i][run] += cents
-                    wins[i] += 1
+                    wins[i][run] += 1
     rows = []
     for i, period in enumerate(periods):
         ordered = sorted(totals[i])
         money = lambda c: Decimal(c) / 100  # noqa: E731
+        counted = sorted(wins[i])
         rows.append({"when": period.label, **{f"p{q}": money(_percentile(ordered, q / 100)) for q in PERCENTILES},
                      "min": money(ordered[0]), "max": money(ordered[-1]),
                      "mean": (Decimal(sum(ordered)) / runs / 100).quantize(Decimal("0.01")),
-                     "wins": (Decimal(wins[i]) / runs).quantize(Decimal("0.01"))})
+                     "wins": (Decimal(sum(counted)) / runs).quantize(Decimal("0.01")),
+                     **{f"wins_p{q}": _percentile(counted, q / 100) for q in (10, 50, 90)}})
     return rows
 
 
@@ -214,6 +216,8 @@ def add_won(row: dict, revenue: Decimal, count: int) -> None:
     for key in (*(f"p{q}" for q in PERCENTILES), "min", "max", "mean"):
         row[key] += revenue
     row["wins"] += count
+    for q in (10, 50, 90):
+        row[f"wins_p{q}"] += count
     row["won"], row["won_deals"] = revenue, count
 
 
@@ -327,7 +331,8 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
               rows, note="; ".join(notes),
               details=[money("p5", "P5"), money("p25", "P25"), money("p75", "P75"), money("p95", "P95"),
                        money("min", "Least"), money("max", "Most"), money("won", "Won by today"),
-                       Column("won_deals", "Deals won by today", "count")]),
+                       Column("won_deals", "Deals won by today", "count"),
+                       *(Column(f"wins_p{q}", f"Wins P{q}", "count") for q in (10, 50, 90))]),
         Table("learned", "What it learned from (closed deals by today, whatever the filters)",
               [Column("pipeline", "Pipeline"), Column("closed", "Closed", "count"), Column("won", "Won", "count"),
                Column("first", "First closed", "date"), Column("last", "Last closed", "date"),
