@@ -151,7 +151,8 @@ def test_each_period_says_what_it_learned_from_and_when_it_fell_back(run, known)
     assert rows["2026-10"]["closed"] == 22 and rows["2026-10"]["fallback"] == "" and rows["2026-10"]["learned"] == "22"
     text = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "50").stdout
     assert "Learned" in text and "0 few" in text
-    assert "stage probabilities, with fewer than 10 closed" in " ".join(text.split())  # the note, wrapped
+    assert "'few': a pipeline with open deals had fewer than 10 closed deals, so its stage probabilities were used" \
+        in " ".join(text.split())  # the note, wrapped
 
 
 @pytest.mark.parametrize("args, said", [
@@ -253,10 +254,10 @@ def test_on_a_narrow_terminal_an_essential_column_stays_where_another_gives_way(
         assert ("Inside" in header) is essential and ("ACTUAL" in header) is not essential
 
 
-def test_the_backtest_keeps_its_inside_column_on_a_narrow_terminal(run, known):
+def test_the_backtest_keeps_its_actual_and_inside_columns_on_a_narrow_terminal(run, known):
     text = run(known, "report", "forecast", "--ranges", "--backtest", "--runs", "20", "--width", "60").stdout
     header = next(line for line in text.splitlines() if line.startswith("Month "))
-    assert "Inside" in header
+    assert "Actual" in header and "Inside" in header and "Weighted" not in header
 
 
 def test_from_git_a_pipelines_yaml_that_did_not_parse_then_stops_it_unless_skip_bad(run, committed):
@@ -277,7 +278,7 @@ def test_from_git_a_pipelines_yaml_that_did_not_parse_then_stops_it_unless_skip_
     note = data["tables"]["backtest"]["note"]
     assert "pipelines.yaml did not parse then, left out: 2026-08 (pipelines.yaml:" in note
     # the months on stage probabilities as runs of months: not one across the month left out
-    assert "('few'), in 2026-04, 2026-06..2026-07, 2026-09..2026-10;" in note
+    assert "were used, in 2026-04, 2026-06..2026-07, 2026-09..2026-10;" in note
 
 
 def test_from_git_as_of_a_past_day_replays_the_year_before_it(run, committed):
@@ -301,3 +302,14 @@ def test_the_number_of_wins_is_backtested_beside_the_revenue(run, known, make_wo
     data, rows = backtest(run, make_workspace(deals, CONFIG, name="late"))
     assert (rows["2026-06"]["wins_p90"], rows["2026-06"]["wins_actual"], rows["2026-06"]["wins_inside"]) == (0, 1, "no")
     assert Decimal(str(data["figures"]["wins_inside_share"]["value"])) == 0
+
+
+def test_a_period_with_nothing_at_stake_is_not_scored(run, make_workspace):
+    # a deal worth 0, open from 2025-06 and won in June: no revenue was ever at stake, one win was
+    deals = {"zero": deal("zero", "sure", "won", 0, "2026-06-20")}
+    data, rows = backtest(run, make_workspace(deals, CONFIG))
+    assert {row["inside"] for row in rows.values()} == {"-"}
+    assert [m for m, row in rows.items() if row["wins_inside"] != "-"] == ["2026-06"]
+    figures = data["figures"]
+    assert figures["staked"]["value"] == 0 and figures["inside_share"]["value"] is None
+    assert Decimal(str(figures["wins_inside_share"]["value"])) == 100

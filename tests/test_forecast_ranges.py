@@ -139,7 +139,8 @@ def test_it_says_what_it_learned_from_and_warns_when_a_pipeline_has_too_little(r
     assert result.exit_code == 0, result.stderr
     said = " ".join(result.stdout.split())  # the note is wrapped
     assert "warning: Thin: 3 closed deals (fewer than 10): stage probabilities used" in said
-    assert "warning: Sure: no lost deal in its history: the chances to win are likely too high" in said
+    assert ("warning: Sure: no lost deal in its history: if dead deals are left open rather than closed as "
+            "lost, these chances are too high") in said
     learned = next(line for line in result.stdout.splitlines() if line.startswith("sure "))
     assert learned.split() == ["sure", "10", "10", "2026-07-24", "2026-07-24", "history"]
     _, rows = ranges(run, make_workspace(deals, CONFIG, name="again"))
@@ -257,7 +258,8 @@ def test_warnings_say_when_the_history_cannot_be_trusted(run, make_workspace):
     deals = {**closed_deals("sure", "won", 10), "zero": deal("zero", "sure", value=0, close="2026-12-10")}
     data, _ = ranges(run, make_workspace(deals, CONFIG))
     learned = {row["pipeline"]: row for row in data["tables"]["learned"]["rows"]}
-    assert learned["sure"]["warning"] == "no lost deal in its history: the chances to win are likely too high"
+    assert learned["sure"]["warning"] == ("no lost deal in its history: if dead deals are left open rather than "
+                                          "closed as lost, these chances are too high")
     assert "no open deal has a value, so every range is 0" in data["tables"]["ranges"]["note"]
     old = {**closed_deals("half", "won", 10), **closed_deals("half", "lost", 10), "h": deal("h", "half", close="2027-06-01")}
     result = run(make_workspace(old, CONFIG, name="old"), "report", "forecast", "--ranges", "--format", "json",
@@ -347,3 +349,16 @@ def test_a_deal_moved_to_another_pipeline_after_today_is_forecast_in_the_one_it_
                         "--period", "2026-12")
     assert data["figures"]["open_deals"]["value"] == 1
     assert [Decimal(str(rows["2026-12"][k])) for k in ("p10", "p50", "p90")] == [Decimal(1000)] * 3
+
+
+def test_the_weighted_sum_counts_overdue_deals_in_the_period_under_way_and_nothing_in_one_over(run, make_workspace):
+    deals = {**closed_deals("sure", "won", 10),
+             "late": deal("late", "sure", value=900, close="2026-10-20"),  # overdue since October
+             "done": deal("done", "sure", "won", value=300, entered="2026-10-01", closed="2026-10-05")}
+    workspace = make_workspace(deals, CONFIG)
+    _, rows = ranges(run, workspace)
+    assert Decimal(str(rows["2026-11"]["weighted"])) == 900  # under way: overdue, any day now
+    assert Decimal(str(rows["2026-12"]["weighted"])) == 0
+    assert Decimal(str(rows["2026-Q4"]["weighted"])) == 1200  # October's win and the overdue deal
+    _, rows = ranges(run, workspace, "--period", "2026-10")
+    assert Decimal(str(rows["2026-10"]["weighted"])) == 300  # over: what was won, no open deal can close in it

@@ -22,7 +22,7 @@ from pipecli.core.model.config import CONFIG_FILE, Config
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table
-from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate
+from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate, weighted_sum
 from pipecli.core.reports.asknown import deal_then
 
 def past_periods(today: dt.date, grain: str = "month", within: Period | None = None) -> list[Period]:
@@ -124,8 +124,7 @@ def backtest_period(chosen: list[Facts], source, period: Period, seed: int, runs
     row = simulate(open_deals, learned, [period], day, seed, runs, [f for f in everyone if f.kind == "open"])[0]
     won = [f for f in chosen if f.kind == "won" and f.deal.closed in period]
     actual = sum((f.base_value for f in won), Decimal(0))
-    weighted = sum((f.weighted_value for f in open_deals
-                    if f.deal.expected_close and f.deal.expected_close in period), Decimal(0))
+    weighted = weighted_sum(open_deals, period, day)
     # a pipeline with open deals but too few closed ones fell back to its stage probabilities
     thin = sorted(m.pipeline.id for m in learned.values()
                   if not m.enough and any(f.deal.pipeline == m.pipeline.id for f in open_deals))
@@ -153,17 +152,25 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
         raise InvalidValue(f"nothing to replay from git: {next(iter(unreadable.values()))}")
     if not rows:
         raise InvalidValue(f"no commit of the workspace before {periods[-1].start}: nothing to replay from git "
-                           "(rebuilt from the deals' stage histories instead, the backtest needs no commit)")
-    # A period with nothing open at its start and nothing won in it had nothing to forecast: it is
-    # shown, but counting it inside (0 within 0..0) would flatter the forecast.
+                           "(without git, the backtest rebuilds each start from the deals' stage histories)")
+    # A period where nothing was at stake (no revenue forecast above 0 and none won; for the wins, none
+    # forecast and none won) could not miss: it is shown with '-', but counting it inside (0 within
+    # 0..0) would flatter the forecast.
     scored = [r for r in rows if r["open"] or r["wins_actual"]]
+    at_stake = {"inside": lambda r: r["p90"] > 0 or r["actual"] > 0,
+                "wins_inside": lambda r: r["wins_p90"] > 0 or r["wins_actual"] > 0}
     for row in rows:
-        if not (row["open"] or row["wins_actual"]):
-            row["inside"] = row["wins_inside"] = "-"
+        for key, staked in at_stake.items():
+            if not staked(row):
+                row[key] = "-"
     count = len(scored)
-    inside = sum(1 for r in scored if r["inside"] == "yes")
-    wins_inside = sum(1 for r in scored if r["wins_inside"] == "yes")
-    share = lambda n: (Decimal(100) * n / count).quantize(Decimal("0.1")) if count else None  # noqa: E731
+    staked_rows = {key: [r for r in rows if r[key] != "-"] for key in at_stake}
+    inside = sum(1 for r in staked_rows["inside"] if r["inside"] == "yes")
+    wins_inside = sum(1 for r in staked_rows["wins_inside"] if r["wins_inside"] == "yes")
+
+    def share(n: int, key: str) -> Decimal | None:
+        total = len(staked_rows[key])
+        return (Decimal(100) * n / total).quantize(Decimal("0.1")) if total else None
     mae = lambda key: (sum((abs(r[key] - r["actual"]) for r in scored), Decimal(0)) / count  # noqa: E731
                        ).quantize(Decimal("0.01")) if count else None
     noun = f"{grain}s"
@@ -171,27 +178,30 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
     figures = [Figure("periods", f"{noun.capitalize()} replayed", len(rows), comparable=False),
                Figure("scored", f"{noun.capitalize()} with deals open or won", count, comparable=False),
                Figure("thin", f"{noun.capitalize()} on stage probabilities", len(thin), comparable=False),
-               Figure("inside_share", "Actual inside P10..P90", share(inside), "percent", comparable=False),
-               Figure("wins_inside_share", "Wins inside their P10..P90", share(wins_inside), "percent",
+               Figure("staked", f"{noun.capitalize()} with revenue at stake", len(staked_rows["inside"]),
                       comparable=False),
+               Figure("inside_share", "Actual inside P10..P90", share(inside, "inside"), "percent", comparable=False),
+               Figure("wins_inside_share", "Wins inside their P10..P90", share(wins_inside, "wins_inside"),
+                      "percent", comparable=False),
                Figure("mae_p50", "Mean absolute error of P50", mae("p50"), "money", comparable=False),
                Figure("mae_weighted", "Mean absolute error of the weighted sum", mae("weighted"), "money",
                       comparable=False),
                Figure("runs", "Runs", runs, comparable=False),
                Figure("seed", "Seed", seed, "number", comparable=False)]
-    notes = [source.note, "Learned: the closed deals known at the start"]
+    notes = [source.note, "Learned: the closed deals known at the start", "Inside: '-' where nothing was at "
+             "stake; honest ranges have about 8 periods in 10 inside"]
     if thin:
-        notes.append(f"stage probabilities, with fewer than {MIN_CLOSED} closed deals in a pipeline with open "
-                     f"deals ('few'), in {_spans(thin, [p.label for p in periods])}")
+        notes.append(f"'few': a pipeline with open deals had fewer than {MIN_CLOSED} closed deals, so its stage "
+                     f"probabilities were used, in {_spans(thin, [p.label for p in periods])}")
     if missing:
         notes.append(f"not in git yet, left out: {_spans(missing, [p.label for p in periods])}")
     if broken:
         notes.append(f"{CONFIG_FILE} did not parse then, left out: {_spans(broken, [p.label for p in periods])} "
                      f"({'; '.join(dict.fromkeys(unreadable.values()))})")
     money = lambda key, label: Column(key, label, "money")  # noqa: E731
-    table = Table("backtest", f"Each {grain} forecast at its start from what was known then, against what was won",
+    table = Table("backtest", f"Each {grain} forecast at its start, against what was won",
                   [Column("when", grain.capitalize()), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),
-                   money("actual", "Actual"), Column("inside", "Inside", essential=True), money("weighted", "Weighted"),
+                   Column("actual", "Actual", "money", essential=True), Column("inside", "Inside", essential=True), money("weighted", "Weighted"),
                    Column("learned", "Learned")], rows, note="; ".join(notes),
                   details=[Column("open", "Open at the start", "count"), Column("closed", "Closed by the start", "count"),
                            Column("fallback", "Pipelines on stage probabilities"),

@@ -10,7 +10,7 @@ the filters: they choose the open deals simulated, not the history):
 A deal's chance is then conditioned on its age in its stage: the share of the won deals still open
 at that age, against the same share of the others (the lost deals, and the deals open in the stage
 now, which may never close), each smoothed by half a deal; so a deal older than every win from its
-stage, beside others as old, is stale and nearly never won. A won deal closes on its expected close
+stage, beside others as old, is stale and seldom won. A won deal closes on its expected close
 date with the chance 1 / (1 + times that date was pushed later), else (and when it has no date or the
 date is past) after a time to close drawn from its stage's history, longer than it has already spent
 there. With fewer than MIN_CLOSED closed deals a pipeline uses its stage probabilities (a deal's own
@@ -205,6 +205,16 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     return rows
 
 
+def weighted_sum(open_deals: list[Facts], period: Period, day: dt.date) -> Decimal:
+    """The usual forecast of what the open deals will win in the period, from day: value x probability
+    of those expected to close in it, and, in the period that holds day, of the overdue ones too (still
+    open: any day now, as the simulation takes them); nothing for a period that is over."""
+    if period.end < day:
+        return Decimal(0)
+    return sum((f.weighted_value for f in open_deals if f.deal.expected_close and (
+        f.deal.expected_close in period or (day in period and f.deal.expected_close < period.start))), Decimal(0))
+
+
 def won_by(chosen: list[Facts], period: Period, day: dt.date) -> tuple[Decimal, int]:
     """What was won in the period by the end of day: its revenue and how many deals."""
     won = [f for f in chosen if f.kind == "won" and f.deal.closed in period and f.deal.closed <= day]
@@ -256,14 +266,15 @@ def history_warnings(learned: dict[str, Learned], open_deals: list[Facts], today
             said[model.pipeline.id] = (f"{len(model.closed)} closed deals (fewer than {MIN_CLOSED}): "
                                        "stage probabilities used")
         elif not lost:
-            said[model.pipeline.id] = "no lost deal in its history: the chances to win are likely too high"
+            said[model.pipeline.id] = ("no lost deal in its history: if dead deals are left open rather than "
+                                       "closed as lost, these chances are too high")
         elif model.last and (today - model.last).days > STALE_DAYS:
             said[model.pipeline.id] = f"its last deal closed on {model.last}, {(today - model.last).days:,} days ago"
     return said
 
 
 def stale(open_deals: list[Facts], learned: dict[str, Learned], today: dt.date) -> list[Facts]:
-    """The open deals in their stage longer than any won deal took from it: nearly never won."""
+    """The open deals in their stage longer than any won deal took from it: less likely to win."""
     found = []
     for f in open_deals:
         model = learned.get(f.deal.pipeline)
@@ -291,8 +302,7 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
         add_won(row, revenue, count)
         if count:
             under_way.append(f"{when.label} {revenue:,} {config.currency}")
-        row["weighted"] = revenue + sum((f.weighted_value for f in open_deals
-                                         if f.deal.expected_close and f.deal.expected_close in when), Decimal(0))
+        row["weighted"] = revenue + weighted_sum(open_deals, when, today)
     warned = history_warnings(learned, open_deals, today)
     old = stale(open_deals, learned, today)
     figures = [Figure("open_deals", "Open deals simulated", len(open_deals), comparable=False),
@@ -301,9 +311,13 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
                Figure("runs", "Runs", runs, comparable=False),
                Figure("seed", "Seed", seed, "number", comparable=False)]
     notes = [f"{runs:,} run{'s' if runs != 1 else ''}, seed {seed}; Weighted: value x probability of the open "
-             "deals expected to close then"]
+             "deals expected to close then (overdue ones in the period under way)"]
     if under_way:
         notes.append("what is won by today is in every figure: " + ", ".join(under_way))
+    if old:
+        notes.append(f"{len(old):,} open deal{'s have' if len(old) != 1 else ' has'} been in "
+                     f"{'their' if len(old) != 1 else 'its'} stage longer than any won deal took from it: "
+                     "less likely to win, the more so the more deals are open that long")
     if open_deals and not any(f.base_value for f in open_deals):
         notes.append("warning: no open deal has a value, so every range is 0; the wins still count")
     money = lambda key, label: Column(key, label, "money")  # noqa: E731
@@ -321,9 +335,6 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
                                "used": model.mean_chance(stage_id),
                                "days": days[len(days) // 2] if days and model.enough else None})
     warnings = [f"warning: {config.pipeline(p).name}: {text}" for p, text in warned.items()]
-    if old:
-        warnings.append(f"{len(old):,} open deal{'s have' if len(old) != 1 else ' has'} been in {'their' if len(old) != 1 else 'its'} "
-                        "stage longer than any won deal took from it: nearly never won")
     tables = [
         Table("ranges", "Won revenue: 10% / 50% / 90% of the runs at or below",
               [Column("when", "Period"), money("p10", "P10"), money("p50", "P50"), money("p90", "P90"),
