@@ -222,7 +222,7 @@ def fan_text(chart: Chart, table: Table, currency: str, width: int | None = None
         # a negative total (a deal file with a negative value loads; `pipe check` refuses it) at 0
         return max(0, min(bar_width - 1, int(Decimal(value or 0) / largest * bar_width))) if largest > 0 else 0
 
-    lines = [chart.title + f" (░ P10 to P90, █ P50, ◆ {beside_label}; the figure: P50)"]
+    lines = [chart.title + f" (░ P10..P90, █ P50 shown, ◆ {beside_label})"]
     for label, row, text in zip(labels, table.rows, said):
         cells = [" "] * bar_width
         for i in range(at(row.get(low)), at(row.get(high)) + 1):
