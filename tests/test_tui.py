@@ -141,6 +141,33 @@ def test_less_than_from_the_first_stage_says_there_is_none(three):
     assert three.read_bytes("acme") == before
 
 
+def test_a_deal_another_pipe_moved_since_the_last_poll_is_not_moved_from_the_stage_it_had(three, run):
+    """acme on screen in Lead, moved to Proposal by another pipe before the board saw it: > would have taken
+    it back to Qualified (the next stage after Lead), L would lose a deal just won. Refused, the board redrawn."""
+    from pipecli.cli.tui import workspace_key
+
+    async def check(app, pilot):
+        assert run(three, "move", "acme", "proposal", "--force").exit_code == 0
+        app.seen_key = workspace_key(three)  # as if it came just after a poll: the board still shows Lead
+        before = three.read_bytes("acme")
+        await pilot.press("greater_than_sign")
+        assert three.read_bytes("acme") == before
+        assert app.message == "pipe: acme was moved to proposal meanwhile (by another pipe), not moved: " \
+                              "the board shows it now"
+        assert app.selected.deal.id == "acme" and app.current.stage.id == "proposal"
+        assert run(three, "move", "acme", "won").exit_code == 0
+        app.seen_key = workspace_key(three)
+        await pilot.press("L", *"price", "enter")
+        assert three.load("acme").stage == "won" and app.message.startswith("pipe: acme was moved to won meanwhile")
+    drive(three, [], check)
+
+
+def test_capital_l_under_a_deals_page_does_nothing(three):
+    async def check(app, pilot):
+        assert type(app.screen).__name__ == "DealScreen" and len(app.screen_stack) == 2
+    drive(three, ["enter", "L"], check)
+
+
 def test_capital_l_loses_the_deal_with_a_reason_and_escape_keeps_it(three):
     before = three.read_bytes("beta")
 

@@ -182,7 +182,7 @@ class BoardApp(TextualApp):
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
-    BOARD_ACTIONS = {"column", "row", "move", "open", "log", "finish_task", "filter", "pipeline"}
+    BOARD_ACTIONS = {"column", "row", "move", "lose", "open", "log", "finish_task", "filter", "pipeline"}
 
     def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
         super().__init__()
@@ -369,9 +369,18 @@ class BoardApp(TextualApp):
             reason = f" ({printable(moved.deal.lost_reason)})" if moved.to.kind == "lost" else ""
             return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}{reason}", moved.warning
 
+        shown_in = chosen.deal.stage
+
+        def move(d):
+            # the target was chosen from the stage on screen: another pipe may have moved the deal since the
+            # last poll, and > would then take it backwards (or L lose a deal just won)
+            if d.stage != shown_in:
+                raise PipeError(f"{d.id} was moved to {d.stage} meanwhile (by another pipe), not moved: "
+                                "the board shows it now")
+            return lifecycle.move(d, app.config, stage.id, app.today, app.author, reason=reason)
+
         def moved(reason: str | None) -> None:
-            self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
-                                                                 reason=reason), described,
+            self.change(chosen.deal.id, move, described,
                         {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
 
         if stage.kind != "lost":
