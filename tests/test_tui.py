@@ -398,6 +398,18 @@ def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
     drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
 
 
+def test_a_filter_naming_another_pipeline_shows_its_board_and_a_stage_of_none_is_refused(three):
+    """As `pipe board --pipeline partners` shows that board: kept on Sales, the board went empty, nothing said."""
+    async def check(app, pilot):
+        assert app.pipeline.id == "partners" and [c.stage.id for c in app.columns] == ["intro"]
+        assert [f.deal.id for f in app.columns[0].deals] == ["delta"] and app.message == "filter: --pipeline partners"
+        await pilot.press("slash", *(["backspace"] * 40), *"--stage proposal", "enter")
+        assert app.message == "pipe: stage 'proposal' is not in pipeline partners"
+        assert app.filter_text == "--pipeline partners" and [f.deal.id for f in app.columns[0].deals] == ["delta"]
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro"))
+    drive(three, ["slash", *"--pipeline partners", "enter"], check)
+
+
 def test_the_selected_card_is_one_block_of_reverse_video_the_width_of_its_column(three):
     async def check(app, pilot):
         lines = app.query_one("#board").render().split("\n")

@@ -459,10 +459,17 @@ class BoardApp(TextualApp):
             if text is None:
                 return
             try:
-                self.deal_filter = parse_filter(self.pipe_app, text)
+                deal_filter = parse_filter(self.pipe_app, text)
             except (PipeError, ValueError) as error:
                 return self.say(f"pipe: {error}")
-            self.filter_text = text
+            # as `pipe board --pipeline P` shows P's board: kept on this one, it would be empty, nothing said
+            pipeline = self.pipe_app.config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else self.pipeline
+            elsewhere = [s for s in deal_filter.stages if pipeline.stage(s) is None]
+            if elsewhere and len(elsewhere) == len(deal_filter.stages):  # as `pipe board --stage S` refuses it
+                return self.say(f"pipe: stage '{elsewhere[0]}' is not in pipeline {pipeline.id}")
+            if pipeline.id != self.pipeline.id:
+                self.pipeline, self.column, self.row = pipeline, 0, 0
+            self.deal_filter, self.filter_text = deal_filter, text
             self.message = f"filter: {text}" if text.strip() else "no filter"
             self.reload()
 
