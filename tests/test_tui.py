@@ -464,6 +464,18 @@ def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     drive(three, [], check)
 
 
+def test_the_pipeline_shown_removed_from_pipelines_yaml_is_said_and_its_filter_dropped(three):
+    async def check(app, pilot):
+        assert app.pipeline.id == "partners"
+        config = three.root / "pipelines.yaml"
+        config.write_text(config.read_text().split("- id: partners")[0])
+        await seen_within(pilot, 2.5, lambda: app.pipeline.id == "sales")
+        assert app.message == "pipe: pipeline partners is no longer in pipelines.yaml: showing sales"
+        assert app.deal_filter.pipeline is None and app.filter_text == ""
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, ["slash", *"--pipeline partners", "enter"], check)
+
+
 def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
     three.root.joinpath("deals", "broken.md").write_text("---\ntitle: [\n---\n")
 

@@ -250,7 +250,12 @@ class BoardApp(TextualApp):
         key = workspace_key(workspace)
         if self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml"):
             workspace.reload_config()  # edited or pulled: its stages and gates apply from now on
-            self.pipeline = self.pipe_app.config.pipeline(self.pipeline.id) or self.pipe_app.config.default_pipeline
+            kept = self.pipe_app.config.pipeline(self.pipeline.id)
+            if kept is None:  # removed or renamed: say it, or the board changes under the user's eyes
+                self.message = (f"pipe: pipeline {self.pipeline.id} is no longer in pipelines.yaml: "
+                                f"showing {self.pipe_app.config.default_pipeline.id}")
+                self.drop_pipeline_filter()
+            self.pipeline = kept or self.pipe_app.config.default_pipeline
         self.seen_key = key
         chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
         self.columns = board_columns(self.pipeline, chosen, self.show_closed)
@@ -481,12 +486,15 @@ class BoardApp(TextualApp):
         pipelines = self.pipe_app.config.pipelines
         at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
-        # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
-        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
-        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
+        self.drop_pipeline_filter()
         self.column = self.row = 0
         self.message = f"pipeline {self.pipeline.id}"
         self.reload()
+
+    def drop_pipeline_filter(self) -> None:
+        """Leave the filter's --pipeline and --stage: they name the pipeline left, and would empty the new board."""
+        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
+        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
 
     def action_open(self) -> None:
         chosen = self.selected
