@@ -452,6 +452,31 @@ def test_at_80_columns_five_stages_fit_side_by_side_the_cards_cut_with_an_ellips
     drive(three, [], check, show_closed=True)
 
 
+def test_deep_in_a_column_of_2000_deals_a_key_draws_the_cards_in_view_only(make_workspace, monkeypatch):
+    """Each key drew every card of the column and summed their heights again per card scrolled past: half a
+    second a key at the 4,000th of 5,000 deals. Now the cards in view; the same ones, in the same order."""
+    import pipecli.cli.tui as tui
+
+    workspace = make_workspace({f"d{i:04d}": simple_deal(f"d{i:04d}") for i in range(2000)})
+    drawn = []
+    real_card = tui._card
+    monkeypatch.setattr(tui, "_card", lambda f, *args: drawn.append(f.deal.id) or real_card(f, *args))
+
+    async def check(app, pilot):
+        app.row = 1500
+        drawn.clear()
+        await pilot.press("j")
+        await pilot.pause()
+        assert app.selected.deal.id == "d1501" and 0 < len(drawn) < 40, len(drawn)
+        lines = [line.rstrip() for line in board_lines(app).splitlines()]
+        hidden = next(line for line in lines if line.startswith("↑ "))
+        first = int(hidden.split()[1])
+        titles = [line for line in lines if line.startswith("D")]
+        assert titles == [f"D{i:04d}" for i in range(first + 1, first + 1 + len(titles))] and "D1501" in titles
+        assert lines[-1] == "↓ more" and len(lines) <= 24
+    drive(workspace, [], check)
+
+
 def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     async def check(app, pilot):
         config = three.root / "pipelines.yaml"

@@ -95,15 +95,25 @@ def _column_lines(column: Column, width: int, selected_row: int | None, height: 
     shown = [" · ".join(totals)] if totals_lines == 1 else totals + [""] * (totals_lines - len(totals))
     head = [Text(f"{printable(stage.name)} ({column.totals.count})", style="bold"),
             *(Text(line) for line in shown), Text("─" * width)]
-    cards = [_card(f, width, i == selected_row) + [Text("")] for i, f in enumerate(column.deals)]
-    if not cards:
+    deals = column.deals
+    if not deals:
         return head + [Text("(no deals)", style="dim")]
-    first = 0
     room = max(1, height - len(head))
+    # Only the cards in view are drawn: a column of 5,000 deals drew all of them at each key, and summed their
+    # heights again for each card scrolled past (half a second a key deep in the column). A card is its title,
+    # value and owner, its flags if any, a blank line.
+    first = 0
     if selected_row is not None:  # scroll down until the selected card ends inside the column
-        while first < selected_row and sum(len(c) for c in cards[first:selected_row + 1]) > room:
+        heights = [4 if f.attention() else 3 for f in deals[:selected_row + 1]]
+        below = sum(heights)
+        while first < selected_row and below > room:
+            below -= heights[first]
             first += 1
-    body = [line for card in cards[first:] for line in card]
+    body: list[Text] = []
+    for i in range(first, len(deals)):
+        if len(body) > room:  # enough to fill the column and see that more follow
+            break
+        body += _card(deals[i], width, i == selected_row) + [Text("")]
     if first:
         body[0] = Text(f"↑ {first} more", style="dim")
     if len(body) > room:
