@@ -386,17 +386,16 @@ class BoardApp(TextualApp):
 
         shown_in = chosen.deal.stage
 
-        def move(d):
-            # the target was chosen from the stage on screen: another pipe may have moved the deal since the
-            # last poll, and > would then take it backwards (or L lose a deal just won)
-            if d.stage != shown_in:
-                raise PipeError(f"{d.id} was moved to {d.stage} meanwhile (by another pipe), not moved: "
-                                "the board shows it now")
-            return lifecycle.move(d, app.config, stage.id, app.today, app.author, reason=reason)
-
         def moved(reason: str | None) -> None:
-            self.change(chosen.deal.id, move, described,
-                        {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
+            def move(d):
+                # the target was chosen from the stage on screen: another pipe may have moved the deal since the
+                # last poll, and > would then take it backwards (or L lose a deal just won)
+                if d.stage != shown_in:
+                    raise PipeError(f"{d.id} was moved to {d.stage} meanwhile (by another pipe), not moved: "
+                                    "the board shows it now")
+                return lifecycle.move(d, app.config, stage.id, app.today, app.author, reason=reason)
+
+            self.change(chosen.deal.id, move, described, {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
 
         if stage.kind != "lost":
             return moved(None)
