@@ -302,6 +302,29 @@ def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
     drive(workspace, ["greater_than_sign"], check)
 
 
+def test_a_commit_that_fails_is_said_and_made_with_the_next_change(make_workspace, monkeypatch):
+    """git busy (its index.lock held): the move is made, the failed commit said; the next change commits both
+    (the next one was said as made and silently left uncommitted, the first never committed)."""
+    from tests.conftest import committed_repository
+
+    workspace = make_workspace({"acme": simple_deal("acme")}, config=CONFIG + "git: {autocommit: true}\n")
+    git = committed_repository(workspace.root, monkeypatch)
+    index_lock = workspace.root / ".git" / "index.lock"
+
+    async def check(app, pilot):
+        index_lock.write_text("")
+        await pilot.press("greater_than_sign")
+        assert app.message.startswith("pipe: changed deals/acme.md but did not commit: ")
+        assert workspace.load("acme").stage == "qualified"
+        index_lock.unlink()
+        await pilot.press("greater_than_sign")
+        assert app.message == "move acme: qualified -> proposal"
+        assert git("log", "-1", "--format=%B").startswith(
+            "move acme: lead -> qualified\n\nmove acme: qualified -> proposal\n")
+        assert git("status", "--porcelain", "deals") == ""
+    drive(workspace, [], check)
+
+
 def test_c_logs_a_call_with_the_summary_typed(three):
     async def check(app, pilot):
         entry = three.load("acme").data["activities"][-1]
