@@ -500,6 +500,16 @@ def test_deep_in_a_column_of_2000_deals_a_key_draws_the_cards_in_view_only(make_
     drive(workspace, [], check)
 
 
+def test_a_stage_name_too_long_for_its_column_is_cut_and_its_count_kept(three):
+    config = three.root / "pipelines.yaml"
+    config.write_text(config.read_text().replace("name: Qualified,", "name: Qualification call,"))
+
+    async def check(app, pilot):
+        heading = board_lines(app).splitlines()[0]  # with --all: five stages of 15 columns
+        assert heading.startswith("Lead (2)        Qualificat… (1) Proposal (0)"), heading
+    drive(three, [], check, show_closed=True)
+
+
 def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     async def check(app, pilot):
         config = three.root / "pipelines.yaml"

@@ -93,8 +93,12 @@ def _column_lines(column: Column, width: int, selected_row: int | None, height: 
     many cards as fit in height lines, the selected one in view."""
     stage, totals = column.stage, _totals(column)
     shown = [" · ".join(totals)] if totals_lines == 1 else totals + [""] * (totals_lines - len(totals))
-    head = [Text(f"{printable(stage.name)} ({column.totals.count})", style="bold"),
-            *(Text(line) for line in shown), Text("─" * width)]
+    # the name cut, not the count: "Qualification (3)" in 15 columns was "Qualification…", its count gone
+    count = f" ({column.totals.count})"
+    name = Text(printable(stage.name), style="bold")
+    name.truncate(max(1, width - len(count)), overflow="ellipsis")
+    name.append(count)
+    head = [name, *(Text(line) for line in shown), Text("─" * width)]
     deals = column.deals
     if not deals:
         return head + [Text("(no deals)", style="dim")]
