@@ -162,6 +162,22 @@ def test_a_deal_another_pipe_moved_since_the_last_poll_is_not_moved_from_the_sta
     drive(three, [], check)
 
 
+def test_a_message_quoting_a_deal_file_reaches_the_screen_printable(three):
+    """acme's file edited by hand to a stage holding escape sequences: the refusal quotes it, as `pipe move`'s
+    one line does, its ESC and BEL as spaces (they would have gone to the terminal as they are)."""
+    from pipecli.cli.tui import workspace_key
+
+    async def check(app, pilot):
+        path = three.root / "deals" / "acme.md"
+        path.write_text(path.read_text().replace("stage: lead", 'stage: "x\\e]0;pwned\\a\\e[2J"', 1))
+        app.seen_key = workspace_key(three)  # as if edited just after a poll
+        await pilot.press("greater_than_sign")
+        shown = str(app.query_one("#message").render())
+        assert shown == "pipe: acme was moved to x ]0;pwned  [2J meanwhile (by another pipe), not moved: " \
+                        "the board shows it now", repr(shown)
+    drive(three, [], check)
+
+
 def test_capital_l_under_a_deals_page_does_nothing(three):
     async def check(app, pilot):
         assert type(app.screen).__name__ == "DealScreen" and len(app.screen_stack) == 2

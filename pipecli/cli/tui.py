@@ -21,6 +21,7 @@ from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from pipecli.cli.main import one_line
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import facts, select
 from pipecli.core.store.cache import file_key
@@ -529,7 +530,8 @@ class BoardApp(TextualApp):
             top.append(f"  filter: {printable(self.filter_text.strip())}")
         top.truncate(self.size.width or 80, overflow="ellipsis")
         self.query_one("#top", Static).update(top)
-        self.query_one("#message", Static).update(Text(self.message))
+        # as the CLI's own messages: a refusal may quote a deal file, which may hold an escape sequence
+        self.query_one("#message", Static).update(Text(one_line(self.message)))
         self.query_one("#board", BoardView).refresh()
 
     def board_text(self, width: int, height: int) -> Text:
