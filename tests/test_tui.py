@@ -559,6 +559,21 @@ def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
     drive(three, [], check)
 
 
+def test_a_deal_file_broken_while_the_board_is_open_is_said_not_dropped_silently(three):
+    async def check(app, pilot):
+        path = three.root / "deals" / "beta.md"
+        good = path.read_text()
+        path.write_text(good.replace("title: Beta", "title: [Beta"))
+        await seen_within(pilot, 2.5, lambda: [f.deal.id for f in app.columns[0].deals] == ["acme"])
+        assert app.message.startswith("pipe: warning: 1 deal file(s) do not parse and are left out: deals/beta.md")
+        await pilot.press("greater_than_sign")  # acme, still selected, moves
+        assert three.load("acme").stage == "qualified" and path.read_text() != good
+        path.write_text(good)
+        await seen_within(pilot, 2.5, lambda: [f.deal.id for f in app.columns[0].deals] == ["beta"])
+        assert list(app.pipe_app.workspace.skipped) == []  # mended: not named again on quitting
+    drive(three, [], check)
+
+
 def test_interactive_needs_a_terminal_and_the_text_format(three, run):
     failed(run(three, "board", "-i"), "needs a terminal")
     failed(run(three, "board", "-i", "--format", "json"), "leave out --format")

@@ -239,10 +239,6 @@ class BoardApp(TextualApp):
 
     def on_mount(self) -> None:
         self.reload()
-        skipped = self.pipe_app.workspace.skipped
-        if skipped:  # as `pipe board` does, left out; each is named again on quitting
-            self.say(f"pipe: warning: {len(skipped)} deal file(s) do not parse and are left out: "
-                     f"{', '.join(sorted(skipped))[:120]}; run 'pipe check'")
         self.set_interval(POLL_SECONDS, self.poll)
         # kill (TERM) or a closed terminal (HUP) would end Python where it stands, the terminal left raw, on
         # the alternate screen, its cursor hidden: end the app instead, which puts it back
@@ -272,7 +268,13 @@ class BoardApp(TextualApp):
                 self.drop_pipeline_filter()
             self.pipeline = kept or self.pipe_app.config.default_pipeline
         self.seen_key = key
+        was_bad = set(workspace.skipped)
+        workspace.skipped.clear()  # the files bad now: one mended since is not named again on quitting
         chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
+        newly_bad = sorted(set(workspace.skipped) - was_bad)
+        if newly_bad:  # as `pipe board` does, left out, and said: when opened, or as soon as an edit breaks one
+            self.message = (f"pipe: warning: {len(newly_bad)} deal file(s) do not parse and are left out: "
+                            f"{', '.join(newly_bad)[:120]}; run 'pipe check'")
         self.columns = board_columns(self.pipeline, chosen, self.show_closed)
         for c, column in enumerate(self.columns):
             for r, f in enumerate(column.deals):
