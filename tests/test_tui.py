@@ -449,6 +449,13 @@ def test_a_filter_naming_another_pipeline_shows_its_board_and_a_stage_of_none_is
     drive(three, ["slash", *"--pipeline partners", "enter"], check)
 
 
+def test_help_typed_as_a_filter_is_refused_and_the_board_stays(three):
+    async def check(app, pilot):
+        assert app.is_running and app.crash is None and app.message == "pipe: No such option '--help'."
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, ["slash", *"--help", "enter"], check)
+
+
 def test_the_selected_card_is_one_block_of_reverse_video_the_width_of_its_column(three):
     async def check(app, pilot):
         lines = app.query_one("#board").render().split("\n")

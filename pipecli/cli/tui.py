@@ -588,7 +588,9 @@ def parse_filter(pipe_app, text: str):
 
     from pipecli.cli.options import deal_filter_options
 
-    @click.command("filter")
+    # no --help: it prints the help (onto the full screen) and ends the command with click's Exit, which
+    # ended the board as a crash
+    @click.command("filter", add_help_option=False)
     @deal_filter_options
     def command(deal_filter):
         return deal_filter
