@@ -557,6 +557,32 @@ def test_the_pipeline_shown_removed_from_pipelines_yaml_is_said_and_its_filter_d
     drive(three, ["slash", *"--pipeline partners", "enter"], check)
 
 
+def test_every_key_with_pipelines_yaml_broken_says_it_and_the_board_stays(three):
+    """Each key read the broken pipelines.yaml again and its ConfigError ended the board as a crash."""
+    config = three.root / "pipelines.yaml"
+    good = config.read_text()
+    before = {d: three.read_bytes(d) for d in ("acme", "beta", "gamma")}
+    said = "pipe: pipelines.yaml:2: error: while parsing a flow node"
+
+    async def check(app, pilot):
+        config.write_text("pipelines: [\n")
+        await seen_within(pilot, 2.5, lambda: app.message.startswith(said))
+        for keys in (["greater_than_sign"], ["L"], ["p"], ["enter"], ["c", "x", "enter"], ["x", "a", "enter", "enter"],
+                     ["slash", *"--pipeline sales", "enter"], ["j", "l"]):
+            app.message = ""
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.is_running and app.crash is None, (keys, app.crash)
+            assert app.screen is app.screen_stack[0], keys
+            assert keys == ["j", "l"] or app.message.startswith(said), (keys, app.message)
+        assert {d: three.read_bytes(d) for d in before} == before
+        config.write_text(good)
+        await pilot.pause(1.5)
+        await pilot.press("greater_than_sign")
+        assert app.message == "move gamma: qualified -> proposal"
+    drive(three, [], check)
+
+
 def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
     three.root.joinpath("deals", "broken.md").write_text("---\ntitle: [\n---\n")
 

@@ -255,11 +255,22 @@ class BoardApp(TextualApp):
 
     # -- state ------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the deals again (unchanged files come from the cache) and keep the selected deal selected."""
+        """Read the deals again (unchanged files come from the cache) and keep the selected deal selected.
+        A pipelines.yaml broken by an edit is said, and the board stays as it was until it is mended: raised,
+        it ended the board at the next key (each reads the workspace's config again)."""
+        try:
+            self.read_board()
+        except PipeError as error:
+            self.message = f"pipe: {error}"
+        self.draw()
+
+    def read_board(self) -> None:
         chosen_id = self.selected.deal.id if self.selected is not None else None
         workspace = self.pipe_app.workspace
         key = workspace_key(workspace)
-        if self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml"):
+        config_changed = self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml")
+        self.seen_key = key  # a broken pipelines.yaml is said once, not again at each poll
+        if config_changed:
             workspace.reload_config()  # edited or pulled: its stages and gates apply from now on
             kept = self.pipe_app.config.pipeline(self.pipeline.id)
             if kept is None:  # removed or renamed: say it, or the board changes under the user's eyes
@@ -267,7 +278,6 @@ class BoardApp(TextualApp):
                                 f"showing {self.pipe_app.config.default_pipeline.id}")
                 self.drop_pipeline_filter()
             self.pipeline = kept or self.pipe_app.config.default_pipeline
-        self.seen_key = key
         was_bad = set(workspace.skipped)
         workspace.skipped.clear()  # the files bad now: one mended since is not named again on quitting
         chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
@@ -282,16 +292,15 @@ class BoardApp(TextualApp):
                     self.column, self.row = c, r
         self.column = min(self.column, max(0, len(self.columns) - 1))
         self.row = min(self.row, max(0, len(self.current.deals) - 1)) if self.columns else 0
-        self.draw()
 
     def poll(self) -> None:
         """Another `pipe` wrote a deal: show it (the stat of each file, read only when changed)."""
         try:
-            if workspace_key(self.pipe_app.workspace) != self.seen_key:
-                self.reload()
-        except (PipeError, OSError) as error:  # pipelines.yaml broken by an edit, say: the board stays up
-            self.seen_key = workspace_key(self.pipe_app.workspace)
-            self.say(f"pipe: {error}")
+            changed = workspace_key(self.pipe_app.workspace) != self.seen_key
+        except OSError as error:  # deals/ gone (a checkout, say): said, the board stays up, and looks again
+            return self.say(f"pipe: {error}")
+        if changed:
+            self.reload()
 
     @property
     def current(self) -> Column:
@@ -412,7 +421,10 @@ class BoardApp(TextualApp):
                 return self.say(f"{chosen.deal.id}: not moved")
             moved(reason.strip())
 
-        reasons = ", ".join(app.config.lost_reasons) or "any text"
+        try:
+            reasons = ", ".join(app.config.lost_reasons) or "any text"
+        except PipeError as error:  # pipelines.yaml broken since the board opened
+            return self.say(f"pipe: {error}")
         self.push_screen(Prompt(f"{printable(chosen.deal.title)} to {printable(stage.name)}: the lost reason "
                                 f"({printable(reasons)}; Escape cancels)"), reasoned)
 
@@ -481,10 +493,10 @@ class BoardApp(TextualApp):
                 return
             try:
                 deal_filter = parse_filter(self.pipe_app, text)
+                # as `pipe board --pipeline P` shows P's board: kept on this one, it would be empty, nothing said
+                pipeline = self.pipe_app.config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else self.pipeline
             except (PipeError, ValueError) as error:
                 return self.say(f"pipe: {error}")
-            # as `pipe board --pipeline P` shows P's board: kept on this one, it would be empty, nothing said
-            pipeline = self.pipe_app.config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else self.pipeline
             elsewhere = [s for s in deal_filter.stages if pipeline.stage(s) is None]
             if elsewhere and len(elsewhere) == len(deal_filter.stages):  # as `pipe board --stage S` refuses it
                 return self.say(f"pipe: stage '{elsewhere[0]}' is not in pipeline {pipeline.id}")
@@ -499,7 +511,10 @@ class BoardApp(TextualApp):
 
     def action_pipeline(self) -> None:
         """Show the next pipeline's board (they come in pipelines.yaml's order)."""
-        pipelines = self.pipe_app.config.pipelines
+        try:
+            pipelines = self.pipe_app.config.pipelines
+        except PipeError as error:  # pipelines.yaml broken since the board opened
+            return self.say(f"pipe: {error}")
         at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
         self.drop_pipeline_filter()
@@ -518,10 +533,10 @@ class BoardApp(TextualApp):
             return
         app = self.pipe_app
         try:
-            loaded = app.workspace.load(chosen.deal.id)
+            loaded = facts(app.workspace.load(chosen.deal.id), app.config, app.today)
         except PipeError as error:
             return self.say(f"pipe: {error}")
-        self.push_screen(DealScreen(render_show(facts(loaded, app.config, app.today), Style(True), app.today)))
+        self.push_screen(DealScreen(render_show(loaded, Style(True), app.today)))
 
     # -- drawing ----------------------------------------------------------------------------
     def draw(self) -> None:
