@@ -141,6 +141,49 @@ def test_less_than_from_the_first_stage_says_there_is_none(three):
     assert three.read_bytes("acme") == before
 
 
+def test_a_deal_another_pipe_moved_since_the_last_poll_is_not_moved_from_the_stage_it_had(three, run):
+    """acme on screen in Lead, moved to Proposal by another pipe before the board saw it: > would have taken
+    it back to Qualified (the next stage after Lead), L would lose a deal just won. Refused, the board redrawn."""
+    from pipecli.cli.tui import workspace_key
+
+    async def check(app, pilot):
+        assert run(three, "move", "acme", "proposal", "--force").exit_code == 0
+        app.seen_key = workspace_key(three)  # as if it came just after a poll: the board still shows Lead
+        before = three.read_bytes("acme")
+        await pilot.press("greater_than_sign")
+        assert three.read_bytes("acme") == before
+        assert app.message == "pipe: acme was moved to proposal meanwhile (by another pipe), not moved: " \
+                              "the board shows it now"
+        assert app.selected.deal.id == "acme" and app.current.stage.id == "proposal"
+        assert run(three, "move", "acme", "won").exit_code == 0
+        app.seen_key = workspace_key(three)
+        await pilot.press("L", *"price", "enter")
+        assert three.load("acme").stage == "won" and app.message.startswith("pipe: acme was moved to won meanwhile")
+    drive(three, [], check)
+
+
+def test_a_message_quoting_a_deal_file_reaches_the_screen_printable(three):
+    """acme's file edited by hand to a stage holding escape sequences: the refusal quotes it, as `pipe move`'s
+    one line does, its ESC and BEL as spaces (they would have gone to the terminal as they are)."""
+    from pipecli.cli.tui import workspace_key
+
+    async def check(app, pilot):
+        path = three.root / "deals" / "acme.md"
+        path.write_text(path.read_text().replace("stage: lead", 'stage: "x\\e]0;pwned\\a\\e[2J"', 1))
+        app.seen_key = workspace_key(three)  # as if edited just after a poll
+        await pilot.press("greater_than_sign")
+        shown = str(app.query_one("#message").render())
+        assert shown == "pipe: acme was moved to x ]0;pwned  [2J meanwhile (by another pipe), not moved: " \
+                        "the board shows it now", repr(shown)
+    drive(three, [], check)
+
+
+def test_capital_l_under_a_deals_page_does_nothing(three):
+    async def check(app, pilot):
+        assert type(app.screen).__name__ == "DealScreen" and len(app.screen_stack) == 2
+    drive(three, ["enter", "L"], check)
+
+
 def test_capital_l_loses_the_deal_with_a_reason_and_escape_keeps_it(three):
     before = three.read_bytes("beta")
 
@@ -275,6 +318,29 @@ def test_moves_are_committed_when_autocommit_is_on(make_workspace, monkeypatch):
     drive(workspace, ["greater_than_sign"], check)
 
 
+def test_a_commit_that_fails_is_said_and_made_with_the_next_change(make_workspace, monkeypatch):
+    """git busy (its index.lock held): the move is made, the failed commit said; the next change commits both
+    (the next one was said as made and silently left uncommitted, the first never committed)."""
+    from tests.conftest import committed_repository
+
+    workspace = make_workspace({"acme": simple_deal("acme")}, config=CONFIG + "git: {autocommit: true}\n")
+    git = committed_repository(workspace.root, monkeypatch)
+    index_lock = workspace.root / ".git" / "index.lock"
+
+    async def check(app, pilot):
+        index_lock.write_text("")
+        await pilot.press("greater_than_sign")
+        assert app.message.startswith("pipe: changed deals/acme.md but did not commit: ")
+        assert workspace.load("acme").stage == "qualified"
+        index_lock.unlink()
+        await pilot.press("greater_than_sign")
+        assert app.message == "move acme: qualified -> proposal"
+        assert git("log", "-1", "--format=%B").startswith(
+            "move acme: lead -> qualified\n\nmove acme: qualified -> proposal\n")
+        assert git("status", "--porcelain", "deals") == ""
+    drive(workspace, [], check)
+
+
 def test_c_logs_a_call_with_the_summary_typed(three):
     async def check(app, pilot):
         entry = three.load("acme").data["activities"][-1]
@@ -371,6 +437,25 @@ def test_slash_filters_with_the_cli_options_and_p_switches_pipeline(three, run):
     drive(three, ["slash", *"--min-value 3000 --pipeline sales", "enter"], check)
 
 
+def test_a_filter_naming_another_pipeline_shows_its_board_and_a_stage_of_none_is_refused(three):
+    """As `pipe board --pipeline partners` shows that board: kept on Sales, the board went empty, nothing said."""
+    async def check(app, pilot):
+        assert app.pipeline.id == "partners" and [c.stage.id for c in app.columns] == ["intro"]
+        assert [f.deal.id for f in app.columns[0].deals] == ["delta"] and app.message == "filter: --pipeline partners"
+        await pilot.press("slash", *(["backspace"] * 40), *"--stage proposal", "enter")
+        assert app.message == "pipe: stage 'proposal' is not in pipeline partners"
+        assert app.filter_text == "--pipeline partners" and [f.deal.id for f in app.columns[0].deals] == ["delta"]
+    three.root.joinpath("deals", "delta.md").write_text(simple_deal("delta", pipeline="partners", stage="intro"))
+    drive(three, ["slash", *"--pipeline partners", "enter"], check)
+
+
+def test_help_typed_as_a_filter_is_refused_and_the_board_stays(three):
+    async def check(app, pilot):
+        assert app.is_running and app.crash is None and app.message == "pipe: No such option '--help'."
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, ["slash", *"--help", "enter"], check)
+
+
 def test_the_selected_card_is_one_block_of_reverse_video_the_width_of_its_column(three):
     async def check(app, pilot):
         lines = app.query_one("#board").render().split("\n")
@@ -413,6 +498,41 @@ def test_at_80_columns_five_stages_fit_side_by_side_the_cards_cut_with_an_ellips
     drive(three, [], check, show_closed=True)
 
 
+def test_deep_in_a_column_of_2000_deals_a_key_draws_the_cards_in_view_only(make_workspace, monkeypatch):
+    """Each key drew every card of the column and summed their heights again per card scrolled past: half a
+    second a key at the 4,000th of 5,000 deals. Now the cards in view; the same ones, in the same order."""
+    import pipecli.cli.tui as tui
+
+    workspace = make_workspace({f"d{i:04d}": simple_deal(f"d{i:04d}") for i in range(2000)})
+    drawn = []
+    real_card = tui._card
+    monkeypatch.setattr(tui, "_card", lambda f, *args: drawn.append(f.deal.id) or real_card(f, *args))
+
+    async def check(app, pilot):
+        app.row = 1500
+        drawn.clear()
+        await pilot.press("j")
+        await pilot.pause()
+        assert app.selected.deal.id == "d1501" and 0 < len(drawn) < 40, len(drawn)
+        lines = [line.rstrip() for line in board_lines(app).splitlines()]
+        hidden = next(line for line in lines if line.startswith("↑ "))
+        first = int(hidden.split()[1])
+        titles = [line for line in lines if line.startswith("D")]
+        assert titles == [f"D{i:04d}" for i in range(first + 1, first + 1 + len(titles))] and "D1501" in titles
+        assert lines[-1] == "↓ more" and len(lines) <= 24
+    drive(workspace, [], check)
+
+
+def test_a_stage_name_too_long_for_its_column_is_cut_and_its_count_kept(three):
+    config = three.root / "pipelines.yaml"
+    config.write_text(config.read_text().replace("name: Qualified,", "name: Qualification call,"))
+
+    async def check(app, pilot):
+        heading = board_lines(app).splitlines()[0]  # with --all: five stages of 15 columns
+        assert heading.startswith("Lead (2)        Qualificat… (1) Proposal (0)"), heading
+    drive(three, [], check, show_closed=True)
+
+
 def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     async def check(app, pilot):
         config = three.root / "pipelines.yaml"
@@ -425,12 +545,65 @@ def test_an_edited_pipelines_yaml_is_read_again_and_a_broken_one_is_said(three):
     drive(three, [], check)
 
 
+def test_the_pipeline_shown_removed_from_pipelines_yaml_is_said_and_its_filter_dropped(three):
+    async def check(app, pilot):
+        assert app.pipeline.id == "partners"
+        config = three.root / "pipelines.yaml"
+        config.write_text(config.read_text().split("- id: partners")[0])
+        await seen_within(pilot, 2.5, lambda: app.pipeline.id == "sales")
+        assert app.message == "pipe: pipeline partners is no longer in pipelines.yaml: showing sales"
+        assert app.deal_filter.pipeline is None and app.filter_text == ""
+        assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, ["slash", *"--pipeline partners", "enter"], check)
+
+
+def test_every_key_with_pipelines_yaml_broken_says_it_and_the_board_stays(three):
+    """Each key read the broken pipelines.yaml again and its ConfigError ended the board as a crash."""
+    config = three.root / "pipelines.yaml"
+    good = config.read_text()
+    before = {d: three.read_bytes(d) for d in ("acme", "beta", "gamma")}
+    said = "pipe: pipelines.yaml:2: error: while parsing a flow node"
+
+    async def check(app, pilot):
+        config.write_text("pipelines: [\n")
+        await seen_within(pilot, 2.5, lambda: app.message.startswith(said))
+        for keys in (["greater_than_sign"], ["L"], ["p"], ["enter"], ["c", "x", "enter"], ["x", "a", "enter", "enter"],
+                     ["slash", *"--pipeline sales", "enter"], ["j", "l"]):
+            app.message = ""
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.is_running and app.crash is None, (keys, app.crash)
+            assert app.screen is app.screen_stack[0], keys
+            assert keys == ["j", "l"] or app.message.startswith(said), (keys, app.message)
+        assert {d: three.read_bytes(d) for d in before} == before
+        config.write_text(good)
+        await pilot.pause(1.5)
+        await pilot.press("greater_than_sign")
+        assert app.message == "move gamma: qualified -> proposal"
+    drive(three, [], check)
+
+
 def test_a_deal_file_that_does_not_parse_is_left_out_and_said(three):
     three.root.joinpath("deals", "broken.md").write_text("---\ntitle: [\n---\n")
 
     async def check(app, pilot):
         assert app.message.startswith("pipe: warning: 1 deal file(s) do not parse and are left out: deals/broken.md")
         assert [f.deal.id for f in app.columns[0].deals] == ["acme", "beta"]
+    drive(three, [], check)
+
+
+def test_a_deal_file_broken_while_the_board_is_open_is_said_not_dropped_silently(three):
+    async def check(app, pilot):
+        path = three.root / "deals" / "beta.md"
+        good = path.read_text()
+        path.write_text(good.replace("title: Beta", "title: [Beta"))
+        await seen_within(pilot, 2.5, lambda: [f.deal.id for f in app.columns[0].deals] == ["acme"])
+        assert app.message.startswith("pipe: warning: 1 deal file(s) do not parse and are left out: deals/beta.md")
+        await pilot.press("greater_than_sign")  # acme, still selected, moves
+        assert three.load("acme").stage == "qualified" and path.read_text() != good
+        path.write_text(good)
+        await seen_within(pilot, 2.5, lambda: [f.deal.id for f in app.columns[0].deals] == ["beta"])
+        assert list(app.pipe_app.workspace.skipped) == []  # mended: not named again on quitting
     drive(three, [], check)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 
-from pipecli.core.errors import ParseError
+from pipecli.core.errors import ParseError, PipeError
 from pipecli.core.gitsync.identity import author, current_user
 from pipecli.core.model import dates
 from pipecli.core.model.config import Config
@@ -69,8 +69,14 @@ class App:
 
     def commit_step(self, command: str) -> None:
         """Commit what was written so far, as finish does, and start afresh: a command that makes
-        many changes over time (the interactive board) commits each as it is made."""
-        self.finish(command)
+        many changes over time (the interactive board) commits each as it is made. A commit that fails
+        (git busy, a hook refusing) keeps what it would have committed for the next step, which commits it
+        too: else the next change, taken for committed, would not be either."""
+        try:
+            self.finish(command)
+        except PipeError:
+            self.finished = False
+            raise
         workspace = self.__dict__.get("workspace")
         if workspace is not None:
             workspace.written.clear()

@@ -21,6 +21,7 @@ from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from pipecli.cli.main import one_line
 from pipecli.core.errors import PipeError
 from pipecli.core.model.queries import facts, select
 from pipecli.core.store.cache import file_key
@@ -93,17 +94,31 @@ def _column_lines(column: Column, width: int, selected_row: int | None, height: 
     many cards as fit in height lines, the selected one in view."""
     stage, totals = column.stage, _totals(column)
     shown = [" · ".join(totals)] if totals_lines == 1 else totals + [""] * (totals_lines - len(totals))
-    head = [Text(f"{printable(stage.name)} ({column.totals.count})", style="bold"),
-            *(Text(line) for line in shown), Text("─" * width)]
-    cards = [_card(f, width, i == selected_row) + [Text("")] for i, f in enumerate(column.deals)]
-    if not cards:
+    # the name cut, not the count: "Qualification (3)" in 15 columns was "Qualification…", its count gone
+    count = f" ({column.totals.count})"
+    name = Text(printable(stage.name), style="bold")
+    name.truncate(max(1, width - len(count)), overflow="ellipsis")
+    name.append(count)
+    head = [name, *(Text(line) for line in shown), Text("─" * width)]
+    deals = column.deals
+    if not deals:
         return head + [Text("(no deals)", style="dim")]
-    first = 0
     room = max(1, height - len(head))
+    # Only the cards in view are drawn: a column of 5,000 deals drew all of them at each key, and summed their
+    # heights again for each card scrolled past (half a second a key deep in the column). A card is its title,
+    # value and owner, its flags if any, a blank line.
+    first = 0
     if selected_row is not None:  # scroll down until the selected card ends inside the column
-        while first < selected_row and sum(len(c) for c in cards[first:selected_row + 1]) > room:
+        heights = [4 if f.attention() else 3 for f in deals[:selected_row + 1]]
+        below = sum(heights)
+        while first < selected_row and below > room:
+            below -= heights[first]
             first += 1
-    body = [line for card in cards[first:] for line in card]
+    body: list[Text] = []
+    for i in range(first, len(deals)):
+        if len(body) > room:  # enough to fill the column and see that more follow
+            break
+        body += _card(deals[i], width, i == selected_row) + [Text("")]
     if first:
         body[0] = Text(f"↑ {first} more", style="dim")
     if len(body) > room:
@@ -182,7 +197,7 @@ class BoardApp(TextualApp):
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
-    BOARD_ACTIONS = {"column", "row", "move", "open", "log", "finish_task", "filter", "pipeline"}
+    BOARD_ACTIONS = {"column", "row", "move", "lose", "open", "log", "finish_task", "filter", "pipeline"}
 
     def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
         super().__init__()
@@ -224,10 +239,6 @@ class BoardApp(TextualApp):
 
     def on_mount(self) -> None:
         self.reload()
-        skipped = self.pipe_app.workspace.skipped
-        if skipped:  # as `pipe board` does, left out; each is named again on quitting
-            self.say(f"pipe: warning: {len(skipped)} deal file(s) do not parse and are left out: "
-                     f"{', '.join(sorted(skipped))[:120]}; run 'pipe check'")
         self.set_interval(POLL_SECONDS, self.poll)
         # kill (TERM) or a closed terminal (HUP) would end Python where it stands, the terminal left raw, on
         # the alternate screen, its cursor hidden: end the app instead, which puts it back
@@ -244,15 +255,36 @@ class BoardApp(TextualApp):
 
     # -- state ------------------------------------------------------------------------------
     def reload(self) -> None:
-        """Read the deals again (unchanged files come from the cache) and keep the selected deal selected."""
+        """Read the deals again (unchanged files come from the cache) and keep the selected deal selected.
+        A pipelines.yaml broken by an edit is said, and the board stays as it was until it is mended: raised,
+        it ended the board at the next key (each reads the workspace's config again)."""
+        try:
+            self.read_board()
+        except PipeError as error:
+            self.message = f"pipe: {error}"
+        self.draw()
+
+    def read_board(self) -> None:
         chosen_id = self.selected.deal.id if self.selected is not None else None
         workspace = self.pipe_app.workspace
         key = workspace_key(workspace)
-        if self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml"):
+        config_changed = self.seen_key and dict(key).get("pipelines.yaml") != dict(self.seen_key).get("pipelines.yaml")
+        self.seen_key = key  # a broken pipelines.yaml is said once, not again at each poll
+        if config_changed:
             workspace.reload_config()  # edited or pulled: its stages and gates apply from now on
-            self.pipeline = self.pipe_app.config.pipeline(self.pipeline.id) or self.pipe_app.config.default_pipeline
-        self.seen_key = key
+            kept = self.pipe_app.config.pipeline(self.pipeline.id)
+            if kept is None:  # removed or renamed: say it, or the board changes under the user's eyes
+                self.message = (f"pipe: pipeline {self.pipeline.id} is no longer in pipelines.yaml: "
+                                f"showing {self.pipe_app.config.default_pipeline.id}")
+                self.drop_pipeline_filter()
+            self.pipeline = kept or self.pipe_app.config.default_pipeline
+        was_bad = set(workspace.skipped)
+        workspace.skipped.clear()  # the files bad now: one mended since is not named again on quitting
         chosen = select(workspace.deals(skip_bad=True), self.pipe_app.config, self.deal_filter, self.pipe_app.today)
+        newly_bad = sorted(set(workspace.skipped) - was_bad)
+        if newly_bad:  # as `pipe board` does, left out, and said: when opened, or as soon as an edit breaks one
+            self.message = (f"pipe: warning: {len(newly_bad)} deal file(s) do not parse and are left out: "
+                            f"{', '.join(newly_bad)[:120]}; run 'pipe check'")
         self.columns = board_columns(self.pipeline, chosen, self.show_closed)
         for c, column in enumerate(self.columns):
             for r, f in enumerate(column.deals):
@@ -260,16 +292,15 @@ class BoardApp(TextualApp):
                     self.column, self.row = c, r
         self.column = min(self.column, max(0, len(self.columns) - 1))
         self.row = min(self.row, max(0, len(self.current.deals) - 1)) if self.columns else 0
-        self.draw()
 
     def poll(self) -> None:
         """Another `pipe` wrote a deal: show it (the stat of each file, read only when changed)."""
         try:
-            if workspace_key(self.pipe_app.workspace) != self.seen_key:
-                self.reload()
-        except (PipeError, OSError) as error:  # pipelines.yaml broken by an edit, say: the board stays up
-            self.seen_key = workspace_key(self.pipe_app.workspace)
-            self.say(f"pipe: {error}")
+            changed = workspace_key(self.pipe_app.workspace) != self.seen_key
+        except OSError as error:  # deals/ gone (a checkout, say): said, the board stays up, and looks again
+            return self.say(f"pipe: {error}")
+        if changed:
+            self.reload()
 
     @property
     def current(self) -> Column:
@@ -369,10 +400,18 @@ class BoardApp(TextualApp):
             reason = f" ({printable(moved.deal.lost_reason)})" if moved.to.kind == "lost" else ""
             return f"move {moved.deal.id}: {moved.from_stage} -> {moved.to.id}{reason}", moved.warning
 
+        shown_in = chosen.deal.stage
+
         def moved(reason: str | None) -> None:
-            self.change(chosen.deal.id, lambda d: lifecycle.move(d, app.config, stage.id, app.today, app.author,
-                                                                 reason=reason), described,
-                        {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
+            def move(d):
+                # the target was chosen from the stage on screen: another pipe may have moved the deal since the
+                # last poll, and > would then take it backwards (or L lose a deal just won)
+                if d.stage != shown_in:
+                    raise PipeError(f"{d.id} was moved to {d.stage} meanwhile (by another pipe), not moved: "
+                                    "the board shows it now")
+                return lifecycle.move(d, app.config, stage.id, app.today, app.author, reason=reason)
+
+            self.change(chosen.deal.id, move, described, {"force": f"'pipe move {chosen.deal.id} {stage.id} --force'"})
 
         if stage.kind != "lost":
             return moved(None)
@@ -382,7 +421,10 @@ class BoardApp(TextualApp):
                 return self.say(f"{chosen.deal.id}: not moved")
             moved(reason.strip())
 
-        reasons = ", ".join(app.config.lost_reasons) or "any text"
+        try:
+            reasons = ", ".join(app.config.lost_reasons) or "any text"
+        except PipeError as error:  # pipelines.yaml broken since the board opened
+            return self.say(f"pipe: {error}")
         self.push_screen(Prompt(f"{printable(chosen.deal.title)} to {printable(stage.name)}: the lost reason "
                                 f"({printable(reasons)}; Escape cancels)"), reasoned)
 
@@ -450,10 +492,17 @@ class BoardApp(TextualApp):
             if text is None:
                 return
             try:
-                self.deal_filter = parse_filter(self.pipe_app, text)
+                deal_filter = parse_filter(self.pipe_app, text)
+                # as `pipe board --pipeline P` shows P's board: kept on this one, it would be empty, nothing said
+                pipeline = self.pipe_app.config.pipeline(deal_filter.pipeline) if deal_filter.pipeline else self.pipeline
             except (PipeError, ValueError) as error:
                 return self.say(f"pipe: {error}")
-            self.filter_text = text
+            elsewhere = [s for s in deal_filter.stages if pipeline.stage(s) is None]
+            if elsewhere and len(elsewhere) == len(deal_filter.stages):  # as `pipe board --stage S` refuses it
+                return self.say(f"pipe: stage '{elsewhere[0]}' is not in pipeline {pipeline.id}")
+            if pipeline.id != self.pipeline.id:
+                self.pipeline, self.column, self.row = pipeline, 0, 0
+            self.deal_filter, self.filter_text = deal_filter, text
             self.message = f"filter: {text}" if text.strip() else "no filter"
             self.reload()
 
@@ -462,15 +511,21 @@ class BoardApp(TextualApp):
 
     def action_pipeline(self) -> None:
         """Show the next pipeline's board (they come in pipelines.yaml's order)."""
-        pipelines = self.pipe_app.config.pipelines
+        try:
+            pipelines = self.pipe_app.config.pipelines
+        except PipeError as error:  # pipelines.yaml broken since the board opened
+            return self.say(f"pipe: {error}")
         at = next((i for i, p in enumerate(pipelines) if p.id == self.pipeline.id), -1)
         self.pipeline = pipelines[(at + 1) % len(pipelines)]
-        # --pipeline and --stage name the pipeline left: kept, they would leave the new board empty
-        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
-        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
+        self.drop_pipeline_filter()
         self.column = self.row = 0
         self.message = f"pipeline {self.pipeline.id}"
         self.reload()
+
+    def drop_pipeline_filter(self) -> None:
+        """Leave the filter's --pipeline and --stage: they name the pipeline left, and would empty the new board."""
+        self.deal_filter = dataclasses.replace(self.deal_filter, pipeline=None, stages=())
+        self.filter_text = without_options(self.filter_text, ("--pipeline", "--stage"))
 
     def action_open(self) -> None:
         chosen = self.selected
@@ -478,10 +533,10 @@ class BoardApp(TextualApp):
             return
         app = self.pipe_app
         try:
-            loaded = app.workspace.load(chosen.deal.id)
+            loaded = facts(app.workspace.load(chosen.deal.id), app.config, app.today)
         except PipeError as error:
             return self.say(f"pipe: {error}")
-        self.push_screen(DealScreen(render_show(facts(loaded, app.config, app.today), Style(True), app.today)))
+        self.push_screen(DealScreen(render_show(loaded, Style(True), app.today)))
 
     # -- drawing ----------------------------------------------------------------------------
     def draw(self) -> None:
@@ -492,7 +547,8 @@ class BoardApp(TextualApp):
             top.append(f"  filter: {printable(self.filter_text.strip())}")
         top.truncate(self.size.width or 80, overflow="ellipsis")
         self.query_one("#top", Static).update(top)
-        self.query_one("#message", Static).update(Text(self.message))
+        # as the CLI's own messages: a refusal may quote a deal file, which may hold an escape sequence
+        self.query_one("#message", Static).update(Text(one_line(self.message)))
         self.query_one("#board", BoardView).refresh()
 
     def board_text(self, width: int, height: int) -> Text:
@@ -547,7 +603,9 @@ def parse_filter(pipe_app, text: str):
 
     from pipecli.cli.options import deal_filter_options
 
-    @click.command("filter")
+    # no --help: it prints the help (onto the full screen) and ends the command with click's Exit, which
+    # ended the board as a crash
+    @click.command("filter", add_help_option=False)
     @deal_filter_options
     def command(deal_filter):
         return deal_filter
