@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipecli.core.store.workspace import CACHE_DIR, write_atomic
+from pipecli.core.store.workspace import CACHE_DIR, STATE_IGNORE, write_atomic
 
 STATE_FILE = "capture.json"
 
@@ -65,5 +65,5 @@ def write_state(root: Path, state: dict[str, Any]) -> None:
     path.parent.mkdir(exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():  # a workspace not made by pipe init: `git add -A` must still leave the state out
-        write_atomic(ignore, "# local to this clone: pipe's cache, lock and capture state\n*\n")
+        write_atomic(ignore, STATE_IGNORE)
     write_atomic(path, json.dumps(state, indent=1, sort_keys=True) + "\n")

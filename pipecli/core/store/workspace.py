@@ -33,6 +33,9 @@ DEALS_DIR = "deals"
 # A temp file of write_atomic for a deal: `.` + the file's name + `.pipe-` + tempfile's 8 random characters + `.tmp`.
 _LEFTOVER_TEMP_FILE = re.compile(r"^\.[a-z0-9][a-z0-9-]*\.md\.pipe-[a-z0-9_]{8}\.tmp\Z")
 CACHE_DIR = ".pipe"
+# What .pipe/.gitignore holds: a workspace not made by `pipe init` (a copied folder, a repository of its
+# own) must still keep pipe's cache, lock, capture state and rejected edits out of git.
+STATE_IGNORE = "# local to this clone: pipe's cache, lock and capture state\n*\n"
 LOCK_FILE = "lock"
 T = TypeVar("T")
 
@@ -404,8 +407,21 @@ class Workspace:
         """A workspace file that is not a deal (the cache, an outbox email, a rejected edit), written
         atomically; checked for links out of the workspace before its folder is even made."""
         self._writable(path)
+        if self.root / CACHE_DIR in path.parents:
+            self._make_state_folder()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._write(path, content)
+
+    def _make_state_folder(self) -> None:
+        """.pipe/, with a .gitignore of '*' in it (STATE_IGNORE) unless one is there."""
+        folder = self.root / CACHE_DIR
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not os.path.lexists(ignore):
+            try:
+                self._write(ignore, STATE_IGNORE)
+            except (OSError, PipeError):
+                pass  # a read-only folder: the lock or cache write that follows says so, or does without
 
     def _check_folder(self, folder: Path) -> None:
         if not self._inside(folder):
@@ -624,7 +640,7 @@ class Workspace:
             finally:
                 self._lock_depth -= 1
             return
-        (self.root / CACHE_DIR).mkdir(exist_ok=True)
+        self._make_state_folder()
         path = self._writable(self.root / CACHE_DIR / LOCK_FILE)
         with hold(path, self.relative(path), after_killed_holder=self._remove_leftover_temp_files):
             self._lock_depth = 1
