@@ -825,3 +825,47 @@ def test_a_resize_to_40x12_and_back_redraws_and_quits_cleanly(three):
                             b"Qualified (1)")
     assert session.code == 0, session.seen[-2000:]
     session.assert_terminal_restored()
+
+
+def test_filters_given_on_the_command_line_show_on_the_top_line(three):
+    """`pipe board -i --search beta --min-value 1000`: the board says the filter in force from the start."""
+    session = in_a_terminal([sys.executable, "-m", "pipecli", "-C", str(three.root), "board", "-i",
+                             "--search", "beta", "--min-value", "1000"], [(b"q", None)], b"Lead (1)")
+    assert session.code == 0, session.seen[-2000:]
+    assert b"filter: --min-value 1000 --search beta" in session.seen  # in the options' order
+
+
+def test_slash_starts_from_the_filter_given_on_the_command_line(three):
+    from textual.widgets import Input
+
+    from pipecli.cli.tui import BoardApp, parse_filter
+
+    async def main():
+        pipe_app = App(str(three.root))
+        text = "--search beta --min-value 1000"
+        app = BoardApp(pipe_app, pipe_app.config.pipeline("sales"), parse_filter(pipe_app, text), False, text)
+        async with app.run_test(size=(80, 24)) as pilot:
+            assert [[f.deal.id for f in c.deals] for c in app.columns][0] == ["beta"]
+            await pilot.press("slash")
+            await pilot.pause()
+            assert app.screen.query_one(Input).value == text  # edited, not typed again
+    asyncio.run(main())
+
+
+def test_filter_text_given_rebuilds_what_was_typed(make_workspace):
+    import click
+
+    from pipecli.cli.options import deal_filter_options, filter_text_given
+
+    seen = {}
+
+    @click.command()
+    @deal_filter_options
+    @click.pass_context
+    def command(ctx, deal_filter):
+        seen["text"] = filter_text_given(ctx)
+
+    app = App(str(make_workspace({}).root))
+    command.main(["--owner", "alice", "--tag", "a b", "--rotting", "--min-value", "1000"], obj=app,
+                 standalone_mode=False)
+    assert seen["text"] == "--owner alice --tag 'a b' --min-value 1000 --rotting"

@@ -140,4 +140,6 @@ def _interactive(app, chosen_pipeline, deal_filter, show_closed, out) -> None:
     except ModuleNotFoundError as error:
         raise PipeError(f"the interactive board needs {error.name}, which is not installed: pip install textual") from None
 
-    run_board(app, chosen_pipeline, deal_filter, show_closed)
+    from pipecli.cli.options import filter_text_given
+
+    run_board(app, chosen_pipeline, deal_filter, show_closed, filter_text_given(click.get_current_context()))

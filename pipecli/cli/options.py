@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from pipecli.cli.output import Output, output_path
@@ -214,6 +215,23 @@ def deal_filter_options(command: Callable) -> Callable:
     for option in reversed(_FILTER_OPTIONS):
         wrapper = option(wrapper)
     return wrapper
+
+
+def filter_text_given(ctx: click.Context) -> str:
+    """The deal filters given on the command line, as they would be typed again: `--owner tom --rotting`
+    (the interactive board shows them and lets them be edited)."""
+    import shlex
+
+    words: list[str] = []
+    for param in ctx.command.params:
+        if not (param.name or "").startswith("f_") or ctx.get_parameter_source(param.name) != ParameterSource.COMMANDLINE:
+            continue
+        value, option = ctx.params.get(param.name), param.opts[-1] if param.opts[-1].startswith("--") else param.opts[0]
+        if getattr(param, "is_flag", False):
+            words += [option] if value else []
+        else:
+            words += [f"{option} {shlex.quote(str(v))}" for v in (value if param.multiple else (value,))]
+    return " ".join(words)
 
 
 def commit_option(command: Callable) -> Callable:

@@ -199,7 +199,7 @@ class BoardApp(TextualApp):
     ]
     BOARD_ACTIONS = {"column", "row", "move", "lose", "open", "log", "finish_task", "filter", "pipeline"}
 
-    def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool):
+    def __init__(self, pipe_app, pipeline, deal_filter, show_closed: bool, filter_text: str = ""):
         super().__init__()
         self.pipe_app = pipe_app
         self.pipeline = pipeline
@@ -209,7 +209,7 @@ class BoardApp(TextualApp):
         self.column = 0
         self.row = 0
         self.message = ""
-        self.filter_text = ""
+        self.filter_text = filter_text  # the filters given on the command line: shown, and `/` edits them
         self.seen_key: tuple = ()
         self.crash: Exception | None = None
         self.no_colour = NoColor()
@@ -617,10 +617,10 @@ def parse_filter(pipe_app, text: str):
         raise PipeError(error.format_message()) from None
 
 
-def run_board(pipe_app, pipeline, deal_filter, show_closed: bool) -> None:
+def run_board(pipe_app, pipeline, deal_filter, show_closed: bool, filter_text: str = "") -> None:
     """Run the board until q; Textual puts the terminal back as it found it (also on Ctrl-C or a crash).
     An unexpected error inside the app comes out as a PipeError: one `pipe: ...` line and exit 1."""
-    app = BoardApp(pipe_app, pipeline, deal_filter, show_closed)
+    app = BoardApp(pipe_app, pipeline, deal_filter, show_closed, filter_text)
     app.run()
     if app.stopped_by is not None:  # as if the signal had ended it, now that the terminal is back
         raise SystemExit(128 + app.stopped_by)
