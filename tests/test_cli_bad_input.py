@@ -7,16 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from pipecli.core.store.workspace import STATE_IGNORE
 from tests.conftest import deal_text, simple_deal
 
 LOCK = os.path.join(".pipe", "lock")
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every file under root with its bytes (folders as None), but pipe's empty lock file.
+    """Every file under root with its bytes (folders as None), but pipe's empty lock file and the
+    .gitignore that keeps .pipe/ out of git.
 
     The lock (.pipe/lock, git-ignored) is created by any command that takes it, even one that
-    then refuses its input; it holds no data, so it does not count as a change.
+    then refuses its input, and with it .pipe/.gitignore; they hold no data, so they do not count
+    as a change.
     """
     found: dict[str, bytes | None] = {}
     for folder, dirs, files in os.walk(root):
@@ -26,6 +29,8 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
             path = os.path.join(folder, name)
             rel = os.path.relpath(path, root)
             if rel == LOCK and os.path.getsize(path) == 0:
+                continue
+            if rel == os.path.join(".pipe", ".gitignore") and Path(path).read_text(encoding="utf-8") == STATE_IGNORE:
                 continue
             found[rel] = Path(path).read_bytes()
     found.pop(".pipe", None)

@@ -407,21 +407,20 @@ class Workspace:
         """A workspace file that is not a deal (the cache, an outbox email, a rejected edit), written
         atomically; checked for links out of the workspace before its folder is even made."""
         self._writable(path)
-        if self.root / CACHE_DIR in path.parents:
-            self._make_state_folder()
         path.parent.mkdir(parents=True, exist_ok=True)
+        if self.root / CACHE_DIR in path.parents:
+            self._keep_state_out_of_git()
         self._write(path, content)
 
-    def _make_state_folder(self) -> None:
-        """.pipe/, with a .gitignore of '*' in it (STATE_IGNORE) unless one is there."""
-        folder = self.root / CACHE_DIR
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
+    def _keep_state_out_of_git(self) -> None:
+        """A .gitignore of '*' (STATE_IGNORE) in .pipe/, made already, unless one is there; a failure
+        only leaves it out (the write that follows says what is wrong, or does without)."""
+        ignore = self.root / CACHE_DIR / ".gitignore"
         if not os.path.lexists(ignore):
             try:
                 self._write(ignore, STATE_IGNORE)
             except (OSError, PipeError):
-                pass  # a read-only folder: the lock or cache write that follows says so, or does without
+                pass
 
     def _check_folder(self, folder: Path) -> None:
         if not self._inside(folder):
@@ -640,7 +639,8 @@ class Workspace:
             finally:
                 self._lock_depth -= 1
             return
-        self._make_state_folder()
+        (self.root / CACHE_DIR).mkdir(exist_ok=True)
+        self._keep_state_out_of_git()
         path = self._writable(self.root / CACHE_DIR / LOCK_FILE)
         with hold(path, self.relative(path), after_killed_holder=self._remove_leftover_temp_files):
             self._lock_depth = 1
