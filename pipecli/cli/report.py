@@ -181,6 +181,7 @@ def _refuse_stray_range_options(ranges, seed, runs, backtest, from_git, chosen_n
     if ranges and (chosen_names != ["forecast"] or compare_text is not None):
         raise InvalidValue("--ranges is for 'pipe report forecast' alone, without --compare")
 
+
 def emit(reports, app, template_file: Path | None, out: Output) -> None:
     """Render reports in out's format (money in app.config's currency) and write them where out says.
 

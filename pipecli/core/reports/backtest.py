@@ -22,7 +22,7 @@ from pipecli.core.model.config import CONFIG_FILE, Config
 from pipecli.core.model.periods import Period, month_period, quarter_period
 from pipecli.core.model.queries import Facts, facts
 from pipecli.core.reports import Chart, Column, Figure, Report, Table
-from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate, weighted_sum
+from pipecli.core.reports.forecastranges import MIN_CLOSED, Learned, simulate, weighted_sum, win_columns
 from pipecli.core.reports.asknown import deal_then
 
 def past_periods(today: dt.date, grain: str = "month", within: Period | None = None) -> list[Period]:
@@ -205,7 +205,7 @@ def backtest_report(chosen: list[Facts], config: Config, today: dt.date, seed: i
                    Column("learned", "Learned")], rows, note="; ".join(notes),
                   details=[Column("open", "Open at the start", "count"), Column("closed", "Closed by the start", "count"),
                            Column("fallback", "Pipelines on stage probabilities"),
-                           *(Column(f"wins_p{q}", f"Wins P{q}", "count") for q in (10, 50, 90)),
+                           *win_columns(),
                            Column("wins_actual", "Wins", "count"), Column("wins_inside", "Wins inside")])
     return Report("forecast_backtest", "Forecast with ranges: backtest",
                   Period(periods[0].start, periods[-1].end, "range", f"{periods[0].label}..{periods[-1].label}"),

@@ -42,6 +42,7 @@ MIN_CLOSED = 10  # fewer closed deals in a pipeline: the stage probabilities, wi
 DEFAULT_SEED = 21
 DEFAULT_RUNS = 2000
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)  # json and csv carry them all; the text shows 10, 50, 90
+WIN_PERCENTILES = (10, 50, 90)  # of the number of wins, in json and csv
 STALE_DAYS = 180  # a history whose last close is older than this is warned about
 
 
@@ -116,6 +117,11 @@ class Learned:
                 / (len(lost) + len(open_ages) + 1))
 
 
+def win_columns() -> list[Column]:
+    """The json and csv columns of the number of wins' percentiles (wins_p10...)."""
+    return [Column(f"wins_p{q}", f"Wins P{q}", "count") for q in WIN_PERCENTILES]
+
+
 def _percentile(ordered: list[int], q: float) -> int:
     """Nearest rank: the smallest value with at least q of the runs at or below it."""
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
@@ -139,13 +145,13 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
     # chance it holds, the days left drawn from when it does not, and how a deal of its age fares
     # (still_open). Days, not dates, and the periods a day falls in looked up once: the loop runs
     # runs x deals times (4 million on the Maven data set).
-    aged = [(f, learned[f.deal.pipeline], age_in_stage(f, learned[f.deal.pipeline].pipeline, today))
-            for f in open_deals if f.deal.pipeline in learned]
+    age_of = {id(f.deal): age_in_stage(f, learned[f.deal.pipeline].pipeline, today)
+              for f in (*open_deals, *(peers or ())) if f.deal.pipeline in learned}
+    aged = [(f, learned[f.deal.pipeline], age_of[id(f.deal)]) for f in open_deals if f.deal.pipeline in learned]
     ages: dict[tuple[str, str], list[int]] = {}
     for f in open_deals if peers is None else peers:
         if f.deal.pipeline in learned:
-            ages.setdefault((f.deal.pipeline, f.deal.stage), []).append(
-                age_in_stage(f, learned[f.deal.pipeline].pipeline, today))
+            ages.setdefault((f.deal.pipeline, f.deal.stage), []).append(age_of[id(f.deal)])
     for group in ages.values():
         group.sort()
     groups: dict[tuple[str, str], tuple[Learned, list]] = {}
@@ -201,7 +207,7 @@ def simulate(open_deals: list[Facts], learned: dict[str, Learned], periods: list
                      "min": money(ordered[0]), "max": money(ordered[-1]),
                      "mean": (Decimal(sum(ordered)) / runs / 100).quantize(Decimal("0.01")),
                      "wins": (Decimal(sum(counted)) / runs).quantize(Decimal("0.01")),
-                     **{f"wins_p{q}": _percentile(counted, q / 100) for q in (10, 50, 90)}})
+                     **{f"wins_p{q}": _percentile(counted, q / 100) for q in WIN_PERCENTILES}})
     return rows
 
 
@@ -226,7 +232,7 @@ def add_won(row: dict, revenue: Decimal, count: int) -> None:
     for key in (*(f"p{q}" for q in PERCENTILES), "min", "max", "mean"):
         row[key] += revenue
     row["wins"] += count
-    for q in (10, 50, 90):
+    for q in WIN_PERCENTILES:
         row[f"wins_p{q}"] += count
     row["won"], row["won_deals"] = revenue, count
 
@@ -279,7 +285,7 @@ def stale(open_deals: list[Facts], learned: dict[str, Learned], today: dt.date) 
     for f in open_deals:
         model = learned.get(f.deal.pipeline)
         days = model.days.get(f.deal.stage) if model is not None and model.enough else None
-        if days and age_in_stage(f, model.pipeline, today) > max(days):
+        if days and age_in_stage(f, model.pipeline, today) > days[-1]:  # sorted
             found.append(f)
     return found
 
@@ -343,7 +349,7 @@ def forecast_ranges_report(chosen: list[Facts], config: Config, period: Period |
               details=[money("p5", "P5"), money("p25", "P25"), money("p75", "P75"), money("p95", "P95"),
                        money("min", "Least"), money("max", "Most"), money("won", "Won by today"),
                        Column("won_deals", "Deals won by today", "count"),
-                       *(Column(f"wins_p{q}", f"Wins P{q}", "count") for q in (10, 50, 90))]),
+                       *win_columns()]),
         Table("learned", "What it learned from (closed deals by today, whatever the filters)",
               [Column("pipeline", "Pipeline"), Column("closed", "Closed", "count"), Column("won", "Won", "count"),
                Column("first", "First closed", "date"), Column("last", "Last closed", "date"),
